@@ -1,0 +1,38 @@
+# Compiler settings shared by every project target.
+#
+# et_project_target(<target>) applies the warning set (-Werror) and sanitizers to code
+# written in this repository. Generated code (protobuf, gRPC) is built in its own targets
+# without it.
+
+if(EDGETRACE_SANITIZE)
+  set(ET_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
+                         -fno-omit-frame-pointer)
+  add_compile_options(${ET_SANITIZER_FLAGS})
+  add_link_options(${ET_SANITIZER_FLAGS})
+endif()
+
+if(EDGETRACE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "EDGETRACE_FUZZ needs clang (use the 'fuzz' preset)")
+  endif()
+  # Every object is instrumented for coverage; only fuzz executables link the fuzzer main.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(et_project_target target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror -Wshadow
+                                           -Wnon-virtual-dtor -Wconversion -Wno-sign-conversion)
+endfunction()
+
+# et_test(<name> SOURCES ... LIBS ...): a GoogleTest executable registered with ctest.
+function(et_test name)
+  if(NOT EDGETRACE_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  et_project_target(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+endfunction()

@@ -1,0 +1,129 @@
+#include "edgetrace/core/ids.hpp"
+
+#include <pthread.h>
+#include <sys/random.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+
+namespace edgetrace::core::internal {
+namespace {
+
+constexpr std::int8_t kBad = -1;
+
+constexpr std::array<std::int8_t, 256> make_hex_table(bool allow_upper) {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t)
+    v = kBad;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) {
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
+  }
+  if (allow_upper) {
+    for (int c = 'A'; c <= 'F'; ++c) {
+      t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'A' + 10);
+    }
+  }
+  return t;
+}
+
+constexpr auto kLowerTable = make_hex_table(false);
+constexpr auto kAnyTable = make_hex_table(true);
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Bumped in every child after fork(); a thread whose generator was seeded under another
+// generation re-seeds before its next id.
+std::atomic<std::uint32_t> g_fork_generation{0};
+
+void on_fork_child() {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t splitmix64(std::uint64_t& x) noexcept {
+  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+inline std::uint64_t rotl(std::uint64_t x, int k) noexcept {
+  return (x << k) | (x >> (64 - k));
+}
+
+// xoshiro256**: 256 bits of state, passes BigCrush; not cryptographic, which ids need not be.
+struct Generator {
+  std::uint64_t s[4] = {0, 0, 0, 0};
+  std::uint32_t generation = 0;
+  bool seeded = false;
+
+  void seed() noexcept {
+    static std::once_flag atfork_once;
+    std::call_once(atfork_once, [] { pthread_atfork(nullptr, nullptr, on_fork_child); });
+    std::uint64_t seed_words[4] = {0, 0, 0, 0};
+    std::size_t got = 0;
+    auto* bytes = reinterpret_cast<unsigned char*>(seed_words);
+    while (got < sizeof(seed_words)) {
+      ssize_t n = getrandom(bytes + got, sizeof(seed_words) - got, 0);
+      if (n <= 0)
+        break;
+      got += static_cast<std::size_t>(n);
+    }
+    // Mix in time and this object's address so a failing getrandom still yields distinct
+    // streams per thread; splitmix64 expands whatever we have into a non-zero state.
+    std::uint64_t mix =
+        seed_words[0] ^ seed_words[1] ^ seed_words[2] ^ seed_words[3] ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        reinterpret_cast<std::uintptr_t>(this);
+    for (int i = 0; i < 4; ++i)
+      s[i] = seed_words[i] ^ splitmix64(mix);
+    generation = g_fork_generation.load(std::memory_order_relaxed);
+    seeded = true;
+  }
+
+  std::uint64_t next() noexcept {
+    if (!seeded || generation != g_fork_generation.load(std::memory_order_relaxed)) [[unlikely]] {
+      seed();
+    }
+    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  }
+};
+
+thread_local Generator t_generator;
+
+}  // namespace
+
+int decode_hex(std::string_view text, std::span<std::uint8_t> out, HexCase hex_case) noexcept {
+  const auto& table = hex_case == HexCase::kLowerOnly ? kLowerTable : kAnyTable;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::int8_t hi = table[static_cast<unsigned char>(text[2 * i])];
+    std::int8_t lo = table[static_cast<unsigned char>(text[2 * i + 1])];
+    if ((hi | lo) < 0)
+      return static_cast<int>(hi < 0 ? 2 * i : 2 * i + 1);
+    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  }
+  return -1;
+}
+
+void encode_hex(std::span<const std::uint8_t> in, char* out) noexcept {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    out[2 * i] = kHexDigits[in[i] >> 4];
+    out[2 * i + 1] = kHexDigits[in[i] & 0x0f];
+  }
+}
+
+std::uint64_t random_u64() noexcept {
+  return t_generator.next();
+}
+
+}  // namespace edgetrace::core::internal

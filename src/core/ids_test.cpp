@@ -1,0 +1,116 @@
+#include "edgetrace/core/ids.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace edgetrace::core {
+namespace {
+
+TEST(IdsTest, DefaultIsInvalidAllZero) {
+  EXPECT_FALSE(TraceId().valid());
+  EXPECT_FALSE(SpanId().valid());
+  EXPECT_EQ(TraceId().to_hex(), std::string(32, '0'));
+}
+
+TEST(IdsTest, HexRoundTrip) {
+  Result<TraceId> t = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->valid());
+  EXPECT_EQ(t->bytes()[0], 0x4b);
+  EXPECT_EQ(t->bytes()[15], 0x36);
+  EXPECT_EQ(t->to_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  Result<SpanId> s = SpanId::from_hex("00f067aa0ba902b7");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->to_hex(), "00f067aa0ba902b7");
+}
+
+TEST(IdsTest, RejectsWrongLengthAndBadCharacters) {
+  EXPECT_FALSE(SpanId::from_hex("00f067aa0ba902b").ok());
+  EXPECT_FALSE(SpanId::from_hex("00f067aa0ba902b70").ok());
+  Result<SpanId> bad = SpanId::from_hex("00f067aa0bg902b7");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("offset 10"), std::string::npos) << bad.status().message();
+}
+
+TEST(IdsTest, UppercaseOnlyWhenAsked) {
+  EXPECT_FALSE(SpanId::from_hex("00F067AA0BA902B7").ok());
+  Result<SpanId> any = SpanId::from_hex("00F067AA0BA902B7", HexCase::kAny);
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(any->to_hex(), "00f067aa0ba902b7");
+}
+
+TEST(IdsTest, RandomIdsAreValidAndDistinct) {
+  std::set<TraceId> traces;
+  std::set<SpanId> spans;
+  for (int i = 0; i < 10000; ++i) {
+    TraceId t = TraceId::random();
+    SpanId s = SpanId::random();
+    ASSERT_TRUE(t.valid());
+    ASSERT_TRUE(s.valid());
+    traces.insert(t);
+    spans.insert(s);
+  }
+  EXPECT_EQ(traces.size(), 10000u);
+  EXPECT_EQ(spans.size(), 10000u);
+}
+
+TEST(IdsTest, RandomBytesAreSpreadOverAllPositions) {
+  // Every byte position of a trace id must vary (a generator filling only 8 of 16 bytes
+  // would fail this).
+  std::vector<std::set<std::uint8_t>> seen(16);
+  for (int i = 0; i < 2000; ++i) {
+    TraceId t = TraceId::random();
+    for (std::size_t b = 0; b < 16; ++b)
+      seen[b].insert(t.bytes()[b]);
+  }
+  for (std::size_t b = 0; b < 16; ++b)
+    EXPECT_GT(seen[b].size(), 200u) << "byte " << b;
+}
+
+TEST(IdsTest, ThreadsGetIndependentStreams) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 5000;
+  std::vector<std::vector<SpanId>> out(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i)
+        out[t].push_back(SpanId::random());
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  std::set<SpanId> all;
+  for (const auto& v : out)
+    all.insert(v.begin(), v.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST(IdsTest, ForkedChildDoesNotRepeatParentIds) {
+  (void)SpanId::random();  // make sure this thread's generator is seeded before fork
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    SpanId child = SpanId::random();
+    ssize_t n = write(fds[1], child.bytes().data(), 8);
+    _exit(n == 8 ? 0 : 1);
+  }
+  SpanId parent = SpanId::random();
+  std::array<std::uint8_t, 8> child_bytes{};
+  ASSERT_EQ(read(fds[0], child_bytes.data(), 8), 8);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_NE(SpanId(child_bytes), parent);
+}
+
+}  // namespace
+}  // namespace edgetrace::core
