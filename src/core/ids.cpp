@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -33,6 +34,14 @@ constexpr std::array<std::int8_t, 256> make_hex_table(bool allow_upper) {
 constexpr auto kLowerTable = make_hex_table(false);
 constexpr auto kAnyTable = make_hex_table(true);
 constexpr char kHexDigits[] = "0123456789abcdef";
+
+constexpr std::array<std::array<char, 2>, 256> make_hex_pairs() {
+  std::array<std::array<char, 2>, 256> t{};
+  for (std::size_t i = 0; i < 256; ++i)
+    t[i] = {kHexDigits[i >> 4], kHexDigits[i & 0x0f]};
+  return t;
+}
+constexpr auto kHexPairs = make_hex_pairs();
 
 // Bumped in every child after fork(); a thread whose generator was seeded under another
 // generation re-seeds before its next id.
@@ -116,14 +125,26 @@ int decode_hex(std::string_view text, std::span<std::uint8_t> out, HexCase hex_c
 }
 
 void encode_hex(std::span<const std::uint8_t> in, char* out) noexcept {
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    out[2 * i] = kHexDigits[in[i] >> 4];
-    out[2 * i + 1] = kHexDigits[in[i] & 0x0f];
-  }
+  for (std::size_t i = 0; i < in.size(); ++i)
+    std::memcpy(out + 2 * i, kHexPairs[in[i]].data(), 2);
 }
 
 std::uint64_t random_u64() noexcept {
   return t_generator.next();
+}
+
+void fill_random_nonzero(std::span<std::uint8_t> out) noexcept {
+  Generator& g = t_generator;
+  std::uint64_t any = 0;
+  do {
+    any = 0;
+    for (std::size_t i = 0; i < out.size(); i += 8) {
+      const std::uint64_t v = g.next();
+      const std::size_t n = std::min<std::size_t>(8, out.size() - i);
+      std::memcpy(out.data() + i, &v, n);
+      any |= n == 8 ? v : (v & ((std::uint64_t{1} << (8 * n)) - 1));
+    }
+  } while (any == 0);  // all-zero is invalid (probability 2^-64 per word)
 }
 
 }  // namespace edgetrace::core::internal

@@ -37,6 +37,8 @@ int decode_hex(std::string_view text, std::span<std::uint8_t> out, HexCase hex_c
 void encode_hex(std::span<const std::uint8_t> in, char* out) noexcept;
 // Uniform 64-bit random value from this thread's generator; thread-safe, never blocks.
 std::uint64_t random_u64() noexcept;
+// Fills `out` with random bytes that are not all zero (a valid id).
+void fill_random_nonzero(std::span<std::uint8_t> out) noexcept;
 }  // namespace internal
 
 // A fixed-size binary identifier. N is 16 for TraceId and 8 for SpanId.
@@ -73,14 +75,7 @@ class ByteId {
   // A random, valid (non-zero) id.
   static ByteId random() noexcept {
     ByteId id;
-    do {
-      for (std::size_t i = 0; i < N; i += 8) {
-        std::uint64_t v = internal::random_u64();
-        for (std::size_t b = 0; b < 8 && i + b < N; ++b) {
-          id.bytes_[i + b] = static_cast<std::uint8_t>(v >> (8 * b));
-        }
-      }
-    } while (!id.valid());
+    internal::fill_random_nonzero(id.bytes_);
     return id;
   }
 
