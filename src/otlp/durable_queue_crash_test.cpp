@@ -1,0 +1,234 @@
+// kill -9 in the middle of work: a child process appends and consumes records and reports
+// each step over a pipe; the parent kills it at a random point, reopens the queue and checks
+// that every acknowledged append is delivered, nothing acked is delivered again, and at most
+// one read batch (the documented at-least-once bound) is delivered twice.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "durable_queue_test_util.hpp"
+#include "edgetrace/otlp/durable_queue.hpp"
+
+namespace edgetrace::otlp {
+namespace {
+
+using core::Result;
+
+// What the child reports; one 16-byte write each, atomic on a pipe (< PIPE_BUF).
+enum Kind : std::uint64_t {
+  kAppended = 1,  // append() returned this sequence
+  kRead = 2,      // read() returned a batch ending at this sequence (before its ack)
+  kAcked = 3,     // ack() of this sequence returned OK
+  kFailed = 4,    // an operation failed or a payload was wrong; the test fails
+};
+struct Report {
+  std::uint64_t kind;
+  std::uint64_t sequence;
+};
+
+constexpr std::size_t kBatch = 16;
+
+// Deterministic payload of a sequence: 1..2000 bytes, content derived from it.
+std::string payload_for(std::uint64_t sequence) {
+  const std::size_t size = 1 + (sequence * 7919) % 2000;
+  std::string p(size, '\0');
+  for (std::size_t i = 0; i < size; ++i)
+    p[i] = static_cast<char>((sequence * 31 + i) & 0xFF);
+  return p;
+}
+
+bool payload_ok(const QueuedRecord& r) {
+  const std::string expected = payload_for(r.sequence);
+  return r.payload.size() == expected.size() &&
+         std::equal(r.payload.begin(), r.payload.end(),
+                    reinterpret_cast<const std::uint8_t*>(expected.data()));
+}
+
+void report(int fd, std::uint64_t kind, std::uint64_t sequence) {
+  const Report r{kind, sequence};
+  if (::write(fd, &r, sizeof r) != static_cast<ssize_t>(sizeof r))
+    ::_exit(2);
+}
+
+[[noreturn]] void run_child(const DurableQueueOptions& options, int fd) {
+  Result<DurableQueue> opened = DurableQueue::open(options);
+  if (!opened) {
+    report(fd, kFailed, 0);
+    ::_exit(1);
+  }
+  DurableQueue queue = std::move(opened).value();
+  std::thread consumer([&] {
+    for (;;) {
+      Result<std::vector<QueuedRecord>> batch = queue.read(kBatch);
+      if (!batch)
+        report(fd, kFailed, 0);
+      if (!batch || batch->empty()) {
+        std::this_thread::yield();
+        continue;
+      }
+      for (const QueuedRecord& r : *batch)
+        if (!payload_ok(r))
+          report(fd, kFailed, r.sequence);
+      const std::uint64_t last = batch->back().sequence;
+      report(fd, kRead, last);
+      if (!queue.ack(last).ok())
+        report(fd, kFailed, last);
+      report(fd, kAcked, last);
+    }
+  });
+  for (std::uint64_t i = 1;; ++i) {
+    Result<std::uint64_t> seq = queue.append(payload_for(i), static_cast<std::uint8_t>(i % 3));
+    if (!seq || *seq != i)
+      report(fd, kFailed, i);
+    report(fd, kAppended, i);
+  }
+}
+
+struct Reports {
+  std::uint64_t max_appended = 0;
+  std::uint64_t max_read = 0;
+  std::uint64_t max_acked = 0;
+  std::vector<std::uint64_t> failures;
+};
+
+void consume(const Report& r, Reports& out) {
+  switch (r.kind) {
+    case kAppended:
+      out.max_appended = std::max(out.max_appended, r.sequence);
+      break;
+    case kRead:
+      out.max_read = std::max(out.max_read, r.sequence);
+      break;
+    case kAcked:
+      out.max_acked = std::max(out.max_acked, r.sequence);
+      break;
+    default:
+      out.failures.push_back(r.sequence);
+  }
+}
+
+// Reads reports until `appends` appends were reported (then kills the child) and then until
+// the pipe is drained.
+Reports run_and_kill(pid_t child, int fd, std::uint64_t appends) {
+  Reports out;
+  Report r{};
+  std::size_t have = 0;
+  bool killed = false;
+  for (;;) {
+    const ssize_t n = ::read(fd, reinterpret_cast<char*>(&r) + have, sizeof r - have);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    have += static_cast<std::size_t>(n);
+    if (have < sizeof r)
+      continue;
+    have = 0;
+    consume(r, out);
+    if (!killed && (out.max_appended >= appends || !out.failures.empty())) {
+      ::kill(child, SIGKILL);
+      killed = true;
+    }
+  }
+  if (!killed)
+    ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return out;
+}
+
+TEST(DurableQueueCrashTest, KillNineLosesNoAcknowledgedRecordAndRedeliversAtMostOneBatch) {
+  std::random_device seed_source;
+  const std::uint32_t seed = seed_source();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const auto started = std::chrono::steady_clock::now();
+  constexpr FsyncMode kModes[] = {FsyncMode::kNever, FsyncMode::kInterval, FsyncMode::kEveryRecord};
+
+  int iterations = 0;
+  for (; iterations < 12 && std::chrono::steady_clock::now() - started < std::chrono::seconds(30);
+       ++iterations) {
+    SCOPED_TRACE("iteration " + std::to_string(iterations));
+    testing::TempDir tmp;
+    DurableQueueOptions options;
+    options.directory = tmp.queue_dir();
+    options.segment_bytes = 16 * 1024;  // many segments: rotation and deletion under fire
+    options.max_bytes = 64ull << 20;    // no drops: every acknowledged record must survive
+    options.max_record_bytes = 4096;
+    options.fsync = {kModes[iterations % 3], std::chrono::milliseconds(5), 8};
+
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::close(fds[0]);
+      run_child(options, fds[1]);
+    }
+    ::close(fds[1]);
+    const std::uint64_t kill_after = std::uniform_int_distribution<std::uint64_t>(1, 1500)(rng);
+    const Reports reports = run_and_kill(child, fds[0], kill_after);
+    ::close(fds[0]);
+    ASSERT_TRUE(reports.failures.empty())
+        << "the child reported a failure at sequence " << reports.failures.front();
+    ASSERT_GE(reports.max_appended, kill_after);
+
+    Result<DurableQueue> opened = DurableQueue::open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().to_string();
+    DurableQueue queue = std::move(opened).value();
+    std::vector<std::uint64_t> delivered;
+    for (;;) {
+      Result<std::vector<QueuedRecord>> batch = queue.read(256);
+      ASSERT_TRUE(batch.ok()) << batch.status().to_string();
+      if (batch->empty())
+        break;
+      for (const QueuedRecord& r : *batch) {
+        ASSERT_TRUE(payload_ok(r)) << "sequence " << r.sequence;
+        delivered.push_back(r.sequence);
+      }
+    }
+
+    // The child's persisted ack position P satisfies max_acked <= P <= max_read (it acks
+    // only what it reported as read). Delivery must resume exactly at P + 1, with no gap.
+    const std::uint64_t first = delivered.empty() ? 0 : delivered.front();
+    for (std::size_t i = 0; i < delivered.size(); ++i)
+      ASSERT_EQ(delivered[i], first + i) << "a gap or a duplicate in the delivery";
+    if (delivered.empty()) {
+      EXPECT_LE(reports.max_appended, reports.max_read) << "acknowledged appends were lost";
+    } else {
+      EXPECT_GT(first, reports.max_acked) << "an acked record was delivered again";
+      EXPECT_LE(first, reports.max_read + 1) << "records never acked were skipped";
+      EXPECT_GE(delivered.back(), reports.max_appended) << "acknowledged appends were lost";
+      // At most the one append in flight when the kill came was written but not reported.
+      EXPECT_LE(delivered.back(), reports.max_appended + 1);
+      const std::uint64_t redelivered =
+          reports.max_read >= first ? reports.max_read - first + 1 : 0;
+      EXPECT_LE(redelivered, kBatch) << "more than one batch delivered twice";
+    }
+
+    // Acks after the restart stick too.
+    if (!delivered.empty()) {
+      ASSERT_TRUE(queue.ack(delivered.back()).ok());
+    }
+    {
+      DurableQueue closing = std::move(queue);  // closes the directory
+    }
+    Result<DurableQueue> again = DurableQueue::open(options);
+    ASSERT_TRUE(again.ok()) << again.status().to_string();
+    EXPECT_TRUE(again->read(10)->empty());
+  }
+  RecordProperty("iterations", iterations);
+}
+
+}  // namespace
+}  // namespace edgetrace::otlp
