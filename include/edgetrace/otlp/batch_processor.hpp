@@ -1,0 +1,336 @@
+// BatchProcessor<Item>: a bounded queue drained in batches by one background thread.
+//
+//   BatchProcessor<LogItem> p(log_batch_options(), [&](std::vector<LogItem>& batch,
+//                                                      Deadline deadline) {
+//     return exporter.export_logs(batch, deadline);     // returns BatchOutcome
+//   }, [](const LogItem& i) { return i.severity_class; });
+//   p.push(std::move(item));          // never blocks; may drop by policy (counted)
+//   p.force_flush(Clock::now() + 5s);
+//   p.shutdown(Clock::now() + 5s);    // drains, always returns by the deadline
+//
+// Policy:
+//  - a batch is exported when max_export_batch_size items are queued, when schedule_delay
+//    has passed since the last export, on force_flush/shutdown, or (soon) after an urgent
+//    item (severity class >= urgent_class, e.g. ERROR and FATAL logs);
+//  - batches that are not full are never exported closer together than min_export_interval,
+//    so a stream of urgent items cannot make a tight export loop;
+//  - a full queue never blocks push(): it drops the item of the lowest severity class, the
+//    oldest first among equals; an incoming item of lower class than everything queued is
+//    itself dropped. Each drop is counted by class.
+//
+// Thread-safety: push, force_flush, shutdown and counters may be called from any thread.
+// push takes a short mutex (no allocation beyond the queue's own growth up to the cap, no
+// I/O). The export function runs on the processor's thread only, one call at a time.
+// Destroying the processor shuts it down with `shutdown_grace`; an export function that
+// ignores its deadline is abandoned (the thread is detached), never waited for forever.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "edgetrace/otlp/exporter_options.hpp"
+
+namespace edgetrace::otlp {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+struct BatchOptions {
+  std::size_t max_queue_size = 2048;
+  std::size_t max_export_batch_size = 512;
+  std::chrono::milliseconds schedule_delay{5000};
+  std::chrono::milliseconds export_timeout{30000};
+  std::chrono::milliseconds min_export_interval{100};
+  std::chrono::milliseconds shutdown_grace{5000};  // used by the destructor
+};
+
+// Span defaults and OTEL_BSP_{SCHEDULE_DELAY,EXPORT_TIMEOUT,MAX_QUEUE_SIZE,MAX_EXPORT_BATCH_SIZE}.
+BatchOptions span_batch_options(const EnvLookup& env, std::vector<std::string>* warnings);
+// Log defaults (delay 1 s) and OTEL_BLRP_*.
+BatchOptions log_batch_options(const EnvLookup& env, std::vector<std::string>* warnings);
+
+// What one export call achieved; items neither delivered nor failed are a bug.
+struct BatchOutcome {
+  std::size_t delivered = 0;
+  std::size_t failed = 0;
+};
+
+inline constexpr std::size_t kSeverityClasses = 7;  // 0 = unclassified (spans), 1..6 levels
+
+struct BatchCounters {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> export_failed{0};
+  std::atomic<std::uint64_t> dropped_shutdown{0};  // queued but not exported by the deadline
+  std::atomic<std::uint64_t> rejected_after_shutdown{0};
+  std::array<std::atomic<std::uint64_t>, kSeverityClasses> dropped_queue_full{};
+  std::atomic<std::uint64_t> batches{0};
+
+  std::uint64_t dropped_queue_full_total() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& d : dropped_queue_full)
+      n += d.load(std::memory_order_relaxed);
+    return n;
+  }
+};
+
+template <typename Item>
+class BatchProcessor {
+ public:
+  using ExportFn = std::function<BatchOutcome(std::vector<Item>& batch, Deadline deadline)>;
+  // Severity class of an item, 0..kSeverityClasses-1; larger is more important.
+  using ClassFn = std::function<std::size_t(const Item&)>;
+
+  BatchProcessor(BatchOptions options, ExportFn export_fn, ClassFn class_fn = nullptr,
+                 std::size_t urgent_class = kSeverityClasses)
+      : state_(std::make_shared<State>(options, std::move(export_fn), std::move(class_fn),
+                                       urgent_class)) {
+    state_->thread = std::thread([s = state_] { s->run(); });
+  }
+
+  BatchProcessor(const BatchProcessor&) = delete;
+  BatchProcessor& operator=(const BatchProcessor&) = delete;
+
+  ~BatchProcessor() { (void)shutdown(Clock::now() + state_->options.shutdown_grace); }
+
+  // Queues an item; returns false when it (or nothing, if it displaced another) was dropped.
+  bool push(Item item) { return state_->push(std::move(item)); }
+
+  // Exports everything queued now; true when it all went out (delivered or failed) in time.
+  bool force_flush(Deadline deadline) { return state_->flush(deadline); }
+
+  // Stops accepting, exports what is queued, and stops the thread; returns by the deadline.
+  // Items not exported by then are counted in dropped_shutdown. Idempotent.
+  bool shutdown(Deadline deadline) {
+    if (shut_down_)
+      return shutdown_result_;
+    shut_down_ = true;
+    shutdown_result_ = shutdown_once(deadline);
+    return shutdown_result_;
+  }
+
+  const BatchCounters& counters() const noexcept { return state_->counters; }
+  std::size_t queue_depth() const {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    return state_->size;
+  }
+
+ private:
+  bool shutdown_once(Deadline deadline) {
+    bool ok = state_->flush(deadline);
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->stopping = true;
+    }
+    state_->cv.notify_all();
+    if (!state_->thread.joinable())
+      return ok;
+    std::unique_lock<std::mutex> lock(state_->mu);
+    const bool finished =
+        state_->done_cv.wait_until(lock, deadline, [&] { return state_->finished; });
+    lock.unlock();
+    if (finished) {
+      state_->thread.join();
+    } else {
+      state_->thread.detach();  // the state outlives us through the thread's shared_ptr
+      ok = false;
+    }
+    return ok && finished;
+  }
+
+  struct Entry {
+    std::uint64_t seq;
+    Item item;
+  };
+
+  struct State {
+    State(BatchOptions o, ExportFn e, ClassFn c, std::size_t urgent_cls)
+        : options(o), export_fn(std::move(e)), class_fn(std::move(c)), urgent_class(urgent_cls) {
+      options.max_queue_size = std::max<std::size_t>(1, options.max_queue_size);
+      options.max_export_batch_size =
+          std::clamp<std::size_t>(options.max_export_batch_size, 1, options.max_queue_size);
+    }
+
+    std::size_t class_of(const Item& item) const {
+      if (!class_fn)
+        return 0;
+      return std::min(class_fn(item), kSeverityClasses - 1);
+    }
+
+    bool push(Item item) {
+      const std::size_t cls = class_of(item);
+      bool kept = true;
+      bool wake = false;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (stopping) {
+          counters.rejected_after_shutdown.fetch_add(1, std::memory_order_relaxed);
+          return false;
+        }
+        if (size >= options.max_queue_size) {
+          std::size_t lowest = 0;
+          while (lowest < kSeverityClasses && queues[lowest].empty())
+            ++lowest;
+          if (lowest > cls) {  // everything queued matters more than the newcomer
+            counters.dropped_queue_full[cls].fetch_add(1, std::memory_order_relaxed);
+            return false;
+          }
+          queues[lowest].pop_front();
+          --size;
+          counters.dropped_queue_full[lowest].fetch_add(1, std::memory_order_relaxed);
+          kept = true;
+        }
+        queues[cls].push_back(Entry{next_seq++, std::move(item)});
+        ++size;
+        counters.accepted.fetch_add(1, std::memory_order_relaxed);
+        if (cls >= urgent_class && !urgent) {
+          urgent = true;
+          wake = true;
+        }
+        if (size >= options.max_export_batch_size)
+          wake = true;
+      }
+      if (wake)
+        cv.notify_one();
+      return kept;
+    }
+
+    bool flush(Deadline deadline) {
+      std::unique_lock<std::mutex> lock(mu);
+      if (finished)
+        return size == 0;
+      drain_deadline = deadline;
+      const std::uint64_t target = ++flush_requested;
+      cv.notify_one();
+      const bool done =
+          done_cv.wait_until(lock, deadline, [&] { return flush_completed >= target || finished; });
+      return done && (finished ? size == 0 : last_flush_complete);
+    }
+
+    // Takes up to one batch, oldest first across classes. Caller holds mu.
+    void take_batch(std::vector<Item>& batch) {
+      batch.clear();
+      while (batch.size() < options.max_export_batch_size && size > 0) {
+        std::size_t best = kSeverityClasses;
+        for (std::size_t c = 0; c < kSeverityClasses; ++c) {
+          if (!queues[c].empty() &&
+              (best == kSeverityClasses || queues[c].front().seq < queues[best].front().seq)) {
+            best = c;
+          }
+        }
+        batch.push_back(std::move(queues[best].front().item));
+        queues[best].pop_front();
+        --size;
+      }
+    }
+
+    void export_batch(std::vector<Item>& batch, Deadline deadline) {
+      const std::size_t n = batch.size();
+      BatchOutcome outcome = export_fn ? export_fn(batch, deadline) : BatchOutcome{0, n};
+      counters.delivered.fetch_add(outcome.delivered, std::memory_order_relaxed);
+      counters.export_failed.fetch_add(n - std::min(n, outcome.delivered),
+                                       std::memory_order_relaxed);
+      counters.batches.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    void run() {
+      std::vector<Item> batch;
+      batch.reserve(options.max_export_batch_size);
+      Clock::time_point last_export = Clock::now();
+      std::unique_lock<std::mutex> lock(mu);
+      for (;;) {
+        // Sleep until there is a reason to export. The wake-up time is recomputed after
+        // every notification, since an urgent item shortens it.
+        for (;;) {
+          if (stopping || flush_requested > flush_completed ||
+              size >= options.max_export_batch_size) {
+            break;
+          }
+          const auto wake =
+              last_export + (urgent ? options.min_export_interval : options.schedule_delay);
+          if (Clock::now() >= wake)
+            break;
+          cv.wait_until(lock, wake);
+        }
+        const bool flushing = flush_requested > flush_completed || stopping;
+        const std::uint64_t flush_target = flush_requested;
+        bool out_of_time = false;
+        while (size > 0) {
+          if (flushing && Clock::now() >= drain_deadline) {
+            out_of_time = true;  // what is left stays queued (or is counted at shutdown)
+            break;
+          }
+          take_batch(batch);
+          urgent = false;
+          const Deadline deadline = std::min(Clock::now() + options.export_timeout, drain_deadline);
+          lock.unlock();
+          export_batch(batch, deadline);
+          lock.lock();
+          last_export = Clock::now();
+          // Keep going while full batches are waiting, or everything when flushing.
+          if (!flushing && size < options.max_export_batch_size)
+            break;
+        }
+        if (size == 0 && !flushing) {
+          last_export = Clock::now();  // an empty timer tick: wait a whole delay again
+          urgent = false;
+        }
+        if (flushing) {
+          flush_completed = std::max(flush_completed, flush_target);
+          last_flush_complete = !out_of_time;
+          if (!stopping)
+            drain_deadline = Deadline::max();
+          done_cv.notify_all();
+        }
+        if (stopping)
+          break;
+      }
+      finished = true;
+      counters.dropped_shutdown.fetch_add(size, std::memory_order_relaxed);
+      for (auto& q : queues)
+        q.clear();
+      size = 0;
+      done_cv.notify_all();
+    }
+
+    BatchOptions options;
+    ExportFn export_fn;
+    ClassFn class_fn;
+    std::size_t urgent_class;
+    BatchCounters counters;
+
+    mutable std::mutex mu;
+    std::condition_variable cv;       // wakes the worker
+    std::condition_variable done_cv;  // wakes flushers and shutdown
+    std::array<std::deque<Entry>, kSeverityClasses> queues;
+    std::size_t size = 0;
+    std::uint64_t next_seq = 0;
+    std::uint64_t flush_requested = 0;
+    std::uint64_t flush_completed = 0;
+    Deadline drain_deadline = Deadline::max();
+    bool last_flush_complete = true;
+    bool urgent = false;
+    bool stopping = false;
+    bool finished = false;
+    std::thread thread;
+  };
+
+  std::shared_ptr<State> state_;
+  bool shut_down_ = false;  // shutdown() is meant for the owning thread
+  bool shutdown_result_ = false;
+};
+
+}  // namespace edgetrace::otlp

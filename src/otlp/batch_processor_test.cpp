@@ -1,0 +1,239 @@
+#include "edgetrace/otlp/batch_processor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace edgetrace::otlp {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Item {
+  int id = 0;
+  std::size_t cls = 1;
+};
+
+// Records every exported batch; can hold exports until released.
+struct Recorder {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::vector<int>> batches;
+  bool hold = false;
+  bool in_export = false;
+
+  BatchOutcome on_export(std::vector<Item>& batch) {
+    std::unique_lock<std::mutex> lock(mu);
+    in_export = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return !hold; });
+    std::vector<int> ids;
+    for (const Item& i : batch)
+      ids.push_back(i.id);
+    batches.push_back(ids);
+    in_export = false;
+    cv.notify_all();
+    return {batch.size(), 0};
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mu);
+    hold = false;
+    cv.notify_all();
+  }
+  bool wait_for(std::function<bool()> pred) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, 10s, pred);
+  }
+  std::size_t exported() {
+    std::size_t n = 0;
+    for (auto& b : batches)
+      n += b.size();
+    return n;
+  }
+};
+
+BatchProcessor<Item> make(std::shared_ptr<Recorder> r, BatchOptions o) {
+  return BatchProcessor<Item>(
+      o, [r](std::vector<Item>& b, Deadline) { return r->on_export(b); },
+      [](const Item& i) { return i.cls; }, /*urgent_class=*/5);
+}
+
+BatchOptions slow_timer() {
+  BatchOptions o;
+  o.schedule_delay = 1h;
+  o.min_export_interval = 1ms;
+  return o;
+}
+
+TEST(BatchProcessorTest, ExportsAFullBatchWithoutWaitingForTheTimer) {
+  auto r = std::make_shared<Recorder>();
+  BatchOptions o = slow_timer();
+  o.max_export_batch_size = 3;
+  auto p = make(r, o);
+  for (int i = 0; i < 3; ++i)
+    p.push({i, 1});
+  ASSERT_TRUE(r->wait_for([&] { return r->batches.size() == 1; }));
+  EXPECT_EQ(r->batches[0], (std::vector<int>{0, 1, 2}));
+}
+
+TEST(BatchProcessorTest, TimerExportsASmallBatch) {
+  auto r = std::make_shared<Recorder>();
+  BatchOptions o;
+  o.schedule_delay = 20ms;
+  auto p = make(r, o);
+  p.push({7, 1});
+  ASSERT_TRUE(r->wait_for([&] { return r->batches.size() == 1; }));
+  EXPECT_EQ(r->batches[0], std::vector<int>{7});
+}
+
+TEST(BatchProcessorTest, ForceFlushExportsEverythingInBatches) {
+  auto r = std::make_shared<Recorder>();
+  BatchOptions o = slow_timer();
+  o.max_export_batch_size = 4;
+  o.max_queue_size = 100;
+  auto p = make(r, o);
+  for (int i = 0; i < 10; ++i)
+    p.push({i, 1});
+  ASSERT_TRUE(p.force_flush(Clock::now() + 10s));
+  std::lock_guard<std::mutex> lock(r->mu);
+  EXPECT_EQ(r->exported(), 10u);
+  for (const auto& b : r->batches)
+    EXPECT_LE(b.size(), 4u);
+  EXPECT_EQ(p.counters().delivered.load(), 10u);
+  EXPECT_EQ(p.counters().accepted.load(), 10u);
+}
+
+TEST(BatchProcessorTest, FullQueueDropsLowestSeverityFirstThenOldestWithoutBlocking) {
+  auto r = std::make_shared<Recorder>();
+  r->hold = true;
+  BatchOptions o = slow_timer();
+  o.max_queue_size = 4;
+  o.max_export_batch_size = 4;
+  auto p = make(r, o);
+  for (int i = 0; i < 4; ++i)
+    p.push({i, 1});
+  ASSERT_TRUE(r->wait_for([&] { return r->in_export; }));  // the worker is now stuck
+  p.push({10, 1});
+  p.push({11, 3});
+  p.push({12, 1});
+  p.push({13, 2});
+  EXPECT_TRUE(p.push({14, 2}));   // displaces 10 (lowest class, oldest)
+  EXPECT_FALSE(p.push({15, 0}));  // lower than everything queued: itself dropped
+  EXPECT_TRUE(p.push({16, 1}));   // displaces 12
+  EXPECT_EQ(p.queue_depth(), 4u);
+  EXPECT_EQ(p.counters().dropped_queue_full[1].load(), 2u);
+  EXPECT_EQ(p.counters().dropped_queue_full[0].load(), 1u);
+  EXPECT_EQ(p.counters().dropped_queue_full_total(), 3u);
+  r->release();
+  ASSERT_TRUE(p.force_flush(Clock::now() + 10s));
+  std::lock_guard<std::mutex> lock(r->mu);
+  ASSERT_EQ(r->batches.size(), 2u);
+  EXPECT_EQ(r->batches[1], (std::vector<int>{11, 13, 14, 16}));  // arrival order kept
+}
+
+TEST(BatchProcessorTest, UrgentItemTriggersAnEarlyExport) {
+  auto r = std::make_shared<Recorder>();
+  auto p = make(r, slow_timer());
+  p.push({1, 3});
+  p.push({2, 5});  // ERROR-class
+  ASSERT_TRUE(r->wait_for([&] { return r->batches.size() == 1; }));
+  EXPECT_EQ(r->batches[0], (std::vector<int>{1, 2}));
+}
+
+TEST(BatchProcessorTest, UrgentItemsDoNotCauseATightExportLoop) {
+  auto r = std::make_shared<Recorder>();
+  BatchOptions o = slow_timer();
+  o.min_export_interval = 100ms;
+  auto p = make(r, o);
+  const auto start = Clock::now();
+  int pushed = 0;
+  while (Clock::now() - start < 300ms) {
+    p.push({pushed++, 5});
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(p.force_flush(Clock::now() + 10s));
+  std::lock_guard<std::mutex> lock(r->mu);
+  EXPECT_EQ(r->exported(), static_cast<std::size_t>(pushed));
+  // One export per urgent item would be `pushed` batches (~300); spacing keeps it to a few.
+  EXPECT_LT(r->batches.size() * 10, static_cast<std::size_t>(pushed));
+}
+
+TEST(BatchProcessorTest, ShutdownReturnsByTheDeadlineEvenIfExportHangs) {
+  auto r = std::make_shared<Recorder>();
+  r->hold = true;
+  BatchOptions o = slow_timer();
+  o.max_export_batch_size = 1;
+  auto p = std::make_unique<BatchProcessor<Item>>(
+      o, [r](std::vector<Item>& b, Deadline) { return r->on_export(b); },
+      [](const Item& i) { return i.cls; }, 5);
+  p->push({1, 1});
+  ASSERT_TRUE(r->wait_for([&] { return r->in_export; }));
+  p->push({2, 1});
+  EXPECT_FALSE(p->shutdown(Clock::now() + 50ms));
+  EXPECT_FALSE(p->push({3, 1}));
+  EXPECT_EQ(p->counters().rejected_after_shutdown.load(), 1u);
+  p.reset();  // destroying a shut-down processor must not hang either
+  r->release();
+}
+
+TEST(BatchProcessorTest, ShutdownDrainsTheQueue) {
+  auto r = std::make_shared<Recorder>();
+  auto p = make(r, slow_timer());
+  for (int i = 0; i < 5; ++i)
+    p.push({i, 1});
+  EXPECT_TRUE(p.shutdown(Clock::now() + 10s));
+  std::lock_guard<std::mutex> lock(r->mu);
+  EXPECT_EQ(r->exported(), 5u);
+  EXPECT_EQ(p.counters().dropped_shutdown.load(), 0u);
+}
+
+TEST(BatchProcessorTest, FailedItemsAreCounted) {
+  BatchOptions o = slow_timer();
+  BatchProcessor<Item> p(o, [](std::vector<Item>& b, Deadline) {
+    return BatchOutcome{b.size() / 2, b.size() - b.size() / 2};
+  });
+  for (int i = 0; i < 4; ++i)
+    p.push({i, 1});
+  ASSERT_TRUE(p.force_flush(Clock::now() + 10s));
+  EXPECT_EQ(p.counters().delivered.load(), 2u);
+  EXPECT_EQ(p.counters().export_failed.load(), 2u);
+}
+
+TEST(BatchOptionsTest, DefaultsAndEnvironment) {
+  std::vector<std::string> warnings;
+  auto none = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  BatchOptions spans = span_batch_options(none, &warnings);
+  EXPECT_EQ(spans.max_queue_size, 2048u);
+  EXPECT_EQ(spans.max_export_batch_size, 512u);
+  EXPECT_EQ(spans.schedule_delay, 5000ms);
+  EXPECT_EQ(spans.export_timeout, 30000ms);
+  EXPECT_EQ(log_batch_options(none, &warnings).schedule_delay, 1000ms);
+  EXPECT_TRUE(warnings.empty());
+
+  auto env = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "OTEL_BLRP_SCHEDULE_DELAY")
+      return "250";
+    if (name == "OTEL_BLRP_MAX_QUEUE_SIZE")
+      return "100";
+    if (name == "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE")
+      return "500";
+    if (name == "OTEL_BLRP_EXPORT_TIMEOUT")
+      return "soon";
+    if (name == "OTEL_BSP_MAX_QUEUE_SIZE")
+      return "64";
+    return std::nullopt;
+  };
+  BatchOptions logs = log_batch_options(env, &warnings);
+  EXPECT_EQ(logs.schedule_delay, 250ms);
+  EXPECT_EQ(logs.max_queue_size, 100u);
+  EXPECT_EQ(logs.max_export_batch_size, 100u);  // clamped to the queue size, with a warning
+  EXPECT_EQ(logs.export_timeout, 30000ms);
+  EXPECT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(span_batch_options(env, nullptr).max_queue_size, 64u);
+}
+
+}  // namespace
+}  // namespace edgetrace::otlp
