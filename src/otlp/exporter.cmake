@@ -1,5 +1,6 @@
 # Exporter side of the otlp component: options from OTEL_* variables, retry policy,
 # batching, and the HTTP and gRPC transports.
+find_package(Threads REQUIRED)
 add_library(edgetrace_otlp_exporter
   ${CMAKE_CURRENT_LIST_DIR}/batch_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exporter_options.cpp
