@@ -1,0 +1,68 @@
+// The C11 API (edgetrace.h with _Generic macros), exercised from c_api_sites.c.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+extern "C" {
+void et_c_log_every_type(void);
+void et_c_nested_spans(void);
+void et_c_remote_span(const et_remote_parent* remote);
+}
+
+namespace edgetrace::device::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::StartsWith;
+
+class CApiTest : public DeviceFixture {};
+
+TEST_F(CApiTest, GenericMacrosEncodeEveryArgumentType) {
+  init();
+  et_c_log_every_type();
+  EXPECT_THAT(lines(),
+              ElementsAre(StartsWith("handshake"),
+                          "[INFO] -5 -300 -70000 -5000000000 200 60000 4000000000 "
+                          "18000000000000000000",
+                          "[WARN] true q 0.5 1e+10", "[ERROR] c-string siz [01 02 fa]",
+                          "[DEBUG] hex=0xc8 bin=110", "[TRACE] plain", "[FATAL] size_t=3"));
+}
+
+TEST_F(CApiTest, CTableRecordsExactTypes) {
+  init();
+  et_c_log_every_type();
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 7u);
+  // int8_t is stored as class I32 with width 1, so "{:x}" of -5 would print "fb".
+  EXPECT_EQ(ev[1].args[0].sig, ET_ARG_I32 | 1 << 4);
+  EXPECT_EQ(ev[1].args[3].sig, ET_ARG_I64 | 8 << 4);
+  EXPECT_EQ(ev[2].args[0].sig, ET_ARG_BOOL | 1 << 4);
+  EXPECT_EQ(ev[2].args[1].sig, ET_ARG_CHAR | 1 << 4);
+  EXPECT_EQ(ev[3].args[1].sig, ET_ARG_STR);
+  EXPECT_EQ(ev[3].args[2].sig, ET_ARG_BYTES);
+}
+
+TEST_F(CApiTest, SpansNestAcrossCFunctions) {
+  init();
+  et_c_nested_spans();
+  EXPECT_THAT(lines(), ElementsAre(StartsWith("handshake"), "span enter c-parent id=1 parent=0",
+                                   "span enter c-child id=2 parent=1", "[INFO] inside child",
+                                   "span exit c-child id=2 parent=1 root=1",
+                                   "span exit c-parent id=1 parent=0 root=1"));
+}
+
+TEST_F(CApiTest, RemoteParentFromC) {
+  init();
+  et_remote_parent remote{};
+  const char kTp[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  ASSERT_EQ(et_remote_parent_parse(&remote, kTp, sizeof kTp - 1), 1);
+  et_c_remote_span(&remote);
+  auto l = lines();
+  ASSERT_EQ(l.size(), 3u);
+  EXPECT_EQ(l[2],
+            "span exit c-remote id=1 parent=0 root=1 trace=0af7651916cd43dd8448eb211c80319c "
+            "remote-parent=b7ad6b7169203331");
+}
+
+}  // namespace
+}  // namespace edgetrace::device::test
