@@ -1,0 +1,137 @@
+// Example firmware: everything the device library does, on a Cortex-M3 under QEMU.
+//
+// Logs go into a ring buffer (safe from interrupts) that the main loop drains to UART0;
+// run it with firmware/run-qemu.sh and decode the stream with et_device_decode. The
+// sequence is fixed, so the decoded stream is checked line by line by the end-to-end
+// test (firmware/expected_stream.txt).
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board.h"
+#include "edgetrace/device/device.hpp"
+
+extern "C" const uint8_t __build_id_note[];
+extern "C" void sensor_report(int celsius, unsigned humidity);  // sensor.c, the C API
+
+namespace {
+
+et_device device;
+et_ring ring;
+uint8_t ring_memory[256];
+volatile int irq_count = 0;
+
+void flush() {
+  uint8_t out[128];
+  while (size_t n = et_ring_drain(&ring, out, sizeof out)) {
+    board_uart_write(out, n);
+  }
+}
+
+void i2c_transfer(uint8_t address) {
+  ET_SPAN("i2c_transfer");
+  ET_TRACE("i2c addr={:#x}", address);
+}
+
+int read_sensor() {
+  ET_SPAN("read_sensor");
+  i2c_transfer(0x40);
+  i2c_transfer(0x41);
+  return 21;
+}
+
+void every_level_and_type() {
+  ET_TRACE("trace level");
+  ET_DEBUG("debug level");
+  ET_INFO("info level");
+  ET_WARN("warn level");
+  ET_ERROR("error level");
+  ET_FATAL("fatal level (not a crash)");
+  ET_INFO("i8={} i16={} i32={} i64={}", int8_t{-8}, int16_t{-1600}, int32_t{-320000},
+          int64_t{-6400000000});
+  ET_INFO("u8={} u16={} u32={} u64={}", uint8_t{8}, uint16_t{1600}, uint32_t{3200000000u},
+          uint64_t{6400000000u});
+  ET_INFO("bool={} char={} float={} double={}", true, 'k', 0.25f, 3.5);
+  const char name[] = "edgetrace-device-example-with-a-long-name";
+  ET_INFO("cstr={} view={}", "qemu", ET_STR(name, 9));
+  ET_INFO("long={}", name);  // longer than ET_MAX_STRING: cut and flagged
+  const uint8_t mac[] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
+  ET_INFO("mac={}", ET_BYTES(mac, sizeof mac));
+  ET_INFO("hex={:x} HEX={:#X} bin={:b} neg={:x}", 0xbeefu, 0xcafeu, uint8_t{0x5a}, int8_t{-2});
+}
+
+void ring_overflow() {
+  // 60 records without draining: the 256-byte ring holds about 40 of them, the rest are
+  // dropped and reported by one "frames dropped" record once there is room again.
+  for (int i = 0; i < 60; ++i) {
+    ET_DEBUG("burst {} {}", i, 100000 + i);
+  }
+  flush();
+  ET_INFO("after burst, dropped so far {}", et_device_get_counters(&device).dropped);
+}
+
+void remote_command() {
+  // A command from the cloud carrying its W3C trace context.
+  static const char kTraceparent[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  et_remote_parent parent;
+  if (et_remote_parent_parse(&parent, kTraceparent, sizeof kTraceparent - 1) == 0) {
+    ET_ERROR("bad traceparent");
+    return;
+  }
+  ET_SPAN_REMOTE("handle_command", parent);
+  ET_INFO("command reboot_in={}s", 5);
+  read_sensor();
+}
+
+}  // namespace
+
+extern "C" void board_irq1_handler(void) {
+  ET_SPAN("irq1");
+  ET_WARN("interrupt {} in handler", ++irq_count);
+}
+
+extern "C" void board_fault_handler(uint32_t cfsr) {
+  ET_FATAL("hard fault cfsr={:#x}, resetting", cfsr);
+  flush();
+}
+
+int main() {
+  board_init();
+  et_ring_init(&ring, ring_memory, sizeof ring_memory);
+  et_ring_set_critical(&ring, board_critical_enter, board_critical_exit);
+  static const uint8_t kDeviceId[] = {0x65, 0x74, 0x00, 0x01};
+  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  cfg.transport = et_ring_transport(&ring);
+  cfg.tick32 = board_millis;
+  cfg.tick_hz = 1000;
+  cfg.critical_enter = board_critical_enter;
+  cfg.critical_exit = board_critical_exit;
+  cfg.in_interrupt = board_in_interrupt;
+  cfg.build_id_note = __build_id_note;
+  cfg.device_id = kDeviceId;
+  cfg.device_id_len = sizeof kDeviceId;
+  cfg.boot_counter = board_boot_counter();
+  et_device_init(&device, &cfg);
+
+  if (board_boot_counter() > 1) {
+    ET_INFO("restarted after a fault, boot {}", board_boot_counter());
+    flush();
+    return 0;  // ends the QEMU run
+  }
+
+  ET_INFO("boot {}", board_boot_counter());
+  every_level_and_type();
+  flush();
+  {
+    ET_SPAN("sample");
+    const int celsius = read_sensor();
+    sensor_report(celsius, 40);
+    board_trigger_irq1();  // its span is a root flagged "irq", not a child of "sample"
+  }
+  flush();
+  ring_overflow();
+  remote_command();
+  flush();
+  et_device_handshake(&device);  // as after a reconnect
+  flush();
+  __builtin_trap();  // undefined instruction: HardFault, then reset
+}
