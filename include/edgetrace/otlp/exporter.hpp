@@ -107,6 +107,8 @@ struct TransportResponse {
   // description of the connection failure. May contain anything: it is redacted before
   // reporting.
   std::string message;
+  // Bytes put on the wire for the request body (after compression).
+  std::size_t bytes_sent = 0;
 };
 
 // A way of sending encoded requests: OTLP/HTTP (protobuf or JSON) or OTLP/gRPC.
@@ -118,8 +120,6 @@ class Transport {
                                            const google::protobuf::Message& request) = 0;
   // Sends one encoded request; must return by `deadline`. Thread-safe.
   virtual TransportResponse send(Signal signal, const std::string& body, Deadline deadline) = 0;
-  // Bytes the last send put on the wire, for counters (after compression).
-  virtual std::size_t wire_size(const std::string& body) const { return body.size(); }
 };
 
 struct ExportOutcome {
