@@ -1,0 +1,397 @@
+// edgetrace-sim: the device library built for Linux, emulating N devices that each stream
+// to a TCP endpoint over their own connection, for load tests and the demo.
+//
+//   edgetrace-sim --devices 100 --connect 127.0.0.1:7700 --steps 1000 --interval-ms 10
+//   edgetrace-sim --devices 4 --steps 50 --self-check     # own receiver, decodes, verifies
+//
+// Each device has its own et_device, callback transport, clock (1 MHz ticks), device id
+// (8 bytes: "sim" + index) and boot counter; all of them share this program's call-site
+// table and GNU build-id, so a bridge decodes them with this executable's ELF file. One
+// thread drives every device in turn (et_device_select). A lost connection is retried
+// with backoff and followed by a handshake, as a device does after reconnecting.
+//
+// Exit codes: 0 success (and, with --self-check, the stream verified), 1 failure,
+// 2 usage error.
+#include <arpa/inet.h>
+#include <link.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "edgetrace/device/device.hpp"
+#include "testing/stream_decoder.hpp"
+
+namespace {
+
+struct SimDevice {
+  int index = 0;
+  et_device device{};
+  et_callback callback{};
+  std::uint64_t clock = 0;  // ticks, 1 MHz
+  std::uint8_t id[8] = {};
+  int fd = -1;
+  std::uint64_t frames = 0;
+  std::uint64_t reconnects = 0;
+};
+
+std::vector<SimDevice>* g_devices = nullptr;
+std::string g_host = "127.0.0.1";
+int g_port = 0;
+std::vector<std::uint8_t> g_build_id_note;
+
+// The active device's clock: the tick source has no context argument, so it looks up
+// the device the simulator selected.
+std::uint64_t sim_tick() {
+  et_device* active = et_device_active();
+  for (auto& d : *g_devices) {
+    if (&d.device == active) {
+      return d.clock;
+    }
+  }
+  return 0;
+}
+
+int dial() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return -1;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(g_port));
+  if (::inet_pton(AF_INET, g_host.c_str(), &addr.sin_addr) != 1 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+bool send_all(int fd, const std::uint8_t* data, std::size_t len) {
+  while (len > 0) {
+    const ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
+    if (n <= 0) {
+      return false;
+    }
+    data += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+int send_frame(void* ctx, const std::uint8_t* frame, std::size_t len) {
+  auto* d = static_cast<SimDevice*>(ctx);
+  if (d->fd < 0 || !send_all(d->fd, frame, len)) {
+    if (d->fd >= 0) {
+      ::close(d->fd);
+      d->fd = -1;
+    }
+    return 0;  // counted as rejected by the transport; the device reconnects later
+  }
+  ++d->frames;
+  return 1;
+}
+
+// The GNU build-id note of this executable, from its program headers.
+int find_build_id(dl_phdr_info* info, std::size_t, void*) {
+  if (info->dlpi_name != nullptr && info->dlpi_name[0] != '\0') {
+    return 0;  // not the main program
+  }
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const auto& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_NOTE) {
+      continue;
+    }
+    const auto* p = reinterpret_cast<const std::uint8_t*>(info->dlpi_addr + ph.p_vaddr);
+    const auto* end = p + ph.p_memsz;
+    while (p + 12 <= end) {
+      std::uint32_t namesz, descsz, type;
+      std::memcpy(&namesz, p, 4);
+      std::memcpy(&descsz, p + 4, 4);
+      std::memcpy(&type, p + 8, 4);
+      const std::size_t size = 12 + ((namesz + 3u) & ~3u) + ((descsz + 3u) & ~3u);
+      if (type == 3 && namesz == 4 && std::memcmp(p + 12, "GNU", 4) == 0) {
+        g_build_id_note.assign(p, p + size);
+        return 1;
+      }
+      p += size;
+    }
+  }
+  return 0;
+}
+
+// One step of a device's workload: a sampled measurement in a span, and now and then a
+// warning and a remote-parent command.
+void workload_step(SimDevice& d, int step, std::mt19937& rng) {
+  const int temp = 18 + static_cast<int>(rng() % 8);
+  const unsigned hum = 35u + static_cast<unsigned>(rng() % 30);
+  {
+    ET_SPAN("sample");
+    d.clock += 120;
+    {
+      ET_SPAN("read_sensor");
+      d.clock += 800 + rng() % 200;
+      ET_DEBUG("i2c addr={:#x} bytes={}", std::uint8_t{0x40}, 4);
+    }
+    ET_INFO("temp={} hum={}", temp, hum);
+  }
+  if (step % 10 == 9) {
+    ET_WARN("battery low: {} mV (device {})", 3300 - step % 300, d.index);
+  }
+  if (step % 25 == 24) {
+    et_remote_parent parent;
+    char tp[56];
+    std::snprintf(tp, sizeof tp, "00-%016llx%016llx-%016llx-01",
+                  static_cast<unsigned long long>(0x0af7651916cd43ddULL + d.index),
+                  static_cast<unsigned long long>(0x8448eb211c80319cULL + step),
+                  static_cast<unsigned long long>(0xb7ad6b7169203331ULL));
+    if (et_remote_parent_parse(&parent, tp, 55) != 0) {
+      ET_SPAN_REMOTE("handle_command", parent);
+      d.clock += 2000;
+      ET_INFO("command {} applied", "set_interval");
+    }
+  }
+}
+
+// --self-check: accepts every device's connection on 127.0.0.1, decodes each stream with
+// this executable's call-site table and checks it.
+struct Receiver {
+  int listen_fd = -1;
+  int port = 0;
+  std::mutex mutex;
+  std::map<int, std::vector<std::uint8_t>> streams;  // by connection order
+  std::atomic<bool> stop{false};
+  std::thread thread;
+
+  bool start(int expected) {
+    listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (listen_fd < 0 || ::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listen_fd, 1024) != 0 ||
+        ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return false;
+    }
+    port = ntohs(addr.sin_port);
+    thread = std::thread([this, expected] { run(expected); });
+    return true;
+  }
+
+  // Until every expected connection was accepted and closed by its sender, or 30 s.
+  void run(int expected) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
+    std::map<int, int> conn_index;
+    int accepted = 0;
+    while (!(stop && accepted == expected && fds.size() == 1) &&
+           std::chrono::steady_clock::now() < deadline) {
+      if (::poll(fds.data(), fds.size(), 100) < 0) {
+        break;
+      }
+      for (std::size_t i = 0; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP))) {
+          continue;
+        }
+        if (fds[i].fd == listen_fd) {
+          const int c = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+          if (c >= 0) {
+            fds.push_back({c, POLLIN, 0});
+            conn_index[c] = accepted++;
+          }
+          continue;
+        }
+        std::uint8_t buf[4096];
+        const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+          ::close(fds[i].fd);
+          fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
+          --i;
+          continue;
+        }
+        std::lock_guard lock(mutex);
+        auto& s = streams[conn_index[fds[i].fd]];
+        s.insert(s.end(), buf, buf + n);
+      }
+    }
+    for (auto& f : fds) {
+      ::close(f.fd);
+    }
+  }
+};
+
+int self_check(const Receiver& rx, int devices, int steps) {
+  std::string error;
+  auto table = edgetrace::device::testing::SiteTable::from_elf("/proc/self/exe", &error);
+  if (!table) {
+    std::fprintf(stderr, "self-check: %s\n", error.c_str());
+    return 1;
+  }
+  // Per device per step: 2 span enters + 2 exits + 2 logs; every 10th step a warning;
+  // every 25th a command (enter, log, exit). Plus the handshake.
+  const int per_device = 1 + 6 * steps + steps / 10 + 3 * (steps / 25);
+  int failures = 0;
+  std::uint64_t total = 0;
+  if (static_cast<int>(rx.streams.size()) != devices) {
+    std::fprintf(stderr, "self-check: %zu connections, expected %d\n", rx.streams.size(), devices);
+    ++failures;
+  }
+  for (const auto& [conn, bytes] : rx.streams) {
+    edgetrace::device::testing::Deframer deframer;
+    edgetrace::device::testing::RecordDecoder decoder(&*table);
+    int events = 0;
+    for (const auto& f : deframer.feed(bytes)) {
+      auto e = decoder.decode(f.record, &error);
+      if (!e) {
+        std::fprintf(stderr, "self-check: connection %d: %s\n", conn, error.c_str());
+        ++failures;
+        continue;
+      }
+      if (e->kind == edgetrace::device::testing::Event::Kind::kHandshake &&
+          e->build_id != table->build_id()) {
+        std::fprintf(stderr, "self-check: handshake build-id differs from the ELF's\n");
+        ++failures;
+      }
+      ++events;
+    }
+    if (events != per_device || deframer.lost_frames() != 0 || deframer.corrupt_frames() != 0) {
+      std::fprintf(
+          stderr, "self-check: connection %d: %d events (expected %d), %llu lost, %llu corrupt\n",
+          conn, events, per_device, static_cast<unsigned long long>(deframer.lost_frames()),
+          static_cast<unsigned long long>(deframer.corrupt_frames()));
+      ++failures;
+    }
+    total += static_cast<std::uint64_t>(events);
+  }
+  std::printf("self-check: %d devices, %llu events decoded, %d failures, build-id %s\n", devices,
+              static_cast<unsigned long long>(total), failures,
+              table->build_id().empty() ? "missing" : "matches");
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"edgetrace-sim: N simulated devices streaming the device wire format over TCP"};
+  int devices = 10;
+  int steps = 100;
+  int interval_ms = 0;
+  std::string endpoint;
+  bool check = false;
+  unsigned seed = 1;
+  app.add_option("--devices", devices, "number of devices")->check(CLI::Range(1, 10000));
+  app.add_option("--steps", steps, "workload steps per device")->check(CLI::Range(1, 100000000));
+  app.add_option("--interval-ms", interval_ms, "pause between rounds of steps")
+      ->check(CLI::Range(0, 60000));
+  app.add_option("--connect", endpoint, "host:port of the receiver (IPv4)");
+  app.add_flag("--self-check", check, "run a local receiver and verify every stream");
+  app.add_option("--seed", seed, "random seed of the workload");
+  CLI11_PARSE(app, argc, argv);
+  if (check == !endpoint.empty()) {
+    std::fprintf(stderr, "edgetrace-sim: give exactly one of --connect and --self-check\n");
+    return 2;
+  }
+  dl_iterate_phdr(find_build_id, nullptr);
+
+  Receiver rx;
+  if (check) {
+    if (!rx.start(devices)) {
+      std::perror("edgetrace-sim: listen on 127.0.0.1");
+      return 1;
+    }
+    g_port = rx.port;
+  } else {
+    const auto colon = endpoint.rfind(':');
+    if (colon == std::string::npos) {
+      std::fprintf(stderr, "edgetrace-sim: --connect needs host:port\n");
+      return 2;
+    }
+    g_host = endpoint.substr(0, colon);
+    g_port = std::atoi(endpoint.c_str() + colon + 1);
+  }
+
+  std::vector<SimDevice> sims(static_cast<std::size_t>(devices));
+  g_devices = &sims;
+  for (int i = 0; i < devices; ++i) {
+    SimDevice& d = sims[static_cast<std::size_t>(i)];
+    d.index = i;
+    std::memcpy(d.id, "sim", 3);
+    d.id[4] = static_cast<std::uint8_t>(i >> 24);
+    d.id[5] = static_cast<std::uint8_t>(i >> 16);
+    d.id[6] = static_cast<std::uint8_t>(i >> 8);
+    d.id[7] = static_cast<std::uint8_t>(i);
+    d.clock = 1000000ull * static_cast<std::uint64_t>(i);
+    d.fd = dial();
+    et_callback_init(&d.callback, send_frame, &d);
+    et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+    cfg.transport = et_callback_transport(&d.callback);
+    cfg.tick64 = sim_tick;
+    cfg.tick_hz = 1000000;
+    cfg.build_id_note = g_build_id_note.empty() ? nullptr : g_build_id_note.data();
+    cfg.device_id = d.id;
+    cfg.device_id_len = sizeof d.id;
+    cfg.boot_counter = 1;
+    cfg.handshake_period_ticks = 10000000;  // 10 s of device time
+    if (et_device_init(&d.device, &cfg) == 0) {
+      std::fprintf(stderr, "edgetrace-sim: device init failed\n");
+      return 1;
+    }
+  }
+
+  std::mt19937 rng(seed);
+  std::uint64_t lost = 0;
+  for (int step = 0; step < steps; ++step) {
+    for (auto& d : sims) {
+      if (d.fd < 0) {
+        d.fd = dial();
+        if (d.fd < 0) {
+          continue;  // device offline this round; its records are dropped and counted
+        }
+        ++d.reconnects;
+        d.callback.seq = 0;  // a new connection is a new stream
+        et_device_select(&d.device);
+        et_device_handshake(&d.device);
+      }
+      et_device_select(&d.device);
+      workload_step(d, step, rng);
+    }
+    if (interval_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+    }
+  }
+  std::uint64_t frames = 0;
+  for (auto& d : sims) {
+    frames += d.frames;
+    lost += d.callback.rejected;
+    if (d.fd >= 0) {
+      ::shutdown(d.fd, SHUT_WR);
+      ::close(d.fd);
+    }
+  }
+  et_device_select(nullptr);
+  std::printf("edgetrace-sim: %d devices, %llu frames sent, %llu not delivered\n", devices,
+              static_cast<unsigned long long>(frames), static_cast<unsigned long long>(lost));
+  if (check) {
+    rx.stop = true;
+    rx.thread.join();
+    return self_check(rx, devices, steps);
+  }
+  return 0;
+}
