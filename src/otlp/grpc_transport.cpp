@@ -31,6 +31,8 @@ constexpr std::string_view kMetricsMethod =
 // After the deadline, gRPC delivers the call's completion within milliseconds; this bounds
 // the wait should it not (the call state outlives send() then).
 constexpr milliseconds kCompletionGrace{250};
+// No single Export call waits longer than this, whatever deadline it is given.
+constexpr std::chrono::hours kLongestCall{24};
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size())
@@ -314,6 +316,8 @@ TransportResponse GrpcTransport::send(Signal signal, const std::string& body, De
     out.message = "otlp/grpc: deadline passed before the request was sent";
     return out;
   }
+  // A far deadline (e.g. time_point::max()) must not overflow the system_clock arithmetic.
+  deadline = std::min(deadline, now + kLongestCall);
 
   // The call state is shared with gRPC's completion callback, so that it stays valid even
   // if the completion were to arrive after send() gave up waiting.
@@ -339,10 +343,12 @@ TransportResponse GrpcTransport::send(Signal signal, const std::string& body, De
 
   std::unique_lock<std::mutex> lock(call->mu);
   if (!call->cv.wait_until(lock, deadline, [&] { return call->done; })) {
+    // gRPC's own deadline fires at the same moment; cancelling makes sure the call ends.
     lock.unlock();
     call->context.TryCancel();
     lock.lock();
-    if (!call->cv.wait_for(lock, kCompletionGrace, [&] { return call->done; })) {
+    const bool completed = call->cv.wait_for(lock, kCompletionGrace, [&] { return call->done; });
+    if (!completed || call->status.error_code() == grpc::StatusCode::CANCELLED) {
       out.verdict = classify_grpc(GrpcCode::kDeadlineExceeded, std::nullopt);
       out.message = "otlp/grpc: no reply by the deadline";
       return out;

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "testing/fake_grpc_receiver.hpp"
 
@@ -415,6 +416,18 @@ TEST(GrpcTransportTest, DeadlineAlreadyPassedSendsNothing) {
   EXPECT_EQ(rx.request_count(), 0u);
 }
 
+TEST(GrpcTransportTest, FarDeadlineIsAcceptedAsIs) {
+  FakeOtlpGrpcReceiver rx;
+  ASSERT_NE(rx.port(), 0) << rx.start_error();
+  auto transport = make_transport(plaintext_options(rx));
+  ASSERT_NE(transport, nullptr);
+  auto body = transport->encode(Signal::kTraces, sample_traces());
+  ASSERT_TRUE(body.ok());
+  TransportResponse response = transport->send(Signal::kTraces, *body, Clock::time_point::max());
+  EXPECT_EQ(response.verdict.action, Action::kSuccess) << response.message;
+  EXPECT_EQ(rx.request_count(), 1u);
+}
+
 TEST(GrpcTransportTest, UnreachablePortIsARetryableConnectionFailure) {
   int closed_port = 0;
   {
@@ -432,6 +445,44 @@ TEST(GrpcTransportTest, UnreachablePortIsARetryableConnectionFailure) {
   EXPECT_EQ(response.verdict.action, Action::kRetry);
   EXPECT_FALSE(response.message.empty());
   EXPECT_EQ(response.message.find("s3cr3t"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------
+// The fake receiver itself
+
+TEST(FakeOtlpGrpcReceiverTest, RecordsARequestItCannotDecode) {
+  FakeOtlpGrpcReceiver rx;
+  ASSERT_NE(rx.port(), 0) << rx.start_error();
+  auto transport = make_transport(plaintext_options(rx));
+  ASSERT_NE(transport, nullptr);
+  // Field 1 with wire type 7 (invalid), then a truncated length-delimited field.
+  const std::string garbage("\x0f\xff\x0a\x7f", 4);
+  TransportResponse response = transport->send(Signal::kLogs, garbage, Clock::now() + 10s);
+  EXPECT_EQ(response.verdict.action, Action::kSuccess);
+  ASSERT_TRUE(rx.wait_for_requests(1, 10s));
+  const ReceivedRequest got = rx.received()[0];
+  EXPECT_EQ(got.path, grpc_export_method(Signal::kLogs));
+  EXPECT_FALSE(got.decode_error.empty());
+  EXPECT_EQ(got.body_bytes, garbage.size());
+}
+
+TEST(FakeOtlpGrpcReceiverTest, StopAnswersADelayedCallAtOnce) {
+  FakeOtlpGrpcReceiver rx;
+  ASSERT_NE(rx.port(), 0) << rx.start_error();
+  rx.script({Reply::partial(1, "late").with_delay(60s)});
+  auto transport = make_transport(plaintext_options(rx));
+  ASSERT_NE(transport, nullptr);
+
+  TransportResponse response;
+  std::thread exporter(
+      [&] { response = export_once(*transport, Signal::kTraces, sample_traces(), 120s); });
+  ASSERT_TRUE(rx.wait_for_requests(1, 10s));
+  rx.stop();  // must not wait out the minute
+  exporter.join();
+  // The scripted reply was given, early, rather than the call being dropped.
+  EXPECT_EQ(response.verdict.action, Action::kSuccess) << response.message;
+  EXPECT_EQ(response.rejected_items, 1);
+  EXPECT_EQ(response.message, "late");
 }
 
 // ---------------------------------------------------------------------------------------

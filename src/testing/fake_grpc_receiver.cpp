@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -184,7 +186,8 @@ FakeOtlpGrpcReceiver::FakeOtlpGrpcReceiver(FakeOtlpGrpcReceiverOptions options)
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", credentials, &port_);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<std::size_t>(options.max_message_bytes, std::numeric_limits<int>::max())));
   // Messages reach the handler as they came over the wire (flagged compressed or not), so
   // that body_bytes is the received size and gzip says whether the message was compressed.
   builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
