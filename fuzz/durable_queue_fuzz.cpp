@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -25,14 +26,26 @@ void check(bool condition) {
     std::abort();
 }
 
-const std::string& base_dir() {
-  static const std::string dir = [] {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "edgetrace-dq-fuzz-XXXXXX").string();
-    check(::mkdtemp(tmpl.data()) != nullptr);
-    return tmpl;
-  }();
-  return dir;
+// The directory all inputs use, removed at exit. A plain array, so that it outlives every
+// destructor that runs before the exit handler.
+char g_base_dir[256];
+
+const char* base_dir() {
+  if (g_base_dir[0] == '\0') {
+    // Memory-backed when available: each input creates and renames files.
+    std::error_code ec;
+    const std::filesystem::path root = std::filesystem::is_directory("/dev/shm", ec)
+                                           ? std::filesystem::path("/dev/shm")
+                                           : std::filesystem::temp_directory_path();
+    std::string tmpl = (root / "edgetrace-dq-fuzz-XXXXXX").string();
+    check(tmpl.size() < sizeof g_base_dir && ::mkdtemp(tmpl.data()) != nullptr);
+    std::copy(tmpl.begin(), tmpl.end(), g_base_dir);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(g_base_dir, ignored);
+    });
+  }
+  return g_base_dir;
 }
 
 void write_file(const std::string& path, const std::uint8_t* data, std::size_t size) {
@@ -43,7 +56,7 @@ void write_file(const std::string& path, const std::uint8_t* data, std::size_t s
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string dir = base_dir() + "/q";
+  const std::string dir = std::string(base_dir()) + "/q";
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directory(dir, ec);

@@ -44,11 +44,13 @@ std::string_view to_string(DropReason reason) noexcept {
 namespace {
 
 constexpr std::string_view kStateFile = "queue.state";
-constexpr std::string_view kStateTemp = "queue.state.tmp";
 constexpr std::string_view kLockFile = "lock";
 // Dropped-but-present sequences kept in the state file before segments are compacted to
-// shed them; bounds the state file to about 32 KiB.
-constexpr std::size_t kMaxDropList = 4096;
+// shed them: max_bytes / 512 within [16, 4096], so the state file (two slots) stays under
+// 0.5% of the bound and under 66 KiB.
+std::size_t drop_list_cap(std::uint64_t max_bytes) {
+  return static_cast<std::size_t>(std::clamp<std::uint64_t>(max_bytes / 512, 16, 4096));
+}
 
 std::string errno_text(int err) {
   return std::error_code(err, std::generic_category()).message();
@@ -134,6 +136,7 @@ class DurableQueue::Store {
       sync_active().ignore();
     close_fd(active_fd);
     close_fd(reader_fd);
+    close_fd(state_fd);
     close_fd(lock_fd);
     close_fd(dir_fd);
   }
@@ -190,6 +193,7 @@ class DurableQueue::Store {
   Status start_segment();
   Status roll();
   Status write_state();
+  Status create_state_file(disk::QueueState state);
   void drop(Entry& e, DropReason reason);
   Status delete_segment(std::uint64_t id);
   Status delete_empty_segments();
@@ -198,7 +202,6 @@ class DurableQueue::Store {
   // `refused` when the incoming record is the one to drop.
   Status make_room(std::uint64_t framed, std::uint8_t priority, bool& refused);
   std::uint64_t disk_bytes() const noexcept;
-
   int dir_fd = -1;
   int lock_fd = -1;
   int active_fd = -1;
@@ -217,7 +220,10 @@ class DurableQueue::Store {
   std::uint64_t next_sequence = 1;
   std::uint64_t next_segment_id = 1;
   std::uint64_t read_cursor = 0;
-  std::uint64_t state_bytes = 0;
+  int state_fd = -1;
+  std::uint64_t state_slot = 0;   // bytes per slot of the state file
+  std::uint64_t state_bytes = 0;  // its size: two slots
+  std::uint64_t state_generation = 0;
 
   std::uint32_t unsynced = 0;
   std::chrono::steady_clock::time_point last_sync = std::chrono::steady_clock::now();
@@ -314,33 +320,67 @@ Status DurableQueue::Store::roll() {
 
 Status DurableQueue::Store::write_state() {
   disk::QueueState state;
+  state.generation = ++state_generation;
   state.acked_sequence = acked;
   state.next_sequence = next_sequence;
-  state.dropped.assign(dropped_present.begin(), dropped_present.end());
+  // Dropped sequences that do not fit the slot (only after read() found damaged records)
+  // are left out: after a restart those records are delivered again, never lost.
+  const std::size_t fit = (state_slot - disk::kStateFixedSize) / 8;
+  for (auto it = dropped_present.begin(); it != dropped_present.end() && state.dropped.size() < fit;
+       ++it)
+    state.dropped.push_back(*it);
   const std::vector<std::uint8_t> bytes = disk::encode_state(state);
-  const std::string temp_path = path_of(kStateTemp);
-  const int fd = ::openat(dir_fd, std::string(kStateTemp).c_str(),
-                          O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return io_error("create", temp_path, errno);
-  Status s = write_all(fd, bytes.data(), bytes.size(), temp_path);
+  const std::string path = path_of(kStateFile);
+  const std::uint64_t offset = (state.generation % 2) * state_slot;
+  const std::uint8_t* data = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n =
+        ::pwrite(state_fd, data, left, static_cast<off_t>(offset + (data - bytes.data())));
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return io_error("write", path, errno);
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
   // Only kEveryRecord pays for an fsync per ack; the other policies accept that a machine
   // crash may bring acked records back (never that it loses pending ones).
-  if (s.ok() && options.fsync.mode == FsyncMode::kEveryRecord) {
-    if (::fdatasync(fd) != 0)
-      s = io_error("fdatasync", temp_path, errno);
-    else
-      ++c.fsyncs;
+  if (options.fsync.mode == FsyncMode::kEveryRecord) {
+    if (::fdatasync(state_fd) != 0)
+      return io_error("fdatasync", path, errno);
+    ++c.fsyncs;
   }
+  return Status();
+}
+
+Status DurableQueue::Store::create_state_file(disk::QueueState state) {
+  // Written whole under a temporary name, then renamed: a crash leaves the old file intact.
+  const std::vector<std::uint8_t> slot = disk::encode_state(state);
+  std::vector<std::uint8_t> file(2 * state_slot, 0);
+  std::copy(slot.begin(), slot.end(),
+            file.begin() + static_cast<std::ptrdiff_t>((state.generation % 2) * state_slot));
+  const std::string temp = std::string(kStateFile) + ".tmp";
+  const std::string temp_path = path_of(temp);
+  const int fd = ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return io_error("create", temp_path, errno);
+  Status s = write_all(fd, file.data(), file.size(), temp_path);
+  if (s.ok() && options.fsync.mode != FsyncMode::kNever && ::fdatasync(fd) != 0)
+    s = io_error("fdatasync", temp_path, errno);
   ::close(fd);
-  if (s.ok() && ::renameat(dir_fd, std::string(kStateTemp).c_str(), dir_fd,
-                           std::string(kStateFile).c_str()) != 0)
+  if (s.ok() && ::renameat(dir_fd, temp.c_str(), dir_fd, std::string(kStateFile).c_str()) != 0)
     s = io_error("rename", temp_path, errno);
-  if (s.ok() && options.fsync.mode == FsyncMode::kEveryRecord)
-    s = sync_dir();
   if (s.ok())
-    state_bytes = bytes.size();
-  return s;
+    s = sync_dir();
+  if (!s.ok()) {
+    ::unlinkat(dir_fd, temp.c_str(), 0);
+    return s;
+  }
+  state_generation = state.generation;
+  state_bytes = file.size();
+  return Status();
 }
 
 void DurableQueue::Store::drop(Entry& e, DropReason reason) {
@@ -469,8 +509,7 @@ Status DurableQueue::Store::make_room(std::uint64_t framed, std::uint8_t priorit
   // at least reserve / number-of-segments bytes).
   const std::uint64_t limit = max - max / 8;
   auto logical = [&] {
-    return live_bytes + disk::kSegmentHeaderSize * (segments.size() + 1) + state_bytes +
-           8 * (dropped_present.size() + 1);
+    return live_bytes + disk::kSegmentHeaderSize * (segments.size() + 1) + state_bytes;
   };
 
   bool evicted = false;
@@ -517,7 +556,8 @@ Status DurableQueue::Store::make_room(std::uint64_t framed, std::uint8_t priorit
 
   // Physical room: rewrite the segments with the most reclaimable bytes until the files fit.
   const std::uint64_t need = framed + disk::kSegmentHeaderSize;
-  while (disk_bytes() + need > max || dropped_present.size() > kMaxDropList) {
+  bool compacted = false;
+  while (disk_bytes() + need > max || dropped_present.size() > drop_list_cap(max)) {
     const bool for_space = disk_bytes() + need > max;
     const Segment* best = nullptr;
     for (const Segment& s : segments) {
@@ -530,8 +570,9 @@ Status DurableQueue::Store::make_room(std::uint64_t framed, std::uint8_t priorit
       break;  // nothing left to reclaim; the logical bound above keeps this from happening
     if (Status s = compact(best->id); !s.ok())
       return s;
+    compacted = true;
   }
-  if (evicted)
+  if (evicted || compacted)
     return write_state();
   return Status();
 }
@@ -600,25 +641,43 @@ Status DurableQueue::Store::open() {
   }
   std::sort(ids.begin(), ids.end());
 
+  // The state file: reused when its slots have the size this configuration wants, else
+  // (first open, damage, a changed max_bytes) rewritten once with the state it held.
   disk::QueueState state;
+  state_slot = disk::state_slot_size(drop_list_cap(o.max_bytes));
   {
     const std::string path = path_of(kStateFile);
+    bool reuse = false;
     struct stat st {};
     if (::fstatat(dir_fd, std::string(kStateFile).c_str(), &st, 0) == 0) {
       Result<std::vector<std::uint8_t>> bytes = read_file(dir_fd, std::string(kStateFile), path);
       if (!bytes)
         return bytes.status();
-      if (std::optional<disk::QueueState> decoded = disk::decode_state(*bytes)) {
+      if (std::optional<disk::QueueState> decoded = disk::decode_state_file(*bytes)) {
         state = std::move(*decoded);
-        state_bytes = bytes->size();
+        reuse = bytes->size() == 2 * state_slot;
       } else {
         // Without it every record still on disk is delivered again: at-least-once holds.
         ++c.state_file_resets;
-        state_bytes = bytes->size();
       }
     } else if (errno != ENOENT) {
       return io_error("stat", path, errno);
     }
+    if (reuse) {
+      state_generation = state.generation;
+      state_bytes = 2 * state_slot;
+    } else {
+      disk::QueueState fresh = state;
+      ++fresh.generation;
+      const std::size_t fit = (state_slot - disk::kStateFixedSize) / 8;
+      if (fresh.dropped.size() > fit)
+        fresh.dropped.resize(fit);
+      if (Status s = create_state_file(fresh); !s.ok())
+        return s;
+    }
+    state_fd = ::openat(dir_fd, std::string(kStateFile).c_str(), O_RDWR | O_CLOEXEC);
+    if (state_fd < 0)
+      return io_error("open", path, errno);
   }
   acked = state.acked_sequence;
   const std::unordered_set<std::uint64_t> dropped_before(state.dropped.begin(),

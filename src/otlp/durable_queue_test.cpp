@@ -443,12 +443,27 @@ TEST(DurableQueueTest, DamagedStateFileMeansRedeliveryNotLoss) {
     for (const char* s : {"a", "b", "c"})
       ASSERT_TRUE(q.append(s).ok());
     ASSERT_TRUE(q.ack(1).ok());
+    ASSERT_TRUE(q.ack(2).ok());
   }
   const std::string state = options.directory + "/queue.state";
   std::vector<std::uint8_t> bytes = read_bytes(state);
-  ASSERT_FALSE(bytes.empty());
-  bytes[9] ^= 0x01;
-  write_bytes(state, bytes);
+  ASSERT_EQ(bytes.size() % 2, 0u);
+  {
+    // The newest slot torn (as by a power loss mid-write): the previous ack stands.
+    std::vector<std::uint8_t> torn = bytes;
+    const std::size_t slot = torn.size() / 2;
+    std::size_t newest = internal::decode_state(std::span(torn).first(slot))->generation >
+                                 internal::decode_state(std::span(torn).subspan(slot))->generation
+                             ? 0
+                             : slot;
+    torn[newest + 20] ^= 0x01;
+    write_bytes(state, torn);
+    DurableQueue q = open_queue(options);
+    EXPECT_EQ(q.counters().state_file_resets, 0u);
+    EXPECT_THAT(read_all_texts(q), ::testing::ElementsAre("b", "c"));
+  }
+  // Both slots damaged: everything still on disk is delivered again.
+  write_bytes(state, std::vector<std::uint8_t>(bytes.size(), 0xFF));
   DurableQueue q = open_queue(options);
   EXPECT_EQ(q.counters().state_file_resets, 1u);
   EXPECT_THAT(read_all_texts(q), ::testing::ElementsAre("a", "b", "c"));
@@ -560,15 +575,39 @@ TEST(SegmentFormatTest, ScannerFindsRecordsAndRejectsNonIncreasingSequences) {
 }
 
 TEST(SegmentFormatTest, StateRoundTripsAndRejectsDamage) {
-  internal::QueueState s{41, 99, {50, 60}};
+  internal::QueueState s{7, 41, 99, {50, 60}};
   std::vector<std::uint8_t> bytes = internal::encode_state(s);
+  EXPECT_EQ(bytes.size(), internal::kStateFixedSize + 16);
+  bytes.resize(512, 0xEE);  // the rest of a slot is ignored
   std::optional<internal::QueueState> back = internal::decode_state(bytes);
   ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->generation, 7u);
   EXPECT_EQ(back->acked_sequence, 41u);
   EXPECT_EQ(back->next_sequence, 99u);
   EXPECT_EQ(back->dropped, (std::vector<std::uint64_t>{50, 60}));
+  bytes[20] ^= 0x01;
+  EXPECT_FALSE(internal::decode_state(bytes).has_value());
+  bytes = internal::encode_state(s);
   bytes.pop_back();
   EXPECT_FALSE(internal::decode_state(bytes).has_value());
+}
+
+TEST(SegmentFormatTest, StateFileTakesTheNewestValidSlot) {
+  const std::size_t slot = internal::state_slot_size(16);
+  EXPECT_EQ(slot, 512u);
+  std::vector<std::uint8_t> file(2 * slot, 0);
+  auto put = [&](const internal::QueueState& st) {
+    const std::vector<std::uint8_t> b = internal::encode_state(st);
+    std::copy(b.begin(), b.end(),
+              file.begin() + static_cast<std::ptrdiff_t>((st.generation % 2) * slot));
+  };
+  put({4, 10, 11, {}});
+  put({5, 20, 21, {}});
+  EXPECT_EQ(internal::decode_state_file(file)->acked_sequence, 20u);
+  file[slot + 17] ^= 0x40;  // generation 5 torn: the previous state stands
+  EXPECT_EQ(internal::decode_state_file(file)->acked_sequence, 10u);
+  file[17] ^= 0x40;
+  EXPECT_FALSE(internal::decode_state_file(file).has_value());
 }
 
 TEST(SegmentFormatTest, FileNamesRoundTrip) {

@@ -36,8 +36,9 @@
 // Thread-safety: every method may be called from any thread; one mutex serialises them, so
 // one producer thread and one consumer thread (or more of each) may share a queue. A call
 // holds the mutex for its own file I/O (a write, an fsync when due, a read of the returned
-// records) and never waits for another party. Only one DurableQueue may have a directory
-// open at a time, across processes too (an flock on `directory/lock`).
+// records, and, when the queue is full, the rewrite of at most a few segments to reclaim the
+// space of dropped records) and never waits for another party. Only one DurableQueue may have a
+// directory open at a time, across processes too (an flock on `directory/lock`).
 //
 // Errors: Result/Status with the path and the system error in the message; no exceptions.
 // Memory: an index entry (~40 bytes) per record on disk, plus one segment's bytes while a

@@ -179,11 +179,12 @@ std::vector<std::uint8_t> encode_state(const QueueState& state) {
   std::memcpy(p, kStateMagic, 4);
   put16(p + 4, kFormatVersion);
   put16(p + 6, 0);
-  put64(p + 8, state.acked_sequence);
-  put64(p + 16, state.next_sequence);
-  put32(p + 24, static_cast<std::uint32_t>(state.dropped.size()));
+  put64(p + 8, state.generation);
+  put64(p + 16, state.acked_sequence);
+  put64(p + 24, state.next_sequence);
+  put32(p + 32, static_cast<std::uint32_t>(state.dropped.size()));
   for (std::size_t i = 0; i < state.dropped.size(); ++i)
-    put64(p + 28 + 8 * i, state.dropped[i]);
+    put64(p + 36 + 8 * i, state.dropped[i]);
   const std::size_t body = out.size() - 4;
   put32(p + body, crc32({p, body}));
   return out;
@@ -195,19 +196,34 @@ std::optional<QueueState> decode_state(std::span<const std::uint8_t> bytes) {
   const std::uint8_t* p = bytes.data();
   if (get16(p + 4) != kFormatVersion)
     return std::nullopt;
-  const std::uint32_t n = get32(p + 24);
-  if ((bytes.size() - kStateFixedSize) % 8 != 0 || (bytes.size() - kStateFixedSize) / 8 != n)
+  const std::uint32_t n = get32(p + 32);
+  if (n > (bytes.size() - kStateFixedSize) / 8)
     return std::nullopt;
-  const std::size_t body = bytes.size() - 4;
+  const std::size_t body = 36 + 8 * static_cast<std::size_t>(n);
   if (get32(p + body) != crc32({p, body}))
     return std::nullopt;
   QueueState state;
-  state.acked_sequence = get64(p + 8);
-  state.next_sequence = get64(p + 16);
+  state.generation = get64(p + 8);
+  state.acked_sequence = get64(p + 16);
+  state.next_sequence = get64(p + 24);
   state.dropped.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i)
-    state.dropped.push_back(get64(p + 28 + 8 * i));
+    state.dropped.push_back(get64(p + 36 + 8 * i));
   return state;
+}
+
+std::optional<QueueState> decode_state_file(std::span<const std::uint8_t> file) {
+  const std::size_t slot = file.size() / 2;
+  std::optional<QueueState> a = decode_state(file.first(slot));
+  std::optional<QueueState> b = decode_state(file.subspan(slot, slot));
+  if (a && b)
+    return a->generation >= b->generation ? a : b;
+  return a ? a : b;
+}
+
+std::size_t state_slot_size(std::size_t max_dropped) noexcept {
+  const std::size_t bytes = kStateFixedSize + 8 * max_dropped;
+  return (bytes + 511) / 512 * 512;
 }
 
 std::string segment_file_name(std::uint64_t segment_id) {

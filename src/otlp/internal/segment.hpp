@@ -44,16 +44,20 @@ inline constexpr std::size_t kRecordHeaderSize = 28;
 inline constexpr std::uint32_t kMaxPayloadBytes = 64u << 20;
 
 // --- state file ("queue.state") ------------------------------------------------------------
-// 0  4  magic "ETQA"
-// 4  2  format version, kFormatVersion
-// 6  2  zero
-// 8  8  acknowledged sequence: every record with a sequence <= this is done
-// 16 8  next sequence to assign (a hint; the scan of the segments may raise it)
-// 24 4  n, the number of dropped sequences that follow
-// 28 8n dropped sequences (records evicted by the drop policy but still in a segment)
-// end 4 CRC-32 of every byte before it
+// Two slots of equal size (the file is 2 * slot bytes); generation g is written in place to
+// slot g % 2, so the slot not being written always holds the previous complete state. The
+// reader takes the valid slot with the higher generation. A slot:
+// 0    4  magic "ETQA"
+// 4    2  format version, kFormatVersion
+// 6    2  zero
+// 8    8  generation, +1 per write
+// 16   8  acknowledged sequence: every record with a sequence <= this is done
+// 24   8  next sequence to assign (a hint; the scan of the segments may raise it)
+// 32   4  n, the number of dropped sequences that follow
+// 36   8n dropped sequences (records evicted by the drop policy but still in a segment)
+// 36+8n 4 CRC-32 of the slot's bytes before it; the rest of the slot is ignored
 inline constexpr std::uint8_t kStateMagic[4] = {'E', 'T', 'Q', 'A'};
-inline constexpr std::size_t kStateFixedSize = 32;
+inline constexpr std::size_t kStateFixedSize = 40;
 
 std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept;
 
@@ -100,15 +104,21 @@ struct SegmentScan {
 SegmentScan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t min_sequence);
 
 struct QueueState {
+  std::uint64_t generation = 0;
   std::uint64_t acked_sequence = 0;
   std::uint64_t next_sequence = 1;
   std::vector<std::uint64_t> dropped;
 };
 
+// One slot's bytes (not padded to the slot size).
 std::vector<std::uint8_t> encode_state(const QueueState& state);
-// nullopt when the bytes are not a complete state file of this version (bad magic, size or
-// checksum).
+// Decodes the slot at the start of `bytes` (trailing bytes ignored); nullopt when it is not a
+// complete slot of this version (bad magic, length or checksum).
 std::optional<QueueState> decode_state(std::span<const std::uint8_t> bytes);
+// The newest valid slot of a whole state file, or nullopt when neither slot is valid.
+std::optional<QueueState> decode_state_file(std::span<const std::uint8_t> file);
+// The slot size that holds `max_dropped` dropped sequences, rounded up to 512 bytes.
+std::size_t state_slot_size(std::size_t max_dropped) noexcept;
 
 // "00000000000000a3.seg"
 std::string segment_file_name(std::uint64_t segment_id);
