@@ -332,6 +332,10 @@ TransportResponse GrpcTransport::send(Signal signal, const std::string& body, De
   grpc::Slice slice(body.data(), body.size());
   call->request = grpc::ByteBuffer(&slice, 1);
 
+  // grpc++ compresses inside the call and does not report the compressed size, so with gzip
+  // this counts the message before compression.
+  out.bytes_sent = body.size();
+
   stub_->generic.UnaryCall(&call->context, std::string(grpc_export_method(signal)),
                            grpc::StubOptions(), &call->request, &call->response,
                            [call](grpc::Status status) {

@@ -233,6 +233,7 @@ TEST(GrpcTransportTest, DeliversEverySignalIntactWithHeadersAsMetadata) {
     EXPECT_EQ(response.verdict.action, Action::kSuccess) << response.message;
     EXPECT_EQ(response.rejected_items, 0);
     EXPECT_EQ(response.message, "");
+    EXPECT_EQ(response.bytes_sent, request->ByteSizeLong());
   }
 
   ASSERT_TRUE(rx.wait_for_requests(3, 10s));

@@ -24,6 +24,8 @@
 // UNAVAILABLE (or DEADLINE_EXCEEDED) and is therefore retryable. TransportResponse::message
 // is the server's status message or partial_success.error_message; it never contains a
 // configured header value, but may contain anything the server wrote.
+// TransportResponse::bytes_sent is the encoded request's size: grpc++ compresses inside the
+// call without reporting the compressed size, so with gzip it over-counts the wire bytes.
 //
 // Thread-safety: send() and encode() may be called from several threads at once. send()
 // blocks the caller until the reply or the deadline (plus the few milliseconds gRPC needs to
