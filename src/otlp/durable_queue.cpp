@@ -132,8 +132,8 @@ class DurableQueue::Store {
  public:
   explicit Store(DurableQueueOptions opts) : options(std::move(opts)) {}
   ~Store() {
-    if (active_fd >= 0 && options.fsync.mode != FsyncMode::kNever)
-      sync_active().ignore();
+    if (options.fsync.mode != FsyncMode::kNever)
+      sync().ignore();
     close_fd(active_fd);
     close_fd(reader_fd);
     close_fd(state_fd);
@@ -148,7 +148,14 @@ class DurableQueue::Store {
   Result<std::vector<QueuedRecord>> read(std::size_t max_records, std::size_t max_bytes);
   Status ack(std::uint64_t up_to);
   void rewind() { read_cursor = acked; }
-  Status sync() { return sync_active(); }
+  Status sync() {
+    if (Status s = sync_active(); !s.ok())
+      return s;
+    if (state_fd >= 0 && ::fdatasync(state_fd) != 0)
+      return io_error("fdatasync", path_of(kStateFile), errno);
+    ++c.fsyncs;
+    return Status();
+  }
   DurableQueueCounters snapshot() const;
 
   const DurableQueueOptions options;
@@ -750,8 +757,10 @@ Result<std::uint64_t> DurableQueue::Store::append(std::span<const std::uint8_t> 
   }
   const std::uint64_t framed = disk::kRecordHeaderSize + payload.size();
   bool refused = false;
-  if (Status s = make_room(framed, priority, refused); !s.ok())
+  if (Status s = make_room(framed, priority, refused); !s.ok()) {
+    ++c.dropped[static_cast<std::size_t>(DropReason::kWriteFailed)];
     return s;
+  }
   if (refused)
     return Status(StatusCode::kResourceExhausted,
                   "durable queue: full (max_bytes " + std::to_string(options.max_bytes) +

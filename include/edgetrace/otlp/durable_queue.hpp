@@ -146,7 +146,7 @@ class DurableQueue {
 
   DurableQueue(DurableQueue&&) noexcept;
   DurableQueue& operator=(DurableQueue&&) noexcept;
-  ~DurableQueue();  // fsyncs pending writes unless the policy is kNever
+  ~DurableQueue();  // sync() unless the policy is kNever
 
   // Stores a copy of `payload` with `priority` (higher = more important; a log record's
   // SeverityNumber fits). Returns its sequence number once written (and fsynced when the
@@ -174,7 +174,8 @@ class DurableQueue {
   // export that the consumer will not retry from its own copy).
   void rewind();
 
-  // Forces pending writes to stable storage now, whatever the policy.
+  // Forces pending appends and the consumer's position to stable storage now, whatever the
+  // policy (two fdatasync calls).
   core::Status sync();
 
   DurableQueueCounters counters() const;
