@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "edgetrace/device/edgetrace.h"
-#include "internal/encoding.hpp"
+#include "edgetrace/device/internal/encoding.hpp"
 
 using edgetrace::device::internal::copy_bytes;
 using edgetrace::device::internal::put_varint32;
@@ -23,7 +23,7 @@ namespace {
 et_device* g_active = nullptr;
 
 // Header = tag (<= 5 bytes) + timestamp delta (<= 10 bytes) + span duration (<= 10).
-constexpr size_t kMaxHeader = 25;
+constexpr size_t kMaxHeader = ET_RECORD_HEADROOM;
 constexpr size_t kMaxScalar = 10;
 constexpr uint8_t kMagic0 = 'E';
 constexpr uint8_t kMagic1 = 'T';
@@ -35,11 +35,11 @@ uint32_t site_tag(const char* site) {
   return static_cast<uint32_t>(site - __start_edgetrace_ids) + ET_TAG_FIRST_SITE;
 }
 
-uint32_t enter_critical(const et_device* dev) {
+__attribute__((always_inline)) inline uint32_t enter_critical(const et_device* dev) {
   return dev->cfg.critical_enter ? dev->cfg.critical_enter() : 0;
 }
 
-void exit_critical(const et_device* dev, uint32_t state) {
+__attribute__((always_inline)) inline void exit_critical(const et_device* dev, uint32_t state) {
   if (dev->cfg.critical_exit) {
     dev->cfg.critical_exit(state);
   }
@@ -63,16 +63,12 @@ uint64_t read_tick(et_device* dev) {
 }
 
 // Inside the critical section: one record to the transport, or nothing.
-bool put_record(et_device* dev, const uint8_t* head, size_t head_len, const uint8_t* body,
-                size_t body_len) {
+bool put_record(et_device* dev, const uint8_t* record, size_t len) {
   const et_transport& t = dev->cfg.transport;
-  if (!t.acquire(t.ctx, head_len + body_len)) {
+  if (!t.acquire(t.ctx, len)) {
     return false;
   }
-  t.write(t.ctx, head, head_len);
-  if (body_len != 0) {
-    t.write(t.ctx, body, body_len);
-  }
+  t.write(t.ctx, record, len);
   t.release(t.ctx);
   ++dev->counters.records;
   return true;
@@ -95,7 +91,7 @@ bool put_handshake(et_device* dev, uint64_t now) {
   *p++ = dev->build_id_len;
   copy_bytes(p, dev->build_id, dev->build_id_len);
   p += dev->build_id_len;
-  if (!put_record(dev, rec, static_cast<size_t>(p - rec), nullptr, 0)) {
+  if (!put_record(dev, rec, static_cast<size_t>(p - rec))) {
     return false;
   }
   dev->last_tick = now;
@@ -106,9 +102,11 @@ bool put_handshake(et_device* dev, uint64_t now) {
 
 // The one path every record takes. Inside one critical section: read the clock, send a
 // pending handshake and "frames dropped" record first, then this record, so records
-// stay in time order and every drop is reported. `span_start` non-null adds the span
-// duration (now - *span_start) after the timestamp. Returns the record's time.
-uint64_t emit(et_device* dev, uint32_t tag, const uint8_t* body, size_t body_len,
+// stay in time order and every drop is reported. The record's header (tag, time delta,
+// and for span exits the duration now - *span_start) is written into the kMaxHeader
+// bytes in front of `body`, so the transport gets one contiguous write. Returns the
+// record's time.
+uint64_t emit(et_device* dev, uint32_t tag, uint8_t* body, size_t body_len,
               const uint64_t* span_start) {
   const uint32_t state = enter_critical(dev);
   const uint64_t now = read_tick(dev);
@@ -117,25 +115,31 @@ uint64_t emit(et_device* dev, uint32_t tag, const uint8_t* body, size_t body_len
                                  now - dev->last_handshake >= dev->cfg.handshake_period_ticks)) {
     ok = put_handshake(dev, now);
   }
-  uint8_t head[kMaxHeader];
   if (ok && dev->dropped_pending != 0) {
-    uint8_t* p = head;
+    uint8_t rec[16];
+    uint8_t* p = rec;
     *p++ = ET_TAG_DROPPED;
     p = put_varint64(p, now - dev->last_tick);
     p = put_varint32(p, dev->dropped_pending);
-    ok = put_record(dev, head, static_cast<size_t>(p - head), nullptr, 0);
+    ok = put_record(dev, rec, static_cast<size_t>(p - rec));
     if (ok) {
       dev->dropped_pending = 0;
       dev->last_tick = now;
     }
   }
   if (ok) {
+    uint8_t head[kMaxHeader];
     uint8_t* p = put_varint32(head, tag);
     p = put_varint64(p, now - dev->last_tick);
     if (span_start != nullptr) {
       p = put_varint64(p, now - *span_start);
     }
-    ok = put_record(dev, head, static_cast<size_t>(p - head), body, body_len);
+    const size_t head_len = static_cast<size_t>(p - head);
+    uint8_t* record = body - head_len;
+    for (size_t i = 0; i < head_len; ++i) {
+      record[i] = head[i];
+    }
+    ok = put_record(dev, record, head_len + body_len);
     if (ok) {
       dev->last_tick = now;
     }
@@ -246,9 +250,11 @@ void et_device_log(const char* site, uint32_t types, ...) {
   if (dev == nullptr) {
     return;
   }
-  uint8_t body[ET_MAX_RECORD - (kMaxHeader - 10)];
+  // kMaxHeader bytes of room for emit() to put the header in front of the arguments.
+  uint8_t buffer[kMaxHeader + ET_MAX_RECORD - (kMaxHeader - 10)];
+  uint8_t* const body = buffer + kMaxHeader;
   uint8_t* p = body;
-  uint8_t* const end = body + sizeof body;
+  uint8_t* const end = buffer + sizeof buffer;
   va_list ap;
   va_start(ap, types);
   for (; types != 0; types >>= 4) {
@@ -328,6 +334,15 @@ void et_device_log(const char* site, uint32_t types, ...) {
   emit(dev, site_tag(site), body, static_cast<size_t>(p - body), nullptr);
 }
 
+void et_device_emit_log(const char* site, uint8_t* body, size_t len, uint32_t truncated) {
+  et_device* dev = g_active;
+  if (dev == nullptr) {
+    return;
+  }
+  dev->counters.truncated_args += truncated;
+  emit(dev, site_tag(site), body, len, nullptr);
+}
+
 void et_span_begin(et_span* span, const char* site, const et_remote_parent* remote) {
   et_device* dev = g_active;
   span->site = site;
@@ -370,7 +385,8 @@ void et_span_begin(et_span* span, const char* site, const et_remote_parent* remo
     }
   }
   dev->current_span = span;
-  uint8_t body[10];
+  uint8_t buffer[kMaxHeader + 10];
+  uint8_t* const body = buffer + kMaxHeader;
   uint8_t* p = put_varint32(body, span->id);
   p = put_varint32(p, span->parent);
   span->start = emit(dev, site_tag(site), body, static_cast<size_t>(p - body), nullptr);
@@ -382,7 +398,8 @@ void et_span_end(et_span* span) {
     return;
   }
   dev->current_span = span->prev;
-  uint8_t body[ET_MAX_RECORD];
+  uint8_t buffer[kMaxHeader + ET_MAX_RECORD - kMaxHeader];
+  uint8_t* const body = buffer + kMaxHeader;
   uint8_t* p = put_varint32(body, site_tag(span->site));
   p = put_varint32(p, span->id);
   p = put_varint32(p, span->parent);

@@ -25,10 +25,17 @@ int ring_acquire(void* ctx, size_t len) {
 
 void ring_write(void* ctx, const uint8_t* data, size_t len) {
   auto* r = static_cast<et_ring*>(ctx);
-  const uint32_t mask = r->capacity - 1;
-  for (size_t i = 0; i < len; ++i) {
-    r->mem[r->reserve++ & mask] = data[i];
+  // At most two contiguous pieces: up to the end of the memory, then from its start.
+  const uint32_t pos = r->reserve & (r->capacity - 1);
+  const size_t first = len < r->capacity - pos ? len : r->capacity - pos;
+  uint8_t* dst = r->mem + pos;
+  for (size_t i = 0; i < first; ++i) {
+    dst[i] = data[i];
   }
+  for (size_t i = first; i < len; ++i) {
+    r->mem[i - first] = data[i];
+  }
+  r->reserve += static_cast<uint32_t>(len);
 }
 
 void ring_release(void* ctx) {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "edgetrace/device/edgetrace.h"
+#include "edgetrace/device/internal/encoding.hpp"
 
 namespace edgetrace::device {
 
@@ -159,19 +160,26 @@ constexpr uint8_t arg_sig() noexcept {
   }
 }
 
-// Converts an argument to what et_device_log reads with va_arg for its class.
+// Converts an argument to the canonical type of its wire class, so that log<...>() is
+// instantiated once per list of classes, not once per list of C++ types.
 template <typename T>
 constexpr auto pass(const T& v) noexcept {
   constexpr uint8_t cls = arg_class<T>();
-  if constexpr (cls == ET_ARG_BOOL || cls == ET_ARG_CHAR || cls == ET_ARG_I32) {
-    return static_cast<int>(v);
+  if constexpr (cls == ET_ARG_BOOL) {
+    return static_cast<bool>(v);
+  } else if constexpr (cls == ET_ARG_CHAR) {
+    return static_cast<char>(v);
+  } else if constexpr (cls == ET_ARG_I32) {
+    return static_cast<int32_t>(v);
   } else if constexpr (cls == ET_ARG_U32) {
-    return static_cast<unsigned>(v);
+    return static_cast<uint32_t>(v);
   } else if constexpr (cls == ET_ARG_I64) {
     return static_cast<long long>(v);
   } else if constexpr (cls == ET_ARG_U64) {
     return static_cast<unsigned long long>(v);
-  } else if constexpr (cls == ET_ARG_F32 || cls == ET_ARG_F64) {
+  } else if constexpr (cls == ET_ARG_F32) {
+    return static_cast<float>(v);
+  } else if constexpr (cls == ET_ARG_F64) {
     return static_cast<double>(v);
   } else if constexpr (cls == ET_ARG_CSTR) {
     return static_cast<const char*>(v);
@@ -180,6 +188,84 @@ constexpr auto pass(const T& v) noexcept {
   } else {
     return et_make_str(v.data(), static_cast<size_t>(v.size()));
   }
+}
+
+// Encodes arguments into a record body (docs/wire-format.md, "Log record").
+struct ArgWriter {
+  uint8_t* p;
+  uint8_t* end;
+  uint32_t truncated;
+};
+
+// `after`: arguments still to come, whose worst case (10 bytes each) stays reserved.
+inline void put_sized(ArgWriter& w, size_t after, const void* data, size_t size) noexcept {
+  const size_t room = static_cast<size_t>(w.end - w.p) - 2 - 10 * after;
+  const size_t cap = ET_MAX_STRING < room ? ET_MAX_STRING : room;
+  const bool cut = data != nullptr && size > cap;
+  if (data == nullptr) {
+    size = 0;
+  } else if (cut) {
+    size = cap;
+    ++w.truncated;
+  }
+  w.p = put_varint32(w.p, static_cast<uint32_t>(size << 1 | (cut ? 1u : 0u)));
+  copy_bytes(w.p, data, size);
+  w.p += size;
+}
+inline void put_arg(ArgWriter& w, size_t, bool v) noexcept {
+  *w.p++ = v ? 1 : 0;
+}
+inline void put_arg(ArgWriter& w, size_t, char v) noexcept {
+  *w.p++ = static_cast<uint8_t>(v);
+}
+inline void put_arg(ArgWriter& w, size_t, int32_t v) noexcept {
+  w.p = put_varint32(w.p, zigzag32(v));
+}
+inline void put_arg(ArgWriter& w, size_t, uint32_t v) noexcept {
+  w.p = put_varint32(w.p, v);
+}
+inline void put_arg(ArgWriter& w, size_t, long long v) noexcept {
+  w.p = put_varint64(w.p, zigzag64(v));
+}
+inline void put_arg(ArgWriter& w, size_t, unsigned long long v) noexcept {
+  w.p = put_varint64(w.p, v);
+}
+inline void put_arg(ArgWriter& w, size_t, float v) noexcept {
+  copy_bytes(w.p, &v, 4);
+  w.p += 4;
+}
+inline void put_arg(ArgWriter& w, size_t, double v) noexcept {
+  copy_bytes(w.p, &v, 8);
+  w.p += 8;
+}
+inline void put_arg(ArgWriter& w, size_t after, const char* v) noexcept {
+  size_t n = 0;
+  if (v != nullptr) {
+    while (n <= ET_MAX_STRING && v[n] != '\0') {
+      ++n;
+    }
+  }
+  put_sized(w, after, v, n);
+}
+inline void put_arg(ArgWriter& w, size_t after, et_str v) noexcept {
+  put_sized(w, after, v.data, v.size);
+}
+inline void put_arg(ArgWriter& w, size_t after, et_bytes v) noexcept {
+  put_sized(w, after, v.data, v.size);
+}
+
+// One out-of-line function per list of argument classes: the call site only loads its
+// anchor and arguments and calls it.
+template <typename... A>
+__attribute__((noinline)) void log(const char* site, A... args) noexcept {
+  // Largest log header: tag (5) + time delta (10).
+  uint8_t buffer[ET_RECORD_HEADROOM + ET_MAX_RECORD - 15];
+  uint8_t* const body = buffer + ET_RECORD_HEADROOM;
+  ArgWriter w{body, buffer + sizeof buffer, 0};
+  size_t after = sizeof...(A);
+  (put_arg(w, --after, args), ...);
+  (void)after;
+  et_device_emit_log(site, body, static_cast<size_t>(w.p - body), w.truncated);
 }
 
 // Number of {} placeholders in a format string, or -1 if a brace is unbalanced or a
@@ -225,18 +311,19 @@ constexpr int count_placeholders(const char (&fmt)[N]) noexcept {
 }  // namespace internal
 }  // namespace edgetrace::device
 
-#define ET_CXX_CLASS(x) ::edgetrace::device::internal::arg_class<decltype(x)>()
 #define ET_CXX_SIG(x) ::edgetrace::device::internal::arg_sig<decltype(x)>()
 #define ET_CXX_PASS(x) ::edgetrace::device::internal::pass(x)
+#define ET_CXX_EMIT_(anchor, n, ...) \
+  ::edgetrace::device::internal::log(anchor ET_CAT(ET_PASS_, n)(ET_CXX_PASS, __VA_ARGS__))
 #define ET_CXX_CHECK_(n, fmt)                                                       \
   static_assert(::edgetrace::device::internal::count_placeholders(fmt) >= 0,        \
                 "edgetrace: malformed format string (braces or placeholder spec)"); \
   static_assert(::edgetrace::device::internal::count_placeholders(fmt) == (n)-1,    \
                 "edgetrace: the number of {} placeholders differs from the arguments")
 
-#define ET_LOG_AT_CXX_(level, n, ...)                           \
-  ET_LOG_SITE_(level, n, ET_CXX_CLASS, ET_CXX_SIG, ET_CXX_PASS, \
-               ET_CXX_CHECK_(n, ET_FIRST_(__VA_ARGS__, 0)), __VA_ARGS__)
+#define ET_LOG_AT_CXX_(level, n, ...)                                                           \
+  ET_LOG_SITE_(level, n, ET_CXX_SIG, ET_CXX_EMIT_, ET_CXX_CHECK_(n, ET_FIRST_(__VA_ARGS__, 0)), \
+               __VA_ARGS__)
 // ET_LOG(level, "format {}", args...): level must be a constant; at most 8 arguments.
 #define ET_LOG(level, ...) ET_LOG_AT_CXX_(level, ET_NARGS_(__VA_ARGS__), __VA_ARGS__)
 

@@ -263,10 +263,16 @@ et_device_counters et_device_get_counters(const et_device* dev);
 /* Parses a GNU build-id note; returns the id length (0 if not a build-id note). */
 size_t et_build_id_from_note(const void* note, const uint8_t** id);
 
-/* The log call behind the macros: `site` is the anchor, `types` holds one ET_ARG_* class
- * per argument, 4 bits each, first argument in the low bits. Arguments are passed with
- * the default promotions (float as double, small integers as int). */
+/* The log call behind the C macros: `site` is the anchor, `types` holds one ET_ARG_*
+ * class per argument, 4 bits each, first argument in the low bits. Arguments are passed
+ * with the default promotions (float as double, small integers as int). */
 void et_device_log(const char* site, uint32_t types, ...);
+
+/* The log call behind the C++ macros, which encode the arguments themselves: `body`
+ * holds `len` encoded argument bytes and has ET_RECORD_HEADROOM writable bytes in front
+ * of it for the record header. `truncated` string arguments were cut. */
+#define ET_RECORD_HEADROOM 25
+void et_device_emit_log(const char* site, uint8_t* body, size_t len, uint32_t truncated);
 
 /* ---- spans ---------------------------------------------------------------------------- */
 
@@ -344,9 +350,10 @@ int et_remote_parent_parse(et_remote_parent* out, const char* traceparent, size_
 
 #define ET_FIRST_(f, ...) f
 
-/* One call site: anchor + table record + the call. CLASS, SIG and PASS are the
- * language's argument mappers; CHECK is a statement run at compile time (C++). */
-#define ET_LOG_SITE_(level, n, CLASS, SIG, PASS, CHECK, ...)                    \
+/* One call site: anchor + table record + the call. SIG maps an argument to its signature
+ * byte, EMIT(anchor, n, format, args...) makes the call, CHECK is a statement run at
+ * compile time (C++). */
+#define ET_LOG_SITE_(level, n, SIG, EMIT, CHECK, ...)                           \
   do {                                                                          \
     CHECK;                                                                      \
     static const char et_site_anchor ET_SECTION_IDS = 0;                        \
@@ -363,8 +370,7 @@ int et_remote_parent_parse(et_remote_parent* out, const char* traceparent, size_
                                        {ET_CAT(ET_SIGS_, n)(SIG, __VA_ARGS__)}, \
                                        {0, 0, 0}},                              \
                                       __FILE__ "\0" ET_FIRST_(__VA_ARGS__, 0)}; \
-    et_device_log(&et_site_anchor, ET_CAT(ET_TYPES_, n)(CLASS, __VA_ARGS__)     \
-                                       ET_CAT(ET_PASS_, n)(PASS, __VA_ARGS__)); \
+    EMIT(&et_site_anchor, n, __VA_ARGS__);                                      \
   } while (0)
 
 /* A span site's anchor and table record; evaluates to the anchor (const char*). */
@@ -416,8 +422,10 @@ int et_remote_parent_parse(et_remote_parent* out, const char* traceparent, size_
 #define ET_C_SIG(x) (uint8_t)(ET_C_CLASS(x) | ET_C_WIDTH(x) << 4)
 #define ET_C_PASS(x) (x)
 
-#define ET_LOG_AT_(level, n, ...) \
-  ET_LOG_SITE_(level, n, ET_C_CLASS, ET_C_SIG, ET_C_PASS, (void)0, __VA_ARGS__)
+#define ET_C_EMIT_(anchor, n, ...)                                    \
+  et_device_log(anchor, ET_CAT(ET_TYPES_, n)(ET_C_CLASS, __VA_ARGS__) \
+                            ET_CAT(ET_PASS_, n)(ET_C_PASS, __VA_ARGS__))
+#define ET_LOG_AT_(level, n, ...) ET_LOG_SITE_(level, n, ET_C_SIG, ET_C_EMIT_, (void)0, __VA_ARGS__)
 /* ET_LOG(level, "format {}", args...): the level must be a constant. C cannot check the
  * placeholder count at compile time (C++ does); the decoder flags a mismatch. */
 #define ET_LOG(level, ...) ET_LOG_AT_(level, ET_NARGS_(__VA_ARGS__), __VA_ARGS__)
