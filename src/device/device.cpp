@@ -47,7 +47,7 @@ __attribute__((always_inline)) inline void exit_critical(const et_device* dev, u
 
 // Inside the critical section: the 32-bit source is widened here so that its wrap is
 // seen in order.
-uint64_t read_tick(et_device* dev) {
+__attribute__((always_inline)) inline uint64_t read_tick(et_device* dev) {
   if (dev->cfg.tick64) {
     return dev->cfg.tick64();
   }
@@ -63,7 +63,8 @@ uint64_t read_tick(et_device* dev) {
 }
 
 // Inside the critical section: one record to the transport, or nothing.
-bool put_record(et_device* dev, const uint8_t* record, size_t len) {
+__attribute__((always_inline)) inline bool put_record(et_device* dev, const uint8_t* record,
+                                                      size_t len) {
   const et_transport& t = dev->cfg.transport;
   if (!t.acquire(t.ctx, len)) {
     return false;
@@ -106,8 +107,9 @@ bool put_handshake(et_device* dev, uint64_t now) {
 // and for span exits the duration now - *span_start) is written into the kMaxHeader
 // bytes in front of `body`, so the transport gets one contiguous write. Returns the
 // record's time.
-uint64_t emit(et_device* dev, uint32_t tag, uint8_t* body, size_t body_len,
-              const uint64_t* span_start) {
+__attribute__((always_inline)) inline uint64_t emit_inline(et_device* dev, uint32_t tag,
+                                                           uint8_t* body, size_t body_len,
+                                                           const uint64_t* span_start) {
   const uint32_t state = enter_critical(dev);
   const uint64_t now = read_tick(dev);
   bool ok = true;
@@ -128,18 +130,27 @@ uint64_t emit(et_device* dev, uint32_t tag, uint8_t* body, size_t body_len,
     }
   }
   if (ok) {
-    uint8_t head[kMaxHeader];
-    uint8_t* p = put_varint32(head, tag);
-    p = put_varint64(p, now - dev->last_tick);
-    if (span_start != nullptr) {
-      p = put_varint64(p, now - *span_start);
+    const uint64_t dt = now - dev->last_tick;
+    uint8_t* record;
+    if (span_start == nullptr && tag < 0x80u && dt < 0x80u) {
+      // The common case: one-byte tag and delta, written in place.
+      record = body - 2;
+      record[0] = static_cast<uint8_t>(tag);
+      record[1] = static_cast<uint8_t>(dt);
+    } else {
+      uint8_t head[kMaxHeader];
+      uint8_t* p = put_varint32(head, tag);
+      p = put_varint64(p, dt);
+      if (span_start != nullptr) {
+        p = put_varint64(p, now - *span_start);
+      }
+      const size_t head_len = static_cast<size_t>(p - head);
+      record = body - head_len;
+      for (size_t i = 0; i < head_len; ++i) {
+        record[i] = head[i];
+      }
     }
-    const size_t head_len = static_cast<size_t>(p - head);
-    uint8_t* record = body - head_len;
-    for (size_t i = 0; i < head_len; ++i) {
-      record[i] = head[i];
-    }
-    ok = put_record(dev, record, head_len + body_len);
+    ok = put_record(dev, record, static_cast<size_t>(body + body_len - record));
     if (ok) {
       dev->last_tick = now;
     }
@@ -150,6 +161,12 @@ uint64_t emit(et_device* dev, uint32_t tag, uint8_t* body, size_t body_len,
   }
   exit_critical(dev, state);
   return now;
+}
+
+// emit_inline, compiled once for the paths that are not the C++ log call.
+__attribute__((noinline)) uint64_t emit(et_device* dev, uint32_t tag, uint8_t* body,
+                                        size_t body_len, const uint64_t* span_start) {
+  return emit_inline(dev, tag, body, body_len, span_start);
 }
 
 size_t bounded_strlen(const char* s, size_t cap) {
@@ -340,7 +357,7 @@ void et_device_emit_log(const char* site, uint8_t* body, size_t len, uint32_t tr
     return;
   }
   dev->counters.truncated_args += truncated;
-  emit(dev, site_tag(site), body, len, nullptr);
+  emit_inline(dev, site_tag(site), body, len, nullptr);
 }
 
 void et_span_begin(et_span* span, const char* site, const et_remote_parent* remote) {
