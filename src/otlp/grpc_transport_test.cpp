@@ -301,6 +301,34 @@ TEST(GrpcTransportTest, ReusesTheChannelAcrossSends) {
   EXPECT_EQ(rx.connection_count(), 1u);
 }
 
+TEST(GrpcTransportTest, ConcurrentSendsShareTheTransport) {
+  FakeOtlpGrpcReceiver rx;
+  ASSERT_NE(rx.port(), 0) << rx.start_error();
+  auto transport = make_transport(plaintext_options(rx));
+  ASSERT_NE(transport, nullptr);
+  const auto traces = sample_traces();
+  constexpr int kThreads = 4;
+  constexpr int kSendsPerThread = 25;
+  std::vector<int> successes(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kSendsPerThread; ++i) {
+        if (export_once(*transport, Signal::kTraces, traces).verdict.action == Action::kSuccess)
+          ++successes[static_cast<std::size_t>(t)];
+      }
+    });
+  }
+  for (std::thread& t : threads)
+    t.join();
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(successes[static_cast<std::size_t>(t)], kSendsPerThread);
+  EXPECT_EQ(rx.request_count(), static_cast<std::size_t>(kThreads * kSendsPerThread));
+  for (const ReceivedRequest& r : rx.received())
+    EXPECT_TRUE(MessageDifferencer::Equals(r.traces, traces));
+  EXPECT_EQ(rx.connection_count(), 1u);
+}
+
 // ---------------------------------------------------------------------------------------
 // Status classification
 
