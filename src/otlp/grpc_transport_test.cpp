@@ -495,6 +495,23 @@ TEST(FakeOtlpGrpcReceiverTest, RecordsARequestItCannotDecode) {
   EXPECT_EQ(got.body_bytes, garbage.size());
 }
 
+TEST(FakeOtlpGrpcReceiverTest, DiscardModeCountsWithoutRecording) {
+  FakeOtlpGrpcReceiver rx;
+  ASSERT_NE(rx.port(), 0) << rx.start_error();
+  rx.set_discard(true);
+  rx.script({Reply::partial(1, "still scripted")});
+  auto transport = make_transport(plaintext_options(rx));
+  ASSERT_NE(transport, nullptr);
+  TransportResponse first = export_once(*transport, Signal::kTraces, sample_traces());
+  EXPECT_EQ(first.rejected_items, 1);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(export_once(*transport, Signal::kLogs, sample_logs()).verdict.action,
+              Action::kSuccess);
+  EXPECT_TRUE(rx.wait_for_requests(3, 10s));
+  EXPECT_EQ(rx.request_count(), 3u);
+  EXPECT_TRUE(rx.received().empty());
+}
+
 TEST(FakeOtlpGrpcReceiverTest, StopAnswersADelayedCallAtOnce) {
   FakeOtlpGrpcReceiver rx;
   ASSERT_NE(rx.port(), 0) << rx.start_error();

@@ -218,7 +218,7 @@ void FakeOtlpGrpcReceiver::script(std::vector<Reply> replies) {
 bool FakeOtlpGrpcReceiver::wait_for_requests(std::size_t n,
                                              std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
+  return cv_.wait_for(lock, timeout, [&] { return request_count_ >= n; });
 }
 
 std::vector<ReceivedRequest> FakeOtlpGrpcReceiver::received() const {
@@ -228,7 +228,12 @@ std::vector<ReceivedRequest> FakeOtlpGrpcReceiver::received() const {
 
 std::size_t FakeOtlpGrpcReceiver::request_count() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return received_.size();
+  return request_count_;
+}
+
+void FakeOtlpGrpcReceiver::set_discard(bool discard) {
+  std::lock_guard<std::mutex> lock(mu_);
+  discard_ = discard;
 }
 
 std::size_t FakeOtlpGrpcReceiver::connection_count() const {
@@ -244,7 +249,7 @@ Reply FakeOtlpGrpcReceiver::next_reply() {
   return r;
 }
 
-void FakeOtlpGrpcReceiver::handle(Call call) {
+ReceivedRequest FakeOtlpGrpcReceiver::record(const Call& call) const {
   ReceivedRequest rec;
   rec.path = call.path;
   for (const auto& [key, value] : call.context->client_metadata())
@@ -278,13 +283,27 @@ void FakeOtlpGrpcReceiver::handle(Call call) {
   }
   if (!decoded && rec.decode_error.empty())
     rec.decode_error = "request is not a valid protobuf Export request";
+  return rec;
+}
+
+void FakeOtlpGrpcReceiver::handle(Call call) {
+  bool discard = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    discard = discard_;
+  }
+  std::optional<ReceivedRequest> rec;
+  if (!discard)
+    rec = record(call);
 
   std::string peer = call.context->peer();
   Reply reply;
   {
     std::lock_guard<std::mutex> lock(mu_);
     peers_.insert(std::move(peer));
-    received_.push_back(std::move(rec));
+    ++request_count_;
+    if (rec)
+      received_.push_back(std::move(*rec));
     reply = next_reply();
     cv_.notify_all();
   }

@@ -20,6 +20,9 @@
 // message arrived gzip-compressed, and body_bytes is its size as received (compressed, if
 // it was).
 //
+// With set_discard(true) it only counts requests, without decoding or keeping them (for load
+// tests: memory stays flat however many requests arrive).
+//
 // TLS: give the server's PEM certificate chain and key; add a client CA to require and
 // verify client certificates (mTLS).
 //
@@ -73,10 +76,13 @@ class FakeOtlpGrpcReceiver {
 
   // Replaces the replies still to be given; they are consumed in order, then ok() follows.
   void script(std::vector<Reply> replies);
+  // Counts requests without decoding or recording them (received() stays as it was).
+  void set_discard(bool discard);
   // Waits until at least `n` requests were received; false on timeout.
   bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
-  // A copy of every request received so far, in arrival order.
+  // A copy of every request recorded so far, in arrival order.
   std::vector<ReceivedRequest> received() const;
+  // Requests received so far, discarded ones included.
   std::size_t request_count() const;
   // Distinct client connections (peer addresses) the requests came over.
   std::size_t connection_count() const;
@@ -96,6 +102,8 @@ class FakeOtlpGrpcReceiver {
 
   // Records the request, picks the reply and finishes the call (now or after its delay).
   void handle(Call call);
+  // Decodes a request into what received() returns.
+  ReceivedRequest record(const Call& call) const;
   Reply next_reply();
 
   std::size_t max_message_bytes_;
@@ -111,6 +119,8 @@ class FakeOtlpGrpcReceiver {
   std::deque<Reply> script_;
   std::vector<ReceivedRequest> received_;
   std::set<std::string> peers_;
+  std::size_t request_count_ = 0;
+  bool discard_ = false;
   std::vector<std::thread> delayed_;
   bool stopping_ = false;
   bool stopped_ = false;
