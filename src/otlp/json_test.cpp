@@ -143,6 +143,21 @@ TEST(JsonGoldenTest, DefaultValuesAreOmittedButSetOneofAndOptionalFieldsAreWritt
             R"([{"sum":0}]}}]}]}]})");
 }
 
+TEST(JsonGoldenTest, LargeIntegralDoublesAreWrittenWithAnExponent) {
+  // 64563604257983430656 would read back as an integer beyond 64 bits.
+  TraceRequest request;
+  auto* kv = request.add_resource_spans()->add_scope_spans()->add_spans()->add_attributes();
+  kv->mutable_value()->set_double_value(64563604257983430656.0);
+  const std::string json = encode_json(request);
+  EXPECT_NE(json.find(R"("doubleValue":6.456360425798343e+19)"), std::string::npos) << json;
+  core::Result<TraceRequest> back = decode_json<TraceRequest>(json);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back->resource_spans(0).scope_spans(0).spans(0).attributes(0).value().double_value(),
+            64563604257983430656.0);
+  kv->mutable_value()->set_double_value(-123456789012345.0);
+  EXPECT_NE(encode_json(request).find(R"("doubleValue":-123456789012345})"), std::string::npos);
+}
+
 TEST(JsonGoldenTest, StringsAreEscapedAndInvalidUtf8IsReplaced) {
   TraceResponse response;
   response.mutable_partial_success()->set_error_message(

@@ -161,6 +161,14 @@ void append_double(std::string& out, double value) {
   }
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, value);
+  // Shortest form may be a long run of digits (6.5e19 as "65000000000000000000"). Such a
+  // value would read back as an integer too large for 64 bits, which JSON parsers
+  // (simdjson included) reject; write it with an exponent instead.
+  const std::size_t digits = static_cast<std::size_t>(r.ptr - buf) - (value < 0 ? 1 : 0);
+  if (digits > 15 && std::memchr(buf, '.', static_cast<std::size_t>(r.ptr - buf)) == nullptr &&
+      std::memchr(buf, 'e', static_cast<std::size_t>(r.ptr - buf)) == nullptr) {
+    r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  }
   out.append(buf, r.ptr);
 }
 
