@@ -546,7 +546,7 @@ Status DurableQueue::Store::make_room(std::uint64_t framed, std::uint8_t priorit
         it = fifo.empty() ? by_priority.erase(it) : std::next(it);
       }
       if (victim == nullptr || victim->priority > priority) {
-        // Only reachable when the estimate above was short by the drop list's growth.
+        // Defensive: the check above (evictable bytes) keeps this from being reached.
         ++c.dropped[static_cast<std::size_t>(DropReason::kLowerPriority)];
         refused = true;
         break;

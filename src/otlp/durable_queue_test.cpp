@@ -1,5 +1,8 @@
 #include "edgetrace/otlp/durable_queue.hpp"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -337,6 +340,39 @@ TEST(DurableQueueTest, GarbageTailOfAnyLengthIsSkipped) {
     EXPECT_THAT(read_all_texts(q), ::testing::ElementsAre("kept")) << n;
     EXPECT_EQ(q.counters().torn_tails, 1u) << n;
   }
+}
+
+TEST(DurableQueueTest, FailedWriteLeavesNoPartialRecordAndIsCounted) {
+  TempDir tmp;
+  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  {
+    DurableQueue q = open_queue(options);
+    ASSERT_TRUE(q.append(std::string(100, 'a')).ok());
+    const std::string file = segment_files(options.directory).at(0);
+    const std::uintmax_t size = std::filesystem::file_size(file);
+
+    // A file size limit makes the next write stop part-way, as a full disk would.
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+    rlimit limited = saved;
+    limited.rlim_cur = size + 50;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+    Result<std::uint64_t> failed = q.append(std::string(200, 'b'));
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+
+    ASSERT_FALSE(failed.ok());
+    EXPECT_THAT(failed.status().message(), ::testing::HasSubstr("write " + file));
+    EXPECT_EQ(dropped(q.counters(), DropReason::kWriteFailed), 1u);
+    EXPECT_EQ(std::filesystem::file_size(file), size) << "the partial frame was taken back";
+    Result<std::uint64_t> next = q.append("c");
+    ASSERT_TRUE(next.ok()) << next.status().to_string();
+    EXPECT_EQ(*next, 2u);
+  }
+  DurableQueue q = open_queue(options);
+  EXPECT_THAT(read_all_texts(q), ::testing::ElementsAre(std::string(100, 'a'), "c"));
+  EXPECT_EQ(q.counters().corrupt_records, 0u);
+  EXPECT_EQ(q.counters().torn_tails, 0u);
 }
 
 // Writes records "r1".."r5" (each 40 bytes) and returns the segment file's path.
