@@ -46,14 +46,14 @@ void board_fault_handler(uint32_t) {}
 }
 
 #define ET_BENCH_SITE() ET_INFO("temp={} hum={}", sensor_a, sensor_b)
-#define ET_BENCH_SITE8()                                                             \
-  ET_BENCH_SITE();                                                                   \
-  ET_BENCH_SITE();                                                                   \
-  ET_BENCH_SITE();                                                                   \
-  ET_BENCH_SITE();                                                                   \
-  ET_BENCH_SITE();                                                                   \
-  ET_BENCH_SITE();                                                                   \
-  ET_BENCH_SITE();                                                                   \
+#define ET_BENCH_SITE8() \
+  ET_BENCH_SITE();       \
+  ET_BENCH_SITE();       \
+  ET_BENCH_SITE();       \
+  ET_BENCH_SITE();       \
+  ET_BENCH_SITE();       \
+  ET_BENCH_SITE();       \
+  ET_BENCH_SITE();       \
   ET_BENCH_SITE()
 
 __attribute__((noinline)) static void extra_sites() {

@@ -30,3 +30,9 @@ add_test(NAME firmware.qemu_stream
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e.sh ${ET_FW_WORK} $<TARGET_FILE:et_device_decode> run)
 set_tests_properties(firmware.qemu_stream PROPERTIES TIMEOUT 120 FIXTURES_REQUIRED et_firmware
   PASS_REGULAR_EXPRESSION "decoded stream matches")
+
+# Post-link check of the call-site table (C call sites have no compile-time count check).
+add_test(NAME firmware.table_check
+  COMMAND et_device_decode ${ET_FW_WORK}/arm/example.elf --check-table)
+set_tests_properties(firmware.table_check PROPERTIES TIMEOUT 60 FIXTURES_REQUIRED et_firmware
+  PASS_REGULAR_EXPRESSION "table: [0-9]+ call sites, 0 problems")

@@ -8,6 +8,7 @@
 void et_c_log_every_type(void);
 void et_c_nested_spans(void);
 void et_c_remote_span(const et_remote_parent* remote);
+void et_c_mismatched_placeholders(void);
 
 void et_c_log_every_type(void) {
   const int8_t i8 = -5;
@@ -48,4 +49,9 @@ void et_c_nested_spans(void) {
 void et_c_remote_span(const et_remote_parent* remote) {
   ET_SPAN_BEGIN_REMOTE(span, "c-remote", remote);
   ET_SPAN_END(span);
+}
+
+/* Compiles in C (no compile-time count check there); the table check must flag it. */
+void et_c_mismatched_placeholders(void) {
+  ET_WARN("two placeholders {} {} but one argument", 1);
 }

@@ -7,6 +7,7 @@ extern "C" {
 void et_c_log_every_type(void);
 void et_c_nested_spans(void);
 void et_c_remote_span(const et_remote_parent* remote);
+void et_c_mismatched_placeholders(void);
 }
 
 namespace edgetrace::device::test {
@@ -62,6 +63,20 @@ TEST_F(CApiTest, RemoteParentFromC) {
   EXPECT_EQ(l[2],
             "span exit c-remote id=1 parent=0 root=1 trace=0af7651916cd43dd8448eb211c80319c "
             "remote-parent=b7ad6b7169203331");
+}
+
+TEST_F(CApiTest, TableCheckFlagsACPlaceholderCountMismatch) {
+  // C cannot count placeholders at compile time; the post-link table check does, and this
+  // binary's table holds exactly one such site (c_api_sites.c).
+  const auto problems = own_table().check();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], ::testing::HasSubstr("c_api_sites.c"));
+  EXPECT_THAT(problems[0], ::testing::HasSubstr("2 placeholders but 1 arguments"));
+  // The record is still decodable: one argument on the wire, as the table says.
+  init();
+  et_c_mismatched_placeholders();
+  EXPECT_THAT(lines(), ElementsAre(StartsWith("handshake"),
+                                   "[WARN] two placeholders 1 {?} but one argument"));
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
 // et_device_decode: prints a device stream as text, one event per line.
 //
 //   et_device_decode firmware.elf stream.bin [--no-time]
+//   et_device_decode firmware.elf --check-table
+//
+// --check-table verifies the ELF's call-site table: every log call site's placeholder
+// count matches its arguments (C call sites are not checked at compile time) and every
+// placeholder is well-formed.
 //
 // Checks that every handshake's build-id equals the ELF's. Exit status: 0 if every frame
 // decoded, 1 on any corrupt frame or undecodable record, 2 on usage or file errors.
@@ -26,6 +31,14 @@ int main(int argc, char** argv) {
   if (!table) {
     std::cerr << error << "\n";
     return 2;
+  }
+  if (std::string(argv[2]) == "--check-table") {
+    const auto problems = table->check();
+    for (const auto& p : problems) {
+      std::cout << "error: " << p << "\n";
+    }
+    std::cout << "table: " << table->size() << " call sites, " << problems.size() << " problems\n";
+    return problems.empty() ? 0 : 1;
   }
   std::ifstream in(argv[2], std::ios::binary);
   if (!in) {

@@ -253,6 +253,40 @@ std::optional<SiteTable> SiteTable::from_elf(const std::string& path, std::strin
   return table;
 }
 
+std::vector<std::string> SiteTable::check() const {
+  std::vector<std::string> problems;
+  for (const auto& [tag, site] : sites_) {
+    if (site.kind != 1) {
+      continue;
+    }
+    int count = 0;
+    bool bad = false;
+    const std::string& f = site.text;
+    for (std::size_t i = 0; i < f.size() && !bad; ++i) {
+      if ((f[i] == '{' || f[i] == '}') && i + 1 < f.size() && f[i + 1] == f[i]) {
+        ++i;
+      } else if (f[i] == '}') {
+        bad = true;
+      } else if (f[i] == '{') {
+        const std::size_t close = f.find('}', i);
+        const std::string spec = close == std::string::npos ? "?" : f.substr(i + 1, close - i - 1);
+        bad = !(spec.empty() || spec == ":x" || spec == ":X" || spec == ":b" || spec == ":#x" ||
+                spec == ":#X" || spec == ":#b");
+        ++count;
+        i = close;
+      }
+    }
+    const std::string where = site.file + ":" + std::to_string(site.line) + ": ";
+    if (bad) {
+      problems.push_back(where + "malformed format string \"" + f + "\"");
+    } else if (count != site.nargs) {
+      problems.push_back(where + std::to_string(count) + " placeholders but " +
+                         std::to_string(site.nargs) + " arguments in \"" + f + "\"");
+    }
+  }
+  return problems;
+}
+
 const Site* SiteTable::find(std::uint32_t tag) const {
   auto it = sites_.find(tag);
   return it == sites_.end() ? nullptr : &it->second;

@@ -40,6 +40,9 @@ class SiteTable {
   static std::optional<SiteTable> from_elf(const std::string& path, std::string* error);
 
   const Site* find(std::uint32_t tag) const;
+  // Problems in the table itself: a log site whose {} placeholders differ from its
+  // arguments (C call sites are not checked at compile time), or a malformed placeholder.
+  std::vector<std::string> check() const;
   std::size_t size() const { return sites_.size(); }
   const std::vector<std::uint8_t>& build_id() const { return build_id_; }
 
