@@ -277,6 +277,42 @@ TEST(DurableQueueTest, FullQueueDropsTheLowestPriorityFirst) {
   EXPECT_TRUE(std::equal(got_unimportant.rbegin(), got_unimportant.rend(), unimportant.rbegin()));
 }
 
+TEST(DurableQueueTest, ManyScatteredDropsAreCompactedAwayAndStayDroppedAfterRestart) {
+  TempDir tmp;
+  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  std::vector<std::uint64_t> important;
+  std::vector<std::uint64_t> unimportant;
+  std::uint64_t depth = 0;
+  {
+    DurableQueue q = open_queue(options);
+    // 6000 tiny records, one important in four: far more drops than the state file's drop
+    // list holds (128 at this max_bytes), so segments are rewritten to shed them.
+    for (int i = 0; i < 6000; ++i) {
+      const std::uint8_t priority = i % 4 == 0 ? 9 : 1;
+      Result<std::uint64_t> r = q.append("x", priority);
+      ASSERT_TRUE(r.ok()) << r.status().to_string();
+      (priority == 9 ? important : unimportant).push_back(*r);
+      ASSERT_LE(q.counters().bytes_on_disk, options.max_bytes);
+    }
+    const DurableQueueCounters c = q.counters();
+    EXPECT_GT(c.dropped_total(), 128u);
+    EXPECT_GT(c.compactions, 0u);
+    depth = c.depth;
+  }
+  DurableQueue q = open_queue(options);
+  EXPECT_EQ(q.counters().recovered, depth);
+  Result<std::vector<QueuedRecord>> all = q.read(10000);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), depth);
+  std::vector<std::uint64_t> got_important;
+  std::vector<std::uint64_t> got_unimportant;
+  for (const QueuedRecord& r : *all)
+    (r.priority == 9 ? got_important : got_unimportant).push_back(r.sequence);
+  EXPECT_EQ(got_important, important);
+  EXPECT_TRUE(std::equal(got_unimportant.rbegin(), got_unimportant.rend(), unimportant.rbegin()))
+      << "the unimportant records kept are the newest";
+}
+
 TEST(DurableQueueTest, NewRecordBelowEveryQueuedPriorityIsRefused) {
   TempDir tmp;
   DurableQueue q = open_queue(small_options(tmp.queue_dir()));
