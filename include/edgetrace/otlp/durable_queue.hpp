@@ -27,11 +27,12 @@
 // most one batch (its max_records) again. With an fsync policy other than kEveryRecord, a
 // machine crash (not a process crash) can also undo the acks of the last fsync interval.
 //
-// Bounded: the files never exceed max_bytes. When a record does not fit, the drop policy
-// evicts the lowest-priority record first and, among equals, the oldest; a new record whose
-// priority is below every queued record is itself dropped. append() never waits for the
-// consumer. Damaged bytes on disk (a torn tail after a crash, a flipped bit in the middle)
-// are skipped, counted in DurableQueueCounters and never make open() or read() fail.
+// Bounded: the files never exceed max_bytes (but for the moment a segment rewrite has its
+// new copy beside the old). When a record does not fit, the drop policy evicts the
+// lowest-priority record first and, among equals, the oldest; when the records of the new
+// record's priority or lower cannot make room, the new record is dropped instead. append()
+// never waits for the consumer. Damaged bytes on disk (a torn tail after a crash, a flipped bit in
+// the middle) are skipped, counted in DurableQueueCounters and never make open() or read() fail.
 //
 // Thread-safety: every method may be called from any thread; one mutex serialises them, so
 // one producer thread and one consumer thread (or more of each) may share a queue. A call
