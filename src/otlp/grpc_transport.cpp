@@ -6,11 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <mutex>
 #include <sstream>
 
 #include "google/rpc/error_details.pb.h"
@@ -146,16 +144,6 @@ void read_partial_success(const std::string& bytes, RejectedFn rejected, Transpo
   out.rejected_items = rejected(response.partial_success());
   out.message = response.partial_success().error_message();
 }
-
-struct CallState {
-  grpc::ClientContext context;
-  grpc::ByteBuffer request;
-  grpc::ByteBuffer response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-};
 
 }  // namespace
 
@@ -319,47 +307,52 @@ TransportResponse GrpcTransport::send(Signal signal, const std::string& body, De
   // A far deadline (e.g. time_point::max()) must not overflow the system_clock arithmetic.
   deadline = std::min(deadline, now + kLongestCall);
 
-  // The call state is shared with gRPC's completion callback, so that it stays valid even
-  // if the completion were to arrive after send() gave up waiting.
-  auto call = std::make_shared<CallState>();
-  call->context.set_deadline(
+  // The call runs on a completion queue owned by this frame: everything it touches lives
+  // until the queue is drained below, so nothing is freed from inside gRPC's threads.
+  grpc::ClientContext context;
+  context.set_deadline(
       std::chrono::system_clock::now() +
       std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - now));
   for (const auto& [key, value] : metadata_)
-    call->context.AddMetadata(key, value);
+    context.AddMetadata(key, value);
   if (gzip_)
-    call->context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
   grpc::Slice slice(body.data(), body.size());
-  call->request = grpc::ByteBuffer(&slice, 1);
-
+  const grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
   // grpc++ compresses inside the call and does not report the compressed size, so with gzip
   // this counts the message before compression.
   out.bytes_sent = body.size();
 
-  stub_->generic.UnaryCall(&call->context, std::string(grpc_export_method(signal)),
-                           grpc::StubOptions(), &call->request, &call->response,
-                           [call](grpc::Status status) {
-                             std::lock_guard<std::mutex> lock(call->mu);
-                             call->status = std::move(status);
-                             call->done = true;
-                             call->cv.notify_all();
-                           });
+  grpc::CompletionQueue cq;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> rpc = stub_->generic.PrepareUnaryCall(
+      &context, std::string(grpc_export_method(signal)), request, &cq);
+  rpc->StartCall();
+  void* const kFinished = reinterpret_cast<void*>(1);
+  rpc->Finish(&response, &status, kFinished);
 
-  std::unique_lock<std::mutex> lock(call->mu);
-  if (!call->cv.wait_until(lock, deadline, [&] { return call->done; })) {
-    // gRPC's own deadline fires at the same moment; cancelling makes sure the call ends.
-    lock.unlock();
-    call->context.TryCancel();
-    lock.lock();
-    const bool completed = call->cv.wait_for(lock, kCompletionGrace, [&] { return call->done; });
-    if (!completed || call->status.error_code() == grpc::StatusCode::CANCELLED) {
-      out.verdict = classify_grpc(GrpcCode::kDeadlineExceeded, std::nullopt);
-      out.message = "otlp/grpc: no reply by the deadline";
-      return out;
-    }
+  void* tag = nullptr;
+  bool ok = false;
+  // gRPC ends the call at its deadline; the grace only guards against a stuck completion.
+  const auto give_up = std::chrono::system_clock::now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                           deadline - Clock::now() + kCompletionGrace);
+  bool cancelled = false;
+  if (cq.AsyncNext(&tag, &ok, give_up) != grpc::CompletionQueue::GOT_EVENT) {
+    context.TryCancel();
+    cancelled = true;
+    (void)cq.Next(&tag, &ok);  // a cancelled call completes promptly
   }
-  const grpc::Status status = call->status;
-  lock.unlock();
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  if (cancelled ||
+      (status.error_code() == grpc::StatusCode::CANCELLED && Clock::now() >= deadline)) {
+    out.verdict = classify_grpc(GrpcCode::kDeadlineExceeded, std::nullopt);
+    out.message = "otlp/grpc: no reply by the deadline";
+    return out;
+  }
 
   if (!status.ok()) {
     out.verdict =
@@ -369,7 +362,7 @@ TransportResponse GrpcTransport::send(Signal signal, const std::string& body, De
   }
 
   out.verdict = classify_grpc(GrpcCode::kOk, std::nullopt);
-  const std::string reply = flatten(call->response);
+  const std::string reply = flatten(response);
   switch (signal) {
     case Signal::kTraces:
       read_partial_success<opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse>(
