@@ -124,6 +124,7 @@ TEST(BatchProcessorTest, FullQueueDropsLowestSeverityFirstThenOldestWithoutBlock
   EXPECT_FALSE(p.push({15, 0}));  // lower than everything queued: itself dropped
   EXPECT_TRUE(p.push({16, 1}));   // displaces 12
   EXPECT_EQ(p.queue_depth(), 4u);
+  EXPECT_EQ(p.counters().queue_depth.load(), 4u);
   EXPECT_EQ(p.counters().dropped_queue_full[1].load(), 2u);
   EXPECT_EQ(p.counters().dropped_queue_full[0].load(), 1u);
   EXPECT_EQ(p.counters().dropped_queue_full_total(), 3u);
@@ -132,6 +133,7 @@ TEST(BatchProcessorTest, FullQueueDropsLowestSeverityFirstThenOldestWithoutBlock
   std::lock_guard<std::mutex> lock(r->mu);
   ASSERT_EQ(r->batches.size(), 2u);
   EXPECT_EQ(r->batches[1], (std::vector<int>{11, 13, 14, 16}));  // arrival order kept
+  EXPECT_EQ(p.counters().queue_depth.load(), 0u);
 }
 
 TEST(BatchProcessorTest, UrgentItemTriggersAnEarlyExport) {

@@ -78,6 +78,7 @@ struct BatchCounters {
   std::atomic<std::uint64_t> rejected_after_shutdown{0};
   std::array<std::atomic<std::uint64_t>, kSeverityClasses> dropped_queue_full{};
   std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> queue_depth{0};  // items waiting now (a gauge)
 
   std::uint64_t dropped_queue_full_total() const noexcept {
     std::uint64_t n = 0;
@@ -195,6 +196,7 @@ class BatchProcessor {
         }
         queues[cls].push_back(Entry{next_seq++, std::move(item)});
         ++size;
+        counters.queue_depth.store(size, std::memory_order_relaxed);
         counters.accepted.fetch_add(1, std::memory_order_relaxed);
         if (cls >= urgent_class && !urgent) {
           urgent = true;
@@ -235,6 +237,7 @@ class BatchProcessor {
         queues[best].pop_front();
         --size;
       }
+      counters.queue_depth.store(size, std::memory_order_relaxed);
     }
 
     void export_batch(std::vector<Item>& batch, Deadline deadline) {
