@@ -1,0 +1,96 @@
+#include "edgetrace/sdk/propagation.hpp"
+
+namespace edgetrace::sdk {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> HeaderMap::get(std::string_view name) const {
+  auto it = headers_.find(lower(name));
+  if (it == headers_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+void HeaderMap::set(std::string_view name, std::string_view value) {
+  headers_[lower(name)] = std::string(value);
+}
+
+Propagators::Loaded Propagators::from_env(const otlp::EnvLookup& env) {
+  Loaded out;
+  const std::optional<std::string> value = env("OTEL_PROPAGATORS");
+  if (!value || trim(*value).empty())
+    return out;
+  bool tracecontext = false;
+  bool baggage = false;
+  std::string_view rest = *value;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string name = lower(trim(rest.substr(0, comma)));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (name == "tracecontext") {
+      tracecontext = true;
+    } else if (name == "baggage") {
+      baggage = true;
+    } else if (name == "none" || name.empty()) {
+      continue;
+    } else {
+      out.warnings.push_back("OTEL_PROPAGATORS: '" + name +
+                             "' is not supported (tracecontext and baggage are); ignored");
+    }
+  }
+  out.propagators = Propagators(tracecontext, baggage);
+  return out;
+}
+
+void Propagators::inject(const core::SpanContext& context, const core::Baggage* bag,
+                         HeaderCarrier& carrier) const {
+  if (tracecontext_ && context.valid()) {
+    core::TraceParent tp{0, context.trace_id, context.span_id, context.flags};
+    carrier.set("traceparent", core::format_traceparent(tp));
+    if (!context.state.empty())
+      carrier.set("tracestate", context.state.to_header());
+  }
+  if (baggage_ && bag != nullptr && !bag->empty()) {
+    const std::string header = bag->to_header();
+    if (!header.empty())
+      carrier.set("baggage", header);
+  }
+}
+
+Extracted Propagators::extract(const HeaderCarrier& carrier) const {
+  Extracted out;
+  if (tracecontext_) {
+    if (std::optional<std::string> tp = carrier.get("traceparent")) {
+      const std::string ts = carrier.get("tracestate").value_or("");
+      core::Result<core::SpanContext> ctx = core::extract_trace_context(*tp, ts);
+      if (ctx)
+        out.context = std::move(ctx).value();
+    }
+  }
+  if (baggage_) {
+    if (std::optional<std::string> b = carrier.get("baggage")) {
+      core::Result<core::Baggage> parsed = core::Baggage::parse(*b);
+      if (parsed)
+        out.baggage = std::move(parsed).value();
+    }
+  }
+  return out;
+}
+
+}  // namespace edgetrace::sdk
