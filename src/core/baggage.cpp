@@ -9,16 +9,7 @@ namespace edgetrace::core {
 namespace {
 
 using internal::is_baggage_octet;
-using internal::is_ows;
 using internal::is_tchar;
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool is_token(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
@@ -44,18 +35,18 @@ Result<std::string> normalize_properties(std::string_view metadata, std::size_t 
     std::string_view raw = metadata.substr(pos, semi - pos);
     const std::size_t at = base + pos;
     pos = semi + 1;
-    std::string_view prop = trim(raw);
+    std::string_view prop = trim_ows(raw);
     if (prop.empty())
       return baggage_error("empty property", at);
     std::size_t eq = prop.find('=');
-    std::string_view key = trim(prop.substr(0, eq));
+    std::string_view key = trim_ows(prop.substr(0, eq));
     if (!is_token(key))
       return baggage_error("invalid property key", at);
     if (!out.empty())
       out.push_back(';');
     out.append(key);
     if (eq != std::string_view::npos) {
-      std::string_view value = trim(prop.substr(eq + 1));
+      std::string_view value = trim_ows(prop.substr(eq + 1));
       if (!is_value(value))
         return baggage_error("invalid property value", at + eq + 1);
       out.push_back('=');
@@ -83,7 +74,7 @@ Result<Baggage> Baggage::parse(std::string_view header) {
     const std::string_view raw = header.substr(pos, comma - pos);
     const std::size_t raw_at = pos;
     pos = comma + 1;
-    std::string_view member = trim(raw);
+    std::string_view member = trim_ows(raw);
     if (member.empty())
       continue;  // tolerate "a=1, ,b=2" from combined headers
     const std::size_t at = raw_at + static_cast<std::size_t>(member.data() - raw.data());
@@ -93,8 +84,8 @@ Result<Baggage> Baggage::parse(std::string_view header) {
     const std::size_t eq = pair.find('=');
     if (eq == std::string_view::npos)
       return baggage_error("member without '='", at);
-    std::string_view key = trim(pair.substr(0, eq));
-    std::string_view raw_value = trim(pair.substr(eq + 1));
+    std::string_view key = trim_ows(pair.substr(0, eq));
+    std::string_view raw_value = trim_ows(pair.substr(eq + 1));
     if (!is_token(key))
       return baggage_error("invalid key", at);
     if (!is_value(raw_value))

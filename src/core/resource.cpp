@@ -13,14 +13,6 @@ extern char* program_invocation_short_name;  // glibc
 namespace edgetrace::core {
 namespace {
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (internal::is_ows(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && (internal::is_ows(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
-
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr)
@@ -80,7 +72,7 @@ ParsedResourceAttributes parse_resource_attributes(std::string_view text) {
     const std::size_t at = pos;
     pos = comma + 1;
     ++index;
-    std::string_view entry = trim(raw);
+    std::string_view entry = trim_ows(raw);
     if (entry.empty())
       continue;
     auto report = [&](const std::string& what) {
@@ -93,12 +85,12 @@ ParsedResourceAttributes parse_resource_attributes(std::string_view text) {
       report("missing '='");
       continue;
     }
-    std::string_view key = trim(entry.substr(0, eq));
+    std::string_view key = trim_ows(entry.substr(0, eq));
     if (key.empty()) {
       report("empty key");
       continue;
     }
-    Result<std::string> value = percent_decode(trim(entry.substr(eq + 1)));
+    Result<std::string> value = percent_decode(trim_ows(entry.substr(eq + 1)));
     if (!value) {
       report(value.status().message());
       continue;
@@ -133,9 +125,9 @@ Resource build_resource(const Attributes& from_code, const ResourceEnvironment& 
     }
     resource = resource.merge(Resource(std::move(parsed.attributes)));
   }
-  if (env_in.service_name && !trim(*env_in.service_name).empty()) {
+  if (env_in.service_name && !trim_ows(*env_in.service_name).empty()) {
     Attributes a;
-    a.set("service.name", trim(*env_in.service_name));
+    a.set("service.name", trim_ows(*env_in.service_name));
     resource = resource.merge(Resource(std::move(a)));
   }
   return resource.merge(Resource(from_code));

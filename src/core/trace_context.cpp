@@ -7,7 +7,6 @@
 namespace edgetrace::core {
 namespace {
 
-using internal::is_ows;
 
 Status traceparent_error(std::string what, std::size_t offset) {
   return invalid_argument("traceparent: " + std::move(what) + " at offset " +
@@ -31,14 +30,6 @@ bool is_key_char(char c) noexcept {
 bool is_nblk_chr(char c) noexcept {
   auto u = static_cast<unsigned char>(c);
   return u >= 0x21 && u <= 0x7e && c != ',' && c != '=';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back()))
-    s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace

@@ -5,35 +5,10 @@
 #include <cstdlib>
 
 #include "edgetrace/core/percent_encoding.hpp"
+#include "edgetrace/core/text.hpp"
 
 namespace edgetrace::otlp {
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z')
-      c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // One option's value, from the per-signal variable or the generic one.
 struct Found {
@@ -44,13 +19,13 @@ struct Found {
 
 std::optional<Found> lookup(const EnvLookup& env, Signal signal, std::string_view option) {
   const std::string specific =
-      "OTEL_EXPORTER_OTLP_" + upper(to_string(signal)) + "_" + std::string(option);
-  if (auto v = env(specific); v && !trim(*v).empty()) {
-    return Found{specific, std::string(trim(*v)), true};
+      "OTEL_EXPORTER_OTLP_" + core::to_upper_ascii(to_string(signal)) + "_" + std::string(option);
+  if (auto v = env(specific); v && !core::trim_ows(*v).empty()) {
+    return Found{specific, std::string(core::trim_ows(*v)), true};
   }
   const std::string generic = "OTEL_EXPORTER_OTLP_" + std::string(option);
-  if (auto v = env(generic); v && !trim(*v).empty()) {
-    return Found{generic, std::string(trim(*v)), false};
+  if (auto v = env(generic); v && !core::trim_ows(*v).empty()) {
+    return Found{generic, std::string(core::trim_ows(*v)), false};
   }
   return std::nullopt;
 }
@@ -112,7 +87,7 @@ core::Result<std::vector<Header>> parse_headers(std::string_view text) {
     std::size_t comma = text.find(',', pos);
     if (comma == std::string_view::npos)
       comma = text.size();
-    std::string_view entry = trim(text.substr(pos, comma - pos));
+    std::string_view entry = core::trim_ows(text.substr(pos, comma - pos));
     pos = comma + 1;
     ++index;
     if (entry.empty())
@@ -122,7 +97,7 @@ core::Result<std::vector<Header>> parse_headers(std::string_view text) {
     if (eq == std::string_view::npos) {
       return core::invalid_argument("header entry " + std::to_string(index) + " has no '='");
     }
-    core::Result<std::string> name = core::percent_decode(trim(entry.substr(0, eq)));
+    core::Result<std::string> name = core::percent_decode(core::trim_ows(entry.substr(0, eq)));
     if (!name || name->empty()) {
       return core::invalid_argument("header entry " + std::to_string(index) +
                                     " has an empty or malformed name");
@@ -133,7 +108,7 @@ core::Result<std::vector<Header>> parse_headers(std::string_view text) {
                                       " has an invalid character in its name");
       }
     }
-    core::Result<std::string> value = core::percent_decode(trim(entry.substr(eq + 1)));
+    core::Result<std::string> value = core::percent_decode(core::trim_ows(entry.substr(eq + 1)));
     if (!value) {
       return core::invalid_argument("header entry " + std::to_string(index) + " ('" + *name +
                                     "') has a malformed percent-escape in its value");
@@ -144,7 +119,7 @@ core::Result<std::vector<Header>> parse_headers(std::string_view text) {
                                       "') has a control character in its value");
       }
     }
-    headers.push_back(Header{lower(*name), std::move(value).value()});
+    headers.push_back(Header{core::to_lower_ascii(*name), std::move(value).value()});
   }
   return headers;
 }
@@ -158,7 +133,7 @@ LoadedExporterOptions load_exporter_options(Signal signal, const EnvLookup& env,
   };
 
   if (auto f = lookup(env, signal, "PROTOCOL")) {
-    const std::string v = lower(f->value);
+    const std::string v = core::to_lower_ascii(f->value);
     if (v == "grpc") {
       o.protocol = Protocol::kGrpc;
     } else if (v == "http/protobuf") {
@@ -200,7 +175,7 @@ LoadedExporterOptions load_exporter_options(Signal signal, const EnvLookup& env,
   }
 
   if (auto f = lookup(env, signal, "COMPRESSION")) {
-    const std::string v = lower(f->value);
+    const std::string v = core::to_lower_ascii(f->value);
     if (v == "gzip") {
       o.compression = Compression::kGzip;
     } else if (v == "none") {
@@ -218,7 +193,7 @@ LoadedExporterOptions load_exporter_options(Signal signal, const EnvLookup& env,
     o.client_certificate_file = f->value;
 
   if (auto f = lookup(env, signal, "INSECURE")) {
-    const std::string v = lower(f->value);
+    const std::string v = core::to_lower_ascii(f->value);
     if (v == "true") {
       o.insecure = true;
     } else if (v == "false") {

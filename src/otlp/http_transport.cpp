@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "edgetrace/core/resource.hpp"
+#include "edgetrace/core/text.hpp"
 #include "edgetrace/otlp/codec.hpp"
 
 namespace edgetrace::otlp::internal {
@@ -40,7 +41,8 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
-std::string_view trim(std::string_view s) {
+// Trims OWS and the CR LF that ends a header line.
+std::string_view trim_line(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
   while (!s.empty() &&
@@ -50,26 +52,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals_prefix(std::string_view line, std::string_view name) {
-  if (line.size() < name.size())
-    return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char a = line[i];
-    if (a >= 'A' && a <= 'Z')
-      a = static_cast<char>(a - 'A' + 'a');
-    if (a != name[i])
-      return false;
-  }
-  return true;
-}
-
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   auto* sink = static_cast<ResponseSink*>(user);
   std::string_view line(data, size * n);
-  if (iequals_prefix(line, "retry-after:")) {
-    sink->retry_after = std::string(trim(line.substr(12)));
-  } else if (iequals_prefix(line, "content-type:")) {
-    sink->content_type = std::string(trim(line.substr(13)));
+  if (core::iequals_ascii(line.substr(0, 12), "retry-after:")) {
+    sink->retry_after = std::string(trim_line(line.substr(12)));
+  } else if (core::iequals_ascii(line.substr(0, 13), "content-type:")) {
+    sink->content_type = std::string(trim_line(line.substr(13)));
   }
   return size * n;
 }
@@ -131,7 +120,7 @@ std::string describe_body(const ResponseSink& sink) {
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f)
       c = ' ';
   }
-  return std::string(trim(text));
+  return std::string(trim_line(text));
 }
 
 std::int64_t rejected(

@@ -2,16 +2,10 @@
 
 #include <algorithm>
 
+#include "edgetrace/core/text.hpp"
+
 namespace edgetrace::sdk {
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool valid_name(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -72,8 +66,8 @@ core::Result<Directive> parse_directive(std::string_view text) {
   const bool has_level =
       eq != std::string_view::npos && (close == std::string_view::npos || eq > close);
   if (has_level) {
-    level_text = trim(rest.substr(eq + 1));
-    rest = trim(rest.substr(0, eq));
+    level_text = core::trim_ows(rest.substr(eq + 1));
+    rest = core::trim_ows(rest.substr(0, eq));
   }
   // "[span{fields}]"
   const std::size_t open = rest.find('[');
@@ -81,9 +75,9 @@ core::Result<Directive> parse_directive(std::string_view text) {
     if (rest.back() != ']')
       return directive_error(text, "missing ']' after the span part");
     std::string_view inside = rest.substr(open + 1, rest.size() - open - 2);
-    rest = trim(rest.substr(0, open));
+    rest = core::trim_ows(rest.substr(0, open));
     const std::size_t brace = inside.find('{');
-    std::string_view span_name = trim(inside.substr(0, brace));
+    std::string_view span_name = core::trim_ows(inside.substr(0, brace));
     if (!span_name.empty()) {
       if (!valid_name(span_name))
         return directive_error(text, "invalid span name");
@@ -94,16 +88,16 @@ core::Result<Directive> parse_directive(std::string_view text) {
         return directive_error(text, "missing '}' after the fields");
       std::string_view fields = inside.substr(brace + 1, inside.size() - brace - 2);
       for (std::string_view f : split_directives(fields)) {
-        f = trim(f);
+        f = core::trim_ows(f);
         if (f.empty())
           continue;
         const std::size_t feq = f.find('=');
         FieldMatch m;
-        m.name = std::string(trim(f.substr(0, feq)));
+        m.name = std::string(core::trim_ows(f.substr(0, feq)));
         if (!valid_name(m.name))
           return directive_error(text, "invalid field name");
         if (feq != std::string_view::npos) {
-          std::string_view v = trim(f.substr(feq + 1));
+          std::string_view v = core::trim_ows(f.substr(feq + 1));
           if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
             v = v.substr(1, v.size() - 2);
           m.value = std::string(v);
@@ -194,7 +188,7 @@ bool target_matches(std::string_view target, std::string_view prefix) noexcept {
 core::Result<Filter> Filter::parse(std::string_view spec) {
   Filter f;
   for (std::string_view raw : split_directives(spec)) {
-    std::string_view text = trim(raw);
+    std::string_view text = core::trim_ows(raw);
     if (text.empty())
       continue;
     core::Result<Directive> d = parse_directive(text);

@@ -1,47 +1,30 @@
 #include "edgetrace/sdk/propagation.hpp"
 
+#include "edgetrace/core/text.hpp"
+
 namespace edgetrace::sdk {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
-
 std::optional<std::string> HeaderMap::get(std::string_view name) const {
-  auto it = headers_.find(lower(name));
+  auto it = headers_.find(core::to_lower_ascii(name));
   if (it == headers_.end())
     return std::nullopt;
   return it->second;
 }
 
 void HeaderMap::set(std::string_view name, std::string_view value) {
-  headers_[lower(name)] = std::string(value);
+  headers_[core::to_lower_ascii(name)] = std::string(value);
 }
 
 Propagators::Loaded Propagators::from_env(const otlp::EnvLookup& env) {
   Loaded out;
   const std::optional<std::string> value = env("OTEL_PROPAGATORS");
-  if (!value || trim(*value).empty())
+  if (!value || core::trim_ows(*value).empty())
     return out;
   bool tracecontext = false;
   bool baggage = false;
   std::string_view rest = *value;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
-    const std::string name = lower(trim(rest.substr(0, comma)));
+    const std::string name = core::to_lower_ascii(core::trim_ows(rest.substr(0, comma)));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (name == "tracecontext") {
       tracecontext = true;

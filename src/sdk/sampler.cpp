@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "edgetrace/core/text.hpp"
+
 namespace edgetrace::sdk {
 namespace {
 
@@ -14,12 +16,6 @@ std::uint64_t random_bits(const core::TraceId& id) noexcept {
   for (std::size_t i = 9; i < 16; ++i)
     v = (v << 8) | id.bytes()[i];
   return v;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return s;
 }
 
 }  // namespace
@@ -76,7 +72,7 @@ std::string Sampler::name() const {
 
 LoadedSampler sampler_from_env(const otlp::EnvLookup& env) {
   LoadedSampler out;
-  std::string name = lower(env("OTEL_TRACES_SAMPLER").value_or(""));
+  std::string name = core::to_lower_ascii(env("OTEL_TRACES_SAMPLER").value_or(""));
   const std::optional<std::string> arg = env("OTEL_TRACES_SAMPLER_ARG");
   auto ratio = [&]() -> double {
     if (!arg || arg->empty())

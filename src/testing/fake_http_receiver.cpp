@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "edgetrace/core/text.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/otlp/exporter.hpp"
 #include "internal/http_transport.hpp"
@@ -15,15 +16,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // google.rpc.Status{code, message} in protobuf form.
 std::string rpc_status(int code, const std::string& message) {
@@ -200,10 +192,11 @@ void FakeOtlpHttpReceiver::serve(std::shared_ptr<void> opaque) {
     ReceivedRequest rec;
     rec.path = std::string(req.target());
     for (const auto& field : req) {
-      rec.headers[lower(std::string(field.name_string()))] = std::string(field.value());
+      rec.headers[core::to_lower_ascii(std::string(field.name_string()))] =
+          std::string(field.value());
     }
     rec.content_type = std::string(req[http::field::content_type]);
-    rec.gzip = lower(std::string(req[http::field::content_encoding])) == "gzip";
+    rec.gzip = core::to_lower_ascii(std::string(req[http::field::content_encoding])) == "gzip";
     rec.body_bytes = req.body().size();
     const bool json = rec.content_type.find("json") != std::string::npos;
 

@@ -1,6 +1,8 @@
 // Character classes shared by the header and environment parsers of the core component.
 #pragma once
 
+#include "edgetrace/core/text.hpp"
+
 namespace edgetrace::core::internal {
 
 inline bool is_ows(char c) noexcept {
