@@ -7,7 +7,6 @@
 namespace edgetrace::core {
 namespace {
 
-
 Status traceparent_error(std::string what, std::size_t offset) {
   return invalid_argument("traceparent: " + std::move(what) + " at offset " +
                           std::to_string(offset));

@@ -28,11 +28,11 @@ struct Reply {
   int http_status = 200;  // HTTP receivers
   int grpc_code = 0;      // gRPC receivers (grpc::StatusCode numbering)
   std::string message;    // error body / gRPC message / partial_success.error_message
-  std::optional<std::string> retry_after;                  // HTTP Retry-After value
-  std::optional<std::chrono::milliseconds> retry_info;     // gRPC google.rpc.RetryInfo
-  std::int64_t rejected_items = 0;                         // partial_success count
-  std::chrono::milliseconds delay{0};                      // wait before answering
-  bool drop_connection = false;                            // close without answering
+  std::optional<std::string> retry_after;               // HTTP Retry-After value
+  std::optional<std::chrono::milliseconds> retry_info;  // gRPC google.rpc.RetryInfo
+  std::int64_t rejected_items = 0;                      // partial_success count
+  std::chrono::milliseconds delay{0};                   // wait before answering
+  bool drop_connection = false;                         // close without answering
 
   static Reply ok() { return Reply{}; }
   static Reply http(int status, std::string body = {}) {
