@@ -23,7 +23,7 @@ namespace {
 et_device* g_active = nullptr;
 
 // Header = tag (<= 5 bytes) + timestamp delta (<= 10 bytes) + span duration (<= 10).
-constexpr size_t kMaxHeader = ET_RECORD_HEADROOM;
+constexpr size_t kMaxHeader = 25;
 constexpr size_t kMaxScalar = 10;
 constexpr uint8_t kMagic0 = 'E';
 constexpr uint8_t kMagic1 = 'T';
@@ -62,14 +62,29 @@ __attribute__((always_inline)) inline uint64_t read_tick(et_device* dev) {
   return 0;
 }
 
-// Inside the critical section: one record to the transport, or nothing.
-__attribute__((always_inline)) inline bool put_record(et_device* dev, const uint8_t* record,
-                                                      size_t len) {
+// Copies n bytes, a word at a time (records are short; unaligned word access is fine on
+// Cortex-M3 and the host).
+__attribute__((always_inline)) inline void copy_record(uint8_t* dst, const uint8_t* src, size_t n) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    __builtin_memcpy(dst + i, src + i, 4);
+  }
+  for (; i < n; ++i) {
+    dst[i] = src[i];
+  }
+}
+
+// Inside the critical section: one record (head, then body) to the transport, or nothing.
+__attribute__((always_inline)) inline bool put_record(et_device* dev, const uint8_t* head,
+                                                      size_t head_len, const uint8_t* body,
+                                                      size_t body_len) {
   const et_transport& t = dev->cfg.transport;
-  if (!t.acquire(t.ctx, len)) {
+  uint8_t* dst = t.acquire(t.ctx, head_len + body_len);
+  if (dst == nullptr) {
     return false;
   }
-  t.write(t.ctx, record, len);
+  copy_record(dst, head, head_len);
+  copy_record(dst + head_len, body, body_len);
   t.release(t.ctx);
   ++dev->counters.records;
   return true;
@@ -92,29 +107,29 @@ bool put_handshake(et_device* dev, uint64_t now) {
   *p++ = dev->build_id_len;
   copy_bytes(p, dev->build_id, dev->build_id_len);
   p += dev->build_id_len;
-  if (!put_record(dev, rec, static_cast<size_t>(p - rec))) {
+  if (!put_record(dev, rec, static_cast<size_t>(p - rec), nullptr, 0)) {
     return false;
   }
   dev->last_tick = now;
-  dev->last_handshake = now;
-  dev->handshake_pending = 0;
+  // Compared with wrap-around arithmetic (see emit): "no period" is 2^63 - 1 ticks away.
+  constexpr uint64_t kNever = (uint64_t{1} << 63) - 1;
+  const uint64_t period = dev->cfg.handshake_period_ticks;
+  dev->next_handshake = now + (period == 0 || period > kNever ? kNever : period);
   return true;
 }
 
 // The one path every record takes. Inside one critical section: read the clock, send a
 // pending handshake and "frames dropped" record first, then this record, so records
-// stay in time order and every drop is reported. The record's header (tag, time delta,
-// and for span exits the duration now - *span_start) is written into the kMaxHeader
-// bytes in front of `body`, so the transport gets one contiguous write. Returns the
-// record's time.
+// stay in time order and every drop is reported. The record is its header (tag, time
+// delta, and for span exits the duration now - *span_start) followed by `body`. Returns
+// the record's time.
 __attribute__((always_inline)) inline uint64_t emit_inline(et_device* dev, uint32_t tag,
-                                                           uint8_t* body, size_t body_len,
+                                                           const uint8_t* body, size_t body_len,
                                                            const uint64_t* span_start) {
   const uint32_t state = enter_critical(dev);
   const uint64_t now = read_tick(dev);
   bool ok = true;
-  if (dev->handshake_pending || (dev->cfg.handshake_period_ticks != 0 &&
-                                 now - dev->last_handshake >= dev->cfg.handshake_period_ticks)) {
+  if (static_cast<int64_t>(now - dev->next_handshake) >= 0) {  // due (wrap-safe)
     ok = put_handshake(dev, now);
   }
   if (ok && dev->dropped_pending != 0) {
@@ -123,7 +138,7 @@ __attribute__((always_inline)) inline uint64_t emit_inline(et_device* dev, uint3
     *p++ = ET_TAG_DROPPED;
     p = put_varint64(p, now - dev->last_tick);
     p = put_varint32(p, dev->dropped_pending);
-    ok = put_record(dev, rec, static_cast<size_t>(p - rec));
+    ok = put_record(dev, rec, static_cast<size_t>(p - rec), nullptr, 0);
     if (ok) {
       dev->dropped_pending = 0;
       dev->last_tick = now;
@@ -131,12 +146,18 @@ __attribute__((always_inline)) inline uint64_t emit_inline(et_device* dev, uint3
   }
   if (ok) {
     const uint64_t dt = now - dev->last_tick;
-    uint8_t* record;
     if (span_start == nullptr && tag < 0x80u && dt < 0x80u) {
-      // The common case: one-byte tag and delta, written in place.
-      record = body - 2;
-      record[0] = static_cast<uint8_t>(tag);
-      record[1] = static_cast<uint8_t>(dt);
+      // The common case: one-byte tag and delta, written straight into the transport.
+      const et_transport& t = dev->cfg.transport;
+      uint8_t* dst = t.acquire(t.ctx, 2 + body_len);
+      ok = dst != nullptr;
+      if (ok) {
+        dst[0] = static_cast<uint8_t>(tag);
+        dst[1] = static_cast<uint8_t>(dt);
+        copy_record(dst + 2, body, body_len);
+        t.release(t.ctx);
+        ++dev->counters.records;
+      }
     } else {
       uint8_t head[kMaxHeader];
       uint8_t* p = put_varint32(head, tag);
@@ -144,13 +165,8 @@ __attribute__((always_inline)) inline uint64_t emit_inline(et_device* dev, uint3
       if (span_start != nullptr) {
         p = put_varint64(p, now - *span_start);
       }
-      const size_t head_len = static_cast<size_t>(p - head);
-      record = body - head_len;
-      for (size_t i = 0; i < head_len; ++i) {
-        record[i] = head[i];
-      }
+      ok = put_record(dev, head, static_cast<size_t>(p - head), body, body_len);
     }
-    ok = put_record(dev, record, static_cast<size_t>(body + body_len - record));
     if (ok) {
       dev->last_tick = now;
     }
@@ -164,7 +180,7 @@ __attribute__((always_inline)) inline uint64_t emit_inline(et_device* dev, uint3
 }
 
 // emit_inline, compiled once for the paths that are not the C++ log call.
-__attribute__((noinline)) uint64_t emit(et_device* dev, uint32_t tag, uint8_t* body,
+__attribute__((noinline)) uint64_t emit(et_device* dev, uint32_t tag, const uint8_t* body,
                                         size_t body_len, const uint64_t* span_start) {
   return emit_inline(dev, tag, body, body_len, span_start);
 }
@@ -221,9 +237,8 @@ size_t et_build_id_from_note(const void* note, const uint8_t** id) {
 
 int et_device_init(et_device* dev, const et_device_config* cfg) {
   if (dev == nullptr || cfg == nullptr || cfg->transport.acquire == nullptr ||
-      cfg->transport.write == nullptr || cfg->transport.release == nullptr ||
-      (cfg->tick32 == nullptr && cfg->tick64 == nullptr) || cfg->device_id_len > 16 ||
-      (cfg->device_id_len != 0 && cfg->device_id == nullptr) ||
+      cfg->transport.release == nullptr || (cfg->tick32 == nullptr && cfg->tick64 == nullptr) ||
+      cfg->device_id_len > 16 || (cfg->device_id_len != 0 && cfg->device_id == nullptr) ||
       (cfg->critical_enter == nullptr) != (cfg->critical_exit == nullptr)) {
     return 0;
   }
@@ -249,7 +264,7 @@ int et_device_handshake(et_device* dev) {
   const uint64_t now = read_tick(dev);
   const bool ok = put_handshake(dev, now);
   if (!ok) {
-    dev->handshake_pending = 1;
+    dev->next_handshake = now;  // due: retried before the next record
   }
   exit_critical(dev, state);
   return ok ? 1 : 0;
@@ -267,11 +282,10 @@ void et_device_log(const char* site, uint32_t types, ...) {
   if (dev == nullptr) {
     return;
   }
-  // kMaxHeader bytes of room for emit() to put the header in front of the arguments.
-  uint8_t buffer[kMaxHeader + ET_MAX_RECORD - (kMaxHeader - 10)];
-  uint8_t* const body = buffer + kMaxHeader;
+  // Largest log header: tag (5) + time delta (10).
+  uint8_t body[ET_MAX_RECORD - 15];
   uint8_t* p = body;
-  uint8_t* const end = buffer + sizeof buffer;
+  uint8_t* const end = body + sizeof body;
   va_list ap;
   va_start(ap, types);
   for (; types != 0; types >>= 4) {
@@ -351,12 +365,14 @@ void et_device_log(const char* site, uint32_t types, ...) {
   emit(dev, site_tag(site), body, static_cast<size_t>(p - body), nullptr);
 }
 
-void et_device_emit_log(const char* site, uint8_t* body, size_t len, uint32_t truncated) {
+void et_device_emit_log(const char* site, const uint8_t* body, size_t len, uint32_t truncated) {
   et_device* dev = g_active;
   if (dev == nullptr) {
     return;
   }
-  dev->counters.truncated_args += truncated;
+  if (truncated != 0) {
+    dev->counters.truncated_args += truncated;
+  }
   emit_inline(dev, site_tag(site), body, len, nullptr);
 }
 
@@ -402,8 +418,7 @@ void et_span_begin(et_span* span, const char* site, const et_remote_parent* remo
     }
   }
   dev->current_span = span;
-  uint8_t buffer[kMaxHeader + 10];
-  uint8_t* const body = buffer + kMaxHeader;
+  uint8_t body[10];
   uint8_t* p = put_varint32(body, span->id);
   p = put_varint32(p, span->parent);
   span->start = emit(dev, site_tag(site), body, static_cast<size_t>(p - body), nullptr);
@@ -415,8 +430,7 @@ void et_span_end(et_span* span) {
     return;
   }
   dev->current_span = span->prev;
-  uint8_t buffer[kMaxHeader + ET_MAX_RECORD - kMaxHeader];
-  uint8_t* const body = buffer + kMaxHeader;
+  uint8_t body[ET_MAX_RECORD - kMaxHeader];
   uint8_t* p = put_varint32(body, site_tag(span->site));
   p = put_varint32(p, span->id);
   p = put_varint32(p, span->parent);

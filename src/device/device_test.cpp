@@ -179,6 +179,32 @@ TEST_F(DeviceTest, HandshakeIsResentPeriodicallyAndOnRequest) {
                              ::testing::StartsWith("@1110 handshake")));
 }
 
+// Refuses every record while `refuse` is set, in front of the test's callback transport.
+struct Refuser {
+  et_transport inner;
+  bool refuse = true;
+  static std::uint8_t* acquire(void* ctx, std::size_t len) {
+    auto* r = static_cast<Refuser*>(ctx);
+    return r->refuse ? nullptr : r->inner.acquire(r->inner.ctx, len);
+  }
+  static void release(void* ctx) {
+    auto* r = static_cast<Refuser*>(ctx);
+    r->inner.release(r->inner.ctx);
+  }
+};
+
+TEST_F(DeviceTest, RefusedHandshakeIsSentBeforeTheNextRecord) {
+  Refuser refuser{et_callback_transport(&callback_)};
+  cfg_.transport = {&Refuser::acquire, &Refuser::release, &refuser};
+  init();  // the transport is not ready: the handshake is refused (retried, not counted)
+  ET_INFO("lost too");
+  refuser.refuse = false;
+  g_ticks += 7;
+  ET_INFO("first delivered");
+  EXPECT_THAT(lines(true), ElementsAre(::testing::StartsWith("@1007 handshake"),
+                                       "@1007 frames dropped: 1", "@1007 [INFO] first delivered"));
+}
+
 TEST_F(DeviceTest, CallSiteIdsAreDenseAndSmall) {
   auto table = own_table();
   ASSERT_GT(table.size(), 10u);

@@ -8,39 +8,33 @@
 namespace {
 
 // ---- ring ----------------------------------------------------------------------------
-// Layout: records back to back, each [len (1 byte)][len bytes], wrapping at capacity.
-// head/tail/reserve are free-running; index & (capacity - 1) is the position.
+// Layout: records back to back, each [len (1 byte)][len bytes]. A record never wraps:
+// when it does not fit before the end of the memory, a 0 length byte marks the rest of
+// the memory as skipped and the record starts at offset 0. head/tail/reserve are
+// free-running; index & (capacity - 1) is the position.
 
-int ring_acquire(void* ctx, size_t len) {
+uint8_t* ring_acquire(void* ctx, size_t len) {
   auto* r = static_cast<et_ring*>(ctx);
-  // The device never asks for 0 or more than ET_MAX_RECORD bytes.
-  const uint32_t free_bytes = r->capacity - (r->head - r->tail);
-  if (len + 1 > free_bytes) {
+  const uint32_t need = static_cast<uint32_t>(len) + 1;  // len <= ET_MAX_RECORD (device)
+  uint32_t head = r->head;
+  const uint32_t free_bytes = r->capacity - (head - r->tail);
+  uint32_t pos = head & (r->capacity - 1);
+  const uint32_t to_end = r->capacity - pos;
+  if (need > to_end) {
+    if (need + to_end > free_bytes) {
+      ++r->overflows;
+      return nullptr;
+    }
+    r->mem[pos] = 0;  // skip to the start
+    head += to_end;
+    pos = 0;
+  } else if (need > free_bytes) {
     ++r->overflows;
-    return 0;
+    return nullptr;
   }
-  r->reserve = r->head;
-  r->mem[r->reserve++ & (r->capacity - 1)] = static_cast<uint8_t>(len);
-  return 1;
-}
-
-void ring_write(void* ctx, const uint8_t* data, size_t len) {
-  auto* r = static_cast<et_ring*>(ctx);
-  // At most two contiguous pieces: up to the end of the memory, then from its start.
-  const uint32_t pos = r->reserve & (r->capacity - 1);
-  const size_t first = len < r->capacity - pos ? len : r->capacity - pos;
-  uint8_t* dst = r->mem + pos;
-  size_t i = 0;
-  for (; i + 4 <= first; i += 4) {  // word copies (unaligned access is fine on Cortex-M3)
-    __builtin_memcpy(dst + i, data + i, 4);
-  }
-  for (; i < first; ++i) {
-    dst[i] = data[i];
-  }
-  for (size_t j = first; j < len; ++j) {
-    r->mem[j - first] = data[j];
-  }
-  r->reserve += static_cast<uint32_t>(len);
+  r->mem[pos] = static_cast<uint8_t>(len);
+  r->reserve = head + need;
+  return r->mem + pos + 1;
 }
 
 void ring_release(void* ctx) {
@@ -50,28 +44,17 @@ void ring_release(void* ctx) {
 
 // ---- buffered framers (UART, callback) -------------------------------------------------
 
-int buffer_acquire(uint8_t* /*record*/, size_t* len, size_t want) {
+uint8_t* buffer_acquire(uint8_t* record, size_t* len, size_t want) {
   if (want == 0 || want > ET_MAX_RECORD) {
-    return 0;
+    return nullptr;
   }
-  *len = 0;
-  return 1;
+  *len = want;
+  return record;
 }
 
-void buffer_write(uint8_t* record, size_t* len, const uint8_t* data, size_t n) {
-  for (size_t i = 0; i < n && *len < ET_MAX_RECORD; ++i) {
-    record[(*len)++] = data[i];
-  }
-}
-
-int uart_acquire(void* ctx, size_t len) {
+uint8_t* uart_acquire(void* ctx, size_t len) {
   auto* u = static_cast<et_uart*>(ctx);
   return buffer_acquire(u->record, &u->len, len);
-}
-
-void uart_write(void* ctx, const uint8_t* data, size_t len) {
-  auto* u = static_cast<et_uart*>(ctx);
-  buffer_write(u->record, &u->len, data, len);
 }
 
 void uart_release(void* ctx) {
@@ -81,14 +64,9 @@ void uart_release(void* ctx) {
   u->put(u->ctx, frame, n);
 }
 
-int callback_acquire(void* ctx, size_t len) {
+uint8_t* callback_acquire(void* ctx, size_t len) {
   auto* c = static_cast<et_callback*>(ctx);
   return buffer_acquire(c->record, &c->len, len);
-}
-
-void callback_write(void* ctx, const uint8_t* data, size_t len) {
-  auto* c = static_cast<et_callback*>(ctx);
-  buffer_write(c->record, &c->len, data, len);
 }
 
 void callback_release(void* ctx) {
@@ -124,7 +102,7 @@ void et_ring_set_critical(et_ring* ring, et_critical_enter_fn enter, et_critical
 }
 
 et_transport et_ring_transport(et_ring* ring) {
-  return et_transport{ring_acquire, ring_write, ring_release, ring};
+  return et_transport{ring_acquire, ring_release, ring};
 }
 
 uint32_t et_ring_used(const et_ring* ring) {
@@ -139,7 +117,10 @@ size_t et_ring_drain(et_ring* ring, uint8_t* out, size_t cap) {
     const uint32_t mask = ring->capacity - 1;
     size_t len = 0;
     const bool have = ring->tail != ring->head;
-    if (have) {
+    if (have && ring->mem[ring->tail & mask] == 0) {  // skipped end of the memory
+      ring->tail += ring->capacity - (ring->tail & mask);
+    }
+    if (ring->tail != ring->head) {
       len = ring->mem[ring->tail & mask];
       if (used + len + 4 <= cap) {
         for (size_t i = 0; i < len; ++i) {
@@ -168,7 +149,7 @@ void et_uart_init(et_uart* uart, void (*put)(void* ctx, const uint8_t* data, siz
 }
 
 et_transport et_uart_transport(et_uart* uart) {
-  return et_transport{uart_acquire, uart_write, uart_release, uart};
+  return et_transport{uart_acquire, uart_release, uart};
 }
 
 void et_callback_init(et_callback* cb, int (*send)(void* ctx, const uint8_t* frame, size_t len),
@@ -179,7 +160,7 @@ void et_callback_init(et_callback* cb, int (*send)(void* ctx, const uint8_t* fra
 }
 
 et_transport et_callback_transport(et_callback* cb) {
-  return et_transport{callback_acquire, callback_write, callback_release, cb};
+  return et_transport{callback_acquire, callback_release, cb};
 }
 
 }  // extern "C"

@@ -87,13 +87,9 @@ TEST(VectorsTest, FramesMatchGoldenBytes) {
 struct Gate {
   et_transport inner;
   bool refuse = false;
-  static int acquire(void* ctx, std::size_t len) {
+  static std::uint8_t* acquire(void* ctx, std::size_t len) {
     auto* g = static_cast<Gate*>(ctx);
-    return g->refuse ? 0 : g->inner.acquire(g->inner.ctx, len);
-  }
-  static void write(void* ctx, const std::uint8_t* d, std::size_t n) {
-    auto* g = static_cast<Gate*>(ctx);
-    g->inner.write(g->inner.ctx, d, n);
+    return g->refuse ? nullptr : g->inner.acquire(g->inner.ctx, len);
   }
   static void release(void* ctx) {
     auto* g = static_cast<Gate*>(ctx);
@@ -111,7 +107,7 @@ TEST_F(SessionVectorTest, DeviceProducesTheGoldenSession) {
                                                   0, 0, 'G', 'N', 'U', 0, 0xaa, 0xbb, 0xcc, 0xdd};
   static const std::uint8_t kDevice[] = {0x01, 0x02};
   Gate gate{et_callback_transport(&callback_)};
-  cfg_.transport = {&Gate::acquire, &Gate::write, &Gate::release, &gate};
+  cfg_.transport = {&Gate::acquire, &Gate::release, &gate};
   cfg_.build_id_note = kNote;
   cfg_.device_id = kDevice;
   cfg_.device_id_len = sizeof kDevice;

@@ -258,10 +258,13 @@ inline void put_arg(ArgWriter& w, size_t after, et_bytes v) noexcept {
 // anchor and arguments and calls it.
 template <typename... A>
 __attribute__((noinline)) void log(const char* site, A... args) noexcept {
+  if constexpr (sizeof...(A) == 0) {
+    et_device_emit_log(site, nullptr, 0, 0);
+    return;
+  }
   // Largest log header: tag (5) + time delta (10).
-  uint8_t buffer[ET_RECORD_HEADROOM + ET_MAX_RECORD - 15];
-  uint8_t* const body = buffer + ET_RECORD_HEADROOM;
-  ArgWriter w{body, buffer + sizeof buffer, 0};
+  uint8_t body[ET_MAX_RECORD - 15];
+  ArgWriter w{body, body + sizeof body, 0};
   size_t after = sizeof...(A);
   (put_arg(w, --after, args), ...);
   (void)after;

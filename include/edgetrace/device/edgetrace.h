@@ -118,14 +118,14 @@ static inline et_bytes et_make_bytes(const void* data, size_t size) {
 
 /* ---- transports ---------------------------------------------------------------------- */
 
-/* Where records go. The device calls acquire(len) (reserve room for one record of len
- * bytes; false = no room, the record is dropped and counted), then write() one or more
- * times (copy; total exactly len), then release() (the record is complete). The three
- * calls happen inside the device's critical section, so they must not block when the
- * device logs from interrupts. */
+/* Where records go, in three steps: acquire(len) reserves len contiguous bytes for one
+ * record and returns where they are (NULL: no room now, the record is dropped and
+ * counted); the device writes (copies) the record there; release() finishes it (the
+ * transport queues it, or frames and sends it). acquire and release run inside the
+ * device's critical section, so they must not block when the device logs from
+ * interrupts. */
 typedef struct et_transport {
-  int (*acquire)(void* ctx, size_t len);
-  void (*write)(void* ctx, const uint8_t* data, size_t len);
+  uint8_t* (*acquire)(void* ctx, size_t len);
   void (*release)(void* ctx);
   void* ctx;
 } et_transport;
@@ -143,15 +143,16 @@ size_t et_frame_record(const uint8_t* record, size_t len, uint8_t* seq, uint8_t*
 uint16_t et_crc16(uint16_t crc, const uint8_t* data, size_t len);
 
 /* Ring buffer transport: records are stored unframed and framed when drained, so a log
- * call only copies. When full, records are dropped and counted; when room returns the
- * device first writes a "frames dropped: N" record. Holds no pointers to the caller's
- * stack. */
+ * call only copies. A record never wraps: when it does not fit before the end of the
+ * memory, the rest of the memory is skipped (a 0 length byte) and it goes at the start. When full,
+ * records are dropped and counted; when room returns the device first writes a "frames dropped: N"
+ * record. Holds no pointers to the caller's stack. */
 typedef struct et_ring {
   uint8_t* mem;
   uint32_t capacity; /* power of two */
   uint32_t head;     /* free-running write index */
   uint32_t tail;     /* free-running read index */
-  uint32_t reserve;  /* index being written by acquire/write */
+  uint32_t reserve;  /* end of the record being written (acquire .. release) */
   uint32_t overflows;
   uint8_t seq;
   et_critical_enter_fn critical_enter;
@@ -224,7 +225,7 @@ typedef struct et_device_config {
 } et_device_config;
 
 #define ET_DEVICE_CONFIG_INIT \
-  { {0, 0, 0, 0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+  { {0, 0, 0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct et_span et_span;
 
@@ -239,14 +240,13 @@ typedef struct et_device_counters {
 typedef struct et_device {
   et_device_config cfg;
   uint64_t last_tick;      /* time of the last record the transport took */
-  uint64_t last_handshake; /* time of the last handshake the transport took */
+  uint64_t next_handshake; /* time the next handshake is due (compared wrap-around) */
   uint64_t tick_high;      /* upper bits of a 32-bit tick source */
   uint32_t last_tick32;
   uint32_t next_span_id;
   uint32_t dropped_pending; /* drops not yet reported by a "frames dropped" record */
   et_device_counters counters;
   et_span* current_span;
-  uint8_t handshake_pending;
   uint8_t build_id_len;
   uint8_t build_id[32];
 } et_device;
@@ -269,10 +269,9 @@ size_t et_build_id_from_note(const void* note, const uint8_t** id);
 void et_device_log(const char* site, uint32_t types, ...);
 
 /* The log call behind the C++ macros, which encode the arguments themselves: `body`
- * holds `len` encoded argument bytes and has ET_RECORD_HEADROOM writable bytes in front
- * of it for the record header. `truncated` string arguments were cut. */
-#define ET_RECORD_HEADROOM 25
-void et_device_emit_log(const char* site, uint8_t* body, size_t len, uint32_t truncated);
+ * holds `len` encoded argument bytes (at most ET_MAX_RECORD - 15); `truncated` string
+ * arguments were cut. */
+void et_device_emit_log(const char* site, const uint8_t* body, size_t len, uint32_t truncated);
 
 /* ---- spans ---------------------------------------------------------------------------- */
 
