@@ -1,0 +1,115 @@
+// Call sites and the subscriber they report to: the static half of the instrumentation API.
+//
+// Every ET_* macro expansion owns one static `Metadata` (level, target, name, file, line,
+// function, field names) and one static `Callsite`. The first time a call site runs it asks
+// the current subscriber whether it is interested and caches the answer, so afterwards a
+// disabled call site costs one atomic load and one branch. Installing another subscriber
+// re-asks every registered call site.
+//
+//   class MySubscriber : public Subscriber { ... };
+//   set_global_subscriber(std::make_shared<MySubscriber>());
+//   ET_INFO("cache warmed", field<"entries">(n));      // see edgetrace.hpp
+//
+// Thread-safety: call sites may run on any thread concurrently; registration is lock-free.
+// set_global_subscriber() may race with events: an event sees the old or the new
+// subscriber, never a destroyed one.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "edgetrace/core/attributes.hpp"
+#include "edgetrace/core/severity.hpp"
+
+namespace edgetrace::sdk {
+
+enum class CallsiteKind : std::uint8_t { kEvent, kSpan };
+
+// Static description of a call site. Lives as long as the program (static storage).
+struct Metadata {
+  std::string_view name;    // span name, or "event <file>:<line>"
+  std::string_view target;  // e.g. "checkout::payment"; defaults to the file's ET_TARGET
+  core::Level level;
+  std::string_view file;
+  std::uint32_t line;
+  std::string_view function;
+  CallsiteKind kind;
+  std::span<const std::string_view> field_names;
+};
+
+enum class Interest : std::uint8_t {
+  kUnknown = 0,    // not asked yet
+  kNever = 1,      // the subscriber never wants it
+  kSometimes = 2,  // ask the subscriber each time (e.g. span-dependent filters)
+  kAlways = 3,
+};
+
+struct Field {
+  std::string_view name;
+  core::AttributeValue value;
+};
+
+// One occurrence of an event, valid for the duration of Subscriber::event().
+struct Event {
+  const Metadata& metadata;
+  std::string_view message;
+  std::span<const Field> fields;
+  std::uint64_t time_unix_nano;
+};
+
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // Asked once per call site (and again after set_global_subscriber).
+  virtual Interest register_callsite(const Metadata& metadata) = 0;
+  // Asked on every occurrence of a kSometimes call site.
+  virtual bool enabled(const Metadata& metadata) = 0;
+  virtual void event(const Event& event) = 0;
+};
+
+class Callsite {
+ public:
+  explicit constexpr Callsite(const Metadata& metadata) noexcept : metadata_(metadata) {}
+  Callsite(const Callsite&) = delete;
+  Callsite& operator=(const Callsite&) = delete;
+
+  const Metadata& metadata() const noexcept { return metadata_; }
+
+  // The cached interest: one relaxed load on the fast path.
+  Interest interest() const noexcept {
+    const auto i = static_cast<Interest>(interest_.load(std::memory_order_relaxed));
+    return i == Interest::kUnknown ? register_slow() : i;
+  }
+
+ private:
+  friend void rebuild_interest() noexcept;
+  Interest register_slow() const noexcept;
+
+  const Metadata& metadata_;
+  mutable std::atomic<std::uint8_t> interest_{0};
+  mutable std::atomic<bool> listed_{false};
+  mutable const Callsite* next_ = nullptr;  // registry list, written once
+};
+
+// Installs `subscriber` for every thread (nullptr: none, everything disabled) and re-asks
+// every registered call site.
+void set_global_subscriber(std::shared_ptr<Subscriber> subscriber);
+// The current subscriber (may be null). Holding the pointer keeps it alive.
+std::shared_ptr<Subscriber> global_subscriber();
+// Re-asks every registered call site (after a filter change, for example).
+void rebuild_interest() noexcept;
+// Number of call sites registered so far (for tests and diagnostics).
+std::size_t registered_callsites() noexcept;
+
+namespace internal {
+// Slow path of the macros: checks dynamic interest and delivers the event.
+void dispatch_event(const Callsite& callsite, std::string_view message,
+                    std::span<const Field> fields);
+}  // namespace internal
+
+}  // namespace edgetrace::sdk

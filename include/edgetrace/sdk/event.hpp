@@ -1,0 +1,155 @@
+// Events at six levels with structured fields whose names are fixed at the call site.
+//
+//   #include <edgetrace/sdk/event.hpp>
+//   using edgetrace::field;
+//
+//   ET_INFO("payment accepted", field<"order_id">(order.id), field<"amount">(12.5));
+//   ET_WARNF("retrying in {} ms", delay_ms);                 // {}-formatted message (fmt)
+//   ET_EVENT(edgetrace::core::Level::kError, "disk full", field<"path">(path));
+//
+// Field values may be any integer, floating point, bool, string, string_view, C string,
+// enum (recorded as its integer), or a type T for which the user defines
+// `edgetrace::core::AttributeValue to_attribute_value(const T&)` in T's namespace.
+//
+// Cost: the field names, level, target, file, line and function are static and registered
+// once per call site. A call site disabled by the subscriber's filter costs a load and a
+// branch; its arguments are not evaluated. A call site below ET_MIN_LEVEL (0 = trace .. 5 =
+// fatal, default 0) is removed at compile time. ET_TARGET (default "app") names the target
+// of every call site in a file: define it before including this header.
+//
+// Thread-safety: call sites may run on any thread.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "edgetrace/sdk/callsite.hpp"
+
+#ifndef ET_MIN_LEVEL
+#define ET_MIN_LEVEL 0
+#endif
+#ifndef ET_TARGET
+#define ET_TARGET "app"
+#endif
+
+namespace edgetrace {
+
+// A string usable as a template argument: the name of a field.
+template <std::size_t N>
+struct FixedString {
+  char data[N]{};
+  constexpr FixedString(const char (&s)[N]) noexcept {  // NOLINT: implicit by design
+    for (std::size_t i = 0; i < N; ++i)
+      data[i] = s[i];
+  }
+  constexpr std::string_view view() const noexcept { return {data, N - 1}; }
+};
+
+// A field value tagged with its (compile-time) name. Holds a reference: use it only as an
+// argument of an ET_* macro.
+template <FixedString Name, typename T>
+struct NamedField {
+  T&& value;
+};
+
+template <FixedString Name, typename T>
+constexpr NamedField<Name, T> field(T&& value) noexcept {
+  return NamedField<Name, T>{std::forward<T>(value)};
+}
+
+namespace sdk::internal {
+
+constexpr bool passes_min_level(core::Level level, int min_level) noexcept {
+  return static_cast<int>(level) >= min_level;
+}
+
+template <typename T>
+struct FieldTraits;
+template <FixedString Name, typename T>
+struct FieldTraits<NamedField<Name, T>> {
+  static constexpr std::string_view name = Name.view();
+};
+
+template <typename... Fs>
+struct FieldNames {
+  static constexpr std::string_view names[sizeof...(Fs) == 0 ? 1 : sizeof...(Fs)] = {
+      FieldTraits<Fs>::name...};
+  static constexpr std::span<const std::string_view> span() noexcept {
+    return {names, sizeof...(Fs)};
+  }
+};
+template <typename... Fs>
+FieldNames<std::decay_t<Fs>...> field_names_of(Fs&&...);  // for decltype only
+
+template <typename T>
+core::AttributeValue to_value(T&& v) {
+  using D = std::decay_t<T>;
+  if constexpr (std::is_enum_v<D>) {
+    return static_cast<std::int64_t>(static_cast<std::underlying_type_t<D>>(v));
+  } else if constexpr (std::is_same_v<D, char>) {
+    return std::string(1, v);
+  } else if constexpr (std::is_constructible_v<core::AttributeValue, T&&>) {
+    return core::AttributeValue(std::forward<T>(v));
+  } else {
+    return to_attribute_value(v);  // found by argument-dependent lookup
+  }
+}
+
+template <typename... Fs>
+void emit(const Callsite& callsite, std::string_view message, Fs&&... fields) {
+  if constexpr (sizeof...(Fs) == 0) {
+    dispatch_event(callsite, message, {});
+  } else {
+    const Field values[] = {Field{FieldTraits<std::decay_t<Fs>>::name,
+                                  to_value(std::forward<decltype(fields.value)>(fields.value))}...};
+    dispatch_event(callsite, message, values);
+  }
+}
+
+}  // namespace sdk::internal
+}  // namespace edgetrace
+
+// The call site of one event. `level_` is a core::Level constant expression.
+#define ET_EVENT_IMPL(level_, make_message_, ...)                                                  \
+  do {                                                                                             \
+    if constexpr (::edgetrace::sdk::internal::passes_min_level(level_, ET_MIN_LEVEL)) {            \
+      using et_names_ = decltype(::edgetrace::sdk::internal::field_names_of(__VA_ARGS__));         \
+      static const ::edgetrace::sdk::Metadata et_metadata_{"event",                                \
+                                                           ET_TARGET,                              \
+                                                           level_,                                 \
+                                                           __FILE__,                               \
+                                                           __LINE__,                               \
+                                                           __func__,                               \
+                                                           ::edgetrace::sdk::CallsiteKind::kEvent, \
+                                                           et_names_::span()};                     \
+      static const ::edgetrace::sdk::Callsite et_callsite_{et_metadata_};                          \
+      if (et_callsite_.interest() != ::edgetrace::sdk::Interest::kNever) {                         \
+        ::edgetrace::sdk::internal::emit(et_callsite_, make_message_ __VA_OPT__(, ) __VA_ARGS__);  \
+      }                                                                                            \
+    }                                                                                              \
+  } while (0)
+
+#define ET_EVENT(level_, message_, ...) \
+  ET_EVENT_IMPL(level_, std::string_view(message_) __VA_OPT__(, ) __VA_ARGS__)
+
+#define ET_TRACE(...) ET_EVENT(::edgetrace::core::Level::kTrace, __VA_ARGS__)
+#define ET_DEBUG(...) ET_EVENT(::edgetrace::core::Level::kDebug, __VA_ARGS__)
+#define ET_INFO(...) ET_EVENT(::edgetrace::core::Level::kInfo, __VA_ARGS__)
+#define ET_WARN(...) ET_EVENT(::edgetrace::core::Level::kWarn, __VA_ARGS__)
+#define ET_ERROR(...) ET_EVENT(::edgetrace::core::Level::kError, __VA_ARGS__)
+#define ET_FATAL(...) ET_EVENT(::edgetrace::core::Level::kFatal, __VA_ARGS__)
+
+// {}-formatted message (checked at compile time by fmt); no structured fields.
+#define ET_EVENTF(level_, format_, ...) \
+  ET_EVENT_IMPL(level_, std::string_view(fmt::format(format_ __VA_OPT__(, ) __VA_ARGS__)))
+#define ET_TRACEF(...) ET_EVENTF(::edgetrace::core::Level::kTrace, __VA_ARGS__)
+#define ET_DEBUGF(...) ET_EVENTF(::edgetrace::core::Level::kDebug, __VA_ARGS__)
+#define ET_INFOF(...) ET_EVENTF(::edgetrace::core::Level::kInfo, __VA_ARGS__)
+#define ET_WARNF(...) ET_EVENTF(::edgetrace::core::Level::kWarn, __VA_ARGS__)
+#define ET_ERRORF(...) ET_EVENTF(::edgetrace::core::Level::kError, __VA_ARGS__)
+#define ET_FATALF(...) ET_EVENTF(::edgetrace::core::Level::kFatal, __VA_ARGS__)
