@@ -1,4 +1,5 @@
 // OTLP/JSON decoding of any message of the schema: simdjson parses, the descriptor drives.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -103,12 +104,20 @@ class JsonReader {
     return {};
   }
 
-  static const FieldDescriptor* find_field(const Descriptor& d, std::string_view key) {
+  // Finds the field whose JSON name is `key`, starting at field index `next` and wrapping
+  // around. Writers emit keys in declaration order, so starting after the previous match
+  // usually finds the next key at the first comparison.
+  static const FieldDescriptor* find_field(const Descriptor& d, std::string_view key, int& next) {
     const int n = d.field_count();
-    for (int k = 0; k < n; ++k) {
+    for (int step = 0; step < n; ++step) {
+      int k = next + step;
+      if (k >= n)
+        k -= n;
       const FieldDescriptor* f = d.field(k);
-      if (f->json_name() == key)
+      if (f->json_name() == key) {
+        next = k + 1 < n ? k + 1 : 0;
         return f;
+      }
     }
     return nullptr;
   }
@@ -123,10 +132,11 @@ class JsonReader {
     simdjson::dom::object obj;
     if (object.get_object().get(obj) != simdjson::SUCCESS)
       return fail("expected an object, got " + type_name(object));
+    int next_field = 0;
     for (simdjson::dom::key_value_pair kv : obj) {
       path_.push_back(PathStep{kv.key, 0});
       core::Status s;
-      const FieldDescriptor* f = find_field(d, kv.key);
+      const FieldDescriptor* f = find_field(d, kv.key, next_field);
       if (f == nullptr) {
         // Unknown keys (including snake_case spellings, which OTLP/JSON does not allow)
         // are ignored, as the specification requires; only their size is checked.
@@ -448,14 +458,32 @@ core::Status decode_json_message(std::string_view text, google::protobuf::Messag
   }
   // Each message level is an object, and a repeated field adds an array between two.
   const std::size_t json_depth = 2 * limits.max_depth + 2;
-  simdjson::dom::parser parser;
-  if (parser.allocate(text.size(), json_depth) != simdjson::SUCCESS) {
+  // Parsing needs buffers several times the document's size and a copy of the document
+  // with padding after it. Each thread keeps both for documents up to kReusedBytes, so a
+  // stream of export requests does not allocate them every time; a larger document gets
+  // buffers of its own, freed on return, so that one huge request does not pin its memory
+  // to the thread.
+  constexpr std::size_t kReusedBytes = 1024 * 1024;
+  thread_local simdjson::dom::parser reused_parser;
+  thread_local std::string reused_copy;
+  simdjson::dom::parser own_parser;
+  const bool reuse = text.size() <= kReusedBytes;
+  simdjson::dom::parser& parser = reuse ? reused_parser : own_parser;
+  if ((parser.capacity() < text.size() || parser.max_depth() != json_depth) &&
+      parser.allocate(std::max(text.size(), parser.capacity()), json_depth) != simdjson::SUCCESS) {
     return core::Status(
         core::StatusCode::kResourceExhausted,
         "json: cannot allocate a parser for " + std::to_string(text.size()) + " bytes");
   }
   element root;
-  const simdjson::error_code error = parser.parse(text.data(), text.size(), true).get(root);
+  simdjson::error_code error;
+  if (reuse) {
+    reused_copy.assign(text);
+    reused_copy.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    error = parser.parse(reused_copy.data(), text.size(), false).get(root);
+  } else {
+    error = parser.parse(text.data(), text.size(), true).get(root);
+  }
   if (error == simdjson::DEPTH_ERROR) {
     return core::Status(core::StatusCode::kResourceExhausted,
                         "json: nesting deeper than the limit of " + std::to_string(json_depth) +

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "codec_test_data.hpp"
 #include "edgetrace/otlp/codec.hpp"
+#include "internal/json_text.hpp"
 
 namespace edgetrace::otlp {
 namespace {
@@ -156,6 +158,62 @@ TEST(JsonGoldenTest, LargeIntegralDoublesAreWrittenWithAnExponent) {
             64563604257983430656.0);
   kv->mutable_value()->set_double_value(-123456789012345.0);
   EXPECT_NE(encode_json(request).find(R"("doubleValue":-123456789012345})"), std::string::npos);
+}
+
+TEST(JsonGoldenTest, AttributeShortcutWritesWhatReflectionWrites) {
+  auto by_reflection = [](const google::protobuf::Message& m) {
+    std::string out;
+    internal::encode_json_by_reflection(m, out);
+    return out;
+  };
+  const TraceRequest traces = testdata::full_trace_request();
+  const LogsRequest logs = testdata::full_logs_request();
+  const MetricsRequest metrics = testdata::full_metrics_request();
+  EXPECT_EQ(encode_json(traces), by_reflection(traces));
+  EXPECT_EQ(encode_json(logs), by_reflection(logs));
+  EXPECT_EQ(encode_json(metrics), by_reflection(metrics));
+  opentelemetry::proto::common::v1::KeyValue no_key;  // neither key nor value
+  std::string out;
+  encode_json_message(no_key, out);
+  EXPECT_EQ(out, "{}");
+  EXPECT_EQ(out, by_reflection(no_key));
+}
+
+// Byte-at-a-time reference for the escaping of ASCII strings.
+std::string reference_escape(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+TEST(JsonGoldenTest, EscapingFindsSpecialBytesAtEveryPositionOfAWord) {
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', ' ', '~', '\x7f'}) {
+    for (std::size_t length = 1; length <= 24; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'a');
+        text[at] = special;
+        std::string out;
+        internal::append_json_string(out, text);
+        ASSERT_EQ(out, reference_escape(text)) << int(special) << " at " << at << "/" << length;
+      }
+    }
+  }
+  std::string out;
+  internal::append_json_string(out, "abcdefgh\xC3\xA9ijklmnop\xff");
+  EXPECT_EQ(out, "\"abcdefgh\xC3\xA9ijklmnop\xEF\xBF\xBD\"");
 }
 
 TEST(JsonGoldenTest, StringsAreEscapedAndInvalidUtf8IsReplaced) {

@@ -57,6 +57,24 @@ constexpr std::array<std::uint8_t, 256> make_special_table() {
 }
 constexpr std::array<std::uint8_t, 256> kSpecial = make_special_table();
 
+std::uint64_t load_u64(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Whether any byte of `v` needs attention in a JSON string (see kSpecial). Bytes >= 0x80
+// set their own high bit; the others are found with the classic "has zero byte" and
+// "has byte less than n" tricks on the low seven bits.
+bool has_special_byte(std::uint64_t v) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t less_than_space = (v - kOnes * 0x20) & ~v & kHigh;
+  return ((v & kHigh) | less_than_space | has_zero(v ^ (kOnes * '"')) |
+          has_zero(v ^ (kOnes * '\\'))) != 0;
+}
+
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z')
     return c - 'A';
@@ -78,6 +96,11 @@ void append_json_string(std::string& out, std::string_view text) {
   std::size_t run_start = 0;
   std::size_t i = 0;
   while (i < text.size()) {
+    // Skip 8 plain ASCII bytes at a time: none below 0x20, none '"' or '\\', none >= 0x80.
+    while (i + 8 <= text.size() && !has_special_byte(load_u64(text.data() + i)))
+      i += 8;
+    if (i >= text.size())
+      break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (kSpecial[c] == 0) {
       ++i;

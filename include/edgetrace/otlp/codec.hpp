@@ -28,8 +28,10 @@
 //
 // Thread-safety: every function is reentrant and may be called from any thread; messages
 // are not synchronized. Allocation: encoding appends to (and may grow) the caller's string;
-// decoding allocates the message and, for JSON, a parse buffer the size of the input.
-// No function does I/O or blocks.
+// decoding allocates the message. OTLP/JSON decoding also needs parse buffers several times
+// the document's size: each thread keeps them for documents up to 1 MiB (so the memory of
+// the largest such document stays with the thread), larger documents get buffers that are
+// freed on return. No function does I/O or blocks.
 #pragma once
 
 #include <concepts>

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/message.h>
+
 namespace edgetrace::otlp::internal {
 
 // Appends `text` as a quoted JSON string. Invalid UTF-8 sequences become U+FFFD, so the
@@ -38,5 +40,9 @@ bool parse_int64(std::string_view text, std::int64_t& value);
 bool parse_uint64(std::string_view text, std::uint64_t& value);
 // Parses a JSON-number-like string or "NaN" / "Infinity" / "-Infinity".
 bool parse_double(std::string_view text, double& value);
+
+// encode_json_message without the generated-accessor shortcut for attributes: every field
+// through reflection. Same output; kept so that tests can prove it.
+void encode_json_by_reflection(const google::protobuf::Message& message, std::string& out);
 
 }  // namespace edgetrace::otlp::internal
