@@ -236,7 +236,7 @@ typedef struct et_device_counters {
   uint32_t truncated_args; /* string/byte arguments cut to fit */
 } et_device_counters;
 
-/* All state of one device stream (about 120 bytes on Cortex-M). */
+/* All state of one device stream (152 bytes on Cortex-M3). */
 typedef struct et_device {
   et_device_config cfg;
   uint64_t last_tick;      /* time of the last record the transport took */
