@@ -13,6 +13,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/message.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include "edgetrace/otlp/codec.hpp"
 
@@ -277,7 +278,15 @@ core::Status decode_protobuf_message(std::string_view bytes, google::protobuf::M
                                                static_cast<int>(bytes.size()));
   // The generated parser counts the top-level message as one level fewer than we do.
   input.SetRecursionLimit(static_cast<int>(limits.max_depth > 0 ? limits.max_depth - 1 : 0));
-  if (out.ParseFromCodedStream(&input) && input.ConsumedEntireMessage())
+  bool parsed = false;
+  {
+    // The parser logs malformed strings (invalid UTF-8) to stderr itself. A receiver would
+    // print a line per hostile request; the Status below carries the same facts instead.
+    // The silencer is process-wide while it lives, so it is held only around the parse.
+    google::protobuf::LogSilencer quiet;
+    parsed = out.ParseFromCodedStream(&input) && input.ConsumedEntireMessage();
+  }
+  if (parsed)
     return {};
   WireExplainer explainer(bytes, limits.max_depth);
   std::string problem = explainer.explain(*out.GetDescriptor(), bytes.size());
