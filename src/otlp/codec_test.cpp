@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "codec_test_data.hpp"
@@ -190,6 +191,18 @@ TEST(ProtobufDecodeTest, JsonAndProtobufDepthLimitsAgree) {
       decode_json<LogsRequest>(encode_json(deeply_nested_body(11)), limits);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+}
+
+TEST(ProtobufDecodeTest, UnlimitedLimitsAreClampedNotOverflowed) {
+  constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
+  const DecodeLimits unlimited{kMax, kMax, kMax, kMax};
+  const TraceRequest request = testdata::full_trace_request();
+  core::Result<TraceRequest> from_wire =
+      decode_protobuf<TraceRequest>(encode_protobuf(request), unlimited);
+  ASSERT_TRUE(from_wire.ok()) << from_wire.status().to_string();
+  core::Result<TraceRequest> from_json = decode_json<TraceRequest>(encode_json(request), unlimited);
+  ASSERT_TRUE(from_json.ok()) << from_json.status().to_string();
+  EXPECT_EQ(encode_protobuf(from_json.value()), encode_protobuf(request));
 }
 
 TEST(ProtobufDecodeTest, DecodingIntoAReusedMessageReplacesIt) {

@@ -457,7 +457,8 @@ core::Status decode_json_message(std::string_view text, google::protobuf::Messag
                             std::to_string(limits.max_message_bytes));
   }
   // Each message level is an object, and a repeated field adds an array between two.
-  const std::size_t json_depth = 2 * limits.max_depth + 2;
+  // (Clamped so that an "unlimited" max_depth cannot overflow.)
+  const std::size_t json_depth = 2 * std::min<std::size_t>(limits.max_depth, 1 << 20) + 2;
   // Parsing needs buffers several times the document's size and a copy of the document
   // with padding after it. Each thread keeps both for documents up to kReusedBytes, so a
   // stream of export requests does not allocate them every time; a larger document gets

@@ -145,7 +145,7 @@ TEST(JsonGoldenTest, DefaultValuesAreOmittedButSetOneofAndOptionalFieldsAreWritt
             R"([{"sum":0}]}}]}]}]})");
 }
 
-TEST(JsonGoldenTest, LargeIntegralDoublesAreWrittenWithAnExponent) {
+TEST(JsonGoldenTest, DoublesThatLookLikeIntegersKeepTheirValue) {
   // 64563604257983430656 would read back as an integer beyond 64 bits.
   TraceRequest request;
   auto* kv = request.add_resource_spans()->add_scope_spans()->add_spans()->add_attributes();
@@ -156,6 +156,13 @@ TEST(JsonGoldenTest, LargeIntegralDoublesAreWrittenWithAnExponent) {
   ASSERT_TRUE(back.ok()) << back.status().to_string();
   EXPECT_EQ(back->resource_spans(0).scope_spans(0).spans(0).attributes(0).value().double_value(),
             64563604257983430656.0);
+  kv->mutable_value()->set_double_value(-0.0);  // "-0" would read back as integer 0
+  const std::string negative_zero = encode_json(request);
+  EXPECT_NE(negative_zero.find(R"("doubleValue":-0.0})"), std::string::npos) << negative_zero;
+  back = decode_json<TraceRequest>(negative_zero);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(std::signbit(
+      back->resource_spans(0).scope_spans(0).spans(0).attributes(0).value().double_value()));
   kv->mutable_value()->set_double_value(-123456789012345.0);
   EXPECT_NE(encode_json(request).find(R"("doubleValue":-123456789012345})"), std::string::npos);
 }

@@ -182,6 +182,11 @@ void append_double(std::string& out, double value) {
     out.append(value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
     return;
   }
+  if (value == 0 && std::signbit(value)) {
+    // "-0" would read back as the integer 0 and lose the sign.
+    out.append("-0.0");
+    return;
+  }
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, value);
   // Shortest form may be a long run of digits (6.5e19 as "65000000000000000000"). Such a

@@ -4,6 +4,7 @@
 // the message's descriptor and reports the first problem it finds: which field (as a path
 // of proto field names), at which byte offset, and what is wrong. The second pass runs only
 // on failure, so valid input costs nothing extra.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -268,16 +269,19 @@ core::Status decode_protobuf_message(std::string_view bytes, google::protobuf::M
                                      const DecodeLimits& limits) {
   out.Clear();
   const std::string& name = out.GetDescriptor()->name();
-  if (bytes.size() > limits.max_message_bytes) {
+  // The protobuf library reads at most 2 GiB - 1 in one message whatever the limit says.
+  constexpr std::size_t kIntMax = static_cast<std::size_t>(std::numeric_limits<int>::max());
+  const std::size_t max_bytes = std::min(limits.max_message_bytes, kIntMax);
+  if (bytes.size() > max_bytes) {
     return core::Status(core::StatusCode::kResourceExhausted,
                         "protobuf: " + name + ": " + std::to_string(bytes.size()) +
-                            " bytes exceeds the limit of " +
-                            std::to_string(limits.max_message_bytes));
+                            " bytes exceeds the limit of " + std::to_string(max_bytes));
   }
   google::protobuf::io::CodedInputStream input(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                                static_cast<int>(bytes.size()));
   // The generated parser counts the top-level message as one level fewer than we do.
-  input.SetRecursionLimit(static_cast<int>(limits.max_depth > 0 ? limits.max_depth - 1 : 0));
+  input.SetRecursionLimit(
+      static_cast<int>(std::min(limits.max_depth > 0 ? limits.max_depth - 1 : 0, kIntMax)));
   bool parsed = false;
   {
     // The parser logs malformed strings (invalid UTF-8) to stderr itself. A receiver would
