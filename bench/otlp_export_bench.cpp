@@ -171,7 +171,8 @@ void outage(double seconds) {
       seconds, pushed,
       static_cast<unsigned long long>(processor.counters().dropped_queue_full_total()),
       processor.queue_depth(), after, before);
-  (void)processor.shutdown(otlp::Clock::now() + 1s);
+  (*exporter)->shutdown();  // fail fast: the receiver is not coming back
+  (void)processor.shutdown(otlp::Clock::now() + 5s);
 }
 
 }  // namespace

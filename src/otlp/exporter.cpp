@@ -284,6 +284,11 @@ OtlpExporter::OtlpExporter(OtlpExporterOptions options, std::unique_ptr<Transpor
 
 OtlpExporter::~OtlpExporter() {
   shutdown();
+  // Calls on other threads (a batch processor abandoned at its deadline, for example) are
+  // still using this object: they return promptly now, except a send already on the wire,
+  // which ends by its request timeout.
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return active_calls_ == 0; });
 }
 
 void OtlpExporter::shutdown() {
@@ -348,6 +353,20 @@ bool OtlpExporter::sleep_until(Clock::time_point until) {
 template <typename Request>
 ExportOutcome OtlpExporter::export_request(Signal signal, const Request& request,
                                            Deadline deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++active_calls_;
+  }
+  struct Leave {
+    OtlpExporter* self;
+    ~Leave() {
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        --self->active_calls_;
+      }
+      self->cv_.notify_all();
+    }
+  } leave{this};
   const std::size_t items = count_items(request);
   counters_.items_accepted.fetch_add(items, std::memory_order_relaxed);
   if (items == 0)

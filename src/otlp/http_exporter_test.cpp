@@ -361,6 +361,19 @@ TEST_F(HttpExporterTest, ShutdownInterruptsABackoffWait) {
   EXPECT_EQ(e->export_traces(make_traces(1), soon()).failed, 1u);  // after shutdown: fast fail
 }
 
+TEST_F(HttpExporterTest, DestroyingTheExporterWaitsForCallsStillInside) {
+  // Destroying the exporter while another thread is inside export_* must neither free
+  // what that call uses (the sanitizer build checks) nor cut the call short.
+  rx.script({Reply::ok().with_delay(300ms)});
+  auto e = make(options());
+  ExportOutcome out;
+  std::thread t([&] { out = e->export_traces(make_traces(1), Clock::now() + 10s); });
+  ASSERT_TRUE(rx.wait_for_requests(1, 10s));
+  e.reset();  // the call above is still waiting for its reply
+  t.join();
+  EXPECT_EQ(out.delivered, 1u);
+}
+
 TEST_F(HttpExporterTest, ConcurrentRequestsAreCapped) {
   OtlpExporterOptions o = options();
   o.max_concurrent_requests = 2;

@@ -26,8 +26,8 @@
 //
 // Thread-safety: export_* may be called from several threads at once; at most
 // max_concurrent_requests requests are in flight, the others wait. shutdown() makes
-// waiting and retrying calls return promptly. Destroying the exporter never hangs longer
-// than the transport's request timeout.
+// waiting and retrying calls return promptly. Destroying the exporter shuts it down and
+// waits for calls still inside it, which takes at most one request timeout.
 #pragma once
 
 #include <array>
@@ -177,6 +177,7 @@ class OtlpExporter {
   std::mutex mu_;
   std::condition_variable cv_;
   int in_flight_ = 0;
+  int active_calls_ = 0;  // export_* calls inside the exporter; the destructor waits for 0
   bool shut_down_ = false;
 };
 
