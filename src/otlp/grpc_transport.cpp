@@ -119,17 +119,6 @@ std::optional<milliseconds> retry_info_delay(const std::string& status_details) 
   return std::nullopt;
 }
 
-std::string flatten(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!buffer.Dump(&slices).ok())
-    return out;
-  out.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices)
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
-}
-
 // Reads partial_success of a successful Export reply into `out`.
 template <typename Response, typename RejectedFn>
 void read_partial_success(const std::string& bytes, RejectedFn rejected, TransportResponse& out) {
@@ -146,6 +135,17 @@ void read_partial_success(const std::string& bytes, RejectedFn rejected, Transpo
 }
 
 }  // namespace
+
+std::string flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok())
+    return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
 
 core::Result<GrpcTarget> parse_grpc_endpoint(std::string_view endpoint, bool insecure) {
   GrpcTarget target;

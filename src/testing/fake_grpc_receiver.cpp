@@ -15,6 +15,7 @@
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "otlp/internal/grpc_transport.hpp"
 
 namespace edgetrace::testing {
 namespace {
@@ -26,17 +27,6 @@ namespace metrics_v1 = opentelemetry::proto::collector::metrics::v1;
 enum class Kind { kTraces, kLogs, kMetrics };
 
 constexpr std::chrono::seconds kShutdownGrace{2};
-
-std::string flatten(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!buffer.Dump(&slices).ok())
-    return out;
-  out.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices)
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
-}
 
 grpc::ByteBuffer to_byte_buffer(const google::protobuf::Message& message) {
   grpc::Slice slice(message.SerializeAsString());
@@ -255,7 +245,7 @@ ReceivedRequest FakeOtlpGrpcReceiver::record(const Call& call) const {
   for (const auto& [key, value] : call.context->client_metadata())
     rec.headers[to_string(key)] = to_string(value);
   rec.body_bytes = call.request->Length();
-  std::string bytes = flatten(*call.request);
+  std::string bytes = otlp::internal::flatten(*call.request);
   // The server does not decompress (see the constructor). A gzip member's magic bytes can
   // never start an Export request: 0x1f would be a field with the invalid wire type 7.
   if (bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&

@@ -11,5 +11,5 @@ target_include_directories(edgetrace_testing_grpc PUBLIC ${PROJECT_SOURCE_DIR}/s
                                                          ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(edgetrace_testing_grpc
   PUBLIC edgetrace::core edgetrace::otlp_proto gRPC::grpc++ Threads::Threads
-  PRIVATE edgetrace_rpc_status_proto ZLIB::ZLIB)
+  PRIVATE edgetrace::otlp_exporter edgetrace_rpc_status_proto ZLIB::ZLIB)
 et_project_target(edgetrace_testing_grpc)

@@ -44,10 +44,14 @@
 #include "edgetrace/otlp/exporter_options.hpp"
 
 namespace grpc {
+class ByteBuffer;
 class Channel;
 }  // namespace grpc
 
 namespace edgetrace::otlp::internal {
+
+// The bytes of a gRPC message buffer as one string (empty if the buffer cannot be read).
+std::string flatten(const grpc::ByteBuffer& buffer);
 
 // Where and how a gRPC transport connects, derived from an OTLP endpoint URL.
 struct GrpcTarget {
