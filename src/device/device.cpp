@@ -69,7 +69,12 @@ __attribute__((always_inline)) inline void copy_record(uint8_t* dst, const uint8
   for (; i + 4 <= n; i += 4) {
     __builtin_memcpy(dst + i, src + i, 4);
   }
-  for (; i < n; ++i) {
+  // The last 0-3 bytes: a halfword and a byte, no loop.
+  if (n & 2u) {
+    __builtin_memcpy(dst + i, src + i, 2);
+    i += 2;
+  }
+  if (n & 1u) {
     dst[i] = src[i];
   }
 }

@@ -16,6 +16,7 @@ namespace {
 uint8_t* ring_acquire(void* ctx, size_t len) {
   auto* r = static_cast<et_ring*>(ctx);
   const uint32_t need = static_cast<uint32_t>(len) + 1;  // len <= ET_MAX_RECORD (device)
+  uint8_t* const mem = r->mem;  // loaded once: the byte stores below may alias *r
   uint32_t head = r->head;
   const uint32_t free_bytes = r->capacity - (head - r->tail);
   uint32_t pos = head & (r->capacity - 1);
@@ -25,16 +26,16 @@ uint8_t* ring_acquire(void* ctx, size_t len) {
       ++r->overflows;
       return nullptr;
     }
-    r->mem[pos] = 0;  // skip to the start
+    mem[pos] = 0;  // skip to the start
     head += to_end;
     pos = 0;
   } else if (need > free_bytes) {
     ++r->overflows;
     return nullptr;
   }
-  r->mem[pos] = static_cast<uint8_t>(len);
+  mem[pos] = static_cast<uint8_t>(len);
   r->reserve = head + need;
-  return r->mem + pos + 1;
+  return mem + pos + 1;
 }
 
 void ring_release(void* ctx) {
