@@ -1,8 +1,16 @@
 // edgetrace-sim: the device library built for Linux, emulating N devices that each stream
-// to a TCP endpoint over their own connection, for load tests and the demo.
+// to a TCP endpoint over their own connection, or publish to an MQTT broker, for load
+// tests and the demo.
 //
 //   edgetrace-sim --devices 100 --connect 127.0.0.1:7700 --steps 1000 --interval-ms 10
 //   edgetrace-sim --devices 4 --steps 50 --self-check     # own receiver, decodes, verifies
+//   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 [--topic-prefix edgetrace/devices]
+//   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 --self-check   # subscribes, verifies
+//
+// Over MQTT each device's frames are collected per workload step and published as one
+// message (QoS 1) to <prefix>/<device id in hex>/frames; the concatenated payloads of a
+// topic are the device's byte stream. After the client reconnects, each device sends its
+// handshake again before its next records, as over TCP.
 //
 // Each device has its own et_device, callback transport, clock (1 MHz ticks), device id
 // (8 bytes: "sim" + index) and boot counter; all of them share this program's call-site
@@ -14,6 +22,7 @@
 // 2 usage error.
 #include <arpa/inet.h>
 #include <link.h>
+#include <mosquitto.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -46,6 +55,12 @@ struct SimDevice {
   int fd = -1;
   std::uint64_t frames = 0;
   std::uint64_t reconnects = 0;
+  // MQTT: the frames of the current batch, its topic, and the connection generation the
+  // device last sent its handshake on.
+  std::vector<std::uint8_t> batch;
+  std::uint32_t batch_frames = 0;
+  std::string topic;
+  std::uint64_t generation = 0;
 };
 
 std::vector<SimDevice>* g_devices = nullptr;
@@ -94,6 +109,88 @@ bool send_all(int fd, const std::uint8_t* data, std::size_t len) {
   }
   return true;
 }
+
+// MQTT publisher: one client for every device; the network loop runs on its own thread
+// and reconnects on its own.
+struct MqttState {
+  mosquitto* client = nullptr;
+  std::atomic<bool> connected{false};
+  std::atomic<std::uint64_t> generation{0};  // incremented on every (re)connection
+  std::atomic<std::int64_t> pending{0};      // published, not yet acknowledged
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+};
+MqttState* g_mqtt = nullptr;
+
+int send_frame_mqtt(void* ctx, const std::uint8_t* frame, std::size_t len) {
+  auto* d = static_cast<SimDevice*>(ctx);
+  if (!g_mqtt->connected || d->generation != g_mqtt->generation) {
+    return 0;  // offline: dropped and counted; the handshake follows the reconnection
+  }
+  d->batch.insert(d->batch.end(), frame, frame + len);
+  ++d->batch_frames;
+  ++d->frames;
+  return 1;
+}
+
+// Publishes the device's batch of complete frames as one QoS 1 message.
+void flush_mqtt(SimDevice& d) {
+  if (d.batch.empty()) {
+    return;
+  }
+  ++g_mqtt->pending;
+  const int rc = mosquitto_publish(g_mqtt->client, nullptr, d.topic.c_str(),
+                                   static_cast<int>(d.batch.size()), d.batch.data(), 1, false);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    --g_mqtt->pending;
+    d.callback.rejected += d.batch_frames;  // the batch is lost: its frames not delivered
+    d.frames -= d.batch_frames;
+  } else {
+    ++g_mqtt->messages;
+    g_mqtt->bytes += d.batch.size();
+  }
+  d.batch.clear();
+  d.batch_frames = 0;
+}
+
+bool split_endpoint(const std::string& endpoint, std::string* host, int* port) {
+  const auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return false;
+  }
+  *host = endpoint.substr(0, colon);
+  char* end = nullptr;
+  const long p = std::strtol(endpoint.c_str() + colon + 1, &end, 10);
+  if (end == endpoint.c_str() + colon + 1 || *end != '\0' || p < 1 || p > 65535) {
+    return false;
+  }
+  *port = static_cast<int>(p);
+  return true;
+}
+
+// --self-check with --mqtt: subscribes to <prefix>/+/frames on the same broker before the
+// devices start and keeps every topic's payloads, in arrival order.
+struct MqttReceiver {
+  mosquitto* client = nullptr;
+  std::mutex mutex;
+  std::map<std::string, std::vector<std::uint8_t>> by_topic;
+  std::uint64_t bytes = 0;
+  std::atomic<bool> subscribed{false};
+
+  std::map<int, std::vector<std::uint8_t>> streams() {
+    std::lock_guard lock(mutex);
+    std::map<int, std::vector<std::uint8_t>> out;
+    int i = 0;
+    for (auto& [topic, data] : by_topic) {
+      out[i++] = data;
+    }
+    return out;
+  }
+  std::uint64_t received() {
+    std::lock_guard lock(mutex);
+    return bytes;
+  }
+};
 
 int send_frame(void* ctx, const std::uint8_t* frame, std::size_t len) {
   auto* d = static_cast<SimDevice*>(ctx);
@@ -237,7 +334,7 @@ struct Receiver {
   }
 };
 
-int self_check(const Receiver& rx, int devices, int steps) {
+int self_check(const std::map<int, std::vector<std::uint8_t>>& streams, int devices, int steps) {
   std::string error;
   auto table = edgetrace::device::testing::SiteTable::from_elf("/proc/self/exe", &error);
   if (!table) {
@@ -249,11 +346,11 @@ int self_check(const Receiver& rx, int devices, int steps) {
   const int per_device = 1 + 6 * steps + steps / 10 + 3 * (steps / 25);
   int failures = 0;
   std::uint64_t total = 0;
-  if (static_cast<int>(rx.streams.size()) != devices) {
-    std::fprintf(stderr, "self-check: %zu connections, expected %d\n", rx.streams.size(), devices);
+  if (static_cast<int>(streams.size()) != devices) {
+    std::fprintf(stderr, "self-check: %zu streams, expected %d\n", streams.size(), devices);
     ++failures;
   }
-  for (const auto& [conn, bytes] : rx.streams) {
+  for (const auto& [conn, bytes] : streams) {
     edgetrace::device::testing::Deframer deframer;
     edgetrace::device::testing::RecordDecoder decoder(&*table);
     int events = 0;
@@ -286,14 +383,208 @@ int self_check(const Receiver& rx, int devices, int steps) {
   return failures == 0 ? 0 : 1;
 }
 
+bool init_device(SimDevice& d, int i, int (*send)(void*, const std::uint8_t*, std::size_t)) {
+  d.index = i;
+  std::memcpy(d.id, "sim", 3);
+  d.id[4] = static_cast<std::uint8_t>(i >> 24);
+  d.id[5] = static_cast<std::uint8_t>(i >> 16);
+  d.id[6] = static_cast<std::uint8_t>(i >> 8);
+  d.id[7] = static_cast<std::uint8_t>(i);
+  d.clock = 1000000ull * static_cast<std::uint64_t>(i);
+  et_callback_init(&d.callback, send, &d);
+  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  cfg.transport = et_callback_transport(&d.callback);
+  cfg.tick64 = sim_tick;
+  cfg.tick_hz = 1000000;
+  cfg.build_id_note = g_build_id_note.empty() ? nullptr : g_build_id_note.data();
+  cfg.device_id = d.id;
+  cfg.device_id_len = sizeof d.id;
+  cfg.boot_counter = 1;
+  cfg.handshake_period_ticks = 10000000;  // 10 s of device time
+  if (et_device_init(&d.device, &cfg) == 0) {
+    std::fprintf(stderr, "edgetrace-sim: device init failed\n");
+    return false;
+  }
+  return true;
+}
+
+// Waits up to `seconds` for `done` to hold, polling every 10 ms.
+template <typename F>
+bool wait_for(F done, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices, int steps,
+             int interval_ms, unsigned seed, bool check) {
+  std::string host;
+  int port = 0;
+  if (!split_endpoint(endpoint, &host, &port)) {
+    std::fprintf(stderr, "edgetrace-sim: --mqtt needs host:port\n");
+    return 2;
+  }
+  dl_iterate_phdr(find_build_id, nullptr);
+  mosquitto_lib_init();
+  MqttState state;
+  g_mqtt = &state;
+  MqttReceiver rx;
+  int result = 1;
+  std::vector<SimDevice> sims(static_cast<std::size_t>(devices));
+  g_devices = &sims;
+
+  auto cleanup = [&] {
+    for (mosquitto* m : {state.client, rx.client}) {
+      if (m != nullptr) {
+        mosquitto_disconnect(m);
+        mosquitto_loop_stop(m, false);
+        mosquitto_destroy(m);
+      }
+    }
+    state.client = rx.client = nullptr;
+    et_device_select(nullptr);
+    g_mqtt = nullptr;
+    mosquitto_lib_cleanup();
+  };
+
+  if (check) {
+    rx.client = mosquitto_new(nullptr, true, &rx);
+    if (rx.client == nullptr) {
+      std::fprintf(stderr, "edgetrace-sim: mosquitto_new failed\n");
+      cleanup();
+      return 1;
+    }
+    static std::string sub_topic;
+    sub_topic = prefix + "/+/frames";
+    mosquitto_connect_callback_set(rx.client, [](mosquitto* m, void*, int rc) {
+      if (rc == 0) {
+        mosquitto_subscribe(m, nullptr, sub_topic.c_str(), 1);
+      }
+    });
+    mosquitto_subscribe_callback_set(rx.client, [](mosquitto*, void* obj, int, int, const int*) {
+      static_cast<MqttReceiver*>(obj)->subscribed = true;
+    });
+    mosquitto_message_callback_set(rx.client,
+                                   [](mosquitto*, void* obj, const mosquitto_message* msg) {
+                                     auto* r = static_cast<MqttReceiver*>(obj);
+                                     const auto* p = static_cast<const std::uint8_t*>(msg->payload);
+                                     std::lock_guard lock(r->mutex);
+                                     auto& s = r->by_topic[msg->topic];
+                                     s.insert(s.end(), p, p + msg->payloadlen);
+                                     r->bytes += static_cast<std::uint64_t>(msg->payloadlen);
+                                   });
+    if (mosquitto_connect(rx.client, host.c_str(), port, 30) != MOSQ_ERR_SUCCESS ||
+        mosquitto_loop_start(rx.client) != MOSQ_ERR_SUCCESS ||
+        !wait_for([&] { return rx.subscribed.load(); }, 10)) {
+      std::fprintf(stderr, "edgetrace-sim: self-check subscriber could not subscribe on %s\n",
+                   endpoint.c_str());
+      cleanup();
+      return 1;
+    }
+  }
+
+  state.client = mosquitto_new(nullptr, true, &state);
+  if (state.client == nullptr) {
+    std::fprintf(stderr, "edgetrace-sim: mosquitto_new failed\n");
+    cleanup();
+    return 1;
+  }
+  mosquitto_connect_callback_set(state.client, [](mosquitto*, void* obj, int rc) {
+    if (rc == 0) {
+      auto* st = static_cast<MqttState*>(obj);
+      ++st->generation;
+      st->connected = true;
+    }
+  });
+  mosquitto_disconnect_callback_set(state.client, [](mosquitto*, void* obj, int) {
+    static_cast<MqttState*>(obj)->connected = false;
+  });
+  mosquitto_publish_callback_set(
+      state.client, [](mosquitto*, void* obj, int) { --static_cast<MqttState*>(obj)->pending; });
+  mosquitto_reconnect_delay_set(state.client, 1, 10, true);
+  // The first connection is made here; later ones by the network thread.
+  if (mosquitto_connect(state.client, host.c_str(), port, 30) != MOSQ_ERR_SUCCESS) {
+    std::fprintf(stderr, "edgetrace-sim: could not connect to the MQTT broker at %s\n",
+                 endpoint.c_str());
+  }
+  mosquitto_loop_start(state.client);
+  wait_for([&] { return state.connected.load(); }, 5);
+
+  for (int i = 0; i < devices; ++i) {
+    SimDevice& d = sims[static_cast<std::size_t>(i)];
+    // Connected: the handshake et_device_init sends opens the first batch. Not yet: the
+    // device sends it once the client is connected.
+    d.generation = state.connected ? state.generation.load() : 0;
+    if (!init_device(d, i, send_frame_mqtt)) {
+      cleanup();
+      return 1;
+    }
+    char hex[17];
+    for (int b = 0; b < 8; ++b) {
+      std::snprintf(hex + 2 * b, 3, "%02x", d.id[b]);
+    }
+    d.topic = prefix + "/" + hex + "/frames";
+  }
+
+  std::mt19937 rng(seed);
+  for (int step = 0; step < steps; ++step) {
+    for (auto& d : sims) {
+      et_device_select(&d.device);
+      if (d.generation != state.generation && state.connected) {
+        d.generation = state.generation;
+        ++d.reconnects;
+        d.callback.seq = 0;  // a new connection is a new stream
+        et_device_handshake(&d.device);
+      }
+      workload_step(d, step, rng);
+      flush_mqtt(d);
+    }
+    if (interval_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+    }
+  }
+  et_device_select(nullptr);
+  const bool acked = wait_for([&] { return state.pending.load() == 0; }, 20);
+  std::uint64_t frames = 0;
+  std::uint64_t lost = 0;
+  for (auto& d : sims) {
+    frames += d.frames;
+    lost += d.callback.rejected;
+  }
+  std::printf(
+      "edgetrace-sim: %d devices, %llu frames in %llu MQTT messages (%llu bytes), %llu not "
+      "delivered, %lld unacknowledged\n",
+      devices, static_cast<unsigned long long>(frames),
+      static_cast<unsigned long long>(state.messages), static_cast<unsigned long long>(state.bytes),
+      static_cast<unsigned long long>(lost), static_cast<long long>(state.pending.load()));
+  if (!check) {
+    result = acked ? 0 : 1;
+    cleanup();
+    return result;
+  }
+  // Every acknowledged byte reaches the subscriber (QoS 1 both ways), in order per topic.
+  wait_for([&] { return rx.received() >= state.bytes; }, 20);
+  const auto streams = rx.streams();
+  cleanup();
+  return self_check(streams, devices, steps);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"edgetrace-sim: N simulated devices streaming the device wire format over TCP"};
+  CLI::App app{
+      "edgetrace-sim: N simulated devices streaming the device wire format over TCP or MQTT"};
   int devices = 10;
   int steps = 100;
   int interval_ms = 0;
   std::string endpoint;
+  std::string mqtt_endpoint;
+  std::string topic_prefix = "edgetrace/devices";
   bool check = false;
   unsigned seed = 1;
   app.add_option("--devices", devices, "number of devices")->check(CLI::Range(1, 10000));
@@ -301,12 +592,26 @@ int main(int argc, char** argv) {
   app.add_option("--interval-ms", interval_ms, "pause between rounds of steps")
       ->check(CLI::Range(0, 60000));
   app.add_option("--connect", endpoint, "host:port of the receiver (IPv4)");
-  app.add_flag("--self-check", check, "run a local receiver and verify every stream");
+  app.add_option("--mqtt", mqtt_endpoint, "host:port of an MQTT broker (IPv4) to publish to");
+  app.add_option("--topic-prefix", topic_prefix, "MQTT topics are <prefix>/<device-id>/frames");
+  app.add_flag("--self-check", check,
+               "run a local receiver (with --mqtt: subscribe to the broker) and verify every "
+               "stream");
   app.add_option("--seed", seed, "random seed of the workload");
   CLI11_PARSE(app, argc, argv);
-  if (check == !endpoint.empty()) {
-    std::fprintf(stderr, "edgetrace-sim: give exactly one of --connect and --self-check\n");
+  const bool mqtt = !mqtt_endpoint.empty();
+  if (mqtt ? !endpoint.empty() : check == !endpoint.empty()) {
+    std::fprintf(stderr,
+                 "edgetrace-sim: give exactly one of --connect, --self-check and --mqtt "
+                 "(--mqtt may add --self-check)\n");
     return 2;
+  }
+  if (mqtt && (topic_prefix.empty() || topic_prefix.find_first_of("+#") != std::string::npos)) {
+    std::fprintf(stderr, "edgetrace-sim: --topic-prefix must be non-empty, without + or #\n");
+    return 2;
+  }
+  if (mqtt) {
+    return run_mqtt(mqtt_endpoint, topic_prefix, devices, steps, interval_ms, seed, check);
   }
   dl_iterate_phdr(find_build_id, nullptr);
 
@@ -331,26 +636,8 @@ int main(int argc, char** argv) {
   g_devices = &sims;
   for (int i = 0; i < devices; ++i) {
     SimDevice& d = sims[static_cast<std::size_t>(i)];
-    d.index = i;
-    std::memcpy(d.id, "sim", 3);
-    d.id[4] = static_cast<std::uint8_t>(i >> 24);
-    d.id[5] = static_cast<std::uint8_t>(i >> 16);
-    d.id[6] = static_cast<std::uint8_t>(i >> 8);
-    d.id[7] = static_cast<std::uint8_t>(i);
-    d.clock = 1000000ull * static_cast<std::uint64_t>(i);
     d.fd = dial();
-    et_callback_init(&d.callback, send_frame, &d);
-    et_device_config cfg = ET_DEVICE_CONFIG_INIT;
-    cfg.transport = et_callback_transport(&d.callback);
-    cfg.tick64 = sim_tick;
-    cfg.tick_hz = 1000000;
-    cfg.build_id_note = g_build_id_note.empty() ? nullptr : g_build_id_note.data();
-    cfg.device_id = d.id;
-    cfg.device_id_len = sizeof d.id;
-    cfg.boot_counter = 1;
-    cfg.handshake_period_ticks = 10000000;  // 10 s of device time
-    if (et_device_init(&d.device, &cfg) == 0) {
-      std::fprintf(stderr, "edgetrace-sim: device init failed\n");
+    if (!init_device(d, i, send_frame)) {
       return 1;
     }
   }
@@ -391,7 +678,7 @@ int main(int argc, char** argv) {
   if (check) {
     rx.stop = true;
     rx.thread.join();
-    return self_check(rx, devices, steps);
+    return self_check(rx.streams, devices, steps);
   }
   return 0;
 }
