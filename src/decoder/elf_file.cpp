@@ -1,0 +1,334 @@
+#include "edgetrace/decoder/elf_file.hpp"
+
+#include <gelf.h>
+#include <libelf.h>
+
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+namespace edgetrace::decoder {
+
+namespace {
+
+constexpr std::uint32_t kNoteGnuBuildId = 3;  // NT_GNU_BUILD_ID
+
+void init_libelf() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)elf_version(EV_CURRENT); });
+}
+
+std::string libelf_error() {
+  const char* msg = elf_errmsg(-1);
+  return msg != nullptr ? msg : "unknown libelf error";
+}
+
+}  // namespace
+
+struct ElfFile::State {
+  std::string name;
+  std::vector<std::uint8_t> bytes;
+  Elf* elf = nullptr;
+  bool is64 = false;
+  bool little = true;
+  std::uint16_t machine = 0;
+  std::vector<ElfSection> sections;
+  // Section header index of each entry of `sections` (for symbols' st_shndx).
+  std::vector<std::size_t> section_index;
+
+  ~State() {
+    if (elf != nullptr) {
+      elf_end(elf);
+    }
+  }
+};
+
+ElfFile::ElfFile(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+ElfFile::ElfFile(ElfFile&&) noexcept = default;
+ElfFile& ElfFile::operator=(ElfFile&&) noexcept = default;
+ElfFile::~ElfFile() = default;
+
+core::Result<ElfFile> ElfFile::open(const std::string& path, std::size_t max_size) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    return core::not_found(path + ": cannot open: " + std::strerror(errno));
+  }
+  const std::streamoff size = in.tellg();
+  if (size < 0) {
+    return core::invalid_argument(path + ": cannot read (not a regular file?)");
+  }
+  if (static_cast<std::uint64_t>(size) > max_size) {
+    return core::Status(core::StatusCode::kResourceExhausted,
+                        path + ": " + std::to_string(size) + " bytes, more than the limit of " +
+                            std::to_string(max_size) + " bytes for an ELF file");
+  }
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  in.seekg(0);
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    return core::invalid_argument(path + ": read error");
+  }
+  return from_bytes(std::move(bytes), path, max_size);
+}
+
+core::Result<ElfFile> ElfFile::from_bytes(std::vector<std::uint8_t> bytes, std::string name,
+                                          std::size_t max_size) {
+  auto fail = [&name](const std::string& what) {
+    return core::invalid_argument(name + ": " + what);
+  };
+  if (bytes.size() > max_size) {
+    return core::Status(core::StatusCode::kResourceExhausted,
+                        name + ": " + std::to_string(bytes.size()) +
+                            " bytes, more than the limit of " + std::to_string(max_size) +
+                            " bytes for an ELF file");
+  }
+  if (bytes.size() < 4 || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0) {
+    return fail("not an ELF file (no \\x7fELF magic)");
+  }
+  if (bytes.size() < EI_NIDENT) {
+    return fail("truncated ELF header");
+  }
+  const std::uint8_t cls = bytes[EI_CLASS];
+  const std::uint8_t data = bytes[EI_DATA];
+  if (cls != ELFCLASS32 && cls != ELFCLASS64) {
+    return fail("unknown ELF class " + std::to_string(cls));
+  }
+  if (data != ELFDATA2LSB && data != ELFDATA2MSB) {
+    return fail("unknown ELF byte order " + std::to_string(data));
+  }
+  const std::size_t ehdr_size = cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+  if (bytes.size() < ehdr_size) {
+    return fail("truncated ELF header (" + std::to_string(bytes.size()) + " bytes)");
+  }
+
+  init_libelf();
+  auto state = std::make_unique<State>();
+  state->name = std::move(name);
+  state->bytes = std::move(bytes);
+  state->is64 = cls == ELFCLASS64;
+  state->little = data == ELFDATA2LSB;
+  const std::string& nm = state->name;
+  auto err = [&nm](const std::string& what) { return core::invalid_argument(nm + ": " + what); };
+
+  state->elf = elf_memory(reinterpret_cast<char*>(state->bytes.data()), state->bytes.size());
+  if (state->elf == nullptr || elf_kind(state->elf) != ELF_K_ELF) {
+    return err("not an ELF file: " + libelf_error());
+  }
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr(state->elf, &ehdr) == nullptr) {
+    return err("malformed ELF header: " + libelf_error());
+  }
+  state->machine = ehdr.e_machine;
+  const std::uint64_t file_size = state->bytes.size();
+
+  std::size_t shnum = 0;
+  if (elf_getshdrnum(state->elf, &shnum) != 0) {
+    return err("malformed section header table: " + libelf_error());
+  }
+  if (shnum > kMaxSections) {
+    return err(std::to_string(shnum) + " sections, more than the limit of " +
+               std::to_string(kMaxSections));
+  }
+  if (ehdr.e_shnum != 0 && ehdr.e_shnum != shnum) {
+    // libelf shortens a section header table that does not fit in the buffer.
+    return err("truncated: " + std::to_string(ehdr.e_shnum) +
+               " section headers announced, the file holds " + std::to_string(shnum));
+  }
+  if (shnum > 0) {
+    const std::uint64_t entsize = state->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    if (ehdr.e_shoff > file_size || shnum * entsize > file_size - ehdr.e_shoff) {
+      return err("truncated: section headers end past the end of the file");
+    }
+  }
+  std::size_t shstrndx = 0;
+  if (shnum > 0 && elf_getshdrstrndx(state->elf, &shstrndx) != 0) {
+    return err("malformed section name table index: " + libelf_error());
+  }
+  if (shnum > 0 && shstrndx >= shnum) {
+    return err("section name table index " + std::to_string(shstrndx) + " out of range");
+  }
+
+  state->sections.reserve(shnum);
+  for (std::size_t i = 1; i < shnum; ++i) {
+    Elf_Scn* scn = elf_getscn(state->elf, i);
+    GElf_Shdr shdr;
+    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr) {
+      return err("malformed section header " + std::to_string(i) + ": " + libelf_error());
+    }
+    ElfSection s;
+    const char* sname = elf_strptr(state->elf, shstrndx, shdr.sh_name);
+    if (sname == nullptr) {
+      return err("section " + std::to_string(i) + " has a name outside the name table");
+    }
+    s.name = sname;
+    s.type = shdr.sh_type;
+    s.flags = shdr.sh_flags;
+    s.address = shdr.sh_addr;
+    s.size = shdr.sh_size;
+    s.offset = shdr.sh_offset;
+    if (shdr.sh_type != SHT_NOBITS && shdr.sh_type != SHT_NULL) {
+      if (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset) {
+        return err("truncated: section " + std::string(s.name) + " (offset " +
+                   std::to_string(shdr.sh_offset) + ", size " + std::to_string(shdr.sh_size) +
+                   ") ends past the end of the file (" + std::to_string(file_size) + " bytes)");
+      }
+      s.data = std::span<const std::uint8_t>(state->bytes.data() + shdr.sh_offset,
+                                             static_cast<std::size_t>(shdr.sh_size));
+    }
+    state->sections.push_back(s);
+    state->section_index.push_back(i);
+  }
+  return ElfFile(std::move(state));
+}
+
+const std::string& ElfFile::name() const noexcept {
+  return state_->name;
+}
+bool ElfFile::is_64bit() const noexcept {
+  return state_->is64;
+}
+bool ElfFile::is_little_endian() const noexcept {
+  return state_->little;
+}
+std::uint16_t ElfFile::machine() const noexcept {
+  return state_->machine;
+}
+std::span<const std::uint8_t> ElfFile::bytes() const noexcept {
+  return state_->bytes;
+}
+std::span<const ElfSection> ElfFile::sections() const noexcept {
+  return state_->sections;
+}
+
+const ElfSection* ElfFile::find_section(std::string_view name) const noexcept {
+  for (const ElfSection& s : state_->sections) {
+    if (s.name == name) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+core::Result<ElfSection> ElfFile::section(std::string_view name) const {
+  const ElfSection* s = find_section(name);
+  if (s == nullptr) {
+    return core::not_found(state_->name + ": no section " + std::string(name));
+  }
+  return *s;
+}
+
+std::uint64_t ElfFile::read_uint(const std::uint8_t* p, std::size_t size) const noexcept {
+  std::uint64_t v = 0;
+  if (state_->little) {
+    for (std::size_t i = size; i-- > 0;) {
+      v = (v << 8) | p[i];
+    }
+  } else {
+    for (std::size_t i = 0; i < size; ++i) {
+      v = (v << 8) | p[i];
+    }
+  }
+  return v;
+}
+
+std::optional<std::vector<std::uint8_t>> ElfFile::build_id() const {
+  for (const ElfSection& s : state_->sections) {
+    if (s.type != SHT_NOTE) {
+      continue;
+    }
+    // Notes: namesz, descsz, type (4 bytes each, ELF byte order), name and desc each
+    // padded to 4 bytes (also in ELF64 files as produced by GNU tools).
+    const std::span<const std::uint8_t> d = s.data;
+    std::size_t pos = 0;
+    while (d.size() - pos >= 12) {
+      const std::uint64_t namesz = read_uint(d.data() + pos, 4);
+      const std::uint64_t descsz = read_uint(d.data() + pos + 4, 4);
+      const std::uint64_t type = read_uint(d.data() + pos + 8, 4);
+      pos += 12;
+      const std::uint64_t name_padded = (namesz + 3) & ~std::uint64_t{3};
+      const std::uint64_t desc_padded = (descsz + 3) & ~std::uint64_t{3};
+      if (name_padded > d.size() - pos || descsz > d.size() - pos - name_padded) {
+        break;  // malformed note: look no further in this section
+      }
+      const bool gnu = namesz == 4 && std::memcmp(d.data() + pos, "GNU", 4) == 0;
+      if (gnu && type == kNoteGnuBuildId && descsz > 0) {
+        const std::uint8_t* desc = d.data() + pos + name_padded;
+        return std::vector<std::uint8_t>(desc, desc + descsz);
+      }
+      pos += static_cast<std::size_t>(name_padded);
+      if (desc_padded > d.size() - pos) {
+        break;
+      }
+      pos += static_cast<std::size_t>(desc_padded);
+    }
+  }
+  return std::nullopt;
+}
+
+core::Status ElfFile::for_each_symbol(const std::function<void(const ElfSymbol&)>& fn) const {
+  std::size_t table = 0;
+  bool found = false;
+  for (std::size_t k = 0; k < state_->sections.size(); ++k) {
+    if (state_->sections[k].type == SHT_SYMTAB) {
+      table = k;
+      found = true;
+      break;
+    }
+    if (state_->sections[k].type == SHT_DYNSYM && !found) {
+      table = k;
+      found = true;
+    }
+  }
+  if (!found) {
+    return core::Status();
+  }
+  const ElfSection& symtab = state_->sections[table];
+  Elf_Scn* scn = elf_getscn(state_->elf, state_->section_index[table]);
+  GElf_Shdr shdr;
+  if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr) {
+    return core::invalid_argument(state_->name + ": malformed symbol table header");
+  }
+  Elf_Data* data = elf_getdata(scn, nullptr);
+  if (data == nullptr) {
+    return core::invalid_argument(state_->name + ": cannot read symbol table " +
+                                  std::string(symtab.name) + ": " + libelf_error());
+  }
+  const std::size_t entsize = state_->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+  const std::size_t count = data->d_size / entsize;
+  std::size_t shnum = 0;
+  (void)elf_getshdrnum(state_->elf, &shnum);
+  for (std::size_t i = 1; i < count; ++i) {
+    GElf_Sym sym;
+    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) {
+      return core::invalid_argument(state_->name + ": malformed symbol " + std::to_string(i));
+    }
+    const char* sname = elf_strptr(state_->elf, shdr.sh_link, sym.st_name);
+    if (sname == nullptr) {
+      return core::invalid_argument(state_->name + ": symbol " + std::to_string(i) +
+                                    " has a name outside the string table");
+    }
+    ElfSymbol out;
+    out.name = sname;
+    out.value = sym.st_value;
+    out.size = sym.st_size;
+    out.type = static_cast<std::uint8_t>(GELF_ST_TYPE(sym.st_info));
+    out.binding = static_cast<std::uint8_t>(GELF_ST_BIND(sym.st_info));
+    if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE && sym.st_shndx < shnum &&
+        sym.st_shndx >= 1) {
+      out.section = state_->sections[sym.st_shndx - 1u].name;
+    }
+    fn(out);
+  }
+  return core::Status();
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace edgetrace::decoder
