@@ -1,8 +1,10 @@
 #include "edgetrace/sdk/callsite.hpp"
 
 #include <mutex>
+#include <vector>
 
 #include "edgetrace/core/clock.hpp"
+#include "internal/thread_context.hpp"
 
 namespace edgetrace::sdk {
 namespace {
@@ -10,16 +12,37 @@ namespace {
 std::atomic<const Callsite*> g_head{nullptr};
 std::atomic<std::size_t> g_count{0};
 
-// The subscriber, behind a mutex for replacement; events copy the shared_ptr (refcount)
-// only on the slow path.
-std::mutex g_subscriber_mu;
-std::shared_ptr<Subscriber> g_subscriber;
+// Every subscriber ever installed stays alive until exit (see set_global_subscriber). The
+// registry is allocated once and never destroyed, so it outlives every static destructor.
+struct SubscriberRegistry {
+  std::mutex mu;
+  std::shared_ptr<Subscriber> current;
+  std::vector<std::shared_ptr<Subscriber>> retired;
+};
+SubscriberRegistry& registry() {
+  static SubscriberRegistry* r = new SubscriberRegistry();
+  return *r;
+}
+std::atomic<Subscriber*> g_current{nullptr};
 
 }  // namespace
 
 std::shared_ptr<Subscriber> global_subscriber() {
-  std::lock_guard<std::mutex> lock(g_subscriber_mu);
-  return g_subscriber;
+  SubscriberRegistry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.current;
+}
+
+Subscriber* current_subscriber() noexcept {
+  return g_current.load(std::memory_order_acquire);
+}
+
+void Callsite::store(Subscriber* s) const noexcept {
+  Interest i = s ? s->register_callsite(metadata_) : Interest::kNever;
+  if (i == Interest::kUnknown)
+    i = Interest::kSometimes;
+  const std::uint64_t mask = (s && i != Interest::kNever) ? s->callsite_mask(metadata_) : 0;
+  state_.store(static_cast<std::uint64_t>(i) | (mask << 8), std::memory_order_relaxed);
 }
 
 Interest Callsite::register_slow() const noexcept {
@@ -32,28 +55,24 @@ Interest Callsite::register_slow() const noexcept {
     } while (!g_head.compare_exchange_weak(head, this, std::memory_order_acq_rel));
     g_count.fetch_add(1, std::memory_order_relaxed);
   }
-  std::shared_ptr<Subscriber> s = global_subscriber();
-  Interest i = s ? s->register_callsite(metadata_) : Interest::kNever;
-  if (i == Interest::kUnknown)
-    i = Interest::kSometimes;
-  interest_.store(static_cast<std::uint8_t>(i), std::memory_order_relaxed);
-  return i;
+  store(current_subscriber());
+  return static_cast<Interest>(state_.load(std::memory_order_relaxed) & 0xff);
 }
 
 void rebuild_interest() noexcept {
-  std::shared_ptr<Subscriber> s = global_subscriber();
-  for (const Callsite* c = g_head.load(std::memory_order_acquire); c != nullptr; c = c->next_) {
-    Interest i = s ? s->register_callsite(c->metadata_) : Interest::kNever;
-    if (i == Interest::kUnknown)
-      i = Interest::kSometimes;
-    c->interest_.store(static_cast<std::uint8_t>(i), std::memory_order_relaxed);
-  }
+  Subscriber* s = current_subscriber();
+  for (const Callsite* c = g_head.load(std::memory_order_acquire); c != nullptr; c = c->next_)
+    c->store(s);
 }
 
 void set_global_subscriber(std::shared_ptr<Subscriber> subscriber) {
   {
-    std::lock_guard<std::mutex> lock(g_subscriber_mu);
-    g_subscriber = std::move(subscriber);
+    SubscriberRegistry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    if (r.current)
+      r.retired.push_back(r.current);
+    r.current = std::move(subscriber);
+    g_current.store(r.current.get(), std::memory_order_release);
   }
   rebuild_interest();
 }
@@ -66,12 +85,18 @@ namespace internal {
 
 void dispatch_event(const Callsite& callsite, std::string_view message,
                     std::span<const Field> fields) {
-  std::shared_ptr<Subscriber> s = global_subscriber();
-  if (!s)
+  Subscriber* s = current_subscriber();
+  if (s == nullptr)
     return;
-  if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata()))
+  std::uint32_t mask = callsite.mask();
+  if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
     return;
-  s->event(Event{callsite.metadata(), message, fields, core::unix_nanos()});
+  s->event(
+      Event{callsite.metadata(), message, fields, core::unix_nanos(), thread_context().span, mask});
+}
+
+const SpanRecord* current_span() noexcept {
+  return thread_context().span;
 }
 
 }  // namespace internal

@@ -159,11 +159,14 @@ bool span_matches(const Directive& d, const SpanView& s) {
   for (const FieldMatch& m : d.fields) {
     if (s.fields == nullptr)
       return false;
-    const core::AttributeValue* v = s.fields->get(m.name);
-    if (v == nullptr)
+    const std::optional<Value> v = s.fields->find(m.name);
+    if (!v)
       return false;
-    if (m.value && v->to_display_string() != *m.value)
-      return false;
+    if (m.value) {
+      if (v->kind() == Value::Kind::kString ? v->as_string() != *m.value
+                                            : v->to_display_string() != *m.value)
+        return false;
+    }
   }
   return true;
 }

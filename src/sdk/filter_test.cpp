@@ -50,8 +50,10 @@ TEST(FilterTest, BareTargetEnablesEveryLevel) {
 TEST(FilterTest, SpanDirectivesApplyInsideMatchingSpans) {
   Filter f = parse("info,http::client[request{id=7}]=trace");
   EXPECT_TRUE(f.has_span_directives());
-  core::Attributes seven{{"id", 7}};
-  core::Attributes eight{{"id", 8}};
+  FieldStore seven;
+  seven.set("id", Value::of_int(7));
+  FieldStore eight;
+  eight.set("id", Value::of_int(8));
   SpanView in7[] = {{"outer", nullptr}, {"request", &seven}};
   SpanView in8[] = {{"request", &eight}};
   SpanView other_name[] = {{"response", &seven}};
@@ -65,7 +67,8 @@ TEST(FilterTest, SpanDirectivesApplyInsideMatchingSpans) {
 
 TEST(FilterTest, SpanNameOrFieldsAlone) {
   Filter f = parse("warn,[checkout]=debug,[{user_id}]=trace");
-  core::Attributes user{{"user_id", "u-1"}};
+  FieldStore user;
+  user.set("user_id", Value::of(std::string_view("u-1")));
   SpanView checkout[] = {{"checkout", nullptr}};
   SpanView with_user[] = {{"anything", &user}};
   EXPECT_TRUE(f.enabled("app", Level::kDebug, checkout));

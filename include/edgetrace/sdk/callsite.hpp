@@ -25,8 +25,12 @@
 
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/core/severity.hpp"
+#include "edgetrace/sdk/value.hpp"
 
 namespace edgetrace::sdk {
+
+class SpanRecord;
+struct SpanOptions;
 
 enum class CallsiteKind : std::uint8_t { kEvent, kSpan };
 
@@ -49,17 +53,14 @@ enum class Interest : std::uint8_t {
   kAlways = 3,
 };
 
-struct Field {
-  std::string_view name;
-  core::AttributeValue value;
-};
-
 // One occurrence of an event, valid for the duration of Subscriber::event().
 struct Event {
   const Metadata& metadata;
   std::string_view message;
   std::span<const Field> fields;
   std::uint64_t time_unix_nano;
+  const SpanRecord* span = nullptr;  // the thread's current span, if any
+  std::uint32_t layer_mask = ~0u;    // which layers want it (see Callsite::mask)
 };
 
 class Subscriber {
@@ -67,9 +68,24 @@ class Subscriber {
   virtual ~Subscriber() = default;
   // Asked once per call site (and again after set_global_subscriber).
   virtual Interest register_callsite(const Metadata& metadata) = 0;
-  // Asked on every occurrence of a kSometimes call site.
+  // A subscriber-defined mask cached with the interest (e.g. which layers want the site).
+  virtual std::uint32_t callsite_mask(const Metadata&) { return ~0u; }
+  // Asked on every occurrence of a kSometimes call site; may narrow `mask`.
   virtual bool enabled(const Metadata& metadata) = 0;
+  virtual bool enabled(const Metadata& metadata, std::uint32_t& mask) {
+    (void)mask;
+    return enabled(metadata);
+  }
   virtual void event(const Event& event) = 0;
+  // Spans: a subscriber that records spans returns a referenced record (null: not recorded).
+  virtual SpanRecord* new_span(const Metadata&, const SpanOptions&, std::span<const Field>,
+                               std::uint32_t) {
+    return nullptr;
+  }
+  // Called when the span's handle ends it (the record's end time is set).
+  virtual void close_span(SpanRecord&) {}
+  // Called when a span is entered or exited on a thread (for busy/idle timing).
+  virtual bool wants_span_transitions() const { return false; }
 };
 
 class Callsite {
@@ -82,25 +98,34 @@ class Callsite {
 
   // The cached interest: one relaxed load on the fast path.
   Interest interest() const noexcept {
-    const auto i = static_cast<Interest>(interest_.load(std::memory_order_relaxed));
+    const auto i = static_cast<Interest>(state_.load(std::memory_order_relaxed) & 0xff);
     return i == Interest::kUnknown ? register_slow() : i;
+  }
+  // The subscriber's mask cached with the interest (valid once interest() was asked).
+  std::uint32_t mask() const noexcept {
+    return static_cast<std::uint32_t>(state_.load(std::memory_order_relaxed) >> 8);
   }
 
  private:
   friend void rebuild_interest() noexcept;
   Interest register_slow() const noexcept;
+  void store(Subscriber* s) const noexcept;
 
   const Metadata& metadata_;
-  mutable std::atomic<std::uint8_t> interest_{0};
+  mutable std::atomic<std::uint64_t> state_{0};  // interest | mask << 8
   mutable std::atomic<bool> listed_{false};
   mutable const Callsite* next_ = nullptr;  // registry list, written once
 };
 
 // Installs `subscriber` for every thread (nullptr: none, everything disabled) and re-asks
-// every registered call site.
+// every registered call site. A replaced subscriber is kept alive until the program exits,
+// so a thread still inside it (or logging during static destruction) never touches freed
+// memory; replacing subscribers is meant to happen a few times per process, not per request.
 void set_global_subscriber(std::shared_ptr<Subscriber> subscriber);
 // The current subscriber (may be null). Holding the pointer keeps it alive.
 std::shared_ptr<Subscriber> global_subscriber();
+// The current subscriber without a reference count: valid until the program exits.
+Subscriber* current_subscriber() noexcept;
 // Re-asks every registered call site (after a filter change, for example).
 void rebuild_interest() noexcept;
 // Number of call sites registered so far (for tests and diagnostics).
@@ -110,6 +135,8 @@ namespace internal {
 // Slow path of the macros: checks dynamic interest and delivers the event.
 void dispatch_event(const Callsite& callsite, std::string_view message,
                     std::span<const Field> fields);
+// The calling thread's current span (null when none).
+const SpanRecord* current_span() noexcept;
 }  // namespace internal
 
 }  // namespace edgetrace::sdk

@@ -7,9 +7,10 @@
 //   ET_WARNF("retrying in {} ms", delay_ms);                 // {}-formatted message (fmt)
 //   ET_EVENT(edgetrace::core::Level::kError, "disk full", field<"path">(path));
 //
-// Field values may be any integer, floating point, bool, string, string_view, C string,
-// enum (recorded as its integer), or a type T for which the user defines
-// `edgetrace::core::AttributeValue to_attribute_value(const T&)` in T's namespace.
+// Field values may be any integer, floating point, bool, char, string, string_view, C string,
+// enum (recorded as its integer), core::AttributeValue (arrays), or a type T for which the
+// user defines `edgetrace::core::AttributeValue to_attribute_value(const T&)` in T's
+// namespace. Scalars and strings are passed to layers as views, without copying.
 //
 // Cost: the field names, level, target, file, line and function are static and registered
 // once per call site. A call site disabled by the subscriber's filter costs a load and a
@@ -86,28 +87,20 @@ struct FieldNames {
 template <typename... Fs>
 FieldNames<std::decay_t<Fs>...> field_names_of(Fs&&...);  // for decltype only
 
-template <typename T>
-core::AttributeValue to_value(T&& v) {
-  using D = std::decay_t<T>;
-  if constexpr (std::is_enum_v<D>) {
-    return static_cast<std::int64_t>(static_cast<std::underlying_type_t<D>>(v));
-  } else if constexpr (std::is_same_v<D, char>) {
-    return std::string(1, v);
-  } else if constexpr (std::is_constructible_v<core::AttributeValue, T&&>) {
-    return core::AttributeValue(std::forward<T>(v));
-  } else {
-    return to_attribute_value(v);  // found by argument-dependent lookup
-  }
-}
-
 template <typename... Fs>
 void emit(const Callsite& callsite, std::string_view message, Fs&&... fields) {
   if constexpr (sizeof...(Fs) == 0) {
     dispatch_event(callsite, message, {});
   } else {
-    const Field values[] = {Field{FieldTraits<std::decay_t<Fs>>::name,
-                                  to_value(std::forward<decltype(fields.value)>(fields.value))}...};
-    dispatch_event(callsite, message, values);
+    // Holders keep converted user types alive for the call; scalars and strings are views.
+    const std::tuple<ValueHolder<std::remove_cvref_t<decltype(fields.value)>>...> holders{
+        fields.value...};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      const Field values[] = {
+          Field{FieldTraits<std::decay_t<Fs>>::name, std::get<I>(holders).value()}...};
+      dispatch_event(callsite, message, values);
+    }
+    (std::index_sequence_for<Fs...>{});
   }
 }
 

@@ -4,7 +4,7 @@
 //   Result<Filter> f = Filter::parse("info,db=debug,http::client[request{id=7}]=trace");
 //   f->enabled("db::pool", Level::kDebug);                 // true
 //   f->enabled("http::server", Level::kDebug);             // false: only info and above
-//   SpanView spans[] = {{"request", &request_fields}};      // id=7
+//   SpanView spans[] = {{"request", &request_fields}};      // a FieldStore with id=7
 //   f->enabled("http::client", Level::kTrace, spans);       // true inside that span
 //
 // Directives are separated by commas; each is `target[span{field=value,...}]=level` where
@@ -33,13 +33,14 @@
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/core/severity.hpp"
+#include "edgetrace/sdk/value.hpp"
 
 namespace edgetrace::sdk {
 
 // A span of the current stack as a filter sees it.
 struct SpanView {
   std::string_view name;
-  const core::Attributes* fields = nullptr;
+  const FieldStore* fields = nullptr;
 };
 
 struct FieldMatch {

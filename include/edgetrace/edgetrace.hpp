@@ -1,0 +1,20 @@
+// The edgetrace C++ SDK in one include: events, spans, context, layers, the builder.
+//
+//   #include <edgetrace/edgetrace.hpp>
+//   using edgetrace::field;
+//
+//   int main() {
+//     auto guard = edgetrace::TracingBuilder("checkout").with_console().build().value();
+//     auto span = ET_SPAN("startup");
+//     ET_INFO("ready", field<"port">(8080));
+//   }   // the guard flushes every layer here
+#pragma once
+
+#include "edgetrace/sdk/callsite.hpp"
+#include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/filter.hpp"
+#include "edgetrace/sdk/layer.hpp"
+#include "edgetrace/sdk/propagation.hpp"
+#include "edgetrace/sdk/sampler.hpp"
+#include "edgetrace/sdk/span.hpp"
+#include "edgetrace/sdk/value.hpp"

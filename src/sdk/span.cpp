@@ -1,0 +1,366 @@
+#include "edgetrace/sdk/span.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <typeinfo>
+#include <vector>
+
+#include "edgetrace/core/clock.hpp"
+#include "internal/thread_context.hpp"
+
+namespace edgetrace::sdk {
+namespace internal {
+namespace {
+
+// The pool: a global free list behind a mutex, fronted by a small per-thread cache so that
+// a span start/end pair usually touches neither the mutex nor the allocator. Records are
+// allocated in chunks owned by the (never destroyed) pool, so none is ever freed or leaked.
+constexpr std::size_t kChunk = 64;
+constexpr std::size_t kThreadCache = 64;
+
+struct Pool {
+  std::mutex mu;
+  SpanRecord* free = nullptr;
+  std::size_t free_count = 0;
+  std::vector<std::unique_ptr<SpanRecord[]>> chunks;
+  std::atomic<std::size_t> allocated{0};
+};
+Pool& pool() {
+  static Pool* p = new Pool();
+  return *p;
+}
+
+struct ThreadCache {
+  SpanRecord* items[kThreadCache];
+  std::size_t count = 0;
+  ~ThreadCache();
+};
+thread_local bool t_cache_gone = false;  // trivially destructible: safe after ~ThreadCache
+
+void push_global(SpanRecord** items, std::size_t n) {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  for (std::size_t i = 0; i < n; ++i) {
+    items[i]->next_free = p.free;
+    p.free = items[i];
+  }
+  p.free_count += n;
+}
+
+ThreadCache::~ThreadCache() {
+  push_global(items, count);
+  count = 0;
+  t_cache_gone = true;
+}
+
+ThreadCache* thread_cache() {
+  if (t_cache_gone)
+    return nullptr;
+  static thread_local ThreadCache cache;
+  return &cache;
+}
+
+void reset(SpanRecord& r) {
+  r.metadata = nullptr;
+  r.owner = nullptr;
+  r.context = core::SpanContext{};
+  r.parent_span_id = core::SpanId{};
+  r.parent_remote = false;
+  r.parent = nullptr;
+  r.kind = SpanKind::kInternal;
+  r.start_unix_nano = 0;
+  r.end_unix_nano = 0;
+  r.busy_ns = 0;
+  r.idle_ns = 0;
+  r.attributes.clear();
+  r.event_count = 0;
+  r.dropped_events = 0;
+  r.link_count = 0;
+  r.status = SpanStatusCode::kUnset;
+  r.status_message.clear();
+  r.layer_mask = 0;
+  r.thread_id = 0;
+  r.last_transition_ns = 0;
+  r.renamed_ = false;
+  r.name_override_.clear();
+  r.next_free = nullptr;
+}
+
+}  // namespace
+
+SpanRecord* acquire_span_record() {
+  SpanRecord* r = nullptr;
+  ThreadCache* cache = thread_cache();
+  if (cache != nullptr && cache->count == 0) {
+    // Refill half the cache from the global list.
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mu);
+    while (p.free != nullptr && cache->count < kThreadCache / 2) {
+      cache->items[cache->count++] = p.free;
+      p.free = p.free->next_free;
+      --p.free_count;
+    }
+  }
+  if (cache != nullptr && cache->count > 0) {
+    r = cache->items[--cache->count];
+  } else {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (p.free == nullptr) {
+      auto chunk = std::make_unique<SpanRecord[]>(kChunk);
+      for (std::size_t i = 0; i < kChunk; ++i) {
+        chunk[i].next_free = p.free;
+        p.free = &chunk[i];
+      }
+      p.free_count += kChunk;
+      p.chunks.push_back(std::move(chunk));
+      p.allocated.fetch_add(kChunk, std::memory_order_relaxed);
+    }
+    r = p.free;
+    p.free = r->next_free;
+    --p.free_count;
+  }
+  reset(*r);
+  r->refs.store(1, std::memory_order_relaxed);
+  return r;
+}
+
+void release_span_record(SpanRecord* record) noexcept {
+  while (record != nullptr) {
+    if (record->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+      return;
+    SpanRecord* parent = record->parent;
+    ThreadCache* cache = thread_cache();
+    if (cache != nullptr) {
+      if (cache->count == kThreadCache) {
+        push_global(cache->items + kThreadCache / 2, kThreadCache / 2);
+        cache->count = kThreadCache / 2;
+      }
+      cache->items[cache->count++] = record;
+    } else {
+      push_global(&record, 1);
+    }
+    record = parent;  // the child's reference to its parent goes with it
+  }
+}
+
+std::size_t span_records_allocated() noexcept {
+  return pool().allocated.load(std::memory_order_relaxed);
+}
+
+}  // namespace internal
+
+std::string_view span_kind_name(SpanKind kind) noexcept {
+  switch (kind) {
+    case SpanKind::kInternal:
+      return "internal";
+    case SpanKind::kServer:
+      return "server";
+    case SpanKind::kClient:
+      return "client";
+    case SpanKind::kProducer:
+      return "producer";
+    case SpanKind::kConsumer:
+      return "consumer";
+  }
+  return "internal";
+}
+
+SpanRef::SpanRef(SpanRecord* record) noexcept : record_(record) {
+  if (record_ != nullptr)
+    record_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+SpanRef::~SpanRef() {
+  internal::release_span_record(record_);
+}
+
+// --- Context ---------------------------------------------------------------------------
+
+Context Context::current() {
+  const internal::ThreadContext& t = internal::thread_context();
+  Context c;
+  if (t.span != nullptr)
+    c.span_ = SpanRef(t.span);
+  else if (t.remote != nullptr)
+    c.remote_ = *t.remote;
+  return c;
+}
+
+Context Context::from_remote(core::SpanContext remote) {
+  Context c;
+  if (remote.valid()) {
+    remote.remote = true;
+    c.remote_ = std::move(remote);
+  }
+  return c;
+}
+
+core::SpanContext Context::span_context() const {
+  if (span_)
+    return span_->context;
+  if (remote_)
+    return *remote_;
+  return {};
+}
+
+Context::Scope Context::attach() const {
+  return Scope(*this);
+}
+
+Context::Scope::Scope(const Context& context) : span_(context.span_), remote_(context.remote_) {
+  internal::ThreadContext& t = internal::thread_context();
+  previous_span_ = t.span;
+  if (previous_span_ != nullptr)
+    previous_span_->refs.fetch_add(1, std::memory_order_relaxed);
+  previous_remote_ = t.remote;
+  t.span = span_.get();
+  t.remote = remote_ ? &*remote_ : nullptr;
+}
+
+Context::Scope::~Scope() {
+  internal::ThreadContext& t = internal::thread_context();
+  t.span = previous_span_;
+  t.remote = previous_remote_;
+  internal::release_span_record(previous_span_);
+}
+
+// --- Span ------------------------------------------------------------------------------
+
+Span::Span(Span&& other) noexcept
+    : record_(std::exchange(other.record_, nullptr)),
+      previous_span_(std::exchange(other.previous_span_, nullptr)),
+      previous_remote_(std::exchange(other.previous_remote_, nullptr)) {}
+
+core::SpanContext Span::context() const {
+  return record_ != nullptr ? record_->context : core::SpanContext{};
+}
+
+void Span::record_value(std::string_view name, const Value& value) {
+  record_->attributes.set(name, value);
+}
+
+void Span::set_status(SpanStatusCode code, std::string_view message) {
+  if (record_ == nullptr)
+    return;
+  // OK is final; an error's description is kept only for errors (OpenTelemetry rules).
+  if (record_->status == SpanStatusCode::kOk)
+    return;
+  record_->status = code;
+  if (code == SpanStatusCode::kError)
+    record_->status_message.assign(message);
+  else
+    record_->status_message.clear();
+}
+
+void Span::add_event(std::string_view name, std::span<const Field> fields) {
+  if (record_ == nullptr)
+    return;
+  constexpr std::size_t kMaxEvents = 128;  // OTEL_SPAN_EVENT_COUNT_LIMIT default
+  SpanRecord& r = *record_;
+  if (r.event_count >= kMaxEvents) {
+    ++r.dropped_events;
+    return;
+  }
+  if (r.event_count == r.events.size())
+    r.events.emplace_back();
+  SpanEventData& e = r.events[r.event_count++];
+  e.name.assign(name);
+  e.time_unix_nano = core::unix_nanos();
+  e.fields.clear();
+  for (const Field& f : fields)
+    e.fields.set(f.name, f.value);
+}
+
+void Span::record_error(std::string_view type, std::string_view message) {
+  if (record_ == nullptr)
+    return;
+  const Field fields[] = {{"exception.type", Value::of(type)},
+                          {"exception.message", Value::of(message)}};
+  add_event("exception", fields);
+  set_status(SpanStatusCode::kError, message);
+}
+
+void Span::record_exception(const std::exception& e) {
+  if (record_ == nullptr)
+    return;
+  const char* mangled = typeid(e).name();
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  record_error(status == 0 && demangled ? demangled.get() : mangled, e.what());
+}
+
+void Span::add_link(const core::SpanContext& context, std::span<const Field> fields) {
+  if (record_ == nullptr || !context.valid())
+    return;
+  constexpr std::size_t kMaxLinks = 128;  // OTEL_SPAN_LINK_COUNT_LIMIT default
+  SpanRecord& r = *record_;
+  if (r.link_count >= kMaxLinks)
+    return;
+  if (r.link_count == r.links.size())
+    r.links.emplace_back();
+  SpanLinkData& l = r.links[r.link_count++];
+  l.context = context;
+  l.fields.clear();
+  for (const Field& f : fields)
+    l.fields.set(f.name, f.value);
+}
+
+void Span::update_name(std::string_view name) {
+  if (record_ == nullptr)
+    return;
+  record_->name_override_.assign(name);
+  record_->renamed_ = true;
+}
+
+void Span::end() {
+  if (record_ == nullptr)
+    return;
+  SpanRecord* r = std::exchange(record_, nullptr);
+  internal::ThreadContext& t = internal::thread_context();
+  if (t.span == r) {
+    t.span = previous_span_;
+    t.remote = previous_remote_;
+  }
+  r->end_unix_nano = core::unix_nanos();
+  if (r->end_unix_nano < r->start_unix_nano)
+    r->end_unix_nano = r->start_unix_nano;
+  if (r->owner != nullptr)
+    r->owner->close_span(*r);
+  if (previous_span_ != nullptr && previous_span_ != r->parent)
+    internal::release_span_record(previous_span_);
+  previous_span_ = nullptr;
+  internal::release_span_record(r);
+}
+
+namespace internal {
+
+Span start_span(const Callsite& callsite, const SpanOptions& options,
+                std::span<const Field> fields) {
+  Subscriber* s = current_subscriber();
+  if (s == nullptr)
+    return Span();
+  std::uint32_t mask = callsite.mask();
+  if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
+    return Span();
+  SpanRecord* r = s->new_span(callsite.metadata(), options, fields, mask);
+  if (r == nullptr)
+    return Span();
+  Span span;
+  span.record_ = r;
+  ThreadContext& t = thread_context();
+  span.previous_span_ = t.span;
+  span.previous_remote_ = t.remote;
+  if (t.span != nullptr && t.span != r->parent)
+    t.span->refs.fetch_add(1, std::memory_order_relaxed);
+  t.span = r;
+  t.remote = nullptr;
+  return span;
+}
+
+}  // namespace internal
+}  // namespace edgetrace::sdk

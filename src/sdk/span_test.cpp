@@ -1,0 +1,318 @@
+#define ET_TARGET "shop::cart"
+#include "edgetrace/sdk/span.hpp"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "edgetrace/sdk/layer.hpp"
+#include "internal/thread_context.hpp"
+
+namespace edgetrace::sdk {
+namespace {
+
+using edgetrace::field;
+
+struct ClosedSpan {
+  std::string name;
+  core::SpanContext context;
+  core::SpanId parent;
+  bool parent_remote;
+  SpanKind kind;
+  SpanStatusCode status;
+  std::string status_message;
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::vector<std::string> events;
+  std::size_t links;
+  bool ended_after_start;
+};
+
+struct SeenEvent {
+  std::string message;
+  core::SpanId span;
+};
+
+class RecordingLayer : public Layer {
+ public:
+  void on_new_span(const SpanRecord&) override { ++started; }
+  void on_close(const SpanRecord& r) override {
+    std::lock_guard<std::mutex> lock(mu);
+    ClosedSpan c{std::string(r.name()),
+                 r.context,
+                 r.parent_span_id,
+                 r.parent_remote,
+                 r.kind,
+                 r.status,
+                 r.status_message,
+                 {},
+                 {},
+                 r.link_count,
+                 r.end_unix_nano >= r.start_unix_nano && r.start_unix_nano > 0};
+    for (std::size_t i = 0; i < r.attributes.size(); ++i)
+      c.attributes.emplace_back(std::string(r.attributes[i].name),
+                                r.attributes[i].value.to_display_string());
+    for (std::size_t i = 0; i < r.event_count; ++i)
+      c.events.push_back(r.events[i].name);
+    closed.push_back(std::move(c));
+  }
+  void on_event(const Event& e) override {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back({std::string(e.message), e.span ? e.span->context.span_id : core::SpanId{}});
+  }
+  const ClosedSpan& find(std::string_view name) {
+    for (const ClosedSpan& c : closed)
+      if (c.name == name)
+        return c;
+    ADD_FAILURE() << "no span " << name;
+    static ClosedSpan none;
+    return none;
+  }
+  std::string attribute(const ClosedSpan& c, std::string_view key) {
+    for (const auto& [k, v] : c.attributes)
+      if (k == key)
+        return v;
+    return "<missing>";
+  }
+
+  std::mutex mu;
+  int started = 0;
+  std::vector<ClosedSpan> closed;
+  std::vector<SeenEvent> events;
+};
+
+class SpanTest : public ::testing::Test {
+ protected:
+  RecordingLayer* install(std::string_view filter = "trace",
+                          Sampler sampler = Sampler::parent_based(Sampler::always_on())) {
+    auto tracing = std::make_shared<Tracing>(Tracing::Options{.sampler = sampler});
+    auto layer = std::make_unique<RecordingLayer>();
+    RecordingLayer* raw = layer.get();
+    tracing->add_layer(std::move(layer), Filter::parse(filter).value());
+    set_global_subscriber(tracing);
+    return raw;
+  }
+  void TearDown() override { set_global_subscriber(nullptr); }
+};
+
+TEST_F(SpanTest, ChildTakesTraceIdAndParentFromCurrentSpan) {
+  RecordingLayer* layer = install();
+  core::SpanContext outer_ctx;
+  {
+    auto outer = ET_SPAN("outer", field<"user">(7));
+    outer_ctx = outer.context();
+    {
+      auto inner = ET_SPAN("inner");
+      EXPECT_EQ(internal::current_span(), inner.record());
+      ET_INFO("inside");
+    }
+    EXPECT_EQ(internal::current_span(), outer.record());
+  }
+  EXPECT_EQ(internal::current_span(), nullptr);
+  ASSERT_EQ(layer->closed.size(), 2u);
+  const ClosedSpan& outer = layer->find("outer");
+  const ClosedSpan& inner = layer->find("inner");
+  EXPECT_TRUE(outer.context.valid());
+  EXPECT_FALSE(outer.parent.valid());
+  EXPECT_EQ(inner.context.trace_id, outer.context.trace_id);
+  EXPECT_EQ(inner.parent, outer.context.span_id);
+  EXPECT_NE(inner.context.span_id, outer.context.span_id);
+  EXPECT_TRUE(inner.ended_after_start);
+  EXPECT_EQ(layer->attribute(outer, "user"), "7");
+  ASSERT_EQ(layer->events.size(), 1u);
+  EXPECT_EQ(layer->events[0].span, inner.context.span_id);
+}
+
+TEST_F(SpanTest, FieldsStatusEventsLinksAndNameAfterCreation) {
+  RecordingLayer* layer = install();
+  core::SpanContext linked{core::TraceId::random(), core::SpanId::random(), {1}, {}, true};
+  {
+    auto span = ET_SPAN_WITH((SpanOptions{.kind = SpanKind::kClient}), "call");
+    span.record("http.response.status_code", 503);
+    span.record("peer", std::string("db-1"));
+    span.record("http.response.status_code", 504);  // replaces
+    span.add_event("retry");
+    span.add_link(linked);
+    span.update_name("GET /users");
+    span.record_exception(std::runtime_error("backend timeout"));
+  }
+  const ClosedSpan& c = layer->find("GET /users");
+  EXPECT_EQ(c.kind, SpanKind::kClient);
+  EXPECT_EQ(layer->attribute(c, "http.response.status_code"), "504");
+  EXPECT_EQ(layer->attribute(c, "peer"), "db-1");
+  EXPECT_EQ(c.attributes.size(), 2u);
+  EXPECT_EQ(c.status, SpanStatusCode::kError);
+  EXPECT_EQ(c.status_message, "backend timeout");
+  EXPECT_EQ(c.events, (std::vector<std::string>{"retry", "exception"}));
+  EXPECT_EQ(c.links, 1u);
+}
+
+TEST_F(SpanTest, OkStatusIsFinal) {
+  RecordingLayer* layer = install();
+  {
+    auto span = ET_SPAN("s");
+    span.set_status(SpanStatusCode::kOk, "ignored for ok");
+    span.set_status(SpanStatusCode::kError, "too late");
+  }
+  EXPECT_EQ(layer->find("s").status, SpanStatusCode::kOk);
+  EXPECT_EQ(layer->find("s").status_message, "");
+}
+
+void instrumented_function(int id) {
+  ET_INSTRUMENT(field<"id">(id));
+  ET_INFO("working");
+}
+
+TEST_F(SpanTest, InstrumentNamesTheSpanAfterTheFunction) {
+  RecordingLayer* layer = install();
+  instrumented_function(42);
+  const ClosedSpan& c = layer->find("instrumented_function");
+  EXPECT_EQ(layer->attribute(c, "id"), "42");
+  EXPECT_EQ(layer->attribute(c, "code.function"), "instrumented_function");
+  EXPECT_NE(layer->attribute(c, "code.filepath").find("span_test.cpp"), std::string::npos);
+  EXPECT_NE(layer->attribute(c, "code.lineno"), "<missing>");
+}
+
+TEST_F(SpanTest, RemoteParentStartsAChildOfAnotherProcess) {
+  RecordingLayer* layer = install();
+  core::SpanContext remote =
+      core::extract_trace_context("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "")
+          .value();
+  {
+    auto server =
+        ET_SPAN_WITH((SpanOptions{.kind = SpanKind::kServer, .remote_parent = remote}), "GET /");
+  }
+  const ClosedSpan& c = layer->find("GET /");
+  EXPECT_EQ(c.context.trace_id, remote.trace_id);
+  EXPECT_EQ(c.parent, remote.span_id);
+  EXPECT_TRUE(c.parent_remote);
+  EXPECT_TRUE(c.context.sampled());
+}
+
+TEST_F(SpanTest, AttachedRemoteContextParentsNewSpans) {
+  RecordingLayer* layer = install();
+  core::SpanContext remote{core::TraceId::random(), core::SpanId::random(), {1}, {}, true};
+  {
+    auto scope = Context::from_remote(remote).attach();
+    auto span = ET_SPAN("handler");
+  }
+  EXPECT_EQ(layer->find("handler").parent, remote.span_id);
+  auto orphan = ET_SPAN("after");
+  EXPECT_FALSE(orphan.record()->parent_span_id.valid());
+}
+
+TEST_F(SpanTest, ContextCarriesTheCurrentSpanToAnotherThread) {
+  RecordingLayer* layer = install();
+  core::SpanContext parent_ctx;
+  {
+    auto span = ET_SPAN("request");
+    parent_ctx = span.context();
+    Context ctx = Context::current();
+    std::thread worker(ctx.wrap([] {
+      auto child = ET_SPAN("on-worker");
+      ET_INFO("from worker");
+    }));
+    worker.join();
+  }
+  const ClosedSpan& child = layer->find("on-worker");
+  EXPECT_EQ(child.context.trace_id, parent_ctx.trace_id);
+  EXPECT_EQ(child.parent, parent_ctx.span_id);
+  ASSERT_EQ(layer->events.size(), 1u);
+  EXPECT_EQ(layer->events[0].span, child.context.span_id);
+}
+
+TEST_F(SpanTest, UnsampledSpansKeepIdsAndPropagateTheDecision) {
+  RecordingLayer* layer = install("trace", Sampler::parent_based(Sampler::always_off()));
+  {
+    auto root = ET_SPAN("root");
+    auto child = ET_SPAN("child");
+    EXPECT_TRUE(child.context().valid());
+  }
+  EXPECT_FALSE(layer->find("root").context.sampled());
+  EXPECT_FALSE(layer->find("child").context.sampled());
+  EXPECT_EQ(layer->find("child").parent, layer->find("root").context.span_id);
+}
+
+TEST_F(SpanTest, DisabledSpanIsInertAndChildrenAttachToTheEnclosingSpan) {
+  RecordingLayer* layer = install("info");
+  {
+    auto outer = ET_SPAN("outer");
+    {
+      auto hidden = ET_SPAN_AT(core::Level::kDebug, "hidden");
+      EXPECT_FALSE(hidden.is_recording());
+      hidden.record("x", 1);  // no-op
+      auto inner = ET_SPAN("inner");
+      EXPECT_EQ(inner.record()->parent_span_id, outer.context().span_id);
+    }
+  }
+  EXPECT_EQ(layer->closed.size(), 2u);
+}
+
+TEST_F(SpanTest, EachLayerSeesOnlyWhatItsFilterEnables) {
+  auto tracing = std::make_shared<Tracing>(Tracing::Options{});
+  auto all = std::make_unique<RecordingLayer>();
+  auto warn_only = std::make_unique<RecordingLayer>();
+  RecordingLayer* a = all.get();
+  RecordingLayer* w = warn_only.get();
+  tracing->add_layer(std::move(all), Filter::parse("trace").value());
+  tracing->add_layer(std::move(warn_only), Filter::parse("warn").value());
+  set_global_subscriber(tracing);
+  {
+    auto span = ET_SPAN("info-span");
+    ET_INFO("info event");
+    ET_WARN("warn event");
+  }
+  EXPECT_EQ(a->closed.size(), 1u);
+  EXPECT_EQ(a->events.size(), 2u);
+  EXPECT_EQ(w->closed.size(), 0u);
+  ASSERT_EQ(w->events.size(), 1u);
+  EXPECT_EQ(w->events[0].message, "warn event");
+}
+
+TEST_F(SpanTest, SpanFilterDirectivesSeeTheCurrentSpanFields) {
+  RecordingLayer* layer = install("warn,[request{id=7}]=debug");
+  {
+    auto span = ET_SPAN_AT(core::Level::kWarn, "request", field<"id">(7));
+    ET_DEBUG("inside seven");
+  }
+  {
+    auto span = ET_SPAN_AT(core::Level::kWarn, "request", field<"id">(8));
+    ET_DEBUG("inside eight");
+  }
+  ASSERT_EQ(layer->events.size(), 1u);
+  EXPECT_EQ(layer->events[0].message, "inside seven");
+}
+
+TEST_F(SpanTest, RecordsAreReusedFromThePool) {
+  install();
+  for (int i = 0; i < 100; ++i) {
+    auto span = ET_SPAN("warm");
+  }
+  const std::size_t before = internal::span_records_allocated();
+  for (int i = 0; i < 10000; ++i) {
+    auto span = ET_SPAN("steady", field<"i">(i));
+    auto child = ET_SPAN("child");
+  }
+  EXPECT_EQ(internal::span_records_allocated(), before);
+}
+
+TEST_F(SpanTest, NoSubscriberMeansInertSpans) {
+  set_global_subscriber(nullptr);
+  auto span = ET_SPAN("nothing");
+  EXPECT_FALSE(span.is_recording());
+  EXPECT_FALSE(span.context().valid());
+}
+
+TEST_F(SpanTest, SpanEndedAfterTheSubscriberWasReplacedIsSafe) {
+  RecordingLayer* layer = install();
+  {
+    auto span = ET_SPAN("survivor");
+    set_global_subscriber(nullptr);
+  }
+  EXPECT_EQ(layer->closed.size(), 1u);  // closed on the subscriber that started it
+}
+
+}  // namespace
+}  // namespace edgetrace::sdk
