@@ -6,6 +6,8 @@ pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
 
 add_library(edgetrace_decoder
   ${CMAKE_CURRENT_LIST_DIR}/elf_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/edgetrace_table.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/edgetrace_decoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/render.cpp
 )
 add_library(edgetrace::decoder ALIAS edgetrace_decoder)

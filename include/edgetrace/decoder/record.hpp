@@ -90,6 +90,8 @@ struct Record {
   // edgetrace handshake; defmt timestamps are rendered in timestamp_text instead).
   std::uint64_t device_ticks = 0;
   bool has_ticks = false;
+  // Ticks per second of device_ticks (from the handshake), 0 if unknown.
+  std::uint64_t tick_hz = 0;
   // Frames were lost since the last handshake, so device_ticks may be behind the truth.
   bool time_uncertain = false;
   // Wall-clock time, once the decoder has an anchor (see StreamDecoder::set_anchor).
@@ -149,6 +151,8 @@ struct DecoderCounters {
   std::uint64_t build_id_mismatches = 0;  // handshakes announcing another build-id
   std::uint64_t unsupported_versions = 0;  // handshakes of a wire version not understood
   std::uint64_t handshakes = 0;            // valid handshakes
+  std::uint64_t records_skipped = 0;       // valid frames not decoded: no table for the stream's
+                                           // build-id, or a wire version not supported
   std::uint64_t bytes_skipped = 0;         // bytes discarded: before the first delimiter of a
                                            // stream and inside oversized frames
   std::uint64_t dropped_records = 0;       // sum of the device's "frames dropped" reports
