@@ -1,0 +1,147 @@
+// The symbol store over HTTP: a request handler (mounted by the daemon, or served on its
+// own by SymbolHttpServer) and the client the `edgetrace` CLI uses.
+//
+//   GET    /api/v1/symbols                 200 JSON {"symbols":[{build_id,size,uploaded,kind,
+//                                               call_sites}...]}
+//   GET    /api/v1/symbols/<build-id>      200 the ELF bytes (application/octet-stream), 404
+//   GET    /api/v1/symbols/<build-id>/info 200 JSON of one entry, 404
+//   PUT    /api/v1/symbols/<build-id>      body: the ELF. Bearer token required. 201 stored,
+//                                          200 already present, 409 conflict, 400 invalid
+//                                          ELF or build-id not the path's, 413 too large
+//   DELETE /api/v1/symbols/<build-id>      Bearer token required. 204, 404
+//   401 without a token, 403 with a wrong one; writes are refused (403) when the handler
+//   has no token configured.
+//
+//   SymbolHttpHandler handler(*store, token);
+//   auto server = SymbolHttpServer::start(handler, {});           // 127.0.0.1, any port
+//   SymbolHttpClient client((*server)->url(), token);
+//   auto put = client.upload(elf_bytes);                           // Result<PutResult>
+//
+// Tokens are compared in constant time and never written to a message, log or error.
+//
+// SymbolHttpHandler: thread-safe (the store is); handle() blocks on the store's file I/O.
+// It borrows the store, which must outlive it. SymbolHttpServer: one thread accepting on
+// 127.0.0.1 (by default) and one thread per connection (at most max_connections; more wait
+// in the listen backlog); stop() and the destructor close every connection and join.
+// SymbolHttpClient: not thread-safe (one libcurl handle); each call blocks up to its
+// timeout.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "edgetrace/core/result.hpp"
+#include "edgetrace/decoder/symbol_store.hpp"
+
+namespace edgetrace::decoder {
+
+inline constexpr std::string_view kSymbolsApiPath = "/api/v1/symbols";
+
+// A transport-neutral request: what the handler needs from any HTTP server.
+struct SymbolHttpRequest {
+  std::string method;         // "GET", "PUT", "DELETE"
+  std::string target;         // path and query, e.g. "/api/v1/symbols/ab12"
+  std::string authorization;  // the Authorization header's value, or empty
+  std::string body;
+};
+
+struct SymbolHttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+class SymbolHttpHandler {
+ public:
+  // `write_token`: the bearer token PUT and DELETE require; empty refuses every write.
+  SymbolHttpHandler(SymbolStore& store, std::string write_token);
+
+  SymbolHttpResponse handle(const SymbolHttpRequest& request) const;
+
+  // Largest request body accepted (the store's ELF size limit).
+  std::size_t max_body_bytes() const noexcept { return store_.options().max_elf_bytes; }
+
+ private:
+  // 0 when authorized, else the HTTP status (401 or 403).
+  int authorize(const std::string& authorization) const;
+
+  SymbolStore& store_;
+  std::string token_;
+};
+
+struct SymbolHttpServerOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: an ephemeral port (see SymbolHttpServer::port())
+  std::size_t max_connections = 64;
+  // A connection idle (or a body trickling) longer than this is closed.
+  std::chrono::milliseconds io_timeout{10000};
+};
+
+class SymbolHttpServer {
+ public:
+  static core::Result<std::unique_ptr<SymbolHttpServer>> start(const SymbolHttpHandler& handler,
+                                                               SymbolHttpServerOptions options);
+  ~SymbolHttpServer();
+  SymbolHttpServer(const SymbolHttpServer&) = delete;
+  SymbolHttpServer& operator=(const SymbolHttpServer&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  // "http://<bind address>:<port>"
+  std::string url() const;
+  void stop();
+
+ private:
+  struct State;
+  explicit SymbolHttpServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+  std::uint16_t port_ = 0;
+};
+
+struct SymbolHttpClientOptions {
+  std::chrono::milliseconds timeout{30000};
+  std::size_t max_elf_bytes = SymbolStoreOptions{}.max_elf_bytes;
+};
+
+class SymbolHttpClient {
+ public:
+  // `base_url`: "http://host:port" (a trailing slash is fine); `token` may be empty for
+  // reads.
+  SymbolHttpClient(std::string base_url, std::string token, SymbolHttpClientOptions options = {});
+  ~SymbolHttpClient();
+  SymbolHttpClient(const SymbolHttpClient&) = delete;
+  SymbolHttpClient& operator=(const SymbolHttpClient&) = delete;
+
+  // The ELF stored under a build-id. kNotFound on 404.
+  core::Result<std::vector<std::uint8_t>> fetch(std::string_view build_id_hex);
+  // Uploads an ELF (validated locally first, to read its build-id). Conflict:
+  // kAlreadyExists; invalid: kInvalidArgument; 401/403: kUnauthenticated/kPermissionDenied.
+  core::Result<PutResult> upload(std::span<const std::uint8_t> elf);
+  core::Result<std::vector<SymbolInfo>> list();
+  core::Result<SymbolInfo> show(std::string_view build_id_hex);
+  core::Status remove(std::string_view build_id_hex);
+
+ private:
+  struct Reply {
+    long status = 0;
+    std::string body;
+  };
+  core::Result<Reply> request(const std::string& method, const std::string& path,
+                              std::span<const std::uint8_t> body, bool with_token);
+
+  std::string base_url_;
+  std::string token_;
+  SymbolHttpClientOptions options_;
+  void* curl_ = nullptr;
+};
+
+// JSON of one entry, as the list and info endpoints write it.
+std::string symbol_info_json(const SymbolInfo& info);
+
+}  // namespace edgetrace::decoder
