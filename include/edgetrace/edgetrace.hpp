@@ -16,5 +16,6 @@
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/propagation.hpp"
 #include "edgetrace/sdk/sampler.hpp"
+#include "edgetrace/sdk/semconv.hpp"
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/value.hpp"
