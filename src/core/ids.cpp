@@ -135,6 +135,24 @@ std::uint64_t random_u64() noexcept {
 
 void fill_random_nonzero(std::span<std::uint8_t> out) noexcept {
   Generator& g = t_generator;
+  // Fixed-size paths for span ids and trace ids: the common, hot cases.
+  if (out.size() == 8) {
+    std::uint64_t v = 0;
+    do {
+      v = g.next();
+    } while (v == 0);
+    std::memcpy(out.data(), &v, 8);
+    return;
+  }
+  if (out.size() == 16) {
+    std::uint64_t v[2] = {0, 0};
+    do {
+      v[0] = g.next();
+      v[1] = g.next();
+    } while ((v[0] | v[1]) == 0);
+    std::memcpy(out.data(), v, 16);
+    return;
+  }
   std::uint64_t any = 0;
   do {
     any = 0;

@@ -3,7 +3,7 @@
 #include <mutex>
 #include <vector>
 
-#include "edgetrace/core/clock.hpp"
+#include "internal/fast_clock.hpp"
 #include "internal/thread_context.hpp"
 
 namespace edgetrace::sdk {
@@ -92,7 +92,7 @@ void dispatch_event(const Callsite& callsite, std::string_view message,
   if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
     return;
   s->event(
-      Event{callsite.metadata(), message, fields, core::unix_nanos(), thread_context().span, mask});
+      Event{callsite.metadata(), message, fields, now_unix_nanos(), thread_context().span, mask});
 }
 
 const SpanRecord* current_span() noexcept {

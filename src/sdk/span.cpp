@@ -8,7 +8,7 @@
 #include <typeinfo>
 #include <vector>
 
-#include "edgetrace/core/clock.hpp"
+#include "internal/fast_clock.hpp"
 #include "internal/thread_context.hpp"
 
 namespace edgetrace::sdk {
@@ -66,7 +66,12 @@ ThreadCache* thread_cache() {
 void reset(SpanRecord& r) {
   r.metadata = nullptr;
   r.owner = nullptr;
-  r.context = core::SpanContext{};
+  r.context.trace_id = core::TraceId{};
+  r.context.span_id = core::SpanId{};
+  r.context.flags = core::TraceFlags{};
+  if (!r.context.state.empty())
+    r.context.state = core::TraceState{};
+  r.context.remote = false;
   r.parent_span_id = core::SpanId{};
   r.parent_remote = false;
   r.parent = nullptr;
@@ -269,7 +274,7 @@ void Span::add_event(std::string_view name, std::span<const Field> fields) {
     r.events.emplace_back();
   SpanEventData& e = r.events[r.event_count++];
   e.name.assign(name);
-  e.time_unix_nano = core::unix_nanos();
+  e.time_unix_nano = internal::now_unix_nanos();
   e.fields.clear();
   for (const Field& f : fields)
     e.fields.set(f.name, f.value);
@@ -326,7 +331,7 @@ void Span::end() {
     t.span = previous_span_;
     t.remote = previous_remote_;
   }
-  r->end_unix_nano = core::unix_nanos();
+  r->end_unix_nano = internal::now_unix_nanos();
   if (r->end_unix_nano < r->start_unix_nano)
     r->end_unix_nano = r->start_unix_nano;
   if (r->owner != nullptr)

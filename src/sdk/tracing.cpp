@@ -4,9 +4,9 @@
 #include <array>
 #include <stdexcept>
 
-#include "edgetrace/core/clock.hpp"
 #include "edgetrace/core/ids.hpp"
 #include "edgetrace/sdk/layer.hpp"
+#include "internal/fast_clock.hpp"
 #include "internal/thread_context.hpp"
 
 namespace edgetrace::sdk {
@@ -104,7 +104,6 @@ bool Tracing::enabled(const Metadata& metadata, std::uint32_t& mask) {
 void Tracing::event(const Event& event) {
   if (shut_down_.load(std::memory_order_relaxed))
     return;
-  counters_.events.fetch_add(1, std::memory_order_relaxed);
   for (std::uint32_t m = event.layer_mask; m != 0; m &= m - 1) {
     const auto i = static_cast<std::size_t>(__builtin_ctz(m));
     if (i < layers_.size())
@@ -163,17 +162,17 @@ SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& optio
   const bool sampled = options_.sampler.should_sample(parent_context, r->context.trace_id) ==
                        SamplingDecision::kRecordAndSample;
   r->context.flags = r->context.flags.with_sampled(sampled);
-  r->start_unix_nano = core::unix_nanos();
+  r->start_unix_nano = internal::now_unix_nanos();
   r->thread_id = os_thread_id();
   if (timings_)
-    r->last_transition_ns = core::monotonic_ns();
+    r->last_transition_ns = r->start_unix_nano;
 
   for (const Field& f : fields)
-    r->attributes.set(f.name, f.value);
+    r->attributes.append(f.name, f.value);
   if (options.code_location) {
-    r->attributes.set("code.function", Value::of(metadata.function));
-    r->attributes.set("code.filepath", Value::of(metadata.file));
-    r->attributes.set("code.lineno", Value::of_int(metadata.line));
+    r->attributes.append("code.function", Value::of(metadata.function));
+    r->attributes.append("code.filepath", Value::of(metadata.file));
+    r->attributes.append("code.lineno", Value::of_int(metadata.line));
   }
   for (const SpanLinkInit& link : options.links) {
     if (!link.context.valid())
@@ -187,9 +186,6 @@ SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& optio
       l.fields.set(f.name, f.value);
   }
 
-  counters_.spans_started.fetch_add(1, std::memory_order_relaxed);
-  if (sampled)
-    counters_.spans_sampled.fetch_add(1, std::memory_order_relaxed);
   for (std::uint32_t m = mask; m != 0; m &= m - 1) {
     const auto i = static_cast<std::size_t>(__builtin_ctz(m));
     if (i < layers_.size())
@@ -200,11 +196,10 @@ SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& optio
 
 void Tracing::close_span(SpanRecord& span) {
   if (timings_) {
-    span.busy_ns = core::monotonic_ns() - span.last_transition_ns;
+    span.busy_ns = span.end_unix_nano - span.last_transition_ns;
     const std::uint64_t total = span.end_unix_nano - span.start_unix_nano;
     span.idle_ns = total > span.busy_ns ? total - span.busy_ns : 0;
   }
-  counters_.spans_ended.fetch_add(1, std::memory_order_relaxed);
   if (shut_down_.load(std::memory_order_relaxed))
     return;
   for (std::uint32_t m = span.layer_mask; m != 0; m &= m - 1) {

@@ -89,6 +89,10 @@ bool FieldStore::set(std::string_view name, const Value& value) {
       return true;
     }
   }
+  return append(name, value);
+}
+
+bool FieldStore::append(std::string_view name, const Value& value) {
   if (size_ >= limit_) {
     ++dropped_;
     return false;

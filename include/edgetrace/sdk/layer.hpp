@@ -8,6 +8,9 @@
 // Filter; an event or span goes to the layers whose filter enables it. Tracing decides the
 // span's identity (ids, parent, sampling) once, for every layer.
 //
+// Counting is left to the layers (what they wrote, exported or dropped): the subscriber
+// itself keeps no shared counters, so the hot path touches no shared cache line.
+//
 // Thread-safety: layer callbacks run on the application's threads, concurrently; a layer
 // synchronises its own state. Callbacks must not block on I/O: hand work to a background
 // thread (the file and OTLP layers do). add_layer() must happen before the Tracing is
@@ -47,13 +50,6 @@ class Layer {
   virtual bool shutdown(Deadline) { return true; }
 };
 
-struct TracingCounters {
-  std::atomic<std::uint64_t> spans_started{0};
-  std::atomic<std::uint64_t> spans_sampled{0};
-  std::atomic<std::uint64_t> spans_ended{0};
-  std::atomic<std::uint64_t> events{0};
-};
-
 class Tracing final : public Subscriber {
  public:
   static constexpr std::size_t kMaxLayers = 24;
@@ -76,7 +72,6 @@ class Tracing final : public Subscriber {
   bool shutdown(Deadline deadline);
   bool is_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
 
-  const TracingCounters& counters() const noexcept { return counters_; }
   const Sampler& sampler() const noexcept { return options_.sampler; }
 
   // Subscriber
@@ -102,7 +97,6 @@ class Tracing final : public Subscriber {
   std::uint32_t dynamic_layers_ = 0;  // layers whose filter looks at the current spans
   bool timings_ = false;
   std::atomic<bool> shut_down_{false};
-  TracingCounters counters_;
 };
 
 }  // namespace edgetrace::sdk

@@ -134,6 +134,9 @@ class FieldStore {
 
   // Adds or replaces `name`. Returns false when the field was dropped by the limit.
   bool set(std::string_view name, const Value& value);
+  // Adds `name` without looking for an earlier field of that name (for a call site's own
+  // fields, whose names are distinct). Returns false when dropped by the limit.
+  bool append(std::string_view name, const Value& value);
   // The value of `name`, valid until the next set/clear.
   std::optional<Value> find(std::string_view name) const noexcept;
   // Forgets every field but keeps the buffers.

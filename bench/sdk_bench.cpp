@@ -1,0 +1,78 @@
+// Caller's-thread cost of the SDK's instrumentation: disabled call sites, events and spans
+// through the Tracing subscriber into a layer.
+#define ET_TARGET "bench"
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include "edgetrace/edgetrace.hpp"
+
+namespace {
+
+using edgetrace::field;
+using namespace edgetrace::sdk;
+
+// A layer that only touches what it is given (the SDK's own cost, no output).
+class TouchLayer : public Layer {
+ public:
+  void on_event(const Event& e) override { benchmark::DoNotOptimize(e.fields.size()); }
+  void on_close(const SpanRecord& s) override { benchmark::DoNotOptimize(s.end_unix_nano); }
+};
+
+std::shared_ptr<Tracing> install(std::unique_ptr<Layer> layer, const char* filter) {
+  auto tracing = std::make_shared<Tracing>(Tracing::Options{.sampler = Sampler::always_on()});
+  tracing->add_layer(std::move(layer), Filter::parse(filter).value());
+  set_global_subscriber(tracing);
+  return tracing;
+}
+
+void BM_DisabledCallsite(benchmark::State& state) {
+  auto t = install(std::make_unique<TouchLayer>(), "warn");
+  int i = 0;
+  for (auto _ : state) {
+    ET_DEBUG("disabled", field<"i">(i), field<"name">("x"));
+    ++i;
+  }
+  set_global_subscriber(nullptr);
+}
+BENCHMARK(BM_DisabledCallsite);
+
+void BM_EventTwoFieldsNullLayer(benchmark::State& state) {
+  auto t = install(std::make_unique<TouchLayer>(), "info");
+  int i = 0;
+  for (auto _ : state) {
+    ET_INFO("payment accepted", field<"order_id">(i), field<"amount">(12.5));
+    ++i;
+  }
+  set_global_subscriber(nullptr);
+}
+BENCHMARK(BM_EventTwoFieldsNullLayer);
+
+void BM_SpanStartEndNullLayer(benchmark::State& state) {
+  auto t = install(std::make_unique<TouchLayer>(), "info");
+  for (auto _ : state) {
+    auto span = ET_SPAN("work");
+    benchmark::DoNotOptimize(span.record());
+  }
+  set_global_subscriber(nullptr);
+}
+BENCHMARK(BM_SpanStartEndNullLayer);
+
+void BM_SpanTenAttributesNullLayer(benchmark::State& state) {
+  auto t = install(std::make_unique<TouchLayer>(), "info");
+  int i = 0;
+  for (auto _ : state) {
+    auto span =
+        ET_SPAN("work", field<"a0">(i), field<"a1">(1), field<"a2">(2.5), field<"a3">("GET"),
+                field<"a4">(true), field<"a5">(5), field<"a6">("/users/{id}"), field<"a7">(7u),
+                field<"a8">(8), field<"a9">("x"));
+    benchmark::DoNotOptimize(span.record());
+    ++i;
+  }
+  set_global_subscriber(nullptr);
+}
+BENCHMARK(BM_SpanTenAttributesNullLayer);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,139 @@
+#include <time.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+#include "internal/fast_clock.hpp"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace edgetrace::sdk::internal {
+namespace {
+
+__extension__ typedef unsigned __int128 U128;
+
+std::uint64_t realtime_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+#if defined(__x86_64__)
+
+constexpr std::uint64_t kCalibrateNs = 2'000'000;  // first rate measured after 2 ms
+constexpr std::uint64_t kResyncNs = 50'000'000;    // then re-anchored every 50 ms
+
+// The kernel's own choice says whether the TSC is trustworthy (invariant, synchronised).
+bool kernel_uses_tsc() noexcept {
+  std::FILE* f =
+      std::fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+  if (f == nullptr)
+    return false;
+  char buf[32] = {};
+  const bool ok = std::fgets(buf, sizeof buf, f) != nullptr && std::strncmp(buf, "tsc", 3) == 0;
+  std::fclose(f);
+  return ok;
+}
+
+struct Params {
+  std::atomic<std::uint32_t> seq{0};
+  std::atomic<std::uint64_t> anchor_tsc{0};
+  std::atomic<std::uint64_t> anchor_ns{0};
+  std::atomic<std::uint64_t> mult{0};         // ns per tick << 32; 0 = not calibrated yet
+  std::atomic<std::uint64_t> limit_ticks{0};  // re-anchor when this many ticks have passed
+  std::atomic<bool> updating{false};
+  // The first sample, for a rate measured over the whole life of the process.
+  std::uint64_t origin_tsc = 0;
+  std::uint64_t origin_ns = 0;
+};
+
+// -1 unknown, 0 no, 1 yes.
+std::atomic<int> g_enabled{-1};
+Params g_params;
+
+bool enabled() noexcept {
+  int e = g_enabled.load(std::memory_order_relaxed);
+  if (e < 0) {
+    e = kernel_uses_tsc() ? 1 : 0;
+    if (e == 1) {
+      bool expected = false;
+      if (g_params.updating.compare_exchange_strong(expected, true)) {
+        g_params.origin_tsc = __rdtsc();
+        g_params.origin_ns = realtime_ns();
+        g_params.anchor_tsc.store(g_params.origin_tsc, std::memory_order_relaxed);
+        g_params.anchor_ns.store(g_params.origin_ns, std::memory_order_relaxed);
+        g_params.updating.store(false, std::memory_order_release);
+      }
+    }
+    g_enabled.store(e, std::memory_order_relaxed);
+  }
+  return e == 1;
+}
+
+// Re-anchors at (tsc, realtime) and re-measures the rate since the origin. One thread at a
+// time; others keep using the previous parameters meanwhile.
+std::uint64_t resync(std::uint64_t tsc) noexcept {
+  const std::uint64_t ns = realtime_ns();
+  bool expected = false;
+  if (!g_params.updating.compare_exchange_strong(expected, true, std::memory_order_acquire))
+    return ns;
+  const std::uint64_t dt = tsc - g_params.origin_tsc;
+  const std::uint64_t dn = ns > g_params.origin_ns ? ns - g_params.origin_ns : 0;
+  if (dn >= kCalibrateNs && dt > 0) {
+    const auto mult = static_cast<std::uint64_t>((static_cast<U128>(dn) << 32) / dt);
+    const std::uint64_t limit =
+        static_cast<std::uint64_t>((static_cast<U128>(kResyncNs) << 32) / mult);
+    g_params.seq.fetch_add(1, std::memory_order_acq_rel);  // odd: writing
+    g_params.anchor_tsc.store(tsc, std::memory_order_relaxed);
+    g_params.anchor_ns.store(ns, std::memory_order_relaxed);
+    g_params.mult.store(mult, std::memory_order_relaxed);
+    g_params.limit_ticks.store(limit, std::memory_order_relaxed);
+    g_params.seq.fetch_add(1, std::memory_order_release);  // even: stable
+  }
+  g_params.updating.store(false, std::memory_order_release);
+  return ns;
+}
+
+#endif
+
+}  // namespace
+
+std::uint64_t now_unix_nanos() noexcept {
+#if defined(__x86_64__)
+  if (!enabled())
+    return realtime_ns();
+  const std::uint64_t tsc = __rdtsc();
+  for (;;) {
+    const std::uint32_t s1 = g_params.seq.load(std::memory_order_acquire);
+    if ((s1 & 1) != 0)
+      return realtime_ns();  // being re-anchored right now
+    const std::uint64_t mult = g_params.mult.load(std::memory_order_relaxed);
+    const std::uint64_t anchor_tsc = g_params.anchor_tsc.load(std::memory_order_relaxed);
+    const std::uint64_t anchor_ns = g_params.anchor_ns.load(std::memory_order_relaxed);
+    const std::uint64_t limit = g_params.limit_ticks.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (g_params.seq.load(std::memory_order_relaxed) != s1)
+      continue;
+    const std::uint64_t dt = tsc - anchor_tsc;
+    if (mult == 0 || dt > limit || tsc < anchor_tsc)
+      return resync(tsc);
+    return anchor_ns + static_cast<std::uint64_t>((static_cast<U128>(dt) * mult) >> 32);
+  }
+#else
+  return realtime_ns();
+#endif
+}
+
+bool fast_clock_active() noexcept {
+#if defined(__x86_64__)
+  return enabled() && g_params.mult.load(std::memory_order_relaxed) != 0;
+#else
+  return false;
+#endif
+}
+
+}  // namespace edgetrace::sdk::internal
