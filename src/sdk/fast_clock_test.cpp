@@ -1,0 +1,52 @@
+#include "internal/fast_clock.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "edgetrace/core/clock.hpp"
+
+namespace edgetrace::sdk::internal {
+namespace {
+
+std::int64_t diff(std::uint64_t a, std::uint64_t b) {
+  return static_cast<std::int64_t>(a - b);
+}
+
+TEST(FastClockTest, StaysWithinAMillisecondOfTheSystemClock) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(150);
+  std::int64_t worst = 0;
+  std::uint64_t previous = 0;
+  int backwards = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    const std::uint64_t before = core::unix_nanos();
+    const std::uint64_t fast = now_unix_nanos();
+    const std::uint64_t after = core::unix_nanos();
+    // Outside [before, after] only by the conversion's error.
+    std::int64_t error = 0;
+    if (fast < before)
+      error = diff(before, fast);
+    else if (fast > after)
+      error = diff(fast, after);
+    worst = std::max(worst, error);
+    if (fast + 1000 < previous)
+      ++backwards;
+    previous = fast;
+  }
+  EXPECT_LT(worst, 1'000'000) << "ns";
+  EXPECT_EQ(backwards, 0);
+}
+
+TEST(FastClockTest, MeasuresSleepsLikeTheSystemClock) {
+  (void)now_unix_nanos();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::uint64_t a = now_unix_nanos();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::uint64_t b = now_unix_nanos();
+  EXPECT_GE(diff(b, a), 19'000'000);
+  EXPECT_LT(diff(b, a), 200'000'000);
+}
+
+}  // namespace
+}  // namespace edgetrace::sdk::internal
