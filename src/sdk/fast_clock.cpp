@@ -24,8 +24,8 @@ std::uint64_t realtime_ns() noexcept {
 
 #if defined(__x86_64__)
 
-constexpr std::uint64_t kCalibrateNs = 2'000'000;  // first rate measured after 2 ms
-constexpr std::uint64_t kResyncNs = 50'000'000;    // then re-anchored every 50 ms
+constexpr std::uint64_t kCalibrateNs = 20'000'000;  // first rate measured after 20 ms
+constexpr std::uint64_t kResyncNs = 50'000'000;     // then re-anchored every 50 ms
 
 // The kernel's own choice says whether the TSC is trustworthy (invariant, synchronised).
 bool kernel_uses_tsc() noexcept {
@@ -37,6 +37,23 @@ bool kernel_uses_tsc() noexcept {
   const bool ok = std::fgets(buf, sizeof buf, f) != nullptr && std::strncmp(buf, "tsc", 3) == 0;
   std::fclose(f);
   return ok;
+}
+
+// Reads the TSC and the system clock as one pair: the TSC is read on both sides of the
+// system clock and the pair is kept only when nothing (preemption, an interrupt) came
+// between them. Returns false when no clean pair was read.
+bool read_pair(std::uint64_t& tsc, std::uint64_t& ns) noexcept {
+  constexpr std::uint64_t kMaxGapTicks = 20'000;  // a few microseconds at any TSC rate
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const std::uint64_t t1 = __rdtsc();
+    ns = realtime_ns();
+    const std::uint64_t t2 = __rdtsc();
+    if (t2 >= t1 && t2 - t1 <= kMaxGapTicks) {
+      tsc = t1 + (t2 - t1) / 2;
+      return true;
+    }
+  }
+  return false;
 }
 
 struct Params {
@@ -62,8 +79,8 @@ bool enabled() noexcept {
     if (e == 1) {
       bool expected = false;
       if (g_params.updating.compare_exchange_strong(expected, true)) {
-        g_params.origin_tsc = __rdtsc();
-        g_params.origin_ns = realtime_ns();
+        if (!read_pair(g_params.origin_tsc, g_params.origin_ns))
+          e = 0;  // the system clock is too slow to read against the TSC: don't use it
         g_params.anchor_tsc.store(g_params.origin_tsc, std::memory_order_relaxed);
         g_params.anchor_ns.store(g_params.origin_ns, std::memory_order_relaxed);
         g_params.updating.store(false, std::memory_order_release);
@@ -74,19 +91,21 @@ bool enabled() noexcept {
   return e == 1;
 }
 
-// Re-anchors at (tsc, realtime) and re-measures the rate since the origin. One thread at a
-// time; others keep using the previous parameters meanwhile.
-std::uint64_t resync(std::uint64_t tsc) noexcept {
-  const std::uint64_t ns = realtime_ns();
+// Re-anchors to a fresh (tsc, realtime) pair and re-measures the rate since the origin.
+// One thread at a time; others keep using the previous parameters meanwhile.
+std::uint64_t resync() noexcept {
+  std::uint64_t tsc = 0;
+  std::uint64_t ns = 0;
+  const bool clean = read_pair(tsc, ns);
   bool expected = false;
-  if (!g_params.updating.compare_exchange_strong(expected, true, std::memory_order_acquire))
+  if (!clean ||
+      !g_params.updating.compare_exchange_strong(expected, true, std::memory_order_acquire))
     return ns;
   const std::uint64_t dt = tsc - g_params.origin_tsc;
   const std::uint64_t dn = ns > g_params.origin_ns ? ns - g_params.origin_ns : 0;
   if (dn >= kCalibrateNs && dt > 0) {
     const auto mult = static_cast<std::uint64_t>((static_cast<U128>(dn) << 32) / dt);
-    const std::uint64_t limit =
-        static_cast<std::uint64_t>((static_cast<U128>(kResyncNs) << 32) / mult);
+    const auto limit = static_cast<std::uint64_t>((static_cast<U128>(kResyncNs) << 32) / mult);
     g_params.seq.fetch_add(1, std::memory_order_acq_rel);  // odd: writing
     g_params.anchor_tsc.store(tsc, std::memory_order_relaxed);
     g_params.anchor_ns.store(ns, std::memory_order_relaxed);
@@ -120,7 +139,7 @@ std::uint64_t now_unix_nanos() noexcept {
       continue;
     const std::uint64_t dt = tsc - anchor_tsc;
     if (mult == 0 || dt > limit || tsc < anchor_tsc)
-      return resync(tsc);
+      return resync();
     return anchor_ns + static_cast<std::uint64_t>((static_cast<U128>(dt) * mult) >> 32);
   }
 #else

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <coroutine>
+#include <deque>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -221,6 +226,114 @@ TEST_F(SpanTest, ContextCarriesTheCurrentSpanToAnotherThread) {
   EXPECT_EQ(child.parent, parent_ctx.span_id);
   ASSERT_EQ(layer->events.size(), 1u);
   EXPECT_EQ(layer->events[0].span, child.context.span_id);
+}
+
+// A minimal executor and coroutine: the coroutine is resumed on a worker thread.
+class Worker {
+ public:
+  Worker() : thread_([this] { run(); }) {}
+  ~Worker() {
+    post(nullptr);
+    thread_.join();
+  }
+  void post(std::function<void()> f) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(f));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::function<void()> f;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !queue_.empty(); });
+        f = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      if (!f)
+        return;
+      f();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::thread thread_;
+};
+
+struct FireAndForget {
+  struct promise_type {
+    FireAndForget get_return_object() { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+};
+
+struct ResumeOn {
+  Worker& worker;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    worker.post([h] { h.resume(); });
+  }
+  void await_resume() const noexcept {}
+};
+
+FireAndForget coroutine_body(Context ctx, Worker& worker, std::promise<void>& done) {
+  co_await ResumeOn{worker};  // now on the worker thread
+  {
+    auto scope = ctx.attach();
+    auto span = ET_SPAN("after-resume");
+  }
+  done.set_value();
+}
+
+TEST_F(SpanTest, ContextReattachedInACoroutineAfterResumption) {
+  RecordingLayer* layer = install();
+  Worker worker;
+  std::promise<void> done;
+  core::SpanContext parent_ctx;
+  {
+    auto span = ET_SPAN("caller");
+    parent_ctx = span.context();
+    coroutine_body(Context::current(), worker, done);
+  }
+  done.get_future().wait();
+  const ClosedSpan& c = layer->find("after-resume");
+  EXPECT_EQ(c.context.trace_id, parent_ctx.trace_id);
+  EXPECT_EQ(c.parent, parent_ctx.span_id);
+}
+
+TEST_F(SpanTest, ThreadPoolTasksKeepTheirOwnParents) {
+  RecordingLayer* layer = install();
+  std::vector<core::SpanContext> parents;
+  {
+    Worker a;
+    Worker b;
+    for (int i = 0; i < 4; ++i) {
+      auto request = ET_SPAN("request", field<"i">(i));
+      parents.push_back(request.context());
+      Worker& w = (i % 2 == 0) ? a : b;
+      w.post(Context::current().wrap([] { auto task = ET_SPAN("task"); }));
+    }
+  }  // workers drained and joined
+  std::lock_guard<std::mutex> lock(layer->mu);
+  int tasks = 0;
+  for (const ClosedSpan& c : layer->closed) {
+    if (c.name != "task")
+      continue;
+    ++tasks;
+    bool found = false;
+    for (const core::SpanContext& p : parents)
+      found = found || (p.span_id == c.parent && p.trace_id == c.context.trace_id);
+    EXPECT_TRUE(found);
+  }
+  EXPECT_EQ(tasks, 4);
 }
 
 TEST_F(SpanTest, UnsampledSpansKeepIdsAndPropagateTheDecision) {

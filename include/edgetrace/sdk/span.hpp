@@ -264,6 +264,12 @@ class Span {
 
 namespace internal {
 
+// Span names live in static metadata: only string literals (or static arrays) are accepted.
+template <std::size_t N>
+constexpr const char* span_name_literal(const char (&name)[N]) noexcept {
+  return name;
+}
+
 template <typename... Fs>
 Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fields) {
   if constexpr (sizeof...(Fs) == 0) {
@@ -310,8 +316,9 @@ Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fie
 #define ET_SPAN(name_, ...) \
   ET_SPAN_AT(::edgetrace::core::Level::kInfo, name_ __VA_OPT__(, ) __VA_ARGS__)
 // `options_` in parentheses when it contains commas: ET_SPAN_WITH((SpanOptions{...}), "x").
-#define ET_SPAN_WITH(options_, name_, ...)                       \
-  ET_SPAN_IMPL(::edgetrace::core::Level::kInfo, options_, name_, \
+#define ET_SPAN_WITH(options_, name_, ...)                           \
+  ET_SPAN_IMPL(::edgetrace::core::Level::kInfo, options_,            \
+               ::edgetrace::sdk::internal::span_name_literal(name_), \
                __func__ __VA_OPT__(, ) __VA_ARGS__)
 
 // A span named after the enclosing function, living until the end of the enclosing scope,
