@@ -1,0 +1,435 @@
+#include "edgetrace/sdk/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace edgetrace::sdk {
+namespace {
+
+using ::testing::HasSubstr;
+
+otlp::EnvLookup fake_env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end())
+      return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string error_of(std::string_view toml) {
+  core::Result<TracingConfig> r = parse_config(toml, "test.toml");
+  EXPECT_FALSE(r.ok()) << toml;
+  return r.ok() ? std::string() : r.status().message();
+}
+
+TEST(ConfigTest, EmptyTextGivesTheDefaults) {
+  core::Result<TracingConfig> r = parse_config("", "empty.toml");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const TracingConfig& c = *r;
+  EXPECT_EQ(c.service_name, "");
+  EXPECT_FALSE(c.sdk_disabled);
+  EXPECT_TRUE(c.console.enabled);
+  EXPECT_EQ(c.console.format, "full");
+  EXPECT_EQ(c.console.ansi, "auto");
+  EXPECT_FALSE(c.file.enabled);
+  EXPECT_EQ(c.file.rotation, "daily");
+  EXPECT_FALSE(c.otlp.enabled);
+  EXPECT_EQ(c.otlp.protocol, otlp::Protocol::kHttpProtobuf);
+  EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(c.otlp.sampler, "parentbased_always_on");
+}
+
+TEST(ConfigTest, ReadsEveryKey) {
+  constexpr std::string_view kText = R"(
+[other]
+anything = "is ignored"
+
+[tracing]
+service_name = "checkout"
+service_version = "1.4.2"
+service_instance_id = "pod-7"
+log_spans = true
+log_thread_ids = true
+log_thread_names = true
+sdk_disabled = true
+
+[tracing.console]
+enabled = false
+level = "info,db=debug"
+format = "JSON"
+ansi = "never"
+stderr = true
+show_target = false
+show_source_location = true
+show_span_list = false
+show_trace_ids = false
+
+[tracing.file]
+enabled = true
+level = "debug"
+path = "/var/log/checkout"
+prefix = "worker-3"
+suffix = "txt"
+rotation = "hourly"
+max_files = 24
+format = "compact"
+
+[tracing.otlp]
+enabled = true
+level = "warn"
+endpoint = "https://collector:4318"
+protocol = "http/json"
+headers = { Authorization = "Bearer abc", "x-tenant" = "t1" }
+timeout = "2s"
+compression = "gzip"
+sampler = "parentbased_traceidratio"
+sampler_arg = 0.25
+export_spans = false
+export_logs = true
+)";
+  core::Result<TracingConfig> r = parse_config(kText, "full.toml");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const TracingConfig& c = *r;
+  EXPECT_EQ(c.service_name, "checkout");
+  EXPECT_EQ(c.service_version, "1.4.2");
+  EXPECT_EQ(c.service_instance_id, "pod-7");
+  EXPECT_TRUE(c.log_spans);
+  EXPECT_TRUE(c.log_thread_ids);
+  EXPECT_TRUE(c.log_thread_names);
+  EXPECT_TRUE(c.sdk_disabled);
+
+  EXPECT_FALSE(c.console.enabled);
+  EXPECT_EQ(c.console.level, "info,db=debug");
+  EXPECT_EQ(c.console.format, "json");
+  EXPECT_EQ(c.console.ansi, "never");
+  EXPECT_TRUE(c.console.to_stderr);
+  EXPECT_FALSE(c.console.show_target);
+  EXPECT_TRUE(c.console.show_source_location);
+  EXPECT_FALSE(c.console.show_span_list);
+  EXPECT_FALSE(c.console.show_trace_ids);
+
+  EXPECT_TRUE(c.file.enabled);
+  EXPECT_EQ(c.file.level, "debug");
+  EXPECT_EQ(c.file.path, "/var/log/checkout");
+  EXPECT_EQ(c.file.prefix, "worker-3");
+  EXPECT_EQ(c.file.suffix, "txt");
+  EXPECT_EQ(c.file.rotation, "hourly");
+  EXPECT_EQ(c.file.max_files, 24u);
+  EXPECT_EQ(c.file.format, "compact");
+
+  EXPECT_TRUE(c.otlp.enabled);
+  EXPECT_EQ(c.otlp.level, "warn");
+  EXPECT_EQ(c.otlp.endpoint, "https://collector:4318");
+  EXPECT_EQ(c.otlp.protocol, otlp::Protocol::kHttpJson);
+  ASSERT_EQ(c.otlp.headers.size(), 2u);
+  EXPECT_EQ(c.otlp.headers[0], (otlp::Header{"authorization", "Bearer abc"}));
+  EXPECT_EQ(c.otlp.headers[1], (otlp::Header{"x-tenant", "t1"}));
+  EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(c.otlp.compression, otlp::Compression::kGzip);
+  EXPECT_EQ(c.otlp.sampler, "parentbased_traceidratio");
+  ASSERT_TRUE(c.otlp.sampler_arg.has_value());
+  EXPECT_DOUBLE_EQ(*c.otlp.sampler_arg, 0.25);
+  EXPECT_FALSE(c.otlp.export_spans);
+  EXPECT_TRUE(c.otlp.export_logs);
+}
+
+TEST(ConfigTest, HeadersMayBeTheEnvironmentVariableSyntax) {
+  core::Result<TracingConfig> r =
+      parse_config("[tracing.otlp]\nheaders = \"api-key=s3cret,x-b=%20v\"\ntimeout = 1500\n");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_EQ(r->otlp.headers.size(), 2u);
+  EXPECT_EQ(r->otlp.headers[0], (otlp::Header{"api-key", "s3cret"}));
+  EXPECT_EQ(r->otlp.headers[1], (otlp::Header{"x-b", " v"}));
+  EXPECT_EQ(r->otlp.timeout, std::chrono::milliseconds(1500));
+}
+
+TEST(ConfigTest, SyntaxErrorsGiveFileLineAndColumn) {
+  const std::string e = error_of("[tracing]\nservice_name = \"a\"\nlog_spans = tru\n");
+  EXPECT_THAT(e, HasSubstr("test.toml:3:"));
+}
+
+TEST(ConfigTest, UnknownKeyNamesItAndListsTheValidKeys) {
+  const std::string e = error_of("[tracing.console]\ncolour = true\n");
+  EXPECT_THAT(e, HasSubstr("test.toml:2:1"));
+  EXPECT_THAT(e, HasSubstr("[tracing.console] unknown key 'colour'"));
+  EXPECT_THAT(e, HasSubstr("valid keys: enabled, level, format, ansi, stderr"));
+
+  EXPECT_THAT(error_of("[tracing]\nservice = \"x\"\n"),
+              HasSubstr("[tracing] unknown key 'service' (valid keys: service_name,"));
+  EXPECT_THAT(error_of("[tracing.file]\ndir = \"x\"\n"),
+              HasSubstr("valid keys: enabled, level, path, prefix, suffix, rotation, max_files"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nurl = \"x\"\n"),
+              HasSubstr("[tracing.otlp] unknown key 'url' (valid keys: enabled, level, endpoint"));
+  EXPECT_THAT(error_of("[tracing.metrics]\n"), HasSubstr("unknown key 'metrics'"));
+}
+
+TEST(ConfigTest, WrongTypesSayWhatWasExpected) {
+  EXPECT_THAT(error_of("[tracing]\nlog_spans = \"yes\"\n"),
+              HasSubstr("test.toml:2:13: [tracing] key 'log_spans': expected a boolean (true or "
+                        "false), got a string"));
+  EXPECT_THAT(error_of("[tracing]\nservice_name = 3\n"),
+              HasSubstr("expected a string, got an integer"));
+  EXPECT_THAT(error_of("tracing = 3\n"), HasSubstr("'tracing' must be a table"));
+  EXPECT_THAT(error_of("[tracing]\nconsole = 1\n"),
+              HasSubstr("expected a table ([tracing.console]), got an integer"));
+  EXPECT_THAT(error_of("[tracing.file]\nmax_files = \"3\"\n"),
+              HasSubstr("expected an integer (0: keep every file), got a string"));
+  EXPECT_THAT(error_of("[tracing.otlp]\ntimeout = 1.5\n"),
+              HasSubstr("expected milliseconds (an integer) or a string such as \"10s\", got a "
+                        "float"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nheaders = [1]\n"),
+              HasSubstr("expected a table of strings or a string"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nheaders = { a = 1 }\n"),
+              HasSubstr("header 'a': expected a string, got an integer"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nsampler_arg = \"0.5\"\n"),
+              HasSubstr("expected a number between 0 and 1, got a string"));
+  EXPECT_THAT(error_of("[tracing.console]\nformat = 1\n"),
+              HasSubstr("expected a string (full, compact, pretty or json), got an integer"));
+  EXPECT_THAT(error_of("[tracing.file]\npath = 1\n"), HasSubstr("expected a string (a directory)"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nendpoint = 4318\n"), HasSubstr("expected a string"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nprotocol = true\n"),
+              HasSubstr("expected a string (grpc, http/protobuf or http/json)"));
+  EXPECT_THAT(error_of("[tracing.otlp]\ncompression = 0\n"),
+              HasSubstr("expected a string (gzip or none)"));
+}
+
+TEST(ConfigTest, BadChoicesListTheAllowedValues) {
+  EXPECT_THAT(error_of("[tracing.console]\nformat = \"xml\"\n"),
+              HasSubstr("key 'format': value 'xml' is not one of full, compact, pretty or json"));
+  EXPECT_THAT(error_of("[tracing.console]\nansi = \"yes\"\n"),
+              HasSubstr("'yes' is not one of auto, always or never"));
+  EXPECT_THAT(error_of("[tracing.file]\nrotation = \"weekly\"\n"),
+              HasSubstr("'weekly' is not one of never, minutely, hourly or daily"));
+  EXPECT_THAT(error_of("[tracing.file]\nformat = \"pretty\"\n"),
+              HasSubstr("'pretty' is not one of full, compact or json"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nprotocol = \"http\"\n"),
+              HasSubstr("protocol 'http' is not one of grpc, http/protobuf or http/json"));
+  EXPECT_THAT(error_of("[tracing.otlp]\ncompression = \"zstd\"\n"),
+              HasSubstr("compression 'zstd' is not one of gzip or none"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nsampler = \"jaeger_remote\"\n"),
+              HasSubstr("'jaeger_remote' is not one of parentbased_always_on"));
+}
+
+TEST(ConfigTest, BadValuesAreRejected) {
+  EXPECT_THAT(error_of("[tracing.file]\nmax_files = -1\n"),
+              HasSubstr("must be between 0 and 1000000, got -1"));
+  EXPECT_THAT(error_of("[tracing.file]\npath = \"\"\n"), HasSubstr("must not be empty"));
+  EXPECT_THAT(error_of("[tracing.file]\nprefix = \"a/b\"\n"), HasSubstr("must not contain '/'"));
+  EXPECT_THAT(error_of("[tracing.file]\nsuffix = \"a/b\"\n"), HasSubstr("must not contain '/'"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nendpoint = \"collector:4318\"\n"),
+              HasSubstr("must start with http:// or https://"));
+  EXPECT_THAT(error_of("[tracing.otlp]\ntimeout = -5\n"), HasSubstr("must not be negative"));
+  EXPECT_THAT(error_of("[tracing.otlp]\ntimeout = \"5 hours\"\n"),
+              HasSubstr("duration '5 hours' is not a whole number"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nsampler_arg = 1.5\n"),
+              HasSubstr("must be between 0 and 1"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nheaders = \"novalue\"\n"),
+              HasSubstr("header entry 1 has no '='"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nheaders = { \"a b\" = \"x\" }\n"),
+              HasSubstr("header name 'a b' is not valid"));
+  EXPECT_THAT(error_of("[tracing.otlp]\nheaders = { a = \"x\\ny\" }\n"),
+              HasSubstr("control character"));
+  EXPECT_THAT(error_of("[tracing]\nservice_name = \"" + std::string(300, 'a') + "\"\n"),
+              HasSubstr("longer than 255 characters"));
+}
+
+TEST(ConfigTest, HeaderValuesNeverAppearInErrors) {
+  const std::string e = error_of("[tracing.otlp]\nheaders = \"authorization=Bearer%zzsecret\"\n");
+  EXPECT_THAT(e, HasSubstr("malformed percent-escape"));
+  EXPECT_EQ(e.find("secret"), std::string::npos) << e;
+}
+
+TEST(ConfigTest, DurationsTakeUnits) {
+  EXPECT_EQ(parse_duration("250").value(), std::chrono::milliseconds(250));
+  EXPECT_EQ(parse_duration("250ms").value(), std::chrono::milliseconds(250));
+  EXPECT_EQ(parse_duration("10s").value(), std::chrono::milliseconds(10000));
+  EXPECT_EQ(parse_duration("2m").value(), std::chrono::milliseconds(120000));
+  EXPECT_FALSE(parse_duration("").ok());
+  EXPECT_FALSE(parse_duration("s").ok());
+  EXPECT_FALSE(parse_duration("1h").ok());
+  EXPECT_FALSE(parse_duration("-1s").ok());
+  EXPECT_FALSE(parse_duration("99999999999999m").ok());
+}
+
+TEST(ConfigTest, LoadsAFileAndReportsMissingOnes) {
+  const std::string path =
+      ::testing::TempDir() + "edgetrace_config_test_" + std::to_string(::getpid()) + ".toml";
+  {
+    std::ofstream out(path);
+    out << "[tracing]\nservice_name = \"from-file\"\n[tracing.otlp]\nenabled = 7\n";
+  }
+  core::Result<TracingConfig> r = load_config_file(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr(path + ":4:11: [tracing.otlp] key 'enabled'"));
+  {
+    std::ofstream out(path);
+    out << "[tracing]\nservice_name = \"from-file\"\n";
+  }
+  r = load_config_file(path);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->service_name, "from-file");
+  std::filesystem::remove(path);
+
+  r = load_config_file(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), core::StatusCode::kNotFound);
+  EXPECT_THAT(r.status().message(), HasSubstr(path));
+}
+
+TEST(ConfigTest, RefusesHugeFiles) {
+  const std::string path =
+      ::testing::TempDir() + "edgetrace_config_big_" + std::to_string(::getpid()) + ".toml";
+  {
+    std::ofstream out(path);
+    out << "# " << std::string(kMaxConfigBytes, 'x') << "\n";
+  }
+  core::Result<TracingConfig> r = load_config_file(path);
+  std::filesystem::remove(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("larger than"));
+}
+
+TEST(ConfigEnvironmentTest, StandardVariablesOverrideTheFile) {
+  core::Result<TracingConfig> r = parse_config(R"(
+[tracing]
+service_name = "file-name"
+service_version = "1.0"
+service_instance_id = "file-id"
+[tracing.otlp]
+endpoint = "http://file:4318"
+protocol = "grpc"
+headers = { a = "file" }
+timeout = 1000
+compression = "gzip"
+sampler = "always_off"
+)");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  TracingConfig c = *r;
+  std::vector<std::string> w = apply_environment(
+      c, fake_env({{"OTEL_SERVICE_NAME", "env-name"},
+                   {"OTEL_RESOURCE_ATTRIBUTES",
+                    "service.name=attr-name,service.version=2.0,service.instance.id=env-id"},
+                   {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:4318"},
+                   {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"},
+                   {"OTEL_EXPORTER_OTLP_HEADERS", "b=env"},
+                   {"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"},
+                   {"OTEL_EXPORTER_OTLP_COMPRESSION", "none"},
+                   {"OTEL_TRACES_SAMPLER", "traceidratio"},
+                   {"OTEL_TRACES_SAMPLER_ARG", "0.5"}}));
+  EXPECT_TRUE(w.empty()) << w.front();
+  EXPECT_EQ(c.service_name, "env-name");  // OTEL_SERVICE_NAME beats the attribute
+  EXPECT_EQ(c.service_version, "2.0");
+  EXPECT_EQ(c.service_instance_id, "env-id");
+  EXPECT_EQ(c.otlp.endpoint, "http://env:4318");
+  EXPECT_EQ(c.otlp.protocol, otlp::Protocol::kHttpJson);
+  ASSERT_EQ(c.otlp.headers.size(), 1u);
+  EXPECT_EQ(c.otlp.headers[0], (otlp::Header{"b", "env"}));
+  EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(c.otlp.compression, otlp::Compression::kNone);
+  EXPECT_EQ(c.otlp.sampler, "traceidratio");
+  EXPECT_DOUBLE_EQ(c.otlp.sampler_arg.value(), 0.5);
+}
+
+TEST(ConfigEnvironmentTest, ServiceNameAttributeAppliesWithoutOtelServiceName) {
+  TracingConfig c;
+  c.service_name = "file";
+  auto w = apply_environment(c, fake_env({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=attr"}}));
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(c.service_name, "attr");
+}
+
+TEST(ConfigEnvironmentTest, UnsetOrEmptyVariablesKeepTheFileValues) {
+  TracingConfig c;
+  c.service_name = "file";
+  c.otlp.endpoint = "http://file:4318";
+  auto w = apply_environment(
+      c, fake_env({{"OTEL_SERVICE_NAME", "  "}, {"OTEL_EXPORTER_OTLP_ENDPOINT", ""}}));
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(c.service_name, "file");
+  EXPECT_EQ(c.otlp.endpoint, "http://file:4318");
+}
+
+TEST(ConfigEnvironmentTest, InvalidValuesWarnAndKeepTheFileValue) {
+  TracingConfig c;
+  c.otlp.protocol = otlp::Protocol::kGrpc;
+  c.otlp.sampler = "always_on";
+  c.otlp.timeout = std::chrono::milliseconds(7);
+  auto w = apply_environment(
+      c, fake_env({{"OTEL_SDK_DISABLED", "maybe"},
+                   {"OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"},
+                   {"OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%zzhidden"},
+                   {"OTEL_EXPORTER_OTLP_TIMEOUT", "10s"},
+                   {"OTEL_EXPORTER_OTLP_COMPRESSION", "lz4"},
+                   {"OTEL_TRACES_SAMPLER", "xray"},
+                   {"OTEL_TRACES_SAMPLER_ARG", "2"},
+                   {"OTEL_RESOURCE_ATTRIBUTES", "novalue"}}));
+  ASSERT_EQ(w.size(), 8u);
+  std::string all;
+  for (const std::string& s : w)
+    all += s + "\n";
+  EXPECT_THAT(all, HasSubstr("OTEL_SDK_DISABLED: expected true or false, got 'maybe'"));
+  EXPECT_THAT(all, HasSubstr("OTEL_EXPORTER_OTLP_PROTOCOL: protocol 'carrier-pigeon'"));
+  EXPECT_THAT(all, HasSubstr("OTEL_EXPORTER_OTLP_HEADERS: "));
+  EXPECT_THAT(all, HasSubstr("OTEL_EXPORTER_OTLP_TIMEOUT: "));
+  EXPECT_THAT(all, HasSubstr("OTEL_EXPORTER_OTLP_COMPRESSION: compression 'lz4'"));
+  EXPECT_THAT(all, HasSubstr("OTEL_TRACES_SAMPLER: sampler 'xray'"));
+  EXPECT_THAT(all, HasSubstr("OTEL_TRACES_SAMPLER_ARG: '2'"));
+  EXPECT_THAT(all, HasSubstr("OTEL_RESOURCE_ATTRIBUTES: "));
+  EXPECT_EQ(all.find("hidden"), std::string::npos) << all;
+  EXPECT_FALSE(c.sdk_disabled);
+  EXPECT_EQ(c.otlp.protocol, otlp::Protocol::kGrpc);
+  EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(7));
+  EXPECT_EQ(c.otlp.sampler, "always_on");
+  EXPECT_FALSE(c.otlp.sampler_arg.has_value());
+}
+
+TEST(ConfigEnvironmentTest, OtelSdkDisabledOverridesTheFileBothWays) {
+  TracingConfig c;
+  EXPECT_TRUE(apply_environment(c, fake_env({{"OTEL_SDK_DISABLED", "TRUE"}})).empty());
+  EXPECT_TRUE(c.sdk_disabled);
+  EXPECT_TRUE(apply_environment(c, fake_env({{"OTEL_SDK_DISABLED", "false"}})).empty());
+  EXPECT_FALSE(c.sdk_disabled);
+}
+
+TEST(ConfigEnvironmentTest, GrpcEndpointMayOmitTheScheme) {
+  TracingConfig c;
+  c.otlp.protocol = otlp::Protocol::kGrpc;
+  auto w = apply_environment(c, fake_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"}}));
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(c.otlp.endpoint, "collector:4317");
+  TracingConfig h;
+  w = apply_environment(h, fake_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"}}));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("must start with http://"));
+  EXPECT_EQ(h.otlp.endpoint, "");
+}
+
+TEST(ConfigValidateTest, ChecksChoicesOfConfigsBuiltInCode) {
+  TracingConfig c;
+  EXPECT_TRUE(validate_config(c).ok());
+  c.console.format = "fancy";
+  EXPECT_THAT(validate_config(c).message(),
+              HasSubstr("tracing.console.format: value 'fancy' is not one of"));
+  c = {};
+  c.file.rotation = "yearly";
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.file.rotation"));
+  c = {};
+  c.otlp.sampler = "nope";
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.otlp.sampler"));
+  c = {};
+  c.otlp.sampler_arg = -0.5;
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("sampler_arg"));
+  c = {};
+  c.console.ansi = "sometimes";
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.console.ansi"));
+}
+
+}  // namespace
+}  // namespace edgetrace::sdk
