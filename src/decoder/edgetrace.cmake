@@ -20,4 +20,29 @@ et_project_target(edgetrace_decoder)
 et_test(decoder_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/elf_file_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/edgetrace_table_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/edgetrace_decoder_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/render_test.cpp
   LIBS edgetrace::decoder)
+if(TARGET decoder_test)
+  target_include_directories(decoder_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  target_compile_definitions(decoder_test PRIVATE
+    ET_VECTORS_DIR="${PROJECT_SOURCE_DIR}/tests/vectors"
+    ET_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+endif()
+
+# The example firmware's live stream, decoded by this decoder: firmware/ builds the ELF
+# (ctest fixture et_firmware, firmware/host-tests.cmake); this case runs it under QEMU and
+# checks every line of firmware/expected_stream.txt (DecoderFirmwareTest).
+if(TARGET decoder_test AND ET_ARM_GCC AND ET_QEMU_ARM)
+  set(ET_DECODER_FW_ELF ${CMAKE_BINARY_DIR}/firmware/e2e/arm/example.elf)
+  set(ET_DECODER_FW_STREAM ${CMAKE_CURRENT_BINARY_DIR}/firmware_stream.bin)
+  add_test(NAME decoder.firmware_qemu_stream
+    COMMAND sh -c "\"$0\" \"$1\" \"$2\" 60 && ET_FIRMWARE_ELF=\"$1\" ET_FIRMWARE_STREAM=\"$2\" \"$3\" --gtest_filter=DecoderFirmwareTest.*"
+      ${PROJECT_SOURCE_DIR}/firmware/run-qemu.sh ${ET_DECODER_FW_ELF} ${ET_DECODER_FW_STREAM}
+      $<TARGET_FILE:decoder_test>)
+  set_tests_properties(decoder.firmware_qemu_stream PROPERTIES TIMEOUT 120
+    FIXTURES_REQUIRED et_firmware
+    PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] 1 test"
+    FAIL_REGULAR_EXPRESSION "SKIPPED|FAILED")
+endif()

@@ -231,6 +231,7 @@ void StreamDecoder::set_anchor(std::uint64_t device_ticks, std::uint64_t unix_na
   anchor_nanos_ = unix_nanos;
   anchor_hz_ = tick_hz;
   anchor_boot_ = handshake_.boot_counter;
+  anchor_boot_known_ = has_handshake_;
 }
 
 void StreamDecoder::clear_anchor() noexcept {
@@ -360,6 +361,9 @@ void StreamDecoder::on_frame(const std::uint8_t* in, std::size_t n, bool first,
   }
   has_seq_ = true;
   next_seq_ = static_cast<std::uint8_t>((seq + 1) & 0x7f);
+  if (options_.on_frame) {
+    options_.on_frame(std::span<const std::uint8_t>(out, record_size), seq);
+  }
   on_record(out, record_size, sink);
 }
 
@@ -455,6 +459,10 @@ void StreamDecoder::on_record(const std::uint8_t* data, std::size_t size, const 
       anchor_nanos_ = options_.wall_clock();
       anchor_hz_ = 0;
       anchor_boot_ = boot;
+      anchor_boot_known_ = true;
+    } else if (anchored_ && !anchor_boot_known_) {
+      anchor_boot_ = boot;  // anchored before any handshake: it belongs to this boot
+      anchor_boot_known_ = true;
     } else if (anchored_ && (new_boot || anchor_boot_ != boot)) {
       anchored_ = false;  // ticks restarted: the anchor no longer holds
     }

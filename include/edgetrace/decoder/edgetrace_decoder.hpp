@@ -54,10 +54,13 @@ struct DecoderOptions {
   bool decode_despite_build_id_mismatch = false;
   // Wall clock (nanoseconds since the Unix epoch) read when a handshake arrives, to
   // anchor device time to it (live streams). Unset: no automatic anchor (captures).
-  std::function<std::uint64_t()> wall_clock;
+  std::function<std::uint64_t()> wall_clock{};
   // Called with a one-line description of each problem (corrupt frame, unknown call
   // site, build-id mismatch...), for verbose tools. Unset: problems are only counted.
-  std::function<void(std::string_view)> on_problem;
+  std::function<void(std::string_view)> on_problem{};
+  // Called with each valid frame's record bytes (CRC and sequence byte removed) and its
+  // sequence number, before the record is decoded: for raw dumps and forwarding.
+  std::function<void(std::span<const std::uint8_t> record, std::uint8_t seq)> on_frame{};
 };
 
 // Finds the table of a build-id announced by a handshake (e.g. from the symbol store);
@@ -133,7 +136,7 @@ class StreamDecoder {
   std::uint64_t anchor_nanos_ = 0;
   std::uint64_t anchor_hz_ = 0;
   std::uint64_t anchor_boot_ = 0;
-  bool anchor_hz_from_handshake_ = false;
+  bool anchor_boot_known_ = false;
 };
 
 }  // namespace edgetrace::decoder
