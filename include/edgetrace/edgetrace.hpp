@@ -14,6 +14,7 @@
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/filter.hpp"
 #include "edgetrace/sdk/layer.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/propagation.hpp"
 #include "edgetrace/sdk/sampler.hpp"
 #include "edgetrace/sdk/semconv.hpp"

@@ -19,8 +19,13 @@
 //    itself dropped. Each drop is counted by class.
 //
 // Thread-safety: push, force_flush, shutdown and counters may be called from any thread.
-// push takes a short mutex (no allocation beyond the queue's own growth up to the cap, no
-// I/O). The export function runs on the processor's thread only, one call at a time.
+// push takes a short mutex and never allocates (beyond what moving the Item in does) and does
+// no I/O: the queue is one array of max_queue_size slots allocated by the constructor, threaded
+// into one FIFO list per severity class. Item must be default-constructible and
+// move-assignable; a free slot holds a default Item, and an exported or dropped item is moved
+// out of its slot, so resources it owns are released when the export batch or the drop is done
+// with it. The export function runs on the processor's thread only, one call at a time; it
+// may leave the batch empty (e.g. to hand pooled items back at once).
 // Destroying the processor shuts it down with `shutdown_grace`; an export function that
 // ignores its deadline is abandoned (the thread is detached), never waited for forever.
 #pragma once
@@ -32,7 +37,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -128,6 +132,7 @@ class BatchProcessor {
     std::lock_guard<std::mutex> lock(state_->mu);
     return state_->size;
   }
+  const BatchOptions& options() const noexcept { return state_->options; }
 
  private:
   bool shutdown_once(Deadline deadline) {
@@ -152,10 +157,27 @@ class BatchProcessor {
     return ok && finished;
   }
 
-  struct Entry {
-    std::uint64_t seq;
-    Item item;
+  static constexpr std::size_t kNil = static_cast<std::size_t>(-1);
+
+  // One queue slot: an item in its class's FIFO list, or a link in the free list.
+  struct Slot {
+    std::uint64_t seq = 0;
+    std::size_t next = kNil;
+    Item item{};
   };
+
+  struct ClassList {
+    std::size_t head = kNil;
+    std::size_t tail = kNil;
+    bool empty() const noexcept { return head == kNil; }
+  };
+
+  // Counters written only under the mutex (or only by the worker thread) need no atomic
+  // read-modify-write: a relaxed load and store keeps push() free of locked instructions
+  // beyond the mutex itself.
+  static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 
   struct State {
     State(BatchOptions o, ExportFn e, ClassFn c, std::size_t urgent_cls)
@@ -163,6 +185,24 @@ class BatchProcessor {
       options.max_queue_size = std::max<std::size_t>(1, options.max_queue_size);
       options.max_export_batch_size =
           std::clamp<std::size_t>(options.max_export_batch_size, 1, options.max_queue_size);
+      slots.resize(options.max_queue_size);
+      for (std::size_t i = 0; i < slots.size(); ++i)
+        slots[i].next = i + 1 < slots.size() ? i + 1 : kNil;
+      free_head = 0;
+    }
+
+    // Unlinks the oldest slot of class `c` (not empty). Caller holds mu.
+    std::size_t pop_front(std::size_t c) noexcept {
+      ClassList& list = queues[c];
+      const std::size_t i = list.head;
+      list.head = slots[i].next;
+      if (list.head == kNil)
+        list.tail = kNil;
+      return i;
+    }
+    void release_slot(std::size_t i) noexcept {
+      slots[i].next = free_head;
+      free_head = i;
     }
 
     std::size_t class_of(const Item& item) const {
@@ -175,10 +215,11 @@ class BatchProcessor {
       const std::size_t cls = class_of(item);
       bool kept = true;
       bool wake = false;
+      Item evicted{};  // destroyed after the lock is released
       {
         std::lock_guard<std::mutex> lock(mu);
         if (stopping) {
-          counters.rejected_after_shutdown.fetch_add(1, std::memory_order_relaxed);
+          bump(counters.rejected_after_shutdown);
           return false;
         }
         if (size >= options.max_queue_size) {
@@ -186,18 +227,32 @@ class BatchProcessor {
           while (lowest < kSeverityClasses && queues[lowest].empty())
             ++lowest;
           if (lowest > cls) {  // everything queued matters more than the newcomer
-            counters.dropped_queue_full[cls].fetch_add(1, std::memory_order_relaxed);
+            bump(counters.dropped_queue_full[cls]);
             return false;
           }
-          queues[lowest].pop_front();
+          const std::size_t victim = pop_front(lowest);
+          evicted = std::move(slots[victim].item);
+          release_slot(victim);
           --size;
-          counters.dropped_queue_full[lowest].fetch_add(1, std::memory_order_relaxed);
+          bump(counters.dropped_queue_full[lowest]);
           kept = true;
         }
-        queues[cls].push_back(Entry{next_seq++, std::move(item)});
+        const std::size_t i = free_head;
+        free_head = slots[i].next;
+        Slot& slot = slots[i];
+        slot.seq = next_seq++;
+        slot.next = kNil;
+        slot.item = std::move(item);
+        ClassList& list = queues[cls];
+        if (list.tail == kNil) {
+          list.head = i;
+        } else {
+          slots[list.tail].next = i;
+        }
+        list.tail = i;
         ++size;
         counters.queue_depth.store(size, std::memory_order_relaxed);
-        counters.accepted.fetch_add(1, std::memory_order_relaxed);
+        bump(counters.accepted);
         if (cls >= urgent_class && !urgent) {
           urgent = true;
           wake = true;
@@ -228,13 +283,15 @@ class BatchProcessor {
       while (batch.size() < options.max_export_batch_size && size > 0) {
         std::size_t best = kSeverityClasses;
         for (std::size_t c = 0; c < kSeverityClasses; ++c) {
-          if (!queues[c].empty() &&
-              (best == kSeverityClasses || queues[c].front().seq < queues[best].front().seq)) {
+          if (!queues[c].empty() && (best == kSeverityClasses ||
+                                     slots[queues[c].head].seq < slots[queues[best].head].seq)) {
             best = c;
           }
         }
-        batch.push_back(std::move(queues[best].front().item));
-        queues[best].pop_front();
+        const std::size_t i = pop_front(best);
+        batch.push_back(std::move(slots[i].item));
+        slots[i].item = Item{};
+        release_slot(i);
         --size;
       }
       counters.queue_depth.store(size, std::memory_order_relaxed);
@@ -243,10 +300,9 @@ class BatchProcessor {
     void export_batch(std::vector<Item>& batch, Deadline deadline) {
       const std::size_t n = batch.size();
       BatchOutcome outcome = export_fn ? export_fn(batch, deadline) : BatchOutcome{0, n};
-      counters.delivered.fetch_add(outcome.delivered, std::memory_order_relaxed);
-      counters.export_failed.fetch_add(n - std::min(n, outcome.delivered),
-                                       std::memory_order_relaxed);
-      counters.batches.fetch_add(1, std::memory_order_relaxed);
+      bump(counters.delivered, outcome.delivered);
+      bump(counters.export_failed, n - std::min(n, outcome.delivered));
+      bump(counters.batches);
     }
 
     void run() {
@@ -303,8 +359,13 @@ class BatchProcessor {
       }
       finished = true;
       counters.dropped_shutdown.fetch_add(size, std::memory_order_relaxed);
-      for (auto& q : queues)
-        q.clear();
+      for (std::size_t c = 0; c < kSeverityClasses; ++c) {
+        while (!queues[c].empty()) {
+          const std::size_t i = pop_front(c);
+          slots[i].item = Item{};
+          release_slot(i);
+        }
+      }
       size = 0;
       done_cv.notify_all();
     }
@@ -318,7 +379,9 @@ class BatchProcessor {
     mutable std::mutex mu;
     std::condition_variable cv;       // wakes the worker
     std::condition_variable done_cv;  // wakes flushers and shutdown
-    std::array<std::deque<Entry>, kSeverityClasses> queues;
+    std::vector<Slot> slots;          // max_queue_size, allocated once
+    std::size_t free_head = kNil;
+    std::array<ClassList, kSeverityClasses> queues;
     std::size_t size = 0;
     std::uint64_t next_seq = 0;
     std::uint64_t flush_requested = 0;

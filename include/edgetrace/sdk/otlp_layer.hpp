@@ -1,0 +1,128 @@
+// OtlpLayer: the layer that sends spans as OTLP traces and events as OTLP log records.
+//
+//   OtlpLayerOptions options;
+//   options.traces = otlp::load_exporter_options(otlp::Signal::kTraces, env).options;
+//   options.logs = otlp::load_exporter_options(otlp::Signal::kLogs, env).options;
+//   options.span_batch = otlp::span_batch_options(env, &warnings);   // OTEL_BSP_*
+//   options.log_batch = otlp::log_batch_options(env, &warnings);     // OTEL_BLRP_*
+//   options.resource = core::build_resource({}, core::ResourceEnvironment::from_process());
+//   auto layer = OtlpLayer::create(std::move(options));
+//   if (!layer) { report(layer.status()); return; }
+//   tracing->add_layer(std::move(*layer), Filter::parse("info").value());
+//
+// What goes out:
+//  - every sampled span that ends (unsampled spans are counted in unsampled_skipped and not
+//    exported), with ids, parent, kind, times, attributes, span events, links, status,
+//    dropped counts and flags (W3C trace flags plus the OTLP "parent is remote" bits);
+//  - every event as a log record: time, severity number and text, the message as body, the
+//    fields as attributes, `log.target` for the call site's target. A record carries
+//    trace_id, span_id and flags only when the event happened inside a sampled span, so no
+//    log record points at a span the backend will never receive.
+//
+// Threads: on_close() and on_event() run on the application's threads. They copy what they
+// need into pooled buffers and push them into a bounded BatchProcessor; they never block on
+// I/O, never wait for the exporter, and do not allocate once the pools are warm (a message or
+// field longer than any seen before grows its buffer once). A full queue drops by severity
+// (lowest first, then oldest) and counts the drop. Encoding and sending happen on each batch
+// processor's thread, one for spans and one for logs.
+//
+// Thread-safety: every method may be called from any thread. force_flush() and shutdown()
+// block for at most their deadline; after shutdown() the callbacks are cheap no-ops. The
+// destructor shuts down with the batch options' shutdown_grace.
+//
+// Ownership: the layer owns its exporters and processors. It keeps an ended span's record
+// (a SpanRef, no copy) until its batch is exported or dropped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "edgetrace/core/resource.hpp"
+#include "edgetrace/core/result.hpp"
+#include "edgetrace/otlp/batch_processor.hpp"
+#include "edgetrace/otlp/exporter.hpp"
+#include "edgetrace/otlp/exporter_options.hpp"
+#include "edgetrace/sdk/layer.hpp"
+
+namespace edgetrace::sdk {
+
+struct OtlpLayerOptions {
+  otlp::OtlpExporterOptions traces;  // endpoint, protocol, headers, timeout, compression, ...
+  otlp::OtlpExporterOptions logs;
+  otlp::BatchOptions span_batch;                  // otlp::span_batch_options() reads OTEL_BSP_*
+  otlp::BatchOptions log_batch = log_defaults();  // otlp::log_batch_options(): OTEL_BLRP_*
+  core::Resource resource;                        // service.name etc.
+  std::string scope_name = "edgetrace";           // the InstrumentationScope of every item
+  std::string scope_version;
+  bool export_spans = true;
+  bool export_logs = true;
+  // Adds code.filepath, code.lineno and code.function to every log record.
+  bool log_code_location = false;
+  // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.
+  otlp::ErrorCallback on_error;
+
+  static otlp::BatchOptions log_defaults() {
+    otlp::BatchOptions o;
+    o.schedule_delay = std::chrono::milliseconds(1000);
+    return o;
+  }
+};
+
+// A snapshot of what the layer did. "dropped" adds every way an item was lost before the
+// exporter got it: queue full, queued at shutdown past the deadline, pushed after shutdown,
+// and (logs) no pooled buffer left; "failed" counts items the exporter gave up on (receiver
+// down, rejected, retries exhausted; see the exporter's counters for why).
+struct OtlpLayerCounters {
+  std::uint64_t spans_queued = 0;
+  std::uint64_t spans_exported = 0;
+  std::uint64_t spans_failed = 0;
+  std::uint64_t spans_dropped = 0;
+  std::uint64_t unsampled_skipped = 0;
+  std::uint64_t logs_queued = 0;
+  std::uint64_t logs_exported = 0;
+  std::uint64_t logs_failed = 0;
+  std::uint64_t logs_dropped = 0;
+  std::uint64_t span_batches = 0;
+  std::uint64_t log_batches = 0;
+};
+
+namespace internal {
+struct OtlpLayerState;
+}  // namespace internal
+
+class OtlpLayer final : public Layer {
+ public:
+  using Counters = OtlpLayerCounters;
+
+  // Builds the exporters the options ask for (none for a disabled signal). Fails on
+  // unusable exporter options (bad endpoint, unreadable certificate files).
+  static core::Result<std::unique_ptr<OtlpLayer>> create(OtlpLayerOptions options);
+
+  // Over exporters built by the caller (tests, or custom transports). A null exporter
+  // disables its signal.
+  OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporter> traces,
+            std::unique_ptr<otlp::OtlpExporter> logs);
+  ~OtlpLayer() override;
+  OtlpLayer(const OtlpLayer&) = delete;
+  OtlpLayer& operator=(const OtlpLayer&) = delete;
+
+  void on_close(const SpanRecord& span) override;
+  void on_event(const Event& event) override;
+  bool force_flush(Deadline deadline) override;
+  bool shutdown(Deadline deadline) override;
+
+  Counters counters() const noexcept;
+  // The underlying counters (null when the signal is disabled).
+  const otlp::BatchCounters* span_batch_counters() const noexcept;
+  const otlp::BatchCounters* log_batch_counters() const noexcept;
+  const otlp::ExporterCounters* trace_exporter_counters() const noexcept;
+  const otlp::ExporterCounters* log_exporter_counters() const noexcept;
+
+ private:
+  std::unique_ptr<internal::OtlpLayerState> state_;
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace edgetrace::sdk

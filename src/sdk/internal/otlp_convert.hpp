@@ -1,0 +1,41 @@
+// Conversions from the SDK's records to the OTLP data model, used by the OTLP layer on its
+// export threads. Each function overwrites (and reuses the memory of) its output message.
+//
+// Thread-safety: pure functions over the caller's objects.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "edgetrace/core/attributes.hpp"
+#include "edgetrace/core/trace_context.hpp"
+#include "edgetrace/sdk/span.hpp"
+#include "edgetrace/sdk/value.hpp"
+#include "internal/otlp_log_pool.hpp"
+#include "opentelemetry/proto/common/v1/common.pb.h"
+#include "opentelemetry/proto/logs/v1/logs.pb.h"
+#include "opentelemetry/proto/trace/v1/trace.pb.h"
+
+namespace edgetrace::sdk::internal {
+
+namespace otlp_proto = ::opentelemetry::proto;
+
+// OTLP SpanFlags bits 8 and 9: whether the (parent / linked) context is known to be remote.
+inline constexpr std::uint32_t kSpanFlagsHasIsRemote = 0x100;
+inline constexpr std::uint32_t kSpanFlagsIsRemote = 0x200;
+
+// Unsigned values above INT64_MAX become decimal strings; an empty Value an empty AnyValue.
+void to_any_value(const Value& value, otlp_proto::common::v1::AnyValue& out);
+void to_any_value(const core::AttributeValue& value, otlp_proto::common::v1::AnyValue& out);
+
+// Fills `out` from an ended span record.
+void to_otlp_span(const SpanRecord& record, otlp_proto::trace::v1::Span& out);
+
+struct LogRecordOptions {
+  bool code_location = false;
+};
+// Fills `out` from a queued event.
+void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options,
+                        otlp_proto::logs::v1::LogRecord& out);
+
+}  // namespace edgetrace::sdk::internal

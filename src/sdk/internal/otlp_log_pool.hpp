@@ -1,0 +1,147 @@
+// The OTLP layer's log items: a copy of one event in reusable buffers, a bounded pool of
+// them, and the move-only handle the batch processor queues.
+//
+// An item is taken from the pool on the application's thread (on_event), filled, queued,
+// and handed back by its handle when the export thread has built its request from it (or
+// when the queue drops it). Buffers keep their capacity across uses, so in steady state
+// nothing is allocated; a buffer that grew past kMaxKeptCapacity is freed on return so one
+// huge message does not pin memory in every item.
+//
+// Thread-safety: acquire/release may be called from any thread (a short spin lock guards
+// the free list; growing the pool happens under it, a chunk at a time, only while the pool is
+// below its cap).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "edgetrace/core/ids.hpp"
+#include "edgetrace/sdk/callsite.hpp"
+#include "edgetrace/sdk/value.hpp"
+
+namespace edgetrace::sdk::internal {
+
+class OtlpLogPool;
+
+struct OtlpLogField {
+  std::string name;
+  OwnedValue value;
+};
+
+struct OtlpLogItem {
+  const Metadata* metadata = nullptr;  // static storage: level, target, file, line
+  std::uint64_t time_unix_nano = 0;
+  std::string message;
+  std::vector<OtlpLogField> fields;  // fields[0, field_count) are live
+  std::size_t field_count = 0;
+  bool in_sampled_span = false;  // trace_id, span_id and flags are set only then
+  std::uint8_t trace_flags = 0;
+  core::TraceId trace_id;
+  core::SpanId span_id;
+
+  OtlpLogPool* pool = nullptr;
+  OtlpLogItem* next_free = nullptr;
+};
+
+class OtlpLogPool {
+ public:
+  static constexpr std::size_t kChunk = 64;
+  static constexpr std::size_t kMaxKeptCapacity = 16 * 1024;
+
+  // At most `cap` items exist at once; acquire() returns null beyond that.
+  explicit OtlpLogPool(std::size_t cap) : cap_(cap) {}
+  OtlpLogPool(const OtlpLogPool&) = delete;
+  OtlpLogPool& operator=(const OtlpLogPool&) = delete;
+
+  OtlpLogItem* acquire() {
+    lock();
+    OtlpLogItem* item = free_;
+    if (item != nullptr) {
+      free_ = item->next_free;
+    } else if (allocated_ < cap_) {
+      item = grow();
+    }
+    unlock();
+    return item;
+  }
+
+  void release(OtlpLogItem* item) noexcept {
+    if (item->message.capacity() > kMaxKeptCapacity)
+      std::string().swap(item->message);
+    for (std::size_t i = 0; i < item->field_count; ++i) {
+      OtlpLogField& f = item->fields[i];
+      if (f.value.view().kind() == Value::Kind::kString &&
+          f.value.view().as_string().size() > kMaxKeptCapacity) {
+        f.value = OwnedValue();
+      }
+    }
+    lock();
+    item->next_free = free_;
+    free_ = item;
+    unlock();
+  }
+
+  std::size_t allocated() const noexcept { return allocated_.load(std::memory_order_relaxed); }
+
+ private:
+  void lock() noexcept {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed))
+        std::this_thread::yield();
+    }
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+  // Under the lock: adds a chunk (or what is left below the cap) and returns one item.
+  OtlpLogItem* grow() {
+    const std::size_t n = std::min(kChunk, cap_ - allocated_.load(std::memory_order_relaxed));
+    auto chunk = std::make_unique<OtlpLogItem[]>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      chunk[i].pool = this;
+      chunk[i].next_free = i + 1 < n ? &chunk[i + 1] : nullptr;
+    }
+    OtlpLogItem* first = &chunk[0];
+    free_ = first->next_free;
+    chunks_.push_back(std::move(chunk));
+    allocated_.fetch_add(n, std::memory_order_relaxed);
+    return first;
+  }
+
+  std::atomic<bool> locked_{false};
+  OtlpLogItem* free_ = nullptr;
+  std::atomic<std::size_t> allocated_{0};
+  const std::size_t cap_;
+  std::vector<std::unique_ptr<OtlpLogItem[]>> chunks_;
+};
+
+// Owns one pooled item; gives it back when destroyed.
+class OtlpLogHandle {
+ public:
+  OtlpLogHandle() noexcept = default;
+  explicit OtlpLogHandle(OtlpLogItem* item) noexcept : item_(item) {}
+  OtlpLogHandle(OtlpLogHandle&& other) noexcept : item_(std::exchange(other.item_, nullptr)) {}
+  OtlpLogHandle& operator=(OtlpLogHandle&& other) noexcept {
+    std::swap(item_, other.item_);
+    return *this;
+  }
+  OtlpLogHandle(const OtlpLogHandle&) = delete;
+  OtlpLogHandle& operator=(const OtlpLogHandle&) = delete;
+  ~OtlpLogHandle() {
+    if (item_ != nullptr)
+      item_->pool->release(item_);
+  }
+
+  OtlpLogItem* get() const noexcept { return item_; }
+  OtlpLogItem* operator->() const noexcept { return item_; }
+
+ private:
+  OtlpLogItem* item_ = nullptr;
+};
+
+}  // namespace edgetrace::sdk::internal

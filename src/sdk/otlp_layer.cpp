@@ -1,0 +1,289 @@
+// OtlpLayer: application threads queue span references and pooled event copies; one batch
+// processor thread per signal turns them into OTLP requests and exports them.
+#include "edgetrace/sdk/otlp_layer.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "internal/otlp_convert.hpp"
+#include "internal/otlp_log_pool.hpp"
+
+namespace edgetrace::sdk {
+namespace internal {
+namespace {
+
+using otlp::BatchOutcome;
+using otlp::BatchProcessor;
+
+void fill_resource(const core::Resource& resource, otlp_proto::resource::v1::Resource& out) {
+  out.Clear();
+  for (const core::KeyValue& kv : resource.attributes()) {
+    auto* a = out.add_attributes();
+    a->set_key(kv.key);
+    to_any_value(kv.value, *a->mutable_value());
+  }
+}
+
+void fill_scope(const OtlpLayerOptions& o, otlp_proto::common::v1::InstrumentationScope& out) {
+  out.set_name(o.scope_name);
+  out.set_version(o.scope_version);
+}
+
+// What the span export thread uses. Shared with the processor's export function, so it
+// outlives an export call the processor had to abandon at shutdown.
+struct SpanExport {
+  std::unique_ptr<otlp::OtlpExporter> exporter;
+  otlp::ExportTraceServiceRequest request;  // reused: cleared spans keep their memory
+
+  BatchOutcome run(std::vector<SpanRef>& batch, otlp::Deadline deadline) {
+    auto* spans = request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans();
+    spans->Clear();
+    for (const SpanRef& ref : batch)
+      to_otlp_span(*ref, *spans->Add());
+    const std::size_t n = batch.size();
+    batch.clear();  // the records go back to their pool before the network is touched
+    const otlp::ExportOutcome out = exporter->export_traces(request, deadline);
+    return {out.delivered, n - std::min(n, out.delivered)};
+  }
+};
+
+struct LogExport {
+  std::unique_ptr<otlp::OtlpExporter> exporter;
+  std::shared_ptr<OtlpLogPool> pool;  // kept alive while queued handles may point into it
+  LogRecordOptions record_options;
+  otlp::ExportLogsServiceRequest request;
+
+  BatchOutcome run(std::vector<OtlpLogHandle>& batch, otlp::Deadline deadline) {
+    auto* records = request.mutable_resource_logs(0)->mutable_scope_logs(0)->mutable_log_records();
+    records->Clear();
+    for (const OtlpLogHandle& h : batch)
+      to_otlp_log_record(*h.get(), record_options, *records->Add());
+    const std::size_t n = batch.size();
+    batch.clear();  // items go back to the pool before the network is touched
+    const otlp::ExportOutcome out = exporter->export_logs(request, deadline);
+    return {out.delivered, n - std::min(n, out.delivered)};
+  }
+};
+
+}  // namespace
+
+struct OtlpLayerState {
+  OtlpLayerOptions options;
+
+  std::shared_ptr<SpanExport> span_export;
+  std::unique_ptr<BatchProcessor<SpanRef>> spans;
+  std::atomic<std::uint64_t> unsampled_skipped{0};
+
+  std::shared_ptr<LogExport> log_export;
+  std::shared_ptr<OtlpLogPool> log_pool;
+  std::unique_ptr<BatchProcessor<OtlpLogHandle>> logs;
+  std::atomic<std::uint64_t> logs_no_buffer{0};
+
+  std::mutex shutdown_mu;
+  bool shutdown_done = false;
+  bool shutdown_result = true;
+};
+
+namespace {
+
+// Runs an operation on both processors at once, so a slow receiver of one signal does not
+// eat the other's share of the deadline.
+template <typename Op>
+bool on_both(OtlpLayerState& s, Op op) {
+  bool span_ok = true;
+  bool log_ok = true;
+  if (s.spans && s.logs) {
+    std::thread t([&] { span_ok = op(*s.spans); });
+    log_ok = op(*s.logs);
+    t.join();
+  } else if (s.spans) {
+    span_ok = op(*s.spans);
+  } else if (s.logs) {
+    log_ok = op(*s.logs);
+  }
+  return span_ok && log_ok;
+}
+
+std::size_t log_class(const OtlpLogHandle& h) {
+  return 1 + static_cast<std::size_t>(h->metadata->level);
+}
+
+constexpr std::size_t kUrgentLogClass = 1 + static_cast<std::size_t>(core::Level::kError);
+
+}  // namespace
+}  // namespace internal
+
+core::Result<std::unique_ptr<OtlpLayer>> OtlpLayer::create(OtlpLayerOptions options) {
+  std::unique_ptr<otlp::OtlpExporter> traces;
+  std::unique_ptr<otlp::OtlpExporter> logs;
+  if (options.export_spans) {
+    auto e = otlp::OtlpExporter::create(options.traces, options.on_error);
+    if (!e)
+      return e.status();
+    traces = std::move(*e);
+  }
+  if (options.export_logs) {
+    auto e = otlp::OtlpExporter::create(options.logs, options.on_error);
+    if (!e)
+      return e.status();
+    logs = std::move(*e);
+  }
+  return std::make_unique<OtlpLayer>(std::move(options), std::move(traces), std::move(logs));
+}
+
+OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporter> traces,
+                     std::unique_ptr<otlp::OtlpExporter> logs)
+    : state_(std::make_unique<internal::OtlpLayerState>()) {
+  using namespace internal;
+  OtlpLayerState& s = *state_;
+  s.options = std::move(options);
+  if (s.options.export_spans && traces) {
+    auto e = std::make_shared<SpanExport>();
+    e->exporter = std::move(traces);
+    auto* rs = e->request.add_resource_spans();
+    fill_resource(s.options.resource, *rs->mutable_resource());
+    rs->set_schema_url(s.options.resource.schema_url());
+    fill_scope(s.options, *rs->add_scope_spans()->mutable_scope());
+    s.span_export = e;
+    s.spans = std::make_unique<BatchProcessor<SpanRef>>(
+        s.options.span_batch,
+        [e](std::vector<SpanRef>& batch, otlp::Deadline d) { return e->run(batch, d); });
+  }
+  if (s.options.export_logs && logs) {
+    const otlp::BatchOptions& b = s.options.log_batch;
+    // Items in the queue, in the batch being built, and a margin for pushes in progress.
+    const std::size_t cap = std::max<std::size_t>(1, b.max_queue_size) +
+                            std::max<std::size_t>(1, b.max_export_batch_size) + 256;
+    s.log_pool = std::make_shared<OtlpLogPool>(cap);
+    auto e = std::make_shared<LogExport>();
+    e->exporter = std::move(logs);
+    e->pool = s.log_pool;
+    e->record_options.code_location = s.options.log_code_location;
+    auto* rl = e->request.add_resource_logs();
+    fill_resource(s.options.resource, *rl->mutable_resource());
+    rl->set_schema_url(s.options.resource.schema_url());
+    fill_scope(s.options, *rl->add_scope_logs()->mutable_scope());
+    s.log_export = e;
+    s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
+        b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
+        &log_class, kUrgentLogClass);
+  }
+}
+
+OtlpLayer::~OtlpLayer() {
+  std::chrono::milliseconds grace = state_->options.span_batch.shutdown_grace;
+  grace = std::max(grace, state_->options.log_batch.shutdown_grace);
+  (void)shutdown(otlp::Clock::now() + grace);
+}
+
+void OtlpLayer::on_close(const SpanRecord& span) {
+  internal::OtlpLayerState& s = *state_;
+  if (shut_down_.load(std::memory_order_relaxed) || !s.spans)
+    return;
+  if (!span.context.sampled()) {
+    s.unsampled_skipped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  (void)s.spans->push(SpanRef(const_cast<SpanRecord*>(&span)));
+}
+
+void OtlpLayer::on_event(const Event& event) {
+  internal::OtlpLayerState& s = *state_;
+  if (shut_down_.load(std::memory_order_relaxed) || !s.logs)
+    return;
+  internal::OtlpLogItem* item = s.log_pool->acquire();
+  if (item == nullptr) {
+    s.logs_no_buffer.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  internal::OtlpLogHandle handle(item);
+  item->metadata = &event.metadata;
+  item->time_unix_nano = event.time_unix_nano;
+  item->message.assign(event.message);
+  const std::size_t n = event.fields.size();
+  if (item->fields.size() < n)
+    item->fields.resize(n);  // grows once per item, then reused
+  for (std::size_t i = 0; i < n; ++i) {
+    const Field& f = event.fields[i];
+    internal::OtlpLogField& dst = item->fields[i];
+    dst.name.assign(f.name);
+    dst.value.assign(f.value);
+  }
+  item->field_count = n;
+  const SpanRecord* span = event.span;
+  if (span != nullptr && span->context.sampled()) {
+    item->in_sampled_span = true;
+    item->trace_id = span->context.trace_id;
+    item->span_id = span->context.span_id;
+    item->trace_flags = span->context.flags.bits;
+  } else {
+    item->in_sampled_span = false;
+  }
+  (void)s.logs->push(std::move(handle));
+}
+
+bool OtlpLayer::force_flush(Deadline deadline) {
+  if (shut_down_.load(std::memory_order_acquire))
+    return true;
+  return internal::on_both(*state_, [deadline](auto& p) { return p.force_flush(deadline); });
+}
+
+bool OtlpLayer::shutdown(Deadline deadline) {
+  internal::OtlpLayerState& s = *state_;
+  std::lock_guard<std::mutex> lock(s.shutdown_mu);
+  if (s.shutdown_done)
+    return s.shutdown_result;
+  shut_down_.store(true, std::memory_order_release);
+  s.shutdown_result = internal::on_both(s, [deadline](auto& p) { return p.shutdown(deadline); });
+  // Whatever an abandoned export is still doing (backoff, retry) returns promptly now.
+  if (s.span_export)
+    s.span_export->exporter->shutdown();
+  if (s.log_export)
+    s.log_export->exporter->shutdown();
+  s.shutdown_done = true;
+  return s.shutdown_result;
+}
+
+OtlpLayer::Counters OtlpLayer::counters() const noexcept {
+  const internal::OtlpLayerState& s = *state_;
+  Counters c;
+  constexpr auto r = std::memory_order_relaxed;
+  c.unsampled_skipped = s.unsampled_skipped.load(r);
+  if (s.spans) {
+    const otlp::BatchCounters& b = s.spans->counters();
+    c.spans_queued = b.accepted.load(r);
+    c.spans_exported = b.delivered.load(r);
+    c.spans_failed = b.export_failed.load(r);
+    c.spans_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
+                      b.rejected_after_shutdown.load(r);
+    c.span_batches = b.batches.load(r);
+  }
+  if (s.logs) {
+    const otlp::BatchCounters& b = s.logs->counters();
+    c.logs_queued = b.accepted.load(r);
+    c.logs_exported = b.delivered.load(r);
+    c.logs_failed = b.export_failed.load(r);
+    c.logs_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
+                     b.rejected_after_shutdown.load(r) + s.logs_no_buffer.load(r);
+    c.log_batches = b.batches.load(r);
+  }
+  return c;
+}
+
+const otlp::BatchCounters* OtlpLayer::span_batch_counters() const noexcept {
+  return state_->spans ? &state_->spans->counters() : nullptr;
+}
+const otlp::BatchCounters* OtlpLayer::log_batch_counters() const noexcept {
+  return state_->logs ? &state_->logs->counters() : nullptr;
+}
+const otlp::ExporterCounters* OtlpLayer::trace_exporter_counters() const noexcept {
+  return state_->span_export ? &state_->span_export->exporter->counters() : nullptr;
+}
+const otlp::ExporterCounters* OtlpLayer::log_exporter_counters() const noexcept {
+  return state_->log_export ? &state_->log_export->exporter->counters() : nullptr;
+}
+
+}  // namespace edgetrace::sdk

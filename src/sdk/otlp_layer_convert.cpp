@@ -1,0 +1,217 @@
+// SDK records -> OTLP messages, on the OTLP layer's export threads.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+#include "edgetrace/core/severity.hpp"
+#include "internal/otlp_convert.hpp"
+
+namespace edgetrace::sdk::internal {
+namespace {
+
+using otlp_proto::common::v1::AnyValue;
+using otlp_proto::common::v1::KeyValue;
+using KeyValues = google::protobuf::RepeatedPtrField<KeyValue>;
+
+template <std::size_t N>
+void set_id(std::string* out, const std::array<std::uint8_t, N>& bytes) {
+  out->assign(reinterpret_cast<const char*>(bytes.data()), N);
+}
+
+void set_string(std::string* out, std::string_view s) {
+  out->assign(s.data(), s.size());
+}
+
+// Overwrites `out` with the fields of `store`; reuses the KeyValue objects already there.
+void fill_attributes(const FieldStore& store, KeyValues& out) {
+  out.Clear();
+  for (std::size_t i = 0; i < store.size(); ++i) {
+    const Field f = store[i];
+    KeyValue* kv = out.Add();
+    set_string(kv->mutable_key(), f.name);
+    to_any_value(f.value, *kv->mutable_value());
+  }
+}
+
+void add_string_attribute(KeyValues& out, std::string_view key, std::string_view value) {
+  KeyValue* kv = out.Add();
+  set_string(kv->mutable_key(), key);
+  set_string(kv->mutable_value()->mutable_string_value(), value);
+}
+
+void add_int_attribute(KeyValues& out, std::string_view key, std::int64_t value) {
+  KeyValue* kv = out.Add();
+  set_string(kv->mutable_key(), key);
+  kv->mutable_value()->set_int_value(value);
+}
+
+// Bits 0-7: W3C trace flags; bits 8-9: whether the context is known to be remote.
+std::uint32_t span_flags(core::TraceFlags flags, bool remote) {
+  return (flags.bits & 0xffu) | kSpanFlagsHasIsRemote | (remote ? kSpanFlagsIsRemote : 0u);
+}
+
+}  // namespace
+
+void to_any_value(const Value& value, AnyValue& out) {
+  switch (value.kind()) {
+    case Value::Kind::kBool:
+      out.set_bool_value(value.as_bool());
+      return;
+    case Value::Kind::kInt:
+      out.set_int_value(value.as_int());
+      return;
+    case Value::Kind::kUint: {
+      const std::uint64_t u = value.as_uint();
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        out.set_string_value(std::to_string(u));
+      } else {
+        out.set_int_value(static_cast<std::int64_t>(u));
+      }
+      return;
+    }
+    case Value::Kind::kDouble:
+      out.set_double_value(value.as_double());
+      return;
+    case Value::Kind::kString:
+      set_string(out.mutable_string_value(), value.as_string());
+      return;
+    case Value::Kind::kAttribute:
+      to_any_value(value.as_attribute(), out);
+      return;
+    case Value::Kind::kEmpty:
+      break;
+  }
+  out.Clear();
+}
+
+void to_any_value(const core::AttributeValue& value, AnyValue& out) {
+  std::visit(
+      [&out](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          out.set_string_value(v);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out.set_bool_value(v);
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          out.set_int_value(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          out.set_double_value(v);
+        } else if constexpr (std::is_same_v<T, core::Bytes>) {
+          out.mutable_bytes_value()->assign(reinterpret_cast<const char*>(v.data()), v.size());
+        } else {
+          auto* array = out.mutable_array_value()->mutable_values();
+          array->Clear();
+          for (const auto& element : v) {
+            using E = std::decay_t<decltype(element)>;
+            AnyValue* a = array->Add();
+            if constexpr (std::is_same_v<E, core::Bytes>) {
+              a->mutable_bytes_value()->assign(reinterpret_cast<const char*>(element.data()),
+                                               element.size());
+            } else {
+              to_any_value(core::AttributeValue(E(element)), *a);
+            }
+          }
+        }
+      },
+      value.variant());
+}
+
+void to_otlp_span(const SpanRecord& r, otlp_proto::trace::v1::Span& out) {
+  set_id(out.mutable_trace_id(), r.context.trace_id.bytes());
+  set_id(out.mutable_span_id(), r.context.span_id.bytes());
+  if (r.context.state.empty()) {
+    out.clear_trace_state();
+  } else {
+    out.set_trace_state(r.context.state.to_header());
+  }
+  if (r.parent_span_id.valid()) {
+    set_id(out.mutable_parent_span_id(), r.parent_span_id.bytes());
+  } else {
+    out.clear_parent_span_id();
+  }
+  out.set_flags(span_flags(r.context.flags, r.parent_remote));
+  set_string(out.mutable_name(), r.name());
+  out.set_kind(static_cast<otlp_proto::trace::v1::Span_SpanKind>(r.kind));
+  out.set_start_time_unix_nano(r.start_unix_nano);
+  out.set_end_time_unix_nano(r.end_unix_nano);
+  fill_attributes(r.attributes, *out.mutable_attributes());
+  out.set_dropped_attributes_count(static_cast<std::uint32_t>(r.attributes.dropped()));
+
+  auto* events = out.mutable_events();
+  events->Clear();
+  for (std::size_t i = 0; i < r.event_count; ++i) {
+    const SpanEventData& e = r.events[i];
+    auto* pe = events->Add();
+    pe->set_time_unix_nano(e.time_unix_nano);
+    set_string(pe->mutable_name(), e.name);
+    fill_attributes(e.fields, *pe->mutable_attributes());
+    pe->set_dropped_attributes_count(static_cast<std::uint32_t>(e.fields.dropped()));
+  }
+  out.set_dropped_events_count(static_cast<std::uint32_t>(r.dropped_events));
+
+  auto* links = out.mutable_links();
+  links->Clear();
+  for (std::size_t i = 0; i < r.link_count; ++i) {
+    const SpanLinkData& l = r.links[i];
+    auto* pl = links->Add();
+    set_id(pl->mutable_trace_id(), l.context.trace_id.bytes());
+    set_id(pl->mutable_span_id(), l.context.span_id.bytes());
+    if (l.context.state.empty()) {
+      pl->clear_trace_state();
+    } else {
+      pl->set_trace_state(l.context.state.to_header());
+    }
+    fill_attributes(l.fields, *pl->mutable_attributes());
+    pl->set_dropped_attributes_count(static_cast<std::uint32_t>(l.fields.dropped()));
+    pl->set_flags(span_flags(l.context.flags, l.context.remote));
+  }
+  out.set_dropped_links_count(0);
+
+  auto* status = out.mutable_status();
+  status->set_code(static_cast<otlp_proto::trace::v1::Status_StatusCode>(r.status));
+  set_string(status->mutable_message(), r.status_message);
+}
+
+void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options,
+                        otlp_proto::logs::v1::LogRecord& out) {
+  const Metadata& m = *item.metadata;
+  out.set_time_unix_nano(item.time_unix_nano);
+  // The SDK stamps the event when it happens; that is also when it is first observed.
+  out.set_observed_time_unix_nano(item.time_unix_nano);
+  out.set_severity_number(
+      static_cast<otlp_proto::logs::v1::SeverityNumber>(core::severity_number(m.level)));
+  set_string(out.mutable_severity_text(), core::severity_text(m.level));
+  set_string(out.mutable_body()->mutable_string_value(), item.message);
+
+  auto& attributes = *out.mutable_attributes();
+  attributes.Clear();
+  for (std::size_t i = 0; i < item.field_count; ++i) {
+    const OtlpLogField& f = item.fields[i];
+    KeyValue* kv = attributes.Add();
+    set_string(kv->mutable_key(), f.name);
+    to_any_value(f.value.view(), *kv->mutable_value());
+  }
+  if (!m.target.empty())
+    add_string_attribute(attributes, "log.target", m.target);
+  if (options.code_location) {
+    add_string_attribute(attributes, "code.filepath", m.file);
+    add_int_attribute(attributes, "code.lineno", m.line);
+    if (!m.function.empty())
+      add_string_attribute(attributes, "code.function", m.function);
+  }
+  out.set_dropped_attributes_count(0);
+
+  if (item.in_sampled_span) {
+    set_id(out.mutable_trace_id(), item.trace_id.bytes());
+    set_id(out.mutable_span_id(), item.span_id.bytes());
+    out.set_flags(item.trace_flags);
+  } else {
+    out.clear_trace_id();
+    out.clear_span_id();
+    out.set_flags(0);
+  }
+}
+
+}  // namespace edgetrace::sdk::internal

@@ -1,0 +1,541 @@
+// The OTLP layer end to end: real spans and events, exported over a socket to the fake
+// OTLP receivers, decoded there and compared field by field.
+#define ET_TARGET "shop::cart"
+#include "edgetrace/sdk/otlp_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <limits>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "edgetrace/core/resource.hpp"
+#include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/layer.hpp"
+#include "edgetrace/sdk/span.hpp"
+#include "fake_http_receiver.hpp"
+#include "internal/otlp_convert.hpp"
+#include "testing/fake_grpc_receiver.hpp"
+
+namespace edgetrace::sdk {
+namespace {
+
+using namespace std::chrono_literals;
+using edgetrace::field;
+using testing::FakeOtlpGrpcReceiver;
+using testing::FakeOtlpHttpReceiver;
+using testing::ReceivedRequest;
+namespace pb = ::opentelemetry::proto;
+
+std::string id_bytes(const core::TraceId& id) {
+  return {reinterpret_cast<const char*>(id.bytes().data()), id.bytes().size()};
+}
+std::string id_bytes(const core::SpanId& id) {
+  return {reinterpret_cast<const char*>(id.bytes().data()), id.bytes().size()};
+}
+
+const pb::common::v1::AnyValue* attribute(
+    const google::protobuf::RepeatedPtrField<pb::common::v1::KeyValue>& attrs,
+    std::string_view key) {
+  for (const auto& kv : attrs)
+    if (kv.key() == key)
+      return &kv.value();
+  return nullptr;
+}
+
+OtlpLayerOptions options_for(const FakeOtlpHttpReceiver& rx) {
+  OtlpLayerOptions o;
+  o.traces.endpoint = rx.url("/v1/traces");
+  o.logs.endpoint = rx.url("/v1/logs");
+  for (otlp::OtlpExporterOptions* e : {&o.traces, &o.logs}) {
+    e->timeout = 2s;
+    e->retry.initial_backoff = 10ms;
+    e->retry.max_backoff = 50ms;
+    e->retry.max_elapsed = 300ms;
+  }
+  for (otlp::BatchOptions* b : {&o.span_batch, &o.log_batch}) {
+    b->schedule_delay = 1h;  // only force_flush (or a full batch, or an urgent log) exports
+    b->min_export_interval = 1ms;
+    b->export_timeout = 2s;
+  }
+  o.resource =
+      core::Resource(core::Attributes{{"service.name", "checkout"}, {"service.version", "1.2.3"}});
+  o.scope_version = "0.1";
+  o.on_error = [](std::string_view) {};
+  return o;
+}
+
+class OtlpLayerTest : public ::testing::Test {
+ protected:
+  OtlpLayer* install(OtlpLayerOptions options,
+                     Sampler sampler = Sampler::parent_based(Sampler::always_on()),
+                     std::string_view filter = "trace") {
+    auto layer = OtlpLayer::create(std::move(options));
+    EXPECT_TRUE(layer.ok()) << layer.status().to_string();
+    OtlpLayer* raw = layer->get();
+    tracing_ = std::make_shared<Tracing>(Tracing::Options{.sampler = sampler});
+    tracing_->add_layer(std::move(*layer), Filter::parse(filter).value());
+    set_global_subscriber(tracing_);
+    return raw;
+  }
+  void TearDown() override {
+    set_global_subscriber(nullptr);
+    if (tracing_)
+      (void)tracing_->shutdown(otlp::Clock::now() + 5s);
+  }
+
+  static std::vector<pb::trace::v1::Span> spans_of(const std::vector<ReceivedRequest>& reqs) {
+    std::vector<pb::trace::v1::Span> out;
+    for (const ReceivedRequest& r : reqs)
+      for (const auto& rs : r.traces.resource_spans())
+        for (const auto& ss : rs.scope_spans())
+          for (const auto& s : ss.spans())
+            out.push_back(s);
+    return out;
+  }
+  static std::vector<pb::logs::v1::LogRecord> logs_of(const std::vector<ReceivedRequest>& reqs) {
+    std::vector<pb::logs::v1::LogRecord> out;
+    for (const ReceivedRequest& r : reqs)
+      for (const auto& rl : r.logs.resource_logs())
+        for (const auto& sl : rl.scope_logs())
+          for (const auto& l : sl.log_records())
+            out.push_back(l);
+    return out;
+  }
+  static const pb::trace::v1::Span* find_span(const std::vector<pb::trace::v1::Span>& spans,
+                                              std::string_view name) {
+    for (const auto& s : spans)
+      if (s.name() == name)
+        return &s;
+    return nullptr;
+  }
+  static const pb::logs::v1::LogRecord* find_log(const std::vector<pb::logs::v1::LogRecord>& logs,
+                                                 std::string_view body) {
+    for (const auto& l : logs)
+      if (l.body().string_value() == body)
+        return &l;
+    return nullptr;
+  }
+
+  std::shared_ptr<Tracing> tracing_;
+};
+
+TEST_F(OtlpLayerTest, SpanTreeArrivesFieldByField) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+
+  const core::SpanContext linked{core::TraceId::random(),
+                                 core::SpanId::random(),
+                                 core::TraceFlags{core::TraceFlags::kSampled},
+                                 {},
+                                 true};
+  const core::AttributeValue tags(std::vector<std::string>{"a", "b"});
+  const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
+  core::SpanContext parent_ctx;
+  core::SpanContext child_ctx;
+  std::uint64_t child_start = 0;
+  {
+    auto parent =
+        ET_SPAN_WITH((SpanOptions{.kind = SpanKind::kServer}), "GET /cart", field<"b">(true),
+                     field<"i">(-42), field<"u">(7u), field<"big">(big), field<"d">(2.5),
+                     field<"s">(std::string_view("text")), field<"tags">(tags));
+    parent_ctx = parent.context();
+    {
+      auto child = ET_SPAN_WITH((SpanOptions{.kind = SpanKind::kClient}), "db.query");
+      child_ctx = child.context();
+      child_start = child.record()->start_unix_nano;
+      child.record("db.rows", 3);
+      const Field event_fields[] = {{"key", Value::of(std::string_view("user:1"))}};
+      child.add_event("cache miss", event_fields);
+      const Field link_fields[] = {{"reason", Value::of(std::string_view("batch"))}};
+      child.add_link(linked, link_fields);
+      child.set_status(SpanStatusCode::kError, "timeout");
+    }
+  }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  const auto spans = spans_of(reqs);
+  ASSERT_EQ(spans.size(), 2u);
+
+  // Resource and scope.
+  ASSERT_FALSE(reqs.empty());
+  const ReceivedRequest* traces_req = nullptr;
+  for (const auto& r : reqs)
+    if (r.path == "/v1/traces")
+      traces_req = &r;
+  ASSERT_NE(traces_req, nullptr);
+  const auto& rs = traces_req->traces.resource_spans(0);
+  const auto* service = attribute(rs.resource().attributes(), "service.name");
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(service->string_value(), "checkout");
+  EXPECT_EQ(rs.scope_spans(0).scope().name(), "edgetrace");
+  EXPECT_EQ(rs.scope_spans(0).scope().version(), "0.1");
+
+  const pb::trace::v1::Span* p = find_span(spans, "GET /cart");
+  const pb::trace::v1::Span* c = find_span(spans, "db.query");
+  ASSERT_NE(p, nullptr);
+  ASSERT_NE(c, nullptr);
+
+  EXPECT_EQ(p->trace_id(), id_bytes(parent_ctx.trace_id));
+  EXPECT_EQ(p->span_id(), id_bytes(parent_ctx.span_id));
+  EXPECT_TRUE(p->parent_span_id().empty());
+  EXPECT_EQ(p->kind(), pb::trace::v1::Span::SPAN_KIND_SERVER);
+  EXPECT_EQ(p->flags() & 0xffu, parent_ctx.flags.bits);
+  EXPECT_EQ(p->flags() & 0x300u, 0x100u);  // parent known to be not remote
+  EXPECT_GT(p->start_time_unix_nano(), 0u);
+  EXPECT_GE(p->end_time_unix_nano(), p->start_time_unix_nano());
+
+  const auto& pa = p->attributes();
+  ASSERT_NE(attribute(pa, "b"), nullptr);
+  EXPECT_TRUE(attribute(pa, "b")->bool_value());
+  EXPECT_EQ(attribute(pa, "i")->int_value(), -42);
+  EXPECT_EQ(attribute(pa, "u")->int_value(), 7);
+  EXPECT_EQ(attribute(pa, "big")->string_value(), "18446744073709551615");
+  EXPECT_DOUBLE_EQ(attribute(pa, "d")->double_value(), 2.5);
+  EXPECT_EQ(attribute(pa, "s")->string_value(), "text");
+  ASSERT_EQ(attribute(pa, "tags")->array_value().values_size(), 2);
+  EXPECT_EQ(attribute(pa, "tags")->array_value().values(1).string_value(), "b");
+  EXPECT_EQ(p->status().code(), pb::trace::v1::Status::STATUS_CODE_UNSET);
+
+  EXPECT_EQ(c->trace_id(), p->trace_id());
+  EXPECT_EQ(c->span_id(), id_bytes(child_ctx.span_id));
+  EXPECT_EQ(c->parent_span_id(), p->span_id());
+  EXPECT_EQ(c->kind(), pb::trace::v1::Span::SPAN_KIND_CLIENT);
+  EXPECT_EQ(c->start_time_unix_nano(), child_start);
+  EXPECT_GE(c->start_time_unix_nano(), p->start_time_unix_nano());
+  EXPECT_LE(c->end_time_unix_nano(), p->end_time_unix_nano());
+  EXPECT_EQ(attribute(c->attributes(), "db.rows")->int_value(), 3);
+  ASSERT_EQ(c->events_size(), 1);
+  EXPECT_EQ(c->events(0).name(), "cache miss");
+  EXPECT_GE(c->events(0).time_unix_nano(), c->start_time_unix_nano());
+  EXPECT_EQ(attribute(c->events(0).attributes(), "key")->string_value(), "user:1");
+  ASSERT_EQ(c->links_size(), 1);
+  EXPECT_EQ(c->links(0).trace_id(), id_bytes(linked.trace_id));
+  EXPECT_EQ(c->links(0).span_id(), id_bytes(linked.span_id));
+  EXPECT_EQ(c->links(0).flags(), 0x301u);  // sampled, known remote
+  EXPECT_EQ(attribute(c->links(0).attributes(), "reason")->string_value(), "batch");
+  EXPECT_EQ(c->status().code(), pb::trace::v1::Status::STATUS_CODE_ERROR);
+  EXPECT_EQ(c->status().message(), "timeout");
+
+  const OtlpLayer::Counters counters = layer->counters();
+  EXPECT_EQ(counters.spans_exported, 2u);
+  EXPECT_EQ(counters.spans_dropped, 0u);
+}
+
+TEST_F(OtlpLayerTest, RemoteParentSetsTheRemoteFlag) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  const core::SpanContext remote{core::TraceId::random(),
+                                 core::SpanId::random(),
+                                 core::TraceFlags{core::TraceFlags::kSampled},
+                                 {},
+                                 true};
+  { auto s = ET_SPAN_WITH((SpanOptions{.remote_parent = remote}), "from remote"); }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto spans = spans_of(rx.received());
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].trace_id(), id_bytes(remote.trace_id));
+  EXPECT_EQ(spans[0].parent_span_id(), id_bytes(remote.span_id));
+  EXPECT_EQ(spans[0].flags() & 0x3ffu, 0x301u);
+}
+
+TEST_F(OtlpLayerTest, LogsCarrySpanIdsOnlyInsideSampledSpans) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  const core::SpanContext unsampled_parent{
+      core::TraceId::random(), core::SpanId::random(), core::TraceFlags{0}, {}, true};
+  core::SpanContext sampled_ctx;
+  ET_INFO("outside");
+  {
+    auto s = ET_SPAN("sampled");
+    sampled_ctx = s.context();
+    ET_INFO("in sampled", field<"n">(1));
+  }
+  {
+    auto s = ET_SPAN_WITH((SpanOptions{.remote_parent = unsampled_parent}), "unsampled");
+    ASSERT_TRUE(s.is_recording());
+    EXPECT_FALSE(s.context().sampled());
+    ET_INFO("in unsampled");
+  }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  const auto logs = logs_of(reqs);
+  ASSERT_EQ(logs.size(), 3u);
+
+  const auto* outside = find_log(logs, "outside");
+  const auto* in_sampled = find_log(logs, "in sampled");
+  const auto* in_unsampled = find_log(logs, "in unsampled");
+  ASSERT_NE(outside, nullptr);
+  ASSERT_NE(in_sampled, nullptr);
+  ASSERT_NE(in_unsampled, nullptr);
+  EXPECT_TRUE(outside->trace_id().empty());
+  EXPECT_TRUE(outside->span_id().empty());
+  EXPECT_EQ(outside->flags(), 0u);
+  EXPECT_EQ(in_sampled->trace_id(), id_bytes(sampled_ctx.trace_id));
+  EXPECT_EQ(in_sampled->span_id(), id_bytes(sampled_ctx.span_id));
+  EXPECT_EQ(in_sampled->flags() & core::TraceFlags::kSampled, core::TraceFlags::kSampled);
+  EXPECT_TRUE(in_unsampled->trace_id().empty());
+  EXPECT_TRUE(in_unsampled->span_id().empty());
+  EXPECT_EQ(in_unsampled->flags(), 0u);
+
+  // Unsampled spans are not exported, only counted.
+  const auto spans = spans_of(reqs);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].name(), "sampled");
+  EXPECT_EQ(layer->counters().unsampled_skipped, 1u);
+  EXPECT_EQ(layer->counters().logs_exported, 3u);
+}
+
+TEST_F(OtlpLayerTest, AlwaysOffSamplerExportsNoSpansButEveryLog) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx), Sampler::always_off());
+  for (int i = 0; i < 10; ++i) {
+    auto s = ET_SPAN("dropped");
+    ET_INFO("kept");
+  }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  EXPECT_TRUE(spans_of(reqs).empty());
+  const auto logs = logs_of(reqs);
+  ASSERT_EQ(logs.size(), 10u);
+  for (const auto& l : logs)
+    EXPECT_TRUE(l.trace_id().empty());
+  EXPECT_EQ(layer->counters().unsampled_skipped, 10u);
+  EXPECT_EQ(layer->counters().spans_queued, 0u);
+}
+
+TEST_F(OtlpLayerTest, LogRecordHasSeverityBodyFieldsAndTarget) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.log_code_location = true;
+  OtlpLayer* layer = install(std::move(o));
+  ET_TRACE("t");
+  ET_DEBUG("d");
+  ET_INFO("i", field<"user">(std::string_view("ann")), field<"count">(5));
+  ET_WARN("w");
+  ET_ERROR("e");
+  ET_FATAL("f");
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  const auto logs = logs_of(reqs);
+  ASSERT_EQ(logs.size(), 6u);
+  const std::map<std::string, std::pair<int, std::string>> expected = {
+      {"t", {1, "TRACE"}}, {"d", {5, "DEBUG"}},  {"i", {9, "INFO"}},
+      {"w", {13, "WARN"}}, {"e", {17, "ERROR"}}, {"f", {21, "FATAL"}}};
+  for (const auto& [body, sev] : expected) {
+    const auto* l = find_log(logs, body);
+    ASSERT_NE(l, nullptr) << body;
+    EXPECT_EQ(static_cast<int>(l->severity_number()), sev.first) << body;
+    EXPECT_EQ(l->severity_text(), sev.second) << body;
+    EXPECT_GT(l->time_unix_nano(), 0u);
+    EXPECT_EQ(l->observed_time_unix_nano(), l->time_unix_nano());
+    ASSERT_NE(attribute(l->attributes(), "log.target"), nullptr);
+    EXPECT_EQ(attribute(l->attributes(), "log.target")->string_value(), "shop::cart");
+    ASSERT_NE(attribute(l->attributes(), "code.lineno"), nullptr);
+    EXPECT_GT(attribute(l->attributes(), "code.lineno")->int_value(), 0);
+    EXPECT_NE(
+        attribute(l->attributes(), "code.filepath")->string_value().find("otlp_layer_test.cpp"),
+        std::string::npos);
+  }
+  const auto* info = find_log(logs, "i");
+  EXPECT_EQ(attribute(info->attributes(), "user")->string_value(), "ann");
+  EXPECT_EQ(attribute(info->attributes(), "count")->int_value(), 5);
+
+  const ReceivedRequest* logs_req = nullptr;
+  for (const auto& r : reqs)
+    if (r.path == "/v1/logs")
+      logs_req = &r;
+  ASSERT_NE(logs_req, nullptr);
+  const auto& rl = logs_req->logs.resource_logs(0);
+  EXPECT_EQ(attribute(rl.resource().attributes(), "service.name")->string_value(), "checkout");
+  EXPECT_EQ(attribute(rl.resource().attributes(), "service.version")->string_value(), "1.2.3");
+  EXPECT_EQ(rl.scope_logs(0).scope().name(), "edgetrace");
+}
+
+TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  for (int i = 0; i < 20; ++i) {
+    auto s = ET_SPAN("work");
+    ET_INFO("step", field<"i">(i));
+  }
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(rx.request_count(), 0u);
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  EXPECT_EQ(spans_of(reqs).size(), 20u);
+  EXPECT_EQ(logs_of(reqs).size(), 20u);
+}
+
+TEST_F(OtlpLayerTest, ErrorLogTriggersAnExportWithoutFlush) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  ET_INFO("before");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(rx.request_count(), 0u);
+  ET_ERROR("disk full");
+  ASSERT_TRUE(rx.wait_for_requests(1, 5s));
+  const auto logs = logs_of(rx.received());
+  ASSERT_EQ(logs.size(), 2u);
+  EXPECT_NE(find_log(logs, "disk full"), nullptr);
+  for (int i = 0; i < 500 && layer->counters().logs_exported < 2u; ++i)
+    std::this_thread::sleep_for(10ms);  // the receiver answers before the counters move
+  EXPECT_EQ(layer->counters().log_batches, 1u);
+  EXPECT_EQ(layer->counters().logs_exported, 2u);
+}
+
+TEST_F(OtlpLayerTest, FullQueueDropsAndCountsWithoutBlocking) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.log_batch.max_queue_size = 16;
+  o.log_batch.max_export_batch_size = 16;
+  o.span_batch.max_queue_size = 8;
+  o.span_batch.max_export_batch_size = 8;
+  // Hold the first export of each signal so the queues fill up behind it.
+  rx.script({testing::Reply::ok().with_delay(500ms), testing::Reply::ok().with_delay(500ms)});
+  OtlpLayer* layer = install(std::move(o));
+  for (int i = 0; i < 200; ++i) {
+    auto s = ET_SPAN("s");
+    ET_INFO("log", field<"i">(i));
+  }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 10s));
+  const OtlpLayer::Counters c = layer->counters();
+  EXPECT_GT(c.logs_dropped, 0u);
+  EXPECT_GT(c.spans_dropped, 0u);
+  EXPECT_EQ(c.logs_exported + c.logs_dropped, 200u);
+  EXPECT_EQ(c.spans_exported + c.spans_dropped, 200u);
+  EXPECT_EQ(logs_of(rx.received()).size(), c.logs_exported);
+}
+
+TEST_F(OtlpLayerTest, ReceiverDownNeverBlocksTheCaller) {
+  OtlpLayerOptions o;
+  {
+    FakeOtlpHttpReceiver rx;
+    o = options_for(rx);
+    rx.stop();
+  }  // the port is closed now: every connection is refused
+  o.span_batch.schedule_delay = 10ms;
+  o.log_batch.schedule_delay = 10ms;
+  OtlpLayer* layer = install(std::move(o));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100000; ++i)
+    ET_INFO("lost", field<"i">(i), field<"s">(std::string_view("payload")));
+  for (int i = 0; i < 10000; ++i) {
+    auto s = ET_SPAN("lost");
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(elapsed, 2s);
+  const auto s0 = std::chrono::steady_clock::now();
+  (void)tracing_->shutdown(otlp::Clock::now() + 1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - s0, 3s);
+  // Every item is accounted for: failed by the exporter (receiver down) or dropped. An
+  // export abandoned at the deadline finishes its accounting just after it.
+  OtlpLayer::Counters c = layer->counters();
+  for (int i = 0; i < 200 && (c.logs_failed + c.logs_dropped < 100000u ||
+                              c.spans_failed + c.spans_dropped < 10000u);
+       ++i) {
+    std::this_thread::sleep_for(10ms);
+    c = layer->counters();
+  }
+  EXPECT_EQ(c.logs_exported, 0u);
+  EXPECT_GT(c.logs_dropped, 0u);
+  EXPECT_GT(c.spans_dropped, 0u);
+  EXPECT_EQ(c.logs_failed + c.logs_dropped, 100000u);
+  EXPECT_EQ(c.spans_failed + c.spans_dropped, 10000u);
+  ASSERT_NE(layer->log_exporter_counters(), nullptr);
+  EXPECT_GT(layer->log_exporter_counters()->dropped_total(), 0u);
+  // After shutdown the callbacks are no-ops.
+  ET_INFO("after");
+  EXPECT_EQ(layer->counters().logs_queued, c.logs_queued);
+}
+
+TEST_F(OtlpLayerTest, ShutdownIsIdempotentAndStopsCallbacks) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  ET_INFO("one");
+  EXPECT_TRUE(layer->shutdown(otlp::Clock::now() + 5s));
+  EXPECT_TRUE(layer->shutdown(otlp::Clock::now() + 5s));
+  EXPECT_EQ(logs_of(rx.received()).size(), 1u);
+  ET_INFO("two");
+  { auto s = ET_SPAN("late"); }
+  EXPECT_EQ(layer->counters().logs_queued, 1u);
+  EXPECT_EQ(layer->counters().spans_queued, 0u);
+  EXPECT_TRUE(layer->force_flush(otlp::Clock::now() + 1s));
+}
+
+TEST_F(OtlpLayerTest, DisabledSignalsAreNotExported) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_logs = false;
+  OtlpLayer* layer = install(std::move(o));
+  EXPECT_EQ(layer->log_batch_counters(), nullptr);
+  EXPECT_NE(layer->span_batch_counters(), nullptr);
+  {
+    auto s = ET_SPAN("only spans");
+    ET_INFO("not exported");
+  }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  for (const auto& r : rx.received())
+    EXPECT_EQ(r.path, "/v1/traces");
+  EXPECT_EQ(spans_of(rx.received()).size(), 1u);
+}
+
+TEST_F(OtlpLayerTest, ExportsOverGrpc) {
+  FakeOtlpGrpcReceiver rx;
+  ASSERT_NE(rx.port(), 0) << rx.start_error();
+  FakeOtlpHttpReceiver unused;
+  OtlpLayerOptions o = options_for(unused);
+  o.traces.protocol = otlp::Protocol::kGrpc;
+  o.logs.protocol = otlp::Protocol::kGrpc;
+  o.traces.endpoint = "http://" + rx.address();
+  o.logs.endpoint = "http://" + rx.address();
+  OtlpLayer* layer = install(std::move(o));
+  core::SpanContext ctx;
+  {
+    auto s = ET_SPAN("grpc span", field<"k">(1));
+    ctx = s.context();
+    ET_WARN("grpc log");
+  }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 10s));
+  const auto reqs = rx.received();
+  const auto spans = spans_of(reqs);
+  const auto logs = logs_of(reqs);
+  ASSERT_EQ(spans.size(), 1u);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(spans[0].name(), "grpc span");
+  EXPECT_EQ(spans[0].span_id(), id_bytes(ctx.span_id));
+  EXPECT_EQ(logs[0].span_id(), id_bytes(ctx.span_id));
+  EXPECT_EQ(logs[0].severity_number(), pb::logs::v1::SEVERITY_NUMBER_WARN);
+  EXPECT_EQ(unused.request_count(), 0u);
+}
+
+TEST_F(OtlpLayerTest, CreateFailsOnABadEndpoint) {
+  OtlpLayerOptions o;
+  o.traces.endpoint = "not a url";
+  auto layer = OtlpLayer::create(std::move(o));
+  EXPECT_FALSE(layer.ok());
+}
+
+TEST(OtlpConvertTest, AttributeValuesOfEveryType) {
+  pb::common::v1::AnyValue v;
+  internal::to_any_value(Value::of_uint(std::uint64_t{1} << 63), v);
+  EXPECT_EQ(v.string_value(), "9223372036854775808");
+  internal::to_any_value(Value::of_uint(5), v);
+  EXPECT_EQ(v.int_value(), 5);
+  internal::to_any_value(core::AttributeValue(core::Bytes{1, 2}), v);
+  EXPECT_EQ(v.bytes_value(), std::string("\x01\x02", 2));
+  internal::to_any_value(core::AttributeValue(std::vector<std::int64_t>{1, 2, 3}), v);
+  ASSERT_EQ(v.array_value().values_size(), 3);
+  EXPECT_EQ(v.array_value().values(2).int_value(), 3);
+  internal::to_any_value(core::AttributeValue(std::vector<bool>{true, false}), v);
+  ASSERT_EQ(v.array_value().values_size(), 2);
+  EXPECT_FALSE(v.array_value().values(1).bool_value());
+  internal::to_any_value(Value(), v);
+  EXPECT_EQ(v.value_case(), pb::common::v1::AnyValue::VALUE_NOT_SET);
+}
+
+}  // namespace
+}  // namespace edgetrace::sdk
