@@ -1,0 +1,16 @@
+# The line formats (full, compact, pretty, JSON) and the console layer.
+target_sources(edgetrace_sdk PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/line_format.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/internal/line_text.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/console_layer.cpp
+)
+
+if(EDGETRACE_BUILD_TESTS)
+  find_package(simdjson CONFIG REQUIRED)
+  et_test(sdk_console_test
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/line_format_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/console_layer_test.cpp
+    LIBS edgetrace::sdk simdjson::simdjson)
+  target_include_directories(sdk_console_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+endif()
