@@ -1,0 +1,119 @@
+// The small HTTP toolkit the examples share (Boost.Beast, HTTP/1.1, plain TCP): a threaded
+// server, a client call with a deadline, a URL splitter and a propagation carrier over Beast
+// headers.
+//
+//   auto server = HttpServer::listen("127.0.0.1", 0, [](const Request& req, const Peer& peer) {
+//     Response res{boost::beast::http::status::ok, req.version()};
+//     res.body() = "hello";
+//     return res;
+//   });
+//   std::printf("listening on 127.0.0.1:%u\n", (*server)->port());
+//   ...
+//   Result<Response> r = send_request(std::move(request), parse_url(url).value(), 2s);
+//
+// Thread-safety: HttpServer calls the handler concurrently, one thread per connection;
+// stop() may be called from any thread and returns after every connection thread ended.
+// send_request() is a blocking call with its own io_context: call it from any thread.
+// Errors are returned as core::Result; nothing here throws across its interface.
+#pragma once
+
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "edgetrace/core/result.hpp"
+#include "edgetrace/sdk/propagation.hpp"
+
+namespace edgetrace::examples {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+
+// Beast (Boost 1.74) takes boost::string_view.
+inline boost::beast::string_view to_beast(std::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
+inline std::string_view from_beast(boost::beast::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
+
+// A propagation carrier reading (and, for a mutable header set, writing) Beast headers.
+// Several fields of one name are joined with ",", as HTTP allows.
+class BeastHeaders final : public sdk::HeaderCarrier {
+ public:
+  explicit BeastHeaders(beast_http::fields& fields) : read_(&fields), write_(&fields) {}
+  explicit BeastHeaders(const beast_http::fields& fields) : read_(&fields) {}
+
+  std::optional<std::string> get(std::string_view name) const override;
+  // Replaces every field of that name; ignored on a read-only carrier.
+  void set(std::string_view name, std::string_view value) override;
+
+ private:
+  const beast_http::fields* read_;
+  beast_http::fields* write_ = nullptr;
+};
+
+// An http:// URL split into what a client needs.
+struct Url {
+  std::string scheme;  // "http"
+  std::string host;    // "127.0.0.1", "example.com" (IPv6 literals without brackets)
+  std::uint16_t port = 80;
+  std::string target;  // path and query, at least "/"
+
+  std::string authority() const;  // host[:port] as a Host header carries it
+  std::string full() const;       // scheme://authority/target
+};
+
+// Parses "http://host[:port][/path][?query]". https and user info are rejected (the examples
+// speak plain HTTP).
+core::Result<Url> parse_url(std::string_view text);
+
+// The two ends of a server connection.
+struct Peer {
+  std::string address;  // the client's IP address
+  std::uint16_t port = 0;
+  std::string local_address;
+  std::uint16_t local_port = 0;
+};
+
+using Handler = std::function<Response(const Request&, const Peer&)>;
+
+// A blocking HTTP/1.1 server: one acceptor thread, one thread per connection, keep-alive.
+// Meant for examples and tests, not for production load.
+class HttpServer {
+ public:
+  // Binds host:port (0 picks a free port) and starts serving.
+  static core::Result<std::unique_ptr<HttpServer>> listen(const std::string& host,
+                                                          std::uint16_t port, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  std::uint16_t port() const noexcept;
+  // Responses written so far.
+  std::uint64_t requests_served() const noexcept { return served_.load(); }
+  // Stops accepting, closes every connection and joins every thread. Idempotent.
+  void stop();
+
+ private:
+  struct State;
+  explicit HttpServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+  std::atomic<std::uint64_t> served_{0};
+};
+
+// Sends `request` to `url` (sets Host and the target when empty) and reads the response,
+// everything within `timeout`. Errors: unavailable (connect, reset, timeout) or
+// invalid_argument.
+core::Result<Response> send_request(Request request, const Url& url,
+                                    std::chrono::milliseconds timeout);
+
+}  // namespace edgetrace::examples
