@@ -1176,22 +1176,31 @@ core::Status DefmtDecoder::decode_frame(std::span<const std::uint8_t> frame, Rec
   return core::invalid_argument("defmt frame is malformed (its bytes do not fit its format)");
 }
 
+void DefmtDecoder::problem(const std::string& what) {
+  if (options_.on_problem) {
+    options_.on_problem(what);
+  }
+}
+
 void DefmtDecoder::on_frame(std::span<const std::uint8_t> frame, const RecordSink& sink) {
   std::size_t used = 0;
-  switch (decode_into(frame, record_, used)) {
-    case Outcome::kOk:
-      ++counters_.records;
-      if (sink) {
-        sink(record_);
-      }
-      return;
-    case Outcome::kUnknownIndex:
-      ++counters_.unknown_callsites;
-      return;
-    case Outcome::kEof:
-    case Outcome::kMalformed:
-      ++counters_.malformed_records;
-      return;
+  const Outcome o = decode_into(frame, record_, used);
+  if (o == Outcome::kOk) {
+    ++counters_.records;
+    if (sink) {
+      sink(record_);
+    }
+    return;
+  }
+  const unsigned index = frame.size() >= 2 ? frame[0] | (frame[1] << 8) : 0;
+  if (o == Outcome::kUnknownIndex) {
+    ++counters_.unknown_callsites;
+    problem("defmt frame with unknown string index " + std::to_string(index) + " skipped");
+  } else {
+    ++counters_.malformed_records;
+    problem("defmt frame with index " + std::to_string(index) +
+            (o == Outcome::kEof ? " ends before its arguments" : " has malformed arguments") +
+            "; skipped");
   }
 }
 
@@ -1216,6 +1225,7 @@ void DefmtDecoder::drain_raw(const RecordSink& sink) {
     }
     if (!raw_resyncing_) {
       // Count the bad frame once; then look for the next position that decodes.
+      problem("defmt raw stream: undecodable frame; resynchronising");
       if (o == Outcome::kUnknownIndex) {
         ++counters_.unknown_callsites;
       } else if (o == Outcome::kEof) {
@@ -1233,6 +1243,19 @@ void DefmtDecoder::drain_raw(const RecordSink& sink) {
   counters_.bytes_skipped = raw_skipped_;
 }
 
+void DefmtDecoder::sync_rzcobs_counters() {
+  const RzcobsCounters& dc = deframer_.counters();
+  const std::uint64_t corrupt = dc.corrupt_frames + truncated_frames_;
+  if (corrupt > counters_.corrupt_frames) {
+    problem(std::to_string(corrupt - counters_.corrupt_frames) +
+            " corrupt rzCOBS frame(s) skipped");
+  }
+  counters_.frames = dc.frames;
+  counters_.corrupt_frames = corrupt;
+  counters_.oversized_frames = dc.oversized_frames;
+  counters_.bytes_skipped = dc.bytes_skipped;
+}
+
 void DefmtDecoder::feed(std::span<const std::uint8_t> bytes, const RecordSink& sink) {
   counters_.bytes += bytes.size();
   if (encoding_ == DefmtEncoding::kRaw) {
@@ -1241,11 +1264,19 @@ void DefmtDecoder::feed(std::span<const std::uint8_t> bytes, const RecordSink& s
     return;
   }
   deframer_.feed(bytes, [&](std::span<const std::uint8_t> frame) { on_frame(frame, sink); });
-  const RzcobsCounters& dc = deframer_.counters();
-  counters_.frames = dc.frames;
-  counters_.corrupt_frames = dc.corrupt_frames + truncated_frames_;
-  counters_.oversized_frames = dc.oversized_frames;
-  counters_.bytes_skipped = dc.bytes_skipped;
+  sync_rzcobs_counters();
+}
+
+void DefmtDecoder::reset() {
+  if (encoding_ == DefmtEncoding::kRaw) {
+    raw_skipped_ += raw_.size();
+    counters_.bytes_skipped = raw_skipped_;
+    raw_.clear();
+    raw_resyncing_ = false;
+    return;
+  }
+  deframer_.reset_frame();
+  sync_rzcobs_counters();
 }
 
 void DefmtDecoder::finish(const RecordSink& sink) {
@@ -1254,6 +1285,7 @@ void DefmtDecoder::finish(const RecordSink& sink) {
     if (!raw_.empty()) {
       if (!raw_resyncing_) {
         ++counters_.malformed_records;
+        problem("defmt raw stream ends inside a frame");
       }
       raw_skipped_ += raw_.size();
       counters_.bytes_skipped = raw_skipped_;
@@ -1266,9 +1298,7 @@ void DefmtDecoder::finish(const RecordSink& sink) {
     ++truncated_frames_;
   }
   deframer_.reset_frame();
-  const RzcobsCounters& dc = deframer_.counters();
-  counters_.corrupt_frames = dc.corrupt_frames + truncated_frames_;
-  counters_.bytes_skipped = dc.bytes_skipped;
+  sync_rzcobs_counters();
 }
 
 void append_defmt_line(const Record& record, std::string& out) {

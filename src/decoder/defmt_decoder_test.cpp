@@ -400,3 +400,34 @@ TEST(DefmtRecordTest, RenderingCanBeTurnedOff) {
 
 }  // namespace
 }  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+TEST(DefmtStreamTest, ProblemsAreReportedOneLineEach) {
+  std::vector<std::string> problems;
+  DefmtDecoderOptions opt;
+  opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
+  DefmtDecoder d(small_table(DefmtEncoding::kRzcobs), opt);
+  Bytes s{0x13, 0x37, 0xfe, 0x00};
+  rzcobs_encode(Bytes{0x09, 0x00}, s);
+  s.push_back(0);
+  d.feed(s, {});
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0], "defmt frame with unknown string index 9 skipped");
+  EXPECT_EQ(problems[1], "1 corrupt rzCOBS frame(s) skipped");
+}
+
+TEST(DefmtStreamTest, ResetDropsThePartialFrame) {
+  DefmtDecoder d(small_table(DefmtEncoding::kRzcobs));
+  int n = 0;
+  d.feed(Bytes{0x01, 0x2a}, [&](const Record&) { ++n; });
+  d.reset();
+  d.feed(kX42, [&](const Record&) { ++n; });
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(d.counters().bytes_skipped, 2u);
+  EXPECT_EQ(d.counters().corrupt_frames, 0u);
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder

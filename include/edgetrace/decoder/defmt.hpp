@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -164,6 +165,9 @@ struct DefmtDecoderOptions {
   bool render = true;
   // Longest frame accepted: encoded bytes for rzCOBS, bytes for raw.
   std::size_t max_frame_size = RzcobsDeframer::kDefaultMaxFrameSize;
+  // Called with a one-line description of each problem (corrupt frame, unknown index,
+  // malformed arguments), for verbose tools. Unset: problems are only counted.
+  std::function<void(std::string_view)> on_problem{};
 };
 
 // Decodes a defmt byte stream into Records (kLog for trace..error, kPrintln for println
@@ -183,6 +187,9 @@ class DefmtDecoder {
   // The stream ended: a partial frame is counted (raw: malformed_records; both:
   // bytes_skipped) and dropped.
   void finish(const RecordSink& sink);
+  // Forgets a partial frame (a new connection); the counters stay. The dropped bytes are
+  // counted in bytes_skipped.
+  void reset();
 
   const DecoderCounters& counters() const noexcept { return counters_; }
   const DefmtTable& table() const noexcept { return *table_; }
@@ -203,6 +210,8 @@ class DefmtDecoder {
   Outcome decode_into(std::span<const std::uint8_t> frame, Record& out, std::size_t& consumed);
   void on_frame(std::span<const std::uint8_t> frame, const RecordSink& sink);
   void drain_raw(const RecordSink& sink);
+  void sync_rzcobs_counters();
+  void problem(const std::string& what);
 
   std::shared_ptr<const DefmtTable> table_;
   DefmtDecoderOptions options_;
