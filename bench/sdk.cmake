@@ -1,4 +1,9 @@
-# SDK: caller's-thread cost of call sites and spans (docs/benchmarks.md, "SDK").
-add_executable(sdk_bench sdk_bench.cpp)
-et_project_target(sdk_bench)
-target_link_libraries(sdk_bench PRIVATE edgetrace::sdk benchmark::benchmark)
+# SDK: caller's-thread cost of call sites and spans (docs/benchmarks.md, "SDK"). The OTLP
+# cases export to the fake receiver (built with the tests).
+if(EDGETRACE_BUILD_TESTS)
+  add_executable(sdk_bench sdk_bench.cpp)
+  et_project_target(sdk_bench)
+  target_include_directories(sdk_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(sdk_bench PRIVATE edgetrace::sdk edgetrace_testing_http
+                                          benchmark::benchmark)
+endif()

@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "edgetrace/edgetrace.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
+#include "testing/fake_http_receiver.hpp"
 
 namespace {
 
@@ -72,6 +74,76 @@ void BM_SpanTenAttributesNullLayer(benchmark::State& state) {
   set_global_subscriber(nullptr);
 }
 BENCHMARK(BM_SpanTenAttributesNullLayer);
+
+// The OTLP layer exporting over loopback HTTP to an in-process receiver that discards.
+struct OtlpSetup {
+  edgetrace::testing::FakeOtlpHttpReceiver receiver;
+  std::shared_ptr<Tracing> tracing;
+  OtlpLayer* layer = nullptr;
+
+  OtlpSetup() {
+    receiver.set_discard(true);
+    OtlpLayerOptions o;
+    o.traces.endpoint = receiver.url("/v1/traces");
+    o.logs.endpoint = receiver.url("/v1/logs");
+    o.span_batch.max_queue_size = 1 << 16;
+    o.span_batch.max_export_batch_size = 2048;
+    o.span_batch.schedule_delay = std::chrono::milliseconds(200);
+    o.log_batch = o.span_batch;
+    o.resource = edgetrace::core::Resource(edgetrace::core::Attributes{{"service.name", "bench"}});
+    o.on_error = [](std::string_view) {};
+    auto created = OtlpLayer::create(std::move(o));
+    layer = created->get();
+    tracing = std::make_shared<Tracing>(Tracing::Options{.sampler = Sampler::always_on()});
+    tracing->add_layer(std::move(*created), Filter::parse("info").value());
+    set_global_subscriber(tracing);
+  }
+  ~OtlpSetup() {
+    set_global_subscriber(nullptr);
+    tracing->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  }
+  void report(benchmark::State& state) {
+    const OtlpLayerCounters c = layer->counters();
+    state.counters["dropped"] = static_cast<double>(c.spans_dropped + c.logs_dropped);
+    state.counters["queued"] = static_cast<double>(c.spans_queued + c.logs_queued);
+  }
+};
+
+void BM_EventTwoFieldsOtlp(benchmark::State& state) {
+  OtlpSetup setup;
+  int i = 0;
+  for (auto _ : state) {
+    ET_INFO("payment accepted", field<"order_id">(i), field<"amount">(12.5));
+    ++i;
+  }
+  setup.report(state);
+}
+BENCHMARK(BM_EventTwoFieldsOtlp);
+
+void BM_SpanStartEndOtlp(benchmark::State& state) {
+  OtlpSetup setup;
+  for (auto _ : state) {
+    auto span = ET_SPAN("work");
+    benchmark::DoNotOptimize(span.record());
+  }
+  setup.report(state);
+}
+BENCHMARK(BM_SpanStartEndOtlp);
+
+void BM_SpanTenAttributesOtlp(benchmark::State& state) {
+  OtlpSetup setup;
+  int i = 0;
+  for (auto _ : state) {
+    auto span =
+        ET_SPAN("work", field<"a0">(i), field<"a1">(1), field<"a2">(2.5), field<"a3">("GET"),
+                field<"a4">(true), field<"a5">(5), field<"a6">("/users/{id}"), field<"a7">(7u),
+                field<"a8">(8), field<"a9">("x"));
+    benchmark::DoNotOptimize(span.record());
+    ++i;
+  }
+  setup.report(state);
+}
+BENCHMARK(BM_SpanTenAttributesOtlp);
 
 }  // namespace
 
