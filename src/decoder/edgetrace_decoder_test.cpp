@@ -2,13 +2,38 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <new>
 #include <random>
 
 #include "edgetrace/decoder/render.hpp"
 #include "internal/edgetrace_test_support.hpp"
+
+// Counts heap allocations, for DecoderAllocationTest.
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) {
+    return p;
+  }
+  throw std::bad_alloc();
+}
+// GCC cannot see that this file's operator new pairs with these.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 namespace edgetrace::decoder {
 namespace {
@@ -445,6 +470,25 @@ TEST(DecoderCorruptionTest, ArbitraryBytesNeverCrashAndEverythingIsAccountedFor)
     EXPECT_EQ(c.bytes, bytes.size());
     EXPECT_LE(c.records, c.frames);
   }
+}
+
+// --- allocation ---------------------------------------------------------------------
+
+TEST(DecoderAllocationTest, RecordsOnlyDecodingDoesNotAllocateOnceWarm) {
+  const auto v = session();
+  std::vector<std::uint8_t> stream;
+  for (int i = 0; i < 50; ++i) {
+    stream.insert(stream.end(), v.stream.begin(), v.stream.end());
+  }
+  StreamDecoder d(table_from(v.sites), {.render = false});
+  std::uint64_t seen = 0;
+  const RecordSink sink = [&seen](const Record& r) { seen += r.args.size() + 1; };
+  d.feed(v.stream, sink);  // warm: the reused Record grows to its working size
+  const std::uint64_t before = g_allocations.load();
+  d.feed(stream, sink);
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(d.counters().records, 51u * 9u);
+  EXPECT_GT(seen, 0u);
 }
 
 // --- time ------------------------------------------------------------------------------
