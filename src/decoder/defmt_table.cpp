@@ -473,7 +473,7 @@ core::Result<DefmtTable> DefmtTable::from_elf(const ElfFile& elf) {
     return core::Status(core::StatusCode::kFailedPrecondition,
                         file + ": defmt version " + *version +
                             " is not supported; this decoder reads defmt wire format version " +
-                            std::string(kSupportedVersion) + " (defmt 0.3.x)");
+                            std::string(kSupportedVersion) + " (defmt 0.3.4 and later)");
   }
   DefmtEncoding enc = DefmtEncoding::kRzcobs;  // defmt's default when the symbol is absent
   if (encoding) {
