@@ -23,16 +23,27 @@ foreach(src device framing transports)
   set_tests_properties(device.arm_cortex_m3_build.${src} PROPERTIES TIMEOUT 120)
 endforeach()
 
+if(NOT EDGETRACE_BUILD_APPS)
+  message(STATUS "firmware end-to-end tests need the edgetrace CLI (EDGETRACE_BUILD_APPS)")
+  return()
+endif()
+# The stream is decoded by the `edgetrace` CLI (decode --store / --elf / tcp input).
+set(ET_CLI $<TARGET_FILE:edgetrace>)
 add_test(NAME firmware.build
-  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e.sh ${ET_FW_WORK} $<TARGET_FILE:et_device_decode> build)
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e.sh ${ET_FW_WORK} ${ET_CLI} build)
 set_tests_properties(firmware.build PROPERTIES TIMEOUT 300 FIXTURES_SETUP et_firmware)
 add_test(NAME firmware.qemu_stream
-  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e.sh ${ET_FW_WORK} $<TARGET_FILE:et_device_decode> run)
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e.sh ${ET_FW_WORK} ${ET_CLI} run)
 set_tests_properties(firmware.qemu_stream PROPERTIES TIMEOUT 120 FIXTURES_REQUIRED et_firmware
-  PASS_REGULAR_EXPRESSION "decoded stream matches")
+  PASS_REGULAR_EXPRESSION "store: decoded stream matches.*elf: decoded stream matches")
+# The same firmware streaming live over a TCP serial port, decoded as it runs.
+add_test(NAME firmware.qemu_live_tcp
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e.sh ${ET_FW_WORK} ${ET_CLI} live)
+set_tests_properties(firmware.qemu_live_tcp PROPERTIES TIMEOUT 120 FIXTURES_REQUIRED et_firmware
+  PASS_REGULAR_EXPRESSION "live: decoded stream matches")
 
 # Post-link check of the call-site table (C call sites have no compile-time count check).
 add_test(NAME firmware.table_check
-  COMMAND et_device_decode ${ET_FW_WORK}/arm/example.elf --check-table)
+  COMMAND edgetrace symbols verify ${ET_FW_WORK}/arm/example.elf)
 set_tests_properties(firmware.table_check PROPERTIES TIMEOUT 60 FIXTURES_REQUIRED et_firmware
   PASS_REGULAR_EXPRESSION "table: [0-9]+ call sites, 0 problems")

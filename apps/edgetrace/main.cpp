@@ -4,13 +4,18 @@
 //   edgetrace context new [--sampled]
 //   edgetrace baggage parse 'userId=alice,region=eu;ttl=30'
 //   edgetrace resource
+//   edgetrace symbols upload|list|show|verify|delete ...   (symbols_command.cpp)
+//   edgetrace decode (--elf F | --store D | --server U) ... (decode_command.cpp)
+//   edgetrace version
 //
-// Exit codes: 0 success, 1 input rejected (the reason is printed on stderr), 2 usage error.
+// Exit codes: 0 success, 1 input rejected or an operation failed (the reason is printed on
+// stderr), 2 usage error. Every command is documented in docs/cli.md.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <string>
 
+#include "commands.hpp"
 #include "edgetrace/core/baggage.hpp"
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/trace_context.hpp"
@@ -111,12 +116,19 @@ int main(int argc, char** argv) {
                                  "Print the resource this process would report (OTEL_SERVICE_NAME, "
                                  "OTEL_RESOURCE_ATTRIBUTES)");
 
+  edgetrace::cli::Action action;
+  edgetrace::cli::add_symbols_command(app, action);
+  edgetrace::cli::add_decode_command(app, action);
+  edgetrace::cli::add_version_command(app, action);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (action)
+    return action();
   if (parse->parsed())
     return context_parse(traceparent, tracestate);
   if (make->parsed())

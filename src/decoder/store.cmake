@@ -23,14 +23,17 @@ target_link_libraries(edgetrace_symbol_http PUBLIC edgetrace::symbol_store Threa
                                             PRIVATE CURL::libcurl simdjson::simdjson)
 et_project_target(edgetrace_symbol_http)
 
-if(EDGETRACE_BUILD_TESTS)
+if(EDGETRACE_BUILD_TESTS OR EDGETRACE_BUILD_BENCH)
   # A small host program with edgetrace call sites, linked like the simulator (no PIE, with
-  # a build-id): the valid ELF the store tests upload.
+  # a build-id): the valid ELF the store tests and benchmarks upload.
   add_executable(symbol_store_fixture ${CMAKE_CURRENT_LIST_DIR}/symbol_store_fixture_main.cpp)
   et_project_target(symbol_store_fixture)
   target_link_libraries(symbol_store_fixture PRIVATE edgetrace::device)
   set_target_properties(symbol_store_fixture PROPERTIES POSITION_INDEPENDENT_CODE OFF)
   target_link_options(symbol_store_fixture PRIVATE -no-pie -Wl,--build-id)
+endif()
+
+if(EDGETRACE_BUILD_TESTS)
 
   et_test(symbol_store_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/symbol_store_test.cpp
@@ -39,4 +42,10 @@ if(EDGETRACE_BUILD_TESTS)
   add_dependencies(symbol_store_test symbol_store_fixture)
   target_compile_definitions(symbol_store_test PRIVATE
     ET_FIXTURE_ELF="$<TARGET_FILE:symbol_store_fixture>")
+  if(TARGET defmt_corpus)
+    # defmt firmware ELF files generated for the defmt tests (defmt.cmake).
+    add_dependencies(symbol_store_test defmt_corpus)
+    target_compile_definitions(symbol_store_test PRIVATE
+      ET_DEFMT_CORPUS_DIR="${et_defmt_corpus_dir}")
+  endif()
 endif()

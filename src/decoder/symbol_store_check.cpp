@@ -1,6 +1,7 @@
 // check_elf: what the symbol store accepts, and the parsed tables of a SymbolEntry.
 #include <string>
 
+#include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
 #include "edgetrace/decoder/symbol_store.hpp"
@@ -16,8 +17,13 @@ core::Result<CheckedElf> check_elf(std::span<const std::uint8_t> bytes, std::siz
   }
   auto elf =
       ElfFile::from_bytes(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), "ELF", max_bytes);
-  if (!elf)
-    return core::invalid_argument(elf.status().message());
+  if (!elf) {
+    // The reader prefixes its messages with the name given above; the caller adds its own.
+    std::string message = elf.status().message();
+    if (message.rfind("ELF: ", 0) == 0)
+      message.erase(0, 5);
+    return core::invalid_argument(message);
+  }
   auto id = elf->build_id();
   if (!id || id->empty() || id->size() > 32) {
     return core::invalid_argument(
@@ -40,11 +46,18 @@ core::Result<CheckedElf> check_elf(std::span<const std::uint8_t> bytes, std::siz
     return core::invalid_argument("ELF " + entry->build_id +
                                   ": edgetrace call-site table: " + table.status().message());
   }
-  const ElfSection* defmt = elf->find_section(".defmt");
-  if (defmt != nullptr) {
+  if (has_defmt_table(*elf)) {
+    auto defmt = DefmtTable::from_elf(*elf);
+    if (!defmt) {
+      // A defmt firmware whose table is unusable (unsupported version, bad symbol): the
+      // store would serve an ELF nobody can decode with.
+      return core::invalid_argument("ELF " + entry->build_id +
+                                    ": defmt table: " + defmt.status().message());
+    }
     kinds |= static_cast<int>(SymbolKind::kDefmt);
-    entry->call_sites += static_cast<std::size_t>(defmt->size);
-    entry->memory_bytes += static_cast<std::size_t>(defmt->size);
+    entry->call_sites += defmt->log_indices().size();
+    entry->memory_bytes += defmt->memory_bytes();
+    entry->defmt = std::make_shared<const DefmtTable>(std::move(*defmt));
   }
   if (kinds == 0) {
     return core::invalid_argument(

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
 #include "symbol_store_test_support.hpp"
 
@@ -434,6 +435,29 @@ TEST(SymbolStoreTest, TwoProcessesUploadingTheSameElfBothSucceed) {
     EXPECT_EQ(*stored, elf);
   }
 }
+
+#ifdef ET_DEFMT_CORPUS_DIR
+TEST(SymbolStoreTest, StoresDefmtFirmwareAndRefusesAnUnsupportedDefmtVersion) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  auto put = store->put_file(ET_DEFMT_CORPUS_DIR "/corpus.elf");
+  ASSERT_TRUE(put) << put.status().to_string();
+  EXPECT_EQ(put->info.kind, SymbolKind::kDefmt);
+  EXPECT_GT(put->info.call_sites, 0u);
+  auto entry = store->get(put->info.build_id);
+  ASSERT_TRUE(entry);
+  ASSERT_NE((*entry)->defmt, nullptr);
+  EXPECT_EQ((*entry)->edgetrace, nullptr);
+  EXPECT_EQ((*entry)->call_sites, (*entry)->defmt->log_indices().size());
+  EXPECT_EQ((*entry)->memory_bytes, (*entry)->defmt->memory_bytes() + sizeof(SymbolEntry));
+
+  auto v3 = store->put_file(ET_DEFMT_CORPUS_DIR "/version3.elf");
+  ASSERT_FALSE(v3);
+  EXPECT_EQ(v3.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(v3.status().message().find("defmt table:"), std::string::npos) << v3.status().message();
+  EXPECT_EQ(store->list()->size(), 1u);
+}
+#endif
 
 TEST(SymbolStoreTest, CheckElfRejectsTruncatedFiles) {
   const auto elf = fixture_elf();

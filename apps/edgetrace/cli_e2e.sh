@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End-to-end checks of `edgetrace symbols` and `edgetrace decode` with real files: the
+# store tests' fixture program (an ELF with an edgetrace call-site table, which writes a
+# device stream with --stream) and, when given, the defmt test corpus.
+#
+#   apps/edgetrace/cli_e2e.sh <edgetrace> <fixture-program> <work-dir> [defmt-corpus-dir]
+set -euo pipefail
+cli="$1"
+fixture="$2"
+work="$3"
+defmt="${4:-}"
+rm -rf "$work"
+mkdir -p "$work"
+store="$work/store"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect <code> <command...>: runs it (stdout/stderr in $work/out, $work/err), checks the code.
+expect() {
+  local want="$1"; shift
+  set +e
+  "$@" > "$work/out" 2> "$work/err"
+  local got=$?
+  set -e
+  [ "$got" = "$want" ] || { cat "$work/out" "$work/err" >&2; fail "exit $got, expected $want: $*"; }
+}
+has() { grep -q -- "$1" "$work/$2" || { cat "$work/$2" >&2; fail "no '$1' in $2"; }; }
+hasnt() { ! grep -q -- "$1" "$work/$2" || { cat "$work/$2" >&2; fail "unexpected '$1' in $2"; }; }
+
+"$fixture" --stream > "$work/capture.bin"
+id=$("$cli" symbols verify "$fixture" | sed -n 's/.*build-id \([0-9a-f]*\),.*/\1/p')
+[ -n "$id" ] || fail "verify printed no build-id"
+
+# Upload: one bad file among good ones is reported, the others are still stored, exit 1.
+printf 'not an elf' > "$work/bad.elf"
+expect 1 "$cli" symbols upload --store "$store" "$work/bad.elf" "$fixture" "$work/missing.elf"
+has "^$id .* 3 call sites (edgetrace)$" out
+has "bad.elf: not an ELF file" err
+has "missing.elf" err
+has "2 of 3 files not uploaded" err
+# Again: already present, exit 0.
+expect 0 "$cli" symbols upload --store "$store" "$fixture"
+has "^$id .* 3 call sites (edgetrace), already present$" out
+# The same build-id with other bytes: a conflict, exit 1.
+cp "$fixture" "$work/patched.elf"
+printf 'x' >> "$work/patched.elf"
+expect 1 "$cli" symbols upload --store "$store" "$work/patched.elf"
+has "conflict" err
+
+expect 0 "$cli" symbols list --store "$store"
+has "^$id .* edgetrace 3 call sites$" out
+expect 0 "$cli" symbols list --store "$store" --json
+has "\"build_id\":\"$id\"" out
+expect 0 "$cli" symbols show "$id" --store "$store"
+has "call sites  3" out
+expect 1 "$cli" symbols show abcdef --store "$store"
+has "not in the symbol store" err
+
+# Decode a capture; the handshake's build-id selects the ELF from the store.
+expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --time none --strict
+cat > "$work/expected.txt" <<'EOF'
+handshake v1 hz=1000 boot=7 device=d301 dropped=0 build-id=20B
+span enter report id=1 parent=0
+[INFO] temp=21 hum=28
+[WARN] low battery
+span exit report id=1 parent=0 root=1
+span enter report id=2 parent=0
+[INFO] temp=-3 hum=ff
+[WARN] low battery
+span exit report id=2 parent=0 root=2
+EOF
+diff -u "$work/expected.txt" "$work/out" || fail "decode --store output"
+has "^summary: frames=9 records=9 corrupt=0 lost=0 unknown=0 malformed=0 build-id-mismatches=0 unresolved-build-ids=0 " err
+# From standard input with --elf: the same.
+expect 0 "$cli" decode --elf "$fixture" --time none < "$work/capture.bin"
+diff -u "$work/expected.txt" "$work/out" || fail "decode --elf output"
+# Colours only when asked for, or on a terminal without NO_COLOR (not here: a file).
+hasnt $'\x1b\[' out
+expect 0 "$cli" decode --elf "$fixture" --input "$work/capture.bin" --color always
+has $'\x1b\[32m\[INFO\]' out
+# JSON and OTLP/JSON.
+expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format json
+[ "$(wc -l < "$work/out")" = 9 ] || fail "json: 9 lines expected"
+has '"kind":"log".*"message":"temp=21 hum=28"' out
+expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format otlp-json
+[ "$(grep -c '"resourceLogs"' "$work/out")" = 4 ] || fail "otlp-json: 4 log lines expected"
+[ "$(grep -c '"resourceSpans"' "$work/out")" = 2 ] || fail "otlp-json: 2 span lines expected"
+has '"severityText":"WARN","body":{"stringValue":"low battery"}' out
+has '"name":"report"' out
+
+# Corrupt data: counted, exit 0; with --strict exit 1.
+python3 - "$work/capture.bin" "$work/corrupt.bin" <<'EOF'
+import sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+data[data.index(0) + 3] ^= 0x10  # inside the second frame (the span enter)
+open(sys.argv[2], 'wb').write(data)
+EOF
+expect 0 "$cli" decode --store "$store" --input "$work/corrupt.bin" --time none
+has "corrupt=1 " err
+expect 1 "$cli" decode --store "$store" --input "$work/corrupt.bin" --time none --strict
+has "corrupt=1 " err
+# A stream whose firmware is not in the store: reported, and --strict fails.
+mkdir -p "$work/empty"
+expect 1 "$cli" decode --store "$work/empty" --input "$work/capture.bin" --strict
+has "no edgetrace table for build-id $id" err
+has "unresolved-build-ids=1 " err
+# Another format's stream (defmt bytes) read as edgetrace frames: corrupt, --strict fails.
+if [ -n "$defmt" ]; then
+  expect 1 "$cli" decode --elf "$fixture" --input "$defmt/corpus.rzcobs" --strict
+fi
+
+# Delete.
+expect 0 "$cli" symbols delete "$id" --store "$store"
+expect 1 "$cli" symbols delete "$id" --store "$store"
+expect 0 "$cli" symbols list --store "$store"
+hasnt "$id" out
+
+# Usage errors: exit 2.
+expect 2 "$cli" decode --input "$work/capture.bin"
+expect 2 "$cli" decode --elf "$fixture" --store "$store"
+expect 2 "$cli" decode --elf "$fixture" --format xml
+expect 2 "$cli" decode --elf "$fixture" --baud 12345
+expect 2 "$cli" symbols upload "$fixture"
+expect 2 "$cli" symbols upload --store "$store" --server http://127.0.0.1:1 "$fixture"
+expect 2 "$cli" symbols
+expect 1 "$cli" decode --elf "$work/bad.elf" --input "$work/capture.bin"
+expect 1 "$cli" decode --elf "$fixture" --input "$work/missing.bin"
+expect 1 "$cli" decode --elf "$fixture" --input tcp://127.0.0.1:1
+
+# defmt firmware: stored as kind defmt; decoded like defmt-print.
+if [ -n "$defmt" ]; then
+  expect 0 "$cli" symbols upload --store "$store" "$defmt/corpus.elf"
+  has "(defmt)$" out
+  expect 0 "$cli" decode --elf "$defmt/corpus.elf" --input "$defmt/corpus.rzcobs" --strict
+  has "^INFO Hello, world!$" out
+  has "(defmt)$" err
+  expect 1 "$cli" symbols verify "$defmt/version3.elf"
+  has "defmt table:" err
+fi
+echo "cli e2e: all checks passed"
