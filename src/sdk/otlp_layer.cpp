@@ -203,15 +203,26 @@ void OtlpLayer::on_event(const Event& event) {
   item->metadata = &event.metadata;
   item->time_unix_nano = event.time_unix_nano;
   item->message.assign(event.message);
+  std::size_t longest = event.message.size();
   const std::size_t n = event.fields.size();
   if (item->fields.size() < n)
     item->fields.resize(n);  // grows once per item, then reused
   for (std::size_t i = 0; i < n; ++i) {
     const Field& f = event.fields[i];
     internal::OtlpLogField& dst = item->fields[i];
-    dst.name.assign(f.name);
+    // Names of ET_* call sites live in static storage: keep the view, copy nothing.
+    if (i < event.metadata.field_names.size() &&
+        event.metadata.field_names[i].data() == f.name.data()) {
+      dst.name = f.name;
+    } else {
+      dst.name_copy.assign(f.name);
+      dst.name = dst.name_copy;
+    }
     dst.value.assign(f.value);
+    if (f.value.kind() == Value::Kind::kString)
+      longest = std::max(longest, f.value.as_string().size());
   }
+  item->oversized = longest > internal::OtlpLogPool::kMaxKeptCapacity;
   item->field_count = n;
   const SpanRecord* span = event.span;
   if (span != nullptr && span->context.sampled()) {

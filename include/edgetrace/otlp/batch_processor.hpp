@@ -257,7 +257,9 @@ class BatchProcessor {
           urgent = true;
           wake = true;
         }
-        if (size >= options.max_export_batch_size)
+        // The worker looks at the size before it sleeps, so waking it when the size reaches
+        // a batch is enough (and keeps a saturated queue from signalling on every push).
+        if (size == options.max_export_batch_size)
           wake = true;
       }
       if (wake)

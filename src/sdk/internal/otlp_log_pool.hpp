@@ -30,7 +30,8 @@ namespace edgetrace::sdk::internal {
 class OtlpLogPool;
 
 struct OtlpLogField {
-  std::string name;
+  std::string_view name;  // the call site's static name, or name_copy
+  std::string name_copy;  // used only for names that are not the call site's
   OwnedValue value;
 };
 
@@ -41,6 +42,7 @@ struct OtlpLogItem {
   std::vector<OtlpLogField> fields;  // fields[0, field_count) are live
   std::size_t field_count = 0;
   bool in_sampled_span = false;  // trace_id, span_id and flags are set only then
+  bool oversized = false;        // a buffer grew past OtlpLogPool::kMaxKeptCapacity
   std::uint8_t trace_flags = 0;
   core::TraceId trace_id;
   core::SpanId span_id;
@@ -72,14 +74,13 @@ class OtlpLogPool {
   }
 
   void release(OtlpLogItem* item) noexcept {
-    if (item->message.capacity() > kMaxKeptCapacity)
-      std::string().swap(item->message);
-    for (std::size_t i = 0; i < item->field_count; ++i) {
-      OtlpLogField& f = item->fields[i];
-      if (f.value.view().kind() == Value::Kind::kString &&
-          f.value.view().as_string().size() > kMaxKeptCapacity) {
-        f.value = OwnedValue();
-      }
+    if (item->oversized) {
+      // Only the fields of the last use can be large: earlier large ones were freed then.
+      if (item->message.capacity() > kMaxKeptCapacity)
+        std::string().swap(item->message);
+      for (std::size_t i = 0; i < item->field_count; ++i)
+        item->fields[i].value = OwnedValue();
+      item->oversized = false;
     }
     lock();
     item->next_free = free_;
