@@ -1,11 +1,15 @@
 # defmt (Rust firmware) decoding: rzCOBS, the interned-string table read from the ELF, the
 # frame decoder and its defmt-print compatible rendering. Added to the decoder library.
 if(TARGET edgetrace_decoder)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(LIBDW REQUIRED IMPORTED_TARGET libdw)
+  target_link_libraries(edgetrace_decoder PRIVATE PkgConfig::LIBDW)
   target_sources(edgetrace_decoder PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/rzcobs.cpp
     ${CMAKE_CURRENT_LIST_DIR}/defmt_format.cpp
     ${CMAKE_CURRENT_LIST_DIR}/defmt_table.cpp
     ${CMAKE_CURRENT_LIST_DIR}/defmt_decoder.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/defmt_dwarf.cpp
   )
 endif()
 
@@ -26,7 +30,7 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
     list(APPEND et_defmt_sources ${et_defmt_corpus_dir}/${name}.s)
   endforeach()
   set(et_defmt_streams ${et_defmt_corpus_dir}/corpus.raw ${et_defmt_corpus_dir}/corpus.rzcobs
-                       ${et_defmt_corpus_dir}/frames.hex)
+                       ${et_defmt_corpus_dir}/frames.hex ${et_defmt_corpus_dir}/locations.cpp)
   add_custom_command(
     OUTPUT ${et_defmt_sources} ${et_defmt_streams}
     COMMAND Python3::Interpreter ${et_defmt_gen} ${et_defmt_corpus_dir}
@@ -41,6 +45,17 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
       DEPENDS ${et_defmt_corpus_dir}/${name}.s)
     list(APPEND et_defmt_elfs ${et_defmt_corpus_dir}/${name}.o ${et_defmt_corpus_dir}/${name}.elf)
   endforeach()
+  # An ELF with real DWARF for DEFMT_LOG_STATEMENT statics: compiled to assembler, its
+  # placeholder symbol names replaced by JSON names, assembled, linked with .defmt at 0.
+  add_custom_command(
+    OUTPUT ${et_defmt_corpus_dir}/locations.elf
+    COMMAND ${CMAKE_CXX_COMPILER} -g -O0 -S -o locations_cc.s locations.cpp
+    COMMAND Python3::Interpreter ${et_defmt_gen} --quote locations_cc.s locations.s
+    COMMAND ${ET_GNU_AS} -o locations.o locations.s
+    COMMAND ${ET_GNU_LD} --build-id -e 0 --section-start=.defmt=0 -o locations.elf locations.o
+    WORKING_DIRECTORY ${et_defmt_corpus_dir}
+    DEPENDS ${et_defmt_corpus_dir}/locations.cpp ${et_defmt_gen})
+  list(APPEND et_defmt_elfs ${et_defmt_corpus_dir}/locations.elf)
   add_custom_target(defmt_corpus DEPENDS ${et_defmt_elfs} ${et_defmt_streams})
 
   et_test(defmt_test

@@ -260,3 +260,35 @@ TEST(DefmtCorpusTest, ErrorsNameTheProblem) {
 
 }  // namespace
 }  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+TEST(DefmtCorpusTest, LocationsComeFromDwarf) {
+  // locations.elf: compiled from locations.cpp (written by gen_defmt_corpus.py), whose
+  // DEFMT_LOG_STATEMENT statics sit on lines 4 (in app::net) and 6 (in app).
+  auto table = load("locations.elf");
+  const DefmtEntry* located = table->find(0);
+  ASSERT_NE(located, nullptr);
+  EXPECT_EQ(located->string, "located {=u8}");
+  EXPECT_TRUE(located->location.file.ends_with("locations.cpp")) << located->location.file;
+  EXPECT_EQ(located->location.line, 4u);
+  EXPECT_EQ(located->location.module, "app::net");
+  const DefmtEntry* top = table->find(1);
+  ASSERT_NE(top, nullptr);
+  EXPECT_EQ(top->location.line, 6u);
+  EXPECT_EQ(top->location.module, "app");
+
+  DefmtDecoder d(table);
+  Record r;
+  ASSERT_TRUE(d.decode_frame(Bytes{0, 0, 7}, r).ok());
+  EXPECT_EQ(format_defmt_line(r), "INFO located 7");
+  EXPECT_EQ(r.location.line, 4u);
+  EXPECT_EQ(r.location.module, "app::net");
+
+  // Without DWARF the location is empty.
+  EXPECT_EQ(load("corpus.elf")->find(20)->location, Location{});
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder

@@ -368,6 +368,12 @@ void DefmtTable::add(std::uint16_t index, DefmtTag tag, std::string string, std:
   entries_.push_back(std::move(e));
 }
 
+void DefmtTable::set_location(std::uint16_t index, Location location) {
+  if (index < slots_.size() && slots_[index] >= 0) {
+    entries_[static_cast<std::size_t>(slots_[index])].location = std::move(location);
+  }
+}
+
 void DefmtTable::set_timestamp(std::string format) {
   timestamp_ = make_entry(DefmtTag::kTimestamp, std::move(format), {});
 }
@@ -560,6 +566,9 @@ core::Result<DefmtTable> DefmtTable::from_elf(const ElfFile& elf) {
   }
   if (!error.ok()) {
     return error;
+  }
+  for (auto& [index, location] : read_defmt_locations(elf, table)) {
+    table.set_location(index, std::move(location));
   }
   return table;
 }

@@ -111,7 +111,8 @@ class DefmtTable {
   // `_defmt_encoding_ = rzcobs|raw` symbols. Errors (invalid_argument / not_found /
   // failed_precondition): no `.defmt` section; no version symbol; a version other than 4;
   // a symbol name that is not valid JSON (the message names the symbol); two timestamp
-  // formats; a bitflags value outside the section.
+  // formats; a bitflags value outside the section. Locations are read from DWARF when the
+  // ELF has it (read_defmt_locations).
   static core::Result<DefmtTable> from_elf(const ElfFile& elf);
 
   // An empty table for tests, fuzzing and tools: fill it with add_*().
@@ -125,6 +126,9 @@ class DefmtTable {
   // Adds one flag of a defmt::bitflags! type. `key` is "NAME@PACKAGE@DISAMBIGUATOR" with
   // "@CRATE" appended when the symbol has a crate name (as the format's hint spells it).
   void add_bitflags_value(const std::string& key, std::string flag, defmt::uint128 value);
+
+  // Sets the source location of the string at `index` (no effect if there is none).
+  void set_location(std::uint16_t index, Location location);
 
   const DefmtEntry* find(std::uint16_t index) const noexcept {
     const std::int32_t i = index < slots_.size() ? slots_[index] : -1;
@@ -152,6 +156,13 @@ class DefmtTable {
   std::optional<DefmtEntry> timestamp_;
   std::unordered_map<std::string, std::vector<std::pair<std::string, defmt::uint128>>> bitflags_;
 };
+
+// The source locations of the log statements of `table` from the ELF's DWARF (defmt's
+// DEFMT_LOG_STATEMENT statics: address = index, declaration = file and line, enclosing
+// namespaces = module path). Empty when the ELF has no DWARF; never fails.
+// DefmtTable::from_elf already applies them.
+std::unordered_map<std::uint16_t, Location> read_defmt_locations(const ElfFile& elf,
+                                                                 const DefmtTable& table);
 
 // True when the ELF has a `.defmt` section or a `_defmt_version_` symbol (so that
 // DefmtTable::from_elf is the reader to use; it may still fail).
