@@ -11,6 +11,7 @@
 #pragma once
 
 #include "edgetrace/sdk/callsite.hpp"
+#include "edgetrace/sdk/config.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/filter.hpp"
 #include "edgetrace/sdk/layer.hpp"
@@ -19,4 +20,5 @@
 #include "edgetrace/sdk/sampler.hpp"
 #include "edgetrace/sdk/semconv.hpp"
 #include "edgetrace/sdk/span.hpp"
+#include "edgetrace/sdk/tracing_builder.hpp"
 #include "edgetrace/sdk/value.hpp"

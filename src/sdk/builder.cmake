@@ -2,10 +2,28 @@
 # config.cpp).
 target_sources(edgetrace_sdk PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tracing_builder.cpp
 )
 
 et_test(sdk_builder_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/config_test.cpp
-  LIBS edgetrace::sdk)
-target_include_directories(sdk_builder_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+    ${CMAKE_CURRENT_LIST_DIR}/tracing_builder_test.cpp
+  LIBS edgetrace::sdk edgetrace_testing_http)
+if(TARGET sdk_builder_test)
+  target_include_directories(sdk_builder_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+endif()
+
+if(EDGETRACE_BUILD_TESTS)
+  # A program the robustness tests run as a child process (static destruction, exit()).
+  add_executable(sdk_robustness_child ${CMAKE_CURRENT_LIST_DIR}/testing/robustness_child.cpp)
+  et_project_target(sdk_robustness_child)
+  target_link_libraries(sdk_robustness_child PRIVATE edgetrace::sdk)
+
+  et_test(sdk_robustness_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/robustness_test.cpp
+    LIBS edgetrace::sdk edgetrace_testing_http)
+  target_compile_definitions(sdk_robustness_test
+    PRIVATE EDGETRACE_ROBUSTNESS_CHILD="$<TARGET_FILE:sdk_robustness_child>")
+  add_dependencies(sdk_robustness_test sdk_robustness_child)
+endif()

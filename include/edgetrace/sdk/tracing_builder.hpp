@@ -1,0 +1,178 @@
+// TracingBuilder: one call that builds the layers, installs them for the whole process and
+// returns the guard that flushes and shuts them down.
+//
+//   int main() {
+//     auto guard = edgetrace::sdk::TracingBuilder("checkout")
+//                      .with_console()                       // human-readable, stdout
+//                      .with_otlp()                          // OTEL_EXPORTER_OTLP_* decide where
+//                      .build();
+//     if (!guard) { std::fprintf(stderr, "%s\n", guard.status().to_string().c_str()); return 1; }
+//     ET_INFO("started");
+//     ...
+//   }   // ~TracingGuard: flushes every layer (at most 5 s) and uninstalls them
+//
+// What build() does:
+//  1. the configuration: TracingConfig defaults < a config file (with_config_file(), or
+//     $EDGETRACE_CONFIG when neither with_config() nor with_config_file() was called) <
+//     the OTEL_* environment (config.hpp, apply_environment) < the explicit calls below;
+//  2. OTEL_SDK_DISABLED=true (or sdk_disabled in the file): installs nothing and returns a
+//     disabled guard; every ET_* call site stays a no-op;
+//  3. the resource: service.name (the file, OTEL_SERVICE_NAME, else the constructor's
+//     name), service.version, service.instance.id, OTEL_RESOURCE_ATTRIBUTES, SDK attributes;
+//  4. each enabled layer with its filter: the filter passed to with_*(), else the layer's
+//     `level` in the config, else $EDGETRACE_LOG, else "info". A bad directive is an error
+//     naming the layer;
+//  5. the sampler: with_sampler(), else the config's (OTEL_TRACES_SAMPLER[_ARG] included);
+//  6. installs the Tracing with set_global_subscriber(), replacing any previous one.
+//
+// Layers: the config decides which of console (on by default), file and OTLP are built;
+// with_console()/with_file()/with_otlp() turn one on with explicit options (which replace
+// that layer's config keys), without_console() etc. turn one off, with_layer() adds any
+// other Layer.
+//
+// fork(): a child process gets clean no-ops from the parent's layers (their threads do not
+// exist in the child and their locks may be held); the child builds its own TracingBuilder
+// to log. Destroying the parent's guard in the child does nothing.
+//
+// Thread-safety: a builder is used by one thread. TracingGuard is move-only; its methods may
+// be called from any thread; the destructor blocks for at most the shutdown deadline.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "edgetrace/core/resource.hpp"
+#include "edgetrace/core/result.hpp"
+#include "edgetrace/otlp/exporter_options.hpp"
+#include "edgetrace/sdk/config.hpp"
+#include "edgetrace/sdk/console_layer.hpp"
+#include "edgetrace/sdk/file_layer.hpp"
+#include "edgetrace/sdk/layer.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
+#include "edgetrace/sdk/sampler.hpp"
+
+namespace edgetrace::sdk {
+
+namespace internal {
+class ForkSafeSubscriber;
+}  // namespace internal
+
+// Owns what build() installed. Destroying it (or shutdown()) uninstalls the subscriber, then
+// flushes and shuts down every layer within the deadline; afterwards ET_* calls are no-ops.
+class TracingGuard {
+ public:
+  // A disabled guard: nothing installed.
+  TracingGuard() = default;
+  TracingGuard(TracingGuard&& other) noexcept;
+  TracingGuard& operator=(TracingGuard&& other) noexcept;
+  TracingGuard(const TracingGuard&) = delete;
+  TracingGuard& operator=(const TracingGuard&) = delete;
+  ~TracingGuard();
+
+  // True when nothing was installed (OTEL_SDK_DISABLED, or a moved-from guard).
+  bool disabled() const noexcept { return tracing_ == nullptr; }
+  // The installed subscriber, for its counters and layers (null when disabled).
+  Tracing* tracing() const noexcept { return tracing_.get(); }
+  // The resource the layers report (empty when disabled).
+  const core::Resource& resource() const noexcept { return resource_; }
+  // Problems build() found and worked around: invalid environment values, unknown sampler
+  // names, exporter option warnings. Never contains header values.
+  const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+
+  // Writes out what every layer buffers; true when all of it went out within `timeout`.
+  bool force_flush(std::chrono::milliseconds timeout);
+  bool force_flush() { return force_flush(shutdown_timeout_); }
+  // Uninstalls the subscriber (if it is still the installed one), then shuts every layer down
+  // within the shutdown deadline. Idempotent; true when everything was flushed in time.
+  bool shutdown();
+
+ private:
+  friend class TracingBuilder;
+
+  std::shared_ptr<Tracing> tracing_;
+  std::shared_ptr<internal::ForkSafeSubscriber> installed_;
+  core::Resource resource_;
+  std::vector<std::string> warnings_;
+  std::chrono::milliseconds shutdown_timeout_{5000};
+  int pid_ = 0;  // the process that built it: a forked child must not touch the layers
+  bool shut_down_ = false;
+};
+
+class TracingBuilder {
+ public:
+  // `service_name` is used when neither the config file nor the environment names the service.
+  explicit TracingBuilder(std::string service_name);
+
+  // A builder whose config comes from `path` (or $EDGETRACE_CONFIG when `path` is empty; no
+  // file at all when that is unset too). The file is read by build().
+  static TracingBuilder from_config_file(std::string service_name, std::string path = {});
+
+  // Console lines. `filter`: directives (filter.hpp); empty: see the header comment.
+  TracingBuilder& with_console(ConsoleLayerOptions options = {}, std::string filter = {});
+  // Rolling files.
+  TracingBuilder& with_file(FileLayerOptions options, std::string filter = {});
+  // OTLP export with options from the config and the environment (OTEL_EXPORTER_OTLP_*,
+  // OTEL_BSP_*, OTEL_BLRP_*) and the built resource.
+  TracingBuilder& with_otlp(std::string filter = {});
+  // OTLP export with exactly these options (the environment is not read; an empty
+  // resource is replaced by the built one).
+  TracingBuilder& with_otlp(OtlpLayerOptions options, std::string filter = {});
+  TracingBuilder& without_console();
+  TracingBuilder& without_file();
+  TracingBuilder& without_otlp();
+  // Any other layer (a test recorder, a custom sink).
+  TracingBuilder& with_layer(std::unique_ptr<Layer> layer, std::string filter = {});
+
+  TracingBuilder& with_sampler(Sampler sampler);
+  // Use this configuration instead of reading a file (the environment still applies).
+  TracingBuilder& with_config(TracingConfig config);
+  // Read this TOML file in build().
+  TracingBuilder& with_config_file(std::string path);
+  // Where environment variables come from (tests); default: the process environment.
+  TracingBuilder& with_env(otlp::EnvLookup env);
+  // How long the guard's shutdown may take in total (default 5 s).
+  TracingBuilder& with_shutdown_deadline(std::chrono::milliseconds timeout);
+
+  // Builds and installs. Errors: an unreadable or invalid config file, a bad filter, a layer
+  // that cannot be created (file directory not writable, bad OTLP options). Nothing is
+  // installed on error. Call once.
+  core::Result<TracingGuard> build();
+
+ private:
+  struct ExtraLayer {
+    std::unique_ptr<Layer> layer;
+    std::string filter;
+  };
+  template <typename Options>
+  struct Explicit {
+    std::optional<Options> options;
+    std::string filter;
+    bool disabled = false;
+  };
+
+  std::string service_name_;
+  std::optional<TracingConfig> config_;
+  std::string config_path_;
+  bool config_from_env_ = true;  // read $EDGETRACE_CONFIG when no config was given
+  otlp::EnvLookup env_;
+  Explicit<ConsoleLayerOptions> console_;
+  Explicit<FileLayerOptions> file_;
+  Explicit<OtlpLayerOptions> otlp_;
+  bool otlp_from_env_ = false;
+  std::vector<ExtraLayer> extra_;
+  std::optional<Sampler> sampler_;
+  std::chrono::milliseconds shutdown_timeout_{5000};
+};
+
+// The OTLP layer options the config and environment describe: per signal, the config's
+// endpoint/protocol/headers/timeout/compression, then OTEL_EXPORTER_OTLP_{TRACES,LOGS}_* and
+// the TLS variables over them; batch options from OTEL_BSP_* and OTEL_BLRP_*. Warnings about
+// invalid variables are appended to `warnings`.
+OtlpLayerOptions otlp_layer_options(const OtlpConfig& config, const otlp::EnvLookup& env,
+                                    std::vector<std::string>* warnings);
+
+}  // namespace edgetrace::sdk

@@ -1,0 +1,255 @@
+// Robustness of the installed SDK in real programs: fork(), static destruction, std::exit()
+// with threads still logging, and an exporter whose receiver is gone.
+#define ET_TARGET "shop::robust"
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/span.hpp"
+#include "edgetrace/sdk/tracing_builder.hpp"
+#include "fake_http_receiver.hpp"
+
+extern char** environ;
+
+namespace edgetrace::sdk {
+namespace {
+
+using edgetrace::field;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+using testing::FakeOtlpHttpReceiver;
+
+otlp::EnvLookup no_env() {
+  return [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+}
+
+TracingConfig otlp_only(std::string endpoint) {
+  TracingConfig c;
+  c.console.enabled = false;
+  c.otlp.enabled = true;
+  c.otlp.endpoint = std::move(endpoint);
+  return c;
+}
+
+struct Recorded {
+  std::mutex mu;
+  std::vector<std::string> messages;
+};
+
+class RecordingLayer : public Layer {
+ public:
+  explicit RecordingLayer(std::shared_ptr<Recorded> r) : r_(std::move(r)) {}
+  void on_event(const Event& e) override {
+    std::lock_guard<std::mutex> lock(r_->mu);
+    r_->messages.emplace_back(e.message);
+  }
+
+ private:
+  std::shared_ptr<Recorded> r_;
+};
+
+// Waits for `pid` at most `timeout`; kills it when it takes longer. Returns the wait status,
+// or -1 on timeout.
+int wait_for(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return status;
+    std::this_thread::sleep_for(5ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return -1;
+}
+
+struct ChildResult {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+ChildResult run_child(const char* mode, std::chrono::milliseconds timeout) {
+  ChildResult result;
+  int fds[2];
+  if (::pipe(fds) != 0)
+    return result;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  const char* path = EDGETRACE_ROBUSTNESS_CHILD;
+  char* argv[] = {const_cast<char*>(path), const_cast<char*>(mode), nullptr};
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, path, &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    return result;
+  }
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  char buf[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left <= 0ms)
+      break;
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      break;
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0)
+      break;
+    result.output.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+  result.status = wait_for(pid, std::max(left, 100ms));
+  return result;
+}
+
+TEST(RobustnessTest, LoggingDuringStaticDestructionBeforeAndAfterTheGuard) {
+  const ChildResult r = run_child("static-destruction", 20s);
+  ASSERT_NE(r.status, -1) << "the child hung; output:\n" << r.output;
+  ASSERT_TRUE(WIFEXITED(r.status)) << "status " << r.status << "; output:\n" << r.output;
+  EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("main returns"));
+  // The static destroyed while the guard lived logged; the one destroyed after it did not
+  // (and nothing crashed).
+  EXPECT_THAT(r.output, HasSubstr("static destructor which=\"before-guard\""));
+  EXPECT_THAT(r.output, Not(HasSubstr("after-guard")));
+}
+
+TEST(RobustnessTest, ExitWhileThreadsLogIntoLiveLayers) {
+  for (int round = 0; round < 3; ++round) {
+    const ChildResult r = run_child("exit-while-logging", 20s);
+    ASSERT_NE(r.status, -1) << "the child hung; output:\n" << r.output;
+    ASSERT_TRUE(WIFEXITED(r.status)) << "status " << r.status << "; output:\n" << r.output;
+    EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("exiting with threads still logging"));
+  }
+}
+
+TEST(RobustnessTest, ForkedChildGetsNoOpsAndMayBuildItsOwn) {
+  FakeOtlpHttpReceiver rx;
+  auto guard = TracingBuilder("parent").with_env(no_env()).with_config(otlp_only(rx.url())).build();
+  ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> logged{0};
+  std::thread busy([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      ET_INFO("busy parent", field<"n">(logged.load(std::memory_order_relaxed)));
+      logged.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  while (logged.load() < 1000)
+    std::this_thread::yield();
+
+  for (int round = 0; round < 20; ++round) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      // The child: the parent's layers are gone for it; every call site is a no-op.
+      for (int i = 0; i < 10000; ++i)
+        ET_INFO("child before its own builder", field<"i">(i));
+      {
+        auto span = ET_SPAN("inert in the child");
+        if (span.context().valid())
+          ::_exit(3);
+      }
+      // Destroying (shutting down) the parent's guard here does nothing and returns at once.
+      if (guard->shutdown())
+        ::_exit(4);
+      auto rec = std::make_shared<Recorded>();
+      TracingConfig quiet;
+      quiet.console.enabled = false;
+      auto own = TracingBuilder("child")
+                     .with_env(no_env())
+                     .with_config(quiet)
+                     .with_layer(std::make_unique<RecordingLayer>(rec))
+                     .build();
+      if (!own.ok())
+        ::_exit(5);
+      ET_INFO("child logs");
+      if (!own->shutdown())
+        ::_exit(6);
+      if (rec->messages != std::vector<std::string>{"child logs"})
+        ::_exit(7);
+      ::_exit(0);
+    }
+    const int status = wait_for(pid, 10s);
+    ASSERT_NE(status, -1) << "forked child " << round << " hung";
+    ASSERT_TRUE(WIFEXITED(status)) << "child " << round << " status " << status;
+    ASSERT_EQ(WEXITSTATUS(status), 0) << "child " << round;
+  }
+
+  // The parent keeps exporting.
+  stop = true;
+  busy.join();
+  ET_WARN("parent after the forks");
+  ASSERT_TRUE(guard->shutdown());
+  bool found = false;
+  for (const auto& req : rx.received())
+    for (const auto& rl : req.logs.resource_logs())
+      for (const auto& sl : rl.scope_logs())
+        for (const auto& lr : sl.log_records())
+          found = found || lr.body().string_value() == "parent after the forks";
+  EXPECT_TRUE(found);
+  EXPECT_GT(rx.items_accepted(), 1000u);
+}
+
+TEST(RobustnessTest, FailingExporterNeverBlocksTheApplication) {
+  std::string closed_url;
+  {
+    FakeOtlpHttpReceiver rx;
+    closed_url = rx.url();
+    rx.stop();
+  }  // the port is closed: every connection is refused
+  TracingConfig config = otlp_only(closed_url);
+  auto guard = TracingBuilder("svc")
+                   .with_env(no_env())
+                   .with_config(config)
+                   .with_shutdown_deadline(1s)
+                   .build();
+  ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100000; ++i)
+    ET_INFO("lost", field<"i">(i));
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(elapsed, 2s);
+  auto* layer = dynamic_cast<OtlpLayer*>(&guard->tracing()->layer(0));
+  ASSERT_NE(layer, nullptr);
+  const auto s0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(guard->shutdown());
+  EXPECT_LT(std::chrono::steady_clock::now() - s0, 3s);
+  // Every event is accounted for: dropped (queue full) or failed (receiver down). An export
+  // abandoned at the deadline finishes its accounting just after it.
+  OtlpLayer::Counters c = layer->counters();
+  for (int i = 0; i < 300 && c.logs_failed + c.logs_dropped < 100000u; ++i) {
+    std::this_thread::sleep_for(10ms);
+    c = layer->counters();
+  }
+  EXPECT_EQ(c.logs_exported, 0u);
+  EXPECT_GT(c.logs_dropped, 0u);
+  EXPECT_EQ(c.logs_failed + c.logs_dropped, 100000u);
+}
+
+}  // namespace
+}  // namespace edgetrace::sdk
