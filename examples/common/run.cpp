@@ -47,10 +47,14 @@ std::string wait_for_stop(const HttpServer& server, std::uint64_t max_requests) 
 }
 
 core::Result<sdk::TracingGuard> build_tracing(const std::string& service_name,
-                                              const std::string& config_path) {
+                                              const std::string& config_path,
+                                              std::unique_ptr<sdk::Layer> extra,
+                                              std::string extra_filter) {
   sdk::TracingBuilder builder = sdk::TracingBuilder::from_config_file(service_name, config_path);
   if (env_set("OTEL_EXPORTER_OTLP_ENDPOINT") || env_set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
     builder.with_otlp();
+  if (extra)
+    builder.with_layer(std::move(extra), std::move(extra_filter));
   core::Result<sdk::TracingGuard> guard = builder.build();
   if (guard) {
     for (const std::string& warning : guard->warnings())

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "edgetrace/core/result.hpp"
@@ -28,8 +29,11 @@ std::string wait_for_stop(const HttpServer& server, std::uint64_t max_requests);
 
 // TracingBuilder from `config_path` (empty: $EDGETRACE_CONFIG, else defaults) and the OTEL_*
 // environment. The OTLP layer is also turned on when OTEL_EXPORTER_OTLP_ENDPOINT or
-// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set. Warnings go to stderr.
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set. `extra` (may be null) is added with
+// `extra_filter`. Warnings go to stderr.
 core::Result<sdk::TracingGuard> build_tracing(const std::string& service_name,
-                                              const std::string& config_path);
+                                              const std::string& config_path,
+                                              std::unique_ptr<sdk::Layer> extra = nullptr,
+                                              std::string extra_filter = {});
 
 }  // namespace edgetrace::examples

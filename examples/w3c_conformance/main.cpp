@@ -9,12 +9,33 @@
 #define ET_TARGET "w3c_conformance"
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "../common/run.hpp"
 #include "conformance.hpp"
 #include "edgetrace/sdk/event.hpp"
+
+namespace {
+
+// Counts the service's spans. Its filter wants every span of the service, so the spans exist
+// (and propagation creates new parent ids) whatever the console and OTLP filters say: with no
+// layer interested, a span is not created and the incoming context would pass through as is.
+// The count lives in main(), declared before the guard: it outlives the layer.
+class SpanCounter final : public edgetrace::sdk::Layer {
+ public:
+  explicit SpanCounter(std::atomic<std::uint64_t>& spans) : spans_(spans) {}
+  void on_close(const edgetrace::sdk::SpanRecord&) override {
+    spans_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::uint64_t>& spans_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   namespace ex = edgetrace::examples;
@@ -32,7 +53,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   ex::block_stop_signals();
-  auto guard = ex::build_tracing("w3c-conformance", config);
+  std::atomic<std::uint64_t> spans{0};
+  auto guard = ex::build_tracing("w3c-conformance", config, std::make_unique<SpanCounter>(spans),
+                                 "w3c_conformance=trace");
   if (!guard) {
     std::fprintf(stderr, "tracing: %s\n", guard.status().to_string().c_str());
     return 1;
@@ -53,7 +76,7 @@ int main(int argc, char** argv) {
   const auto& c = service.counters();
   ET_INFO("stopping", field<"reason">(why), field<"requests">(c.requests.load()),
           field<"bad_requests">(c.bad_requests.load()), field<"calls">(c.calls.load()),
-          field<"failed_calls">(c.failed_calls.load()));
+          field<"failed_calls">(c.failed_calls.load()), field<"spans">(spans.load()));
   const bool flushed = guard->shutdown();
   std::printf("stopped (%s), telemetry %s\n", why.c_str(), flushed ? "flushed" : "NOT flushed");
   return flushed ? 0 : 3;
