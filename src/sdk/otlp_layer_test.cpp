@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <limits>
 #include <map>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +21,28 @@
 #include "fake_http_receiver.hpp"
 #include "internal/otlp_convert.hpp"
 #include "testing/fake_grpc_receiver.hpp"
+
+// Counts heap allocations made by the calling thread (for the steady-state test).
+namespace {
+thread_local std::uint64_t t_allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t n) {
+  ++t_allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n))
+    return p;
+  throw std::bad_alloc();
+}
+// GCC cannot see that this file's operator new pairs with these.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 namespace edgetrace::sdk {
 namespace {
@@ -450,6 +474,32 @@ TEST_F(OtlpLayerTest, ReceiverDownNeverBlocksTheCaller) {
   // After shutdown the callbacks are no-ops.
   ET_INFO("after");
   EXPECT_EQ(layer->counters().logs_queued, c.logs_queued);
+}
+
+TEST_F(OtlpLayerTest, HotPathDoesNotAllocateInSteadyState) {
+  FakeOtlpHttpReceiver rx;
+  rx.set_discard(true);
+  OtlpLayerOptions o = options_for(rx);
+  for (otlp::BatchOptions* b : {&o.span_batch, &o.log_batch}) {
+    b->max_queue_size = 64;
+    b->max_export_batch_size = 16;
+  }
+  OtlpLayer* layer = install(std::move(o));
+  const std::string_view path = "/api/v1/users/12345/orders";
+  auto run = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto s = ET_SPAN("request", field<"http.route">(path), field<"attempt">(i));
+      ET_INFO("served", field<"status">(200), field<"path">(path));
+    }
+  };
+  run(20000);  // warms the pools up, with the queues full most of the time
+  const std::uint64_t before = t_allocations;
+  run(20000);
+  EXPECT_EQ(t_allocations - before, 0u);
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 10s));
+  const OtlpLayer::Counters c = layer->counters();
+  EXPECT_EQ(c.logs_exported + c.logs_dropped + c.logs_failed, 40000u);
+  EXPECT_GT(c.logs_exported, 0u);
 }
 
 TEST_F(OtlpLayerTest, ShutdownIsIdempotentAndStopsCallbacks) {
