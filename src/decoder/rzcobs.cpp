@@ -23,6 +23,9 @@ core::Status truncated(std::size_t at) {
 
 core::Status rzcobs_decode(std::span<const std::uint8_t> encoded, std::vector<std::uint8_t>& out) {
   out.clear();
+  if (encoded.empty()) {
+    return core::Status();
+  }
   if (const void* z = std::memchr(encoded.data(), 0, encoded.size()); z != nullptr) {
     const auto at = static_cast<const std::uint8_t*>(z) - encoded.data();
     return core::Status(core::StatusCode::kDataLoss,
