@@ -12,7 +12,9 @@
 
 #include "edgetrace/sdk/callsite.hpp"
 #include "edgetrace/sdk/config.hpp"
+#include "edgetrace/sdk/console_layer.hpp"
 #include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/file_layer.hpp"
 #include "edgetrace/sdk/filter.hpp"
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/otlp_layer.hpp"
