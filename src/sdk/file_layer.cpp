@@ -459,6 +459,9 @@ core::Result<std::unique_ptr<FileLayer>> FileLayer::create(FileLayerOptions opti
     options.clock = [] { return std::chrono::system_clock::now(); };
 
   std::error_code ec;
+  // Resolved now, so a later chdir() of the program does not move the logs.
+  if (fs::path absolute = fs::absolute(options.directory, ec); !ec)
+    options.directory = absolute.lexically_normal().string();
   fs::create_directories(options.directory, ec);
   if (ec || !fs::is_directory(options.directory, ec)) {
     return core::Status(core::StatusCode::kFailedPrecondition,

@@ -1,6 +1,8 @@
 #define ET_TARGET "shop::cart"
 #include "edgetrace/sdk/file_layer.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -168,6 +170,17 @@ TEST(FileLayerTest, CreateMakesNestedDirectoriesAndTheFirstFile) {
   ASSERT_NE(layer, nullptr);
   EXPECT_EQ(layer->current_path(), dir / "a/b/c/app.2026-11-21.log");
   EXPECT_TRUE(fs::exists(layer->current_path()));
+}
+
+TEST(FileLayerTest, RelativeDirectoryIsResolvedAtCreate) {
+  const std::string name = "et-file-layer-relative-" + std::to_string(::getpid());
+  {
+    auto layer = make({.directory = name + "/logs", .rotation = Rotation::kNever});
+    ASSERT_NE(layer, nullptr);
+    EXPECT_EQ(layer->current_path(), (fs::current_path() / name / "logs/app.log").string());
+  }
+  std::error_code ec;
+  fs::remove_all(name, ec);
 }
 
 TEST(FileLayerTest, CreateFailsWithThePathWhenTheDirectoryCannotBeMade) {

@@ -54,7 +54,8 @@ namespace edgetrace::sdk {
 enum class Rotation : std::uint8_t { kNever, kMinutely, kHourly, kDaily };
 
 struct FileLayerOptions {
-  std::string directory = "logs";  // created (with its parents) when missing
+  std::string directory = "logs";  // created (with its parents) when missing; a relative
+                                   // path is resolved against the working directory by create()
   std::string prefix = "app";      // e.g. a worker id; no '/'
   std::string suffix = "log";      // no '/'
   Rotation rotation = Rotation::kDaily;
