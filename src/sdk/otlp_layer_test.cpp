@@ -33,6 +33,16 @@ void* operator new(std::size_t n) {
     return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) {
+  return operator new(n);
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  ++t_allocations;
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
 // GCC cannot see that this file's operator new pairs with these.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -40,6 +50,18 @@ void operator delete(void* p) noexcept {
   std::free(p);
 }
 void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 #pragma GCC diagnostic pop
@@ -451,7 +473,7 @@ TEST_F(OtlpLayerTest, ReceiverDownNeverBlocksTheCaller) {
     auto s = ET_SPAN("lost");
   }
   const auto elapsed = std::chrono::steady_clock::now() - t0;
-  EXPECT_LT(elapsed, 2s);
+  EXPECT_LT(elapsed, 5s);  // about 0.1 s optimised; sanitizer builds are far slower
   const auto s0 = std::chrono::steady_clock::now();
   (void)tracing_->shutdown(otlp::Clock::now() + 1s);
   EXPECT_LT(std::chrono::steady_clock::now() - s0, 3s);
