@@ -45,17 +45,36 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
       DEPENDS ${et_defmt_corpus_dir}/${name}.s)
     list(APPEND et_defmt_elfs ${et_defmt_corpus_dir}/${name}.o ${et_defmt_corpus_dir}/${name}.elf)
   endforeach()
+  set(et_defmt_no_addrsig "")
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    set(et_defmt_no_addrsig -fno-addrsig)  # GNU as does not know .addrsig
+  endif()
   # An ELF with real DWARF for DEFMT_LOG_STATEMENT statics: compiled to assembler, its
   # placeholder symbol names replaced by JSON names, assembled, linked with .defmt at 0.
   add_custom_command(
     OUTPUT ${et_defmt_corpus_dir}/locations.elf
-    COMMAND ${CMAKE_CXX_COMPILER} -g -O0 -S -o locations_cc.s locations.cpp
+    COMMAND ${CMAKE_CXX_COMPILER} -g -O0 ${et_defmt_no_addrsig} -S -o locations_cc.s locations.cpp
     COMMAND Python3::Interpreter ${et_defmt_gen} --quote locations_cc.s locations.s
     COMMAND ${ET_GNU_AS} -o locations.o locations.s
     COMMAND ${ET_GNU_LD} --build-id -e 0 --section-start=.defmt=0 -o locations.elf locations.o
     WORKING_DIRECTORY ${et_defmt_corpus_dir}
     DEPENDS ${et_defmt_corpus_dir}/locations.cpp ${et_defmt_gen})
   list(APPEND et_defmt_elfs ${et_defmt_corpus_dir}/locations.elf)
+  # The same with LLVM's DWARF 5 (as rustc emits it: DW_OP_addrx, file index 0), if clang
+  # is installed.
+  find_program(ET_CLANGXX NAMES clang++)
+  if(ET_CLANGXX)
+    add_custom_command(
+      OUTPUT ${et_defmt_corpus_dir}/locations_llvm.elf
+      COMMAND ${ET_CLANGXX} -g -gdwarf-5 -O0 -fno-addrsig -S -o locations_llvm_cc.s locations.cpp
+      COMMAND Python3::Interpreter ${et_defmt_gen} --quote locations_llvm_cc.s locations_llvm.s
+      COMMAND ${ET_GNU_AS} -o locations_llvm.o locations_llvm.s
+      COMMAND ${ET_GNU_LD} --build-id -e 0 --section-start=.defmt=0 -o locations_llvm.elf
+              locations_llvm.o
+      WORKING_DIRECTORY ${et_defmt_corpus_dir}
+      DEPENDS ${et_defmt_corpus_dir}/locations.cpp ${et_defmt_gen})
+    list(APPEND et_defmt_elfs ${et_defmt_corpus_dir}/locations_llvm.elf)
+  endif()
   add_custom_target(defmt_corpus DEPENDS ${et_defmt_elfs} ${et_defmt_streams})
 
   et_test(defmt_test
@@ -68,5 +87,6 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
   add_dependencies(defmt_test defmt_corpus)
   target_compile_definitions(defmt_test PRIVATE
     ET_DEFMT_CORPUS_DIR="${et_defmt_corpus_dir}"
-    ET_DEFMT_TESTS_DIR="${PROJECT_SOURCE_DIR}/tests/defmt")
+    ET_DEFMT_TESTS_DIR="${PROJECT_SOURCE_DIR}/tests/defmt"
+    $<$<BOOL:${ET_CLANGXX}>:ET_DEFMT_LLVM_DWARF=1>)
 endif()

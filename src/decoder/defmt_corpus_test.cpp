@@ -264,10 +264,10 @@ TEST(DefmtCorpusTest, ErrorsNameTheProblem) {
 namespace edgetrace::decoder {
 namespace {
 
-TEST(DefmtCorpusTest, LocationsComeFromDwarf) {
-  // locations.elf: compiled from locations.cpp (written by gen_defmt_corpus.py), whose
+void expect_locations(const std::string& elf) {
+  // Compiled from locations.cpp (written by gen_defmt_corpus.py), whose
   // DEFMT_LOG_STATEMENT statics sit on lines 4 (in app::net) and 6 (in app).
-  auto table = load("locations.elf");
+  auto table = load(elf);
   const DefmtEntry* located = table->find(0);
   ASSERT_NE(located, nullptr);
   EXPECT_EQ(located->string, "located {=u8}");
@@ -285,10 +285,19 @@ TEST(DefmtCorpusTest, LocationsComeFromDwarf) {
   EXPECT_EQ(format_defmt_line(r), "INFO located 7");
   EXPECT_EQ(r.location.line, 4u);
   EXPECT_EQ(r.location.module, "app::net");
+}
 
+TEST(DefmtCorpusTest, LocationsComeFromDwarf) {
+  expect_locations("locations.elf");
   // Without DWARF the location is empty.
   EXPECT_EQ(load("corpus.elf")->find(20)->location, Location{});
 }
+
+#ifdef ET_DEFMT_LLVM_DWARF
+TEST(DefmtCorpusTest, LocationsComeFromLlvmDwarf5) {
+  expect_locations("locations_llvm.elf");
+}
+#endif
 
 }  // namespace
 }  // namespace edgetrace::decoder

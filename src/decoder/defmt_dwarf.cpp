@@ -26,6 +26,26 @@ struct Definition {
   int line = 0;
 };
 
+// The declaration's file. libdw's dwarf_decl_file does not resolve DWARF 5's file 0 (the
+// primary source file, which LLVM refers to), so that case is looked up here.
+std::string decl_file(Dwarf_Die* die) {
+  if (const char* f = dwarf_decl_file(die)) {
+    return f;
+  }
+  Dwarf_Attribute attr;
+  Dwarf_Word index = 0;
+  Dwarf_Die cu;
+  Dwarf_Files* files = nullptr;
+  std::size_t nfiles = 0;
+  if (dwarf_attr_integrate(die, DW_AT_decl_file, &attr) == nullptr ||
+      dwarf_formudata(&attr, &index) != 0 || dwarf_diecu(die, &cu, nullptr, nullptr) == nullptr ||
+      dwarf_getsrcfiles(&cu, &files, &nfiles) != 0 || index >= nfiles) {
+    return {};
+  }
+  const char* f = dwarf_filesrc(files, index, nullptr, nullptr);
+  return f != nullptr ? f : "";
+}
+
 struct Walker {
   std::unordered_map<Dwarf_Off, std::string> module_of;  // DEFMT_LOG_STATEMENT DIE -> path
   std::vector<Definition> definitions;
@@ -59,11 +79,19 @@ struct Walker {
     }
     Definition d;
     bool has_address = false;
-    for (std::size_t i = 0; i < nops; ++i) {
+    for (std::size_t i = 0; i < nops && !has_address; ++i) {
       if (ops[i].atom == DW_OP_addr) {
         d.address = ops[i].number;
         has_address = true;
-        break;
+      } else if (ops[i].atom == DW_OP_addrx || ops[i].atom == DW_OP_GNU_addr_index) {
+        // DWARF 5 (LLVM's default): an index into .debug_addr.
+        Dwarf_Attribute addr_attr;
+        Dwarf_Addr addr = 0;
+        if (dwarf_getlocation_attr(&attr, &ops[i], &addr_attr) == 0 &&
+            dwarf_formaddr(&addr_attr, &addr) == 0) {
+          d.address = addr;
+          has_address = true;
+        }
       }
     }
     const char* linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
@@ -78,9 +106,7 @@ struct Walker {
         dwarf_formref_die(&spec, &target) != nullptr) {
       d.declaration = dwarf_dieoffset(&target);
     }
-    if (const char* file = dwarf_decl_file(die)) {
-      d.file = file;
-    }
+    d.file = decl_file(die);
     dwarf_decl_line(die, &d.line);
     definitions.push_back(std::move(d));
   }
