@@ -35,6 +35,12 @@ void* operator new(std::size_t size) {
     return p;
   throw std::bad_alloc();
 }
+// std::get_temporary_buffer (stable_sort) uses the nothrow form: it must pair with free too.
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  if (g_counting)
+    ++g_allocations;
+  return std::malloc(size == 0 ? 1 : size);
+}
 // GCC cannot see that this file's operator new pairs with these.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -42,6 +48,9 @@ void operator delete(void* p) noexcept {
   std::free(p);
 }
 void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 #pragma GCC diagnostic pop
