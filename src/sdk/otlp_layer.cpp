@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -96,9 +97,15 @@ bool on_both(OtlpLayerState& s, Op op) {
   bool span_ok = true;
   bool log_ok = true;
   if (s.spans && s.logs) {
-    std::thread t([&] { span_ok = op(*s.spans); });
+    std::thread t;
+    try {
+      t = std::thread([&] { span_ok = op(*s.spans); });
+    } catch (const std::system_error&) {
+      span_ok = op(*s.spans);  // no thread to be had: one after the other
+    }
     log_ok = op(*s.logs);
-    t.join();
+    if (t.joinable())
+      t.join();
   } else if (s.spans) {
     span_ok = op(*s.spans);
   } else if (s.logs) {
