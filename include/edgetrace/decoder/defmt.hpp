@@ -191,7 +191,11 @@ struct DefmtDecoderOptions {
 // time until a frame decodes again (bytes_skipped), counting the bad frame once.
 class DefmtDecoder {
  public:
+  // `table` null: an empty table (every frame is an unknown index).
   explicit DefmtDecoder(std::shared_ptr<const DefmtTable> table, DefmtDecoderOptions options = {});
+  ~DefmtDecoder();
+  DefmtDecoder(DefmtDecoder&&) noexcept;
+  DefmtDecoder& operator=(DefmtDecoder&&) noexcept;
 
   // Feeds bytes (any chunking); calls `sink` for each record, in stream order.
   void feed(std::span<const std::uint8_t> bytes, const RecordSink& sink);
@@ -213,10 +217,8 @@ class DefmtDecoder {
   core::Status decode_frame(std::span<const std::uint8_t> frame, Record& out,
                             std::size_t* consumed = nullptr);
 
-  // Internal state of the frame decoder (defined in the .cpp).
-  struct Scratch;
-
  private:
+  struct Scratch;  // the frame decoder's reused buffers (defined in the .cpp)
   enum class Outcome : std::uint8_t { kOk, kEof, kUnknownIndex, kMalformed };
   Outcome decode_into(std::span<const std::uint8_t> frame, Record& out, std::size_t& consumed);
   void on_frame(std::span<const std::uint8_t> frame, const RecordSink& sink);
@@ -235,11 +237,6 @@ class DefmtDecoder {
   std::unique_ptr<Scratch> scratch_;
   Record record_;
   DecoderCounters counters_;
-
- public:
-  ~DefmtDecoder();
-  DefmtDecoder(DefmtDecoder&&) noexcept;
-  DefmtDecoder& operator=(DefmtDecoder&&) noexcept;
 };
 
 // The line defmt-print prints for a record with `--log-format "{L:4} {s}"` (no newline):
