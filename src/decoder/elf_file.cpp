@@ -25,22 +25,21 @@ std::string libelf_error() {
 
 }  // namespace
 
+// Closes a libelf handle. libelf is used only while opening: afterwards every query reads
+// the owned bytes, so const methods touch no shared libelf state (libelf's lazy section
+// loading is not thread-safe).
+struct ElfCloser {
+  void operator()(Elf* e) const noexcept { elf_end(e); }
+};
+
 struct ElfFile::State {
   std::string name;
   std::vector<std::uint8_t> bytes;
-  Elf* elf = nullptr;
   bool is64 = false;
   bool little = true;
   std::uint16_t machine = 0;
   std::vector<ElfSection> sections;
-  // Section header index of each entry of `sections` (for symbols' st_shndx).
-  std::vector<std::size_t> section_index;
-
-  ~State() {
-    if (elf != nullptr) {
-      elf_end(elf);
-    }
-  }
+  std::vector<std::string> section_names;  // reserved once: ElfSection::name views these
 };
 
 ElfFile::ElfFile(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
@@ -109,19 +108,21 @@ core::Result<ElfFile> ElfFile::from_bytes(std::vector<std::uint8_t> bytes, std::
   const std::string& nm = state->name;
   auto err = [&nm](const std::string& what) { return core::invalid_argument(nm + ": " + what); };
 
-  state->elf = elf_memory(reinterpret_cast<char*>(state->bytes.data()), state->bytes.size());
-  if (state->elf == nullptr || elf_kind(state->elf) != ELF_K_ELF) {
+  std::unique_ptr<Elf, ElfCloser> handle(
+      elf_memory(reinterpret_cast<char*>(state->bytes.data()), state->bytes.size()));
+  Elf* elf = handle.get();
+  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
     return err("not an ELF file: " + libelf_error());
   }
   GElf_Ehdr ehdr;
-  if (gelf_getehdr(state->elf, &ehdr) == nullptr) {
+  if (gelf_getehdr(elf, &ehdr) == nullptr) {
     return err("malformed ELF header: " + libelf_error());
   }
   state->machine = ehdr.e_machine;
   const std::uint64_t file_size = state->bytes.size();
 
   std::size_t shnum = 0;
-  if (elf_getshdrnum(state->elf, &shnum) != 0) {
+  if (elf_getshdrnum(elf, &shnum) != 0) {
     return err("malformed section header table: " + libelf_error());
   }
   if (shnum > kMaxSections) {
@@ -140,7 +141,7 @@ core::Result<ElfFile> ElfFile::from_bytes(std::vector<std::uint8_t> bytes, std::
     }
   }
   std::size_t shstrndx = 0;
-  if (shnum > 0 && elf_getshdrstrndx(state->elf, &shstrndx) != 0) {
+  if (shnum > 0 && elf_getshdrstrndx(elf, &shstrndx) != 0) {
     return err("malformed section name table index: " + libelf_error());
   }
   if (shnum > 0 && shstrndx >= shnum) {
@@ -148,19 +149,23 @@ core::Result<ElfFile> ElfFile::from_bytes(std::vector<std::uint8_t> bytes, std::
   }
 
   state->sections.reserve(shnum);
+  state->section_names.reserve(shnum);
   for (std::size_t i = 1; i < shnum; ++i) {
-    Elf_Scn* scn = elf_getscn(state->elf, i);
+    Elf_Scn* scn = elf_getscn(elf, i);
     GElf_Shdr shdr;
     if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr) {
       return err("malformed section header " + std::to_string(i) + ": " + libelf_error());
     }
     ElfSection s;
-    const char* sname = elf_strptr(state->elf, shstrndx, shdr.sh_name);
+    const char* sname = elf_strptr(elf, shstrndx, shdr.sh_name);
     if (sname == nullptr) {
       return err("section " + std::to_string(i) + " has a name outside the name table");
     }
-    s.name = sname;
+    state->section_names.emplace_back(sname);
+    s.name = state->section_names.back();
     s.type = shdr.sh_type;
+    s.link = shdr.sh_link;
+    s.entsize = shdr.sh_entsize;
     s.flags = shdr.sh_flags;
     s.address = shdr.sh_addr;
     s.size = shdr.sh_size;
@@ -175,7 +180,6 @@ core::Result<ElfFile> ElfFile::from_bytes(std::vector<std::uint8_t> bytes, std::
                                              static_cast<std::size_t>(shdr.sh_size));
     }
     state->sections.push_back(s);
-    state->section_index.push_back(i);
   }
   return ElfFile(std::move(state));
 }
@@ -265,56 +269,61 @@ std::optional<std::vector<std::uint8_t>> ElfFile::build_id() const {
 }
 
 core::Status ElfFile::for_each_symbol(const std::function<void(const ElfSymbol&)>& fn) const {
-  std::size_t table = 0;
-  bool found = false;
-  for (std::size_t k = 0; k < state_->sections.size(); ++k) {
-    if (state_->sections[k].type == SHT_SYMTAB) {
-      table = k;
-      found = true;
+  const auto& sections = state_->sections;
+  const ElfSection* symtab = nullptr;
+  for (const ElfSection& s : sections) {
+    if (s.type == SHT_SYMTAB) {
+      symtab = &s;
       break;
     }
-    if (state_->sections[k].type == SHT_DYNSYM && !found) {
-      table = k;
-      found = true;
+    if (s.type == SHT_DYNSYM && symtab == nullptr) {
+      symtab = &s;
     }
   }
-  if (!found) {
+  if (symtab == nullptr) {
     return core::Status();
   }
-  const ElfSection& symtab = state_->sections[table];
-  Elf_Scn* scn = elf_getscn(state_->elf, state_->section_index[table]);
-  GElf_Shdr shdr;
-  if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr) {
-    return core::invalid_argument(state_->name + ": malformed symbol table header");
+  const std::string where = state_->name + ": symbol table " + std::string(symtab->name);
+  // sh_link is a section header index; `sections` leaves out index 0.
+  if (symtab->link == 0 || symtab->link > sections.size()) {
+    return core::invalid_argument(where + " links to no string table");
   }
-  Elf_Data* data = elf_getdata(scn, nullptr);
-  if (data == nullptr) {
-    return core::invalid_argument(state_->name + ": cannot read symbol table " +
-                                  std::string(symtab.name) + ": " + libelf_error());
-  }
-  const std::size_t entsize = state_->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
-  const std::size_t count = data->d_size / entsize;
-  std::size_t shnum = 0;
-  (void)elf_getshdrnum(state_->elf, &shnum);
+  const std::span<const std::uint8_t> strtab = sections[symtab->link - 1].data;
+  const std::size_t entsize = state_->is64 ? 24 : 16;
+  const std::span<const std::uint8_t> d = symtab->data;
+  const std::size_t count = d.size() / entsize;
   for (std::size_t i = 1; i < count; ++i) {
-    GElf_Sym sym;
-    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) {
-      return core::invalid_argument(state_->name + ": malformed symbol " + std::to_string(i));
+    const std::uint8_t* p = d.data() + i * entsize;
+    const std::uint64_t name = read_uint(p, 4);
+    ElfSymbol out;
+    std::uint64_t shndx = 0;
+    std::uint8_t info = 0;
+    if (state_->is64) {
+      info = p[4];
+      shndx = read_uint(p + 6, 2);
+      out.value = read_uint(p + 8, 8);
+      out.size = read_uint(p + 16, 8);
+    } else {
+      out.value = read_uint(p + 4, 4);
+      out.size = read_uint(p + 8, 4);
+      info = p[12];
+      shndx = read_uint(p + 14, 2);
     }
-    const char* sname = elf_strptr(state_->elf, shdr.sh_link, sym.st_name);
-    if (sname == nullptr) {
-      return core::invalid_argument(state_->name + ": symbol " + std::to_string(i) +
+    if (name >= strtab.size()) {
+      return core::invalid_argument(where + ": symbol " + std::to_string(i) +
                                     " has a name outside the string table");
     }
-    ElfSymbol out;
-    out.name = sname;
-    out.value = sym.st_value;
-    out.size = sym.st_size;
-    out.type = static_cast<std::uint8_t>(GELF_ST_TYPE(sym.st_info));
-    out.binding = static_cast<std::uint8_t>(GELF_ST_BIND(sym.st_info));
-    if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE && sym.st_shndx < shnum &&
-        sym.st_shndx >= 1) {
-      out.section = state_->sections[sym.st_shndx - 1u].name;
+    const char* text = reinterpret_cast<const char*>(strtab.data() + name);
+    const std::size_t len = strnlen(text, strtab.size() - static_cast<std::size_t>(name));
+    if (len == strtab.size() - name) {
+      return core::invalid_argument(where + ": symbol " + std::to_string(i) +
+                                    " has an unterminated name");
+    }
+    out.name = std::string_view(text, len);
+    out.type = static_cast<std::uint8_t>(info & 0x0f);
+    out.binding = static_cast<std::uint8_t>(info >> 4);
+    if (shndx != SHN_UNDEF && shndx < SHN_LORESERVE && shndx <= sections.size()) {
+      out.section = sections[shndx - 1].name;
     }
     fn(out);
   }

@@ -14,7 +14,8 @@
 // headers point outside the file gives a clear error, never a crash.
 //
 // Thread-safety: an ElfFile is immutable after open; const methods may be called from
-// several threads. Ownership: it owns the bytes; views it returns (section data, names)
+// several threads (libelf is used only while opening; queries read the owned bytes, with
+// bounds checks). Ownership: it owns the bytes; views it returns (section data, names)
 // live as long as the ElfFile (moving it keeps them valid). Allocation: open() reads the
 // file once; queries do not allocate except where they return owning values.
 #pragma once
@@ -40,6 +41,8 @@ struct ElfSection {
   std::uint64_t address = 0;  // sh_addr (0 for non-allocated sections)
   std::uint64_t size = 0;     // sh_size
   std::uint64_t offset = 0;   // sh_offset in the file
+  std::uint32_t link = 0;     // sh_link (a section header index)
+  std::uint64_t entsize = 0;  // sh_entsize
   // The bytes as in the file (in the ELF's byte order); empty for SHT_NOBITS (.bss).
   std::span<const std::uint8_t> data;
 };
@@ -94,7 +97,9 @@ class ElfFile {
   std::optional<std::vector<std::uint8_t>> build_id() const;
 
   // Calls `fn` for each symbol of .symtab (or .dynsym if there is no .symtab), skipping
-  // the null symbol. Error if the symbol table is malformed. No symbols: OK, no calls.
+  // the null symbol. Error if the symbol table is malformed (symbols before the error have
+  // been passed to `fn`). No symbol table: OK, no calls. The views in ElfSymbol live as
+  // long as the ElfFile.
   core::Status for_each_symbol(const std::function<void(const ElfSymbol&)>& fn) const;
 
   // Reads an unsigned integer of `size` bytes (1, 2, 4 or 8) at `p` in the ELF's byte
