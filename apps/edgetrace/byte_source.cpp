@@ -178,8 +178,8 @@ Result<std::size_t> ByteSource::read(std::span<std::uint8_t> buffer) {
       return static_cast<std::size_t>(n);
     if (errno == EINTR)
       continue;  // a signal: the loop checks whether it asked us to stop
-    if (errno == ECONNRESET)
-      return std::size_t{0};
+    if (errno == ECONNRESET || errno == EIO)
+      return std::size_t{0};  // the peer went away; a serial port's EIO is a hang-up
     return Status(StatusCode::kUnavailable, description_ + ": read failed: " + errno_text(errno));
   }
 }
