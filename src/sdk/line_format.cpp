@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 #include "edgetrace/sdk/span.hpp"
@@ -567,6 +568,24 @@ void LineFormatter::format_json(const Line& line, std::string& out) const {
 void append_rfc3339_micros(std::string& out, std::uint64_t unix_nano) {
   const std::uint64_t secs = unix_nano / 1'000'000'000ULL;
   const auto micros = static_cast<unsigned>((unix_nano % 1'000'000'000ULL) / 1000);
+  // Lines of one thread mostly share their second: reuse "2026-11-21T14:05:50." then.
+  struct Cache {
+    std::uint64_t secs = ~std::uint64_t{0};
+    char text[20];
+  };
+  static thread_local Cache cache;
+  if (cache.secs == secs) {
+    char tail[7];  // "123456Z"
+    unsigned v = micros;
+    for (int i = 5; i >= 0; --i) {
+      tail[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    tail[6] = 'Z';
+    out.append(cache.text, sizeof cache.text);
+    out.append(tail, sizeof tail);
+    return;
+  }
   const auto days = static_cast<std::int64_t>(secs / 86400);
   const auto sod = static_cast<unsigned>(secs % 86400);
   // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
@@ -602,7 +621,12 @@ void append_rfc3339_micros(std::string& out, std::uint64_t unix_nano) {
   put(month, 2);
   *--p = '-';
   put(static_cast<unsigned>(year), 4);
-  out.append(p, static_cast<std::size_t>(buffer + sizeof buffer - p));
+  const auto size = static_cast<std::size_t>(buffer + sizeof buffer - p);
+  if (size == sizeof cache.text + 7) {  // four-digit years: the common case
+    std::memcpy(cache.text, p, sizeof cache.text);
+    cache.secs = secs;
+  }
+  out.append(p, size);
 }
 
 void append_duration(std::string& out, std::uint64_t nanos) {

@@ -94,6 +94,13 @@ TEST(LineFormatTest, TimestampIsRfc3339UtcWithMicroseconds) {
   out.clear();
   append_rfc3339_micros(out, 4102444800ULL * 1'000'000'000ULL);
   EXPECT_EQ(out, "2100-01-01T00:00:00.000000Z");
+  // Same second again (the cached prefix), then the next one.
+  out.clear();
+  append_rfc3339_micros(out, 4102444800ULL * 1'000'000'000ULL + 7'000);
+  append_rfc3339_micros(out, 4102444800ULL * 1'000'000'000ULL + 999'999'999);
+  append_rfc3339_micros(out, 4102444801ULL * 1'000'000'000ULL);
+  EXPECT_EQ(out,
+            "2100-01-01T00:00:00.000007Z2100-01-01T00:00:00.999999Z2100-01-01T00:00:01.000000Z");
 }
 
 TEST(LineFormatTest, DurationsShowThreeSignificantDigits) {
@@ -279,6 +286,34 @@ TEST(LineFormatTest, JsonIsValidForRandomBytesAndRoundTripsValidUtf8) {
     ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
     if (simdjson::validate_utf8(text.data(), text.size())) {
       EXPECT_EQ(std::string_view(doc), text);
+    }
+  }
+}
+
+TEST(LineFormatTest, EscapingFindsASpecialByteAtAnyPositionOfALongString) {
+  struct Case {
+    char byte;
+    std::string_view json;
+    std::string_view quoted;
+  };
+  const Case cases[] = {
+      {'\n', "\\n", "\\n"},        {'"', "\\\"", "\\\""},
+      {'\\', "\\\\", "\\\\"},      {'\x1b', "\\u001b", "\\u{1b}"},
+      {'\x7f', "\x7f", "\\u{7f}"}, {'\x80', "\xEF\xBF\xBD", "\xEF\xBF\xBD"},
+  };
+  for (const Case& c : cases) {
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+      std::string text(40, 'a');
+      text[pos] = c.byte;
+      const auto expected = [&](std::string_view escaped) {
+        return text.substr(0, pos) + std::string(escaped) + text.substr(pos + 1);
+      };
+      std::string json;
+      internal::append_escaped(json, text, internal::Escape::kJson);
+      EXPECT_EQ(json, expected(c.json)) << pos;
+      std::string quoted;
+      internal::append_escaped(quoted, text, internal::Escape::kQuoted);
+      EXPECT_EQ(quoted, expected(c.quoted)) << pos;
     }
   }
 }

@@ -101,6 +101,22 @@ void append_escaped(std::string& out, std::string_view s, Escape mode) {
   std::size_t i = 0;
   const auto flush = [&] { out.append(s.data() + run, i - run); };
   while (i < s.size()) {
+    // Eight plain bytes at a time: none below 0x20, none >= 0x7f, no '"', no '\\'.
+    while (i + 8 <= s.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+      constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+      const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+      const std::uint64_t special = ((w - kOnes * 0x20) | w | has_zero(w ^ (kOnes * '"')) |
+                                     has_zero(w ^ (kOnes * '\\')) | (w + kOnes)) &
+                                    kHigh;
+      if (special != 0)
+        break;
+      i += 8;
+    }
+    if (i >= s.size())
+      break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (kSpecial[c] == 0) {
       ++i;
