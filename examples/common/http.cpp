@@ -109,7 +109,25 @@ struct HttpServer::State {
   std::mutex mu;
   bool stopping = false;
   std::vector<std::weak_ptr<tcp::socket>> sockets;
-  std::vector<std::thread> workers;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> workers;
+
+  // Joins the connection threads that have finished (a finished thread keeps its stack until
+  // joined) and forgets closed sockets. Called with `mu` held.
+  void reap() {
+    for (auto it = workers.begin(); it != workers.end();) {
+      if (it->done->load()) {
+        it->thread.join();
+        it = workers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    std::erase_if(sockets, [](const std::weak_ptr<tcp::socket>& w) { return w.expired(); });
+  }
   std::thread acceptor_thread;
 };
 
@@ -158,41 +176,46 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::listen(const std::string& 
         return;
       if (accept_ec)
         continue;
+      s.reap();
       s.sockets.push_back(socket);
-      s.workers.emplace_back([self, socket] {
-        State& st = *self->state_;
-        Peer peer;
-        boost::system::error_code peer_ec;
-        const tcp::endpoint remote = socket->remote_endpoint(peer_ec);
-        const tcp::endpoint local = socket->local_endpoint(peer_ec);
-        if (!peer_ec) {
-          peer.address = remote.address().to_string();
-          peer.port = remote.port();
-          peer.local_address = local.address().to_string();
-          peer.local_port = local.port();
-        }
-        beast::flat_buffer buffer;
-        for (;;) {
-          beast_http::request_parser<beast_http::string_body> parser;
-          parser.body_limit(8 * 1024 * 1024);
-          boost::system::error_code read_ec;
-          beast_http::read(*socket, buffer, parser, read_ec);
-          if (read_ec)
-            break;
-          const Request request = parser.release();
-          Response response = st.handler(request, peer);
-          response.keep_alive(request.keep_alive());
-          response.prepare_payload();
-          boost::system::error_code write_ec;
-          beast_http::write(*socket, response, write_ec);
-          self->served_.fetch_add(1);
-          if (write_ec || !response.keep_alive())
-            break;
-        }
-        boost::system::error_code close_ec;
-        socket->shutdown(tcp::socket::shutdown_both, close_ec);
-        socket->close(close_ec);
-      });
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      s.workers.push_back({std::thread([self, socket, done] {
+                             State& st = *self->state_;
+                             Peer peer;
+                             boost::system::error_code peer_ec;
+                             const tcp::endpoint remote = socket->remote_endpoint(peer_ec);
+                             const tcp::endpoint local = socket->local_endpoint(peer_ec);
+                             if (!peer_ec) {
+                               peer.address = remote.address().to_string();
+                               peer.port = remote.port();
+                               peer.local_address = local.address().to_string();
+                               peer.local_port = local.port();
+                             }
+                             beast::flat_buffer buffer;
+                             for (;;) {
+                               beast_http::request_parser<beast_http::string_body> parser;
+                               parser.body_limit(8 * 1024 * 1024);
+                               boost::system::error_code read_ec;
+                               beast_http::read(*socket, buffer, parser, read_ec);
+                               if (read_ec)
+                                 break;
+                               const Request request = parser.release();
+                               Response response = st.handler(request, peer);
+                               response.keep_alive(request.keep_alive());
+                               response.prepare_payload();
+                               boost::system::error_code write_ec;
+                               beast_http::write(*socket, response, write_ec);
+                               self->served_.fetch_add(1);
+                               if (write_ec || !response.keep_alive())
+                                 break;
+                             }
+                             boost::system::error_code close_ec;
+                             // No close(): stop() may be shutting the socket down from its thread;
+                             // the socket closes when the last reference (this thread's) goes.
+                             socket->shutdown(tcp::socket::shutdown_both, close_ec);
+                             done->store(true);
+                           }),
+                           done});
     }
   });
   return server;
@@ -218,7 +241,7 @@ void HttpServer::stop() {
     s.acceptor_thread.join();
   boost::system::error_code ec;
   s.acceptor.close(ec);
-  std::vector<std::thread> workers;
+  std::vector<State::Worker> workers;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     for (auto& weak : s.sockets) {
@@ -228,8 +251,8 @@ void HttpServer::stop() {
     workers.swap(s.workers);
   }
   for (auto& w : workers) {
-    if (w.joinable())
-      w.join();
+    if (w.thread.joinable())
+      w.thread.join();
   }
 }
 

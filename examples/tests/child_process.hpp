@@ -56,6 +56,8 @@ class ChildProcess {
       // Only async-signal-safe calls between fork and exec.
       ::dup2(fds[1], 1);
       ::dup2(fds[1], 2);
+      // Sockets of the test (receivers, echo servers) are not the child's to keep open.
+      ::close_range(3, ~0U, 0);
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
