@@ -155,6 +155,41 @@ TEST(ConfigTest, SyntaxErrorsGiveFileLineAndColumn) {
   EXPECT_THAT(e, HasSubstr("test.toml:3:"));
 }
 
+TEST(ConfigTest, ControlCharactersAreRejectedWithTheirPosition) {
+  constexpr char kNul[] = "[tracing]\nservice_name = \"a\0b\"\n";
+  EXPECT_THAT(error_of(std::string(kNul, sizeof kNul - 1)),
+              HasSubstr("test.toml:2:18: control character U+0000 is not allowed in TOML"));
+  // A NUL inside a table name (toml++ 3.3 would assert on it).
+  EXPECT_THAT(error_of(std::string("[\0tracing]\n", 12)), HasSubstr("test.toml:1:2: control"));
+  EXPECT_THAT(error_of("# bell \x07\n"), HasSubstr("U+0007"));
+  EXPECT_TRUE(parse_config("[tracing]\r\nservice_name = \"tab\there\"\r\n").ok());
+}
+
+TEST(ConfigTest, NonAsciiIsAllowedOnlyInStringsAndComments) {
+  // Found by sdk_config_fuzz: toml++ 3.3 reaches __builtin_unreachable on these.
+  EXPECT_THAT(error_of("[tracing]\nna\u00efve = 1\n"),
+              HasSubstr("test.toml:2:3: non-ASCII character outside a string or comment"));
+  EXPECT_THAT(error_of("x = \"\"\"a\\\n  \u0416\"\"\"\n"),
+              HasSubstr("non-ASCII character after a backslash in a multi-line string"));
+  EXPECT_THAT(error_of("x = \"\"\"a\\\u0416\"\"\"\n"),
+              HasSubstr("non-ASCII character after a backslash in a multi-line string"));
+  core::Result<TracingConfig> r = parse_config(
+      "# r\u00e9sum\u00e9\n[tracing] # \u00fc\nservice_name = \"caf\u00e9 \u0416\"\n"
+      "service_version = 'v\u00e9'\n"
+      "service_instance_id = \"\"\"a\\\\\u0416\nb\\\n   c\"\"\"\"\n"
+      "[tracing.console]\nlevel = '''\u00e9'''\n");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->service_name, "caf\u00e9 \u0416");
+  EXPECT_EQ(r->service_version, "v\u00e9");
+  EXPECT_EQ(r->service_instance_id, "a\\\u0416\nbc\"");
+  EXPECT_EQ(r->console.level, "\u00e9");
+}
+
+TEST(ConfigTest, TableHeaderStartingWithAnInvalidCharacterIsAnError) {
+  // Found by sdk_config_fuzz: toml++ 3.3 asserted on this instead of reporting it.
+  EXPECT_THAT(error_of("[tracing]\n[*racing.file]\n"), HasSubstr("test.toml:2:"));
+}
+
 TEST(ConfigTest, UnknownKeyNamesItAndListsTheValidKeys) {
   const std::string e = error_of("[tracing.console]\ncolour = true\n");
   EXPECT_THAT(e, HasSubstr("test.toml:2:1"));

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -234,6 +235,9 @@ TEST(RobustnessTest, FailingExporterNeverBlocksTheApplication) {
     ET_INFO("lost", field<"i">(i));
   const auto elapsed = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(elapsed, 2s);
+  std::printf("100000 events towards a closed port: %lld ms on the caller's thread\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
   auto* layer = dynamic_cast<OtlpLayer*>(&guard->tracing()->layer(0));
   ASSERT_NE(layer, nullptr);
   const auto s0 = std::chrono::steady_clock::now();

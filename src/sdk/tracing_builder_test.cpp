@@ -171,6 +171,32 @@ TEST_F(TracingBuilderTest, MovedGuardShutsDownOnce) {
   EXPECT_EQ(rec->shutdowns, 1);
 }
 
+TEST_F(TracingBuilderTest, ASecondBuildReplacesTheFirstAndTheOldGuardLeavesItInstalled) {
+  auto first_rec = std::make_shared<Recorded>();
+  auto second_rec = std::make_shared<Recorded>();
+  auto first = TracingBuilder("svc")
+                   .with_env(fake_env())
+                   .with_config(quiet_config())
+                   .with_layer(std::make_unique<RecordingLayer>(first_rec))
+                   .build();
+  ASSERT_TRUE(first.ok());
+  auto second = TracingBuilder("svc")
+                    .with_env(fake_env())
+                    .with_config(quiet_config())
+                    .with_layer(std::make_unique<RecordingLayer>(second_rec))
+                    .build();
+  ASSERT_TRUE(second.ok());
+  ET_INFO("to the second");
+  EXPECT_TRUE(first->shutdown());
+  EXPECT_EQ(first_rec->shutdowns, 1);
+  EXPECT_NE(current_subscriber(), nullptr);  // still the second one
+  ET_INFO("still the second");
+  EXPECT_TRUE(first_rec->snapshot().empty());
+  EXPECT_EQ(second_rec->snapshot(),
+            (std::vector<std::string>{"to the second", "still the second"}));
+  EXPECT_TRUE(second->shutdown());
+}
+
 TEST_F(TracingBuilderTest, SdkDisabledInstallsNothing) {
   auto rec = std::make_shared<Recorded>();
   auto guard = TracingBuilder("svc")
@@ -371,6 +397,62 @@ TEST_F(TracingBuilderTest, ConfigSamplerAndWarnings) {
   EXPECT_DOUBLE_EQ(guard->tracing()->sampler().ratio(), 0.0);
   ASSERT_EQ(guard->warnings().size(), 1u);
   EXPECT_THAT(guard->warnings()[0], HasSubstr("OTEL_TRACES_SAMPLER: sampler 'xray'"));
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST_F(TracingBuilderTest, FileLayerFromTheConfigWritesIntoTheDirectory) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                    ("edgetrace_builder_files_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  TracingConfig c = quiet_config();
+  c.file.enabled = true;
+  c.file.path = (dir / "nested").string();
+  c.file.rotation = "never";
+  c.file.level = "warn";
+  c.file.format = "json";
+  c.log_thread_ids = true;
+  {
+    auto guard = TracingBuilder("billing").with_env(fake_env()).with_config(c).build();
+    ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+    ET_INFO("below the file's level");
+    ET_WARN("to the file", field<"k">(1));
+  }
+  // The prefix defaults to the service name.
+  const std::string text = read_file(dir / "nested" / "billing.log");
+  EXPECT_THAT(text, HasSubstr("\"to the file\""));
+  EXPECT_THAT(text, HasSubstr("\"k\":1"));
+  EXPECT_THAT(text, HasSubstr("thread"));
+  EXPECT_THAT(text, Not(HasSubstr("below the file's level")));
+
+  // Explicit options replace the config's.
+  FileLayerOptions o;
+  o.directory = dir.string();
+  o.prefix = "explicit";
+  o.rotation = Rotation::kNever;
+  {
+    auto guard = TracingBuilder("billing").with_env(fake_env()).with_config(c).with_file(o).build();
+    ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+    ET_INFO("info: below the config level, which still applies");
+    ET_WARN("explicit file");
+  }
+  const std::string explicit_text = read_file(dir / "explicit.log");
+  EXPECT_THAT(explicit_text, HasSubstr("explicit file"));
+  EXPECT_THAT(explicit_text, Not(HasSubstr("below the config level")));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(TracingBuilderTest, FileLayerErrorsNameTheLayer) {
+  TracingConfig c = quiet_config();
+  c.file.enabled = true;
+  c.file.path = "/etc/hostname/logs";  // below a regular file: cannot be created
+  auto r = TracingBuilder("svc").with_env(fake_env()).with_config(c).build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("file layer"));
+  EXPECT_THAT(r.status().message(), HasSubstr("/etc/hostname/logs"));
 }
 
 TEST_F(TracingBuilderTest, OtlpFromTheConfigDeliversEverythingWhenTheGuardGoes) {

@@ -157,7 +157,6 @@ class TracingBuilder {
   std::string service_name_;
   std::optional<TracingConfig> config_;
   std::string config_path_;
-  bool config_from_env_ = true;  // read $EDGETRACE_CONFIG when no config was given
   otlp::EnvLookup env_;
   Explicit<ConsoleLayerOptions> console_;
   Explicit<FileLayerOptions> file_;

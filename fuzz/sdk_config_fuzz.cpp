@@ -1,0 +1,46 @@
+// Fuzzes the SDK's config loader: arbitrary text as a TOML file, as a duration, and as the
+// values of the environment variables apply_environment() reads. Checks memory safety, that
+// every error is a message (never a crash or an exception), and that whatever the loader
+// accepts passes validate_config(), before and after the environment is applied.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "edgetrace/sdk/config.hpp"
+
+using namespace edgetrace;
+
+namespace {
+
+void check(bool condition) {
+  if (!condition)
+    std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+  core::Result<sdk::TracingConfig> config = sdk::parse_config(text, "fuzz.toml");
+  if (config.ok()) {
+    check(sdk::validate_config(*config).ok());
+  } else {
+    check(config.status().message().starts_with("fuzz.toml:"));
+  }
+
+  if (core::Result<std::chrono::milliseconds> d = sdk::parse_duration(text); d.ok())
+    check(d->count() >= 0);
+
+  // The same text as every variable's value.
+  sdk::TracingConfig c = config.ok() ? *config : sdk::TracingConfig{};
+  const std::string value(text);
+  std::vector<std::string> warnings = sdk::apply_environment(
+      c, [&value](std::string_view) -> std::optional<std::string> { return value; });
+  (void)warnings;
+  check(sdk::validate_config(c).ok());
+  return 0;
+}
