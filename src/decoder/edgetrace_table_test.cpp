@@ -107,6 +107,22 @@ TEST(EdgetraceTableTest, ReadsBigEndianElf) {
   EXPECT_TRUE(saw_main);
 }
 
+TEST(EdgetraceTableTest, SymbolNameOutsideTheStringTableIsAnError) {
+  std::vector<std::uint8_t> bytes = firmware_elf(false, true, 0);
+  auto elf = ElfFile::from_bytes(bytes, "fw.elf");
+  ASSERT_TRUE(elf);
+  const ElfSection* symtab = elf->find_section(".symtab");
+  ASSERT_NE(symtab, nullptr);
+  bytes[symtab->offset + 16] = 0xff;  // st_name of symbol 1 (ELF32, little-endian)
+  bytes[symtab->offset + 17] = 0xff;
+  auto bad = ElfFile::from_bytes(bytes, "fw.elf");
+  ASSERT_TRUE(bad);
+  const core::Status st = bad->for_each_symbol([](const ElfSymbol&) {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message(),
+            "fw.elf: symbol table .symtab: symbol 1 has a name outside the string table");
+}
+
 TEST(EdgetraceTableTest, ElfWithoutTableIsAClearError) {
   ElfWriter w(false, true);
   w.add_section(".text", SHT_PROGBITS, SHF_ALLOC, 0, std::vector<std::uint8_t>(8, 1));
