@@ -113,6 +113,19 @@ struct Slot {
   std::string line;
 };
 
+// Incremented in every forked child. A layer made in an earlier generation has no writer
+// thread in this process, and its mutex may have been held by a thread that is gone.
+std::atomic<std::uint64_t> g_fork_generation{0};
+
+void on_fork_child() noexcept {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);  // async-signal-safe
+}
+
+void install_fork_handler_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::pthread_atfork(nullptr, nullptr, &on_fork_child); });
+}
+
 }  // namespace
 
 std::string rolling_file_name(std::string_view prefix, std::string_view suffix, Rotation rotation,
@@ -133,6 +146,7 @@ struct FileLayer::State {
   FileLayerOptions options;
   LineFormatter formatter;
   FileLayerCounters counters;
+  const std::uint64_t generation = g_fork_generation.load(std::memory_order_relaxed);
 
   // The queue: many producers (logging threads), one consumer (the writer).
   std::unique_ptr<Slot[]> slots;
@@ -178,6 +192,9 @@ struct FileLayer::State {
   }
 
   SystemTime now() const { return options.clock(); }
+  bool in_forked_child() const noexcept {
+    return g_fork_generation.load(std::memory_order_relaxed) != generation;
+  }
 
   // ---- producer side ----
 
@@ -201,6 +218,10 @@ struct FileLayer::State {
 
   template <typename Format>
   void enqueue(Format&& format) {
+    if (in_forked_child()) {
+      counters.dropped_in_forked_child.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     active_producers.fetch_add(1, std::memory_order_seq_cst);
     struct Leave {
       std::atomic<std::uint32_t>& n;
@@ -457,6 +478,7 @@ core::Result<std::unique_ptr<FileLayer>> FileLayer::create(FileLayerOptions opti
   }
   if (!options.clock)
     options.clock = [] { return std::chrono::system_clock::now(); };
+  install_fork_handler_once();
 
   std::error_code ec;
   // Resolved now, so a later chdir() of the program does not move the logs.
@@ -488,6 +510,12 @@ core::Result<std::unique_ptr<FileLayer>> FileLayer::create(FileLayerOptions opti
 FileLayer::FileLayer(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
 
 FileLayer::~FileLayer() {
+  if (state_->in_forked_child()) {
+    // The writer thread is the parent's and the mutex may be held forever: touch nothing,
+    // not even to destroy (an std::thread still joinable would terminate the process).
+    (void)state_.release();  // NOLINT: deliberate leak in a forked child
+    return;
+  }
   (void)shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
@@ -520,6 +548,8 @@ bool FileLayer::wants_span_timings() const {
 
 bool FileLayer::force_flush(Deadline deadline) {
   State& s = *state_;
+  if (s.in_forked_child())
+    return false;
   const std::size_t target = s.enqueue_pos.load(std::memory_order_seq_cst);
   const auto reached = [&] {
     return static_cast<std::ptrdiff_t>(s.consumed.load(std::memory_order_seq_cst) - target) >= 0;
@@ -542,6 +572,8 @@ bool FileLayer::force_flush(Deadline deadline) {
 
 bool FileLayer::shutdown(Deadline deadline) {
   State& s = *state_;
+  if (s.in_forked_child())
+    return false;
   {
     std::unique_lock<std::mutex> lock(s.mu);
     if (s.shut_down)

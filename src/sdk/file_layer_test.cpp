@@ -1,10 +1,12 @@
 #define ET_TARGET "shop::cart"
 #include "edgetrace/sdk/file_layer.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <csignal>
 
 #include <algorithm>
 #include <condition_variable>
@@ -456,6 +458,39 @@ TEST(FileLayerTest, ShutdownGivesUpAtItsDeadlineWhenTheWriterIsStuck) {
   unstick.join();
   EXPECT_EQ(layer->counters().written.load(), 0u);
   EXPECT_EQ(layer->counters().dropped_after_shutdown.load(), 3u);
+}
+
+TEST(FileLayerTest, AForkedChildGetsCleanNoOpsAndNeverHangs) {
+  TempDir dir;
+  auto layer = make({.directory = dir.path(),
+                     .rotation = Rotation::kNever,
+                     .queue_capacity = 2,
+                     .lossy = false});  // a child must not wait for a writer it lacks
+  log_lines(*layer, 1);
+  ASSERT_TRUE(layer->force_flush(in(std::chrono::seconds(5))));
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) {
+    log_lines(*layer, 10);
+    const bool flushed = layer->force_flush(in(std::chrono::seconds(1)));
+    const bool shut = layer->shutdown(in(std::chrono::seconds(1)));
+    const bool counted = layer->counters().dropped_in_forked_child.load() == 10;
+    layer.reset();  // must neither hang nor abort
+    std::_Exit(!flushed && !shut && counted ? 0 : 3);
+  }
+  int status = -1;
+  for (int i = 0; i < 200 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (status == -1) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL() << "forked child hung";
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // The parent's layer goes on working.
+  log_lines(*layer, 1, 1);
+  ASSERT_TRUE(layer->shutdown(in(std::chrono::seconds(5))));
+  EXPECT_EQ(count_lines(read_file(dir / "app.log")), 2u);
 }
 
 TEST(FileLayerTest, WriteErrorsAreCountedAndLinesDroppedNotRetriedForever) {

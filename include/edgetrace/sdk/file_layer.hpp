@@ -35,6 +35,11 @@
 // first file, retention) on the caller's thread; afterwards only the writer thread does.
 // shutdown() (and the destructor, with a 5 s deadline) writes what is queued and joins the
 // writer; lines that could not be written by the deadline are dropped and counted.
+//
+// fork(): in a child process the parent's layer is a clean no-op (its writer thread does not
+// exist there): lines are dropped and counted in dropped_in_forked_child, force_flush and
+// shutdown return false at once, and destroying it frees nothing. Create a new FileLayer
+// (with another prefix) in the child to log there.
 #pragma once
 
 #include <atomic>
@@ -69,13 +74,14 @@ struct FileLayerOptions {
 };
 
 struct FileLayerCounters {
-  std::atomic<std::uint64_t> written{0};                 // lines written to a file
-  std::atomic<std::uint64_t> dropped_queue_full{0};      // lossy queue was full
-  std::atomic<std::uint64_t> dropped_write_failed{0};    // lines lost to write_errors
-  std::atomic<std::uint64_t> dropped_after_shutdown{0};  // logged after or during shutdown
-  std::atomic<std::uint64_t> write_errors{0};            // failed open(2) or write(2)
-  std::atomic<std::uint64_t> rotations{0};               // new files after the first
-  std::atomic<std::uint64_t> files_removed{0};           // deleted by max_files
+  std::atomic<std::uint64_t> written{0};                  // lines written to a file
+  std::atomic<std::uint64_t> dropped_queue_full{0};       // lossy queue was full
+  std::atomic<std::uint64_t> dropped_write_failed{0};     // lines lost to write_errors
+  std::atomic<std::uint64_t> dropped_after_shutdown{0};   // logged after or during shutdown
+  std::atomic<std::uint64_t> dropped_in_forked_child{0};  // logged in a fork()ed child
+  std::atomic<std::uint64_t> write_errors{0};             // failed open(2) or write(2)
+  std::atomic<std::uint64_t> rotations{0};                // new files after the first
+  std::atomic<std::uint64_t> files_removed{0};            // deleted by max_files
 };
 
 // The file name for the period holding `time`, e.g. "app.2026-11-21-14.log" (kHourly).
