@@ -300,6 +300,17 @@ TEST_F(ConformanceTest, MultipleTracestateHeadersAreCombined) {
   EXPECT_EQ(calls[0].one("tracestate"), "foo=1,bar=2");
 }
 
+TEST_F(ConformanceTest, BaggageIsForwardedWithTheCall) {
+  Response res =
+      post_test({{"traceparent", kValid}, {"baggage", "user=alice,tier=gold"}}, cases({"/cb"}));
+  EXPECT_EQ(res.result_int(), 200u);
+  auto calls = received();
+  ASSERT_EQ(calls.size(), 1u);
+  const std::string baggage = calls[0].one("baggage");
+  EXPECT_NE(baggage.find("user=alice"), std::string::npos) << baggage;
+  EXPECT_NE(baggage.find("tier=gold"), std::string::npos) << baggage;
+}
+
 TEST_F(ConformanceTest, BadBodiesAreRejectedWithAReasonAndNoCalls) {
   const std::vector<std::string> bad = {"",
                                         "{}",
