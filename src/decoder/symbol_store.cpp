@@ -512,13 +512,15 @@ core::Status SymbolStore::remove(std::string_view build_id_hex) {
   auto id = normalize_build_id(build_id_hex);
   if (!id)
     return id.status();
-  cache_erase(*id);
   if (::unlink(elf_path(*id).c_str()) != 0) {
     const int err = errno;
+    cache_erase(*id);
     if (err == ENOENT)
       return core::not_found("build-id " + *id + " is not in the symbol store");
     return io_error("cannot delete", elf_path(*id), err);
   }
+  // After the unlink, so that a concurrent miss cannot load the file again behind us.
+  cache_erase(*id);
   ::unlink(meta_path(*id).c_str());
   fsync_directory(options_.directory / id->substr(0, 2));
   removes_.fetch_add(1, std::memory_order_relaxed);
