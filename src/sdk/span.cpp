@@ -135,8 +135,12 @@ SpanRecord* acquire_span_record() {
 
 void release_span_record(SpanRecord* record) noexcept {
   while (record != nullptr) {
-    if (record->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    // A sole owner needs no atomic read-modify-write: nobody else can add a reference to a
+    // record they do not hold.
+    if (record->refs.load(std::memory_order_acquire) != 1 &&
+        record->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
       return;
+    record->refs.store(0, std::memory_order_relaxed);
     SpanRecord* parent = record->parent;
     ThreadCache* cache = thread_cache();
     if (cache != nullptr) {
