@@ -431,8 +431,10 @@ core::Status unwrap_nested(core::Status s) {
 // control characters other than tab and line ends (anywhere), and non-ASCII characters
 // outside strings and comments (bare keys are ASCII). Besides giving a clear message, this
 // keeps toml++ 3.3 away from two of its bugs: it mishandles NUL bytes inside keys, and its
-// whitespace test reaches __builtin_unreachable for many non-ASCII code points (U+00A1 to
-// U+0499, for example) met outside a string or after a backslash in a multi-line string.
+// whitespace test reaches __builtin_unreachable for the code points U+00A1..U+0499,
+// U+2CEE..U+30E7 (but U+3000) and U+FCC6..U+FEFE wherever the parser tests them (outside
+// strings, but also in malformed values that contain quotes). Those are refused everywhere;
+// a string can still hold them as \uXXXX escapes.
 core::Status check_characters(std::string_view text, std::string_view source) {
   enum class State { kNormal, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
   State state = State::kNormal;
@@ -462,6 +464,27 @@ core::Status check_characters(std::string_view text, std::string_view source) {
       return fail("control character " + std::string(code) + " is not allowed in TOML");
     }
     const bool ascii = c < 0x80;
+    if (c >= 0xc2 && c <= 0xef && i + 1 < text.size()) {
+      // A two- or three-byte sequence: the code points toml++ 3.3 cannot test for
+      // whitespace without undefined behaviour, wherever it happens to test them.
+      char32_t cp = 0;
+      if (c < 0xe0)
+        cp = (char32_t{c} & 0x1f) << 6 | (static_cast<unsigned char>(text[i + 1]) & 0x3f);
+      else if (i + 2 < text.size())
+        cp = (char32_t{c} & 0x0f) << 12 |
+             (char32_t{static_cast<unsigned char>(text[i + 1])} & 0x3f) << 6 |
+             (static_cast<unsigned char>(text[i + 2]) & 0x3f);
+      const bool unsupported = (cp > 0xa0 && cp < 0x49a) ||
+                               (cp >= 0x2cee && cp < 0x30e8 && cp != 0x3000) ||
+                               (cp >= 0xfcc6 && cp < 0xfeff);
+      if (unsupported) {
+        char code[16];
+        std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(cp));
+        return fail("character U+" + std::string(code) +
+                    " is not supported by the TOML parser; write it as the escape \\u" + code +
+                    " in a double-quoted string");
+      }
+    }
     const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
     const std::string_view rest = text.substr(i);
     switch (state) {

@@ -168,21 +168,26 @@ TEST(ConfigTest, ControlCharactersAreRejectedWithTheirPosition) {
 TEST(ConfigTest, NonAsciiIsAllowedOnlyInStringsAndComments) {
   // Found by sdk_config_fuzz: toml++ 3.3 reaches __builtin_unreachable on these.
   EXPECT_THAT(error_of("[tracing]\nna\u00efve = 1\n"),
+              HasSubstr("test.toml:2:3: character U+00EF is not supported by the TOML parser; "
+                        "write it as the escape \\u00EF in a double-quoted string"));
+  EXPECT_THAT(error_of("s0e=-E=-\"e0e'=-e\ufe7fE'E"), HasSubstr("U+FE7F is not supported"));
+  EXPECT_THAT(error_of("x = \"\u3001\"\n"), HasSubstr("U+3001 is not supported"));
+  EXPECT_THAT(error_of("[tracing]\nna\u4e2d = 1\n"),
               HasSubstr("test.toml:2:3: non-ASCII character outside a string or comment"));
-  EXPECT_THAT(error_of("x = \"\"\"a\\\n  \u0416\"\"\"\n"),
+  EXPECT_THAT(error_of("x = \"\"\"a\\\n  \u4e2d\"\"\"\n"),
               HasSubstr("non-ASCII character after a backslash in a multi-line string"));
-  EXPECT_THAT(error_of("x = \"\"\"a\\\u0416\"\"\"\n"),
+  EXPECT_THAT(error_of("x = \"\"\"a\\\u4e2d\"\"\"\n"),
               HasSubstr("non-ASCII character after a backslash in a multi-line string"));
   core::Result<TracingConfig> r = parse_config(
-      "# r\u00e9sum\u00e9\n[tracing] # \u00fc\nservice_name = \"caf\u00e9 \u0416\"\n"
-      "service_version = 'v\u00e9'\n"
-      "service_instance_id = \"\"\"a\\\\\u0416\nb\\\n   c\"\"\"\"\n"
-      "[tracing.console]\nlevel = '''\u00e9'''\n");
+      "# r\u4e2dsum\u4e2d\n[tracing] # \u4e2d\nservice_name = \"caf\\u00e9 \u4e2d\"\n"
+      "service_version = 'v\u4e2d'\n"
+      "service_instance_id = \"\"\"a\\\\\u4e2d\nb\\\n   c\"\"\"\"\n"
+      "[tracing.console]\nlevel = '''\u4e2d'''\n");
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  EXPECT_EQ(r->service_name, "caf\u00e9 \u0416");
-  EXPECT_EQ(r->service_version, "v\u00e9");
-  EXPECT_EQ(r->service_instance_id, "a\\\u0416\nbc\"");
-  EXPECT_EQ(r->console.level, "\u00e9");
+  EXPECT_EQ(r->service_name, "caf\u00e9 \u4e2d");
+  EXPECT_EQ(r->service_version, "v\u4e2d");
+  EXPECT_EQ(r->service_instance_id, "a\\\u4e2d\nbc\"");
+  EXPECT_EQ(r->console.level, "\u4e2d");
 }
 
 TEST(ConfigTest, TableHeaderStartingWithAnInvalidCharacterIsAnError) {
