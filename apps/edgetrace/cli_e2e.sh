@@ -3,12 +3,14 @@
 # store tests' fixture program (an ELF with an edgetrace call-site table, which writes a
 # device stream with --stream) and, when given, the defmt test corpus.
 #
-#   apps/edgetrace/cli_e2e.sh <edgetrace> <fixture-program> <work-dir> [defmt-corpus-dir]
+#   apps/edgetrace/cli_e2e.sh <edgetrace> <fixture-program> <work-dir>
+#                             <fixture-with-a-bad-C-call-site> [defmt-corpus-dir]
 set -euo pipefail
 cli="$1"
 fixture="$2"
 work="$3"
-defmt="${4:-}"
+bad_format="$4"
+defmt="${5:-}"
 rm -rf "$work"
 mkdir -p "$work"
 store="$work/store"
@@ -106,6 +108,15 @@ has "unresolved-build-ids=1 " err
 if [ -n "$defmt" ]; then
   expect 1 "$cli" decode --elf "$fixture" --input "$defmt/corpus.rzcobs" --strict
 fi
+
+# A C call site whose placeholders do not match its arguments: verify fails (exit 1) and
+# names it; the store still accepts the ELF (its other call sites decode).
+expect 1 "$cli" symbols verify "$fixture" "$bad_format"
+has "table: 3 call sites, 0 problems" out
+has "error: .*symbol_store_fixture_sites.c:9: .*a={} b={}" out
+has "table: 4 call sites, 1 problems" out
+expect 0 "$cli" symbols upload --store "$work/store-bad" "$bad_format"
+has " 4 call sites (edgetrace)$" out
 
 # Delete.
 expect 0 "$cli" symbols delete "$id" --store "$store"

@@ -31,6 +31,15 @@ if(EDGETRACE_BUILD_TESTS OR EDGETRACE_BUILD_BENCH)
   target_link_libraries(symbol_store_fixture PRIVATE edgetrace::device)
   set_target_properties(symbol_store_fixture PROPERTIES POSITION_INDEPENDENT_CODE OFF)
   target_link_options(symbol_store_fixture PRIVATE -no-pie -Wl,--build-id)
+
+  # The same program plus a C call site with a placeholder/argument mismatch.
+  add_executable(symbol_store_fixture_bad_format
+    ${CMAKE_CURRENT_LIST_DIR}/symbol_store_fixture_main.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/symbol_store_fixture_sites.c)
+  target_link_libraries(symbol_store_fixture_bad_format PRIVATE edgetrace::device)
+  set_target_properties(symbol_store_fixture_bad_format PROPERTIES
+    POSITION_INDEPENDENT_CODE OFF C_STANDARD 11 C_EXTENSIONS OFF)
+  target_link_options(symbol_store_fixture_bad_format PRIVATE -no-pie -Wl,--build-id)
 endif()
 
 if(EDGETRACE_BUILD_TESTS)
