@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
   CLI::App app{"edgetrace: OpenTelemetry tracing and logging from firmware to backend"};
   app.set_version_flag("--version", std::string(edgetrace::core::sdk_version()));
   app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 1 an operation failed or the input was invalid, 2 usage "
+      "error. Every command has --help; see docs/cli.md.");
 
   auto* context = app.add_subcommand("context", "W3C trace context headers");
   context->require_subcommand(1);
