@@ -22,7 +22,8 @@
 //
 // Lines are formatted on the logging thread (LineFormatter, ANSI always off) straight into
 // a slot of a bounded queue of `queue_capacity` lines (rounded up to a power of two, at
-// least 2); the slots' buffers are reused, so in steady state logging does not allocate. A
+// least 2); the slots' buffers are reused, so in steady state logging does not allocate
+// (memory: each slot keeps the capacity of the longest line it held, up to 64 KiB). A
 // background thread writes batches with write(2) as soon as lines arrive, so lines reach
 // the file within milliseconds; force_flush() waits until everything logged before the
 // call is written.
