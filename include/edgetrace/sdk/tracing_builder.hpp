@@ -26,16 +26,18 @@
 //  6. installs the Tracing with set_global_subscriber(), replacing any previous one.
 //
 // Layers: the config decides which of console (on by default), file and OTLP are built;
-// with_console()/with_file()/with_otlp() turn one on with explicit options (which replace
-// that layer's config keys), without_console() etc. turn one off, with_layer() adds any
-// other Layer.
+// with_console()/with_file()/with_otlp() turn one on (explicit options replace that layer's
+// config keys; with_otlp() without options reads them from the config and environment),
+// without_console() etc. turn one off, with_layer() adds any other Layer.
 //
 // fork(): a child process gets clean no-ops from the parent's layers (their threads do not
 // exist in the child and their locks may be held); the child builds its own TracingBuilder
 // to log. Destroying the parent's guard in the child does nothing.
 //
-// Thread-safety: a builder is used by one thread. TracingGuard is move-only; its methods may
-// be called from any thread; the destructor blocks for at most the shutdown deadline.
+// Thread-safety: a builder is used by one thread. TracingGuard is move-only; force_flush()
+// may be called from any thread, shutdown() and the destructor from one thread at a time
+// (they block for at most the shutdown deadline). Logging threads may run during shutdown:
+// their calls become no-ops.
 #pragma once
 
 #include <chrono>
