@@ -227,7 +227,7 @@ TracingGuard::TracingGuard(TracingGuard&& other) noexcept
       warnings_(std::move(other.warnings_)),
       shutdown_timeout_(other.shutdown_timeout_),
       pid_(other.pid_),
-      shut_down_(std::exchange(other.shut_down_, true)) {}
+      shut_down_(other.shut_down_.exchange(true)) {}
 
 TracingGuard& TracingGuard::operator=(TracingGuard&& other) noexcept {
   if (this != &other) {
@@ -238,7 +238,7 @@ TracingGuard& TracingGuard::operator=(TracingGuard&& other) noexcept {
     warnings_ = std::move(other.warnings_);
     shutdown_timeout_ = other.shutdown_timeout_;
     pid_ = other.pid_;
-    shut_down_ = std::exchange(other.shut_down_, true);
+    shut_down_.store(other.shut_down_.exchange(true));
   }
   return *this;
 }
@@ -254,9 +254,8 @@ bool TracingGuard::force_flush(std::chrono::milliseconds timeout) {
 }
 
 bool TracingGuard::shutdown() {
-  if (tracing_ == nullptr || shut_down_)
+  if (tracing_ == nullptr || shut_down_.exchange(true))
     return true;
-  shut_down_ = true;
   if (::getpid() != pid_) {
     // A forked child: the layers' threads are the parent's, and their locks may be held
     // forever. Leave them alone (and never destroy them here).

@@ -40,6 +40,7 @@
 // their calls become no-ops.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -101,7 +102,7 @@ class TracingGuard {
   std::vector<std::string> warnings_;
   std::chrono::milliseconds shutdown_timeout_{5000};
   int pid_ = 0;  // the process that built it: a forked child must not touch the layers
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
 };
 
 class TracingBuilder {
