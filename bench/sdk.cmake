@@ -7,3 +7,7 @@ if(EDGETRACE_BUILD_TESTS)
   target_link_libraries(sdk_bench PRIVATE edgetrace::sdk edgetrace_testing_http
                                           benchmark::benchmark)
 endif()
+
+add_executable(sdk_layers_bench sdk_layers_bench.cpp)
+et_project_target(sdk_layers_bench)
+target_link_libraries(sdk_layers_bench PRIVATE edgetrace::sdk benchmark::benchmark)

@@ -116,9 +116,9 @@ void append_scope(const OtlpJsonContext& c, std::string& out) {
 
 void append_location(const Record& r, bool& first, std::string& out) {
   if (!r.location.file.empty())
-    append_attribute("code.filepath", core::AttributeValue(r.location.file), first, out);
+    append_attribute("code.file.path", core::AttributeValue(r.location.file), first, out);
   if (r.location.line != 0)
-    append_attribute("code.lineno",
+    append_attribute("code.line.number",
                      core::AttributeValue(static_cast<std::int64_t>(r.location.line)), first, out);
   if (!r.location.module.empty())
     append_attribute("code.namespace", core::AttributeValue(r.location.module), first, out);

@@ -196,10 +196,10 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
   if (!m.target.empty())
     add_string_attribute(attributes, "log.target", m.target);
   if (options.code_location) {
-    add_string_attribute(attributes, "code.filepath", m.file);
-    add_int_attribute(attributes, "code.lineno", m.line);
+    add_string_attribute(attributes, "code.file.path", m.file);
+    add_int_attribute(attributes, "code.line.number", m.line);
     if (!m.function.empty())
-      add_string_attribute(attributes, "code.function", m.function);
+      add_string_attribute(attributes, "code.function.name", m.function);
   }
   out.set_dropped_attributes_count(0);
 

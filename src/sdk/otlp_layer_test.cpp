@@ -380,10 +380,10 @@ TEST_F(OtlpLayerTest, LogRecordHasSeverityBodyFieldsAndTarget) {
     EXPECT_EQ(l->observed_time_unix_nano(), l->time_unix_nano());
     ASSERT_NE(attribute(l->attributes(), "log.target"), nullptr);
     EXPECT_EQ(attribute(l->attributes(), "log.target")->string_value(), "shop::cart");
-    ASSERT_NE(attribute(l->attributes(), "code.lineno"), nullptr);
-    EXPECT_GT(attribute(l->attributes(), "code.lineno")->int_value(), 0);
+    ASSERT_NE(attribute(l->attributes(), "code.line.number"), nullptr);
+    EXPECT_GT(attribute(l->attributes(), "code.line.number")->int_value(), 0);
     EXPECT_NE(
-        attribute(l->attributes(), "code.filepath")->string_value().find("otlp_layer_test.cpp"),
+        attribute(l->attributes(), "code.file.path")->string_value().find("otlp_layer_test.cpp"),
         std::string::npos);
   }
   const auto* info = find_log(logs, "i");

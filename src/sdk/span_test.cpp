@@ -175,9 +175,9 @@ TEST_F(SpanTest, InstrumentNamesTheSpanAfterTheFunction) {
   instrumented_function(42);
   const ClosedSpan& c = layer->find("instrumented_function");
   EXPECT_EQ(layer->attribute(c, "id"), "42");
-  EXPECT_EQ(layer->attribute(c, "code.function"), "instrumented_function");
-  EXPECT_NE(layer->attribute(c, "code.filepath").find("span_test.cpp"), std::string::npos);
-  EXPECT_NE(layer->attribute(c, "code.lineno"), "<missing>");
+  EXPECT_EQ(layer->attribute(c, "code.function.name"), "instrumented_function");
+  EXPECT_NE(layer->attribute(c, "code.file.path").find("span_test.cpp"), std::string::npos);
+  EXPECT_NE(layer->attribute(c, "code.line.number"), "<missing>");
 }
 
 TEST_F(SpanTest, RemoteParentStartsAChildOfAnotherProcess) {

@@ -170,9 +170,9 @@ SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& optio
   for (const Field& f : fields)
     r->attributes.append(f.name, f.value);
   if (options.code_location) {
-    r->attributes.append("code.function", Value::of(metadata.function));
-    r->attributes.append("code.filepath", Value::of(metadata.file));
-    r->attributes.append("code.lineno", Value::of_int(metadata.line));
+    r->attributes.append("code.function.name", Value::of(metadata.function));
+    r->attributes.append("code.file.path", Value::of(metadata.file));
+    r->attributes.append("code.line.number", Value::of_int(metadata.line));
   }
   for (const SpanLinkInit& link : options.links) {
     if (!link.context.valid())

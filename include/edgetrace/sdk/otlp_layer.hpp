@@ -58,7 +58,7 @@ struct OtlpLayerOptions {
   std::string scope_version;
   bool export_spans = true;
   bool export_logs = true;
-  // Adds code.filepath, code.lineno and code.function to every log record.
+  // Adds code.file.path, code.line.number and code.function.name to every log record.
   bool log_code_location = false;
   // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.
   otlp::ErrorCallback on_error;

@@ -31,7 +31,11 @@
 //
 // Thread-safety: a Span is used by one thread at a time and must end on the thread that
 // created it (it restores that thread's previous current span). A Context may be copied to
-// and attached on any thread. Span records are pooled: in steady state starting and ending a
+// and attached on any thread. Layers read a span's fields without a lock (when an event
+// happens inside it, and at its end): do not call record(), set_status(), add_event(),
+// add_link() or update_name() while other threads are inside the span through an attached
+// Context; record what you need before handing the context out, or give the other threads
+// their own child spans. Span records are pooled: in steady state starting and ending a
 // span does not allocate (a field whose string outgrows its buffer grows it once).
 #pragma once
 
@@ -216,7 +220,7 @@ struct SpanOptions {
   const Context* parent = nullptr;
   bool root = false;  // ignore every parent: start a new trace
   std::span<const SpanLinkInit> links{};
-  bool code_location = false;  // add code.function, code.filepath, code.lineno
+  bool code_location = false;  // add code.function.name, code.file.path, code.line.number
 };
 
 class Span {
@@ -322,7 +326,7 @@ Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fie
                __func__ __VA_OPT__(, ) __VA_ARGS__)
 
 // A span named after the enclosing function, living until the end of the enclosing scope,
-// with code.function, code.filepath and code.lineno attributes (Rust's #[instrument]).
+// with code.function.name, code.file.path and code.line.number attributes (Rust's #[instrument]).
 #define ET_INSTRUMENT(...)                                                                   \
   ::edgetrace::sdk::Span et_instrument_span_ = ET_SPAN_IMPL(                                 \
       ::edgetrace::core::Level::kInfo, ::edgetrace::sdk::SpanOptions{.code_location = true}, \
