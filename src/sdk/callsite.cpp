@@ -1,5 +1,7 @@
 #include "edgetrace/sdk/callsite.hpp"
 
+#include <pthread.h>
+
 #include <mutex>
 #include <vector>
 
@@ -20,7 +22,13 @@ struct SubscriberRegistry {
   std::vector<std::shared_ptr<Subscriber>> retired;
 };
 SubscriberRegistry& registry() {
-  static SubscriberRegistry* r = new SubscriberRegistry();
+  static SubscriberRegistry* r = [] {
+    auto* created = new SubscriberRegistry();
+    // Held across fork() so a child never inherits it locked by a thread that is not there.
+    ::pthread_atfork([] { registry().mu.lock(); }, [] { registry().mu.unlock(); },
+                     [] { registry().mu.unlock(); });
+    return created;
+  }();
   return *r;
 }
 std::atomic<Subscriber*> g_current{nullptr};

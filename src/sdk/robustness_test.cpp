@@ -240,8 +240,10 @@ TEST(RobustnessTest, FailingExporterNeverBlocksTheApplication) {
                   std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
   auto* layer = dynamic_cast<OtlpLayer*>(&guard->tracing()->layer(0));
   ASSERT_NE(layer, nullptr);
+  // Shutdown returns by its deadline whether the exporter gave up on everything already
+  // (refused connections fail fast) or is still retrying.
   const auto s0 = std::chrono::steady_clock::now();
-  EXPECT_FALSE(guard->shutdown());
+  (void)guard->shutdown();
   EXPECT_LT(std::chrono::steady_clock::now() - s0, 3s);
   // Every event is accounted for: dropped (queue full) or failed (receiver down). An export
   // abandoned at the deadline finishes its accounting just after it.

@@ -1,6 +1,7 @@
 #include "edgetrace/sdk/span.hpp"
 
 #include <cxxabi.h>
+#include <pthread.h>
 
 #include <cstdlib>
 #include <memory>
@@ -29,7 +30,13 @@ struct Pool {
   std::atomic<std::size_t> allocated{0};
 };
 Pool& pool() {
-  static Pool* p = new Pool();
+  static Pool* p = [] {
+    auto* created = new Pool();
+    // Held across fork() so a child never inherits it locked by a thread that is not there.
+    ::pthread_atfork([] { pool().mu.lock(); }, [] { pool().mu.unlock(); },
+                     [] { pool().mu.unlock(); });
+    return created;
+  }();
   return *p;
 }
 

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,9 +20,30 @@ std::uint64_t os_thread_id() noexcept {
 
 constexpr std::size_t kMaxFilterSpans = 16;
 
+// Bumped in every child after fork(). A Tracing built in another generation is inert: its
+// layers' threads stayed in the parent and their locks may have been held by one of them.
+std::atomic<std::uint64_t> g_fork_generation{0};
+
+void on_fork_child() noexcept {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);  // async-signal-safe
+}
+
+std::uint64_t fork_generation() {
+  static const bool installed = [] {
+    ::pthread_atfork(nullptr, nullptr, &on_fork_child);
+    return true;
+  }();
+  (void)installed;
+  return g_fork_generation.load(std::memory_order_relaxed);
+}
+
 }  // namespace
 
-Tracing::Tracing(Options options) : options_(std::move(options)) {}
+Tracing::Tracing(Options options) : options_(std::move(options)), generation_(fork_generation()) {}
+
+bool Tracing::in_forked_child() const noexcept {
+  return g_fork_generation.load(std::memory_order_relaxed) != generation_;
+}
 
 Tracing::~Tracing() {
   (void)shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
@@ -37,6 +59,8 @@ void Tracing::add_layer(std::unique_ptr<Layer> layer, Filter filter) {
 }
 
 bool Tracing::force_flush(Deadline deadline) {
+  if (in_forked_child())
+    return true;
   bool ok = true;
   for (Slot& s : layers_)
     ok = s.layer->force_flush(deadline) && ok;
@@ -44,7 +68,7 @@ bool Tracing::force_flush(Deadline deadline) {
 }
 
 bool Tracing::shutdown(Deadline deadline) {
-  if (shut_down_.exchange(true, std::memory_order_acq_rel))
+  if (shut_down_.exchange(true, std::memory_order_acq_rel) || in_forked_child())
     return true;
   bool ok = true;
   for (Slot& s : layers_)
@@ -102,7 +126,7 @@ bool Tracing::enabled(const Metadata& metadata, std::uint32_t& mask) {
 }
 
 void Tracing::event(const Event& event) {
-  if (shut_down_.load(std::memory_order_relaxed))
+  if (shut_down_.load(std::memory_order_relaxed) || in_forked_child())
     return;
   for (std::uint32_t m = event.layer_mask; m != 0; m &= m - 1) {
     const auto i = static_cast<std::size_t>(__builtin_ctz(m));
@@ -113,7 +137,7 @@ void Tracing::event(const Event& event) {
 
 SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& options,
                               std::span<const Field> fields, std::uint32_t mask) {
-  if (shut_down_.load(std::memory_order_relaxed) || mask == 0)
+  if (shut_down_.load(std::memory_order_relaxed) || mask == 0 || in_forked_child())
     return nullptr;
   SpanRecord* r = internal::acquire_span_record();
   r->owner = this;
@@ -200,7 +224,7 @@ void Tracing::close_span(SpanRecord& span) {
     const std::uint64_t total = span.end_unix_nano - span.start_unix_nano;
     span.idle_ns = total > span.busy_ns ? total - span.busy_ns : 0;
   }
-  if (shut_down_.load(std::memory_order_relaxed))
+  if (shut_down_.load(std::memory_order_relaxed) || in_forked_child())
     return;
   for (std::uint32_t m = span.layer_mask; m != 0; m &= m - 1) {
     const auto i = static_cast<std::size_t>(__builtin_ctz(m));

@@ -71,6 +71,10 @@ class Tracing final : public Subscriber {
   // Shuts every layer down (each gets what is left of the deadline). Idempotent.
   bool shutdown(Deadline deadline);
   bool is_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
+  // True in a child process forked after this Tracing was built: it is then inert (no
+  // callbacks, flush and shutdown return at once), since its layers' threads stayed in the
+  // parent.
+  bool in_forked_child() const noexcept;
 
   const Sampler& sampler() const noexcept { return options_.sampler; }
 
@@ -97,6 +101,7 @@ class Tracing final : public Subscriber {
   std::uint32_t dynamic_layers_ = 0;  // layers whose filter looks at the current spans
   bool timings_ = false;
   std::atomic<bool> shut_down_{false};
+  std::uint64_t generation_;  // fork generation this Tracing was built in
 };
 
 }  // namespace edgetrace::sdk

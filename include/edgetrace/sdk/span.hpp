@@ -178,12 +178,7 @@ class Context {
 
   // Runs `f` with this context attached (for thread pools and callbacks).
   template <typename F>
-  auto wrap(F f) const {
-    return [ctx = *this, f = std::move(f)](auto&&... args) mutable {
-      auto scope = ctx.attach();
-      return f(std::forward<decltype(args)>(args)...);
-    };
-  }
+  auto wrap(F f) const;
 
  private:
   friend class Span;
@@ -207,6 +202,14 @@ class Context::Scope {
   SpanRecord* previous_span_ = nullptr;      // referenced by this scope
   const core::SpanContext* previous_remote_ = nullptr;
 };
+
+template <typename F>
+auto Context::wrap(F f) const {
+  return [ctx = *this, f = std::move(f)](auto&&... args) mutable {
+    auto scope = ctx.attach();
+    return f(std::forward<decltype(args)>(args)...);
+  };
+}
 
 struct SpanLinkInit {
   core::SpanContext context;
