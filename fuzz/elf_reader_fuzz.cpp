@@ -11,7 +11,6 @@
 
 using namespace edgetrace::decoder;
 
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto elf = ElfFile::from_bytes(std::vector<std::uint8_t>(data, data + size), "fuzz");
   if (!elf) {
