@@ -146,18 +146,36 @@ class FieldStore {
   bool empty() const noexcept { return size_ == 0; }
   std::size_t dropped() const noexcept { return dropped_; }
   void set_limit(std::size_t limit) noexcept { limit_ = limit; }
+  // Bytes of names and string values held, including replaced values not yet reclaimed
+  // (bounded: reclaimed once they pass 4 KiB and half of the total).
+  std::size_t text_bytes() const noexcept { return arena_.size(); }
 
   // The i-th field in insertion order (i < size()); the view lives until the next set/clear.
   Field operator[](std::size_t i) const noexcept {
-    return {slots_[i].name, slots_[i].value.view()};
+    const Slot& slot = slots_[i];
+    return {std::string_view(arena_.data() + slot.name_offset, slot.name_size), view(slot)};
   }
 
  private:
+  // Compact on purpose: a span's fields are written by the application's thread and read
+  // by an exporter's thread, so every cache line they occupy may cross cores. A slot is 24
+  // bytes; names and string values live in one arena string.
   struct Slot {
-    std::string name;
-    OwnedValue value;
+    std::uint32_t name_offset = 0;
+    std::uint32_t name_size = 0;
+    Value::Kind kind = Value::Kind::kEmpty;
+    std::uint64_t bits = 0;  // the scalar, (offset << 32 | size) of a string, or an index
   };
-  std::vector<Slot> slots_;  // slots_[0, size_) are live; the rest keep their buffers
+  Value view(const Slot& slot) const noexcept;
+  void store(Slot& slot, const Value& value);
+  std::uint64_t add_text(std::string_view text);
+  void compact();
+
+  std::vector<Slot> slots_;  // slots_[0, size_) are live; the rest keep their capacity
+  std::string arena_;        // names and string values, capacity reused
+  std::vector<core::AttributeValue> attributes_;  // arrays and user types (rare)
+  std::size_t attributes_used_ = 0;
+  std::size_t wasted_ = 0;  // arena bytes no longer referenced (replaced strings)
   std::size_t size_ = 0;
   std::size_t dropped_ = 0;
   std::size_t limit_ = kDefaultLimit;
