@@ -4,7 +4,7 @@
 //   using edgetrace::field;
 //
 //   int main() {
-//     auto guard = edgetrace::TracingBuilder("checkout").with_console().build().value();
+//     auto guard = edgetrace::sdk::TracingBuilder("checkout").with_console().build().value();
 //     auto span = ET_SPAN("startup");
 //     ET_INFO("ready", field<"port">(8080));
 //   }   // the guard flushes every layer here
