@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "edgetrace/decoder/defmt.hpp"
+#include "internal/utf8.hpp"
 
 namespace edgetrace::decoder {
 
@@ -85,24 +86,6 @@ bool valid_utf8(const std::uint8_t* p, std::size_t n) {
     i += len;
   }
   return true;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -706,7 +689,7 @@ class Renderer {
         bytes(std::span<const std::uint8_t>(base_ + a.off, a.len), hint);
         return;
       case VKind::kChar:
-        append_utf8(out_, static_cast<std::uint32_t>(a.bits));
+        internal::append_utf8(out_, static_cast<std::uint32_t>(a.bits));
         return;
     }
   }
@@ -1120,7 +1103,7 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
         break;
       case VKind::kChar: {
         std::string s;
-        append_utf8(s, static_cast<std::uint32_t>(v.bits));
+        internal::append_utf8(s, static_cast<std::uint32_t>(v.bits));
         arg.value = std::move(s);
         break;
       }

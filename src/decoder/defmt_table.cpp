@@ -5,6 +5,7 @@
 #include <string>
 
 #include "edgetrace/decoder/defmt.hpp"
+#include "internal/utf8.hpp"
 
 namespace edgetrace::decoder {
 
@@ -28,24 +29,6 @@ std::optional<std::string_view> metadata_value(std::string_view name, std::strin
     name.remove_suffix(1);
   }
   return name;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // The fields of a defmt symbol name.
@@ -214,7 +197,7 @@ class JsonObjectReader {
           } else if (cp >= 0xDC00 && cp < 0xE000) {
             return fail("unpaired surrogate");
           }
-          append_utf8(out, cp);
+          internal::append_utf8(out, cp);
           break;
         }
         default:

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "edgetrace/core/text.hpp"
+#include "edgetrace/decoder/render.hpp"
 #include "symbol_http.hpp"
 
 namespace edgetrace::decoder {
@@ -23,42 +24,11 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using core::StatusCode;
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20) {
-          static constexpr char kDigits[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(kDigits[u >> 4]);
-          out.push_back(kDigits[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 SymbolHttpResponse json_error(int status, std::string_view message) {
   SymbolHttpResponse r;
   r.status = status;
   r.body = "{\"error\":";
-  append_json_string(r.body, message);
+  append_json_string(message, r.body);
   r.body += "}";
   return r;
 }
@@ -92,11 +62,11 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
 
 std::string symbol_info_json(const SymbolInfo& info) {
   std::string out = "{\"build_id\":";
-  append_json_string(out, info.build_id);
+  append_json_string(info.build_id, out);
   out += ",\"size\":" + std::to_string(info.size);
   out += ",\"uploaded\":" + std::to_string(info.uploaded_unix_seconds);
   out += ",\"kind\":";
-  append_json_string(out, to_string(info.kind));
+  append_json_string(to_string(info.kind), out);
   out += ",\"call_sites\":" + std::to_string(info.call_sites);
   out += "}";
   return out;
