@@ -1,8 +1,9 @@
 # Compiler settings shared by every project target.
 #
-# et_project_target(<target>) applies the warning set (-Werror) and sanitizers to code
-# written in this repository. Generated code (protobuf, gRPC) is built in its own targets
-# without it.
+# et_project_target(<target>) applies the warning set to code written in this repository
+# (errors with EDGETRACE_WERROR, which the presets and CI turn on; a consumer's build of
+# edgetrace keeps them warnings, since another compiler or -O3 may warn where ours do not).
+# Generated code (protobuf, gRPC) is built in its own targets without it.
 
 if(EDGETRACE_SANITIZE)
   set(ET_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -20,9 +21,14 @@ if(EDGETRACE_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+set(ET_WARNING_FLAGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wconversion
+                     -Wno-sign-conversion)
+if(EDGETRACE_WERROR)
+  list(APPEND ET_WARNING_FLAGS -Werror)
+endif()
+
 function(et_project_target target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror -Wshadow
-                                           -Wnon-virtual-dtor -Wconversion -Wno-sign-conversion)
+  target_compile_options(${target} PRIVATE ${ET_WARNING_FLAGS})
 endfunction()
 
 # et_test(<name> SOURCES ... LIBS ...): a GoogleTest executable registered with ctest.
