@@ -1,6 +1,6 @@
 // Fuzzes the device library with arbitrary argument data and clocks, and its one text
 // parser (W3C traceparent). Checks the limits the wire format promises: every frame is at
-// most ET_MAX_RECORD + 4 bytes, deframes with a valid CRC and sequence, and decodes to
+// most ETD_MAX_RECORD + 4 bytes, deframes with a valid CRC and sequence, and decodes to
 // exactly the arguments given (strings cut to the cap and flagged, never overflowed).
 #include <cstddef>
 #include <cstdint>
@@ -35,7 +35,7 @@ struct Capture {
   std::size_t frames = 0;
   static int send(void* ctx, const std::uint8_t* frame, std::size_t len) {
     auto* self = static_cast<Capture*>(ctx);
-    check(len >= 5 && len <= ET_MAX_RECORD + 4 && frame[len - 1] == 0);
+    check(len >= 5 && len <= ETD_MAX_RECORD + 4 && frame[len - 1] == 0);
     self->bytes.insert(self->bytes.end(), frame, frame + len);
     ++self->frames;
     return 1;
@@ -49,17 +49,17 @@ std::uint64_t tick() {
 
 // Table records for sites 0..2: (str, bytes, u64), (cstr, i32, cstr), (8 x i64).
 SiteTable make_table() {
-  const std::uint8_t sigs[3][8] = {{ET_ARG_STR, ET_ARG_BYTES, ET_ARG_U64 | 8 << 4},
-                                   {ET_ARG_CSTR, ET_ARG_I32 | 4 << 4, ET_ARG_CSTR},
+  const std::uint8_t sigs[3][8] = {{ETD_ARG_STR, ETD_ARG_BYTES, ETD_ARG_U64 | 8 << 4},
+                                   {ETD_ARG_CSTR, ETD_ARG_I32 | 4 << 4, ETD_ARG_CSTR},
                                    {0x83, 0x83, 0x83, 0x83, 0x83, 0x83, 0x83, 0x83}};
   const std::uint8_t nargs[3] = {3, 3, 8};
   static std::vector<std::uint8_t> meta;
   meta.clear();
   for (int i = 0; i < 3; ++i) {
     et_site_header h{};
-    h.magic = ET_SITE_MAGIC;
+    h.magic = ETD_SITE_MAGIC;
     h.id = __start_edgetrace_ids + i;
-    h.kind = ET_KIND_LOG;
+    h.kind = ETD_KIND_LOG;
     h.nargs = nargs[i];
     std::memcpy(h.sig, sigs[i], 8);
     const char text[] = "fuzz.cpp\0f";
@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Capture capture;
   et_callback cb;
   et_callback_init(&cb, &Capture::send, &capture);
-  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_callback_transport(&cb);
   cfg.tick64 = tick;
   cfg.tick_hz = 1;
@@ -121,7 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (shape == 0) {
       const std::string s = in.bytes(in.byte());
       const std::string b = in.bytes(in.byte());
-      et_device_log(__start_edgetrace_ids + 0, ET_ARG_STR | ET_ARG_BYTES << 4 | ET_ARG_U64 << 8,
+      et_device_log(__start_edgetrace_ids + 0, ETD_ARG_STR | ETD_ARG_BYTES << 4 | ETD_ARG_U64 << 8,
                     et_make_str(s.data(), s.size()), et_make_bytes(b.data(), b.size()),
                     static_cast<unsigned long long>(in.u64()));
       expected.push_back({s, b});
@@ -130,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::string c = in.bytes(in.byte());
       a = a.substr(0, a.find('\0'));  // C strings end at the first NUL
       c = c.substr(0, c.find('\0'));
-      et_device_log(__start_edgetrace_ids + 1, ET_ARG_CSTR | ET_ARG_I32 << 4 | ET_ARG_CSTR << 8,
+      et_device_log(__start_edgetrace_ids + 1, ETD_ARG_CSTR | ETD_ARG_I32 << 4 | ETD_ARG_CSTR << 8,
                     a.c_str(), static_cast<int>(in.u64()), c.c_str());
       expected.push_back({a, c});
     } else {
@@ -153,7 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Handshakes come first and whenever one is due (clock jumps of 2^63 ticks included).
   std::size_t next = 0;
   for (const auto& frame : frames) {
-    check(frame.record.size() <= ET_MAX_RECORD);
+    check(frame.record.size() <= ETD_MAX_RECORD);
     std::string error;
     const auto e = decoder.decode(frame.record, &error);
     check(e.has_value());
@@ -162,15 +162,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check(next < expected.size());
     const auto& want_strings = expected[next++];
-    // Strings arrive whole or as a flagged prefix of at most ET_MAX_STRING bytes.
+    // Strings arrive whole or as a flagged prefix of at most ETD_MAX_STRING bytes.
     std::size_t k = 0;
     for (const auto& arg : e->args) {
       const std::uint8_t cls = arg.sig & 0x0f;
-      if (cls != ET_ARG_STR && cls != ET_ARG_BYTES && cls != ET_ARG_CSTR) {
+      if (cls != ETD_ARG_STR && cls != ETD_ARG_BYTES && cls != ETD_ARG_CSTR) {
         continue;
       }
       const std::string& want = want_strings[k++];
-      check(arg.bytes.size() <= ET_MAX_STRING);
+      check(arg.bytes.size() <= ETD_MAX_STRING);
       check(arg.truncated ? want.compare(0, arg.bytes.size(), arg.bytes) == 0 &&
                                 arg.bytes.size() < want.size()
                           : arg.bytes == want);

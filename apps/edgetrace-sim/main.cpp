@@ -239,17 +239,17 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
   const int temp = 18 + static_cast<int>(rng() % 8);
   const unsigned hum = 35u + static_cast<unsigned>(rng() % 30);
   {
-    ET_SPAN("sample");
+    ETD_SPAN("sample");
     d.clock += 120;
     {
-      ET_SPAN("read_sensor");
+      ETD_SPAN("read_sensor");
       d.clock += 800 + rng() % 200;
-      ET_DEBUG("i2c addr={:#x} bytes={}", std::uint8_t{0x40}, 4);
+      ETD_DEBUG("i2c addr={:#x} bytes={}", std::uint8_t{0x40}, 4);
     }
-    ET_INFO("temp={} hum={}", temp, hum);
+    ETD_INFO("temp={} hum={}", temp, hum);
   }
   if (step % 10 == 9) {
-    ET_WARN("battery low: {} mV (device {})", 3300 - step % 300, d.index);
+    ETD_WARN("battery low: {} mV (device {})", 3300 - step % 300, d.index);
   }
   if (step % 25 == 24) {
     et_remote_parent parent;
@@ -259,9 +259,9 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
                   static_cast<unsigned long long>(0x8448eb211c80319cULL + step),
                   static_cast<unsigned long long>(0xb7ad6b7169203331ULL));
     if (et_remote_parent_parse(&parent, tp, 55) != 0) {
-      ET_SPAN_REMOTE("handle_command", parent);
+      ETD_SPAN_REMOTE("handle_command", parent);
       d.clock += 2000;
-      ET_INFO("command {} applied", "set_interval");
+      ETD_INFO("command {} applied", "set_interval");
     }
   }
 }
@@ -392,7 +392,7 @@ bool init_device(SimDevice& d, int i, int (*send)(void*, const std::uint8_t*, st
   d.id[7] = static_cast<std::uint8_t>(i);
   d.clock = 1000000ull * static_cast<std::uint64_t>(i);
   et_callback_init(&d.callback, send, &d);
-  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_callback_transport(&d.callback);
   cfg.tick64 = sim_tick;
   cfg.tick_hz = 1000000;

@@ -35,12 +35,12 @@ TEST_F(CApiTest, CTableRecordsExactTypes) {
   auto ev = events();
   ASSERT_EQ(ev.size(), 7u);
   // int8_t is stored as class I32 with width 1, so "{:x}" of -5 would print "fb".
-  EXPECT_EQ(ev[1].args[0].sig, ET_ARG_I32 | 1 << 4);
-  EXPECT_EQ(ev[1].args[3].sig, ET_ARG_I64 | 8 << 4);
-  EXPECT_EQ(ev[2].args[0].sig, ET_ARG_BOOL | 1 << 4);
-  EXPECT_EQ(ev[2].args[1].sig, ET_ARG_CHAR | 1 << 4);
-  EXPECT_EQ(ev[3].args[1].sig, ET_ARG_STR);
-  EXPECT_EQ(ev[3].args[2].sig, ET_ARG_BYTES);
+  EXPECT_EQ(ev[1].args[0].sig, ETD_ARG_I32 | 1 << 4);
+  EXPECT_EQ(ev[1].args[3].sig, ETD_ARG_I64 | 8 << 4);
+  EXPECT_EQ(ev[2].args[0].sig, ETD_ARG_BOOL | 1 << 4);
+  EXPECT_EQ(ev[2].args[1].sig, ETD_ARG_CHAR | 1 << 4);
+  EXPECT_EQ(ev[3].args[1].sig, ETD_ARG_STR);
+  EXPECT_EQ(ev[3].args[2].sig, ETD_ARG_BYTES);
 }
 
 TEST_F(CApiTest, SpansNestAcrossCFunctions) {

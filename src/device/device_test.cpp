@@ -16,7 +16,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-// Defined in min_level_sites.cpp, compiled with ET_MIN_LEVEL=ET_LEVEL_WARN.
+// Defined in min_level_sites.cpp, compiled with ETD_MIN_LEVEL=ETD_LEVEL_WARN.
 }  // namespace
 }  // namespace edgetrace::device::test
 void et_test_log_below_and_at_min_level();
@@ -60,7 +60,7 @@ TEST_F(DeviceTest, TwoArgumentLogIsIdTimestampAndArgumentsOnly) {
   capture_.bytes.clear();
   capture_.frame_sizes.clear();
   g_ticks += 5;
-  ET_INFO("temp={} hum={}", 21, 40);
+  ETD_INFO("temp={} hum={}", 21, 40);
   // tag (1) + dt 5 (1) + zigzag(21)=42 (1) + zigzag(40)=80 (1), framed: + crc 2 + seq 1
   // + delimiter 1, COBS/R adds nothing.
   ASSERT_EQ(capture_.frame_sizes.size(), 1u);
@@ -80,15 +80,15 @@ TEST_F(DeviceTest, EveryArgumentTypeRoundTrips) {
   const std::uint16_t u16 = 65535;
   const std::uint32_t u32 = 4294967295u;
   const std::uint64_t u64 = std::numeric_limits<std::uint64_t>::max();
-  ET_DEBUG("{} {} {} {} {} {} {} {}", i8, i16, i32, i64, u8, u16, u32, u64);
-  ET_WARN("b={} {} c={} f={} d={}", true, false, 'x', 1.5f, -2.25);
+  ETD_DEBUG("{} {} {} {} {} {} {} {}", i8, i16, i32, i64, u8, u16, u32, u64);
+  ETD_WARN("b={} {} c={} f={} d={}", true, false, 'x', 1.5f, -2.25);
   const char* cstr = "hello";
   std::string_view view("view-abc", 4);
   const std::uint8_t buf[] = {0x00, 0x7f, 0xff};
-  ET_ERROR("s={} v={} y={}", cstr, view, ET_BYTES(buf, sizeof buf));
-  ET_TRACE("hex={:x} HEX={:#X} bin={:b} neg={:x} alt={:#b}", 0xabu, 0xbeefu, std::uint8_t{5},
-           std::int8_t{-1}, 6);
-  ET_FATAL("no args, {{literal}} braces");
+  ETD_ERROR("s={} v={} y={}", cstr, view, ETD_BYTES(buf, sizeof buf));
+  ETD_TRACE("hex={:x} HEX={:#X} bin={:b} neg={:x} alt={:#b}", 0xabu, 0xbeefu, std::uint8_t{5},
+            std::int8_t{-1}, 6);
+  ETD_FATAL("no args, {{literal}} braces");
   EXPECT_THAT(lines(), ElementsAre(::testing::StartsWith("handshake"),
                                    "[DEBUG] -128 -32768 -2147483648 -9223372036854775808 255 65535 "
                                    "4294967295 18446744073709551615",
@@ -101,13 +101,13 @@ TEST_F(DeviceTest, EveryArgumentTypeRoundTrips) {
 TEST_F(DeviceTest, LongStringsAreTruncatedFlaggedAndCounted) {
   init();
   const std::string long_text(100, 'a');
-  ET_INFO("s={} n={}", long_text.c_str(), 3);
-  ET_INFO("s={}", static_cast<const char*>(nullptr));
+  ETD_INFO("s={} n={}", long_text.c_str(), 3);
+  ETD_INFO("s={}", static_cast<const char*>(nullptr));
   auto ev = events();
   ASSERT_EQ(ev.size(), 3u);
   ASSERT_EQ(ev[1].args.size(), 2u);
   EXPECT_TRUE(ev[1].args[0].truncated);
-  EXPECT_EQ(ev[1].args[0].bytes, std::string(ET_MAX_STRING, 'a'));
+  EXPECT_EQ(ev[1].args[0].bytes, std::string(ETD_MAX_STRING, 'a'));
   EXPECT_EQ(ev[1].args[1].i, 3);
   EXPECT_FALSE(ev[2].args[0].truncated);
   EXPECT_EQ(ev[2].args[0].bytes, "");
@@ -116,12 +116,12 @@ TEST_F(DeviceTest, LongStringsAreTruncatedFlaggedAndCounted) {
 
 TEST_F(DeviceTest, StringsShrinkSoThatRecordNeverExceedsMaximum) {
   init();
-  const std::string text(ET_MAX_STRING, 'z');
+  const std::string text(ETD_MAX_STRING, 'z');
   const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
-  ET_INFO("{} {} {} {} {} {} {} {}", text.c_str(), text.c_str(), text.c_str(), big, big, big, big,
-          big);
+  ETD_INFO("{} {} {} {} {} {} {} {}", text.c_str(), text.c_str(), text.c_str(), big, big, big, big,
+           big);
   for (std::size_t n : capture_.frame_sizes) {
-    EXPECT_LE(n, std::size_t{ET_MAX_RECORD + 4});
+    EXPECT_LE(n, std::size_t{ETD_MAX_RECORD + 4});
   }
   auto ev = events();
   ASSERT_EQ(ev.size(), 2u);
@@ -133,9 +133,9 @@ TEST_F(DeviceTest, TimestampsAreDeltasFromTheLastRecord) {
   init();
   capture_.bytes.clear();
   g_ticks = 1003;
-  ET_INFO("a");
+  ETD_INFO("a");
   g_ticks = 1003 + 300;
-  ET_INFO("b");
+  ETD_INFO("b");
   // Records: tag, dt varint.
   Deframer d;
   auto frames = d.feed(capture_.bytes);
@@ -158,7 +158,7 @@ TEST_F(DeviceTest, ThirtyTwoBitTickSourceIsWidenedAcrossWrap) {
   g_tick32 = 0xfffffff0u;
   init();
   g_tick32 = 0x10;  // wrapped: 0x20 ticks later
-  ET_INFO("after wrap");
+  ETD_INFO("after wrap");
   auto ev = events();
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_EQ(ev[0].time, 0xfffffff0u);
@@ -169,9 +169,9 @@ TEST_F(DeviceTest, HandshakeIsResentPeriodicallyAndOnRequest) {
   cfg_.handshake_period_ticks = 100;
   init();
   g_ticks += 50;
-  ET_INFO("one");
+  ETD_INFO("one");
   g_ticks += 60;  // 110 since the handshake
-  ET_INFO("two");
+  ETD_INFO("two");
   ASSERT_EQ(et_device_handshake(&dev_), 1);
   auto l = lines(true);
   EXPECT_THAT(l, ElementsAre(::testing::StartsWith("@1000 handshake"), "@1050 [INFO] one",
@@ -197,10 +197,10 @@ TEST_F(DeviceTest, RefusedHandshakeIsSentBeforeTheNextRecord) {
   Refuser refuser{et_callback_transport(&callback_)};
   cfg_.transport = {&Refuser::acquire, &Refuser::release, &refuser};
   init();  // the transport is not ready: the handshake is refused (retried, not counted)
-  ET_INFO("lost too");
+  ETD_INFO("lost too");
   refuser.refuse = false;
   g_ticks += 7;
-  ET_INFO("first delivered");
+  ETD_INFO("first delivered");
   EXPECT_THAT(lines(true), ElementsAre(::testing::StartsWith("@1007 handshake"),
                                        "@1007 frames dropped: 1", "@1007 [INFO] first delivered"));
 }
@@ -230,12 +230,12 @@ TEST_F(DeviceTest, CompileTimeMinimumLevelRemovesCallSitesEntirely) {
 // ---- spans ---------------------------------------------------------------------------
 
 void leaf() {
-  ET_SPAN("leaf");
+  ETD_SPAN("leaf");
   g_ticks += 10;
 }
 
 void middle() {
-  ET_SPAN("middle");
+  ETD_SPAN("middle");
   g_ticks += 1;
   leaf();
   g_ticks += 1;
@@ -244,7 +244,7 @@ void middle() {
 TEST_F(DeviceTest, NestedSpansAcrossFunctionsCarryParentRootAndDuration) {
   init();
   {
-    ET_SPAN("outer");
+    ETD_SPAN("outer");
     middle();
   }
   EXPECT_THAT(
@@ -259,7 +259,7 @@ TEST_F(DeviceTest, NestedSpansAcrossFunctionsCarryParentRootAndDuration) {
 TEST_F(DeviceTest, ExitRecordAloneRebuildsTheSpan) {
   init();
   {
-    ET_SPAN("outer");
+    ETD_SPAN("outer");
     g_ticks += 4;
     leaf();
   }
@@ -269,7 +269,7 @@ TEST_F(DeviceTest, ExitRecordAloneRebuildsTheSpan) {
   RecordDecoder decoder(&table_);
   std::vector<std::string> exits;
   for (const auto& f : deframer.feed(capture_.bytes)) {
-    if (f.record[0] != ET_TAG_SPAN_EXIT) {
+    if (f.record[0] != ETD_TAG_SPAN_EXIT) {
       continue;
     }
     std::string error;
@@ -288,7 +288,7 @@ TEST_F(DeviceTest, RemoteParentJoinsTheCloudTraceAndChildrenInheritIt) {
   const char kTp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   ASSERT_EQ(et_remote_parent_parse(&remote, kTp, sizeof kTp - 1), 1);
   {
-    ET_SPAN_REMOTE("command", remote);
+    ETD_SPAN_REMOTE("command", remote);
     leaf();
   }
   auto l = lines();
@@ -298,7 +298,7 @@ TEST_F(DeviceTest, RemoteParentJoinsTheCloudTraceAndChildrenInheritIt) {
             "span exit command id=1 parent=0 root=1 trace=4bf92f3577b34da6a3ce929d0e0e4736 "
             "remote-parent=00f067aa0ba902b7");
   auto ev = events();
-  EXPECT_EQ(ev[4].flags & ET_SPAN_FLAG_SAMPLED, ET_SPAN_FLAG_SAMPLED);
+  EXPECT_EQ(ev[4].flags & ETD_SPAN_FLAG_SAMPLED, ETD_SPAN_FLAG_SAMPLED);
 }
 
 TEST(RemoteParentTest, RejectsMalformedTraceparent) {
@@ -323,9 +323,9 @@ TEST_F(DeviceTest, SpanStartedInInterruptIsARootAndRestoresTheInterruptedSpan) {
   cfg_.in_interrupt = in_irq;
   init();
   {
-    ET_SPAN("task");
+    ETD_SPAN("task");
     g_in_irq = 1;
-    { ET_SPAN("isr"); }
+    { ETD_SPAN("isr"); }
     g_in_irq = 0;
     leaf();
   }
@@ -380,13 +380,13 @@ TEST_F(RingTest, OverflowDropsCountsAndReportsFramesDroppedWhenRoomReturns) {
   EXPECT_EQ(ring_.capacity, 128u);
   int logged = 0;
   while (et_device_get_counters(&dev_).dropped < 3) {
-    ET_INFO("fill {}", 1000000 + logged);
+    ETD_INFO("fill {}", 1000000 + logged);
     ++logged;
     ASSERT_LT(logged, 100);
   }
   EXPECT_EQ(ring_.overflows, 3u);
   drain_all();
-  ET_INFO("after {}", 1);
+  ETD_INFO("after {}", 1);
   drain_all();
   auto l = lines();
   ASSERT_GE(l.size(), 3u);
@@ -400,7 +400,7 @@ TEST_F(RingTest, OverflowDropsCountsAndReportsFramesDroppedWhenRoomReturns) {
 TEST_F(RingTest, DrainNeverSplitsAFrame) {
   init();
   for (int i = 0; i < 5; ++i) {
-    ET_INFO("value {}", i);
+    ETD_INFO("value {}", i);
   }
   std::uint8_t out[40];  // room for the handshake frame (22 bytes), not for everything
   std::vector<std::size_t> sizes;
@@ -423,7 +423,7 @@ TEST_F(RingTest, RecordsNeverWrapTheySkipToTheStartOfTheMemory) {
   for (int round = 0; round < 40; ++round) {
     for (int i = 0; i < 3; ++i) {
       const int v = round * 3 + i;
-      ET_INFO("v={} s={}", v, "0123456789abcdef");
+      ETD_INFO("v={} s={}", v, "0123456789abcdef");
       want.push_back("[INFO] v=" + std::to_string(v) + " s=0123456789abcdef");
     }
     const std::size_t n = et_ring_drain(&ring_, out, sizeof out);
@@ -454,14 +454,14 @@ TEST_F(DeviceTest, UartTransportWritesTheSameFramesAsTheRing) {
   et_uart_init(&uart, put_bytes, &uart_bytes);
   cfg_.transport = et_uart_transport(&uart);
   init();
-  ET_INFO("x={}", 5);
+  ETD_INFO("x={}", 5);
   // Same records through the ring.
   et_ring ring;
   std::uint8_t mem[256];
   ASSERT_EQ(et_ring_init(&ring, mem, sizeof mem), 1);
   cfg_.transport = et_ring_transport(&ring);
   init();
-  ET_INFO("x={}", 5);
+  ETD_INFO("x={}", 5);
   std::uint8_t out[128];
   const std::size_t n = et_ring_drain(&ring, out, sizeof out);
   // Different call sites (two macro expansions) give different tags; compare the rest.
@@ -476,13 +476,13 @@ TEST_F(DeviceTest, UartTransportWritesTheSameFramesAsTheRing) {
 TEST_F(DeviceTest, RejectedCallbackFramesAreCounted) {
   init();
   capture_.accept = false;
-  ET_INFO("lost");
+  ETD_INFO("lost");
   EXPECT_EQ(callback_.rejected, 1u);
 }
 
 TEST_F(DeviceTest, NoActiveDeviceMeansNoOutput) {
-  ET_INFO("nobody listens {}", 1);
-  { ET_SPAN("nobody"); }
+  ETD_INFO("nobody listens {}", 1);
+  { ETD_SPAN("nobody"); }
   EXPECT_TRUE(capture_.bytes.empty());
 }
 

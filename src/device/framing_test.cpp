@@ -13,7 +13,7 @@ namespace {
 using testing::Deframer;
 
 std::vector<std::uint8_t> frame(const std::vector<std::uint8_t>& record, std::uint8_t* seq) {
-  std::vector<std::uint8_t> out(ET_MAX_RECORD + 4);
+  std::vector<std::uint8_t> out(ETD_MAX_RECORD + 4);
   const std::size_t n = et_frame_record(record.data(), record.size(), seq, out.data());
   out.resize(n);
   return out;
@@ -36,7 +36,7 @@ TEST(FramingTest, Crc16IsCcittFalse) {
 TEST(FramingTest, OverheadIsExactlyFourBytesForEveryRecordLength) {
   std::mt19937 rng(1);
   std::uint8_t seq = 0;
-  for (std::size_t len = 1; len <= ET_MAX_RECORD; ++len) {
+  for (std::size_t len = 1; len <= ETD_MAX_RECORD; ++len) {
     for (int round = 0; round < 20; ++round) {
       const auto rec = random_record(rng, len);
       const auto f = frame(rec, &seq);
@@ -52,8 +52,8 @@ TEST(FramingTest, OverheadIsExactlyFourBytesForEveryRecordLength) {
 
 TEST(FramingTest, RejectsEmptyAndOversizedRecords) {
   std::uint8_t seq = 0;
-  std::uint8_t out[ET_MAX_RECORD + 8];
-  std::vector<std::uint8_t> big(ET_MAX_RECORD + 1, 1);
+  std::uint8_t out[ETD_MAX_RECORD + 8];
+  std::vector<std::uint8_t> big(ETD_MAX_RECORD + 1, 1);
   EXPECT_EQ(et_frame_record(big.data(), 0, &seq, out), 0u);
   EXPECT_EQ(et_frame_record(big.data(), big.size(), &seq, out), 0u);
 }
@@ -64,7 +64,7 @@ TEST(FramingTest, RoundTripsAndNumbersFrames) {
   std::vector<std::vector<std::uint8_t>> records;
   std::vector<std::uint8_t> stream;
   for (int i = 0; i < 300; ++i) {
-    records.push_back(random_record(rng, 1 + rng() % ET_MAX_RECORD));
+    records.push_back(random_record(rng, 1 + rng() % ETD_MAX_RECORD));
     auto f = frame(records.back(), &seq);
     stream.insert(stream.end(), f.begin(), f.end());
   }

@@ -97,7 +97,7 @@ class DeviceFixture : public ::testing::Test {
 
   Capture capture_;
   et_callback callback_{};
-  et_device_config cfg_ = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg_ = ETD_DEVICE_CONFIG_INIT;
   et_device dev_{};
   SiteTable table_;
 };

@@ -72,7 +72,7 @@ TEST(VectorsTest, FramesMatchGoldenBytes) {
   ASSERT_GE(v.frames.size(), 5u);
   for (const auto& f : v.frames) {
     std::uint8_t seq = static_cast<std::uint8_t>(f.seq);
-    std::vector<std::uint8_t> out(ET_MAX_RECORD + 4);
+    std::vector<std::uint8_t> out(ETD_MAX_RECORD + 4);
     out.resize(et_frame_record(f.record.data(), f.record.size(), &seq, out.data()));
     EXPECT_EQ(hex(out), hex(f.bytes)) << f.name;
     testing::Deframer d;
@@ -118,12 +118,12 @@ TEST_F(SessionVectorTest, DeviceProducesTheGoldenSession) {
   const char* sites = __start_edgetrace_ids;
   auto types2 = [](int a, int b) { return static_cast<std::uint32_t>(a | b << 4); };
   g_ticks += 5;
-  et_device_log(sites + 0, types2(ET_ARG_I32, ET_ARG_I32), 21, 40);  // temp={} hum={}
+  et_device_log(sites + 0, types2(ETD_ARG_I32, ETD_ARG_I32), 21, 40);  // temp={} hum={}
   g_ticks += 2;
   et_span span;
   et_span_begin(&span, sites + 1, nullptr);  // span "measure"
   g_ticks += 1;
-  et_device_log(sites + 2, types2(ET_ARG_CSTR, ET_ARG_U32), "hi", 300u);  // {} {:x}
+  et_device_log(sites + 2, types2(ETD_ARG_CSTR, ETD_ARG_U32), "hi", 300u);  // {} {:x}
   g_ticks += 10;
   et_span_end(&span);
   gate.refuse = true;
@@ -131,7 +131,7 @@ TEST_F(SessionVectorTest, DeviceProducesTheGoldenSession) {
   et_device_log(sites + 3, 0);  // lost
   gate.refuse = false;
   g_ticks += 200;
-  et_device_log(sites + 4, static_cast<std::uint32_t>(ET_ARG_F32), 2.5);  // v={}
+  et_device_log(sites + 4, static_cast<std::uint32_t>(ETD_ARG_F32), 2.5);  // v={}
   et_remote_parent remote;
   const char kTp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   ASSERT_EQ(et_remote_parent_parse(&remote, kTp, sizeof kTp - 1), 1);
@@ -159,9 +159,9 @@ TEST(SessionVectorDecodeTest, GoldenSessionDecodesToTheListedEvents) {
     text.erase(0, 1);
     std::vector<std::uint8_t> rec(sizeof(et_site_header));
     et_site_header h{};
-    h.magic = ET_SITE_MAGIC;
+    h.magic = ETD_SITE_MAGIC;
     h.id = ids_base + (tag - 8);
-    h.kind = kind == "span" ? ET_KIND_SPAN : ET_KIND_LOG;
+    h.kind = kind == "span" ? ETD_KIND_SPAN : ETD_KIND_LOG;
     h.level = static_cast<std::uint8_t>(level);
     const auto sig_bytes = sig == "-" ? std::vector<std::uint8_t>{} : from_hex(sig);
     h.nargs = static_cast<std::uint8_t>(sig_bytes.size());

@@ -3,9 +3,9 @@
 #include "edgetrace/device/device.hpp"
 
 void f() {
-#ifdef ET_EXPECT_OK
-  ET_INFO("a={} b={}", 1, 2);
+#ifdef ETD_EXPECT_OK
+  ETD_INFO("a={} b={}", 1, 2);
 #else
-  ET_INFO("a={} b={}", 1);
+  ETD_INFO("a={} b={}", 1);
 #endif
 }

@@ -21,7 +21,7 @@ namespace edgetrace::device::testing {
 
 struct Site {
   std::uint32_t tag = 0;  // wire tag: index + 8
-  std::uint8_t kind = 0;  // ET_KIND_LOG / ET_KIND_SPAN
+  std::uint8_t kind = 0;  // ETD_KIND_LOG / ETD_KIND_SPAN
   std::uint8_t level = 0;
   std::uint8_t nargs = 0;
   std::uint8_t sig[8] = {};
