@@ -1,8 +1,8 @@
 // Example firmware: everything the device library does, on a Cortex-M3 under QEMU.
 //
 // Logs go into a ring buffer (safe from interrupts) that the main loop drains to UART0;
-// run it with firmware/run-qemu.sh and decode the stream with et_device_decode. The
-// sequence is fixed, so the decoded stream is checked line by line by the end-to-end
+// run it with firmware/run-qemu.sh and decode the stream with `edgetrace decode --elf`.
+// The sequence is fixed, so the decoded stream is checked line by line by the end-to-end
 // test (firmware/expected_stream.txt).
 #include <stddef.h>
 #include <stdint.h>

@@ -9,11 +9,16 @@
 #include <vector>
 
 #include "edgetrace/device/device.hpp"
-#include "test_support.hpp"
+#include "testing/device_fixture.hpp"
 
 namespace edgetrace::device::test {
 namespace {
 
+using decoder::Record;
+using decoder::RecordKind;
+using edgetrace::testing::deframe;
+using edgetrace::testing::g_ticks;
+using edgetrace::testing::own_device_table;
 using ::testing::ElementsAre;
 
 // Defined in min_level_sites.cpp, compiled with ETD_MIN_LEVEL=ETD_LEVEL_WARN.
@@ -23,7 +28,7 @@ void et_test_log_below_and_at_min_level();
 namespace edgetrace::device::test {
 namespace {
 
-class DeviceTest : public DeviceFixture {};
+class DeviceTest : public edgetrace::testing::DeviceFixture {};
 
 TEST_F(DeviceTest, InitSendsHandshakeWithBuildIdDeviceIdBootCounterAndTickRate) {
   // A GNU build-id note as the linker lays it out.
@@ -31,15 +36,16 @@ TEST_F(DeviceTest, InitSendsHandshakeWithBuildIdDeviceIdBootCounterAndTickRate) 
                                                   'G', 'N', 'U', 0, 1, 2, 3, 4, 5, 6, 7, 8};
   cfg_.build_id_note = kNote;
   init();
-  auto ev = events();
+  auto ev = records();
   ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0].kind, Event::Kind::kHandshake);
-  EXPECT_EQ(ev[0].version, 1);
-  EXPECT_EQ(ev[0].time, 1000u);
-  EXPECT_EQ(ev[0].tick_hz, 1000000u);
-  EXPECT_EQ(ev[0].boot_counter, 7u);
-  EXPECT_EQ(ev[0].device_id, (std::vector<std::uint8_t>{0xde, 0xad, 0xbe, 0xef}));
-  EXPECT_EQ(ev[0].build_id, (std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(ev[0].kind, RecordKind::kHandshake);
+  EXPECT_EQ(ev[0].handshake.version, 1);
+  EXPECT_TRUE(ev[0].has_ticks);
+  EXPECT_EQ(ev[0].device_ticks, 1000u);
+  EXPECT_EQ(ev[0].handshake.tick_hz, 1000000u);
+  EXPECT_EQ(ev[0].handshake.boot_counter, 7u);
+  EXPECT_EQ(ev[0].handshake.device_id, (core::Bytes{0xde, 0xad, 0xbe, 0xef}));
+  EXPECT_EQ(ev[0].handshake.build_id, (core::Bytes{1, 2, 3, 4, 5, 6, 7, 8}));
 }
 
 TEST_F(DeviceTest, RejectsIncompleteConfiguration) {
@@ -103,14 +109,15 @@ TEST_F(DeviceTest, LongStringsAreTruncatedFlaggedAndCounted) {
   const std::string long_text(100, 'a');
   ETD_INFO("s={} n={}", long_text.c_str(), 3);
   ETD_INFO("s={}", static_cast<const char*>(nullptr));
-  auto ev = events();
+  auto ev = records();
   ASSERT_EQ(ev.size(), 3u);
   ASSERT_EQ(ev[1].args.size(), 2u);
   EXPECT_TRUE(ev[1].args[0].truncated);
-  EXPECT_EQ(ev[1].args[0].bytes, std::string(ETD_MAX_STRING, 'a'));
-  EXPECT_EQ(ev[1].args[1].i, 3);
+  EXPECT_EQ(ev[1].args[0].value, core::AttributeValue(std::string(ETD_MAX_STRING, 'a')));
+  EXPECT_EQ(ev[1].args[1].value, core::AttributeValue(3));
+  ASSERT_EQ(ev[2].args.size(), 1u);
   EXPECT_FALSE(ev[2].args[0].truncated);
-  EXPECT_EQ(ev[2].args[0].bytes, "");
+  EXPECT_EQ(ev[2].args[0].value, core::AttributeValue(""));
   EXPECT_EQ(et_device_get_counters(&dev_).truncated_args, 1u);
 }
 
@@ -123,10 +130,11 @@ TEST_F(DeviceTest, StringsShrinkSoThatRecordNeverExceedsMaximum) {
   for (std::size_t n : capture_.frame_sizes) {
     EXPECT_LE(n, std::size_t{ETD_MAX_RECORD + 4});
   }
-  auto ev = events();
+  auto ev = records();
   ASSERT_EQ(ev.size(), 2u);
+  ASSERT_EQ(ev[1].args.size(), 8u);
   EXPECT_TRUE(ev[1].args[2].truncated);
-  EXPECT_EQ(ev[1].args[7].u, big);
+  EXPECT_EQ(ev[1].args[7].value, core::AttributeValue(big));
 }
 
 TEST_F(DeviceTest, TimestampsAreDeltasFromTheLastRecord) {
@@ -137,8 +145,7 @@ TEST_F(DeviceTest, TimestampsAreDeltasFromTheLastRecord) {
   g_ticks = 1003 + 300;
   ETD_INFO("b");
   // Records: tag, dt varint.
-  Deframer d;
-  auto frames = d.feed(capture_.bytes);
+  auto frames = deframe(capture_.bytes);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[0].record.size(), 2u);
   EXPECT_EQ(frames[0].record[1], 3);
@@ -159,10 +166,10 @@ TEST_F(DeviceTest, ThirtyTwoBitTickSourceIsWidenedAcrossWrap) {
   init();
   g_tick32 = 0x10;  // wrapped: 0x20 ticks later
   ETD_INFO("after wrap");
-  auto ev = events();
+  auto ev = records();
   ASSERT_EQ(ev.size(), 2u);
-  EXPECT_EQ(ev[0].time, 0xfffffff0u);
-  EXPECT_EQ(ev[1].time, 0x100000010u);
+  EXPECT_EQ(ev[0].device_ticks, 0xfffffff0u);
+  EXPECT_EQ(ev[1].device_ticks, 0x100000010u);
 }
 
 TEST_F(DeviceTest, HandshakeIsResentPeriodicallyAndOnRequest) {
@@ -206,13 +213,14 @@ TEST_F(DeviceTest, RefusedHandshakeIsSentBeforeTheNextRecord) {
 }
 
 TEST_F(DeviceTest, CallSiteIdsAreDenseAndSmall) {
-  auto table = own_table();
-  ASSERT_GT(table.size(), 10u);
+  auto table = own_device_table();
+  ASSERT_NE(table, nullptr);
+  ASSERT_GT(table->size(), 10u);
   // Every anchor is one byte, so ids are 0..n-1 and a firmware with up to 120 call sites
   // uses 1-byte tags, up to 16376 2-byte tags.
   std::set<std::uint32_t> tags;
-  for (std::uint32_t tag = 8; tag < 8 + table.size(); ++tag) {
-    EXPECT_NE(table.find(tag), nullptr) << tag;
+  for (std::uint32_t tag = 8; tag < 8 + table->size(); ++tag) {
+    EXPECT_NE(table->find(tag), nullptr) << tag;
   }
 }
 
@@ -221,9 +229,10 @@ TEST_F(DeviceTest, CompileTimeMinimumLevelRemovesCallSitesEntirely) {
   et_test_log_below_and_at_min_level();
   EXPECT_THAT(lines(), ElementsAre(::testing::StartsWith("handshake"), "[WARN] kept 2"));
   // The INFO site left no entry in the table (its text never reached the binary).
-  auto table = own_table();
-  for (std::uint32_t tag = 8; tag < 8 + table.size(); ++tag) {
-    EXPECT_NE(table.find(tag)->text, "compiled out {}");
+  auto table = own_device_table();
+  ASSERT_NE(table, nullptr);
+  for (const decoder::CallSite& site : table->sites()) {
+    EXPECT_NE(site.text, "compiled out {}");
   }
 }
 
@@ -264,19 +273,19 @@ TEST_F(DeviceTest, ExitRecordAloneRebuildsTheSpan) {
     leaf();
   }
   // Decode only the exit records, as a bridge instance that missed the enters would.
-  table_ = own_table();
-  Deframer deframer;
-  RecordDecoder decoder(&table_);
+  const auto table = own_device_table();
   std::vector<std::string> exits;
-  for (const auto& f : deframer.feed(capture_.bytes)) {
+  for (const auto& f : deframe(capture_.bytes)) {
     if (f.record[0] != ETD_TAG_SPAN_EXIT) {
       continue;
     }
-    std::string error;
-    RecordDecoder fresh(&table_);  // no state from earlier records
-    auto e = fresh.decode(f.record, &error);
-    ASSERT_TRUE(e) << error;
-    exits.push_back(testing::render(*e, table_, false) + " d=" + std::to_string(e->duration));
+    decoder::StreamDecoder fresh(table);  // no state from earlier records
+    std::vector<Record> got;
+    fresh.decode_record(f.record, [&got](const Record& r) { got.push_back(r); });
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(fresh.counters().malformed_records, 0u);
+    exits.push_back(decoder::render_text(got[0], {.time = decoder::TextOptions::Time::kNone}) +
+                    " d=" + std::to_string(got[0].end_ticks - got[0].start_ticks));
   }
   EXPECT_THAT(exits, ElementsAre("span exit leaf id=2 parent=1 root=1 d=10",
                                  "span exit outer id=1 parent=0 root=1 d=14"));
@@ -297,8 +306,11 @@ TEST_F(DeviceTest, RemoteParentJoinsTheCloudTraceAndChildrenInheritIt) {
   EXPECT_EQ(l[4],
             "span exit command id=1 parent=0 root=1 trace=4bf92f3577b34da6a3ce929d0e0e4736 "
             "remote-parent=00f067aa0ba902b7");
-  auto ev = events();
-  EXPECT_EQ(ev[4].flags & ETD_SPAN_FLAG_SAMPLED, ETD_SPAN_FLAG_SAMPLED);
+  auto ev = records();
+  ASSERT_EQ(ev.size(), 5u);
+  EXPECT_EQ(ev[4].span_flags & ETD_SPAN_FLAG_SAMPLED, ETD_SPAN_FLAG_SAMPLED);
+  ASSERT_TRUE(ev[4].remote_parent.has_value());
+  EXPECT_TRUE(ev[4].remote_parent->sampled());
 }
 
 TEST(RemoteParentTest, RejectsMalformedTraceparent) {
@@ -349,7 +361,7 @@ void crit_exit(std::uint32_t state) {
   EXPECT_EQ(static_cast<int>(state), g_crit_depth);
 }
 
-class RingTest : public DeviceFixture {
+class RingTest : public edgetrace::testing::DeviceFixture {
  protected:
   void SetUp() override {
     DeviceFixture::SetUp();
@@ -437,7 +449,7 @@ TEST_F(RingTest, RecordsNeverWrapTheySkipToTheStartOfTheMemory) {
   EXPECT_EQ(et_ring_used(&ring_), 0u);
   // The ring advanced further than the records it held: ends of memory were skipped.
   std::size_t stored = 0;
-  for (const auto& f : Deframer().feed(capture_.bytes)) {
+  for (const auto& f : deframe(capture_.bytes)) {
     stored += f.record.size() + 1;
   }
   EXPECT_GT(ring_.head, stored);
