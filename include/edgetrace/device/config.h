@@ -4,7 +4,7 @@
  * translation unit of the firmware, library included). Each option states its trade-off;
  * invalid values are rejected at compile time.
  *
- *   arm-none-eabi-gcc -DET_MIN_LEVEL=ETD_LEVEL_INFO -DET_MAX_RECORD=64 ...
+ *   arm-none-eabi-gcc -DETD_MIN_LEVEL=ETD_LEVEL_INFO -DETD_MAX_RECORD=112 ...
  */
 #ifndef EDGETRACE_DEVICE_CONFIG_H_
 #define EDGETRACE_DEVICE_CONFIG_H_

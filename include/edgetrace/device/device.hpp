@@ -4,8 +4,8 @@
 //   #include "edgetrace/device/device.hpp"
 //
 //   void sample() {
-//     ETD_SPAN("sample");                      // enter record now, exit record at '}'
-//     ETD_INFO("temp={} hum={:x}", 21, 40u);   // placeholder count checked at compile time
+//     ETD_SPAN("sample");                     // enter record now, exit record at '}'
+//     ETD_INFO("temp={} hum={:x}", 21, 40u);  // placeholder count checked at compile time
 //     read_sensor();                          // its spans become children of "sample"
 //   }
 //

@@ -13,11 +13,14 @@
  *   cfg.transport = et_ring_transport(&ring);
  *   cfg.tick32 = read_systick;  cfg.tick_hz = 1000;
  *   et_device_init(&device, &cfg);
- *   ETD_INFO("temp={} hum={}", 21, 40);          // C: _Generic picks the argument types
+ *   ETD_INFO("temp={} hum={}", 21, 40);         // C: _Generic picks the argument types
  *   n = et_ring_drain(&ring, out, sizeof out);    // framed bytes for the UART / socket
  *
  * From C++ include "edgetrace/device/device.hpp" instead: the same macros, with the
  * placeholder count checked at compile time, and a scope guard for spans.
+ *
+ * Names: every macro starts with ETD_, every function and type with et_. The C++ SDK's
+ * macros are ET_*, so a host program may include this library and the SDK together.
  *
  * Freestanding: no heap, no exceptions, no host headers; the only state is the
  * et_device you pass in and the transports' buffers. Thread-safety: every function that

@@ -1,4 +1,4 @@
-// Must not compile: two placeholders, one argument. Built by ctest with -DET_EXPECT_OK to
+// Must not compile: two placeholders, one argument. Built by ctest with -DETD_EXPECT_OK to
 // show the file is otherwise valid.
 #include "edgetrace/device/device.hpp"
 
