@@ -3,7 +3,7 @@
 // - Instructions per 2-argument log call into the ring buffer: log_once() runs between
 //   bench_mark_start() and bench_mark_end(); QEMU's single-step execution trace counts
 //   every instruction in between.
-// - Flash per call site: built with ET_BENCH_EXTRA_SITES=0 and =64; the difference in
+// - Flash per call site: built with ETD_BENCH_EXTRA_SITES=0 and =64; the difference in
 //   .text divided by 64 is the cost of one more 2-argument call site.
 #include <stddef.h>
 #include <stdint.h>
@@ -11,8 +11,8 @@
 #include "board.h"
 #include "edgetrace/device/device.hpp"
 
-#ifndef ET_BENCH_EXTRA_SITES
-#define ET_BENCH_EXTRA_SITES 0
+#ifndef ETD_BENCH_EXTRA_SITES
+#define ETD_BENCH_EXTRA_SITES 0
 #endif
 
 extern "C" const uint8_t __build_id_note[];
@@ -39,42 +39,42 @@ __attribute__((noinline)) void bench_mark_end() {
   __asm volatile("" ::: "memory");
 }
 __attribute__((noinline)) void log_once() {
-  ET_INFO("temp={} hum={}", 21, 40);
+  ETD_INFO("temp={} hum={}", 21, 40);
 }
 void board_irq1_handler(void) {}
 void board_fault_handler(uint32_t) {}
 }
 
-#define ET_BENCH_SITE() ET_INFO("temp={} hum={}", sensor_a, sensor_b)
-#define ET_BENCH_SITE8() \
-  ET_BENCH_SITE();       \
-  ET_BENCH_SITE();       \
-  ET_BENCH_SITE();       \
-  ET_BENCH_SITE();       \
-  ET_BENCH_SITE();       \
-  ET_BENCH_SITE();       \
-  ET_BENCH_SITE();       \
-  ET_BENCH_SITE()
+#define ETD_BENCH_SITE() ETD_INFO("temp={} hum={}", sensor_a, sensor_b)
+#define ETD_BENCH_SITE8() \
+  ETD_BENCH_SITE();       \
+  ETD_BENCH_SITE();       \
+  ETD_BENCH_SITE();       \
+  ETD_BENCH_SITE();       \
+  ETD_BENCH_SITE();       \
+  ETD_BENCH_SITE();       \
+  ETD_BENCH_SITE();       \
+  ETD_BENCH_SITE()
 
 __attribute__((noinline)) static void extra_sites() {
-#if ET_BENCH_EXTRA_SITES == 64
-  ET_BENCH_SITE8();
-  ET_BENCH_SITE8();
-  ET_BENCH_SITE8();
-  ET_BENCH_SITE8();
-  ET_BENCH_SITE8();
-  ET_BENCH_SITE8();
-  ET_BENCH_SITE8();
-  ET_BENCH_SITE8();
-#elif ET_BENCH_EXTRA_SITES != 0
-#error "ET_BENCH_EXTRA_SITES is 0 or 64"
+#if ETD_BENCH_EXTRA_SITES == 64
+  ETD_BENCH_SITE8();
+  ETD_BENCH_SITE8();
+  ETD_BENCH_SITE8();
+  ETD_BENCH_SITE8();
+  ETD_BENCH_SITE8();
+  ETD_BENCH_SITE8();
+  ETD_BENCH_SITE8();
+  ETD_BENCH_SITE8();
+#elif ETD_BENCH_EXTRA_SITES != 0
+#error "ETD_BENCH_EXTRA_SITES is 0 or 64"
 #endif
 }
 
 int main() {
   et_ring_init(&ring, ring_memory, sizeof ring_memory);
   et_ring_set_critical(&ring, board_critical_enter, board_critical_exit);
-  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_ring_transport(&ring);
   cfg.tick32 = tick;
   cfg.tick_hz = 1000;

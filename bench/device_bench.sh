@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Counted (not timed) benchmarks of the device library, printed as the markdown of the
 # "Firmware library" section of docs/benchmarks.md:
-#   - bytes on the wire of ET_INFO("temp={} hum={}", 21, 40), from a QEMU run;
+#   - bytes on the wire of ETD_INFO("temp={} hum={}", 21, 40), from a QEMU run;
 #   - flash per additional 2-argument call site: .text of two Cortex-M3 -Os builds
 #     (0 and 64 extra call sites) of bench/device_arm_bench.cpp;
 #   - instructions per 2-argument log call into the ring buffer: QEMU single-step trace
@@ -24,7 +24,7 @@ for s in device framing transports; do
 done
 arm-none-eabi-gcc "${arch[@]}" -std=c11 -I"$root/firmware" -c "$root/firmware/board.c" -o board.o
 for n in 0 64; do
-  "${cxx[@]}" -DET_BENCH_EXTRA_SITES=$n -c "$root/bench/device_arm_bench.cpp" -o "bench$n.o"
+  "${cxx[@]}" -DETD_BENCH_EXTRA_SITES=$n -c "$root/bench/device_arm_bench.cpp" -o "bench$n.o"
   arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb --specs=nano.specs -nostartfiles \
     -T"$root/firmware/lm3s6965.ld" -L"$root/firmware" -Wl,--build-id -Wl,--gc-sections \
     "bench$n.o" board.o device.o framing.o transports.o -o "bench$n.elf"
@@ -92,7 +92,7 @@ with_site=$(( ${#with_site_line} + 1 ))
 cat <<MD
 | measure | result | target |
 |---|---|---|
-| bytes on the wire, \`ET_INFO("temp={} hum={}", 21, 40)\` incl. call-site id, timestamp, framing | ${frame_bytes} B | ≤ 10 B |
+| bytes on the wire, \`ETD_INFO("temp={} hum={}", 21, 40)\` incl. call-site id, timestamp, framing | ${frame_bytes} B | ≤ 10 B |
 | same line as text: \`${text_line}\\n\` / \`${with_meta_line}\\n\` / \`${with_site_line}\\n\` | ${plain} / ${with_meta} / ${with_site} B (×$(awk -v a=$plain -v b=$frame_bytes 'BEGIN{printf "%.1f", a/b}') / ×$(awk -v a=$with_meta -v b=$frame_bytes 'BEGIN{printf "%.1f", a/b}') / ×$(awk -v a=$with_site -v b=$frame_bytes 'BEGIN{printf "%.1f", a/b}')) | ≥ ×4 |
 | flash per additional 2-argument call site, Cortex-M3 \`-Os\` (.text ${text0} → ${text64} B for 64 sites) | ${per_site} B | ≤ 24 B |
 | call-site table (ELF only, not flash) for 64 more sites | ids +$(( ids64 - ids0 )) B, meta ${meta64} B | 0 B flash |

@@ -25,12 +25,12 @@ void critical_exit(uint32_t) {}
 }  // namespace
 
 extern "C" __attribute__((noinline)) void log_once() {
-  ET_INFO("temp={} hum={}", 21, 40);
+  ETD_INFO("temp={} hum={}", 21, 40);
 }
 
 int main() {
   et_ring_init(&ring, ring_memory, sizeof ring_memory);
-  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_ring_transport(&ring);
   cfg.tick64 = tick;
   cfg.tick_hz = 1000000;

@@ -13,17 +13,17 @@
 
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/render.hpp"
-#include "internal/edgetrace_test_support.hpp"
+#include "testing/edgetrace_wire_writer.hpp"
 
 namespace {
 
 using namespace edgetrace::decoder;
-using internal::make_frame;
-using internal::put_varint;
-using internal::zigzag;
+using edgetrace::testing::make_frame;
+using edgetrace::testing::put_varint;
+using edgetrace::testing::zigzag;
 
 std::shared_ptr<const EdgetraceTable> bench_table() {
-  std::vector<internal::SiteSpec> sites = {
+  std::vector<edgetrace::testing::SiteSpec> sites = {
       {.tag = 8,
        .level = 2,
        .sig = {0x41, 0x41},
@@ -44,7 +44,8 @@ std::shared_ptr<const EdgetraceTable> bench_table() {
        .file = "main.cpp",
        .line = 41},
   };
-  auto t = EdgetraceTable::from_sections(internal::make_meta(sites, 0, 8), 0, 64, 8, true, {});
+  auto t =
+      EdgetraceTable::from_sections(edgetrace::testing::make_meta(sites, 0, 8), 0, 64, 8, true, {});
   return std::make_shared<const EdgetraceTable>(std::move(t).value());
 }
 

@@ -1,8 +1,8 @@
 // Example firmware: everything the device library does, on a Cortex-M3 under QEMU.
 //
 // Logs go into a ring buffer (safe from interrupts) that the main loop drains to UART0;
-// run it with firmware/run-qemu.sh and decode the stream with et_device_decode. The
-// sequence is fixed, so the decoded stream is checked line by line by the end-to-end
+// run it with firmware/run-qemu.sh and decode the stream with `edgetrace decode --elf`.
+// The sequence is fixed, so the decoded stream is checked line by line by the end-to-end
 // test (firmware/expected_stream.txt).
 #include <stddef.h>
 #include <stdint.h>
@@ -28,45 +28,45 @@ void flush() {
 }
 
 void i2c_transfer(uint8_t address) {
-  ET_SPAN("i2c_transfer");
-  ET_TRACE("i2c addr={:#x}", address);
+  ETD_SPAN("i2c_transfer");
+  ETD_TRACE("i2c addr={:#x}", address);
 }
 
 int read_sensor() {
-  ET_SPAN("read_sensor");
+  ETD_SPAN("read_sensor");
   i2c_transfer(0x40);
   i2c_transfer(0x41);
   return 21;
 }
 
 void every_level_and_type() {
-  ET_TRACE("trace level");
-  ET_DEBUG("debug level");
-  ET_INFO("info level");
-  ET_WARN("warn level");
-  ET_ERROR("error level");
-  ET_FATAL("fatal level (not a crash)");
-  ET_INFO("i8={} i16={} i32={} i64={}", int8_t{-8}, int16_t{-1600}, int32_t{-320000},
-          int64_t{-6400000000});
-  ET_INFO("u8={} u16={} u32={} u64={}", uint8_t{8}, uint16_t{1600}, uint32_t{3200000000u},
-          uint64_t{6400000000u});
-  ET_INFO("bool={} char={} float={} double={}", true, 'k', 0.25f, 3.5);
+  ETD_TRACE("trace level");
+  ETD_DEBUG("debug level");
+  ETD_INFO("info level");
+  ETD_WARN("warn level");
+  ETD_ERROR("error level");
+  ETD_FATAL("fatal level (not a crash)");
+  ETD_INFO("i8={} i16={} i32={} i64={}", int8_t{-8}, int16_t{-1600}, int32_t{-320000},
+           int64_t{-6400000000});
+  ETD_INFO("u8={} u16={} u32={} u64={}", uint8_t{8}, uint16_t{1600}, uint32_t{3200000000u},
+           uint64_t{6400000000u});
+  ETD_INFO("bool={} char={} float={} double={}", true, 'k', 0.25f, 3.5);
   const char name[] = "edgetrace-device-example-with-a-long-name";
-  ET_INFO("cstr={} view={}", "qemu", ET_STR(name, 9));
-  ET_INFO("long={}", name);  // longer than ET_MAX_STRING: cut and flagged
+  ETD_INFO("cstr={} view={}", "qemu", ETD_STR(name, 9));
+  ETD_INFO("long={}", name);  // longer than ETD_MAX_STRING: cut and flagged
   const uint8_t mac[] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
-  ET_INFO("mac={}", ET_BYTES(mac, sizeof mac));
-  ET_INFO("hex={:x} HEX={:#X} bin={:b} neg={:x}", 0xbeefu, 0xcafeu, uint8_t{0x5a}, int8_t{-2});
+  ETD_INFO("mac={}", ETD_BYTES(mac, sizeof mac));
+  ETD_INFO("hex={:x} HEX={:#X} bin={:b} neg={:x}", 0xbeefu, 0xcafeu, uint8_t{0x5a}, int8_t{-2});
 }
 
 void ring_overflow() {
   // 60 records without draining: the 256-byte ring holds about 40 of them, the rest are
   // dropped and reported by one "frames dropped" record once there is room again.
   for (int i = 0; i < 60; ++i) {
-    ET_DEBUG("burst {} {}", i, 100000 + i);
+    ETD_DEBUG("burst {} {}", i, 100000 + i);
   }
   flush();
-  ET_INFO("after burst, dropped so far {}", et_device_get_counters(&device).dropped);
+  ETD_INFO("after burst, dropped so far {}", et_device_get_counters(&device).dropped);
 }
 
 void remote_command() {
@@ -74,23 +74,23 @@ void remote_command() {
   static const char kTraceparent[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   et_remote_parent parent;
   if (et_remote_parent_parse(&parent, kTraceparent, sizeof kTraceparent - 1) == 0) {
-    ET_ERROR("bad traceparent");
+    ETD_ERROR("bad traceparent");
     return;
   }
-  ET_SPAN_REMOTE("handle_command", parent);
-  ET_INFO("command reboot_in={}s", 5);
+  ETD_SPAN_REMOTE("handle_command", parent);
+  ETD_INFO("command reboot_in={}s", 5);
   read_sensor();
 }
 
 }  // namespace
 
 extern "C" void board_irq1_handler(void) {
-  ET_SPAN("irq1");
-  ET_WARN("interrupt {} in handler", ++irq_count);
+  ETD_SPAN("irq1");
+  ETD_WARN("interrupt {} in handler", ++irq_count);
 }
 
 extern "C" void board_fault_handler(uint32_t cfsr) {
-  ET_FATAL("hard fault cfsr={:#x}, resetting", cfsr);
+  ETD_FATAL("hard fault cfsr={:#x}, resetting", cfsr);
   flush();
 }
 
@@ -99,7 +99,7 @@ int main() {
   et_ring_init(&ring, ring_memory, sizeof ring_memory);
   et_ring_set_critical(&ring, board_critical_enter, board_critical_exit);
   static const uint8_t kDeviceId[] = {0x65, 0x74, 0x00, 0x01};
-  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_ring_transport(&ring);
   cfg.tick32 = board_millis;
   cfg.tick_hz = 1000;
@@ -113,16 +113,16 @@ int main() {
   et_device_init(&device, &cfg);
 
   if (board_boot_counter() > 1) {
-    ET_INFO("restarted after a fault, boot {}", board_boot_counter());
+    ETD_INFO("restarted after a fault, boot {}", board_boot_counter());
     flush();
     return 0;  // ends the QEMU run
   }
 
-  ET_INFO("boot {}", board_boot_counter());
+  ETD_INFO("boot {}", board_boot_counter());
   every_level_and_type();
   flush();
   {
-    ET_SPAN("sample");
+    ETD_SPAN("sample");
     const int celsius = read_sensor();
     sensor_report(celsius, 40);
     board_trigger_irq1();  // its span is a root flagged "irq", not a child of "sample"

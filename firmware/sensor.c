@@ -7,9 +7,9 @@
 void sensor_report(int celsius, unsigned humidity);
 
 void sensor_report(int celsius, unsigned humidity) {
-  ET_SPAN_BEGIN(span, "sensor_report");
+  ETD_SPAN_BEGIN(span, "sensor_report");
   const bool comfortable = celsius > 18 && humidity < 60u;
-  ET_INFO("temp={} hum={}", celsius, humidity);
-  ET_DEBUG("comfortable={} (from C)", comfortable);
-  ET_SPAN_END(span);
+  ETD_INFO("temp={} hum={}", celsius, humidity);
+  ETD_DEBUG("comfortable={} (from C)", comfortable);
+  ETD_SPAN_END(span);
 }

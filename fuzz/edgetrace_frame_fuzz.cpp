@@ -11,7 +11,7 @@
 
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/render.hpp"
-#include "internal/edgetrace_test_support.hpp"
+#include "testing/edgetrace_wire_writer.hpp"
 
 namespace {
 
@@ -24,7 +24,7 @@ void check(bool condition) {
 }
 
 std::shared_ptr<const EdgetraceTable> make_table() {
-  std::vector<internal::SiteSpec> sites = {
+  std::vector<edgetrace::testing::SiteSpec> sites = {
       {.tag = 8, .level = 2, .sig = {0x41, 0x41}, .text = "temp={} hum={}"},
       {.tag = 9, .span = true, .level = 2, .text = "measure"},
       {.tag = 10, .level = 1, .sig = {0x09, 0x42}, .text = "{} {:x}"},
@@ -34,8 +34,8 @@ std::shared_ptr<const EdgetraceTable> make_table() {
       {.tag = 14, .level = 4, .sig = {0x0b, 0x0a}, .text = "{} {} {}"},  // count mismatch
       {.tag = 200, .level = 5, .sig = {0x41}, .text = "far {{}} {}"},
   };
-  auto t = EdgetraceTable::from_sections(internal::make_meta(sites, 0x1000, 8), 0x1000, 4096, 8,
-                                         true, {0xaa, 0xbb, 0xcc, 0xdd});
+  auto t = EdgetraceTable::from_sections(edgetrace::testing::make_meta(sites, 0x1000, 8), 0x1000,
+                                         4096, 8, true, {0xaa, 0xbb, 0xcc, 0xdd});
   check(t.ok());
   return std::make_shared<const EdgetraceTable>(std::move(t).value());
 }

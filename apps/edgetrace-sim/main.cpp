@@ -31,18 +31,24 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
+#include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "edgetrace/decoder/edgetrace_decoder.hpp"
+#include "edgetrace/decoder/edgetrace_table.hpp"
+#include "edgetrace/decoder/elf_file.hpp"
 #include "edgetrace/device/device.hpp"
-#include "testing/stream_decoder.hpp"
 
 namespace {
 
@@ -205,7 +211,8 @@ int send_frame(void* ctx, const std::uint8_t* frame, std::size_t len) {
   return 1;
 }
 
-// The GNU build-id note of this executable, from its program headers.
+// The GNU build-id note of this executable, from its PT_NOTE segments as loaded (the
+// devices send the build-id in their handshakes, as firmware does from its linked note).
 int find_build_id(dl_phdr_info* info, std::size_t, void*) {
   if (info->dlpi_name != nullptr && info->dlpi_name[0] != '\0') {
     return 0;  // not the main program
@@ -215,19 +222,12 @@ int find_build_id(dl_phdr_info* info, std::size_t, void*) {
     if (ph.p_type != PT_NOTE) {
       continue;
     }
-    const auto* p = reinterpret_cast<const std::uint8_t*>(info->dlpi_addr + ph.p_vaddr);
-    const auto* end = p + ph.p_memsz;
-    while (p + 12 <= end) {
-      std::uint32_t namesz, descsz, type;
-      std::memcpy(&namesz, p, 4);
-      std::memcpy(&descsz, p + 4, 4);
-      std::memcpy(&type, p + 8, 4);
-      const std::size_t size = 12 + ((namesz + 3u) & ~3u) + ((descsz + 3u) & ~3u);
-      if (type == 3 && namesz == 4 && std::memcmp(p + 12, "GNU", 4) == 0) {
-        g_build_id_note.assign(p, p + size);
-        return 1;
-      }
-      p += size;
+    const std::span<const std::uint8_t> notes(
+        reinterpret_cast<const std::uint8_t*>(info->dlpi_addr + ph.p_vaddr), ph.p_memsz);
+    if (const auto found = edgetrace::decoder::find_build_id_note(
+            notes, std::endian::native == std::endian::little)) {
+      g_build_id_note.assign(found->note.begin(), found->note.end());
+      return 1;
     }
   }
   return 0;
@@ -239,17 +239,17 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
   const int temp = 18 + static_cast<int>(rng() % 8);
   const unsigned hum = 35u + static_cast<unsigned>(rng() % 30);
   {
-    ET_SPAN("sample");
+    ETD_SPAN("sample");
     d.clock += 120;
     {
-      ET_SPAN("read_sensor");
+      ETD_SPAN("read_sensor");
       d.clock += 800 + rng() % 200;
-      ET_DEBUG("i2c addr={:#x} bytes={}", std::uint8_t{0x40}, 4);
+      ETD_DEBUG("i2c addr={:#x} bytes={}", std::uint8_t{0x40}, 4);
     }
-    ET_INFO("temp={} hum={}", temp, hum);
+    ETD_INFO("temp={} hum={}", temp, hum);
   }
   if (step % 10 == 9) {
-    ET_WARN("battery low: {} mV (device {})", 3300 - step % 300, d.index);
+    ETD_WARN("battery low: {} mV (device {})", 3300 - step % 300, d.index);
   }
   if (step % 25 == 24) {
     et_remote_parent parent;
@@ -259,9 +259,9 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
                   static_cast<unsigned long long>(0x8448eb211c80319cULL + step),
                   static_cast<unsigned long long>(0xb7ad6b7169203331ULL));
     if (et_remote_parent_parse(&parent, tp, 55) != 0) {
-      ET_SPAN_REMOTE("handle_command", parent);
+      ETD_SPAN_REMOTE("handle_command", parent);
       d.clock += 2000;
-      ET_INFO("command {} applied", "set_interval");
+      ETD_INFO("command {} applied", "set_interval");
     }
   }
 }
@@ -334,13 +334,25 @@ struct Receiver {
   }
 };
 
+// Decodes every stream with this executable's call-site table (read from its ELF file, as
+// a bridge would) and checks it: the expected number of records, every frame valid and
+// decoded, and handshakes announcing the ELF's build-id.
 int self_check(const std::map<int, std::vector<std::uint8_t>>& streams, int devices, int steps) {
-  std::string error;
-  auto table = edgetrace::device::testing::SiteTable::from_elf("/proc/self/exe", &error);
-  if (!table) {
-    std::fprintf(stderr, "self-check: %s\n", error.c_str());
+  using edgetrace::decoder::DecoderCounters;
+  using edgetrace::decoder::Record;
+  using edgetrace::decoder::RecordKind;
+  auto elf = edgetrace::decoder::ElfFile::open("/proc/self/exe");
+  if (!elf) {
+    std::fprintf(stderr, "self-check: %s\n", elf.status().to_string().c_str());
     return 1;
   }
+  auto parsed = edgetrace::decoder::EdgetraceTable::from_elf(*elf);
+  if (!parsed) {
+    std::fprintf(stderr, "self-check: %s\n", parsed.status().to_string().c_str());
+    return 1;
+  }
+  const auto table =
+      std::make_shared<const edgetrace::decoder::EdgetraceTable>(std::move(parsed).value());
   // Per device per step: 2 span enters + 2 exits + 2 logs; every 10th step a warning;
   // every 25th a command (enter, log, exit). Plus the handshake.
   const int per_device = 1 + 6 * steps + steps / 10 + 3 * (steps / 25);
@@ -351,28 +363,41 @@ int self_check(const std::map<int, std::vector<std::uint8_t>>& streams, int devi
     ++failures;
   }
   for (const auto& [conn, bytes] : streams) {
-    edgetrace::device::testing::Deframer deframer;
-    edgetrace::device::testing::RecordDecoder decoder(&*table);
-    int events = 0;
-    for (const auto& f : deframer.feed(bytes)) {
-      auto e = decoder.decode(f.record, &error);
-      if (!e) {
-        std::fprintf(stderr, "self-check: connection %d: %s\n", conn, error.c_str());
-        ++failures;
-        continue;
+    edgetrace::decoder::DecoderOptions options;
+    options.render = false;
+    options.on_problem = [conn = conn](std::string_view problem) {
+      std::fprintf(stderr, "self-check: connection %d: %.*s\n", conn,
+                   static_cast<int>(problem.size()), problem.data());
+    };
+    edgetrace::decoder::StreamDecoder decoder(table, options);
+    int handshakes_with_our_build_id = 0;
+    decoder.feed(bytes, [&](const Record& r) {
+      if (r.kind == RecordKind::kHandshake && !table->build_id().empty() &&
+          r.handshake.build_id == table->build_id()) {
+        ++handshakes_with_our_build_id;
       }
-      if (e->kind == edgetrace::device::testing::Event::Kind::kHandshake &&
-          e->build_id != table->build_id()) {
-        std::fprintf(stderr, "self-check: handshake build-id differs from the ELF's\n");
-        ++failures;
-      }
-      ++events;
-    }
-    if (events != per_device || deframer.lost_frames() != 0 || deframer.corrupt_frames() != 0) {
+    });
+    const DecoderCounters& c = decoder.counters();
+    const auto events = static_cast<int>(c.records);
+    if (handshakes_with_our_build_id == 0 ||
+        static_cast<std::uint64_t>(handshakes_with_our_build_id) != c.handshakes ||
+        c.build_id_mismatches != 0) {
       std::fprintf(
-          stderr, "self-check: connection %d: %d events (expected %d), %llu lost, %llu corrupt\n",
-          conn, events, per_device, static_cast<unsigned long long>(deframer.lost_frames()),
-          static_cast<unsigned long long>(deframer.corrupt_frames()));
+          stderr, "self-check: connection %d: %d of %llu handshakes carry the ELF's build-id\n",
+          conn, handshakes_with_our_build_id, static_cast<unsigned long long>(c.handshakes));
+      ++failures;
+    }
+    if (events != per_device || c.lost_frames != 0 || c.corrupt_frames != 0 ||
+        c.malformed_records != 0 || c.unknown_callsites != 0 || c.records_skipped != 0 ||
+        c.bytes_skipped != 0) {
+      std::fprintf(stderr,
+                   "self-check: connection %d: %d events (expected %d), %llu lost, %llu corrupt, "
+                   "%llu malformed, %llu unknown call sites, %llu skipped\n",
+                   conn, events, per_device, static_cast<unsigned long long>(c.lost_frames),
+                   static_cast<unsigned long long>(c.corrupt_frames),
+                   static_cast<unsigned long long>(c.malformed_records),
+                   static_cast<unsigned long long>(c.unknown_callsites),
+                   static_cast<unsigned long long>(c.records_skipped + c.bytes_skipped));
       ++failures;
     }
     total += static_cast<std::uint64_t>(events);
@@ -392,7 +417,7 @@ bool init_device(SimDevice& d, int i, int (*send)(void*, const std::uint8_t*, st
   d.id[7] = static_cast<std::uint8_t>(i);
   d.clock = 1000000ull * static_cast<std::uint64_t>(i);
   et_callback_init(&d.callback, send, &d);
-  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_callback_transport(&d.callback);
   cfg.tick64 = sim_tick;
   cfg.tick_hz = 1000000;

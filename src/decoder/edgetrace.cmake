@@ -23,12 +23,10 @@ et_test(decoder_test
     ${CMAKE_CURRENT_LIST_DIR}/edgetrace_table_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/edgetrace_decoder_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/render_test.cpp
-  LIBS edgetrace::decoder)
+  LIBS edgetrace::decoder edgetrace::testing_wire)
 if(TARGET decoder_test)
   target_include_directories(decoder_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-  target_compile_definitions(decoder_test PRIVATE
-    ET_VECTORS_DIR="${PROJECT_SOURCE_DIR}/tests/vectors"
-    ET_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  target_compile_definitions(decoder_test PRIVATE ET_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 endif()
 
 # The example firmware's live stream, decoded by this decoder: firmware/ builds the ELF

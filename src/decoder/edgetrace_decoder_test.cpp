@@ -10,7 +10,8 @@
 #include <random>
 
 #include "edgetrace/decoder/render.hpp"
-#include "internal/edgetrace_test_support.hpp"
+#include "testing/edgetrace_wire_writer.hpp"
+#include "testing/golden_vectors.hpp"
 
 // Counts heap allocations, for DecoderAllocationTest.
 namespace {
@@ -38,19 +39,22 @@ void operator delete(void* p, std::size_t) noexcept {
 namespace edgetrace::decoder {
 namespace {
 
-using internal::from_hex;
-using internal::make_frame;
+using testing::from_hex;
+using testing::load_golden_vectors;
+using testing::make_frame;
 
-std::shared_ptr<const EdgetraceTable> table_from(const std::vector<internal::SiteSpec>& sites,
+std::shared_ptr<const EdgetraceTable> table_from(const std::vector<testing::SiteSpec>& sites,
                                                  std::vector<std::uint8_t> build_id = {}) {
-  const auto meta = internal::make_meta(sites, 0x1000, 8);
+  const auto meta = testing::make_meta(sites, 0x1000, 8);
   auto t = EdgetraceTable::from_sections(meta, 0x1000, 4096, 8, true, std::move(build_id));
   EXPECT_TRUE(t) << t.status().to_string();
   return std::make_shared<const EdgetraceTable>(std::move(t).value());
 }
 
-internal::Vectors session() {
-  return internal::load_vectors(ET_VECTORS_DIR "/device_session.txt");
+testing::GoldenVectors session() {
+  auto v = load_golden_vectors("device_session.txt");
+  EXPECT_TRUE(v.error.empty()) << v.error;
+  return v;
 }
 
 struct Collected {
@@ -94,7 +98,8 @@ std::vector<std::uint8_t> join(const std::vector<std::vector<std::uint8_t>>& fra
 // --- golden vectors -------------------------------------------------------------------
 
 TEST(DecoderVectorsTest, FrameWriterMatchesGoldenBytes) {
-  const auto v = internal::load_vectors(ET_VECTORS_DIR "/device_frames.txt");
+  const auto v = load_golden_vectors("device_frames.txt");
+  ASSERT_TRUE(v.error.empty()) << v.error;
   ASSERT_GE(v.frames.size(), 5u);
   for (const auto& f : v.frames) {
     EXPECT_EQ(make_frame(f.record, static_cast<std::uint8_t>(f.seq)), f.bytes) << f.name;
@@ -102,7 +107,8 @@ TEST(DecoderVectorsTest, FrameWriterMatchesGoldenBytes) {
 }
 
 TEST(DecoderVectorsTest, EveryGoldenFrameDeframesToItsRecordAndSequence) {
-  const auto v = internal::load_vectors(ET_VECTORS_DIR "/device_frames.txt");
+  const auto v = load_golden_vectors("device_frames.txt");
+  ASSERT_TRUE(v.error.empty()) << v.error;
   for (const auto& f : v.frames) {
     std::vector<std::uint8_t> got;
     int seq = -1;
@@ -348,7 +354,7 @@ TEST(DecoderCorruptionTest, SequenceWrapsWithoutLoss) {
   std::vector<std::uint8_t> stream;
   for (int i = 0; i < 300; ++i) {
     std::vector<std::uint8_t> rec{0x08, 0x01};
-    internal::put_varint(rec, static_cast<std::uint64_t>(i));
+    testing::put_varint(rec, static_cast<std::uint64_t>(i));
     auto f = make_frame(rec, static_cast<std::uint8_t>(i & 0x7f));
     stream.insert(stream.end(), f.begin(), f.end());
   }

@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "internal/edgetrace_test_support.hpp"
 #include "internal/elf_writer.hpp"
+#include "testing/edgetrace_wire_writer.hpp"
 
 namespace edgetrace::decoder {
 namespace {
 
 using internal::ElfWriter;
-using internal::SiteSpec;
+using testing::SiteSpec;
 
 const std::vector<SiteSpec> kSites = {
     {.tag = 8,
@@ -32,7 +32,7 @@ std::vector<std::uint8_t> firmware_elf(bool is64, bool little, std::uint64_t ids
                 std::vector<std::uint8_t>(64, 0xbf));
   w.add_section("edgetrace_ids", SHT_PROGBITS, 0, ids_addr, std::vector<std::uint8_t>(4, 0));
   w.add_section("edgetrace_meta", SHT_PROGBITS, 0, 0,
-                internal::make_meta(sites, ids_addr, is64 ? 8 : 4, little));
+                testing::make_meta(sites, ids_addr, is64 ? 8 : 4, little));
   if (with_build_id) {
     w.add_build_id({0xde, 0xad, 0xbe, 0xef, 0x01});
   }
@@ -136,7 +136,7 @@ TEST(EdgetraceTableTest, ElfWithoutTableIsAClearError) {
 }
 
 TEST(EdgetraceTableTest, TruncatedRecordIsAnError) {
-  auto meta = internal::make_meta(kSites, 0, 4);
+  auto meta = testing::make_meta(kSites, 0, 4);
   meta.resize(meta.size() - 12);
   auto t = EdgetraceTable::from_sections(meta, 0, 4, 4, true, {}, "fw.elf");
   ASSERT_FALSE(t);
@@ -154,7 +154,7 @@ TEST(EdgetraceTableTest, MalformedRecordsAreErrors) {
        {Case{14, 7, "unknown kind 7"}, Case{15, 9, "unknown level 9"},
         Case{16, 9, "9 arguments (at most 8)"}, Case{17, 0x4c, "argument 0 has unknown class 12"},
         Case{8, 200, "is outside edgetrace_ids"}, Case{12, 10, "smaller than its header"}}) {
-    auto meta = internal::make_meta(kSites, 0, 4);
+    auto meta = testing::make_meta(kSites, 0, 4);
     meta[c.offset] = c.value;
     if (c.offset == 12) {
       meta[13] = 0;
@@ -169,7 +169,7 @@ TEST(EdgetraceTableTest, MalformedRecordsAreErrors) {
 TEST(EdgetraceTableTest, DuplicateCallSiteIsAnError) {
   std::vector<SiteSpec> sites = kSites;
   sites.push_back(sites[0]);
-  auto t = EdgetraceTable::from_sections(internal::make_meta(sites, 0, 4), 0, 4, 4, true, {});
+  auto t = EdgetraceTable::from_sections(testing::make_meta(sites, 0, 4), 0, 4, 4, true, {});
   ASSERT_FALSE(t);
   EXPECT_NE(t.status().message().find("two records for call site 0"), std::string::npos);
 }
@@ -181,7 +181,7 @@ TEST(EdgetraceTableTest, CheckFindsPlaceholderMismatchesOfCSites) {
       {.tag = 10, .sig = {}, .text = "braces {{}} ok", .file = "c.c", .line = 5},
       {.tag = 11, .span = true, .text = "span {} names are not formats"},
   };
-  auto t = EdgetraceTable::from_sections(internal::make_meta(sites, 0, 4), 0, 4, 4, true, {});
+  auto t = EdgetraceTable::from_sections(testing::make_meta(sites, 0, 4), 0, 4, 4, true, {});
   ASSERT_TRUE(t) << t.status().to_string();
   EXPECT_EQ(t->check(), (std::vector<std::string>{
                             "c.c:3: 2 placeholders but 1 arguments in \"a={} b={}\"",
@@ -206,14 +206,14 @@ TEST(EdgetraceTableTest, FormatPiecesUnescapeBracesAndCarryHints) {
 
 TEST(EdgetraceTableTest, MemoryEstimateGrowsWithTheTable) {
   auto small =
-      EdgetraceTable::from_sections(internal::make_meta({kSites[0]}, 0, 4), 0, 4, 4, true, {});
+      EdgetraceTable::from_sections(testing::make_meta({kSites[0]}, 0, 4), 0, 4, 4, true, {});
   std::vector<SiteSpec> many;
   for (std::uint32_t i = 0; i < 500; ++i) {
     many.push_back({.tag = 8 + i,
                     .text = "a long enough format string number " + std::to_string(i),
                     .file = "some/long/path/to/a/source/file.c"});
   }
-  auto big = EdgetraceTable::from_sections(internal::make_meta(many, 0, 4), 0, 1000, 4, true, {});
+  auto big = EdgetraceTable::from_sections(testing::make_meta(many, 0, 4), 0, 1000, 4, true, {});
   ASSERT_TRUE(small);
   ASSERT_TRUE(big);
   EXPECT_EQ(big->size(), 500u);

@@ -239,31 +239,48 @@ std::optional<std::vector<std::uint8_t>> ElfFile::build_id() const {
     if (s.type != SHT_NOTE) {
       continue;
     }
-    // Notes: namesz, descsz, type (4 bytes each, ELF byte order), name and desc each
-    // padded to 4 bytes (also in ELF64 files as produced by GNU tools).
-    const std::span<const std::uint8_t> d = s.data;
-    std::size_t pos = 0;
-    while (d.size() - pos >= 12) {
-      const std::uint64_t namesz = read_uint(d.data() + pos, 4);
-      const std::uint64_t descsz = read_uint(d.data() + pos + 4, 4);
-      const std::uint64_t type = read_uint(d.data() + pos + 8, 4);
-      pos += 12;
-      const std::uint64_t name_padded = (namesz + 3) & ~std::uint64_t{3};
-      const std::uint64_t desc_padded = (descsz + 3) & ~std::uint64_t{3};
-      if (name_padded > d.size() - pos || descsz > d.size() - pos - name_padded) {
-        break;  // malformed note: look no further in this section
-      }
-      const bool gnu = namesz == 4 && std::memcmp(d.data() + pos, "GNU", 4) == 0;
-      if (gnu && type == kNoteGnuBuildId && descsz > 0) {
-        const std::uint8_t* desc = d.data() + pos + name_padded;
-        return std::vector<std::uint8_t>(desc, desc + descsz);
-      }
-      pos += static_cast<std::size_t>(name_padded);
-      if (desc_padded > d.size() - pos) {
-        break;
-      }
-      pos += static_cast<std::size_t>(desc_padded);
+    if (const auto note = find_build_id_note(s.data, state_->little)) {
+      return std::vector<std::uint8_t>(note->id.begin(), note->id.end());
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<BuildIdNote> find_build_id_note(std::span<const std::uint8_t> notes,
+                                              bool little_endian) noexcept {
+  auto read32 = [little_endian](const std::uint8_t* p) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+      v |= std::uint64_t{p[little_endian ? i : 3 - i]} << (8 * i);
+    }
+    return v;
+  };
+  // Notes: namesz, descsz, type (4 bytes each), name and desc each padded to 4 bytes (also
+  // in ELF64 files as produced by GNU tools).
+  const std::span<const std::uint8_t> d = notes;
+  std::size_t pos = 0;
+  while (d.size() - pos >= 12) {
+    const std::size_t start = pos;
+    const std::uint64_t namesz = read32(d.data() + pos);
+    const std::uint64_t descsz = read32(d.data() + pos + 4);
+    const std::uint64_t type = read32(d.data() + pos + 8);
+    pos += 12;
+    const std::uint64_t name_padded = (namesz + 3) & ~std::uint64_t{3};
+    const std::uint64_t desc_padded = (descsz + 3) & ~std::uint64_t{3};
+    if (name_padded > d.size() - pos || descsz > d.size() - pos - name_padded) {
+      break;  // malformed note: look no further
+    }
+    const bool gnu = namesz == 4 && std::memcmp(d.data() + pos, "GNU", 4) == 0;
+    if (gnu && type == kNoteGnuBuildId && descsz > 0) {
+      const std::size_t desc = pos + static_cast<std::size_t>(name_padded);
+      const std::size_t end = desc + static_cast<std::size_t>(descsz);
+      return BuildIdNote{d.subspan(start, end - start), d.subspan(desc, end - desc)};
+    }
+    pos += static_cast<std::size_t>(name_padded);
+    if (desc_padded > d.size() - pos) {
+      break;
+    }
+    pos += static_cast<std::size_t>(desc_padded);
   }
   return std::nullopt;
 }

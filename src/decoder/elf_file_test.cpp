@@ -46,6 +46,55 @@ TEST(ElfFileTest, BuildIdMatchesTheNoteSection) {
   EXPECT_TRUE(std::equal(id->begin(), id->end(), note->data.begin() + 16));
 }
 
+// Notes as a linker lays them out: another note first, then the build-id, in either byte
+// order; a truncated or foreign note is not a build-id.
+TEST(FindBuildIdNoteTest, FindsTheGnuBuildIdAfterOtherNotesInEitherByteOrder) {
+  auto u32 = [](std::vector<std::uint8_t>& out, std::uint32_t v, bool little) {
+    for (int i = 0; i < 4; ++i) {
+      out.push_back(static_cast<std::uint8_t>(v >> (8 * (little ? i : 3 - i))));
+    }
+  };
+  for (bool little : {true, false}) {
+    std::vector<std::uint8_t> notes;
+    // NT_GNU_ABI_TAG (1), name "GNU", 16-byte descriptor.
+    u32(notes, 4, little);
+    u32(notes, 16, little);
+    u32(notes, 1, little);
+    notes.insert(notes.end(), {'G', 'N', 'U', 0});
+    notes.insert(notes.end(), 16, 0x11);
+    const std::size_t start = notes.size();
+    // NT_GNU_BUILD_ID (3), 5-byte id: the descriptor is padded to 8 bytes.
+    u32(notes, 4, little);
+    u32(notes, 5, little);
+    u32(notes, 3, little);
+    notes.insert(notes.end(), {'G', 'N', 'U', 0, 0xde, 0xad, 0xbe, 0xef, 0x01, 0, 0, 0});
+    const auto found = find_build_id_note(notes, little);
+    ASSERT_TRUE(found.has_value()) << little;
+    EXPECT_EQ(std::vector<std::uint8_t>(found->id.begin(), found->id.end()),
+              (std::vector<std::uint8_t>{0xde, 0xad, 0xbe, 0xef, 0x01}));
+    EXPECT_EQ(found->note.data(), notes.data() + start);
+    EXPECT_EQ(found->note.size(), 12u + 4u + 5u);  // header, name, id (no trailing padding)
+    // The other byte order reads nonsense sizes: no build-id, no out-of-bounds read.
+    EXPECT_FALSE(find_build_id_note(notes, !little).has_value());
+    // Cut inside the id: malformed, not found.
+    const std::span<const std::uint8_t> cut(notes.data(), notes.size() - 6);
+    EXPECT_FALSE(find_build_id_note(cut, little).has_value());
+  }
+}
+
+TEST(FindBuildIdNoteTest, AgreesWithTheFileReaderOnItsOwnExecutable) {
+  auto elf = ElfFile::from_bytes(read_self(), "self");
+  ASSERT_TRUE(elf) << elf.status().to_string();
+  const ElfSection* note = elf->find_section(".note.gnu.build-id");
+  if (note == nullptr) {
+    GTEST_SKIP() << "test binary linked without --build-id";
+  }
+  const auto found = find_build_id_note(note->data, elf->is_little_endian());
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->note.size(), note->data.size());
+  EXPECT_EQ(std::vector<std::uint8_t>(found->id.begin(), found->id.end()), elf->build_id());
+}
+
 TEST(ElfFileTest, RejectsNonElfInput) {
   auto r = ElfFile::from_bytes({'h', 'e', 'l', 'l', 'o'}, "hello.txt");
   ASSERT_FALSE(r);

@@ -57,9 +57,9 @@ void put(void*, const std::uint8_t* data, std::size_t len) {
 }
 
 void report(int temp, unsigned hum) {
-  ET_SPAN("report");
-  ET_INFO("temp={} hum={:x}", temp, hum);
-  ET_WARN("low battery");
+  ETD_SPAN("report");
+  ETD_INFO("temp={} hum={:x}", temp, hum);
+  ETD_WARN("low battery");
 }
 
 }  // namespace
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   static et_uart uart;
   et_uart_init(&uart, put, nullptr);
   static const std::uint8_t device_id[] = {0xd3, 0x01};
-  et_device_config cfg = ET_DEVICE_CONFIG_INIT;
+  et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_uart_transport(&uart);
   cfg.tick64 = ticks;
   cfg.tick_hz = 1000;

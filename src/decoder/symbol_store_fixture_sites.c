@@ -6,5 +6,5 @@
 void et_fixture_mismatched_placeholders(void);
 
 void et_fixture_mismatched_placeholders(void) {
-  ET_INFO("a={} b={}", 1);
+  ETD_INFO("a={} b={}", 1);
 }

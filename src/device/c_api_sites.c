@@ -26,32 +26,32 @@ void et_c_log_every_type(void) {
   const char* s = "c-string";
   const char text[] = "sized";
   const uint8_t raw[] = {1, 2, 250};
-  ET_INFO("{} {} {} {} {} {} {} {}", i8, i16, i32, i64, u8, u16, u32, u64);
-  ET_WARN("{} {} {} {}", yes, c, f, d);
-  ET_ERROR("{} {} {}", s, ET_STR(text, 3), ET_BYTES(raw, sizeof raw));
-  ET_DEBUG("hex={:#x} bin={:b}", u8, (uint8_t)6);
-  ET_TRACE("plain");
-  ET_FATAL("size_t={}", sizeof raw);
+  ETD_INFO("{} {} {} {} {} {} {} {}", i8, i16, i32, i64, u8, u16, u32, u64);
+  ETD_WARN("{} {} {} {}", yes, c, f, d);
+  ETD_ERROR("{} {} {}", s, ETD_STR(text, 3), ETD_BYTES(raw, sizeof raw));
+  ETD_DEBUG("hex={:#x} bin={:b}", u8, (uint8_t)6);
+  ETD_TRACE("plain");
+  ETD_FATAL("size_t={}", sizeof raw);
 }
 
 static void c_child(void) {
-  ET_SPAN_BEGIN(span, "c-child");
-  ET_INFO("inside child");
-  ET_SPAN_END(span);
+  ETD_SPAN_BEGIN(span, "c-child");
+  ETD_INFO("inside child");
+  ETD_SPAN_END(span);
 }
 
 void et_c_nested_spans(void) {
-  ET_SPAN_BEGIN(span, "c-parent");
+  ETD_SPAN_BEGIN(span, "c-parent");
   c_child();
-  ET_SPAN_END(span);
+  ETD_SPAN_END(span);
 }
 
 void et_c_remote_span(const et_remote_parent* remote) {
-  ET_SPAN_BEGIN_REMOTE(span, "c-remote", remote);
-  ET_SPAN_END(span);
+  ETD_SPAN_BEGIN_REMOTE(span, "c-remote", remote);
+  ETD_SPAN_END(span);
 }
 
 /* Compiles in C (no compile-time count check there); the table check must flag it. */
 void et_c_mismatched_placeholders(void) {
-  ET_WARN("two placeholders {} {} but one argument", 1);
+  ETD_WARN("two placeholders {} {} but one argument", 1);
 }

@@ -1,7 +1,8 @@
 // The C11 API (edgetrace.h with _Generic macros), exercised from c_api_sites.c.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "test_support.hpp"
+#include "testing/device_fixture.hpp"
 
 extern "C" {
 void et_c_log_every_type(void);
@@ -16,7 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::StartsWith;
 
-class CApiTest : public DeviceFixture {};
+class CApiTest : public edgetrace::testing::DeviceFixture {};
 
 TEST_F(CApiTest, GenericMacrosEncodeEveryArgumentType) {
   init();
@@ -32,15 +33,26 @@ TEST_F(CApiTest, GenericMacrosEncodeEveryArgumentType) {
 TEST_F(CApiTest, CTableRecordsExactTypes) {
   init();
   et_c_log_every_type();
-  auto ev = events();
-  ASSERT_EQ(ev.size(), 7u);
+  const auto recs = records();
+  ASSERT_EQ(recs.size(), 7u);
+  auto sig = [this](const decoder::Record& r, std::size_t i) {
+    const decoder::CallSite* site = table_->find(r.callsite_id);
+    return site == nullptr ? 0 : site->signature[i];
+  };
   // int8_t is stored as class I32 with width 1, so "{:x}" of -5 would print "fb".
-  EXPECT_EQ(ev[1].args[0].sig, ET_ARG_I32 | 1 << 4);
-  EXPECT_EQ(ev[1].args[3].sig, ET_ARG_I64 | 8 << 4);
-  EXPECT_EQ(ev[2].args[0].sig, ET_ARG_BOOL | 1 << 4);
-  EXPECT_EQ(ev[2].args[1].sig, ET_ARG_CHAR | 1 << 4);
-  EXPECT_EQ(ev[3].args[1].sig, ET_ARG_STR);
-  EXPECT_EQ(ev[3].args[2].sig, ET_ARG_BYTES);
+  EXPECT_EQ(sig(recs[1], 0), ETD_ARG_I32 | 1 << 4);
+  EXPECT_EQ(sig(recs[1], 3), ETD_ARG_I64 | 8 << 4);
+  EXPECT_EQ(sig(recs[2], 0), ETD_ARG_BOOL | 1 << 4);
+  EXPECT_EQ(sig(recs[2], 1), ETD_ARG_CHAR | 1 << 4);
+  EXPECT_EQ(sig(recs[3], 1), ETD_ARG_STR);
+  EXPECT_EQ(sig(recs[3], 2), ETD_ARG_BYTES);
+  EXPECT_EQ(recs[1].args[0].type, "i8");
+  EXPECT_EQ(recs[1].args[0].value, core::AttributeValue(-5));
+  EXPECT_EQ(recs[1].args[3].type, "i64");
+  EXPECT_EQ(recs[2].args[0].type, "bool");
+  EXPECT_EQ(recs[3].args[1].type, "str");
+  EXPECT_EQ(recs[3].args[2].type, "bytes");
+  EXPECT_EQ(recs[3].args[2].value, core::AttributeValue(core::Bytes{1, 2, 250}));
 }
 
 TEST_F(CApiTest, SpansNestAcrossCFunctions) {
@@ -68,7 +80,7 @@ TEST_F(CApiTest, RemoteParentFromC) {
 TEST_F(CApiTest, TableCheckFlagsACPlaceholderCountMismatch) {
   // C cannot count placeholders at compile time; the post-link table check does, and this
   // binary's table holds exactly one such site (c_api_sites.c).
-  const auto problems = own_table().check();
+  const auto problems = edgetrace::testing::own_device_table()->check();
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_THAT(problems[0], ::testing::HasSubstr("c_api_sites.c"));
   EXPECT_THAT(problems[0], ::testing::HasSubstr("2 placeholders but 1 arguments"));

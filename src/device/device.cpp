@@ -28,11 +28,11 @@ constexpr size_t kMaxScalar = 10;
 constexpr uint8_t kMagic0 = 'E';
 constexpr uint8_t kMagic1 = 'T';
 
-static_assert(ET_MAX_RECORD >= kMaxHeader - 10 + 1 + ET_MAX_ARGS * kMaxScalar,
-              "ET_MAX_RECORD too small for eight 64-bit arguments");
+static_assert(ETD_MAX_RECORD >= kMaxHeader - 10 + 1 + ETD_MAX_ARGS * kMaxScalar,
+              "ETD_MAX_RECORD too small for eight 64-bit arguments");
 
 uint32_t site_tag(const char* site) {
-  return static_cast<uint32_t>(site - __start_edgetrace_ids) + ET_TAG_FIRST_SITE;
+  return static_cast<uint32_t>(site - __start_edgetrace_ids) + ETD_TAG_FIRST_SITE;
 }
 
 __attribute__((always_inline)) inline uint32_t enter_critical(const et_device* dev) {
@@ -96,12 +96,12 @@ __attribute__((always_inline)) inline bool put_record(et_device* dev, const uint
 }
 
 bool put_handshake(et_device* dev, uint64_t now) {
-  uint8_t rec[ET_MAX_RECORD];
+  uint8_t rec[ETD_MAX_RECORD];
   uint8_t* p = rec;
-  *p++ = ET_TAG_HANDSHAKE;
+  *p++ = ETD_TAG_HANDSHAKE;
   *p++ = kMagic0;
   *p++ = kMagic1;
-  *p++ = ET_WIRE_VERSION;
+  *p++ = ETD_WIRE_VERSION;
   p = put_varint64(p, now);
   p = put_varint32(p, dev->cfg.tick_hz);
   p = put_varint32(p, dev->cfg.boot_counter);
@@ -140,7 +140,7 @@ __attribute__((always_inline)) inline uint64_t emit_inline(et_device* dev, uint3
   if (ok && dev->dropped_pending != 0) {
     uint8_t rec[16];
     uint8_t* p = rec;
-    *p++ = ET_TAG_DROPPED;
+    *p++ = ETD_TAG_DROPPED;
     p = put_varint64(p, now - dev->last_tick);
     p = put_varint32(p, dev->dropped_pending);
     ok = put_record(dev, rec, static_cast<size_t>(p - rec), nullptr, 0);
@@ -288,54 +288,54 @@ void et_device_log(const char* site, uint32_t types, ...) {
     return;
   }
   // Largest log header: tag (5) + time delta (10).
-  uint8_t body[ET_MAX_RECORD - 15];
+  uint8_t body[ETD_MAX_RECORD - 15];
   uint8_t* p = body;
   uint8_t* const end = body + sizeof body;
   va_list ap;
   va_start(ap, types);
   for (; types != 0; types >>= 4) {
     switch (types & 0x0fu) {
-      case ET_ARG_I32:
+      case ETD_ARG_I32:
         p = put_varint32(p, zigzag32(va_arg(ap, int)));
         break;
-      case ET_ARG_U32:
+      case ETD_ARG_U32:
         p = put_varint32(p, va_arg(ap, unsigned));
         break;
-      case ET_ARG_I64:
+      case ETD_ARG_I64:
         p = put_varint64(p, zigzag64(va_arg(ap, long long)));
         break;
-      case ET_ARG_U64:
+      case ETD_ARG_U64:
         p = put_varint64(p, va_arg(ap, unsigned long long));
         break;
-      case ET_ARG_BOOL:
+      case ETD_ARG_BOOL:
         *p++ = va_arg(ap, int) != 0 ? 1 : 0;
         break;
-      case ET_ARG_CHAR:
+      case ETD_ARG_CHAR:
         *p++ = static_cast<uint8_t>(va_arg(ap, int));
         break;
-      case ET_ARG_F32: {
+      case ETD_ARG_F32: {
         const float f = static_cast<float>(va_arg(ap, double));
         copy_bytes(p, &f, 4);
         p += 4;
         break;
       }
-      case ET_ARG_F64: {
+      case ETD_ARG_F64: {
         const double d = va_arg(ap, double);
         copy_bytes(p, &d, 8);
         p += 8;
         break;
       }
-      case ET_ARG_CSTR:
-      case ET_ARG_STR:
-      case ET_ARG_BYTES: {
+      case ETD_ARG_CSTR:
+      case ETD_ARG_STR:
+      case ETD_ARG_BYTES: {
         const void* data;
         size_t size;
         const uint32_t cls = types & 0x0fu;
-        if (cls == ET_ARG_CSTR) {
+        if (cls == ETD_ARG_CSTR) {
           const char* s = va_arg(ap, const char*);
           data = s;
-          size = s == nullptr ? 0 : bounded_strlen(s, ET_MAX_STRING + 1);
-        } else if (cls == ET_ARG_STR) {
+          size = s == nullptr ? 0 : bounded_strlen(s, ETD_MAX_STRING + 1);
+        } else if (cls == ETD_ARG_STR) {
           const et_str s = va_arg(ap, et_str);
           data = s.data;
           size = s.data == nullptr ? 0 : s.size;
@@ -347,7 +347,7 @@ void et_device_log(const char* site, uint32_t types, ...) {
         // Room left after the length prefix (<= 2 bytes) and the worst case of the
         // arguments that follow.
         const size_t room = static_cast<size_t>(end - p) - 2 - reserve_for(types >> 4);
-        size_t cap = ET_MAX_STRING < room ? ET_MAX_STRING : room;
+        size_t cap = ETD_MAX_STRING < room ? ETD_MAX_STRING : room;
         const bool truncated = size > cap;
         if (truncated) {
           size = cap;
@@ -405,21 +405,21 @@ void et_span_begin(et_span* span, const char* site, const et_remote_parent* remo
   const et_span* parent = dev->current_span;
   if (dev->cfg.in_interrupt != nullptr && dev->cfg.in_interrupt() != 0) {
     parent = nullptr;
-    span->flags |= ET_SPAN_FLAG_IN_INTERRUPT;
+    span->flags |= ETD_SPAN_FLAG_IN_INTERRUPT;
   }
   if (remote != nullptr) {
     span->remote = *remote;
-    span->flags |= ET_SPAN_FLAG_REMOTE_TRACE | ET_SPAN_FLAG_REMOTE_PARENT;
+    span->flags |= ETD_SPAN_FLAG_REMOTE_TRACE | ETD_SPAN_FLAG_REMOTE_PARENT;
     if (remote->sampled) {
-      span->flags |= ET_SPAN_FLAG_SAMPLED;
+      span->flags |= ETD_SPAN_FLAG_SAMPLED;
     }
   } else if (parent != nullptr) {
     span->parent = parent->id;
     span->root = parent->root;
-    if (parent->flags & ET_SPAN_FLAG_REMOTE_TRACE) {
+    if (parent->flags & ETD_SPAN_FLAG_REMOTE_TRACE) {
       span->remote = parent->remote;
-      span->flags |=
-          static_cast<uint8_t>(ET_SPAN_FLAG_REMOTE_TRACE | (parent->flags & ET_SPAN_FLAG_SAMPLED));
+      span->flags |= static_cast<uint8_t>(ETD_SPAN_FLAG_REMOTE_TRACE |
+                                          (parent->flags & ETD_SPAN_FLAG_SAMPLED));
     }
   }
   dev->current_span = span;
@@ -435,21 +435,21 @@ void et_span_end(et_span* span) {
     return;
   }
   dev->current_span = span->prev;
-  uint8_t body[ET_MAX_RECORD - kMaxHeader];
+  uint8_t body[ETD_MAX_RECORD - kMaxHeader];
   uint8_t* p = put_varint32(body, site_tag(span->site));
   p = put_varint32(p, span->id);
   p = put_varint32(p, span->parent);
   p = put_varint32(p, span->root);
   *p++ = span->flags;
-  if (span->flags & ET_SPAN_FLAG_REMOTE_TRACE) {
+  if (span->flags & ETD_SPAN_FLAG_REMOTE_TRACE) {
     copy_bytes(p, span->remote.trace_id, 16);
     p += 16;
   }
-  if (span->flags & ET_SPAN_FLAG_REMOTE_PARENT) {
+  if (span->flags & ETD_SPAN_FLAG_REMOTE_PARENT) {
     copy_bytes(p, span->remote.span_id, 8);
     p += 8;
   }
-  emit(dev, ET_TAG_SPAN_EXIT, body, static_cast<size_t>(p - body), &span->start);
+  emit(dev, ETD_TAG_SPAN_EXIT, body, static_cast<size_t>(p - body), &span->start);
 }
 
 static int hex_value(char c) {

@@ -18,13 +18,13 @@ static_assert(count_placeholders("}") == -1);
 static_assert(count_placeholders("{:d}") == -1);
 static_assert(count_placeholders("{0}") == -1);
 
-static_assert(internal::arg_sig<std::int8_t>() == (ET_ARG_I32 | 1 << 4));
-static_assert(internal::arg_sig<const std::uint16_t&>() == (ET_ARG_U32 | 2 << 4));
-static_assert(internal::arg_sig<long long>() == (ET_ARG_I64 | 8 << 4));
-static_assert(internal::arg_sig<bool>() == (ET_ARG_BOOL | 1 << 4));
-static_assert(internal::arg_sig<char>() == (ET_ARG_CHAR | 1 << 4));
-static_assert(internal::arg_sig<float>() == (ET_ARG_F32 | 4 << 4));
-static_assert(internal::arg_sig<const char (&)[4]>() == ET_ARG_CSTR);
+static_assert(internal::arg_sig<std::int8_t>() == (ETD_ARG_I32 | 1 << 4));
+static_assert(internal::arg_sig<const std::uint16_t&>() == (ETD_ARG_U32 | 2 << 4));
+static_assert(internal::arg_sig<long long>() == (ETD_ARG_I64 | 8 << 4));
+static_assert(internal::arg_sig<bool>() == (ETD_ARG_BOOL | 1 << 4));
+static_assert(internal::arg_sig<char>() == (ETD_ARG_CHAR | 1 << 4));
+static_assert(internal::arg_sig<float>() == (ETD_ARG_F32 | 4 << 4));
+static_assert(internal::arg_sig<const char (&)[4]>() == ETD_ARG_CSTR);
 static_assert(internal::arg_class<int*>() == 0);
 
 TEST(FormatCheckTest, CountsPlaceholdersAtCompileTime) {

@@ -22,7 +22,7 @@ extern "C" uint16_t et_crc16(uint16_t crc, const uint8_t* data, size_t len) {
 }
 
 extern "C" size_t et_frame_record(const uint8_t* record, size_t len, uint8_t* seq, uint8_t* out) {
-  if (len == 0 || len > ET_MAX_RECORD) {
+  if (len == 0 || len > ETD_MAX_RECORD) {
     return 0;
   }
   const uint8_t seq_byte = static_cast<uint8_t>(0x80u | (*seq & 0x7fu));

@@ -5,15 +5,15 @@
 #include <vector>
 
 #include "edgetrace/device/edgetrace.h"
-#include "testing/stream_decoder.hpp"
+#include "testing/device_fixture.hpp"
 
 namespace edgetrace::device::test {
 namespace {
 
-using testing::Deframer;
+using edgetrace::testing::deframe;
 
 std::vector<std::uint8_t> frame(const std::vector<std::uint8_t>& record, std::uint8_t* seq) {
-  std::vector<std::uint8_t> out(ET_MAX_RECORD + 4);
+  std::vector<std::uint8_t> out(ETD_MAX_RECORD + 4);
   const std::size_t n = et_frame_record(record.data(), record.size(), seq, out.data());
   out.resize(n);
   return out;
@@ -36,7 +36,7 @@ TEST(FramingTest, Crc16IsCcittFalse) {
 TEST(FramingTest, OverheadIsExactlyFourBytesForEveryRecordLength) {
   std::mt19937 rng(1);
   std::uint8_t seq = 0;
-  for (std::size_t len = 1; len <= ET_MAX_RECORD; ++len) {
+  for (std::size_t len = 1; len <= ETD_MAX_RECORD; ++len) {
     for (int round = 0; round < 20; ++round) {
       const auto rec = random_record(rng, len);
       const auto f = frame(rec, &seq);
@@ -52,8 +52,8 @@ TEST(FramingTest, OverheadIsExactlyFourBytesForEveryRecordLength) {
 
 TEST(FramingTest, RejectsEmptyAndOversizedRecords) {
   std::uint8_t seq = 0;
-  std::uint8_t out[ET_MAX_RECORD + 8];
-  std::vector<std::uint8_t> big(ET_MAX_RECORD + 1, 1);
+  std::uint8_t out[ETD_MAX_RECORD + 8];
+  std::vector<std::uint8_t> big(ETD_MAX_RECORD + 1, 1);
   EXPECT_EQ(et_frame_record(big.data(), 0, &seq, out), 0u);
   EXPECT_EQ(et_frame_record(big.data(), big.size(), &seq, out), 0u);
 }
@@ -64,19 +64,20 @@ TEST(FramingTest, RoundTripsAndNumbersFrames) {
   std::vector<std::vector<std::uint8_t>> records;
   std::vector<std::uint8_t> stream;
   for (int i = 0; i < 300; ++i) {
-    records.push_back(random_record(rng, 1 + rng() % ET_MAX_RECORD));
+    records.push_back(random_record(rng, 1 + rng() % ETD_MAX_RECORD));
     auto f = frame(records.back(), &seq);
     stream.insert(stream.end(), f.begin(), f.end());
   }
-  Deframer d;
-  auto frames = d.feed(stream);
+  decoder::DecoderCounters c;
+  auto frames = deframe(stream, &c);
   ASSERT_EQ(frames.size(), records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(frames[i].record, records[i]);
     EXPECT_EQ(frames[i].seq, i % 128);
   }
-  EXPECT_EQ(d.lost_frames(), 0u);
-  EXPECT_EQ(d.corrupt_frames(), 0u);
+  EXPECT_EQ(c.lost_frames, 0u);
+  EXPECT_EQ(c.corrupt_frames, 0u);
+  EXPECT_EQ(c.bytes_skipped, 0u);
 }
 
 TEST(FramingTest, SequenceGapsCountLostFrames) {
@@ -89,9 +90,10 @@ TEST(FramingTest, SequenceGapsCountLostFrames) {
     }
     stream.insert(stream.end(), f.begin(), f.end());
   }
-  Deframer d;
-  EXPECT_EQ(d.feed(stream).size(), 7u);
-  EXPECT_EQ(d.lost_frames(), 3u);
+  decoder::DecoderCounters c;
+  EXPECT_EQ(deframe(stream, &c).size(), 7u);
+  EXPECT_EQ(c.lost_frames, 3u);
+  EXPECT_EQ(c.corrupt_frames, 0u);
 }
 
 TEST(FramingTest, ReaderJoiningMidStreamResynchronisesAtTheNextDelimiter) {
@@ -101,12 +103,16 @@ TEST(FramingTest, ReaderJoiningMidStreamResynchronisesAtTheNextDelimiter) {
   auto b = frame({9, 0, 0, 3}, &seq);
   // Start in the middle of frame a: its tail is garbage ending in a delimiter.
   stream.insert(stream.end(), a.begin() + 2, a.end());
+  const std::size_t garbage = stream.size();
   stream.insert(stream.end(), b.begin(), b.end());
-  Deframer d;
-  auto frames = d.feed(stream);
+  decoder::DecoderCounters c;
+  auto frames = deframe(stream, &c);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].record, (std::vector<std::uint8_t>{9, 0, 0, 3}));
-  EXPECT_EQ(d.corrupt_frames(), 1u);
+  // A frame holds no 0x00 but its delimiter, so what precedes the first one is a frame's
+  // tail: skipped (without the delimiter), and every later frame decodes.
+  EXPECT_EQ(c.bytes_skipped, garbage - 1);
+  EXPECT_EQ(c.corrupt_frames, 0u);
 }
 
 TEST(FramingTest, EverySingleBitErrorIsDetectedNeverDecodedAsAnotherRecord) {
@@ -119,8 +125,7 @@ TEST(FramingTest, EverySingleBitErrorIsDetectedNeverDecodedAsAnotherRecord) {
       for (int bit = 0; bit < 8; ++bit) {
         auto bad = f;
         bad[byte] ^= static_cast<std::uint8_t>(1u << bit);
-        Deframer d;
-        auto frames = d.feed(bad);
+        auto frames = deframe(bad);
         EXPECT_TRUE(frames.empty()) << "round " << round << " byte " << byte << " bit " << bit;
       }
     }

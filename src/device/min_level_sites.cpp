@@ -1,9 +1,9 @@
 // Call sites compiled with a minimum level of WARN (see DeviceTest.CompileTimeMinimum...).
-#define ET_MIN_LEVEL ET_LEVEL_WARN
+#define ETD_MIN_LEVEL ETD_LEVEL_WARN
 #include "edgetrace/device/device.hpp"
 
 void et_test_log_below_and_at_min_level() {
   int evaluated = 0;
-  ET_INFO("compiled out {}", ++evaluated);
-  ET_WARN("kept {}", evaluated + 2);
+  ETD_INFO("compiled out {}", ++evaluated);
+  ETD_WARN("kept {}", evaluated + 2);
 }

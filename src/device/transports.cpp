@@ -15,7 +15,7 @@ namespace {
 
 uint8_t* ring_acquire(void* ctx, size_t len) {
   auto* r = static_cast<et_ring*>(ctx);
-  const uint32_t need = static_cast<uint32_t>(len) + 1;  // len <= ET_MAX_RECORD (device)
+  const uint32_t need = static_cast<uint32_t>(len) + 1;  // len <= ETD_MAX_RECORD (device)
   uint8_t* const mem = r->mem;  // loaded once: the byte stores below may alias *r
   uint32_t head = r->head;
   const uint32_t free_bytes = r->capacity - (head - r->tail);
@@ -46,7 +46,7 @@ void ring_release(void* ctx) {
 // ---- buffered framers (UART, callback) -------------------------------------------------
 
 uint8_t* buffer_acquire(uint8_t* record, size_t* len, size_t want) {
-  if (want == 0 || want > ET_MAX_RECORD) {
+  if (want == 0 || want > ETD_MAX_RECORD) {
     return nullptr;
   }
   *len = want;
@@ -60,7 +60,7 @@ uint8_t* uart_acquire(void* ctx, size_t len) {
 
 void uart_release(void* ctx) {
   auto* u = static_cast<et_uart*>(ctx);
-  uint8_t frame[ET_MAX_RECORD + 4];
+  uint8_t frame[ETD_MAX_RECORD + 4];
   const size_t n = et_frame_record(u->record, u->len, &u->seq, frame);
   u->put(u->ctx, frame, n);
 }
@@ -72,7 +72,7 @@ uint8_t* callback_acquire(void* ctx, size_t len) {
 
 void callback_release(void* ctx) {
   auto* c = static_cast<et_callback*>(ctx);
-  uint8_t frame[ET_MAX_RECORD + 4];
+  uint8_t frame[ETD_MAX_RECORD + 4];
   const size_t n = et_frame_record(c->record, c->len, &c->seq, frame);
   if (c->send(c->ctx, frame, n) == 0) {
     ++c->rejected;
@@ -112,7 +112,7 @@ uint32_t et_ring_used(const et_ring* ring) {
 
 size_t et_ring_drain(et_ring* ring, uint8_t* out, size_t cap) {
   size_t used = 0;
-  uint8_t record[ET_MAX_RECORD];
+  uint8_t record[ETD_MAX_RECORD];
   for (;;) {
     const uint32_t state = ring->critical_enter ? ring->critical_enter() : 0;
     const uint32_t mask = ring->capacity - 1;

@@ -112,6 +112,23 @@ class ElfFile {
   std::unique_ptr<State> state_;
 };
 
+// A GNU build-id note (type NT_GNU_BUILD_ID, name "GNU", non-empty descriptor).
+struct BuildIdNote {
+  // The note from its header to the end of its descriptor (without trailing padding): what
+  // the device library's build_id_note points at.
+  std::span<const std::uint8_t> note;
+  // The descriptor: the build-id itself.
+  std::span<const std::uint8_t> id;
+};
+
+// Finds the first GNU build-id note in `notes`, the contents of an SHT_NOTE section or a
+// PT_NOTE segment (namesz, descsz, type in the given byte order; name and descriptor each
+// padded to 4 bytes). nullopt if there is none, or if the notes are malformed before one
+// is found. The spans point into `notes`. Used for files (ElfFile::build_id) and for the
+// notes of a running program (its PT_NOTE segments in memory). Does not allocate.
+std::optional<BuildIdNote> find_build_id_note(std::span<const std::uint8_t> notes,
+                                              bool little_endian) noexcept;
+
 // Lowercase hex of a byte string ("aabbccdd"), for build-ids in messages and paths.
 std::string to_hex(std::span<const std::uint8_t> bytes);
 

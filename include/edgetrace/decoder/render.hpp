@@ -14,8 +14,8 @@
 //   span exit measure id=1 parent=0 root=1 duration=11 trace=4bf9...
 //   frames dropped: 2
 //   handshake v1 hz=1000 boot=3 device=0102 dropped=0 build-id=4B
-// The shapes without a time prefix are those of the device library's test reader, so
-// captures compared against it compare equally here.
+// The shapes without a time prefix are what firmware/expected_stream.txt and the device
+// library's tests compare against.
 //
 // Thread-safety: pure functions. Allocation: the returned or appended-to string.
 #pragma once

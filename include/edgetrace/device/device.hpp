@@ -4,8 +4,8 @@
 //   #include "edgetrace/device/device.hpp"
 //
 //   void sample() {
-//     ET_SPAN("sample");                      // enter record now, exit record at '}'
-//     ET_INFO("temp={} hum={:x}", 21, 40u);   // placeholder count checked at compile time
+//     ETD_SPAN("sample");                     // enter record now, exit record at '}'
+//     ETD_INFO("temp={} hum={:x}", 21, 40u);  // placeholder count checked at compile time
 //     read_sensor();                          // its spans become children of "sample"
 //   }
 //
@@ -120,27 +120,27 @@ template <typename T>
 constexpr uint8_t arg_class() noexcept {
   using U = Bare<T>;
   if constexpr (IsSame<U, bool>::value) {
-    return ET_ARG_BOOL;
+    return ETD_ARG_BOOL;
   } else if constexpr (IsSame<U, char>::value) {
-    return ET_ARG_CHAR;
+    return ETD_ARG_CHAR;
   } else if constexpr (__is_enum(U)) {
     return arg_class<__underlying_type(U)>();
   } else if constexpr (is_integer<U>()) {
     if constexpr (sizeof(U) > 4) {
-      return is_signed_integer<U>() ? ET_ARG_I64 : ET_ARG_U64;
+      return is_signed_integer<U>() ? ETD_ARG_I64 : ETD_ARG_U64;
     } else {
-      return is_signed_integer<U>() ? ET_ARG_I32 : ET_ARG_U32;
+      return is_signed_integer<U>() ? ETD_ARG_I32 : ETD_ARG_U32;
     }
   } else if constexpr (IsSame<U, float>::value) {
-    return ET_ARG_F32;
+    return ETD_ARG_F32;
   } else if constexpr (IsSame<U, double>::value) {
-    return ET_ARG_F64;
+    return ETD_ARG_F64;
   } else if constexpr (IsSame<U, const char*>::value || IsSame<U, char*>::value) {
-    return ET_ARG_CSTR;
+    return ETD_ARG_CSTR;
   } else if constexpr (IsSame<U, et_bytes>::value) {
-    return ET_ARG_BYTES;
+    return ETD_ARG_BYTES;
   } else if constexpr (IsSame<U, et_str>::value || HasDataSize<U>::value) {
-    return ET_ARG_STR;
+    return ETD_ARG_STR;
   } else {
     return 0;
   }
@@ -153,7 +153,7 @@ constexpr uint8_t arg_sig() noexcept {
   static_assert(cls != 0,
                 "edgetrace: unsupported log argument type (integers, bool, char, float, "
                 "double, C strings, et_str/string views, et_bytes)");
-  if constexpr (cls == ET_ARG_CSTR || cls == ET_ARG_STR || cls == ET_ARG_BYTES) {
+  if constexpr (cls == ETD_ARG_CSTR || cls == ETD_ARG_STR || cls == ETD_ARG_BYTES) {
     return cls;
   } else {
     return static_cast<uint8_t>(cls | sizeof(U) << 4);
@@ -165,23 +165,23 @@ constexpr uint8_t arg_sig() noexcept {
 template <typename T>
 constexpr auto pass(const T& v) noexcept {
   constexpr uint8_t cls = arg_class<T>();
-  if constexpr (cls == ET_ARG_BOOL) {
+  if constexpr (cls == ETD_ARG_BOOL) {
     return static_cast<bool>(v);
-  } else if constexpr (cls == ET_ARG_CHAR) {
+  } else if constexpr (cls == ETD_ARG_CHAR) {
     return static_cast<char>(v);
-  } else if constexpr (cls == ET_ARG_I32) {
+  } else if constexpr (cls == ETD_ARG_I32) {
     return static_cast<int32_t>(v);
-  } else if constexpr (cls == ET_ARG_U32) {
+  } else if constexpr (cls == ETD_ARG_U32) {
     return static_cast<uint32_t>(v);
-  } else if constexpr (cls == ET_ARG_I64) {
+  } else if constexpr (cls == ETD_ARG_I64) {
     return static_cast<long long>(v);
-  } else if constexpr (cls == ET_ARG_U64) {
+  } else if constexpr (cls == ETD_ARG_U64) {
     return static_cast<unsigned long long>(v);
-  } else if constexpr (cls == ET_ARG_F32) {
+  } else if constexpr (cls == ETD_ARG_F32) {
     return static_cast<float>(v);
-  } else if constexpr (cls == ET_ARG_F64) {
+  } else if constexpr (cls == ETD_ARG_F64) {
     return static_cast<double>(v);
-  } else if constexpr (cls == ET_ARG_CSTR) {
+  } else if constexpr (cls == ETD_ARG_CSTR) {
     return static_cast<const char*>(v);
   } else if constexpr (IsSame<Bare<T>, et_bytes>::value || IsSame<Bare<T>, et_str>::value) {
     return v;
@@ -200,7 +200,7 @@ struct ArgWriter {
 // `after`: arguments still to come, whose worst case (10 bytes each) stays reserved.
 inline void put_sized(ArgWriter& w, size_t after, const void* data, size_t size) noexcept {
   const size_t room = static_cast<size_t>(w.end - w.p) - 2 - 10 * after;
-  const size_t cap = ET_MAX_STRING < room ? ET_MAX_STRING : room;
+  const size_t cap = ETD_MAX_STRING < room ? ETD_MAX_STRING : room;
   const bool cut = data != nullptr && size > cap;
   if (data == nullptr) {
     size = 0;
@@ -241,7 +241,7 @@ inline void put_arg(ArgWriter& w, size_t, double v) noexcept {
 inline void put_arg(ArgWriter& w, size_t after, const char* v) noexcept {
   size_t n = 0;
   if (v != nullptr) {
-    while (n <= ET_MAX_STRING && v[n] != '\0') {
+    while (n <= ETD_MAX_STRING && v[n] != '\0') {
       ++n;
     }
   }
@@ -263,7 +263,7 @@ __attribute__((noinline)) void log(const char* site, A... args) noexcept {
     return;
   }
   // Largest log header: tag (5) + time delta (10).
-  uint8_t body[ET_MAX_RECORD - 15];
+  uint8_t body[ETD_MAX_RECORD - 15];
   ArgWriter w{body, body + sizeof body, 0};
   size_t after = sizeof...(A);
   (put_arg(w, --after, args), ...);
@@ -314,34 +314,35 @@ constexpr int count_placeholders(const char (&fmt)[N]) noexcept {
 }  // namespace internal
 }  // namespace edgetrace::device
 
-#define ET_CXX_SIG(x) ::edgetrace::device::internal::arg_sig<decltype(x)>()
-#define ET_CXX_PASS(x) ::edgetrace::device::internal::pass(x)
-#define ET_CXX_EMIT_(anchor, n, ...) \
-  ::edgetrace::device::internal::log(anchor ET_CAT(ET_PASS_, n)(ET_CXX_PASS, __VA_ARGS__))
-#define ET_CXX_CHECK_(n, fmt)                                                       \
+#define ETD_CXX_SIG(x) ::edgetrace::device::internal::arg_sig<decltype(x)>()
+#define ETD_CXX_PASS(x) ::edgetrace::device::internal::pass(x)
+#define ETD_CXX_EMIT_(anchor, n, ...) \
+  ::edgetrace::device::internal::log(anchor ETD_CAT(ETD_PASS_, n)(ETD_CXX_PASS, __VA_ARGS__))
+#define ETD_CXX_CHECK_(n, fmt)                                                      \
   static_assert(::edgetrace::device::internal::count_placeholders(fmt) >= 0,        \
                 "edgetrace: malformed format string (braces or placeholder spec)"); \
   static_assert(::edgetrace::device::internal::count_placeholders(fmt) == (n)-1,    \
                 "edgetrace: the number of {} placeholders differs from the arguments")
 
-#define ET_LOG_AT_CXX_(level, n, ...)                                                           \
-  ET_LOG_SITE_(level, n, ET_CXX_SIG, ET_CXX_EMIT_, ET_CXX_CHECK_(n, ET_FIRST_(__VA_ARGS__, 0)), \
-               __VA_ARGS__)
-// ET_LOG(level, "format {}", args...): level must be a constant; at most 8 arguments.
-#define ET_LOG(level, ...) ET_LOG_AT_CXX_(level, ET_NARGS_(__VA_ARGS__), __VA_ARGS__)
+#define ETD_LOG_AT_CXX_(level, n, ...)                \
+  ETD_LOG_SITE_(level, n, ETD_CXX_SIG, ETD_CXX_EMIT_, \
+                ETD_CXX_CHECK_(n, ETD_FIRST_(__VA_ARGS__, 0)), __VA_ARGS__)
+// ETD_LOG(level, "format {}", args...): level must be a constant; at most 8 arguments.
+#define ETD_LOG(level, ...) ETD_LOG_AT_CXX_(level, ETD_NARGS_(__VA_ARGS__), __VA_ARGS__)
 
 // A span site; evaluates to its anchor.
-#define ET_SPAN_SITE(name)                                  \
-  ([]() noexcept -> const char* {                           \
-    ET_SPAN_SITE_DECL_(et_span_anchor, et_span_meta, name); \
-    return &et_span_anchor;                                 \
+#define ETD_SPAN_SITE(name)                                  \
+  ([]() noexcept -> const char* {                            \
+    ETD_SPAN_SITE_DECL_(et_span_anchor, et_span_meta, name); \
+    return &et_span_anchor;                                  \
   }())
 
-// ET_SPAN("name"): a span from here to the end of the enclosing scope.
-#define ET_SPAN(name) ::edgetrace::device::Span ET_CAT(et_span_guard_, __LINE__)(ET_SPAN_SITE(name))
-// ET_SPAN_REMOTE("name", remote): the same, child of a remote (W3C) parent.
-#define ET_SPAN_REMOTE(name, remote) \
-  ::edgetrace::device::Span ET_CAT(et_span_guard_, __LINE__)(ET_SPAN_SITE(name), remote)
+// ETD_SPAN("name"): a span from here to the end of the enclosing scope.
+#define ETD_SPAN(name) \
+  ::edgetrace::device::Span ETD_CAT(et_span_guard_, __LINE__)(ETD_SPAN_SITE(name))
+// ETD_SPAN_REMOTE("name", remote): the same, child of a remote (W3C) parent.
+#define ETD_SPAN_REMOTE(name, remote) \
+  ::edgetrace::device::Span ETD_CAT(et_span_guard_, __LINE__)(ETD_SPAN_SITE(name), remote)
 
-#define ET_STR(data, size) et_make_str((data), (size))
-#define ET_BYTES(data, size) et_make_bytes((data), (size))
+#define ETD_STR(data, size) et_make_str((data), (size))
+#define ETD_BYTES(data, size) et_make_bytes((data), (size))

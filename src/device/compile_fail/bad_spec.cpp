@@ -2,9 +2,9 @@
 #include "edgetrace/device/device.hpp"
 
 void f() {
-#ifdef ET_EXPECT_OK
-  ET_INFO("a={:x}", 1);
+#ifdef ETD_EXPECT_OK
+  ETD_INFO("a={:x}", 1);
 #else
-  ET_INFO("a={:d}", 1);
+  ETD_INFO("a={:d}", 1);
 #endif
 }

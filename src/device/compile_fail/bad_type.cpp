@@ -3,9 +3,9 @@
 
 void f() {
   int x = 0;
-#ifdef ET_EXPECT_OK
-  ET_INFO("x={}", x);
+#ifdef ETD_EXPECT_OK
+  ETD_INFO("x={}", x);
 #else
-  ET_INFO("x={}", &x);
+  ETD_INFO("x={}", &x);
 #endif
 }
