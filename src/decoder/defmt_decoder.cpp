@@ -945,11 +945,22 @@ struct DefmtDecoder::Scratch {
   std::string text;
 };
 
-DefmtDecoder::DefmtDecoder(std::shared_ptr<const DefmtTable> table, DefmtDecoderOptions options)
+namespace {
+
+DecoderOptions with_defmt_defaults(DecoderOptions options) {
+  if (options.max_frame_bytes == 0)
+    options.max_frame_bytes = kDefmtMaxFrameBytes;
+  return options;
+}
+
+}  // namespace
+
+DefmtDecoder::DefmtDecoder(std::shared_ptr<const DefmtTable> table, DecoderOptions options,
+                           std::optional<DefmtEncoding> encoding)
     : table_(std::move(table)),
-      options_(options),
-      encoding_(options.encoding.value_or(table_ ? table_->encoding() : DefmtEncoding::kRzcobs)),
-      deframer_(options.max_frame_size),
+      options_(with_defmt_defaults(std::move(options))),
+      encoding_(encoding.value_or(table_ ? table_->encoding() : DefmtEncoding::kRzcobs)),
+      deframer_(options_.max_frame_bytes),
       scratch_(std::make_unique<Scratch>()) {
   if (!table_) {
     table_ = std::make_shared<const DefmtTable>();
@@ -1165,7 +1176,7 @@ void DefmtDecoder::drain_raw(const RecordSink& sink) {
       }
       continue;
     }
-    if (o == Outcome::kEof && rest.size() < options_.max_frame_size) {
+    if (o == Outcome::kEof && rest.size() < options_.max_frame_bytes) {
       break;  // wait for the rest of the frame
     }
     if (!raw_resyncing_) {
