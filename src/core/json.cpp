@@ -34,6 +34,20 @@ bool has_special_byte(const char* p) {
          has_zero(v ^ (kOnes * '"')) != 0 || has_zero(v ^ (kOnes * '\\')) != 0;
 }
 
+// The letter of RFC 8259's two-character escape of a byte ('n' for "\n"), 0 if it has none.
+constexpr std::array<char, 256> make_short_forms() {
+  std::array<char, 256> t{};
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  return t;
+}
+constexpr std::array<char, 256> kShortForms = make_short_forms();
+
 void append_unicode_escape(std::string& out, unsigned char c) {
   const char esc[] = {'\\', 'u', '0', '0', kHexDigits[c >> 4], kHexDigits[c & 0xF]};
   out.append(esc, sizeof esc);
@@ -65,35 +79,14 @@ void append_json_escaped(std::string& out, std::string_view text, JsonEscape mod
       continue;
     }
     out.append(text.data() + run, i - run);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-      case '\f':
-        if (mode == JsonEscape::kShortForms)
-          out += c == '\b' ? "\\b" : "\\f";
-        else
-          append_unicode_escape(out, c);
-        break;
-      default:
-        if (c >= 0x80)
-          out += kUtf8Replacement;
-        else
-          append_unicode_escape(out, c);  // a C0 control or DEL
-        break;
+    if (c >= 0x80) {
+      out += kUtf8Replacement;
+    } else if (const char letter = kShortForms[c];
+               letter != 0 && (mode == JsonEscape::kShortForms || (c != '\b' && c != '\f'))) {
+      const char esc[] = {'\\', letter};
+      out.append(esc, sizeof esc);
+    } else {
+      append_unicode_escape(out, c);  // a C0 control or DEL
     }
     run = ++i;
   }

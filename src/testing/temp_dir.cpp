@@ -4,8 +4,9 @@
 #include <stdlib.h>
 
 #include <cerrno>
-#include <cstring>
 #include <system_error>
+
+#include "edgetrace/core/posix.hpp"
 
 namespace edgetrace::testing {
 
@@ -16,7 +17,7 @@ TempDir::TempDir(std::string_view prefix) {
       ((ec ? std::filesystem::path("/tmp") : base) / (std::string(prefix) + "-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     ADD_FAILURE() << "cannot make a temporary directory " << pattern << ": "
-                  << std::strerror(errno);
+                  << core::errno_text(errno);
     return;
   }
   path_ = pattern;
