@@ -95,7 +95,7 @@ std::vector<std::uint8_t> stream(DefmtEncoding enc) {
 
 void run(benchmark::State& state, DefmtEncoding enc, bool render) {
   const auto bytes = stream(enc);
-  DefmtDecoderOptions opt;
+  DecoderOptions opt;
   opt.render = render;
   DefmtDecoder d(table(enc), opt);
   std::uint64_t records = 0;

@@ -64,8 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   for (const auto& table : {rz_table, raw_table}) {
-    DefmtDecoderOptions opt;
-    opt.max_frame_size = 512;
+    DecoderOptions opt;
+    opt.max_frame_bytes = 512;
     DefmtDecoder d(table, opt);
     std::uint64_t records = 0;
     std::size_t pos = 0;

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "edgetrace/core/posix.hpp"
+
 namespace edgetrace::cli {
 namespace {
 
@@ -21,10 +23,6 @@ using core::Status;
 using core::StatusCode;
 
 volatile std::sig_atomic_t g_stop = 0;
-
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 speed_t baud_constant(unsigned baud) noexcept {
   switch (baud) {
@@ -65,7 +63,7 @@ Status make_raw(int fd, unsigned baud, const std::string& path) {
   termios tio{};
   if (::tcgetattr(fd, &tio) != 0)
     return Status(StatusCode::kFailedPrecondition,
-                  path + ": not a serial port: " + errno_text(errno));
+                  path + ": not a serial port: " + core::errno_text(errno));
   ::cfmakeraw(&tio);
   tio.c_cflag |= CLOCAL | CREAD;
   tio.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | PARENB | CRTSCTS);
@@ -74,9 +72,9 @@ Status make_raw(int fd, unsigned baud, const std::string& path) {
   const speed_t speed = baud_constant(baud);
   if (::cfsetispeed(&tio, speed) != 0 || ::cfsetospeed(&tio, speed) != 0 ||
       ::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    return Status(
-        StatusCode::kFailedPrecondition,
-        path + ": cannot set raw mode at " + std::to_string(baud) + " baud: " + errno_text(errno));
+    return Status(StatusCode::kFailedPrecondition, path + ": cannot set raw mode at " +
+                                                       std::to_string(baud) +
+                                                       " baud: " + core::errno_text(errno));
   }
   ::tcflush(fd, TCIFLUSH);
   return Status();
@@ -116,7 +114,7 @@ Result<int> connect_tcp(const std::string& hostport) {
   ::freeaddrinfo(res);
   if (fd < 0) {
     return Status(StatusCode::kUnavailable,
-                  "tcp://" + hostport + ": cannot connect: " + errno_text(last_err));
+                  "tcp://" + hostport + ": cannot connect: " + core::errno_text(last_err));
   }
   return fd;
 }
@@ -149,7 +147,7 @@ Result<std::unique_ptr<ByteSource>> ByteSource::open(const std::string& spec,
   if (fd < 0) {
     const int err = errno;
     return Status(err == ENOENT ? StatusCode::kNotFound : StatusCode::kFailedPrecondition,
-                  "cannot open " + spec + ": " + errno_text(err));
+                  "cannot open " + spec + ": " + core::errno_text(err));
   }
   std::unique_ptr<ByteSource> src(new ByteSource(fd, true, "file " + spec));
   struct stat st {};
@@ -180,7 +178,8 @@ Result<std::size_t> ByteSource::read(std::span<std::uint8_t> buffer) {
       continue;  // a signal: the loop checks whether it asked us to stop
     if (errno == ECONNRESET || errno == EIO)
       return std::size_t{0};  // the peer went away; a serial port's EIO is a hang-up
-    return Status(StatusCode::kUnavailable, description_ + ": read failed: " + errno_text(errno));
+    return Status(StatusCode::kUnavailable,
+                  description_ + ": read failed: " + core::errno_text(errno));
   }
 }
 

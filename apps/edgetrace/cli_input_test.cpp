@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/temp_dir.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -42,8 +44,7 @@ const char* const kExpected =
 class CliInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "et-cli-input-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
+    dir_ = temp_.path();
     // The fixture program's stream (its own build-id), as a device would send it.
     const pid_t pid = spawn({ET_FIXTURE_ELF, "--stream"}, dir_ / "capture.bin");
     int status = 0;
@@ -51,11 +52,6 @@ class CliInputTest : public ::testing::Test {
     capture_ = slurp(dir_ / "capture.bin");
     ASSERT_GT(capture_.size(), 50u);
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   pid_t spawn(std::vector<std::string> args, const fs::path& out) {
     const fs::path err = dir_ / "err";
     const pid_t pid = ::fork();
@@ -80,6 +76,7 @@ class CliInputTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  edgetrace::testing::TempDir temp_{"et-cli-input"};
   fs::path dir_;
   std::string capture_;
 };

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "symbol_http.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace edgetrace::cli {
 namespace {
@@ -37,8 +38,7 @@ std::string slurp(const fs::path& path) {
 class CliServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "et-cli-server-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
+    dir_ = temp_.path();
     decoder::SymbolStoreOptions options;
     options.directory = dir_ / "store";
     store_ = std::move(SymbolStore::open(options).value());
@@ -49,11 +49,7 @@ class CliServerTest : public ::testing::Test {
     capture_ = dir_ / "capture.bin";
     ASSERT_EQ(run({ET_FIXTURE_ELF, "--stream"}, {}, capture_).code, 0);
   }
-  void TearDown() override {
-    server_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void TearDown() override { server_.reset(); }
 
   // Runs a program with `env` added to the environment; stdout goes to `stdout_path` when
   // given. Never through a shell.
@@ -94,6 +90,7 @@ class CliServerTest : public ::testing::Test {
     return r;
   }
 
+  edgetrace::testing::TempDir temp_{"et-cli-server"};
   fs::path dir_;
   fs::path capture_;
   std::unique_ptr<SymbolStore> store_;

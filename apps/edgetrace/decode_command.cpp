@@ -13,6 +13,7 @@
 
 #include "byte_source.hpp"
 #include "commands.hpp"
+#include "edgetrace/decoder/decoder.hpp"
 #include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
@@ -199,12 +200,12 @@ int run(const DecodeOptions& o) {
 
   // 4. Decode until the input ends (or Ctrl-C).
   std::uint64_t unresolved = 0;
-  std::unique_ptr<decoder::StreamDecoder> stream;
-  std::unique_ptr<decoder::DefmtDecoder> defmt_stream;
+  decoder::DecoderTables tables;
+  decoder::DecoderOptions options;
   if (defmt) {
-    defmt_stream = std::make_unique<decoder::DefmtDecoder>(defmt);
+    tables.defmt = defmt;
   } else {
-    decoder::DecoderOptions options;
+    tables.edgetrace = table;
     if (input_is_live(o.input)) {
       options.wall_clock = [] {
         return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -216,11 +217,10 @@ int run(const DecodeOptions& o) {
       options.on_problem = [](std::string_view what) {
         std::fprintf(stderr, "edgetrace: %.*s\n", static_cast<int>(what.size()), what.data());
       };
-    stream = std::make_unique<decoder::StreamDecoder>(table, options);
     if (backend) {
-      stream->set_table_resolver([&backend, &unresolved, reported = std::set<std::string>()](
-                                     std::span<const std::uint8_t> id) mutable
-                                 -> std::shared_ptr<const decoder::EdgetraceTable> {
+      tables.resolver = [&backend, &unresolved, reported = std::set<std::string>()](
+                            std::span<const std::uint8_t> id) mutable
+          -> std::shared_ptr<const decoder::EdgetraceTable> {
         const std::string hex = decoder::build_id_hex(id);
         auto entry = backend->get(hex);
         if (entry && (*entry)->edgetrace)
@@ -232,9 +232,21 @@ int run(const DecodeOptions& o) {
                              : entry.status().message()));
         }
         return nullptr;
-      });
+      };
     }
   }
+  const decoder::StreamFormat format =
+      defmt ? decoder::defmt_stream_format(*defmt) : decoder::StreamFormat::kEdgetrace;
+  auto made = decoder::make_decoder(format, std::move(tables), std::move(options));
+  if (!made) {
+    print_error(made.status().message());
+    return kExitFailed;
+  }
+  decoder::Decoder& stream = **made;
+  const decoder::RecordSink on_record = [&](const Record& r) {
+    last_handshake = stream.last_handshake();
+    sink(r);
+  };
 
   std::vector<std::uint8_t> buffer(64 * 1024);
   int result = kExitOk;
@@ -248,31 +260,22 @@ int run(const DecodeOptions& o) {
     if (*n == 0)
       break;
     const std::span<const std::uint8_t> chunk(buffer.data(), *n);
-    if (defmt_stream) {
-      defmt_stream->feed(chunk, sink);
-    } else {
-      stream->feed(chunk, [&](const Record& r) {
-        if (stream->has_handshake())
-          last_handshake = &stream->last_handshake();
-        sink(r);
-      });
-    }
+    stream.feed(chunk, on_record);
     if (!out.empty()) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fflush(stdout);
       out.clear();
     }
   }
-  if (defmt_stream)
-    defmt_stream->finish(sink);
+  stream.finish(on_record);
   if (!out.empty()) {
     std::fwrite(out.data(), 1, out.size(), stdout);
     out.clear();
   }
   std::fflush(stdout);
 
-  const DecoderCounters& c = defmt_stream ? defmt_stream->counters() : stream->counters();
-  print_summary(c, unresolved, defmt_stream != nullptr);
+  const DecoderCounters& c = stream.counters();
+  print_summary(c, unresolved, stream.format() != decoder::StreamFormat::kEdgetrace);
   if (o.strict && (c.corrupt_frames > 0 || c.malformed_records > 0 || c.lost_frames > 0 ||
                    c.unknown_callsites > 0 || c.build_id_mismatches > 0 || unresolved > 0)) {
     print_error("--strict: the input had corrupt, lost or undecodable data");

@@ -8,7 +8,6 @@
 namespace edgetrace::cli {
 namespace {
 
-using decoder::append_json_string;
 using decoder::Record;
 using decoder::RecordKind;
 
@@ -47,7 +46,7 @@ void append_base64(std::span<const std::uint8_t> in, std::string& out) {
 void append_value(const core::AttributeValue& value, std::string& out) {
   if (const auto* s = value.get_if<std::string>()) {
     out += "{\"stringValue\":";
-    append_json_string(*s, out);
+    core::append_json_string(out, *s, decoder::kJsonEscape);
   } else if (const auto* b = value.get_if<bool>()) {
     out += *b ? "{\"boolValue\":true" : "{\"boolValue\":false";
   } else if (const auto* i = value.get_if<std::int64_t>()) {
@@ -71,7 +70,7 @@ void append_value(const core::AttributeValue& value, std::string& out) {
     out += "\"";
   } else {
     out += "{\"stringValue\":";
-    append_json_string(value.to_display_string(), out);
+    core::append_json_string(out, value.to_display_string(), decoder::kJsonEscape);
   }
   out += "}";
 }
@@ -82,7 +81,7 @@ void append_attribute(std::string_view key, const core::AttributeValue& value, b
     out += ",";
   first = false;
   out += "{\"key\":";
-  append_json_string(key, out);
+  core::append_json_string(out, key, decoder::kJsonEscape);
   out += ",\"value\":";
   append_value(value, out);
   out += "}";
@@ -110,7 +109,7 @@ void append_resource(const OtlpJsonContext& c, std::string& out) {
 
 void append_scope(const OtlpJsonContext& c, std::string& out) {
   out += "\"scope\":{\"name\":";
-  append_json_string("edgetrace.decode." + c.format_name, out);
+  core::append_json_string(out, "edgetrace.decode." + c.format_name, decoder::kJsonEscape);
   out += "}";
 }
 
@@ -163,10 +162,10 @@ bool append_otlp_json(const Record& r, const OtlpJsonContext& c, std::string& ou
     if (r.level) {
       out += ",\"severityNumber\":" + std::to_string(core::severity_number(*r.level));
       out += ",\"severityText\":";
-      append_json_string(core::severity_text(*r.level), out);
+      core::append_json_string(out, core::severity_text(*r.level), decoder::kJsonEscape);
     }
     out += ",\"body\":{\"stringValue\":";
-    append_json_string(r.message, out);
+    core::append_json_string(out, r.message, decoder::kJsonEscape);
     out += "},\"attributes\":[";
     bool first = true;
     for (const auto& arg : r.args)
@@ -202,7 +201,7 @@ bool append_otlp_json(const Record& r, const OtlpJsonContext& c, std::string& ou
     out += ",\"parentSpanId\":\"" + r.remote_parent->span_id.to_hex() + "\"";
   }
   out += ",\"name\":";
-  append_json_string(r.span_name, out);
+  core::append_json_string(out, r.span_name, decoder::kJsonEscape);
   out += ",\"kind\":1";
   std::string start = "0";
   const std::uint64_t hz = c.handshake != nullptr ? c.handshake->tick_hz : 0;

@@ -9,8 +9,8 @@
 #include <limits>
 #include <system_error>
 
+#include "edgetrace/core/utf8.hpp"
 #include "edgetrace/decoder/defmt.hpp"
-#include "internal/utf8.hpp"
 
 namespace edgetrace::decoder {
 
@@ -52,40 +52,7 @@ struct Value {
 };
 
 bool valid_utf8(const std::uint8_t* p, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n) {
-    const std::uint8_t c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1Fu;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0Fu;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (n - i < len) {
-      return false;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (p[i + k] & 0x3Fu);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
+  return core::is_valid_utf8(std::string_view(reinterpret_cast<const char*>(p), n));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -537,16 +504,9 @@ void append_debug_str(std::string& out, std::string_view s) {
   out.push_back('"');
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::uint32_t cp = c;
-    std::size_t len = 1;
-    if (c >= 0xC0) {
-      len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-      cp = c & (len == 2 ? 0x1Fu : len == 3 ? 0x0Fu : 0x07u);
-      for (std::size_t k = 1; k < len && i + k < s.size(); ++k) {
-        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
-      }
-    }
+    const core::Utf8CodePoint decoded = core::decode_utf8(s, i);
+    const std::uint32_t cp = decoded.code_point;
+    const std::size_t len = decoded.length;
     switch (cp) {
       case '"':
         out += "\\\"";
@@ -573,8 +533,10 @@ void append_debug_str(std::string& out, std::string_view s) {
           out += "\\u{";
           out.append(hex, static_cast<std::size_t>(r.ptr - hex));
           out.push_back('}');
-        } else {
+        } else if (decoded.valid) {
           out.append(s.substr(i, len));
+        } else {
+          out += core::kUtf8Replacement;
         }
     }
     i += len;
@@ -689,7 +651,7 @@ class Renderer {
         bytes(std::span<const std::uint8_t>(base_ + a.off, a.len), hint);
         return;
       case VKind::kChar:
-        internal::append_utf8(out_, static_cast<std::uint32_t>(a.bits));
+        core::append_utf8(out_, static_cast<char32_t>(a.bits));
         return;
     }
   }
@@ -983,11 +945,22 @@ struct DefmtDecoder::Scratch {
   std::string text;
 };
 
-DefmtDecoder::DefmtDecoder(std::shared_ptr<const DefmtTable> table, DefmtDecoderOptions options)
+namespace {
+
+DecoderOptions with_defmt_defaults(DecoderOptions options) {
+  if (options.max_frame_bytes == 0)
+    options.max_frame_bytes = kDefmtMaxFrameBytes;
+  return options;
+}
+
+}  // namespace
+
+DefmtDecoder::DefmtDecoder(std::shared_ptr<const DefmtTable> table, DecoderOptions options,
+                           std::optional<DefmtEncoding> encoding)
     : table_(std::move(table)),
-      options_(options),
-      encoding_(options.encoding.value_or(table_ ? table_->encoding() : DefmtEncoding::kRzcobs)),
-      deframer_(options.max_frame_size),
+      options_(with_defmt_defaults(std::move(options))),
+      encoding_(encoding.value_or(table_ ? table_->encoding() : DefmtEncoding::kRzcobs)),
+      deframer_(options_.max_frame_bytes),
       scratch_(std::make_unique<Scratch>()) {
   if (!table_) {
     table_ = std::make_shared<const DefmtTable>();
@@ -1103,7 +1076,7 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
         break;
       case VKind::kChar: {
         std::string s;
-        internal::append_utf8(s, static_cast<std::uint32_t>(v.bits));
+        core::append_utf8(s, static_cast<char32_t>(v.bits));
         arg.value = std::move(s);
         break;
       }
@@ -1203,7 +1176,7 @@ void DefmtDecoder::drain_raw(const RecordSink& sink) {
       }
       continue;
     }
-    if (o == Outcome::kEof && rest.size() < options_.max_frame_size) {
+    if (o == Outcome::kEof && rest.size() < options_.max_frame_bytes) {
       break;  // wait for the rest of the frame
     }
     if (!raw_resyncing_) {

@@ -178,8 +178,8 @@ struct StreamRun {
 };
 
 StreamRun run(DefmtEncoding enc, const Bytes& stream, std::size_t max_frame = 16 * 1024) {
-  DefmtDecoderOptions opt;
-  opt.max_frame_size = max_frame;
+  DecoderOptions opt;
+  opt.max_frame_bytes = max_frame;
   DefmtDecoder d(small_table(enc), opt);
   StreamRun r;
   auto sink = [&](const Record& rec) { r.lines.push_back(format_defmt_line(rec)); };
@@ -388,7 +388,7 @@ TEST(DefmtRecordTest, ArgumentsAreTyped) {
 }
 
 TEST(DefmtRecordTest, RenderingCanBeTurnedOff) {
-  DefmtDecoderOptions opt;
+  DecoderOptions opt;
   opt.render = false;
   DefmtDecoder d(small_table(DefmtEncoding::kRaw), opt);
   std::vector<Record> got;
@@ -406,7 +406,7 @@ namespace {
 
 TEST(DefmtStreamTest, ProblemsAreReportedOneLineEach) {
   std::vector<std::string> problems;
-  DefmtDecoderOptions opt;
+  DecoderOptions opt;
   opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
   DefmtDecoder d(small_table(DefmtEncoding::kRzcobs), opt);
   Bytes s{0x13, 0x37, 0xfe, 0x00};

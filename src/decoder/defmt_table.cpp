@@ -4,8 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "edgetrace/core/utf8.hpp"
 #include "edgetrace/decoder/defmt.hpp"
-#include "internal/utf8.hpp"
 
 namespace edgetrace::decoder {
 
@@ -197,7 +197,7 @@ class JsonObjectReader {
           } else if (cp >= 0xDC00 && cp < 0xE000) {
             return fail("unpaired surrogate");
           }
-          internal::append_utf8(out, cp);
+          core::append_utf8(out, cp);
           break;
         }
         default:

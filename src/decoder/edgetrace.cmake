@@ -5,6 +5,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
 
 add_library(edgetrace_decoder
+  ${CMAKE_CURRENT_LIST_DIR}/decoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/elf_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/edgetrace_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/edgetrace_decoder.cpp
@@ -19,6 +20,7 @@ et_project_target(edgetrace_decoder)
 
 et_test(decoder_test
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/decoder_interface_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/elf_file_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/edgetrace_table_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/edgetrace_decoder_test.cpp

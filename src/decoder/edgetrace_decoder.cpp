@@ -193,7 +193,9 @@ void set_string(core::AttributeValue& v, const char* data, std::size_t len) {
 
 StreamDecoder::StreamDecoder(std::shared_ptr<const EdgetraceTable> table, DecoderOptions options)
     : table_(std::move(table)), options_(std::move(options)) {
-  if (options_.max_frame_bytes < 8) {
+  if (options_.max_frame_bytes == 0) {
+    options_.max_frame_bytes = kEdgetraceMaxFrameBytes;
+  } else if (options_.max_frame_bytes < 8) {
     options_.max_frame_bytes = 8;
   }
   pending_.reserve(options_.max_frame_bytes);
@@ -213,6 +215,11 @@ void StreamDecoder::reset() noexcept {
   skip_callsites_ = false;
   unsupported_ = false;
   has_handshake_ = false;
+}
+
+void StreamDecoder::finish(const RecordSink&) {
+  pending_.clear();
+  discarding_ = false;
 }
 
 void StreamDecoder::set_table(std::shared_ptr<const EdgetraceTable> table) {

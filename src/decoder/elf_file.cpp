@@ -7,6 +7,8 @@
 #include <fstream>
 #include <mutex>
 
+#include "edgetrace/core/posix.hpp"
+
 namespace edgetrace::decoder {
 
 namespace {
@@ -50,7 +52,7 @@ ElfFile::~ElfFile() = default;
 core::Result<ElfFile> ElfFile::open(const std::string& path, std::size_t max_size) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
-    return core::not_found(path + ": cannot open: " + std::strerror(errno));
+    return core::not_found(path + ": cannot open: " + core::errno_text(errno));
   }
   const std::streamoff size = in.tellg();
   if (size < 0) {

@@ -197,7 +197,7 @@ void append_span_name(const Record& r, std::string& out) {
 void append_json_value(const core::AttributeValue& v, std::string& out) {
   const auto& var = v.variant();
   if (const auto* s = std::get_if<std::string>(&var)) {
-    append_json_string(*s, out);
+    core::append_json_string(out, *s, kJsonEscape);
   } else if (const auto* b = std::get_if<bool>(&var)) {
     out += *b ? "true" : "false";
   } else if (const auto* i = std::get_if<std::int64_t>(&var)) {
@@ -217,7 +217,7 @@ void append_json_value(const core::AttributeValue& v, std::string& out) {
     append_hex(*bytes, out);
     out += '"';
   } else {
-    append_json_string(v.to_display_string(), out);
+    core::append_json_string(out, v.to_display_string(), kJsonEscape);
   }
 }
 
@@ -318,74 +318,6 @@ std::string render_text(const Record& record, const TextOptions& options) {
   return out;
 }
 
-void append_json_string(std::string_view s, std::string& out) {
-  out += '"';
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    // A UTF-8 sequence: copy it if well formed, else U+FFFD for the first byte.
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07;
-    }
-    bool ok = len != 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      ok = (cc & 0xc0) == 0x80;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (ok) {
-      ok = (len == 2 && cp >= 0x80) || (len == 3 && cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff)) ||
-           (len == 4 && cp >= 0x10000 && cp <= 0x10ffff);
-    }
-    if (ok) {
-      out.append(s.data() + i, len);
-      i += len;
-    } else {
-      out += "\xef\xbf\xbd";
-      ++i;
-    }
-  }
-  out += '"';
-}
-
 void append_json(const Record& r, std::string& out) {
   out += "{\"kind\":\"";
   out += to_string(r.kind);
@@ -415,7 +347,7 @@ void append_json(const Record& r, std::string& out) {
   }
   if (!r.timestamp_text.empty()) {
     key("timestamp");
-    append_json_string(r.timestamp_text, out);
+    core::append_json_string(out, r.timestamp_text, kJsonEscape);
   }
   if (r.level) {
     key("level");
@@ -431,23 +363,23 @@ void append_json(const Record& r, std::string& out) {
     case RecordKind::kLog:
     case RecordKind::kPrintln:
       key("format");
-      append_json_string(r.format, out);
+      core::append_json_string(out, r.format, kJsonEscape);
       key("message");
-      append_json_string(r.message, out);
+      core::append_json_string(out, r.message, kJsonEscape);
       key("args");
       out += '[';
       for (std::size_t i = 0; i < r.args.size(); ++i) {
         const Argument& a = r.args[i];
         out += i == 0 ? "{" : ",{";
         out += "\"name\":";
-        append_json_string(a.name, out);
+        core::append_json_string(out, a.name, kJsonEscape);
         out += ",\"type\":";
-        append_json_string(a.type, out);
+        core::append_json_string(out, a.type, kJsonEscape);
         out += ",\"value\":";
         append_json_value(a.value, out);
         if (!a.hint.empty()) {
           out += ",\"hint\":";
-          append_json_string(a.hint, out);
+          core::append_json_string(out, a.hint, kJsonEscape);
         }
         if (a.truncated) {
           out += ",\"truncated\":true";
@@ -459,7 +391,7 @@ void append_json(const Record& r, std::string& out) {
     case RecordKind::kSpanEnter:
     case RecordKind::kSpanExit:
       key("span_name");
-      append_json_string(r.span_name, out);
+      core::append_json_string(out, r.span_name, kJsonEscape);
       key("span_id");
       append_u64(r.span_id, out);
       key("parent_span_id");
@@ -520,7 +452,7 @@ void append_json(const Record& r, std::string& out) {
   }
   if (!r.location.file.empty()) {
     key("file");
-    append_json_string(r.location.file, out);
+    core::append_json_string(out, r.location.file, kJsonEscape);
   }
   if (r.location.line != 0) {
     key("line");
@@ -528,7 +460,7 @@ void append_json(const Record& r, std::string& out) {
   }
   if (!r.location.module.empty()) {
     key("module");
-    append_json_string(r.location.module, out);
+    core::append_json_string(out, r.location.module, kJsonEscape);
   }
   out += '}';
 }

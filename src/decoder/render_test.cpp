@@ -114,10 +114,11 @@ TEST(RenderTest, JsonValuesOfEveryType) {
 
 TEST(RenderTest, JsonStringsAreAlwaysValidUtf8) {
   std::string out;
-  append_json_string("ok \xc3\xa9 bad \xff\xc3 ctl \x01", out);
+  core::append_json_string(out, "ok \xc3\xa9 bad \xff\xc3 ctl \x01", kJsonEscape);
   EXPECT_EQ(out, "\"ok \xc3\xa9 bad \xef\xbf\xbd\xef\xbf\xbd ctl \\u0001\"");
   out.clear();
-  append_json_string("\xed\xa0\x80", out);  // a UTF-16 surrogate, not valid UTF-8
+  core::append_json_string(out, "\xed\xa0\x80",
+                           kJsonEscape);  // a UTF-16 surrogate, not valid UTF-8
   EXPECT_EQ(out, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 }
 

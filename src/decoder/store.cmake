@@ -43,11 +43,11 @@ if(EDGETRACE_BUILD_TESTS OR EDGETRACE_BUILD_BENCH)
 endif()
 
 if(EDGETRACE_BUILD_TESTS)
-
+  include(${PROJECT_SOURCE_DIR}/src/testing/support.cmake)
   et_test(symbol_store_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/symbol_store_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/symbol_http_test.cpp
-    LIBS edgetrace::symbol_http)
+    LIBS edgetrace::symbol_http edgetrace::testing_support)
   add_dependencies(symbol_store_test symbol_store_fixture)
   target_compile_definitions(symbol_store_test PRIVATE
     ET_FIXTURE_ELF="$<TARGET_FILE:symbol_store_fixture>")

@@ -28,7 +28,7 @@ SymbolHttpResponse json_error(int status, std::string_view message) {
   SymbolHttpResponse r;
   r.status = status;
   r.body = "{\"error\":";
-  append_json_string(message, r.body);
+  core::append_json_string(r.body, message, decoder::kJsonEscape);
   r.body += "}";
   return r;
 }
@@ -62,11 +62,11 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
 
 std::string symbol_info_json(const SymbolInfo& info) {
   std::string out = "{\"build_id\":";
-  append_json_string(info.build_id, out);
+  core::append_json_string(out, info.build_id, decoder::kJsonEscape);
   out += ",\"size\":" + std::to_string(info.size);
   out += ",\"uploaded\":" + std::to_string(info.uploaded_unix_seconds);
   out += ",\"kind\":";
-  append_json_string(to_string(info.kind), out);
+  core::append_json_string(out, to_string(info.kind), decoder::kJsonEscape);
   out += ",\"call_sites\":" + std::to_string(info.call_sites);
   out += "}";
   return out;

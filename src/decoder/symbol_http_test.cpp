@@ -2,14 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "symbol_store_test_support.hpp"
+#include "testing/symbol_fixture_elf.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace edgetrace::decoder {
 namespace {
 
 using core::StatusCode;
-using testing_support::fixture_elf;
-using testing_support::TempDir;
+using edgetrace::testing::fixture_elf;
+using edgetrace::testing::TempDir;
 
 constexpr const char* kToken = "s3cret-upload-token";
 

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "edgetrace/core/posix.hpp"
+
 namespace edgetrace::decoder {
 namespace {
 
@@ -26,13 +28,9 @@ constexpr std::string_view kMetaMagic = "edgetrace-symbols 1";
 // Temporary files older than this are left over from a crashed writer; open() removes them.
 constexpr auto kStaleTempAge = std::chrono::hours(1);
 
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
 Status io_error(std::string_view what, const fs::path& path, int err) {
   return Status(StatusCode::kInternal,
-                std::string(what) + " " + path.string() + ": " + errno_text(err));
+                std::string(what) + " " + path.string() + ": " + core::errno_text(err));
 }
 
 // Closes a descriptor on scope exit.
@@ -53,17 +51,8 @@ class Fd {
 };
 
 Status write_all(int fd, std::span<const std::uint8_t> bytes, const fs::path& path) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return io_error("cannot write", path, errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return Status();
+  const int err = core::write_all(fd, bytes);
+  return err == 0 ? Status() : io_error("cannot write", path, err);
 }
 
 void fsync_directory(const fs::path& dir) {

@@ -15,16 +15,17 @@
 
 #include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
-#include "symbol_store_test_support.hpp"
+#include "testing/symbol_fixture_elf.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace edgetrace::decoder {
 namespace {
 
 namespace fs = std::filesystem;
 using core::StatusCode;
-using testing_support::fixture_elf;
-using testing_support::flip_build_id;
-using testing_support::TempDir;
+using testing::fixture_elf;
+using testing::flip_build_id;
+using testing::TempDir;
 
 std::unique_ptr<SymbolStore> open_store(const fs::path& dir, std::size_t budget = 64 << 20,
                                         std::size_t max_elf = 64 << 20) {
@@ -69,7 +70,7 @@ TEST(SymbolStoreTest, PutStoresTheElfUnderItsBuildIdAndGetReturnsItsTable) {
   const std::vector<fs::path> expected = {fs::path(id.substr(0, 2)) / (id + ".elf"),
                                           fs::path(id.substr(0, 2)) / (id + ".meta")};
   EXPECT_EQ(files_under(dir.path()), expected);
-  EXPECT_EQ(testing_support::read_file(dir.path() / expected[0]), elf);
+  EXPECT_EQ(testing::read_bytes(dir.path() / expected[0]), elf);
 
   auto entry = store->get(id);
   ASSERT_TRUE(entry) << entry.status().to_string();
@@ -141,7 +142,7 @@ TEST(SymbolStoreTest, RefusesInvalidElfFilesWithAClearError) {
   EXPECT_EQ(not_elf.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(not_elf.status().message().find("not an ELF"), std::string::npos);
 
-  auto no_id = store->put(testing_support::without_build_id(fixture_elf()));
+  auto no_id = store->put(testing::without_build_id(fixture_elf()));
   ASSERT_FALSE(no_id);
   EXPECT_EQ(no_id.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(no_id.status().message().find("no GNU build-id"), std::string::npos)

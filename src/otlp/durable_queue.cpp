@@ -13,9 +13,11 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <system_error>
 #include <unordered_set>
 
+#include "edgetrace/core/posix.hpp"
 #include "internal/segment.hpp"
 
 namespace edgetrace::otlp {
@@ -52,10 +54,6 @@ std::size_t drop_list_cap(std::uint64_t max_bytes) {
   return static_cast<std::size_t>(std::clamp<std::uint64_t>(max_bytes / 512, 16, 4096));
 }
 
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
 Status io_error(std::string_view what, const std::string& path, int err) {
   const StatusCode code =
       err == ENOSPC || err == EDQUOT ? StatusCode::kResourceExhausted : StatusCode::kInternal;
@@ -64,22 +62,13 @@ Status io_error(std::string_view what, const std::string& path, int err) {
   message += " ";
   message += path;
   message += ": ";
-  message += errno_text(err);
+  message += core::errno_text(err);
   return Status(code, std::move(message));
 }
 
 Status write_all(int fd, const std::uint8_t* data, std::size_t size, const std::string& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return io_error("write", path, errno);
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return Status();
+  const int err = core::write_all(fd, std::span(data, size));
+  return err == 0 ? Status() : io_error("write", path, err);
 }
 
 Status pread_all(int fd, std::uint8_t* data, std::size_t size, std::uint64_t offset,

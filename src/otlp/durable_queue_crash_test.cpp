@@ -16,8 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "durable_queue_test_util.hpp"
 #include "edgetrace/otlp/durable_queue.hpp"
+#include "testing/file_contents.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace edgetrace::otlp {
 namespace {
@@ -178,9 +179,9 @@ TEST(DurableQueueCrashTest, KillNineLosesNoAcknowledgedRecordAndRedeliversAtMost
   for (; iterations < 12 && std::chrono::steady_clock::now() - started < std::chrono::seconds(20);
        ++iterations) {
     SCOPED_TRACE("iteration " + std::to_string(iterations));
-    testing::TempDir tmp;
+    testing::TempDir tmp("edgetrace-dq");
     DurableQueueOptions options;
-    options.directory = tmp.queue_dir();
+    options.directory = tmp.file("queue");
     options.segment_bytes = 16 * 1024;  // many segments: rotation and deletion under fire
     options.max_bytes = 64ull << 20;    // no drops: every acknowledged record must survive
     options.max_record_bytes = 4096;
@@ -267,9 +268,9 @@ TEST(DurableQueueCrashTest, KillNineDuringDropsAndRewritesLeavesAConsistentQueue
   for (; iterations < 8 && std::chrono::steady_clock::now() - started < std::chrono::seconds(15);
        ++iterations) {
     SCOPED_TRACE("iteration " + std::to_string(iterations));
-    testing::TempDir tmp;
+    testing::TempDir tmp("edgetrace-dq");
     DurableQueueOptions options;
-    options.directory = tmp.queue_dir();
+    options.directory = tmp.file("queue");
     options.segment_bytes = 8 * 1024;
     options.max_bytes = 4 * options.segment_bytes;
     options.max_record_bytes = 4096;

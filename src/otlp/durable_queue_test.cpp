@@ -12,8 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "durable_queue_test_util.hpp"
 #include "internal/segment.hpp"
+#include "testing/file_contents.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace edgetrace::otlp {
 namespace {
@@ -22,7 +23,6 @@ using core::Result;
 using core::StatusCode;
 using testing::append_bytes;
 using testing::read_bytes;
-using testing::segment_files;
 using testing::TempDir;
 using testing::write_bytes;
 
@@ -63,8 +63,8 @@ std::uint64_t dropped(const DurableQueueCounters& c, DropReason reason) {
 }
 
 TEST(DurableQueueTest, AppendReadAckRoundTrip) {
-  TempDir tmp;
-  DurableQueue q = open_queue(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue q = open_queue(small_options(tmp.file("queue")));
   Result<std::uint64_t> a = q.append("alpha", 9);
   Result<std::uint64_t> b = q.append("", 1);
   Result<std::uint64_t> c = q.append(std::string(2048, 'x'), 5);
@@ -98,8 +98,8 @@ TEST(DurableQueueTest, AppendReadAckRoundTrip) {
 }
 
 TEST(DurableQueueTest, ReadHonoursRecordAndByteLimitsButAlwaysMakesProgress) {
-  TempDir tmp;
-  DurableQueue q = open_queue(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue q = open_queue(small_options(tmp.file("queue")));
   for (int i = 0; i < 5; ++i)
     ASSERT_TRUE(q.append(std::string(100, static_cast<char>('a' + i))).ok());
   EXPECT_EQ(q.read(2)->size(), 2u);
@@ -110,8 +110,8 @@ TEST(DurableQueueTest, ReadHonoursRecordAndByteLimitsButAlwaysMakesProgress) {
 }
 
 TEST(DurableQueueTest, RestartResumesAtTheOldestUnacknowledgedRecord) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   {
     DurableQueue q = open_queue(options);
     for (int i = 1; i <= 5; ++i)
@@ -129,28 +129,29 @@ TEST(DurableQueueTest, RestartResumesAtTheOldestUnacknowledgedRecord) {
 }
 
 TEST(DurableQueueTest, AckIsPersistedAndFreesSegments) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   {
     DurableQueue q = open_queue(options);
     for (int i = 0; i < 100; ++i)
       ASSERT_TRUE(q.append(std::string(200, 'p')).ok());
-    EXPECT_GT(segment_files(options.directory).size(), 4u);
+    EXPECT_GT(testing::files_with_extension(options.directory, ".seg").size(), 4u);
     ASSERT_TRUE(q.ack(100).ok());
     // Only the segment being written stays.
-    EXPECT_EQ(segment_files(options.directory).size(), 1u);
+    EXPECT_EQ(testing::files_with_extension(options.directory, ".seg").size(), 1u);
     EXPECT_EQ(q.counters().segments, 1u);
   }
   DurableQueue q = open_queue(options);
   EXPECT_TRUE(read_all_texts(q).empty());
   EXPECT_EQ(q.counters().recovered, 0u);
-  EXPECT_TRUE(segment_files(options.directory).empty()) << "a fully acked segment is removed";
+  EXPECT_TRUE(testing::files_with_extension(options.directory, ".seg").empty())
+      << "a fully acked segment is removed";
   EXPECT_EQ(*q.append("next"), 101u);
 }
 
 TEST(DurableQueueTest, AckBelowPositionIsANoOpAndBeyondTheEndIsRejected) {
-  TempDir tmp;
-  DurableQueue q = open_queue(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue q = open_queue(small_options(tmp.file("queue")));
   ASSERT_TRUE(q.append("a").ok());
   ASSERT_TRUE(q.append("b").ok());
   ASSERT_TRUE(q.ack(1).ok());
@@ -163,8 +164,8 @@ TEST(DurableQueueTest, AckBelowPositionIsANoOpAndBeyondTheEndIsRejected) {
 }
 
 TEST(DurableQueueTest, RewindDeliversUnacknowledgedRecordsAgain) {
-  TempDir tmp;
-  DurableQueue q = open_queue(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue q = open_queue(small_options(tmp.file("queue")));
   for (const char* s : {"a", "b", "c"})
     ASSERT_TRUE(q.append(s).ok());
   ASSERT_EQ(q.read(2)->size(), 2u);
@@ -174,39 +175,39 @@ TEST(DurableQueueTest, RewindDeliversUnacknowledgedRecordsAgain) {
 }
 
 TEST(DurableQueueTest, RejectsInvalidOptionsWithPreciseMessages) {
-  TempDir tmp;
-  DurableQueueOptions o = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  DurableQueueOptions o = small_options(tmp.file("queue"));
   o.directory.clear();
   EXPECT_THAT(DurableQueue::open(o).status().message(), ::testing::HasSubstr("directory"));
 
-  o = small_options(tmp.queue_dir());
+  o = small_options(tmp.file("queue"));
   o.max_bytes = 3 * o.segment_bytes;
   Result<DurableQueue> r = DurableQueue::open(o);
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(r.status().message(), ::testing::HasSubstr("at least 4 * segment_bytes"));
 
-  o = small_options(tmp.queue_dir());
+  o = small_options(tmp.file("queue"));
   o.max_record_bytes = o.segment_bytes;
   EXPECT_THAT(DurableQueue::open(o).status().message(),
               ::testing::HasSubstr("cannot hold a record of max_record_bytes"));
 
-  o = small_options(tmp.path() + "/missing/parent/queue");
+  o = small_options(tmp.file("missing/parent/queue"));
   Result<DurableQueue> missing = DurableQueue::open(o);
   EXPECT_FALSE(missing.ok());
   EXPECT_THAT(missing.status().message(), ::testing::HasSubstr("missing/parent/queue"));
 }
 
 TEST(DurableQueueTest, SecondOpenOfTheSameDirectoryFails) {
-  TempDir tmp;
-  DurableQueue q = open_queue(small_options(tmp.queue_dir()));
-  Result<DurableQueue> again = DurableQueue::open(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue q = open_queue(small_options(tmp.file("queue")));
+  Result<DurableQueue> again = DurableQueue::open(small_options(tmp.file("queue")));
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(again.status().message(), ::testing::HasSubstr("already open"));
 }
 
 TEST(DurableQueueTest, TooLargeRecordIsDroppedAndCounted) {
-  TempDir tmp;
-  DurableQueue q = open_queue(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue q = open_queue(small_options(tmp.file("queue")));
   Result<std::uint64_t> r = q.append(std::string(2049, 'x'));
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(r.status().message(), ::testing::HasSubstr("exceeds max_record_bytes 2048"));
@@ -215,8 +216,8 @@ TEST(DurableQueueTest, TooLargeRecordIsDroppedAndCounted) {
 }
 
 TEST(DurableQueueTest, FullQueueDropsTheOldestAmongEqualPriorityAndStaysBounded) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   DurableQueue q = open_queue(options);
   constexpr int kRecords = 2000;
   for (int i = 1; i <= kRecords; ++i) {
@@ -241,8 +242,8 @@ TEST(DurableQueueTest, FullQueueDropsTheOldestAmongEqualPriorityAndStaysBounded)
 }
 
 TEST(DurableQueueTest, FullQueueDropsTheLowestPriorityFirst) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   std::vector<std::uint64_t> important;
   std::vector<std::uint64_t> unimportant;
   {
@@ -278,8 +279,8 @@ TEST(DurableQueueTest, FullQueueDropsTheLowestPriorityFirst) {
 }
 
 TEST(DurableQueueTest, ManyScatteredDropsAreCompactedAwayAndStayDroppedAfterRestart) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   std::vector<std::uint64_t> important;
   std::vector<std::uint64_t> unimportant;
   std::uint64_t depth = 0;
@@ -314,8 +315,8 @@ TEST(DurableQueueTest, ManyScatteredDropsAreCompactedAwayAndStayDroppedAfterRest
 }
 
 TEST(DurableQueueTest, NewRecordBelowEveryQueuedPriorityIsRefused) {
-  TempDir tmp;
-  DurableQueue q = open_queue(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue q = open_queue(small_options(tmp.file("queue")));
   Result<std::uint64_t> r = q.append(std::string(200, 'h'), 9);
   while (r.ok() && q.counters().dropped_total() == 0)
     r = q.append(std::string(200, 'h'), 9);
@@ -330,8 +331,8 @@ TEST(DurableQueueTest, NewRecordBelowEveryQueuedPriorityIsRefused) {
 }
 
 TEST(DurableQueueTest, TornTailIsSkippedCountedAndAppendsContinue) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   {
     DurableQueue q = open_queue(options);
     for (const char* s : {"one", "two", "three"})
@@ -345,7 +346,7 @@ TEST(DurableQueueTest, TornTailIsSkippedCountedAndAppendsContinue) {
       header);
   std::vector<std::uint8_t> torn(std::begin(header), std::end(header));
   torn.insert(torn.end(), payload.begin(), payload.begin() + 5);
-  const std::vector<std::string> files = segment_files(options.directory);
+  const std::vector<std::string> files = testing::files_with_extension(options.directory, ".seg");
   ASSERT_EQ(files.size(), 1u);
   append_bytes(files[0], torn);
 
@@ -365,13 +366,14 @@ TEST(DurableQueueTest, TornTailIsSkippedCountedAndAppendsContinue) {
 
 TEST(DurableQueueTest, GarbageTailOfAnyLengthIsSkipped) {
   for (std::size_t n : {1u, 7u, 27u, 28u, 29u, 500u}) {
-    TempDir tmp;
-    const DurableQueueOptions options = small_options(tmp.queue_dir());
+    TempDir tmp("edgetrace-dq");
+    const DurableQueueOptions options = small_options(tmp.file("queue"));
     {
       DurableQueue q = open_queue(options);
       ASSERT_TRUE(q.append("kept").ok());
     }
-    append_bytes(segment_files(options.directory)[0], std::vector<std::uint8_t>(n, 0xAB));
+    append_bytes(testing::files_with_extension(options.directory, ".seg")[0],
+                 std::vector<std::uint8_t>(n, 0xAB));
     DurableQueue q = open_queue(options);
     EXPECT_THAT(read_all_texts(q), ::testing::ElementsAre("kept")) << n;
     EXPECT_EQ(q.counters().torn_tails, 1u) << n;
@@ -379,12 +381,12 @@ TEST(DurableQueueTest, GarbageTailOfAnyLengthIsSkipped) {
 }
 
 TEST(DurableQueueTest, FailedWriteLeavesNoPartialRecordAndIsCounted) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   {
     DurableQueue q = open_queue(options);
     ASSERT_TRUE(q.append(std::string(100, 'a')).ok());
-    const std::string file = segment_files(options.directory).at(0);
+    const std::string file = testing::files_with_extension(options.directory, ".seg").at(0);
     const std::uintmax_t size = std::filesystem::file_size(file);
 
     // A file size limit makes the next write stop part-way, as a full disk would.
@@ -419,7 +421,7 @@ std::string five_records(const DurableQueueOptions& options) {
     payload.resize(40, '.');
     EXPECT_TRUE(q.append(payload).ok());
   }
-  return segment_files(options.directory).at(0);
+  return testing::files_with_extension(options.directory, ".seg").at(0);
 }
 
 std::vector<std::string> prefixes(const std::vector<std::string>& texts) {
@@ -435,8 +437,8 @@ std::size_t record_offset(int n) {
 }
 
 TEST(DurableQueueTest, CorruptPayloadInTheMiddleIsSkippedAndCounted) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   const std::string file = five_records(options);
   std::vector<std::uint8_t> bytes = read_bytes(file);
   bytes[record_offset(3) + internal::kRecordHeaderSize + 10] ^= 0x01;  // one bit of r3
@@ -450,8 +452,8 @@ TEST(DurableQueueTest, CorruptPayloadInTheMiddleIsSkippedAndCounted) {
 }
 
 TEST(DurableQueueTest, CorruptHeaderInTheMiddleResyncsOnTheNextRecord) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   const std::string file = five_records(options);
   std::vector<std::uint8_t> bytes = read_bytes(file);
   bytes[record_offset(2) + 5] ^= 0xFF;  // r2's length: its size can no longer be trusted
@@ -465,8 +467,8 @@ TEST(DurableQueueTest, CorruptHeaderInTheMiddleResyncsOnTheNextRecord) {
 }
 
 TEST(DurableQueueTest, GarbageInsertedBetweenRecordsIsSkipped) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   const std::string file = five_records(options);
   std::vector<std::uint8_t> bytes = read_bytes(file);
   std::vector<std::uint8_t> garbage(37, 0x5A);
@@ -483,8 +485,8 @@ TEST(DurableQueueTest, GarbageInsertedBetweenRecordsIsSkipped) {
 }
 
 TEST(DurableQueueTest, DamagedSegmentHeaderDoesNotLoseItsRecords) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   const std::string file = five_records(options);
   std::vector<std::uint8_t> bytes = read_bytes(file);
   bytes[0] = 'X';
@@ -495,8 +497,8 @@ TEST(DurableQueueTest, DamagedSegmentHeaderDoesNotLoseItsRecords) {
 }
 
 TEST(DurableQueueTest, DamageAfterOpenIsDetectedWhenRead) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   const std::string file = five_records(options);
   DurableQueue q = open_queue(options);
   std::vector<std::uint8_t> bytes = read_bytes(file);
@@ -508,8 +510,8 @@ TEST(DurableQueueTest, DamageAfterOpenIsDetectedWhenRead) {
 }
 
 TEST(DurableQueueTest, DamagedStateFileMeansRedeliveryNotLoss) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   {
     DurableQueue q = open_queue(options);
     for (const char* s : {"a", "b", "c"})
@@ -542,8 +544,8 @@ TEST(DurableQueueTest, DamagedStateFileMeansRedeliveryNotLoss) {
 }
 
 TEST(DurableQueueTest, SegmentFromANewerFormatFailsOpenWithItsPath) {
-  TempDir tmp;
-  const DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  const DurableQueueOptions options = small_options(tmp.file("queue"));
   const std::string file = five_records(options);
   std::vector<std::uint8_t> bytes = read_bytes(file);
   bytes[4] = 2;  // version 2, with a header checksum that holds
@@ -559,8 +561,8 @@ TEST(DurableQueueTest, SegmentFromANewerFormatFailsOpenWithItsPath) {
 
 TEST(DurableQueueTest, FsyncPolicyDecidesHowOftenAppendsSync) {
   auto fsyncs_for = [](FsyncPolicy policy) {
-    TempDir tmp;
-    DurableQueueOptions options = small_options(tmp.queue_dir());
+    TempDir tmp("edgetrace-dq");
+    DurableQueueOptions options = small_options(tmp.file("queue"));
     options.fsync = policy;
     DurableQueue q = open_queue(options);
     for (int i = 0; i < 100; ++i)
@@ -574,8 +576,8 @@ TEST(DurableQueueTest, FsyncPolicyDecidesHowOftenAppendsSync) {
 }
 
 TEST(DurableQueueTest, SyncForcesPendingWrites) {
-  TempDir tmp;
-  DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  DurableQueueOptions options = small_options(tmp.file("queue"));
   options.fsync = {FsyncMode::kInterval, std::chrono::hours(1), 0};
   DurableQueue q = open_queue(options);
   ASSERT_TRUE(q.append("x").ok());
@@ -585,8 +587,8 @@ TEST(DurableQueueTest, SyncForcesPendingWrites) {
 }
 
 TEST(DurableQueueTest, OneProducerAndOneConsumerThreadDeliverEverythingInOrder) {
-  TempDir tmp;
-  DurableQueueOptions options = small_options(tmp.queue_dir());
+  TempDir tmp("edgetrace-dq");
+  DurableQueueOptions options = small_options(tmp.file("queue"));
   options.max_bytes = 4 << 20;  // large enough that nothing is dropped
   DurableQueue q = open_queue(options);
   constexpr std::uint64_t kCount = 5000;
@@ -614,8 +616,8 @@ TEST(DurableQueueTest, OneProducerAndOneConsumerThreadDeliverEverythingInOrder) 
 }
 
 TEST(DurableQueueTest, MovedQueueKeepsWorking) {
-  TempDir tmp;
-  DurableQueue a = open_queue(small_options(tmp.queue_dir()));
+  TempDir tmp("edgetrace-dq");
+  DurableQueue a = open_queue(small_options(tmp.file("queue")));
   ASSERT_TRUE(a.append("x").ok());
   DurableQueue b = std::move(a);
   EXPECT_THAT(read_all_texts(b), ::testing::ElementsAre("x"));

@@ -48,9 +48,11 @@ set_target_properties(edgetrace_rpc_status_proto PROPERTIES POSITION_INDEPENDENT
 if(EDGETRACE_BUILD_TESTS)
   include(${PROJECT_SOURCE_DIR}/src/testing/grpc.cmake)
 
+  include(${PROJECT_SOURCE_DIR}/src/testing/support.cmake)
   et_test(otlp_grpc_transport_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/grpc_transport_test.cpp
-    LIBS edgetrace::otlp_exporter edgetrace::testing_grpc edgetrace_rpc_status_proto)
+    LIBS edgetrace::otlp_exporter edgetrace::testing_grpc edgetrace::testing_support
+         edgetrace_rpc_status_proto)
   if(TARGET otlp_grpc_transport_test)
     target_include_directories(otlp_grpc_transport_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
   endif()

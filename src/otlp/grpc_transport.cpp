@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
+#include "edgetrace/core/posix.hpp"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -76,7 +76,7 @@ core::Result<std::string> read_pem_file(std::string_view what, const std::string
     const int err = errno;
     return core::Status(core::StatusCode::kInvalidArgument, std::string("otlp/grpc: cannot read ") +
                                                                 std::string(what) + " '" + path +
-                                                                "': " + std::strerror(err));
+                                                                "': " + core::errno_text(err));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) {

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "testing/fake_grpc_receiver.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace edgetrace::otlp::internal {
 namespace {
@@ -537,11 +538,9 @@ TEST(FakeOtlpGrpcReceiverTest, StopAnswersADelayedCallAtOnce) {
 class GrpcTransportTlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char pattern[] = "/tmp/edgetrace-grpc-tls-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    ASSERT_NE(made, nullptr);
-    dir_ = new std::filesystem::path(made);
-    const std::filesystem::path script = *dir_ / "make-certs.sh";
+    dir_ = new edgetrace::testing::TempDir("edgetrace-grpc-tls");
+    ASSERT_FALSE(dir_->path().empty());
+    const std::filesystem::path script = dir_->path() / "make-certs.sh";
     {
       std::ofstream out(script);
       out << R"(set -eu
@@ -561,21 +560,18 @@ openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -set_serial 3 -days 2 
   -extfile client.ext -out client.pem
 )";
     }
-    const std::string command = "timeout 60 sh '" + script.string() + "' '" + dir_->string() +
-                                "' > '" + (*dir_ / "openssl.log").string() + "' 2>&1";
+    const std::string command = "timeout 60 sh '" + script.string() + "' '" +
+                                dir_->path().string() + "' > '" + dir_->file("openssl.log") +
+                                "' 2>&1";
     const int rc = std::system(command.c_str());
     ASSERT_EQ(rc, 0) << "openssl could not make the test certificates (is the openssl CLI "
                         "installed?):\n"
-                     << read_file(*dir_ / "openssl.log");
+                     << read_file(dir_->path() / "openssl.log");
   }
 
   static void TearDownTestSuite() {
-    if (dir_ != nullptr) {
-      std::error_code ec;
-      std::filesystem::remove_all(*dir_, ec);
-      delete dir_;
-      dir_ = nullptr;
-    }
+    delete dir_;
+    dir_ = nullptr;
   }
 
   void SetUp() override {
@@ -583,7 +579,7 @@ openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -set_serial 3 -days 2 
     ASSERT_TRUE(std::filesystem::exists(path("client.pem"))) << "certificates missing";
   }
 
-  static std::string path(const char* name) { return (*dir_ / name).string(); }
+  static std::string path(const char* name) { return dir_->file(name); }
 
   static FakeOtlpGrpcReceiverOptions server_tls(bool require_client_certificate) {
     FakeOtlpGrpcReceiverOptions options;
@@ -602,7 +598,7 @@ openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -set_serial 3 -days 2 
     return options;
   }
 
-  static inline std::filesystem::path* dir_ = nullptr;
+  static inline edgetrace::testing::TempDir* dir_ = nullptr;
 };
 
 TEST_F(GrpcTransportTlsTest, DeliversOverTlsVerifiedWithTheCaFile) {

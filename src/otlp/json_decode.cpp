@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include "edgetrace/core/ids.hpp"
+#include "edgetrace/core/json.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "internal/json_text.hpp"
 #include "internal/otlp_fields.hpp"
@@ -270,7 +271,7 @@ class JsonReader {
   // The start of a bad value, for messages; never more than 40 bytes of it.
   static std::string excerpt(std::string_view text) {
     std::string e;
-    internal::append_json_string(e, text.substr(0, 40));
+    core::append_json_string(e, text.substr(0, 40), core::JsonEscape::kShortForms);
     e = e.substr(1, e.size() - 2);
     if (text.size() > 40)
       e += "...";

@@ -5,6 +5,7 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/reflection.h>
 
+#include "edgetrace/core/json.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "internal/json_text.hpp"
 #include "internal/otlp_fields.hpp"
@@ -53,7 +54,7 @@ void write_singular(const Message& message, const Reflection& r, const FieldDesc
     case FieldDescriptor::CPPTYPE_STRING: {
       const std::string& s = r.GetStringReference(message, &f, &scratch);
       if (f.type() == FieldDescriptor::TYPE_STRING) {
-        internal::append_json_string(out, s);
+        core::append_json_string(out, s, core::JsonEscape::kShortForms);
       } else if (internal::id_field_size(f) != 0) {
         internal::append_quoted_hex(out, s);
       } else {
@@ -98,7 +99,7 @@ void write_element(const Message& message, const Reflection& r, const FieldDescr
     case FieldDescriptor::CPPTYPE_STRING: {
       const std::string& s = r.GetRepeatedStringReference(message, &f, i, &scratch);
       if (f.type() == FieldDescriptor::TYPE_STRING) {
-        internal::append_json_string(out, s);
+        core::append_json_string(out, s, core::JsonEscape::kShortForms);
       } else {
         internal::append_quoted_base64(out, s);
       }
@@ -123,7 +124,7 @@ void write_key_value(const common::KeyValue& kv, std::string& out) {
   const bool has_key = !kv.key().empty();
   if (has_key) {
     out.append("\"key\":");
-    internal::append_json_string(out, kv.key());
+    core::append_json_string(out, kv.key(), core::JsonEscape::kShortForms);
   }
   if (kv.has_value()) {
     out.append(has_key ? ",\"value\":" : "\"value\":");
@@ -149,7 +150,7 @@ void write_any_value(const common::AnyValue& value, std::string& out) {
   switch (value.value_case()) {
     case common::AnyValue::kStringValue:
       out.append("{\"stringValue\":");
-      internal::append_json_string(out, value.string_value());
+      core::append_json_string(out, value.string_value(), core::JsonEscape::kShortForms);
       break;
     case common::AnyValue::kBoolValue:
       out.append(value.bool_value() ? "{\"boolValue\":true" : "{\"boolValue\":false");
@@ -240,7 +241,7 @@ void write_message_by_reflection(const Message& message, std::string& out, bool 
     if (!first)
       out.push_back(',');
     first = false;
-    internal::append_json_string(out, f.json_name());
+    core::append_json_string(out, f.json_name(), core::JsonEscape::kShortForms);
     out.push_back(':');
     if (f.is_repeated()) {
       out.push_back('[');

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "codec_test_data.hpp"
+#include "edgetrace/core/json.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "internal/json_text.hpp"
 
@@ -213,13 +214,13 @@ TEST(JsonGoldenTest, EscapingFindsSpecialBytesAtEveryPositionOfAWord) {
         std::string text(length, 'a');
         text[at] = special;
         std::string out;
-        internal::append_json_string(out, text);
+        core::append_json_string(out, text, core::JsonEscape::kShortForms);
         ASSERT_EQ(out, reference_escape(text)) << int(special) << " at " << at << "/" << length;
       }
     }
   }
   std::string out;
-  internal::append_json_string(out, "abcdefgh\xC3\xA9ijklmnop\xff");
+  core::append_json_string(out, "abcdefgh\xC3\xA9ijklmnop\xff", core::JsonEscape::kShortForms);
   EXPECT_EQ(out, "\"abcdefgh\xC3\xA9ijklmnop\xEF\xBF\xBD\"");
 }
 

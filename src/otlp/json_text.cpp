@@ -1,6 +1,5 @@
 #include "internal/json_text.hpp"
 
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -11,70 +10,6 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-
-// Length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 when the
-// bytes there do not form one (overlong forms, surrogates and values above U+10FFFF are
-// invalid, as RFC 3629 says).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  const std::size_t left = s.size() - i;
-  const auto cont = [&](std::size_t k) { return (byte(k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) {
-    return left >= 2 && cont(i + 1) ? 2 : 0;
-  }
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3 || !cont(i + 1) || !cont(i + 2))
-      return 0;
-    const unsigned char c1 = byte(i + 1);
-    if (c == 0xE0 && c1 < 0xA0)
-      return 0;  // overlong
-    if (c == 0xED && c1 >= 0xA0)
-      return 0;  // UTF-16 surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4 || !cont(i + 1) || !cont(i + 2) || !cont(i + 3))
-      return 0;
-    const unsigned char c1 = byte(i + 1);
-    if (c == 0xF0 && c1 < 0x90)
-      return 0;  // overlong
-    if (c == 0xF4 && c1 >= 0x90)
-      return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-// 0: copy as is; 1: needs escaping or UTF-8 checking.
-constexpr std::array<std::uint8_t, 256> make_special_table() {
-  std::array<std::uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    t[static_cast<std::size_t>(c)] = (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) ? 1 : 0;
-  }
-  return t;
-}
-constexpr std::array<std::uint8_t, 256> kSpecial = make_special_table();
-
-std::uint64_t load_u64(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-// Whether any byte of `v` needs attention in a JSON string (see kSpecial). Bytes >= 0x80
-// set their own high bit; the others are found with the classic "has zero byte" and
-// "has byte less than n" tricks on the low seven bits.
-bool has_special_byte(std::uint64_t v) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  const std::uint64_t less_than_space = (v - kOnes * 0x20) & ~v & kHigh;
-  return ((v & kHigh) | less_than_space | has_zero(v ^ (kOnes * '"')) |
-          has_zero(v ^ (kOnes * '\\'))) != 0;
-}
-
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z')
     return c - 'A';
@@ -90,66 +25,6 @@ int base64_value(char c) {
 }
 
 }  // namespace
-
-void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  std::size_t run_start = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    // Skip 8 plain ASCII bytes at a time: none below 0x20, none '"' or '\\', none >= 0x80.
-    while (i + 8 <= text.size() && !has_special_byte(load_u64(text.data() + i)))
-      i += 8;
-    if (i >= text.size())
-      break;
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (kSpecial[c] == 0) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence_length(text, i);
-      if (n != 0) {
-        i += n;
-        continue;
-      }
-    }
-    out.append(text.data() + run_start, i - run_start);
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      default:
-        if (c < 0x20) {
-          const char esc[] = {'\\', 'u', '0', '0', kHexDigits[c >> 4], kHexDigits[c & 0xF]};
-          out.append(esc, sizeof esc);
-        } else {
-          out.append(kReplacement);
-        }
-    }
-    ++i;
-    run_start = i;
-  }
-  out.append(text.data() + run_start, text.size() - run_start);
-  out.push_back('"');
-}
 
 void append_int(std::string& out, std::int64_t value) {
   char buf[24];

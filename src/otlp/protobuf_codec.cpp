@@ -16,6 +16,7 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/stubs/logging.h>
 
+#include "edgetrace/core/utf8.hpp"
 #include "edgetrace/otlp/codec.hpp"
 
 namespace edgetrace::otlp {
@@ -23,49 +24,6 @@ namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
-
-// Same rules as the JSON writer's check (RFC 3629): returns the offset of the first byte
-// that does not belong to a valid UTF-8 sequence, or npos.
-std::size_t find_invalid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3;
-      if (c == 0xE0)
-        lo = 0xA0;
-      if (c == 0xED)
-        hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4;
-      if (c == 0xF0)
-        lo = 0x90;
-      if (c == 0xF4)
-        hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (s.size() - i < n)
-      return i;
-    const auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c1 < lo || c1 > hi)
-      return i;
-    for (std::size_t k = 2; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
-        return i;
-    }
-    i += n;
-  }
-  return std::string_view::npos;
-}
 
 // Walks protobuf bytes with a descriptor to find the first malformed spot.
 class WireExplainer {
@@ -196,7 +154,7 @@ class WireExplainer {
               return false;
           } else if (f != nullptr && f->type() == FieldDescriptor::TYPE_STRING) {
             std::string_view s(reinterpret_cast<const char*>(p), len);
-            const std::size_t bad = find_invalid_utf8(s);
+            const std::size_t bad = core::find_invalid_utf8(s);
             if (bad != std::string_view::npos)
               return report(p + bad, "invalid UTF-8 in a string field");
           } else if (f != nullptr && f->is_packable()) {

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "edgetrace/core/posix.hpp"
+
 namespace edgetrace::sdk {
 namespace {
 
@@ -100,10 +102,6 @@ bool is_date_part(Rotation rotation, std::string_view text) noexcept {
       return false;
   }
   return true;
-}
-
-std::string errno_text(int error) {
-  return std::error_code(error, std::generic_category()).message();
 }
 
 // One queued line. `seq` is the slot's turn (Vyukov's bounded queue): == position when
@@ -291,7 +289,7 @@ struct FileLayer::State {
     const int new_fd = ::open(full.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (new_fd < 0) {
       return core::Status(core::StatusCode::kUnavailable,
-                          "file layer: cannot open '" + full + "': " + errno_text(errno));
+                          "file layer: cannot open '" + full + "': " + core::errno_text(errno));
     }
     if (fd >= 0)
       ::close(fd);
@@ -357,19 +355,7 @@ struct FileLayer::State {
       counters.dropped_write_failed.fetch_add(lines, std::memory_order_relaxed);
       return;
     }
-    bool ok = true;
-    std::size_t done = 0;
-    while (ok && done < batch.size()) {
-      const ssize_t n = ::write(fd, batch.data() + done, batch.size() - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0) {
-        ok = false;
-        break;
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    if (ok) {
+    if (core::write_all(fd, batch) == 0) {
       counters.written.fetch_add(lines, std::memory_order_relaxed);
     } else {
       counters.write_errors.fetch_add(1, std::memory_order_relaxed);

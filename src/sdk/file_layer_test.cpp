@@ -23,6 +23,7 @@
 #include "edgetrace/sdk/console_layer.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/span.hpp"
+#include "testing/temp_dir.hpp"
 
 // Counts heap allocations made by the calling thread while counting is on.
 namespace {
@@ -70,31 +71,21 @@ Deadline in(std::chrono::milliseconds ms) {
   return std::chrono::steady_clock::now() + ms;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/et-file-layer-XXXXXX";
-    path_ = ::mkdtemp(name);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
+using edgetrace::testing::TempDir;
 
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (const auto& entry : fs::directory_iterator(path_))
-      out.push_back(entry.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  void touch(std::string_view name) const { std::ofstream(*this / name) << "old\n"; }
+// The names of the files in `dir`, sorted.
+std::vector<std::string> names_in(const TempDir& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir.path().string()))
+    out.push_back(entry.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
- private:
-  std::string path_;
-};
+// Makes `name` in `dir`, holding "old\n".
+void touch(const TempDir& dir, std::string_view name) {
+  std::ofstream(dir.path() / name) << "old\n";
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -175,11 +166,11 @@ TEST(FileLayerNameTest, NamesFollowTracingAppender) {
 }
 
 TEST(FileLayerTest, CreateMakesNestedDirectoriesAndTheFirstFile) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   TestClock clock(kBase);
-  auto layer = make({.directory = dir / "a/b/c", .clock = clock.fn()});
+  auto layer = make({.directory = dir.file("a/b/c"), .clock = clock.fn()});
   ASSERT_NE(layer, nullptr);
-  EXPECT_EQ(layer->current_path(), dir / "a/b/c/app.2026-11-21.log");
+  EXPECT_EQ(layer->current_path(), dir.file("a/b/c/app.2026-11-21.log"));
   EXPECT_TRUE(fs::exists(layer->current_path()));
 }
 
@@ -195,23 +186,23 @@ TEST(FileLayerTest, RelativeDirectoryIsResolvedAtCreate) {
 }
 
 TEST(FileLayerTest, CreateFailsWithThePathWhenTheDirectoryCannotBeMade) {
-  TempDir dir;
-  dir.touch("file");
-  auto r = FileLayer::create({.directory = dir / "file/logs"});
+  TempDir dir("edgetrace-file-layer");
+  touch(dir, "file");
+  auto r = FileLayer::create({.directory = dir.file("file/logs")});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("cannot create directory '" + (dir / "file/logs") + "'"),
+  EXPECT_NE(r.status().message().find("cannot create directory '" + dir.file("file/logs") + "'"),
             std::string::npos)
       << r.status().to_string();
 
-  auto blocked = FileLayer::create({.directory = dir / "file"});
+  auto blocked = FileLayer::create({.directory = dir.file("file")});
   ASSERT_FALSE(blocked.ok());
-  EXPECT_NE(blocked.status().message().find(dir / "file"), std::string::npos);
+  EXPECT_NE(blocked.status().message().find(dir.file("file")), std::string::npos);
 }
 
 TEST(FileLayerTest, CreateRejectsBadOptionsClearly) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   const auto message = [&](FileLayerOptions o) {
-    o.directory = dir.path();
+    o.directory = dir.path().string();
     auto r = FileLayer::create(std::move(o));
     return r.ok() ? std::string("ok") : r.status().to_string();
   };
@@ -224,17 +215,17 @@ TEST(FileLayerTest, CreateRejectsBadOptionsClearly) {
             "have no name");
   EXPECT_EQ(message({.queue_capacity = 0}),
             "invalid_argument: file layer: queue_capacity 0 is outside 1..1048576");
-  EXPECT_EQ(dir.names(), std::vector<std::string>{});
+  EXPECT_EQ(names_in(dir), std::vector<std::string>{});
 }
 
 TEST(FileLayerTest, WritesFormattedLinesWithoutColours) {
-  TempDir dir;
-  auto layer = make({.directory = dir.path(),
+  TempDir dir("edgetrace-file-layer");
+  auto layer = make({.directory = dir.path().string(),
                      .rotation = Rotation::kNever,
                      .line = {.format = LineFormat::kCompact}});
   log_lines(*layer, 3);
   ASSERT_TRUE(layer->force_flush(in(std::chrono::seconds(5))));
-  EXPECT_EQ(read_file(dir / "app.log"),
+  EXPECT_EQ(read_file(dir.file("app.log")),
             "2026-11-21T14:05:50.000000Z  INFO shop::cart: line i=0\n"
             "2026-11-21T14:05:50.000000Z  INFO shop::cart: line i=1\n"
             "2026-11-21T14:05:50.000000Z  INFO shop::cart: line i=2\n");
@@ -242,12 +233,12 @@ TEST(FileLayerTest, WritesFormattedLinesWithoutColours) {
 }
 
 TEST(FileLayerTest, AppendsToAnExistingFile) {
-  TempDir dir;
-  dir.touch("app.log");
-  auto layer = make({.directory = dir.path(), .rotation = Rotation::kNever});
+  TempDir dir("edgetrace-file-layer");
+  touch(dir, "app.log");
+  auto layer = make({.directory = dir.path().string(), .rotation = Rotation::kNever});
   log_lines(*layer, 1);
   ASSERT_TRUE(layer->shutdown(in(std::chrono::seconds(5))));
-  EXPECT_EQ(read_file(dir / "app.log"),
+  EXPECT_EQ(read_file(dir.file("app.log")),
             "old\n2026-11-21T14:05:50.000000Z  INFO shop::cart: line i=0\n");
 }
 
@@ -262,20 +253,21 @@ class FileRotationTest : public ::testing::TestWithParam<RotationCase> {};
 
 TEST_P(FileRotationTest, RollsOverAtThePeriodBoundary) {
   const RotationCase& c = GetParam();
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   TestClock clock(kBase);
-  auto layer = make({.directory = dir.path(), .rotation = c.rotation, .clock = clock.fn()});
+  auto layer =
+      make({.directory = dir.path().string(), .rotation = c.rotation, .clock = clock.fn()});
   log_lines(*layer, 2, 0);
   ASSERT_TRUE(layer->force_flush(in(std::chrono::seconds(5))));
   clock.set(kBase + c.step);
   log_lines(*layer, 3, 2);
   ASSERT_TRUE(layer->force_flush(in(std::chrono::seconds(5))));
-  EXPECT_EQ(dir.names(), (std::vector<std::string>{c.first, c.second}));
-  EXPECT_EQ(count_lines(read_file(dir / c.first)), 2u);
-  EXPECT_EQ(count_lines(read_file(dir / c.second)), 3u);
-  EXPECT_NE(read_file(dir / c.second).find("i=4"), std::string::npos);
+  EXPECT_EQ(names_in(dir), (std::vector<std::string>{c.first, c.second}));
+  EXPECT_EQ(count_lines(read_file(dir.file(c.first))), 2u);
+  EXPECT_EQ(count_lines(read_file(dir.file(c.second))), 3u);
+  EXPECT_NE(read_file(dir.file(c.second)).find("i=4"), std::string::npos);
   EXPECT_EQ(layer->counters().rotations.load(), 1u);
-  EXPECT_EQ(layer->current_path(), dir / c.second);
+  EXPECT_EQ(layer->current_path(), dir.file(c.second));
 }
 
 INSTANTIATE_TEST_SUITE_P(Periods, FileRotationTest,
@@ -296,12 +288,16 @@ INSTANTIATE_TEST_SUITE_P(Periods, FileRotationTest,
                          });
 
 TEST(FileLayerTest, StaysInOnePeriodUntilTheBoundaryAndNeverRotatesWithNever) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   TestClock clock(kBase);
-  auto hourly = make(
-      {.directory = dir.path(), .prefix = "h", .rotation = Rotation::kHourly, .clock = clock.fn()});
-  auto never = make(
-      {.directory = dir.path(), .prefix = "n", .rotation = Rotation::kNever, .clock = clock.fn()});
+  auto hourly = make({.directory = dir.path().string(),
+                      .prefix = "h",
+                      .rotation = Rotation::kHourly,
+                      .clock = clock.fn()});
+  auto never = make({.directory = dir.path().string(),
+                     .prefix = "n",
+                     .rotation = Rotation::kNever,
+                     .clock = clock.fn()});
   log_lines(*hourly, 1);
   log_lines(*never, 1);
   ASSERT_TRUE(hourly->force_flush(in(std::chrono::seconds(5))));
@@ -312,26 +308,26 @@ TEST(FileLayerTest, StaysInOnePeriodUntilTheBoundaryAndNeverRotatesWithNever) {
   clock.set(kBase + 7 * 86400);
   log_lines(*never, 1);
   ASSERT_TRUE(never->force_flush(in(std::chrono::seconds(5))));
-  EXPECT_EQ(dir.names(), (std::vector<std::string>{"h.2026-11-21-14.log", "n.log"}));
-  EXPECT_EQ(count_lines(read_file(dir / "h.2026-11-21-14.log")), 2u);
-  EXPECT_EQ(count_lines(read_file(dir / "n.log")), 2u);
+  EXPECT_EQ(names_in(dir), (std::vector<std::string>{"h.2026-11-21-14.log", "n.log"}));
+  EXPECT_EQ(count_lines(read_file(dir.file("h.2026-11-21-14.log"))), 2u);
+  EXPECT_EQ(count_lines(read_file(dir.file("n.log"))), 2u);
   EXPECT_EQ(hourly->counters().rotations.load(), 0u);
   EXPECT_EQ(never->counters().rotations.load(), 0u);
 }
 
 TEST(FileLayerTest, MaxFilesDeletesTheOldestOfItsOwnFilesOnly) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   for (const char* name : {"app.2026-11-15.log", "app.2026-11-16.log", "app.2026-11-17.log",
                            "app.2026-11-18.log", "app.2026-11-19.log"})
-    dir.touch(name);
+    touch(dir, name);
   // Not ours: another prefix, another suffix, another rotation's names, not a date.
   const std::vector<std::string> others = {"other.2026-11-01.log", "app.2026-11-01.txt",
                                            "app.2026-11-01-01.log", "app.notadate.log",
                                            "app.2026-11-0x.log"};
   for (const std::string& name : others)
-    dir.touch(name);
+    touch(dir, name);
   TestClock clock(kBase);
-  auto layer = make({.directory = dir.path(), .max_files = 3, .clock = clock.fn()});
+  auto layer = make({.directory = dir.path().string(), .max_files = 3, .clock = clock.fn()});
   // At create: 15..19 and 21 are ours; the three oldest go.
   EXPECT_EQ(layer->counters().files_removed.load(), 3u);
   log_lines(*layer, 1);
@@ -345,18 +341,18 @@ TEST(FileLayerTest, MaxFilesDeletesTheOldestOfItsOwnFilesOnly) {
   for (const char* name : {"app.2026-11-19.log", "app.2026-11-21.log", "app.2026-11-22.log"})
     expected.push_back(name);
   std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(dir.names(), expected);
+  EXPECT_EQ(names_in(dir), expected);
 }
 
 TEST(FileLayerTest, PrefixesKeepWorkersApart) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   TestClock clock(kBase);
-  auto one = make({.directory = dir.path(),
+  auto one = make({.directory = dir.path().string(),
                    .prefix = "worker-1",
                    .rotation = Rotation::kMinutely,
                    .max_files = 1,
                    .clock = clock.fn()});
-  auto two = make({.directory = dir.path(),
+  auto two = make({.directory = dir.path().string(),
                    .prefix = "worker-2",
                    .rotation = Rotation::kMinutely,
                    .max_files = 1,
@@ -368,17 +364,17 @@ TEST(FileLayerTest, PrefixesKeepWorkersApart) {
     ASSERT_TRUE(one->force_flush(in(std::chrono::seconds(5))));
     ASSERT_TRUE(two->force_flush(in(std::chrono::seconds(5))));
   }
-  EXPECT_EQ(dir.names(), (std::vector<std::string>{"worker-1.2026-11-21-14-07.log",
-                                                   "worker-2.2026-11-21-14-07.log"}));
-  EXPECT_EQ(count_lines(read_file(dir / "worker-2.2026-11-21-14-07.log")), 2u);
+  EXPECT_EQ(names_in(dir), (std::vector<std::string>{"worker-1.2026-11-21-14-07.log",
+                                                     "worker-2.2026-11-21-14-07.log"}));
+  EXPECT_EQ(count_lines(read_file(dir.file("worker-2.2026-11-21-14-07.log"))), 2u);
   EXPECT_EQ(one->counters().files_removed.load(), 2u);
   EXPECT_EQ(two->counters().files_removed.load(), 2u);
 }
 
 TEST(FileLayerTest, LossyQueueDropsAndCountsWhenTheWriterIsStalled) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   TestClock clock(kBase);
-  auto layer = make({.directory = dir.path(),
+  auto layer = make({.directory = dir.path().string(),
                      .rotation = Rotation::kNever,
                      .queue_capacity = 2,
                      .clock = clock.fn()});
@@ -388,15 +384,15 @@ TEST(FileLayerTest, LossyQueueDropsAndCountsWhenTheWriterIsStalled) {
   clock.release();
   ASSERT_TRUE(layer->force_flush(in(std::chrono::seconds(5))));
   EXPECT_EQ(layer->counters().written.load(), 2u);
-  EXPECT_EQ(read_file(dir / "app.log"),
+  EXPECT_EQ(read_file(dir.file("app.log")),
             "2026-11-21T14:05:50.000000Z  INFO shop::cart: line i=0\n"
             "2026-11-21T14:05:50.000000Z  INFO shop::cart: line i=1\n");
 }
 
 TEST(FileLayerTest, BlockingQueueMakesTheCallerWaitAndLosesNothing) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   TestClock clock(kBase);
-  auto layer = make({.directory = dir.path(),
+  auto layer = make({.directory = dir.path().string(),
                      .rotation = Rotation::kNever,
                      .queue_capacity = 2,
                      .lossy = false,
@@ -417,14 +413,15 @@ TEST(FileLayerTest, BlockingQueueMakesTheCallerWaitAndLosesNothing) {
   ASSERT_TRUE(layer->force_flush(in(std::chrono::seconds(5))));
   EXPECT_EQ(layer->counters().written.load(), 50u);
   EXPECT_EQ(layer->counters().dropped_queue_full.load(), 0u);
-  const std::string text = read_file(dir / "app.log");
+  const std::string text = read_file(dir.file("app.log"));
   EXPECT_EQ(count_lines(text), 50u);
   EXPECT_NE(text.find("i=49\n"), std::string::npos);
 }
 
 TEST(FileLayerTest, ShutdownDrainsEverythingThenIgnoresLateLines) {
-  TempDir dir;
-  auto layer = make({.directory = dir.path(), .rotation = Rotation::kNever, .lossy = false});
+  TempDir dir("edgetrace-file-layer");
+  auto layer =
+      make({.directory = dir.path().string(), .rotation = Rotation::kNever, .lossy = false});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] { log_lines(*layer, 5000, t * 5000); });
@@ -435,16 +432,17 @@ TEST(FileLayerTest, ShutdownDrainsEverythingThenIgnoresLateLines) {
   EXPECT_EQ(layer->counters().written.load(), 20000u);
   log_lines(*layer, 3);
   EXPECT_EQ(layer->counters().dropped_after_shutdown.load(), 3u);
-  const std::string text = read_file(dir / "app.log");
+  const std::string text = read_file(dir.file("app.log"));
   EXPECT_EQ(count_lines(text), 20000u);
   for (int i : {0, 4999, 5000, 19999})
     EXPECT_NE(text.find("i=" + std::to_string(i) + "\n"), std::string::npos) << i;
 }
 
 TEST(FileLayerTest, ShutdownGivesUpAtItsDeadlineWhenTheWriterIsStuck) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   TestClock clock(kBase);
-  auto layer = make({.directory = dir.path(), .rotation = Rotation::kNever, .clock = clock.fn()});
+  auto layer =
+      make({.directory = dir.path().string(), .rotation = Rotation::kNever, .clock = clock.fn()});
   clock.hold();
   log_lines(*layer, 3);
   clock.wait_stalled();
@@ -461,8 +459,8 @@ TEST(FileLayerTest, ShutdownGivesUpAtItsDeadlineWhenTheWriterIsStuck) {
 }
 
 TEST(FileLayerTest, AForkedChildGetsCleanNoOpsAndNeverHangs) {
-  TempDir dir;
-  auto layer = make({.directory = dir.path(),
+  TempDir dir("edgetrace-file-layer");
+  auto layer = make({.directory = dir.path().string(),
                      .rotation = Rotation::kNever,
                      .queue_capacity = 2,
                      .lossy = false});  // a child must not wait for a writer it lacks
@@ -490,7 +488,7 @@ TEST(FileLayerTest, AForkedChildGetsCleanNoOpsAndNeverHangs) {
   // The parent's layer goes on working.
   log_lines(*layer, 1, 1);
   ASSERT_TRUE(layer->shutdown(in(std::chrono::seconds(5))));
-  EXPECT_EQ(count_lines(read_file(dir / "app.log")), 2u);
+  EXPECT_EQ(count_lines(read_file(dir.file("app.log"))), 2u);
 }
 
 TEST(FileLayerTest, WriteErrorsAreCountedAndLinesDroppedNotRetriedForever) {
@@ -506,8 +504,8 @@ TEST(FileLayerTest, WriteErrorsAreCountedAndLinesDroppedNotRetriedForever) {
 }
 
 TEST(FileLayerTest, JsonLinesAndSpanCloseLinesInTheFile) {
-  TempDir dir;
-  auto file = make({.directory = dir.path(),
+  TempDir dir("edgetrace-file-layer");
+  auto file = make({.directory = dir.path().string(),
                     .rotation = Rotation::kNever,
                     .line = {.format = LineFormat::kJson, .span_events = SpanEvents::kClose}});
   ASSERT_NE(file, nullptr);
@@ -524,7 +522,7 @@ TEST(FileLayerTest, JsonLinesAndSpanCloseLinesInTheFile) {
   set_global_subscriber(nullptr);
   (void)tracing->shutdown(in(std::chrono::seconds(5)));
 
-  const std::string text = read_file(dir / "app.log");
+  const std::string text = read_file(dir.file("app.log"));
   ASSERT_EQ(count_lines(text), 2u) << text;
   simdjson::dom::parser parser;
   simdjson::dom::document_stream docs;
@@ -546,12 +544,12 @@ TEST(FileLayerTest, JsonLinesAndSpanCloseLinesInTheFile) {
 
 // Per-layer filters are the Tracing's job; this checks both outputs end to end.
 TEST(FileLayerTest, ConsoleAtWarnAndFileAtDebugEachGetTheirOwnLines) {
-  TempDir dir;
+  TempDir dir("edgetrace-file-layer");
   FILE* console_stream = std::tmpfile();
   auto tracing = std::make_shared<Tracing>(Tracing::Options{});
   tracing->add_layer(make_console_layer({.ansi = Ansi::kAlways, .stream = console_stream}),
                      Filter::parse("warn").value());
-  auto file = make({.directory = dir.path(), .rotation = Rotation::kNever});
+  auto file = make({.directory = dir.path().string(), .rotation = Rotation::kNever});
   FileLayer* raw = file.get();
   tracing->add_layer(std::move(file), Filter::parse("debug").value());
   set_global_subscriber(tracing);
@@ -573,7 +571,7 @@ TEST(FileLayerTest, ConsoleAtWarnAndFileAtDebugEachGetTheirOwnLines) {
   EXPECT_NE(console.find("warn line"), std::string::npos);
   EXPECT_NE(console.find('\x1b'), std::string::npos);  // colours on the console...
 
-  const std::string text = read_file(dir / "app.log");
+  const std::string text = read_file(dir.file("app.log"));
   EXPECT_EQ(text.find('\x1b'), std::string::npos);  // ...never in files
   const std::regex ts(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)");
   EXPECT_EQ(std::regex_replace(text, ts, "<ts>"),
@@ -583,8 +581,8 @@ TEST(FileLayerTest, ConsoleAtWarnAndFileAtDebugEachGetTheirOwnLines) {
 }
 
 TEST(FileLayerTest, LoggingDoesNotAllocateInSteadyState) {
-  TempDir dir;
-  auto file = make({.directory = dir.path(),
+  TempDir dir("edgetrace-file-layer");
+  auto file = make({.directory = dir.path().string(),
                     .rotation = Rotation::kNever,
                     .line = {.span_events = SpanEvents::kNewAndClose},
                     .queue_capacity = 64});

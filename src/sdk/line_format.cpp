@@ -11,8 +11,8 @@
 namespace edgetrace::sdk {
 
 using internal::append_escaped;
-using internal::append_json_string;
 using internal::Escape;
+using internal::kJsonEscape;
 
 namespace {
 
@@ -159,18 +159,19 @@ void append_json_key(std::string& out, std::string_view key, bool& first) {
   if (!first)
     out += ',';
   first = false;
-  append_json_string(out, key);
+  core::append_json_string(out, key, kJsonEscape);
   out += ':';
 }
 
 void append_span_json(std::string& out, const SpanRecord& s) {
   out += "{\"name\":";
-  append_json_string(out, s.name());
+  core::append_json_string(out, s.name(), kJsonEscape);
   for (std::size_t i = 0; i < s.attributes.size(); ++i) {
     const Field f = s.attributes[i];
     out += ',';
     // Keeps the object free of duplicate keys when a field is itself called "name".
-    append_json_string(out, f.name == "name" ? std::string_view("field.name") : f.name);
+    core::append_json_string(out, f.name == "name" ? std::string_view("field.name") : f.name,
+                             kJsonEscape);
     out += ':';
     internal::append_value_json(out, f.value);
   }
@@ -504,10 +505,10 @@ void LineFormatter::format_json(const Line& line, std::string& out) const {
   out += '"';
   if (options_.show_target) {
     out += ",\"target\":";
-    append_json_string(out, line.target);
+    core::append_json_string(out, line.target, kJsonEscape);
   }
   out += ",\"message\":";
-  append_json_string(out, line.message);
+  core::append_json_string(out, line.message, kJsonEscape);
   out += ",\"fields\":{";
   bool first = true;
   for (const Field& f : line.fields) {
@@ -554,11 +555,11 @@ void LineFormatter::format_json(const Line& line, std::string& out) const {
   if (options_.show_thread_names) {
     char buffer[16];
     out += ",\"thread_name\":";
-    append_json_string(out, internal::current_thread_name(buffer));
+    core::append_json_string(out, internal::current_thread_name(buffer), kJsonEscape);
   }
   if (options_.show_source_location && !line.file.empty()) {
     out += ",\"file\":";
-    append_json_string(out, line.file);
+    core::append_json_string(out, line.file, kJsonEscape);
     out += ",\"line\":";
     internal::append_uint(out, line.line);
   }

@@ -281,7 +281,7 @@ TEST(LineFormatTest, JsonIsValidForRandomBytesAndRoundTripsValidUtf8) {
       c = static_cast<char>(rng() % 3 == 0 ? rng() % 256 : kPool[rng() % sizeof kPool]);
     }
     std::string line;
-    internal::append_json_string(line, text);
+    core::append_json_string(line, text, internal::kJsonEscape);
     simdjson::dom::element doc;
     ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
     if (simdjson::validate_utf8(text.data(), text.size())) {
@@ -309,7 +309,7 @@ TEST(LineFormatTest, EscapingFindsASpecialByteAtAnyPositionOfALongString) {
         return text.substr(0, pos) + std::string(escaped) + text.substr(pos + 1);
       };
       std::string json;
-      internal::append_escaped(json, text, internal::Escape::kJson);
+      core::append_json_escaped(json, text, internal::kJsonEscape);
       EXPECT_EQ(json, expected(c.json)) << pos;
       std::string quoted;
       internal::append_escaped(quoted, text, internal::Escape::kQuoted);

@@ -21,7 +21,7 @@
 // Thread-safety: a DefmtTable is immutable once built; share it between decoders and
 // threads (const methods only). A DefmtDecoder is used by one thread at a time.
 // Allocation: building a table allocates; the decoder keeps its buffers (bounded by
-// max_frame_size) and one reused Record, so steady-state decoding allocates only for
+// max_frame_bytes) and one reused Record, so steady-state decoding allocates only for
 // record strings that outgrow their capacity. Nothing here blocks or does I/O except
 // DefmtTable::from_elf reading what the ElfFile already holds.
 #pragma once
@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "edgetrace/core/result.hpp"
+#include "edgetrace/decoder/decoder.hpp"
 #include "edgetrace/decoder/defmt_format.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
 #include "edgetrace/decoder/record.hpp"
@@ -168,19 +169,6 @@ std::unordered_map<std::uint16_t, Location> read_defmt_locations(const ElfFile& 
 // DefmtTable::from_elf is the reader to use; it may still fail).
 bool has_defmt_table(const ElfFile& elf);
 
-struct DefmtDecoderOptions {
-  // Overrides the table's encoding (for example a capture re-encoded by a tool).
-  std::optional<DefmtEncoding> encoding;
-  // Render Record::message and Record::timestamp_text. Off: only the typed arguments
-  // (nested formats are still rendered, as their argument value is their text).
-  bool render = true;
-  // Longest frame accepted: encoded bytes for rzCOBS, bytes for raw.
-  std::size_t max_frame_size = RzcobsDeframer::kDefaultMaxFrameSize;
-  // Called with a one-line description of each problem (corrupt frame, unknown index,
-  // malformed arguments), for verbose tools. Unset: problems are only counted.
-  std::function<void(std::string_view)> on_problem{};
-};
-
 // Decodes a defmt byte stream into Records (kLog for trace..error, kPrintln for println
 // and for any frame whose string has no level).
 //
@@ -189,24 +177,34 @@ struct DefmtDecoderOptions {
 // unknown_callsites, one whose arguments do not fit its format in malformed_records.
 // Raw streams have no frame boundaries: after a bad frame the decoder drops one byte at a
 // time until a frame decodes again (bytes_skipped), counting the bad frame once.
-class DefmtDecoder {
+//
+// The Decoder of defmt streams (decoder.hpp; make_decoder(StreamFormat::kDefmtRzcobs or
+// kDefmtRaw) builds one). Options (DecoderOptions) that apply: render (off: only the typed
+// arguments; nested formats are still rendered, as their argument value is their text),
+// max_frame_bytes (0: kDefmtMaxFrameBytes) and on_problem.
+class DefmtDecoder final : public Decoder {
  public:
-  // `table` null: an empty table (every frame is an unknown index).
-  explicit DefmtDecoder(std::shared_ptr<const DefmtTable> table, DefmtDecoderOptions options = {});
+  // `table` null: an empty table (every frame is an unknown index). `encoding` overrides
+  // the table's (for example a capture re-encoded by a tool).
+  explicit DefmtDecoder(std::shared_ptr<const DefmtTable> table, DecoderOptions options = {},
+                        std::optional<DefmtEncoding> encoding = std::nullopt);
   ~DefmtDecoder();
   DefmtDecoder(DefmtDecoder&&) noexcept;
   DefmtDecoder& operator=(DefmtDecoder&&) noexcept;
 
+  StreamFormat format() const noexcept override {
+    return encoding_ == DefmtEncoding::kRaw ? StreamFormat::kDefmtRaw : StreamFormat::kDefmtRzcobs;
+  }
   // Feeds bytes (any chunking); calls `sink` for each record, in stream order.
-  void feed(std::span<const std::uint8_t> bytes, const RecordSink& sink);
+  void feed(std::span<const std::uint8_t> bytes, const RecordSink& sink) override;
   // The stream ended: a partial frame is counted (raw: malformed_records; both:
   // bytes_skipped) and dropped.
-  void finish(const RecordSink& sink);
+  void finish(const RecordSink& sink) override;
   // Forgets a partial frame (a new connection); the counters stay. The dropped bytes are
   // counted in bytes_skipped.
-  void reset();
+  void reset() override;
 
-  const DecoderCounters& counters() const noexcept { return counters_; }
+  const DecoderCounters& counters() const noexcept override { return counters_; }
   const DefmtTable& table() const noexcept { return *table_; }
   DefmtEncoding encoding() const noexcept { return encoding_; }
 
@@ -227,7 +225,7 @@ class DefmtDecoder {
   void problem(const std::string& what);
 
   std::shared_ptr<const DefmtTable> table_;
-  DefmtDecoderOptions options_;
+  DecoderOptions options_;
   DefmtEncoding encoding_;
   RzcobsDeframer deframer_;
   std::vector<std::uint8_t> raw_;  // raw encoding: bytes not yet decoded

@@ -36,47 +36,30 @@
 #include <string_view>
 #include <vector>
 
+#include "edgetrace/decoder/decoder.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/record.hpp"
 
 namespace edgetrace::decoder {
 
-struct DecoderOptions {
-  // Fill Record::message for log records (and args' display). Off: structured records
-  // only, which is faster.
-  bool render = true;
-  // Longest frame accepted between two delimiters (encoded bytes). A frame of the
-  // library is at most 128; longer runs are corrupt (oversized_frames) and skipped.
-  std::size_t max_frame_bytes = 256;
-  // Decode call-site records even after a handshake announced a build-id other than the
-  // table's (and no resolver found the right one). Off: they are counted in
-  // records_skipped, because another firmware's table would misread them.
-  bool decode_despite_build_id_mismatch = false;
-  // Wall clock (nanoseconds since the Unix epoch) read when a handshake arrives, to
-  // anchor device time to it (live streams). Unset: no automatic anchor (captures).
-  std::function<std::uint64_t()> wall_clock{};
-  // Called with a one-line description of each problem (corrupt frame, unknown call
-  // site, build-id mismatch...), for verbose tools. Unset: problems are only counted.
-  std::function<void(std::string_view)> on_problem{};
-  // Called with each valid frame's record bytes (CRC and sequence byte removed) and its
-  // sequence number, before the record is decoded: for raw dumps and forwarding.
-  std::function<void(std::span<const std::uint8_t> record, std::uint8_t seq)> on_frame{};
-};
-
-// Finds the table of a build-id announced by a handshake (e.g. from the symbol store);
-// returns nullptr if it has none.
-using TableResolver =
-    std::function<std::shared_ptr<const EdgetraceTable>(std::span<const std::uint8_t> build_id)>;
-
-class StreamDecoder {
+// The Decoder of edgetrace streams (decoder.hpp; make_decoder(StreamFormat::kEdgetrace)
+// builds one). Options: DecoderOptions, all fields apply.
+class StreamDecoder final : public Decoder {
  public:
   // `table` may be null: then handshakes, drop reports and span exits (without names) are
   // decoded, and call-site records are counted in records_skipped until a table is set or
   // resolved.
   explicit StreamDecoder(std::shared_ptr<const EdgetraceTable> table, DecoderOptions options = {});
 
+  StreamFormat format() const noexcept override { return StreamFormat::kEdgetrace; }
+
   // Decodes `bytes`, calling `sink` for each record, in stream order.
-  void feed(std::span<const std::uint8_t> bytes, const RecordSink& sink);
+  void feed(std::span<const std::uint8_t> bytes, const RecordSink& sink) override;
+
+  // The stream ended: the bytes of a frame without its delimiter are dropped, uncounted
+  // (no record can complete without one, so `sink` is not called). Sequence and time state
+  // stay: feeding more continues the same stream.
+  void finish(const RecordSink& sink) override;
 
   // Decodes one record (unframed, as between the CRC checks and the record decoder) as if
   // it had arrived in a valid frame; no sequence check. For tests and other framings.
@@ -84,7 +67,7 @@ class StreamDecoder {
 
   // Forgets the partial frame and the sequence and time state (a new connection). The
   // counters and the table stay.
-  void reset() noexcept;
+  void reset() noexcept override;
 
   void set_table(std::shared_ptr<const EdgetraceTable> table);
   const std::shared_ptr<const EdgetraceTable>& table() const noexcept { return table_; }
@@ -96,9 +79,11 @@ class StreamDecoder {
   void set_anchor(std::uint64_t device_ticks, std::uint64_t unix_nanos, std::uint64_t tick_hz = 0);
   void clear_anchor() noexcept;
 
-  const DecoderCounters& counters() const noexcept { return counters_; }
-  // The last handshake seen (version 0 if none).
-  const Handshake& last_handshake() const noexcept { return handshake_; }
+  const DecoderCounters& counters() const noexcept override { return counters_; }
+  // The last handshake seen; nullptr if none since construction or reset().
+  const Handshake* last_handshake() const noexcept override {
+    return has_handshake_ ? &handshake_ : nullptr;
+  }
   bool has_handshake() const noexcept { return has_handshake_; }
 
  private:

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <string>
 
+#include "edgetrace/core/json.hpp"
 #include "edgetrace/decoder/record.hpp"
 
 namespace edgetrace::decoder {
@@ -49,7 +50,9 @@ void append_text(const Record& record, const TextOptions& options, std::string& 
 std::string render_json(const Record& record);
 void append_json(const Record& record, std::string& out);
 
-// Appends `s` as a JSON string literal (quotes included).
-void append_json_string(std::string_view s, std::string& out);
+// How the decoder's JSON output (these lines, the CLI's OTLP/JSON, the symbol server's
+// answers) escapes strings: control characters and DEL as \u00XX, so nothing a terminal
+// acts on is written raw. Use with core::append_json_string.
+inline constexpr core::JsonEscape kJsonEscape = core::JsonEscape::kControlsAndDelAsUnicode;
 
 }  // namespace edgetrace::decoder

@@ -1,4 +1,5 @@
-// JSON text primitives for the OTLP/JSON codec: string escaping, numbers, hex and base64.
+// JSON text primitives for the OTLP/JSON codec: numbers, hex and base64. Strings are
+// written by core::append_json_string with core::JsonEscape::kShortForms.
 //
 // Every append_* function appends to `out` and never fails; the parse_* and decode_*
 // functions return false on malformed input and leave `out` unspecified.
@@ -12,10 +13,6 @@
 #include <google/protobuf/message.h>
 
 namespace edgetrace::otlp::internal {
-
-// Appends `text` as a quoted JSON string. Invalid UTF-8 sequences become U+FFFD, so the
-// result is valid JSON whatever `text` holds.
-void append_json_string(std::string& out, std::string_view text);
 
 // Appends a quoted decimal integer ("123", "-5"): how OTLP/JSON writes 64-bit integers.
 void append_quoted_int(std::string& out, std::int64_t value);

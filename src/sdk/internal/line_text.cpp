@@ -11,40 +11,12 @@
 #include <type_traits>
 #include <variant>
 
+#include "edgetrace/core/utf8.hpp"
+
 namespace edgetrace::sdk::internal {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the valid UTF-8 sequence at s[i] (a byte >= 0x80), 0 when invalid (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  const std::size_t left = s.size() - i;
-  const auto cont = [&](std::size_t k) { return (byte(k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF)
-    return left >= 2 && cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3 || !cont(i + 1) || !cont(i + 2))
-      return 0;
-    const unsigned char c1 = byte(i + 1);
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0))
-      return 0;
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4 || !cont(i + 1) || !cont(i + 2) || !cont(i + 3))
-      return 0;
-    const unsigned char c1 = byte(i + 1);
-    if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
-      return 0;
-    return 4;
-  }
-  return 0;
-}
-
 // 1 for bytes the fast loop must stop at in any mode.
 constexpr std::array<std::uint8_t, 256> make_special() {
   std::array<std::uint8_t, 256> t{};
@@ -123,15 +95,15 @@ void append_escaped(std::string& out, std::string_view s, Escape mode) {
       continue;
     }
     if (c >= 0x80) {
-      const std::size_t len = utf8_sequence_length(s, i);
+      const std::size_t len = core::utf8_sequence_length(s, i);
       if (len == 0) {
         flush();
-        out += kReplacement;
+        out += core::kUtf8Replacement;
         run = ++i;
         continue;
       }
       // C1 controls (U+0080..U+009F) act as escape sequences on some terminals.
-      if (mode != Escape::kJson && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
+      if (c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
         flush();
         append_text_code_point_escape(out, static_cast<unsigned char>(s[i + 1]));
         i += 2;
@@ -142,10 +114,6 @@ void append_escaped(std::string& out, std::string_view s, Escape mode) {
       continue;
     }
     if ((c == '"' || c == '\\') && mode == Escape::kPlain) {
-      ++i;
-      continue;
-    }
-    if (c == 0x7f && mode == Escape::kJson) {
       ++i;
       continue;
     }
@@ -171,24 +139,12 @@ void append_escaped(std::string& out, std::string_view s, Escape mode) {
         out += "\\t";
         break;
       default:
-        if (mode == Escape::kJson) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          append_text_code_point_escape(out, c);
-        }
+        append_text_code_point_escape(out, c);
         break;
     }
     run = ++i;
   }
   flush();
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  append_escaped(out, text, Escape::kJson);
-  out += '"';
 }
 
 void append_int(std::string& out, std::int64_t value) {
@@ -264,7 +220,7 @@ void append_value_json(std::string& out, const Value& value) {
       append_double_json(out, value.as_double());
       break;
     case Value::Kind::kString:
-      append_json_string(out, value.as_string());
+      core::append_json_string(out, value.as_string(), kJsonEscape);
       break;
     case Value::Kind::kAttribute:
       append_attribute_json(out, value.as_attribute());
@@ -280,7 +236,7 @@ void append_attribute(std::string& out, const core::AttributeValue& value) {
     using T = std::decay_t<decltype(v)>;
     if constexpr (std::is_same_v<T, std::string>) {
       if constexpr (kJson) {
-        append_json_string(out, v);
+        core::append_json_string(out, v, kJsonEscape);
       } else {
         out += '"';
         append_escaped(out, v, Escape::kQuoted);

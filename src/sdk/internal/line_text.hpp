@@ -9,20 +9,23 @@
 #include <string_view>
 
 #include "edgetrace/core/attributes.hpp"
+#include "edgetrace/core/json.hpp"
 #include "edgetrace/sdk/value.hpp"
 
 namespace edgetrace::sdk::internal {
 
+// How strings are escaped in the text formats (JSON lines use core::append_json_string
+// with kJsonEscape).
 enum class Escape : std::uint8_t {
-  kJson,    // the inside of a JSON string: \" \\ \n \r \t \u001b
   kQuoted,  // the inside of a quoted text value, Rust Debug style: \" \\ \n \r \t \u{1b}
   kPlain,   // messages, names: only control characters (C0, DEL, C1) as \n \r \u{1b}; tab kept
 };
 
 // Appends `text` escaped for `mode`. Invalid UTF-8 becomes U+FFFD in every mode.
 void append_escaped(std::string& out, std::string_view text, Escape mode);
-// Appends a quoted JSON string.
-void append_json_string(std::string& out, std::string_view text);
+// The JSON line format's string escaping: C0 controls as \u00XX, DEL and non-ASCII as they
+// are (the line stays valid JSON and valid UTF-8).
+inline constexpr core::JsonEscape kJsonEscape = core::JsonEscape::kControlsAsUnicode;
 
 void append_int(std::string& out, std::int64_t value);
 void append_uint(std::string& out, std::uint64_t value);
