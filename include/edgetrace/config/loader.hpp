@@ -196,7 +196,8 @@ class TableReader {
   TableReader& duration(std::string_view key, std::chrono::milliseconds& out);
   // An integer (bytes) or a string with a unit (values.hpp).
   TableReader& byte_size(std::string_view key, std::uint64_t& out);
-  // A string naming one value of `names` (any case); `what` names it in errors.
+  // A string naming one value of `names` (any case); `what` names it in errors. `names`
+  // must outlive finish() (a constexpr table at namespace scope, as in values.hpp).
   template <typename E>
   TableReader& choice(std::string_view key, E& out, std::span<const EnumName<E>> names,
                       std::string_view what = "value") {

@@ -43,16 +43,25 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/batch_processor.hpp"
-#include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
+
+// Declared, not included: exporter.hpp includes the generated protobuf headers, which no
+// public SDK header does (include it to build exporters for the second constructor).
+namespace edgetrace::otlp {
+class OtlpExporter;
+struct ExporterCounters;
+using ErrorCallback = std::function<void(std::string_view message)>;  // as in exporter.hpp
+}  // namespace edgetrace::otlp
 
 namespace edgetrace::sdk {
 
