@@ -4,7 +4,7 @@ if(EDGETRACE_BUILD_TESTS)
   add_executable(sdk_bench sdk_bench.cpp)
   et_project_target(sdk_bench)
   target_include_directories(sdk_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(sdk_bench PRIVATE edgetrace::sdk edgetrace_testing_http
+  target_link_libraries(sdk_bench PRIVATE edgetrace::sdk_otlp edgetrace_testing_http
                                           benchmark::benchmark)
 endif()
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "edgetrace/edgetrace.hpp"
+#include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/sdk/otlp_layer.hpp"
 #include "testing/fake_http_receiver.hpp"
 

@@ -1,5 +1,3 @@
-# The SDK's TOML config loader ([tracing] tables) on arbitrary input. config.cpp is built
-# into the target directly: it needs only core and the OTLP exporter options, not the rest
-# of the SDK.
-et_fuzz_target(sdk_config_fuzz edgetrace::otlp_exporter)
-target_sources(sdk_config_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/src/sdk/config.cpp)
+# The config loader (edgetrace::config) and the SDK's [tracing] table reader on arbitrary
+# input: TOML text, --set values, typed value text and environment variable values.
+et_fuzz_target(sdk_config_fuzz edgetrace::sdk)

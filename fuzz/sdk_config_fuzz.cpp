@@ -1,7 +1,8 @@
-// Fuzzes the SDK's config loader: arbitrary text as a TOML file, as a duration, and as the
-// values of the environment variables apply_environment() reads. Checks memory safety, that
-// every error is a message (never a crash or an exception), and that whatever the loader
-// accepts passes validate_config(), before and after the environment is applied.
+// Fuzzes the config loader and the SDK's [tracing] reader: arbitrary text as a TOML file, as a
+// --set value, as a duration, byte size and endpoint, and as the values of every OTEL_*
+// variable. Checks memory safety, that every error is a message (never a crash or an
+// exception), and that whatever the loader accepts passes validate_config(), before and
+// after the environment is applied.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "edgetrace/config/loader.hpp"
+#include "edgetrace/config/values.hpp"
 #include "edgetrace/sdk/config.hpp"
 
 using namespace edgetrace;
@@ -34,6 +37,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (core::Result<std::chrono::milliseconds> d = sdk::parse_duration(text); d.ok())
     check(d->count() >= 0);
+  (void)config::parse_byte_size(text);
+  if (core::Result<config::Endpoint> e = config::parse_endpoint(text); e.ok())
+    check(!e->host.empty());
+
+  // The text as a --set value over a document that has a [tracing] table.
+  core::Result<config::Document> doc = config::Document::parse("[tracing.otlp]\n", "fuzz.toml");
+  check(doc.ok());
+  if (doc->set("tracing.otlp.endpoint", text).ok()) {
+    core::Result<sdk::TracingConfig> set = sdk::read_tracing_config(*doc);
+    if (set.ok())
+      check(sdk::validate_config(*set).ok());
+  }
 
   // The same text as every variable's value.
   sdk::TracingConfig c = config.ok() ? *config : sdk::TracingConfig{};

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "edgetrace/sdk/otlp_layer.hpp"
+
 namespace edgetrace::examples {
 namespace {
 
@@ -51,6 +53,7 @@ core::Result<sdk::TracingGuard> build_tracing(const std::string& service_name,
                                               std::unique_ptr<sdk::Layer> extra,
                                               std::string extra_filter) {
   sdk::TracingBuilder builder = sdk::TracingBuilder::from_config_file(service_name, config_path);
+  builder.with_otlp_factory(&sdk::make_otlp_layer);
   if (env_set("OTEL_EXPORTER_OTLP_ENDPOINT") || env_set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
     builder.with_otlp();
   if (extra)

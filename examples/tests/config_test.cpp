@@ -11,7 +11,7 @@ TEST(ExampleConfigTest, ShippedFileLoadsWithConsoleAndOtlpEnabled) {
   ASSERT_TRUE(config.ok()) << config.status().to_string();
   EXPECT_EQ(config->service_name, "example-http-service");
   EXPECT_TRUE(config->console.enabled);
-  EXPECT_EQ(config->console.format, "compact");
+  EXPECT_EQ(config->console.format, sdk::LineFormat::kCompact);
   EXPECT_TRUE(config->otlp.enabled);
   EXPECT_EQ(config->otlp.endpoint, "http://localhost:4318");
   EXPECT_TRUE(sdk::validate_config(*config).ok());

@@ -1,4 +1,7 @@
-// The edgetrace C++ SDK in one include: events, spans, context, layers, the builder.
+// The edgetrace C++ SDK in one include: events, spans, context, the console and file layers,
+// the config and the builder (library edgetrace::sdk). The OTLP layer is separate, so that
+// this header pulls in no protobuf, gRPC or libcurl header: include
+// "edgetrace/sdk/otlp_layer.hpp" and link edgetrace::sdk_otlp for it.
 //
 //   #include <edgetrace/edgetrace.hpp>
 //   using edgetrace::field;
@@ -17,7 +20,6 @@
 #include "edgetrace/sdk/file_layer.hpp"
 #include "edgetrace/sdk/filter.hpp"
 #include "edgetrace/sdk/layer.hpp"
-#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/propagation.hpp"
 #include "edgetrace/sdk/sampler.hpp"
 #include "edgetrace/sdk/semconv.hpp"

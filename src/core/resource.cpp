@@ -11,14 +11,6 @@
 extern char* program_invocation_short_name;  // glibc
 
 namespace edgetrace::core {
-namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr)
-    return std::nullopt;
-  return std::string(v);
-}
 
 std::string current_executable_name() {
   char buf[4096];
@@ -30,8 +22,6 @@ std::string current_executable_name() {
   }
   return program_invocation_short_name != nullptr ? program_invocation_short_name : "";
 }
-
-}  // namespace
 
 std::string_view sdk_version() noexcept {
   return EDGETRACE_VERSION;
@@ -53,6 +43,10 @@ Resource Resource::merge(const Resource& updating) const {
 }
 
 ResourceEnvironment ResourceEnvironment::from_process() {
+  return from(process_environment());
+}
+
+ResourceEnvironment ResourceEnvironment::from(const EnvLookup& env) {
   ResourceEnvironment e;
   e.resource_attributes = env("OTEL_RESOURCE_ATTRIBUTES");
   e.service_name = env("OTEL_SERVICE_NAME");
@@ -117,17 +111,25 @@ Resource default_resource(std::string_view executable) {
 
 Resource build_resource(const Attributes& from_code, const ResourceEnvironment& env_in,
                         std::vector<std::string>* problems) {
-  Resource resource = default_resource(env_in.executable_name);
+  Attributes env_attributes;
   if (env_in.resource_attributes) {
     ParsedResourceAttributes parsed = parse_resource_attributes(*env_in.resource_attributes);
     if (problems != nullptr) {
       problems->insert(problems->end(), parsed.errors.begin(), parsed.errors.end());
     }
-    resource = resource.merge(Resource(std::move(parsed.attributes)));
+    env_attributes = std::move(parsed.attributes);
   }
-  if (env_in.service_name && !trim_ows(*env_in.service_name).empty()) {
+  return build_resource(from_code, env_attributes, env_in.service_name, env_in.executable_name);
+}
+
+Resource build_resource(const Attributes& from_code, const Attributes& env_attributes,
+                        const std::optional<std::string>& env_service_name,
+                        std::string_view executable_name) {
+  Resource resource = default_resource(executable_name);
+  resource = resource.merge(Resource(env_attributes));
+  if (env_service_name && !trim_ows(*env_service_name).empty()) {
     Attributes a;
-    a.set("service.name", trim_ows(*env_in.service_name));
+    a.set("service.name", trim_ows(*env_service_name));
     resource = resource.merge(Resource(std::move(a)));
   }
   return resource.merge(Resource(from_code));

@@ -2,33 +2,13 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstdlib>
 
 #include "edgetrace/core/percent_encoding.hpp"
 #include "edgetrace/core/text.hpp"
+#include "internal/batch_settings.hpp"
 
 namespace edgetrace::otlp {
 namespace {
-
-// One option's value, from the per-signal variable or the generic one.
-struct Found {
-  std::string name;
-  std::string value;
-  bool per_signal = false;
-};
-
-std::optional<Found> lookup(const EnvLookup& env, Signal signal, std::string_view option) {
-  const std::string specific =
-      "OTEL_EXPORTER_OTLP_" + core::to_upper_ascii(to_string(signal)) + "_" + std::string(option);
-  if (auto v = env(specific); v && !core::trim_ows(*v).empty()) {
-    return Found{specific, std::string(core::trim_ows(*v)), true};
-  }
-  const std::string generic = "OTEL_EXPORTER_OTLP_" + std::string(option);
-  if (auto v = env(generic); v && !core::trim_ows(*v).empty()) {
-    return Found{generic, std::string(core::trim_ows(*v)), false};
-  }
-  return std::nullopt;
-}
 
 bool has_scheme(std::string_view url) {
   return url.starts_with("http://") || url.starts_with("https://");
@@ -68,15 +48,6 @@ std::string_view to_string(Protocol protocol) noexcept {
       return "http/json";
   }
   return "unknown";
-}
-
-EnvLookup process_environment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr)
-      return std::nullopt;
-    return std::string(v);
-  };
 }
 
 core::Result<std::vector<Header>> parse_headers(std::string_view text) {
@@ -124,84 +95,181 @@ core::Result<std::vector<Header>> parse_headers(std::string_view text) {
   return headers;
 }
 
-LoadedExporterOptions load_exporter_options(Signal signal, const EnvLookup& env,
-                                            OtlpExporterOptions base) {
-  LoadedExporterOptions out{std::move(base), {}};
-  OtlpExporterOptions& o = out.options;
-  auto warn = [&](const Found& f, const std::string& what) {
-    out.warnings.push_back(f.name + ": " + what + "; ignored");
+std::optional<Protocol> parse_protocol(std::string_view name) noexcept {
+  if (name == "grpc")
+    return Protocol::kGrpc;
+  if (name == "http/protobuf")
+    return Protocol::kHttpProtobuf;
+  if (name == "http/json")
+    return Protocol::kHttpJson;
+  return std::nullopt;
+}
+
+std::optional<Compression> parse_compression(std::string_view name) noexcept {
+  if (name == "gzip")
+    return Compression::kGzip;
+  if (name == "none")
+    return Compression::kNone;
+  return std::nullopt;
+}
+
+std::string otlp_variable(std::optional<Signal> signal, std::string_view option) {
+  std::string name = "OTEL_EXPORTER_OTLP_";
+  if (signal) {
+    name += core::to_upper_ascii(to_string(*signal));
+    name += '_';
+  }
+  name += option;
+  return name;
+}
+
+const ExporterSettings& OtlpEnvironment::signal(Signal s) const noexcept {
+  switch (s) {
+    case Signal::kTraces:
+      return traces;
+    case Signal::kLogs:
+      return logs;
+    case Signal::kMetrics:
+      return metrics;
+  }
+  return generic;
+}
+
+std::vector<std::string> OtlpEnvironment::warnings() const {
+  std::vector<std::string> out;
+  for (const std::vector<std::string>* w :
+       {&generic.warnings, &traces.warnings, &logs.warnings, &metrics.warnings,
+        &span_batch.warnings, &log_batch.warnings})
+    out.insert(out.end(), w->begin(), w->end());
+  return out;
+}
+
+namespace {
+
+// Parses one set of exporter variables (the generic ones when `signal` is empty).
+ExporterSettings read_settings(const EnvLookup& env, std::optional<Signal> signal) {
+  ExporterSettings out;
+  auto get = [&](std::string_view option) -> std::optional<std::pair<std::string, std::string>> {
+    std::string name = otlp_variable(signal, option);
+    std::optional<std::string> v = core::env_value(env, name);
+    if (!v)
+      return std::nullopt;
+    return std::pair{std::move(name), std::move(*v)};
+  };
+  auto warn = [&](const std::string& name, const std::string& what) {
+    out.warnings.push_back(name + ": " + what + "; ignored");
   };
 
-  if (auto f = lookup(env, signal, "PROTOCOL")) {
-    const std::string v = core::to_lower_ascii(f->value);
-    if (v == "grpc") {
-      o.protocol = Protocol::kGrpc;
-    } else if (v == "http/protobuf") {
-      o.protocol = Protocol::kHttpProtobuf;
-    } else if (v == "http/json") {
-      o.protocol = Protocol::kHttpJson;
-    } else {
-      warn(*f, "unknown protocol '" + f->value + "' (expected grpc, http/protobuf or http/json)");
-    }
+  if (auto v = get("PROTOCOL")) {
+    if (auto p = parse_protocol(core::to_lower_ascii(v->second)))
+      out.protocol = *p;
+    else
+      warn(v->first, "protocol '" + v->second + "' is not one of grpc, http/protobuf or http/json");
   }
-
-  if (auto f = lookup(env, signal, "ENDPOINT")) {
-    if (!has_scheme(f->value) && o.protocol != Protocol::kGrpc) {
-      warn(*f, "endpoint must start with http:// or https://");
-    } else if (f->per_signal || o.protocol == Protocol::kGrpc) {
-      o.endpoint = f->value;
-    } else {
-      o.endpoint = append_signal_path(f->value, signal);
-    }
+  if (auto v = get("ENDPOINT"))
+    out.endpoint = v->second;
+  if (auto v = get("HEADERS")) {
+    core::Result<std::vector<Header>> h = parse_headers(v->second);
+    if (h)
+      out.headers = std::move(h).value();
+    else
+      warn(v->first, h.status().message());
   }
-
-  if (auto f = lookup(env, signal, "HEADERS")) {
-    core::Result<std::vector<Header>> h = parse_headers(f->value);
-    if (h) {
-      o.headers = std::move(h).value();
-    } else {
-      warn(*f, h.status().message());
-    }
-  }
-
-  if (auto f = lookup(env, signal, "TIMEOUT")) {
+  if (auto v = get("TIMEOUT")) {
     long long ms = 0;
-    auto [ptr, ec] = std::from_chars(f->value.data(), f->value.data() + f->value.size(), ms);
-    if (ec != std::errc() || ptr != f->value.data() + f->value.size() || ms < 0) {
-      warn(*f, "timeout must be a whole number of milliseconds, got '" + f->value + "'");
+    auto [ptr, ec] = std::from_chars(v->second.data(), v->second.data() + v->second.size(), ms);
+    if (ec != std::errc() || ptr != v->second.data() + v->second.size() || ms < 0)
+      warn(v->first, "timeout must be a whole number of milliseconds, got '" + v->second + "'");
+    else
+      out.timeout = std::chrono::milliseconds(ms);
+  }
+  if (auto v = get("COMPRESSION")) {
+    if (auto c = parse_compression(core::to_lower_ascii(v->second)))
+      out.compression = *c;
+    else
+      warn(v->first, "compression '" + v->second + "' is not one of gzip or none");
+  }
+  if (auto v = get("CERTIFICATE"))
+    out.ca_file = v->second;
+  if (auto v = get("CLIENT_KEY"))
+    out.client_key_file = v->second;
+  if (auto v = get("CLIENT_CERTIFICATE"))
+    out.client_certificate_file = v->second;
+  if (auto v = get("INSECURE")) {
+    const std::string b = core::to_lower_ascii(v->second);
+    if (b == "true")
+      out.insecure = true;
+    else if (b == "false")
+      out.insecure = false;
+    else
+      warn(v->first, "expected true or false, got '" + v->second + "'");
+  }
+  return out;
+}
+
+}  // namespace
+
+OtlpEnvironment read_otlp_environment(const EnvLookup& env) {
+  OtlpEnvironment out;
+  out.generic = read_settings(env, std::nullopt);
+  out.traces = read_settings(env, Signal::kTraces);
+  out.logs = read_settings(env, Signal::kLogs);
+  out.metrics = read_settings(env, Signal::kMetrics);
+  out.span_batch = read_batch_settings(env, "OTEL_BSP_");
+  out.log_batch = read_batch_settings(env, "OTEL_BLRP_");
+  return out;
+}
+
+LoadedExporterOptions exporter_options(Signal signal, const OtlpEnvironment& env,
+                                       OtlpExporterOptions base) {
+  LoadedExporterOptions out{std::move(base), {}};
+  OtlpExporterOptions& o = out.options;
+  const ExporterSettings& generic = env.generic;
+  const ExporterSettings& specific = env.signal(signal);
+  auto pick = [&](auto member) {
+    return (specific.*member).has_value() ? (specific.*member) : (generic.*member);
+  };
+
+  if (auto p = pick(&ExporterSettings::protocol))
+    o.protocol = *p;
+  const bool per_signal = specific.endpoint.has_value();
+  if (const std::optional<std::string>& e = per_signal ? specific.endpoint : generic.endpoint) {
+    if (!has_scheme(*e) && o.protocol != Protocol::kGrpc) {
+      out.warnings.push_back(
+          otlp_variable(per_signal ? std::optional<Signal>(signal) : std::nullopt, "ENDPOINT") +
+          ": endpoint must start with http:// or https://; ignored");
+    } else if (per_signal || o.protocol == Protocol::kGrpc) {
+      o.endpoint = *e;
     } else {
-      o.timeout = std::chrono::milliseconds(ms);
+      o.endpoint = append_signal_path(*e, signal);
     }
   }
+  if (auto h = pick(&ExporterSettings::headers))
+    o.headers = std::move(*h);
+  if (auto t = pick(&ExporterSettings::timeout))
+    o.timeout = *t;
+  if (auto c = pick(&ExporterSettings::compression))
+    o.compression = *c;
+  if (auto f = pick(&ExporterSettings::ca_file))
+    o.ca_file = std::move(*f);
+  if (auto f = pick(&ExporterSettings::client_key_file))
+    o.client_key_file = std::move(*f);
+  if (auto f = pick(&ExporterSettings::client_certificate_file))
+    o.client_certificate_file = std::move(*f);
+  if (auto i = pick(&ExporterSettings::insecure))
+    o.insecure = *i;
+  return out;
+}
 
-  if (auto f = lookup(env, signal, "COMPRESSION")) {
-    const std::string v = core::to_lower_ascii(f->value);
-    if (v == "gzip") {
-      o.compression = Compression::kGzip;
-    } else if (v == "none") {
-      o.compression = Compression::kNone;
-    } else {
-      warn(*f, "unknown compression '" + f->value + "' (expected gzip or none)");
-    }
-  }
-
-  if (auto f = lookup(env, signal, "CERTIFICATE"))
-    o.ca_file = f->value;
-  if (auto f = lookup(env, signal, "CLIENT_KEY"))
-    o.client_key_file = f->value;
-  if (auto f = lookup(env, signal, "CLIENT_CERTIFICATE"))
-    o.client_certificate_file = f->value;
-
-  if (auto f = lookup(env, signal, "INSECURE")) {
-    const std::string v = core::to_lower_ascii(f->value);
-    if (v == "true") {
-      o.insecure = true;
-    } else if (v == "false") {
-      o.insecure = false;
-    } else {
-      warn(*f, "expected true or false, got '" + f->value + "'");
-    }
-  }
+LoadedExporterOptions load_exporter_options(Signal signal, const EnvLookup& env,
+                                            OtlpExporterOptions base) {
+  const OtlpEnvironment parsed = read_otlp_environment(env);
+  LoadedExporterOptions out = exporter_options(signal, parsed, std::move(base));
+  std::vector<std::string> warnings = parsed.generic.warnings;
+  const ExporterSettings& specific = parsed.signal(signal);
+  warnings.insert(warnings.end(), specific.warnings.begin(), specific.warnings.end());
+  warnings.insert(warnings.end(), out.warnings.begin(), out.warnings.end());
+  out.warnings = std::move(warnings);
   return out;
 }
 

@@ -134,6 +134,38 @@ TEST(ExporterOptionsTest, MalformedHeadersNeverLeakValues) {
   EXPECT_EQ(bad_value.status().message().find("s3cr3t"), std::string::npos);
 }
 
+TEST(ExporterOptionsTest, TypedEnvironmentIsParsedOnceAndAppliedPerSignal) {
+  const OtlpEnvironment env = read_otlp_environment(fake_env({
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"},
+      {"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"},
+      {"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "HTTP/JSON"},
+      {"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "lz4"},
+      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "traces:4318"},
+  }));
+  EXPECT_EQ(env.generic.endpoint, "http://generic:4318");
+  EXPECT_EQ(env.generic.timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(env.logs.protocol, Protocol::kHttpJson);
+  EXPECT_FALSE(env.logs.compression);
+  ASSERT_EQ(env.warnings().size(), 1u);
+  EXPECT_EQ(env.warnings()[0],
+            "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: compression 'lz4' is not one of gzip or none; "
+            "ignored");
+
+  LoadedExporterOptions logs = exporter_options(Signal::kLogs, env);
+  EXPECT_TRUE(logs.warnings.empty());
+  EXPECT_EQ(logs.options.protocol, Protocol::kHttpJson);
+  EXPECT_EQ(logs.options.endpoint, "http://generic:4318/v1/logs");
+  EXPECT_EQ(logs.options.timeout, std::chrono::milliseconds(2500));
+  // A per-signal endpoint without a scheme is refused when applied, and the generic one is
+  // not used in its place.
+  LoadedExporterOptions traces = exporter_options(Signal::kTraces, env);
+  ASSERT_EQ(traces.warnings.size(), 1u);
+  EXPECT_EQ(traces.warnings[0],
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint must start with http:// or https://; "
+            "ignored");
+  EXPECT_TRUE(traces.options.endpoint.empty());
+}
+
 TEST(ExporterOptionsTest, HeadersRejectInjection) {
   EXPECT_FALSE(parse_headers("x=a%0D%0AInjected: 1").ok());
   EXPECT_FALSE(parse_headers("bad name=1").ok());

@@ -1,8 +1,9 @@
 # OTLP/gRPC: the google.rpc.Status / RetryInfo messages (generated), the gRPC transport's
 # tests, and the fake gRPC receiver they run against.
 #
-# The transport itself (grpc_transport.cpp) is compiled into edgetrace_otlp_exporter (see
-# exporter.cmake), which links edgetrace_rpc_status_proto privately.
+# The transport itself (grpc_transport.cpp) is the target edgetrace::otlp_grpc, which links
+# edgetrace_rpc_status_proto privately; edgetrace::otlp_exporter links it for
+# OtlpExporter::create().
 #
 # edgetrace_rpc_status_proto is generated the way src/otlp/proto/CMakeLists.txt generates
 # the OTLP schema: Debian's protoc into the build directory, no project warning set, SYSTEM

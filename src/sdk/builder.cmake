@@ -1,5 +1,4 @@
-# TracingBuilder, its guard and the TOML config loader (toml++ is used header-only, see
-# config.cpp).
+# TracingBuilder, its guard and the [tracing] table reader (on edgetrace::config).
 target_sources(edgetrace_sdk PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tracing_builder.cpp
@@ -9,7 +8,7 @@ et_test(sdk_builder_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/config_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tracing_builder_test.cpp
-  LIBS edgetrace::sdk edgetrace_testing_http)
+  LIBS edgetrace::sdk_otlp edgetrace_testing_http)
 if(TARGET sdk_builder_test)
   target_include_directories(sdk_builder_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 endif()
@@ -18,11 +17,11 @@ if(EDGETRACE_BUILD_TESTS)
   # A program the robustness tests run as a child process (static destruction, exit()).
   add_executable(sdk_robustness_child ${CMAKE_CURRENT_LIST_DIR}/testing/robustness_child.cpp)
   et_project_target(sdk_robustness_child)
-  target_link_libraries(sdk_robustness_child PRIVATE edgetrace::sdk)
+  target_link_libraries(sdk_robustness_child PRIVATE edgetrace::sdk_otlp)
 
   et_test(sdk_robustness_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/robustness_test.cpp
-    LIBS edgetrace::sdk edgetrace_testing_http)
+    LIBS edgetrace::sdk_otlp edgetrace_testing_http)
   target_compile_definitions(sdk_robustness_test
     PRIVATE EDGETRACE_ROBUSTNESS_CHILD="$<TARGET_FILE:sdk_robustness_child>")
   add_dependencies(sdk_robustness_test sdk_robustness_child)

@@ -36,14 +36,14 @@ TEST(ConfigTest, EmptyTextGivesTheDefaults) {
   EXPECT_EQ(c.service_name, "");
   EXPECT_FALSE(c.sdk_disabled);
   EXPECT_TRUE(c.console.enabled);
-  EXPECT_EQ(c.console.format, "full");
-  EXPECT_EQ(c.console.ansi, "auto");
+  EXPECT_EQ(c.console.format, LineFormat::kFull);
+  EXPECT_EQ(c.console.ansi, Ansi::kAuto);
   EXPECT_FALSE(c.file.enabled);
-  EXPECT_EQ(c.file.rotation, "daily");
+  EXPECT_EQ(c.file.rotation, Rotation::kDaily);
   EXPECT_FALSE(c.otlp.enabled);
   EXPECT_EQ(c.otlp.protocol, otlp::Protocol::kHttpProtobuf);
   EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(10000));
-  EXPECT_EQ(c.otlp.sampler, "parentbased_always_on");
+  EXPECT_EQ(c.otlp.sampler, config::TracesSampler::kParentBasedAlwaysOn);
 }
 
 TEST(ConfigTest, ReadsEveryKey) {
@@ -107,8 +107,8 @@ export_logs = true
 
   EXPECT_FALSE(c.console.enabled);
   EXPECT_EQ(c.console.level, "info,db=debug");
-  EXPECT_EQ(c.console.format, "json");
-  EXPECT_EQ(c.console.ansi, "never");
+  EXPECT_EQ(c.console.format, LineFormat::kJson);
+  EXPECT_EQ(c.console.ansi, Ansi::kNever);
   EXPECT_TRUE(c.console.to_stderr);
   EXPECT_FALSE(c.console.show_target);
   EXPECT_TRUE(c.console.show_source_location);
@@ -120,9 +120,9 @@ export_logs = true
   EXPECT_EQ(c.file.path, "/var/log/checkout");
   EXPECT_EQ(c.file.prefix, "worker-3");
   EXPECT_EQ(c.file.suffix, "txt");
-  EXPECT_EQ(c.file.rotation, "hourly");
+  EXPECT_EQ(c.file.rotation, Rotation::kHourly);
   EXPECT_EQ(c.file.max_files, 24u);
-  EXPECT_EQ(c.file.format, "compact");
+  EXPECT_EQ(c.file.format, LineFormat::kCompact);
 
   EXPECT_TRUE(c.otlp.enabled);
   EXPECT_EQ(c.otlp.level, "warn");
@@ -133,7 +133,7 @@ export_logs = true
   EXPECT_EQ(c.otlp.headers[1], (otlp::Header{"x-tenant", "t1"}));
   EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(2000));
   EXPECT_EQ(c.otlp.compression, otlp::Compression::kGzip);
-  EXPECT_EQ(c.otlp.sampler, "parentbased_traceidratio");
+  EXPECT_EQ(c.otlp.sampler, config::TracesSampler::kParentBasedTraceIdRatio);
   ASSERT_TRUE(c.otlp.sampler_arg.has_value());
   EXPECT_DOUBLE_EQ(*c.otlp.sampler_arg, 0.25);
   EXPECT_FALSE(c.otlp.export_spans);
@@ -373,7 +373,7 @@ sampler = "always_off"
   EXPECT_EQ(c.otlp.headers[0], (otlp::Header{"b", "env"}));
   EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(c.otlp.compression, otlp::Compression::kNone);
-  EXPECT_EQ(c.otlp.sampler, "traceidratio");
+  EXPECT_EQ(c.otlp.sampler, config::TracesSampler::kTraceIdRatio);
   EXPECT_DOUBLE_EQ(c.otlp.sampler_arg.value(), 0.5);
 }
 
@@ -399,7 +399,7 @@ TEST(ConfigEnvironmentTest, UnsetOrEmptyVariablesKeepTheFileValues) {
 TEST(ConfigEnvironmentTest, InvalidValuesWarnAndKeepTheFileValue) {
   TracingConfig c;
   c.otlp.protocol = otlp::Protocol::kGrpc;
-  c.otlp.sampler = "always_on";
+  c.otlp.sampler = config::TracesSampler::kAlwaysOn;
   c.otlp.timeout = std::chrono::milliseconds(7);
   auto w = apply_environment(
       c, fake_env({{"OTEL_SDK_DISABLED", "maybe"},
@@ -426,7 +426,7 @@ TEST(ConfigEnvironmentTest, InvalidValuesWarnAndKeepTheFileValue) {
   EXPECT_FALSE(c.sdk_disabled);
   EXPECT_EQ(c.otlp.protocol, otlp::Protocol::kGrpc);
   EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(7));
-  EXPECT_EQ(c.otlp.sampler, "always_on");
+  EXPECT_EQ(c.otlp.sampler, config::TracesSampler::kAlwaysOn);
   EXPECT_FALSE(c.otlp.sampler_arg.has_value());
 }
 
@@ -451,24 +451,42 @@ TEST(ConfigEnvironmentTest, GrpcEndpointMayOmitTheScheme) {
   EXPECT_EQ(h.otlp.endpoint, "");
 }
 
-TEST(ConfigValidateTest, ChecksChoicesOfConfigsBuiltInCode) {
+TEST(ConfigValidateTest, ChecksConfigsBuiltInCode) {
+  // The choices are enums, so a config built in code cannot name an unknown format, ANSI mode,
+  // rotation or sampler; what remains to check:
   TracingConfig c;
   EXPECT_TRUE(validate_config(c).ok());
-  c.console.format = "fancy";
+  c.file.format = LineFormat::kPretty;
   EXPECT_THAT(validate_config(c).message(),
-              HasSubstr("tracing.console.format: value 'fancy' is not one of"));
+              HasSubstr("tracing.file.format: value 'pretty' is not one of full, compact or json"));
   c = {};
-  c.file.rotation = "yearly";
-  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.file.rotation"));
-  c = {};
-  c.otlp.sampler = "nope";
-  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.otlp.sampler"));
+  c.file.enabled = true;
+  c.file.path.clear();
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.file.path"));
   c = {};
   c.otlp.sampler_arg = -0.5;
   EXPECT_THAT(validate_config(c).message(), HasSubstr("sampler_arg"));
-  c = {};
-  c.console.ansi = "sometimes";
-  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.console.ansi"));
+  c.otlp.sampler_arg = 1.5;
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("sampler_arg"));
+}
+
+TEST(ConfigTest, TracingTableMayLiveAtAnyPath) {
+  core::Result<config::Document> doc = config::Document::parse(
+      "[coordinator.tracing]\nservice_name = \"coord\"\n"
+      "[worker.tracing.console]\nformat = \"compact\"\n[worker.tracing.otlp]\ncolour = 1\n",
+      "app.toml");
+  ASSERT_TRUE(doc.ok());
+  core::Result<TracingConfig> coord = read_tracing_config(*doc, "coordinator.tracing");
+  ASSERT_TRUE(coord.ok()) << coord.status().to_string();
+  EXPECT_EQ(coord->service_name, "coord");
+  core::Result<TracingConfig> worker = read_tracing_config(*doc, "worker.tracing");
+  ASSERT_FALSE(worker.ok());
+  EXPECT_THAT(worker.status().message(),
+              HasSubstr("app.toml:6:1: [worker.tracing.otlp] unknown key 'colour'"));
+  // Absent: the defaults.
+  core::Result<TracingConfig> none = read_tracing_config(*doc, "tracing");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->console.enabled);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "edgetrace/otlp/exporter.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_log_pool.hpp"
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "edgetrace/core/resource.hpp"
+#include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/span.hpp"

@@ -1,5 +1,6 @@
 #include "edgetrace/sdk/propagation.hpp"
 
+#include "edgetrace/config/otel_environment.hpp"
 #include "edgetrace/core/text.hpp"
 
 namespace edgetrace::sdk {
@@ -14,23 +15,22 @@ void HeaderMap::set(std::string_view name, std::string_view value) {
   headers_[core::to_lower_ascii(name)] = std::string(value);
 }
 
-Propagators::Loaded Propagators::from_env(const otlp::EnvLookup& env) {
+Propagators::Loaded Propagators::from_env(const core::EnvLookup& env) {
+  return from_names(config::read_otel_environment(env).propagators);
+}
+
+Propagators::Loaded Propagators::from_names(const std::optional<std::vector<std::string>>& names) {
   Loaded out;
-  const std::optional<std::string> value = env("OTEL_PROPAGATORS");
-  if (!value || core::trim_ows(*value).empty())
+  if (!names)
     return out;
   bool tracecontext = false;
   bool baggage = false;
-  std::string_view rest = *value;
-  while (!rest.empty()) {
-    const std::size_t comma = rest.find(',');
-    const std::string name = core::to_lower_ascii(core::trim_ows(rest.substr(0, comma)));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  for (const std::string& name : *names) {
     if (name == "tracecontext") {
       tracecontext = true;
     } else if (name == "baggage") {
       baggage = true;
-    } else if (name == "none" || name.empty()) {
+    } else if (name == "none") {
       continue;
     } else {
       out.warnings.push_back("OTEL_PROPAGATORS: '" + name +

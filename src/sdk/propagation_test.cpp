@@ -5,7 +5,7 @@
 namespace edgetrace::sdk {
 namespace {
 
-otlp::EnvLookup env_with(std::optional<std::string> value) {
+core::EnvLookup env_with(std::optional<std::string> value) {
   return [value](std::string_view n) -> std::optional<std::string> {
     if (n == "OTEL_PROPAGATORS")
       return value;

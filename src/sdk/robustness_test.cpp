@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 #include "fake_http_receiver.hpp"
@@ -149,7 +150,11 @@ TEST(RobustnessTest, ExitWhileThreadsLogIntoLiveLayers) {
 
 TEST(RobustnessTest, ForkedChildGetsNoOpsAndMayBuildItsOwn) {
   FakeOtlpHttpReceiver rx;
-  auto guard = TracingBuilder("parent").with_env(no_env()).with_config(otlp_only(rx.url())).build();
+  auto guard = TracingBuilder("parent")
+                   .with_env(no_env())
+                   .with_config(otlp_only(rx.url()))
+                   .with_otlp_factory(&make_otlp_layer)
+                   .build();
   ASSERT_TRUE(guard.ok()) << guard.status().to_string();
 
   std::atomic<bool> stop{false};
@@ -227,6 +232,7 @@ TEST(RobustnessTest, FailingExporterNeverBlocksTheApplication) {
   auto guard = TracingBuilder("svc")
                    .with_env(no_env())
                    .with_config(config)
+                   .with_otlp_factory(&make_otlp_layer)
                    .with_shutdown_deadline(1s)
                    .build();
   ASSERT_TRUE(guard.ok()) << guard.status().to_string();

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-
-#include "edgetrace/core/text.hpp"
 
 namespace edgetrace::sdk {
 namespace {
@@ -70,38 +67,34 @@ std::string Sampler::name() const {
   return "unknown";
 }
 
-LoadedSampler sampler_from_env(const otlp::EnvLookup& env) {
-  LoadedSampler out;
-  std::string name = core::to_lower_ascii(env("OTEL_TRACES_SAMPLER").value_or(""));
-  const std::optional<std::string> arg = env("OTEL_TRACES_SAMPLER_ARG");
-  auto ratio = [&]() -> double {
-    if (!arg || arg->empty())
-      return 1.0;
-    char* end = nullptr;
-    const double v = std::strtod(arg->c_str(), &end);
-    if (end == arg->c_str() || *end != '\0' || std::isnan(v) || v < 0.0 || v > 1.0) {
-      out.warnings.push_back("OTEL_TRACES_SAMPLER_ARG: '" + *arg +
-                             "' is not a ratio between 0 and 1; using 1.0");
-      return 1.0;
-    }
-    return v;
-  };
-  if (name.empty() || name == "parentbased_always_on") {
-    out.sampler = Sampler::parent_based(Sampler::always_on());
-  } else if (name == "always_on") {
-    out.sampler = Sampler::always_on();
-  } else if (name == "always_off") {
-    out.sampler = Sampler::always_off();
-  } else if (name == "traceidratio") {
-    out.sampler = Sampler::trace_id_ratio(ratio());
-  } else if (name == "parentbased_always_off") {
-    out.sampler = Sampler::parent_based(Sampler::always_off());
-  } else if (name == "parentbased_traceidratio") {
-    out.sampler = Sampler::parent_based(Sampler::trace_id_ratio(ratio()));
-  } else {
-    out.warnings.push_back("OTEL_TRACES_SAMPLER: unknown sampler '" + name +
-                           "'; using parentbased_always_on");
+Sampler make_sampler(config::TracesSampler name, std::optional<double> ratio) {
+  const double r = ratio.value_or(1.0);
+  switch (name) {
+    case config::TracesSampler::kAlwaysOn:
+      return Sampler::always_on();
+    case config::TracesSampler::kAlwaysOff:
+      return Sampler::always_off();
+    case config::TracesSampler::kTraceIdRatio:
+      return Sampler::trace_id_ratio(r);
+    case config::TracesSampler::kParentBasedAlwaysOff:
+      return Sampler::parent_based(Sampler::always_off());
+    case config::TracesSampler::kParentBasedTraceIdRatio:
+      return Sampler::parent_based(Sampler::trace_id_ratio(r));
+    case config::TracesSampler::kParentBasedAlwaysOn:
+      break;
   }
+  return Sampler::parent_based(Sampler::always_on());
+}
+
+LoadedSampler sampler_from_env(const core::EnvLookup& env) {
+  const config::OtelEnvironment parsed = config::read_otel_environment(env);
+  LoadedSampler out;
+  out.sampler =
+      make_sampler(parsed.traces_sampler.value_or(config::TracesSampler::kParentBasedAlwaysOn),
+                   parsed.traces_sampler_arg);
+  for (const std::string& w : parsed.warnings)
+    if (w.starts_with("OTEL_TRACES_SAMPLER"))
+      out.warnings.push_back(w);
   return out;
 }
 

@@ -7,7 +7,7 @@
 namespace edgetrace::sdk {
 namespace {
 
-otlp::EnvLookup env(std::map<std::string, std::string> vars) {
+core::EnvLookup env(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](std::string_view n) -> std::optional<std::string> {
     auto it = vars.find(std::string(n));
     if (it == vars.end())
@@ -72,6 +72,17 @@ TEST(SamplerTest, ParentBasedFollowsTheParentAndUsesRootOtherwise) {
   EXPECT_EQ(Sampler::parent_based(Sampler::always_on()).should_sample(nullptr, id),
             SamplingDecision::kRecordAndSample);
   EXPECT_EQ(s.name(), "parentbased_always_off");
+}
+
+TEST(SamplerTest, FromTypedNames) {
+  EXPECT_EQ(make_sampler(config::TracesSampler::kParentBasedAlwaysOn, std::nullopt).name(),
+            "parentbased_always_on");
+  EXPECT_EQ(make_sampler(config::TracesSampler::kAlwaysOff, 0.5).name(), "always_off");
+  const Sampler r = make_sampler(config::TracesSampler::kTraceIdRatio, 0.3);
+  EXPECT_EQ(r.name(), "traceidratio");
+  EXPECT_DOUBLE_EQ(r.ratio(), 0.3);
+  EXPECT_DOUBLE_EQ(
+      make_sampler(config::TracesSampler::kParentBasedTraceIdRatio, std::nullopt).ratio(), 1.0);
 }
 
 TEST(SamplerTest, FromEnvironment) {

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "edgetrace/core/text.hpp"
-#include "edgetrace/otlp/batch_processor.hpp"
 
 namespace edgetrace::sdk {
 namespace internal {
@@ -79,37 +78,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::optional<std::string> env_value(const otlp::EnvLookup& env, std::string_view name) {
-  std::optional<std::string> v = env(name);
-  if (!v)
-    return std::nullopt;
-  const std::string_view t = core::trim_ows(*v);
-  if (t.empty())
-    return std::nullopt;
-  return std::string(t);
-}
-
-LineFormat line_format(std::string_view name) {
-  if (name == "compact")
-    return LineFormat::kCompact;
-  if (name == "pretty")
-    return LineFormat::kPretty;
-  if (name == "json")
-    return LineFormat::kJson;
-  return LineFormat::kFull;
-}
-
-Ansi ansi_mode(std::string_view name) {
-  if (name == "always")
-    return Ansi::kAlways;
-  if (name == "never")
-    return Ansi::kNever;
-  return Ansi::kAuto;
-}
-
-LineOptions line_options(const TracingConfig& c, std::string_view format) {
+LineOptions line_options(const TracingConfig& c, LineFormat format) {
   LineOptions o;
-  o.format = line_format(format);
+  o.format = format;
   o.show_thread_ids = c.log_thread_ids;
   o.show_thread_names = c.log_thread_names;
   o.span_events = c.log_spans ? SpanEvents::kNewAndClose : SpanEvents::kNone;
@@ -123,7 +94,7 @@ ConsoleLayerOptions console_options(const TracingConfig& c) {
   o.line.show_source_location = c.console.show_source_location;
   o.line.show_span_list = c.console.show_span_list;
   o.line.show_trace_ids = c.console.show_trace_ids;
-  o.ansi = ansi_mode(c.console.ansi);
+  o.ansi = c.console.ansi;
   o.to_stderr = c.console.to_stderr;
   return o;
 }
@@ -133,29 +104,10 @@ FileLayerOptions file_options(const TracingConfig& c, std::string_view service_n
   o.directory = c.file.path;
   o.prefix = c.file.prefix.empty() ? std::string(service_name) : c.file.prefix;
   o.suffix = c.file.suffix;
-  if (c.file.rotation == "never")
-    o.rotation = Rotation::kNever;
-  else if (c.file.rotation == "minutely")
-    o.rotation = Rotation::kMinutely;
-  else if (c.file.rotation == "hourly")
-    o.rotation = Rotation::kHourly;
-  else
-    o.rotation = Rotation::kDaily;
+  o.rotation = c.file.rotation;
   o.max_files = c.file.max_files;
   o.line = line_options(c, c.file.format);
   return o;
-}
-
-// Reads the configured sampler through the same code as OTEL_TRACES_SAMPLER.
-LoadedSampler config_sampler(const OtlpConfig& c) {
-  const std::string arg = c.sampler_arg ? std::to_string(*c.sampler_arg) : std::string();
-  return sampler_from_env([&](std::string_view name) -> std::optional<std::string> {
-    if (name == "OTEL_TRACES_SAMPLER")
-      return c.sampler;
-    if (name == "OTEL_TRACES_SAMPLER_ARG" && c.sampler_arg)
-      return arg;
-    return std::nullopt;
-  });
 }
 
 core::Result<Filter> layer_filter(std::string_view layer, const std::string& explicit_filter,
@@ -170,53 +122,7 @@ core::Result<Filter> layer_filter(std::string_view layer, const std::string& exp
   return f;
 }
 
-std::string signal_endpoint(const OtlpConfig& c, otlp::Signal signal) {
-  if (c.endpoint.empty() || c.protocol == otlp::Protocol::kGrpc)
-    return c.endpoint;
-  std::string out = c.endpoint;
-  if (out.back() != '/')
-    out.push_back('/');
-  out += "v1/";
-  out += otlp::to_string(signal);
-  return out;
-}
-
 }  // namespace
-
-OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const otlp::EnvLookup& env,
-                                    std::vector<std::string>* warnings) {
-  // The generic OTEL_EXPORTER_OTLP_* variables are already in `c` (apply_environment); the
-  // exporter loader adds the per-signal and TLS ones.
-  otlp::EnvLookup per_signal = [&env](std::string_view name) -> std::optional<std::string> {
-    for (std::string_view generic : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
-                                     "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TIMEOUT",
-                                     "OTEL_EXPORTER_OTLP_COMPRESSION"}) {
-      if (name == generic)
-        return std::nullopt;
-    }
-    return env(name);
-  };
-  auto load = [&](otlp::Signal signal) {
-    otlp::OtlpExporterOptions base;
-    base.protocol = c.protocol;
-    base.endpoint = signal_endpoint(c, signal);
-    base.headers = c.headers;
-    base.timeout = c.timeout;
-    base.compression = c.compression;
-    otlp::LoadedExporterOptions loaded = otlp::load_exporter_options(signal, per_signal, base);
-    if (warnings != nullptr)
-      warnings->insert(warnings->end(), loaded.warnings.begin(), loaded.warnings.end());
-    return loaded.options;
-  };
-  OtlpLayerOptions o;
-  o.traces = load(otlp::Signal::kTraces);
-  o.logs = load(otlp::Signal::kLogs);
-  o.span_batch = otlp::span_batch_options(env, warnings);
-  o.log_batch = otlp::log_batch_options(env, warnings);
-  o.export_spans = c.export_spans;
-  o.export_logs = c.export_logs;
-  return o;
-}
 
 // ---- TracingGuard ----
 
@@ -291,14 +197,15 @@ TracingBuilder& TracingBuilder::with_file(FileLayerOptions options, std::string 
 }
 
 TracingBuilder& TracingBuilder::with_otlp(std::string filter) {
-  otlp_ = {std::nullopt, std::move(filter), false};
+  otlp_explicit_ = nullptr;
+  otlp_filter_ = std::move(filter);
+  otlp_disabled_ = false;
   otlp_from_env_ = true;
   return *this;
 }
 
-TracingBuilder& TracingBuilder::with_otlp(OtlpLayerOptions options, std::string filter) {
-  otlp_ = {std::move(options), std::move(filter), false};
-  otlp_from_env_ = false;
+TracingBuilder& TracingBuilder::with_otlp_factory(OtlpLayerFactory factory) {
+  otlp_factory_ = factory;
   return *this;
 }
 
@@ -313,7 +220,9 @@ TracingBuilder& TracingBuilder::without_file() {
 }
 
 TracingBuilder& TracingBuilder::without_otlp() {
-  otlp_ = {std::nullopt, {}, true};
+  otlp_explicit_ = nullptr;
+  otlp_filter_.clear();
+  otlp_disabled_ = true;
   otlp_from_env_ = false;
   return *this;
 }
@@ -341,7 +250,7 @@ TracingBuilder& TracingBuilder::with_config_file(std::string path) {
   return *this;
 }
 
-TracingBuilder& TracingBuilder::with_env(otlp::EnvLookup env) {
+TracingBuilder& TracingBuilder::with_env(core::EnvLookup env) {
   env_ = std::move(env);
   return *this;
 }
@@ -352,7 +261,7 @@ TracingBuilder& TracingBuilder::with_shutdown_deadline(std::chrono::milliseconds
 }
 
 core::Result<TracingGuard> TracingBuilder::build() {
-  const otlp::EnvLookup env = env_ ? env_ : otlp::process_environment();
+  const core::EnvLookup env = env_ ? env_ : core::process_environment();
   TracingGuard guard;
   guard.shutdown_timeout_ = shutdown_timeout_;
 
@@ -363,7 +272,7 @@ core::Result<TracingGuard> TracingBuilder::build() {
   } else {
     std::string path = config_path_;
     if (path.empty())
-      path = env_value(env, "EDGETRACE_CONFIG").value_or("");
+      path = core::env_value(env, "EDGETRACE_CONFIG").value_or("");
     if (!path.empty()) {
       core::Result<TracingConfig> loaded = load_config_file(path);
       if (!loaded)
@@ -373,7 +282,13 @@ core::Result<TracingGuard> TracingBuilder::build() {
   }
   if (core::Status s = validate_config(config); !s.ok())
     return s;
-  guard.warnings_ = apply_environment(config, env);
+  // Every OTEL_* variable, parsed once; the config takes the ones it has keys for.
+  const config::OtelEnvironment otel = config::read_otel_environment(env);
+  guard.warnings_ = otel.warnings;
+  guard.warnings_.insert(guard.warnings_.end(), otel.otlp.generic.warnings.begin(),
+                         otel.otlp.generic.warnings.end());
+  for (std::string& w : apply_environment(config, otel))
+    guard.warnings_.push_back(std::move(w));
 
   // 2. OTEL_SDK_DISABLED: nothing is installed; call sites stay no-ops.
   if (config.sdk_disabled)
@@ -389,14 +304,13 @@ core::Result<TracingGuard> TracingBuilder::build() {
     from_code.set("service.version", config.service_version);
   if (!config.service_instance_id.empty())
     from_code.set("service.instance.id", config.service_instance_id);
-  core::ResourceEnvironment resource_env = core::ResourceEnvironment::from_process();
-  resource_env.resource_attributes = env("OTEL_RESOURCE_ATTRIBUTES");
-  resource_env.service_name = env("OTEL_SERVICE_NAME");
-  // Problems in OTEL_RESOURCE_ATTRIBUTES were reported by apply_environment().
-  guard.resource_ = core::build_resource(from_code, resource_env);
+  // Problems in OTEL_RESOURCE_ATTRIBUTES are among the warnings above.
+  guard.resource_ =
+      core::build_resource(from_code, otel.resource_attributes.value_or(core::Attributes{}),
+                           otel.service_name, core::current_executable_name());
 
   // 4. The layers, each with its filter.
-  const std::string default_filter = env_value(env, "EDGETRACE_LOG").value_or("info");
+  const std::string default_filter = core::env_value(env, "EDGETRACE_LOG").value_or("info");
   struct Built {
     std::unique_ptr<Layer> layer;
     Filter filter;
@@ -424,17 +338,24 @@ core::Result<TracingGuard> TracingBuilder::build() {
       return layer.status().with_context("file layer");
     layers.push_back({std::move(layer).value(), std::move(f).value()});
   }
-  if (otlp_.options || otlp_from_env_ || (config.otlp.enabled && !otlp_.disabled)) {
+  if (otlp_explicit_ || otlp_from_env_ || (config.otlp.enabled && !otlp_disabled_)) {
     core::Result<Filter> f =
-        layer_filter("OTLP layer", otlp_.filter, config.otlp.level, default_filter);
+        layer_filter("OTLP layer", otlp_filter_, config.otlp.level, default_filter);
     if (!f)
       return f.status();
-    OtlpLayerOptions options = otlp_.options
-                                   ? std::move(*otlp_.options)
-                                   : otlp_layer_options(config.otlp, env, &guard.warnings_);
-    if (options.resource.attributes().empty())
-      options.resource = guard.resource_;
-    core::Result<std::unique_ptr<OtlpLayer>> layer = OtlpLayer::create(std::move(options));
+    core::Result<std::unique_ptr<Layer>> layer = core::internal_error("unset");
+    if (otlp_explicit_) {
+      layer = otlp_explicit_(guard.resource_);
+    } else if (otlp_factory_ != nullptr) {
+      layer = otlp_factory_(OtlpLayerRequest{config.otlp, otel, guard.resource_, guard.warnings_});
+    } else {
+      return core::Status(
+          core::StatusCode::kFailedPrecondition,
+          "OTLP layer: the config or environment asks for OTLP export, but this program does not "
+          "provide it: link edgetrace::sdk_otlp and call "
+          "with_otlp_factory(&edgetrace::sdk::make_otlp_layer) "
+          "(edgetrace/sdk/otlp_layer.hpp)");
+    }
     if (!layer)
       return layer.status().with_context("OTLP layer");
     layers.push_back({std::move(layer).value(), std::move(f).value()});
@@ -458,9 +379,8 @@ core::Result<TracingGuard> TracingBuilder::build() {
   if (sampler_) {
     options.sampler = *sampler_;
   } else {
-    LoadedSampler loaded = config_sampler(config.otlp);
-    options.sampler = std::move(loaded.sampler);
-    guard.warnings_.insert(guard.warnings_.end(), loaded.warnings.begin(), loaded.warnings.end());
+    // Invalid OTEL_TRACES_SAMPLER[_ARG] values were reported above and left the config's.
+    options.sampler = make_sampler(config.otlp.sampler, config.otlp.sampler_arg);
   }
 
   // 6. Install.

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/span.hpp"
 #include "fake_http_receiver.hpp"
 
@@ -312,10 +313,10 @@ TEST_F(TracingBuilderTest, BadDirectiveNamesTheLayer) {
 
 TEST_F(TracingBuilderTest, InvalidConfigsAreErrors) {
   TracingConfig c;
-  c.console.format = "fancy";
+  c.file.format = LineFormat::kPretty;  // console-only
   auto r = TracingBuilder("svc").with_env(fake_env()).with_config(c).build();
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.status().message(), HasSubstr("tracing.console.format"));
+  EXPECT_THAT(r.status().message(), HasSubstr("tracing.file.format"));
 
   r = TracingBuilder("svc")
           .with_env(fake_env())
@@ -385,7 +386,7 @@ TEST_F(TracingBuilderTest, SamplerPrecedence) {
 
 TEST_F(TracingBuilderTest, ConfigSamplerAndWarnings) {
   TracingConfig c = quiet_config();
-  c.otlp.sampler = "traceidratio";
+  c.otlp.sampler = config::TracesSampler::kTraceIdRatio;
   c.otlp.sampler_arg = 0.0;
   auto guard = TracingBuilder("svc")
                    .with_env(fake_env({{"OTEL_TRACES_SAMPLER", "xray"}}))
@@ -411,9 +412,9 @@ TEST_F(TracingBuilderTest, FileLayerFromTheConfigWritesIntoTheDirectory) {
   TracingConfig c = quiet_config();
   c.file.enabled = true;
   c.file.path = (dir / "nested").string();
-  c.file.rotation = "never";
+  c.file.rotation = Rotation::kNever;
   c.file.level = "warn";
-  c.file.format = "json";
+  c.file.format = LineFormat::kJson;
   c.log_thread_ids = true;
   {
     auto guard = TracingBuilder("billing").with_env(fake_env()).with_config(c).build();
@@ -464,7 +465,11 @@ TEST_F(TracingBuilderTest, OtlpFromTheConfigDeliversEverythingWhenTheGuardGoes) 
   c.otlp.headers = {{"x-tenant", "t1"}};
   c.otlp.level = "debug";
   {
-    auto guard = TracingBuilder("svc").with_env(fake_env()).with_config(c).build();
+    auto guard = TracingBuilder("svc")
+                     .with_env(fake_env())
+                     .with_config(c)
+                     .with_otlp_factory(&make_otlp_layer)
+                     .build();
     ASSERT_TRUE(guard.ok()) << guard.status().to_string();
     for (int i = 0; i < 50; ++i) {
       auto s = ET_SPAN("work", field<"i">(i));
@@ -503,6 +508,7 @@ TEST_F(TracingBuilderTest, OtlpEndpointFromTheEnvironmentBeatsTheFile) {
                          {{"OTEL_EXPORTER_OTLP_ENDPOINT", rx.url()},
                           {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces_rx.url("/v1/traces")}}))
                      .with_config(c)
+                     .with_otlp_factory(&make_otlp_layer)
                      .with_otlp()
                      .build();
     ASSERT_TRUE(guard.ok()) << guard.status().to_string();
@@ -512,6 +518,51 @@ TEST_F(TracingBuilderTest, OtlpEndpointFromTheEnvironmentBeatsTheFile) {
   EXPECT_EQ(count_logs(rx.received()), 1u);
   EXPECT_EQ(count_spans(rx.received()), 0u);
   EXPECT_EQ(count_spans(traces_rx.received()), 1u);
+}
+
+TEST_F(TracingBuilderTest, OtlpWithoutTheFactoryIsAnErrorNamingTheLibrary) {
+  TracingConfig c = quiet_config();
+  c.otlp.enabled = true;
+  auto r = TracingBuilder("svc").with_env(fake_env()).with_config(c).build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("link edgetrace::sdk_otlp"));
+  EXPECT_THAT(r.status().message(), HasSubstr("with_otlp_factory"));
+  EXPECT_EQ(current_subscriber(), nullptr);
+  // The same from the code, and without_otlp() needs no factory.
+  EXPECT_FALSE(TracingBuilder("svc").with_env(fake_env()).with_otlp().build().ok());
+  EXPECT_TRUE(
+      TracingBuilder("svc").with_env(fake_env()).with_config(c).without_otlp().build().ok());
+}
+
+TEST_F(TracingBuilderTest, FileThenEnvironmentThenCode) {
+  // One key at each layer: the file sets all three, the environment two, the code one.
+  const std::string path =
+      ::testing::TempDir() + "edgetrace_layers_" + std::to_string(::getpid()) + ".toml";
+  {
+    std::ofstream out(path);
+    out << "[tracing]\nservice_name = \"file\"\n[tracing.console]\nenabled = false\n"
+           "[tracing.otlp]\nsampler = \"always_on\"\nsampler_arg = 0.5\n";
+  }
+  auto guard = TracingBuilder("code")
+                   .with_env(fake_env({{"OTEL_SERVICE_NAME", "env"},
+                                       {"OTEL_TRACES_SAMPLER", "traceidratio"},
+                                       {"OTEL_TRACES_SAMPLER_ARG", "0.25"}}))
+                   .with_config_file(path)
+                   .with_sampler(Sampler::always_off())
+                   .build();
+  std::filesystem::remove(path);
+  ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+  EXPECT_EQ(guard->resource().service_name(), "env");           // env over file
+  EXPECT_EQ(guard->tracing()->sampler().name(), "always_off");  // code over env over file
+  EXPECT_EQ(guard->tracing()->layer_count(), 0u);               // file over defaults
+  auto from_env = TracingBuilder("code")
+                      .with_env(fake_env({{"OTEL_TRACES_SAMPLER", "traceidratio"}}))
+                      .with_config(parse_config("[tracing.otlp]\nsampler_arg = 0.5\n").value())
+                      .build();
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->tracing()->sampler().name(), "traceidratio");
+  EXPECT_DOUBLE_EQ(from_env->tracing()->sampler().ratio(), 0.5);  // the file's arg is kept
 }
 
 TEST_F(TracingBuilderTest, ExplicitOtlpOptionsIgnoreTheEnvironment) {
@@ -548,6 +599,7 @@ TEST_F(TracingBuilderTest, ShutdownDeadlineIsRespectedWhenTheReceiverHangs) {
   auto guard = TracingBuilder("svc")
                    .with_env(fake_env())
                    .with_config(c)
+                   .with_otlp_factory(&make_otlp_layer)
                    .with_shutdown_deadline(300ms)
                    .build();
   ASSERT_TRUE(guard.ok()) << guard.status().to_string();

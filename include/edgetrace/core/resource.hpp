@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "edgetrace/core/attributes.hpp"
+#include "edgetrace/core/env.hpp"
 
 namespace edgetrace::core {
 
@@ -60,6 +61,9 @@ struct ResourceEnvironment {
   std::string executable_name;                     // for unknown_service:<executable>
 
   static ResourceEnvironment from_process();
+  // The two variables as `env` gives them (config::read_otel_environment() reads them with
+  // every other OTEL_* variable; this is for programs that need only the resource).
+  static ResourceEnvironment from(const EnvLookup& env);
 };
 
 struct ParsedResourceAttributes {
@@ -77,5 +81,15 @@ Resource default_resource(std::string_view executable_name);
 // appended to `problems` when it is given.
 Resource build_resource(const Attributes& from_code, const ResourceEnvironment& env,
                         std::vector<std::string>* problems = nullptr);
+
+// The same precedence over values already parsed (config::OtelEnvironment parses
+// OTEL_RESOURCE_ATTRIBUTES once): defaults for `executable_name` < `env_attributes` <
+// `env_service_name` (when set and not blank) < `from_code`.
+Resource build_resource(const Attributes& from_code, const Attributes& env_attributes,
+                        const std::optional<std::string>& env_service_name,
+                        std::string_view executable_name);
+
+// The name of the running executable (/proc/self/exe), for unknown_service:<executable>.
+std::string current_executable_name();
 
 }  // namespace edgetrace::core

@@ -61,9 +61,21 @@ struct BatchOptions {
   std::chrono::milliseconds shutdown_grace{5000};  // used by the destructor
 };
 
-// Span defaults and OTEL_BSP_{SCHEDULE_DELAY,EXPORT_TIMEOUT,MAX_QUEUE_SIZE,MAX_EXPORT_BATCH_SIZE}.
-BatchOptions span_batch_options(const EnvLookup& env, std::vector<std::string>* warnings);
+// The log defaults: BatchOptions with a 1 s schedule delay.
+BatchOptions default_log_batch_options();
+
+// `base` with the parsed OTEL_BSP_* / OTEL_BLRP_* values of `settings` over it (`prefix` names
+// them in warnings), then clamped: a queue of at least 1, a batch between 1 and the queue size
+// (each clamp is a warning).
+BatchOptions batch_options(BatchOptions base, const BatchSettings& settings,
+                           std::string_view prefix, std::vector<std::string>* warnings);
+// Span defaults and OTEL_BSP_{SCHEDULE_DELAY,EXPORT_TIMEOUT,MAX_QUEUE_SIZE,MAX_EXPORT_BATCH_SIZE}
+// as read_otlp_environment() parsed them.
+BatchOptions span_batch_options(const OtlpEnvironment& env, std::vector<std::string>* warnings);
 // Log defaults (delay 1 s) and OTEL_BLRP_*.
+BatchOptions log_batch_options(const OtlpEnvironment& env, std::vector<std::string>* warnings);
+// The same, parsing the variables from `env` (their parse warnings come first).
+BatchOptions span_batch_options(const EnvLookup& env, std::vector<std::string>* warnings);
 BatchOptions log_batch_options(const EnvLookup& env, std::vector<std::string>* warnings);
 
 // What one export call achieved; items neither delivered nor failed are a bug.

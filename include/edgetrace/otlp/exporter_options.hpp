@@ -1,13 +1,18 @@
-// Options of the OTLP exporters and how the standard OTEL_EXPORTER_OTLP_* variables set them.
+// Options of the OTLP exporters, and the typed values of the standard OTEL_EXPORTER_OTLP_*,
+// OTEL_BSP_* and OTEL_BLRP_* variables that set them.
 //
-//   LoadedExporterOptions loaded = load_exporter_options(Signal::kTraces, process_environment());
-//   for (const std::string& w : loaded.warnings) report(w);   // never contains header values
+//   OtlpEnvironment env = read_otlp_environment(core::process_environment());  // parsed once
+//   LoadedExporterOptions loaded = exporter_options(Signal::kTraces, env);     // typed values
+//   for (const std::string& w : env.warnings()) report(w);   // never contains header values
+//   for (const std::string& w : loaded.warnings) report(w);
 //   OtlpExporterOptions options = loaded.options;
 //   options.max_concurrent_requests = 4;                      // code can still override
 //
-// Variables, for each option the per-signal form (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, ...)
-// wins over the generic one (OTEL_EXPORTER_OTLP_ENDPOINT, ...), and both win over the
-// options passed in as `base`:
+// read_otlp_environment() is the one place these variables are parsed (config::
+// read_otel_environment() calls it for the whole OTEL_* set); exporter_options() and the batch
+// functions only apply typed values. For each option the per-signal form
+// (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, ...) wins over the generic one
+// (OTEL_EXPORTER_OTLP_ENDPOINT, ...), and both win over the options passed in as `base`:
 //   ENDPOINT            generic: for HTTP, "v1/<signal>" is appended to its path; for gRPC it
 //                       is used as given. Per-signal: used exactly as given.
 //   HEADERS             "k1=v1,k2=v2", values percent-decoded
@@ -18,11 +23,14 @@
 //   CLIENT_KEY          client private key file (mTLS)
 //   CLIENT_CERTIFICATE  client certificate file (mTLS)
 //   INSECURE            true | false: plaintext gRPC to an endpoint given without a scheme
+// An invalid value is ignored with a warning (the generic value, or `base`, applies). An
+// HTTP endpoint without http:// or https:// is refused when the options are applied, because
+// the protocol may come from another layer.
 // Defaults: http/protobuf, http://localhost:4318 (gRPC: http://localhost:4317), 10 s,
 // no compression.
 //
-// Thread-safety: plain values and pure functions; only process_environment() reads the
-// process environment.
+// Thread-safety: plain values and pure functions; only the EnvLookup given to
+// read_otlp_environment() reads the environment.
 #pragma once
 
 #include <chrono>
@@ -34,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "edgetrace/core/env.hpp"
 #include "edgetrace/core/result.hpp"
 
 namespace edgetrace::otlp {
@@ -83,9 +92,50 @@ struct OtlpExporterOptions {
   RetryPolicy retry;
 };
 
-// Looks up an environment variable; nullopt when unset.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
-EnvLookup process_environment();
+// Kept here for the code that reads the environment through the exporter's namespace.
+using EnvLookup = core::EnvLookup;
+using core::process_environment;
+
+// One set of OTEL_EXPORTER_OTLP[_<SIGNAL>]_* values, parsed; nullopt: unset, blank or invalid.
+struct ExporterSettings {
+  std::optional<Protocol> protocol;
+  std::optional<std::string> endpoint;  // trimmed; its scheme is checked when applied
+  std::optional<std::vector<Header>> headers;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<Compression> compression;
+  std::optional<std::string> ca_file;
+  std::optional<std::string> client_key_file;
+  std::optional<std::string> client_certificate_file;
+  std::optional<bool> insecure;
+  // One per invalid variable: its name and the problem, never a header value.
+  std::vector<std::string> warnings;
+};
+
+// OTEL_BSP_* or OTEL_BLRP_*, parsed (whole non-negative numbers; delays in milliseconds).
+struct BatchSettings {
+  std::optional<std::chrono::milliseconds> schedule_delay;
+  std::optional<std::chrono::milliseconds> export_timeout;
+  std::optional<std::size_t> max_queue_size;
+  std::optional<std::size_t> max_export_batch_size;
+  std::vector<std::string> warnings;
+};
+
+// Every variable of the OTLP exporters, parsed once.
+struct OtlpEnvironment {
+  ExporterSettings generic;  // OTEL_EXPORTER_OTLP_*
+  ExporterSettings traces;   // OTEL_EXPORTER_OTLP_TRACES_*
+  ExporterSettings logs;     // OTEL_EXPORTER_OTLP_LOGS_*
+  ExporterSettings metrics;  // OTEL_EXPORTER_OTLP_METRICS_*
+  BatchSettings span_batch;  // OTEL_BSP_*
+  BatchSettings log_batch;   // OTEL_BLRP_*
+
+  const ExporterSettings& signal(Signal s) const noexcept;
+  // The warnings of every part above, in that order.
+  std::vector<std::string> warnings() const;
+};
+
+// Reads and parses the variables above through `env`.
+OtlpEnvironment read_otlp_environment(const EnvLookup& env);
 
 struct LoadedExporterOptions {
   OtlpExporterOptions options;
@@ -94,8 +144,23 @@ struct LoadedExporterOptions {
   std::vector<std::string> warnings;
 };
 
+// `base` < the generic settings < the settings of `signal`. The warnings are those of
+// applying (an endpoint without a scheme for an HTTP protocol); parse warnings stay in `env`.
+LoadedExporterOptions exporter_options(Signal signal, const OtlpEnvironment& env,
+                                       OtlpExporterOptions base = {});
+
+// read_otlp_environment() then exporter_options(), with the parse warnings of the generic and
+// `signal`'s variables followed by the apply warnings.
 LoadedExporterOptions load_exporter_options(Signal signal, const EnvLookup& env,
                                             OtlpExporterOptions base = {});
+
+// The names of the variables (the per-signal form when `signal` is given).
+std::string otlp_variable(std::optional<Signal> signal, std::string_view option);
+
+// Parses a protocol or compression name as the variables and config files spell it
+// (lower-case; callers fold case).
+std::optional<Protocol> parse_protocol(std::string_view name) noexcept;
+std::optional<Compression> parse_compression(std::string_view name) noexcept;
 
 // The URL an exporter posts to (HTTP) or connects to (gRPC) for `signal`.
 std::string resolved_endpoint(const OtlpExporterOptions& options, Signal signal);

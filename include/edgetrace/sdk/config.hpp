@@ -1,10 +1,15 @@
-// TracingConfig: what TracingBuilder builds, as plain values, and the loader that fills it
-// from a TOML file and the standard environment variables.
+// TracingConfig: what TracingBuilder builds, as plain typed values, and the loader that fills
+// it from a TOML file (through the config component's loader) and the standard environment
+// variables (through config::read_otel_environment()).
 //
 //   core::Result<TracingConfig> config = load_config_file("/etc/checkout/edgetrace.toml");
 //   if (!config) { std::fprintf(stderr, "%s\n", config.status().message().c_str()); return 1; }
-//   std::vector<std::string> warnings = apply_environment(*config, otlp::process_environment());
 //   auto guard = TracingBuilder("checkout").with_config(*config).build();   // tracing_builder.hpp
+//
+// An application with its own config file reads the tracing table from any path:
+//
+//   core::Result<config::Document> doc = config::Document::load_file("worker.toml");
+//   core::Result<TracingConfig> tracing = read_tracing_config(*doc, "worker.tracing");
 //
 // The file (every key is optional; unknown keys are errors that list the valid ones):
 //
@@ -21,11 +26,11 @@
 //
 // Precedence, lowest first: the defaults written below < the config file < environment
 // variables (apply_environment) < explicit TracingBuilder calls. docs/sdk.md has the table
-// and every key's meaning.
+// and every key's meaning; docs/configuration.md the rules of the loader.
 //
 // Thread-safety: plain values and functions without shared state. Only load_config_file()
 // does I/O (one read of a file of at most kMaxConfigBytes); apply_environment() reads the
-// environment only through the EnvLookup it is given.
+// environment only through the EnvLookup it is given, or not at all.
 #pragma once
 
 #include <chrono>
@@ -35,22 +40,53 @@
 #include <string_view>
 #include <vector>
 
+#include "edgetrace/config/loader.hpp"
+#include "edgetrace/config/otel_environment.hpp"
+#include "edgetrace/config/values.hpp"
+#include "edgetrace/core/env.hpp"
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
+#include "edgetrace/sdk/file_layer.hpp"
+#include "edgetrace/sdk/line_format.hpp"
 
 namespace edgetrace::sdk {
 
 // Largest config file load_config_file() reads.
-inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+using config::kMaxConfigBytes;
+
+// The names the file uses for the enums below (the first of each value is its canonical name).
+inline constexpr std::array<config::EnumName<LineFormat>, 4> kConsoleFormatNames = {{
+    {"full", LineFormat::kFull},
+    {"compact", LineFormat::kCompact},
+    {"pretty", LineFormat::kPretty},
+    {"json", LineFormat::kJson},
+}};
+// pretty is console-only.
+inline constexpr std::array<config::EnumName<LineFormat>, 3> kFileFormatNames = {{
+    {"full", LineFormat::kFull},
+    {"compact", LineFormat::kCompact},
+    {"json", LineFormat::kJson},
+}};
+inline constexpr std::array<config::EnumName<Ansi>, 3> kAnsiNames = {{
+    {"auto", Ansi::kAuto},
+    {"always", Ansi::kAlways},
+    {"never", Ansi::kNever},
+}};
+inline constexpr std::array<config::EnumName<Rotation>, 4> kRotationNames = {{
+    {"never", Rotation::kNever},
+    {"minutely", Rotation::kMinutely},
+    {"hourly", Rotation::kHourly},
+    {"daily", Rotation::kDaily},
+}};
 
 // [tracing.console]: human-readable lines on stdout or stderr.
 struct ConsoleConfig {
   bool enabled = true;
   // Filter directives (filter.hpp). Empty: $EDGETRACE_LOG, then "info".
   std::string level;
-  std::string format = "full";  // full | compact | pretty | json
-  std::string ansi = "auto";    // auto (a terminal without NO_COLOR) | always | never
-  bool to_stderr = false;       // key `stderr`: write to stderr instead of stdout
+  LineFormat format = LineFormat::kFull;  // full | compact | pretty | json
+  Ansi ansi = Ansi::kAuto;                // auto (a terminal without NO_COLOR) | always | never
+  bool to_stderr = false;                 // key `stderr`: write to stderr instead of stdout
   bool show_target = true;
   bool show_source_location = false;
   bool show_span_list = true;
@@ -60,13 +96,13 @@ struct ConsoleConfig {
 // [tracing.file]: the same lines in rolling files, written by a background thread.
 struct FileConfig {
   bool enabled = false;
-  std::string level;               // as ConsoleConfig::level
-  std::string path = "logs";       // directory; created when missing
-  std::string prefix;              // empty: the service name
-  std::string suffix = "log";      // file name: <prefix>.<date>.<suffix>
-  std::string rotation = "daily";  // never | minutely | hourly | daily
-  std::size_t max_files = 0;       // files kept per prefix; 0: all
-  std::string format = "full";     // full | compact | json (pretty is console-only)
+  std::string level;                      // as ConsoleConfig::level
+  std::string path = "logs";              // directory; created when missing
+  std::string prefix;                     // empty: the service name
+  std::string suffix = "log";             // file name: <prefix>.<date>.<suffix>
+  Rotation rotation = Rotation::kDaily;   // never | minutely | hourly | daily
+  std::size_t max_files = 0;              // files kept per prefix; 0: all
+  LineFormat format = LineFormat::kFull;  // full | compact | json (pretty is console-only)
 };
 
 // [tracing.otlp]: spans as OTLP traces, events as OTLP logs.
@@ -82,7 +118,7 @@ struct OtlpConfig {
   std::chrono::milliseconds timeout{10000};  // per export request
   otlp::Compression compression = otlp::Compression::kNone;  // "gzip" | "none"
   // OTEL_TRACES_SAMPLER names (sampler.hpp); sampler_arg is the ratio of *traceidratio.
-  std::string sampler = "parentbased_always_on";
+  config::TracesSampler sampler = config::TracesSampler::kParentBasedAlwaysOn;
   std::optional<double> sampler_arg;
   bool export_spans = true;
   bool export_logs = true;
@@ -102,36 +138,47 @@ struct TracingConfig {
   OtlpConfig otlp;
 };
 
-// Parses TOML text. `source_name` prefixes errors: "<source>:<line>:<column>: <problem>".
-// Keys outside [tracing] are ignored (the file may configure other things); inside it every
-// key is checked: an unknown key names the valid ones, a wrong type or value says what was
-// expected.
+// Parses TOML text and reads its [tracing] table. `source_name` prefixes errors:
+// "<source>:<line>:<column>: <problem>". Keys outside [tracing] are ignored (the file may
+// configure other things); inside it every key is checked: an unknown key names the valid
+// ones, a wrong type or value says what was expected.
 core::Result<TracingConfig> parse_config(std::string_view toml_text,
                                          std::string_view source_name = "config");
 
 // Reads and parses a file (at most kMaxConfigBytes).
 core::Result<TracingConfig> load_config_file(const std::string& path);
 
-// Applies the standard variables over `config` and returns one warning per invalid value
-// (which is ignored; warnings never contain header values):
-//   OTEL_SDK_DISABLED                   "true" (any case) disables, "false" enables
+// Reads the tracing table at `table_path` ("tracing", "worker.tracing") of a loaded document;
+// the defaults when the table is absent.
+core::Result<TracingConfig> read_tracing_config(const config::Document& document,
+                                                std::string_view table_path = "tracing");
+
+// Applies the standard variables, as config::read_otel_environment() parsed them, over
+// `config`. Returns the problems found while applying (an OTLP/HTTP endpoint without a
+// scheme); the parse warnings stay in `env`. Applied:
+//   OTEL_SDK_DISABLED                   sdk_disabled
 //   OTEL_SERVICE_NAME                   service_name
 //   OTEL_RESOURCE_ATTRIBUTES            service.name (below OTEL_SERVICE_NAME),
 //                                       service.version, service.instance.id
 //   OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL, _HEADERS, _TIMEOUT, _COMPRESSION   otlp.*
 //   OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG                               otlp.sampler*
-// The per-signal OTEL_EXPORTER_OTLP_TRACES_* / _LOGS_* variables and the TLS ones are
-// applied later, by otlp::load_exporter_options(), when the OTLP layer is built.
+// The per-signal OTEL_EXPORTER_OTLP_TRACES_* / _LOGS_* values, the TLS ones and the batch
+// ones are applied when the OTLP layer is built (otlp_layer_options(), edgetrace::sdk_otlp).
 // EDGETRACE_LOG is read by the builder (the filter of a layer whose level is empty) and
-// EDGETRACE_CONFIG by TracingBuilder::from_config_file().
-std::vector<std::string> apply_environment(TracingConfig& config, const otlp::EnvLookup& env);
+// EDGETRACE_CONFIG by TracingBuilder::build().
+std::vector<std::string> apply_environment(TracingConfig& config,
+                                           const config::OtelEnvironment& env);
 
-// Checks the string-valued choices of a config built in code (format, ansi, rotation,
-// sampler): the same messages as the file loader.
+// read_otel_environment(env), then the above. Returns one warning per invalid value among the
+// variables listed above (which is ignored; warnings never contain header values).
+std::vector<std::string> apply_environment(TracingConfig& config, const core::EnvLookup& env);
+
+// Checks a config built in code: the file format is not pretty, the file path is not empty
+// when the file layer is on, sampler_arg is in [0, 1]; the same messages as the file loader.
 core::Status validate_config(const TracingConfig& config);
 
 // Parses a duration: a whole number of milliseconds, or a number with a unit suffix
-// ("250ms", "10s", "2m"). Used for `timeout`.
-core::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+// ("250ms", "10s", "2m"). Used for `timeout` (config/values.hpp).
+using config::parse_duration;
 
 }  // namespace edgetrace::sdk

@@ -1,10 +1,17 @@
 // OtlpLayer: the layer that sends spans as OTLP traces and events as OTLP log records.
+// Library edgetrace::sdk_otlp (links the OTLP exporter: protobuf, gRPC, libcurl); the rest
+// of the SDK (edgetrace::sdk) links none of them.
 //
-//   OtlpLayerOptions options;
-//   options.traces = otlp::load_exporter_options(otlp::Signal::kTraces, env).options;
-//   options.logs = otlp::load_exporter_options(otlp::Signal::kLogs, env).options;
-//   options.span_batch = otlp::span_batch_options(env, &warnings);   // OTEL_BSP_*
-//   options.log_batch = otlp::log_batch_options(env, &warnings);     // OTEL_BLRP_*
+// With the builder (explicit: the builder itself never refers to this library):
+//
+//   auto guard = TracingBuilder("checkout")
+//                    .with_otlp_factory(&make_otlp_layer)   // config/env may turn OTLP on
+//                    .build();
+//
+// By hand:
+//
+//   config::OtelEnvironment env = config::read_otel_environment(core::process_environment());
+//   OtlpLayerOptions options = otlp_layer_options(OtlpConfig{}, env, &warnings);
 //   options.resource = core::build_resource({}, core::ResourceEnvironment::from_process());
 //   auto layer = OtlpLayer::create(std::move(options));
 //   if (!layer) { report(layer.status()); return; }
@@ -36,22 +43,32 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/batch_processor.hpp"
-#include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
 #include "edgetrace/sdk/layer.hpp"
+#include "edgetrace/sdk/tracing_builder.hpp"
+
+// Declared, not included: exporter.hpp includes the generated protobuf headers, which no
+// public SDK header does (include it to build exporters for the second constructor).
+namespace edgetrace::otlp {
+class OtlpExporter;
+struct ExporterCounters;
+using ErrorCallback = std::function<void(std::string_view message)>;  // as in exporter.hpp
+}  // namespace edgetrace::otlp
 
 namespace edgetrace::sdk {
 
 struct OtlpLayerOptions {
   otlp::OtlpExporterOptions traces;  // endpoint, protocol, headers, timeout, compression, ...
   otlp::OtlpExporterOptions logs;
-  otlp::BatchOptions span_batch;                  // otlp::span_batch_options() reads OTEL_BSP_*
+  otlp::BatchOptions span_batch;                  // otlp::span_batch_options(): OTEL_BSP_*
   otlp::BatchOptions log_batch = log_defaults();  // otlp::log_batch_options(): OTEL_BLRP_*
   core::Resource resource;                        // service.name etc.
   std::string scope_name = "edgetrace";           // the InstrumentationScope of every item
@@ -63,11 +80,7 @@ struct OtlpLayerOptions {
   // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.
   otlp::ErrorCallback on_error;
 
-  static otlp::BatchOptions log_defaults() {
-    otlp::BatchOptions o;
-    o.schedule_delay = std::chrono::milliseconds(1000);
-    return o;
-  }
+  static otlp::BatchOptions log_defaults() { return otlp::default_log_batch_options(); }
 };
 
 // A snapshot of what the layer did. "dropped" adds every way an item was lost before the
@@ -124,5 +137,17 @@ class OtlpLayer final : public Layer {
   std::unique_ptr<internal::OtlpLayerState> state_;
   std::atomic<bool> shut_down_{false};
 };
+
+// The OTLP layer options the config and environment describe: per signal, the config's
+// endpoint/protocol/headers/timeout/compression (the generic OTEL_EXPORTER_OTLP_* values are
+// already in `config`, see apply_environment()), then OTEL_EXPORTER_OTLP_{TRACES,LOGS}_* and
+// the TLS variables over them; batch options from OTEL_BSP_* and OTEL_BLRP_*. Warnings about
+// invalid per-signal and batch variables, and about applying them, are appended to `warnings`.
+OtlpLayerOptions otlp_layer_options(const OtlpConfig& config, const config::OtelEnvironment& env,
+                                    std::vector<std::string>* warnings);
+
+// The factory TracingBuilder::with_otlp_factory() takes: otlp_layer_options() with the built
+// resource, then OtlpLayer::create().
+core::Result<std::unique_ptr<Layer>> make_otlp_layer(const OtlpLayerRequest& request);
 
 }  // namespace edgetrace::sdk

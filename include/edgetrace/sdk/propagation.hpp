@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "edgetrace/core/baggage.hpp"
+#include "edgetrace/core/env.hpp"
 #include "edgetrace/core/trace_context.hpp"
-#include "edgetrace/otlp/exporter_options.hpp"
 
 namespace edgetrace::sdk {
 
@@ -59,7 +59,10 @@ class Propagators {
   static Propagators none() { return Propagators(false, false); }
 
   struct Loaded;
-  static Loaded from_env(const otlp::EnvLookup& env);
+  static Loaded from_env(const core::EnvLookup& env);
+  // From the names OTEL_PROPAGATORS lists (config::OtelEnvironment::propagators, lower-case);
+  // absent: the default (tracecontext and baggage).
+  static Loaded from_names(const std::optional<std::vector<std::string>>& names);
 
   // Writes traceparent/tracestate for a valid context, and baggage when not empty.
   void inject(const core::SpanContext& context, const core::Baggage* baggage,

@@ -4,7 +4,8 @@
 //   SamplingDecision d = s.should_sample(parent_context_or_null, trace_id);
 //   // unsampled spans still get ids and propagate context; they are just not exported
 //
-//   LoadedSampler l = sampler_from_env(env);   // OTEL_TRACES_SAMPLER / _ARG
+//   LoadedSampler l = make_sampler(config::TracesSampler::kTraceIdRatio, 0.25);  // typed
+//   LoadedSampler e = sampler_from_env(env);   // OTEL_TRACES_SAMPLER / _ARG
 //
 // Samplers (OpenTelemetry names): always_on, always_off, traceidratio (ARG: ratio in
 // [0, 1], default 1), parentbased_always_on (the default), parentbased_always_off,
@@ -19,12 +20,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "edgetrace/config/otel_environment.hpp"
+#include "edgetrace/core/env.hpp"
 #include "edgetrace/core/ids.hpp"
 #include "edgetrace/core/trace_context.hpp"
-#include "edgetrace/otlp/exporter_options.hpp"
 
 namespace edgetrace::sdk {
 
@@ -64,6 +67,12 @@ struct LoadedSampler {
   std::vector<std::string> warnings;  // unknown sampler names, bad ratios
 };
 
-LoadedSampler sampler_from_env(const otlp::EnvLookup& env);
+// The sampler a name and ratio describe (TracingConfig, OTEL_TRACES_SAMPLER[_ARG]). `ratio`
+// applies to the *traceidratio samplers; absent: 1.0. Out-of-range ratios are clamped.
+Sampler make_sampler(config::TracesSampler name, std::optional<double> ratio);
+
+// make_sampler() from the variables as config::read_otel_environment() parses them; the
+// warnings are those about the two variables (invalid values are ignored).
+LoadedSampler sampler_from_env(const core::EnvLookup& env);
 
 }  // namespace edgetrace::sdk

@@ -4,6 +4,7 @@
 //   int main() {
 //     auto guard = edgetrace::sdk::TracingBuilder("checkout")
 //                      .with_console()                       // human-readable, stdout
+//                      .with_otlp_factory(&edgetrace::sdk::make_otlp_layer)  // edgetrace::sdk_otlp
 //                      .with_otlp()                          // OTEL_EXPORTER_OTLP_* decide where
 //                      .build();
 //     if (!guard) { std::fprintf(stderr, "%s\n", guard.status().to_string().c_str()); return 1; }
@@ -30,6 +31,15 @@
 // config keys; with_otlp() without options reads them from the config and environment),
 // without_console() etc. turn one off, with_layer() adds any other Layer.
 //
+// The OTLP layer lives in its own library, edgetrace::sdk_otlp (gRPC, libcurl, protobuf), so
+// that a program logging to the console or to files links none of them. The builder knows it
+// only through a factory the program passes explicitly (no static registration):
+//   #include "edgetrace/sdk/otlp_layer.hpp"      // and link edgetrace::sdk_otlp
+//   builder.with_otlp_factory(&edgetrace::sdk::make_otlp_layer);
+// with_otlp(OtlpLayerOptions) is declared here but defined in edgetrace::sdk_otlp, and needs
+// no factory. When the config or the environment asks for the OTLP layer and no factory was
+// given, build() fails with a message naming edgetrace::sdk_otlp.
+//
 // fork(): a child process gets clean no-ops from the parent's layers (their threads do not
 // exist in the child and their locks may be held); the child builds its own TracingBuilder
 // to log. Destroying the parent's guard in the child does nothing.
@@ -48,14 +58,16 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
+#include "edgetrace/config/otel_environment.hpp"
+#include "edgetrace/core/env.hpp"
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/result.hpp"
-#include "edgetrace/otlp/exporter_options.hpp"
 #include "edgetrace/sdk/config.hpp"
 #include "edgetrace/sdk/console_layer.hpp"
 #include "edgetrace/sdk/file_layer.hpp"
 #include "edgetrace/sdk/layer.hpp"
-#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/sampler.hpp"
 
 namespace edgetrace::sdk {
@@ -63,6 +75,21 @@ namespace edgetrace::sdk {
 namespace internal {
 class ForkSafeSubscriber;
 }  // namespace internal
+
+// The OTLP layer's options (otlp_layer.hpp, edgetrace::sdk_otlp).
+struct OtlpLayerOptions;
+
+// What an OTLP layer factory gets from build(): the config after the environment, the parsed
+// environment (per-signal and batch variables), the built resource, and where to report
+// warnings.
+struct OtlpLayerRequest {
+  const OtlpConfig& config;
+  const config::OtelEnvironment& environment;
+  const core::Resource& resource;
+  std::vector<std::string>& warnings;
+};
+// Builds the OTLP layer; edgetrace::sdk_otlp provides make_otlp_layer (otlp_layer.hpp).
+using OtlpLayerFactory = core::Result<std::unique_ptr<Layer>> (*)(const OtlpLayerRequest&);
 
 // Owns what build() installed. Destroying it (or shutdown()) uninstalls the subscriber, then
 // flushes and shuts down every layer within the deadline; afterwards ET_* calls are no-ops.
@@ -119,11 +146,15 @@ class TracingBuilder {
   // Rolling files.
   TracingBuilder& with_file(FileLayerOptions options, std::string filter = {});
   // OTLP export with options from the config and the environment (OTEL_EXPORTER_OTLP_*,
-  // OTEL_BSP_*, OTEL_BLRP_*) and the built resource.
+  // OTEL_BSP_*, OTEL_BLRP_*) and the built resource. Needs with_otlp_factory().
   TracingBuilder& with_otlp(std::string filter = {});
   // OTLP export with exactly these options (the environment is not read; an empty
-  // resource is replaced by the built one).
+  // resource is replaced by the built one). Defined in edgetrace::sdk_otlp: include
+  // edgetrace/sdk/otlp_layer.hpp and link that library to call it.
   TracingBuilder& with_otlp(OtlpLayerOptions options, std::string filter = {});
+  // How the OTLP layer the config or environment asks for is built (edgetrace::sdk_otlp's
+  // make_otlp_layer). Without one, asking for that layer is an error.
+  TracingBuilder& with_otlp_factory(OtlpLayerFactory factory);
   TracingBuilder& without_console();
   TracingBuilder& without_file();
   TracingBuilder& without_otlp();
@@ -136,7 +167,7 @@ class TracingBuilder {
   // Read this TOML file in build().
   TracingBuilder& with_config_file(std::string path);
   // Where environment variables come from (tests); default: the process environment.
-  TracingBuilder& with_env(otlp::EnvLookup env);
+  TracingBuilder& with_env(core::EnvLookup env);
   // How long the guard's shutdown may take in total (default 5 s).
   TracingBuilder& with_shutdown_deadline(std::chrono::milliseconds timeout);
 
@@ -160,21 +191,19 @@ class TracingBuilder {
   std::string service_name_;
   std::optional<TracingConfig> config_;
   std::string config_path_;
-  otlp::EnvLookup env_;
+  core::EnvLookup env_;
   Explicit<ConsoleLayerOptions> console_;
   Explicit<FileLayerOptions> file_;
-  Explicit<OtlpLayerOptions> otlp_;
+  // The OTLP layer: explicit (with_otlp(OtlpLayerOptions), a closure over the options that
+  // builds the layer for the resource), from the config and environment, or off.
+  std::function<core::Result<std::unique_ptr<Layer>>(const core::Resource&)> otlp_explicit_;
+  std::string otlp_filter_;
+  bool otlp_disabled_ = false;
   bool otlp_from_env_ = false;
+  OtlpLayerFactory otlp_factory_ = nullptr;
   std::vector<ExtraLayer> extra_;
   std::optional<Sampler> sampler_;
   std::chrono::milliseconds shutdown_timeout_{5000};
 };
-
-// The OTLP layer options the config and environment describe: per signal, the config's
-// endpoint/protocol/headers/timeout/compression, then OTEL_EXPORTER_OTLP_{TRACES,LOGS}_* and
-// the TLS variables over them; batch options from OTEL_BSP_* and OTEL_BLRP_*. Warnings about
-// invalid variables are appended to `warnings`.
-OtlpLayerOptions otlp_layer_options(const OtlpConfig& config, const otlp::EnvLookup& env,
-                                    std::vector<std::string>* warnings);
 
 }  // namespace edgetrace::sdk

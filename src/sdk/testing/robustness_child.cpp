@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 
@@ -68,6 +69,7 @@ int exit_while_logging() {
   auto guard = sdk::TracingBuilder("child")
                    .with_env(no_environment())
                    .with_config(config)
+                   .with_otlp_factory(&sdk::make_otlp_layer)
                    .with_console(plain_stdout(), "warn")
                    .build();
   if (!guard) {

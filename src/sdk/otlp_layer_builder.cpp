@@ -1,0 +1,87 @@
+// The OTLP layer's part of TracingBuilder, compiled into edgetrace::sdk_otlp.
+#include "edgetrace/sdk/otlp_layer.hpp"
+#include "edgetrace/sdk/tracing_builder.hpp"
+
+namespace edgetrace::sdk {
+namespace {
+
+std::string signal_endpoint(const OtlpConfig& c, otlp::Signal signal) {
+  if (c.endpoint.empty() || c.protocol == otlp::Protocol::kGrpc)
+    return c.endpoint;
+  std::string out = c.endpoint;
+  if (out.back() != '/')
+    out.push_back('/');
+  out += "v1/";
+  out += otlp::to_string(signal);
+  return out;
+}
+
+void append(std::vector<std::string>* to, const std::vector<std::string>& from) {
+  if (to != nullptr)
+    to->insert(to->end(), from.begin(), from.end());
+}
+
+}  // namespace
+
+OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const config::OtelEnvironment& env,
+                                    std::vector<std::string>* warnings) {
+  // The generic endpoint, protocol, headers, timeout and compression are in `c` already
+  // (apply_environment); the generic TLS values and the per-signal ones apply here.
+  otlp::OtlpEnvironment rest = env.otlp;
+  rest.generic.protocol.reset();
+  rest.generic.endpoint.reset();
+  rest.generic.headers.reset();
+  rest.generic.timeout.reset();
+  rest.generic.compression.reset();
+  auto load = [&](otlp::Signal signal) {
+    otlp::OtlpExporterOptions base;
+    base.protocol = c.protocol;
+    base.endpoint = signal_endpoint(c, signal);
+    base.headers = c.headers;
+    base.timeout = c.timeout;
+    base.compression = c.compression;
+    append(warnings, env.otlp.signal(signal).warnings);
+    otlp::LoadedExporterOptions loaded = otlp::exporter_options(signal, rest, std::move(base));
+    append(warnings, loaded.warnings);
+    return loaded.options;
+  };
+  OtlpLayerOptions o;
+  o.traces = load(otlp::Signal::kTraces);
+  o.logs = load(otlp::Signal::kLogs);
+  append(warnings, env.otlp.span_batch.warnings);
+  o.span_batch = otlp::span_batch_options(env.otlp, warnings);
+  append(warnings, env.otlp.log_batch.warnings);
+  o.log_batch = otlp::log_batch_options(env.otlp, warnings);
+  o.export_spans = c.export_spans;
+  o.export_logs = c.export_logs;
+  return o;
+}
+
+core::Result<std::unique_ptr<Layer>> make_otlp_layer(const OtlpLayerRequest& request) {
+  OtlpLayerOptions options =
+      otlp_layer_options(request.config, request.environment, &request.warnings);
+  options.resource = request.resource;
+  core::Result<std::unique_ptr<OtlpLayer>> layer = OtlpLayer::create(std::move(options));
+  if (!layer)
+    return layer.status();
+  return std::unique_ptr<Layer>(std::move(layer).value());
+}
+
+TracingBuilder& TracingBuilder::with_otlp(OtlpLayerOptions options, std::string filter) {
+  otlp_explicit_ =
+      [options = std::move(options)](
+          const core::Resource& resource) mutable -> core::Result<std::unique_ptr<Layer>> {
+    if (options.resource.attributes().empty())
+      options.resource = resource;
+    core::Result<std::unique_ptr<OtlpLayer>> layer = OtlpLayer::create(std::move(options));
+    if (!layer)
+      return layer.status();
+    return std::unique_ptr<Layer>(std::move(layer).value());
+  };
+  otlp_filter_ = std::move(filter);
+  otlp_disabled_ = false;
+  otlp_from_env_ = false;
+  return *this;
+}
+
+}  // namespace edgetrace::sdk
