@@ -67,6 +67,16 @@ core::Result<std::unique_ptr<Layer>> make_otlp_layer(const OtlpLayerRequest& req
   return std::unique_ptr<Layer>(std::move(layer).value());
 }
 
+TracingBuilder& TracingBuilder::with_otlp(std::string filter) {
+  if (otlp_factory_ == nullptr)
+    otlp_factory_ = &make_otlp_layer;
+  otlp_explicit_ = nullptr;
+  otlp_filter_ = std::move(filter);
+  otlp_disabled_ = false;
+  otlp_from_env_ = true;
+  return *this;
+}
+
 TracingBuilder& TracingBuilder::with_otlp(OtlpLayerOptions options, std::string filter) {
   otlp_explicit_ =
       [options = std::move(options)](

@@ -196,14 +196,6 @@ TracingBuilder& TracingBuilder::with_file(FileLayerOptions options, std::string 
   return *this;
 }
 
-TracingBuilder& TracingBuilder::with_otlp(std::string filter) {
-  otlp_explicit_ = nullptr;
-  otlp_filter_ = std::move(filter);
-  otlp_disabled_ = false;
-  otlp_from_env_ = true;
-  return *this;
-}
-
 TracingBuilder& TracingBuilder::with_otlp_factory(OtlpLayerFactory factory) {
   otlp_factory_ = factory;
   return *this;

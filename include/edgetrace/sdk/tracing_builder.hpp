@@ -4,8 +4,7 @@
 //   int main() {
 //     auto guard = edgetrace::sdk::TracingBuilder("checkout")
 //                      .with_console()                       // human-readable, stdout
-//                      .with_otlp_factory(&edgetrace::sdk::make_otlp_layer)  // edgetrace::sdk_otlp
-//                      .with_otlp()                          // OTEL_EXPORTER_OTLP_* decide where
+//                      .with_otlp()   // edgetrace::sdk_otlp; OTEL_EXPORTER_OTLP_* decide where
 //                      .build();
 //     if (!guard) { std::fprintf(stderr, "%s\n", guard.status().to_string().c_str()); return 1; }
 //     ET_INFO("started");
@@ -33,12 +32,15 @@
 //
 // The OTLP layer lives in its own library, edgetrace::sdk_otlp (gRPC, libcurl, protobuf), so
 // that a program logging to the console or to files links none of them. The builder knows it
-// only through a factory the program passes explicitly (no static registration):
+// only through a factory, never through static registration. Both with_otlp() forms are
+// declared here but defined in edgetrace::sdk_otlp, and calling either supplies the factory
+// (a program that calls one and links only edgetrace::sdk fails to link, naming it). A
+// program that leaves the OTLP layer to the config file or the environment passes the
+// factory itself:
 //   #include "edgetrace/sdk/otlp_layer.hpp"      // and link edgetrace::sdk_otlp
 //   builder.with_otlp_factory(&edgetrace::sdk::make_otlp_layer);
-// with_otlp(OtlpLayerOptions) is declared here but defined in edgetrace::sdk_otlp, and needs
-// no factory. When the config or the environment asks for the OTLP layer and no factory was
-// given, build() fails with a message naming edgetrace::sdk_otlp.
+// When the config or the environment asks for the OTLP layer and no factory was given,
+// build() fails with a message naming edgetrace::sdk_otlp.
 //
 // fork(): a child process gets clean no-ops from the parent's layers (their threads do not
 // exist in the child and their locks may be held); the child builds its own TracingBuilder
@@ -146,7 +148,8 @@ class TracingBuilder {
   // Rolling files.
   TracingBuilder& with_file(FileLayerOptions options, std::string filter = {});
   // OTLP export with options from the config and the environment (OTEL_EXPORTER_OTLP_*,
-  // OTEL_BSP_*, OTEL_BLRP_*) and the built resource. Needs with_otlp_factory().
+  // OTEL_BSP_*, OTEL_BLRP_*) and the built resource. Defined in edgetrace::sdk_otlp (link
+  // it and include edgetrace/sdk/otlp_layer.hpp); sets the OTLP layer factory.
   TracingBuilder& with_otlp(std::string filter = {});
   // OTLP export with exactly these options (the environment is not read; an empty
   // resource is replaced by the built one). Defined in edgetrace::sdk_otlp: include
