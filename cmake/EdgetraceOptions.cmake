@@ -31,14 +31,29 @@ function(et_project_target target)
   target_compile_options(${target} PRIVATE ${ET_WARNING_FLAGS})
 endfunction()
 
-# et_test(<name> SOURCES ... LIBS ...): a GoogleTest executable registered with ctest.
+# et_test(<name> [E2E] SOURCES ... LIBS ...): a GoogleTest executable registered with ctest.
+# E2E marks a test of whole programs (processes, sockets, the CLI). With
+# EDGETRACE_UNIT_TESTS=OFF (the release half of scripts/test: the sanitizer build already
+# runs every unit test) the other test executables are still defined, so the build files
+# that refer to them stay valid, but they are not built by default nor registered.
+option(EDGETRACE_UNIT_TESTS "Build and register the unit tests (end-to-end tests always)" ON)
 function(et_test name)
   if(NOT EDGETRACE_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
+  cmake_parse_arguments(ARG "E2E" "" "SOURCES;LIBS" ${ARGN})
+  set(registered ON)
+  if(NOT ARG_E2E AND NOT EDGETRACE_UNIT_TESTS)
+    set(registered OFF)
+  endif()
+  if(registered)
+    add_executable(${name} ${ARG_SOURCES})
+  else()
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+  endif()
   et_project_target(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+  if(registered)
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+  endif()
 endfunction()

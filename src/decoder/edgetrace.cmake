@@ -34,7 +34,7 @@ endif()
 # The example firmware's live stream, decoded by this decoder: firmware/ builds the ELF
 # (ctest fixture et_firmware, firmware/host-tests.cmake); this case runs it under QEMU and
 # checks every line of firmware/expected_stream.txt (DecoderFirmwareTest).
-if(TARGET decoder_test AND ET_ARM_GCC AND ET_QEMU_ARM)
+if(TARGET decoder_test AND EDGETRACE_UNIT_TESTS AND ET_ARM_GCC AND ET_QEMU_ARM)
   set(ET_DECODER_FW_ELF ${CMAKE_BINARY_DIR}/firmware/e2e/arm/example.elf)
   set(ET_DECODER_FW_STREAM ${CMAKE_CURRENT_BINARY_DIR}/firmware_stream.bin)
   add_test(NAME decoder.firmware_qemu_stream
