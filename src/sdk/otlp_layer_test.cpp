@@ -447,25 +447,36 @@ TEST_F(OtlpLayerTest, ErrorLogTriggersAnExportWithoutFlush) {
 }
 
 TEST_F(OtlpLayerTest, FullQueueDropsAndCountsWithoutBlocking) {
-  FakeOtlpHttpReceiver rx;
-  OtlpLayerOptions o = options_for(rx);
+  FakeOtlpGrpcReceiver rx;
+  ASSERT_NE(rx.port(), 0) << rx.start_error();
+  FakeOtlpHttpReceiver unused;
+  OtlpLayerOptions o = options_for(unused);
+  o.traces.protocol = o.logs.protocol = otlp::Protocol::kGrpc;
+  o.traces.endpoint = o.logs.endpoint = "http://" + rx.address();
+  o.traces.timeout = o.logs.timeout = 1h;
+  o.log_batch.export_timeout = o.span_batch.export_timeout = 1h;
   o.log_batch.max_queue_size = 16;
   o.log_batch.max_export_batch_size = 16;
   o.span_batch.max_queue_size = 8;
   o.span_batch.max_export_batch_size = 8;
-  // Hold the first export of each signal so the queues fill up behind it.
-  rx.script({testing::Reply::ok().with_delay(500ms), testing::Reply::ok().with_delay(500ms)});
+  // The first export of each signal is held until the receiver stops, so the queues fill up
+  // behind it while the caller goes on.
+  rx.script({testing::Reply::ok().with_delay(std::chrono::hours(24)),
+             testing::Reply::ok().with_delay(std::chrono::hours(24))});
   OtlpLayer* layer = install(std::move(o));
   for (int i = 0; i < 200; ++i) {
     auto s = ET_SPAN("s");
     ET_INFO("log", field<"i">(i));
   }
-  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 10s));
+  ASSERT_TRUE(rx.wait_for_requests(2, 30s));  // one held export per signal
+  rx.stop();  // answers the held exports; what is still queued then fails (receiver down)
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 30s));
   const OtlpLayer::Counters c = layer->counters();
-  EXPECT_GT(c.logs_dropped, 0u);
-  EXPECT_GT(c.spans_dropped, 0u);
-  EXPECT_EQ(c.logs_exported + c.logs_dropped, 200u);
-  EXPECT_EQ(c.spans_exported + c.spans_dropped, 200u);
+  // At most a batch in flight and a queue-full per signal were kept.
+  EXPECT_GE(c.logs_dropped, 200u - 2 * 16);
+  EXPECT_GE(c.spans_dropped, 200u - 2 * 8);
+  EXPECT_EQ(c.logs_exported + c.logs_failed + c.logs_dropped, 200u);
+  EXPECT_EQ(c.spans_exported + c.spans_failed + c.spans_dropped, 200u);
   EXPECT_EQ(logs_of(rx.received()).size(), c.logs_exported);
 }
 
