@@ -68,22 +68,38 @@ fi
 if [ "$step" = live ] || [ "$step" = all ]; then
   rm -rf "$work/store-live"
   "$edgetrace" symbols upload --store "$work/store-live" "$elf"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # QEMU says when it listens, naming the port it chose (port 0: a free one), on stderr;
+  # that line comes back through a FIFO opened read-write, so neither side blocks on open.
+  listening="$work/qemu-listening"
+  rm -f "$listening"
+  mkfifo "$listening"
+  exec 4<>"$listening"
   # wait=on: the firmware starts only once the decoder is connected, so nothing is missed.
   timeout --kill-after=5 60 qemu-system-arm -M lm3s6965evb -nographic -monitor none \
-    -serial "tcp:127.0.0.1:$port,server=on,wait=on" \
+    -serial "tcp:127.0.0.1:0,server=on,wait=on" \
     -semihosting-config enable=on,target=native -icount shift=4,sleep=off -kernel "$elf" \
-    2> >(grep -v -e 'Timer with period zero' -e 'QEMU waiting for connection' >&2) &
+    2> >(while IFS= read -r line; do
+           case "$line" in
+             *'QEMU waiting for connection on: '*) printf '%s\n' "$line" >&4 ;;
+             *'Timer with period zero'*) ;;
+             *) printf '%s\n' "$line" >&2 ;;
+           esac
+         done) &
   qemu=$!
   trap 'kill "$qemu" 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do
-    if "$edgetrace" decode --store "$work/store-live" --input "tcp://127.0.0.1:$port" \
-        --time none --strict > "$work/decoded-live.out" 2> "$work/decoded-live.err"; then
-      break
-    fi
-    grep -q 'cannot connect' "$work/decoded-live.err" || { cat "$work/decoded-live.err" >&2; exit 1; }
-    sleep 0.1
-  done
+  if ! IFS= read -r -t 30 -u 4 line; then
+    echo "live: QEMU did not start listening" >&2
+    exit 1
+  fi
+  exec 4<&-
+  rm -f "$listening"
+  port=$(printf '%s\n' "$line" | sed -n 's/.*tcp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p')
+  [ -n "$port" ] || { echo "live: no port in: $line" >&2; exit 1; }
+  if ! "$edgetrace" decode --store "$work/store-live" --input "tcp://127.0.0.1:$port" \
+      --time none --strict > "$work/decoded-live.out" 2> "$work/decoded-live.err"; then
+    cat "$work/decoded-live.err" >&2
+    exit 1
+  fi
   wait "$qemu" || true
   trap - EXIT
   check live "$work/decoded-live.out" "$work/decoded-live.err"

@@ -28,19 +28,23 @@ port=
 for attempt in 1 2 3 4 5; do
   p=$(free_port)
   printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$p" >"$dir/mosquitto.conf"
-  "$broker" -c "$dir/mosquitto.conf" >"$dir/broker.log" 2>&1 &
+  : >"$dir/broker.log"
+  rm -f "$dir/broker.out"
+  mkfifo "$dir/broker.out"
+  "$broker" -c "$dir/mosquitto.conf" >"$dir/broker.out" 2>&1 &
   broker_pid=$!
-  # Ready once the port accepts connections (up to 5 s).
-  for _ in $(seq 50); do
-    if ! kill -0 "$broker_pid" 2>/dev/null; then
-      break
-    fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      port=$p
-      break
-    fi
-    sleep 0.1
+  # Ready once the broker logs that it is running: its listener is open by then. The end of
+  # its log (it exited: the port was taken) or 10 s without a line means it did not start.
+  exec 3<"$dir/broker.out"
+  while IFS= read -r -t 10 -u 3 line; do
+    printf '%s\n' "$line" >>"$dir/broker.log"
+    case "$line" in
+    *" running") port=$p && break ;;
+    esac
   done
+  # The rest of its log is read as it comes (the broker never blocks on a full pipe).
+  cat <&3 >>"$dir/broker.log" &
+  exec 3<&-
   [ -n "$port" ] && break
   kill "$broker_pid" 2>/dev/null
   wait "$broker_pid" 2>/dev/null

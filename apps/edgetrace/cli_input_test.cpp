@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -15,7 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <vector>
 
 #include "testing/temp_dir.hpp"
@@ -29,6 +30,71 @@ std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+// A pipe the CLI writes to (stdout or stderr); the test waits on what arrives.
+class Pipe {
+ public:
+  Pipe() {
+    int fds[2] = {-1, -1};
+    if (::pipe2(fds, O_CLOEXEC) == 0) {
+      read_ = fds[0];
+      write_ = fds[1];
+    }
+  }
+  ~Pipe() {
+    close_write_end();
+    if (read_ >= 0)
+      ::close(read_);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+
+  int write_end() const { return write_; }
+  // In the parent once the child has its copy: the child's exit then ends the pipe.
+  void close_write_end() {
+    if (write_ >= 0)
+      ::close(write_);
+    write_ = -1;
+  }
+  // Reads until the text contains `needle` (true), or the end of the pipe or the timeout.
+  bool read_until(std::string_view needle, std::chrono::milliseconds timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (text_.find(needle) == std::string::npos) {
+      if (!read_some(deadline))
+        return false;
+    }
+    return true;
+  }
+  // Reads until the writers are gone (the child exited) or the timeout; the whole text.
+  const std::string& read_to_end(std::chrono::milliseconds timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (read_some(deadline)) {
+    }
+    return text_;
+  }
+  // What arrived so far.
+  const std::string& text() const { return text_; }
+
+ private:
+  // One read, waiting at most until `deadline`; false at the end of the pipe or the deadline.
+  bool read_some(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{read_, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      return false;
+    char buf[4096];
+    const ssize_t n = ::read(read_, buf, sizeof buf);
+    if (n <= 0)
+      return false;
+    text_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int read_ = -1;
+  int write_ = -1;
+  std::string text_;
+};
 
 const char* const kExpected =
     "handshake v1 hz=1000 boot=7 device=d301 dropped=0 build-id=20B\n"
@@ -53,11 +119,17 @@ class CliInputTest : public ::testing::Test {
     ASSERT_GT(capture_.size(), 50u);
   }
   pid_t spawn(std::vector<std::string> args, const fs::path& out) {
-    const fs::path err = dir_ / "err";
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int e = ::open((dir_ / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const pid_t pid = spawn(std::move(args), o, e);
+    ::close(o);
+    ::close(e);
+    return pid;
+  }
+  // The same with stdout and stderr on the given descriptors.
+  static pid_t spawn(std::vector<std::string> args, int o, int e) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-      const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(o, STDOUT_FILENO);
       ::dup2(e, STDERR_FILENO);
       std::vector<char*> argv;
@@ -89,34 +161,30 @@ TEST_F(CliInputTest, SerialPortIsReadInRawMode) {
   ASSERT_EQ(::grantpt(master), 0);
   ASSERT_EQ(::unlockpt(master), 0);
   const std::string slave = ::ptsname(master);
+  Pipe out;
+  Pipe err;
   const pid_t pid = spawn({ET_CLI, "decode", "--elf", ET_FIXTURE_ELF, "--input", slave, "--baud",
-                           "921600", "--time", "none", "--strict"},
-                          dir_ / "out");
-  // Wait until the CLI has the port open (and so has set raw mode: open() does it).
-  bool opened = false;
-  for (int i = 0; i < 200 && !opened; ++i) {
-    std::error_code ec;
-    for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
-      if (fs::read_symlink(fd.path(), ec) == slave)
-        opened = true;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(opened);
-  std::this_thread::sleep_for(200ms);
+                           "921600", "--time", "none", "--strict", "--verbose"},
+                          out.write_end(), err.write_end());
+  out.close_write_end();
+  err.close_write_end();
+  // --verbose names the input once it is open, in raw mode, and flushed of older input.
+  ASSERT_TRUE(err.read_until("edgetrace: decoding serial " + slave + " at 921600 baud\n"))
+      << err.text();
   // Bytes a terminal in cooked mode would change or swallow (CR to NL, erase, kill-line,
   // interrupt), before the first delimiter: in raw mode they arrive as they are and are
   // skipped as the tail of a frame the decoder never saw the start of.
   std::string bytes = std::string("\r\x7f\x15\x03\x00", 5);
   bytes += capture_;
   ASSERT_EQ(::write(master, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-  std::this_thread::sleep_for(300ms);
+  // The last record decoded: the CLI has read every byte, and a hang-up loses none.
+  EXPECT_TRUE(out.read_until("root=2\n")) << out.text();
   ::close(master);  // a hang-up ends the input
-  EXPECT_EQ(wait_exit(pid), 0) << slurp(dir_ / "err");
-  EXPECT_EQ(slurp(dir_ / "out"), kExpected);
-  const std::string err = slurp(dir_ / "err");
-  EXPECT_NE(err.find("frames=9 records=9 corrupt=0 lost=0"), std::string::npos) << err;
-  EXPECT_NE(err.find("skipped-bytes=4"), std::string::npos) << err;
+  EXPECT_EQ(wait_exit(pid), 0) << err.read_to_end();
+  EXPECT_EQ(out.read_to_end(), kExpected);
+  const std::string& summary = err.read_to_end();
+  EXPECT_NE(summary.find("frames=9 records=9 corrupt=0 lost=0"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("skipped-bytes=4"), std::string::npos) << summary;
 }
 
 TEST_F(CliInputTest, CtrlCEndsALiveTcpDecodeWithItsSummary) {
@@ -131,19 +199,19 @@ TEST_F(CliInputTest, CtrlCEndsALiveTcpDecodeWithItsSummary) {
   ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   const std::string url = "tcp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
 
+  const int e = ::open((dir_ / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  Pipe out;
   const pid_t pid = spawn({ET_CLI, "decode", "--elf", ET_FIXTURE_ELF, "--input", url, "--time",
                            "none", "--color", "always"},
-                          dir_ / "out");
+                          out.write_end(), e);
+  out.close_write_end();
+  ::close(e);
   const int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   ASSERT_GE(conn, 0);
   ASSERT_EQ(::write(conn, capture_.data(), capture_.size()), static_cast<ssize_t>(capture_.size()));
   // The device keeps the connection open; the output appears as the frames arrive.
-  std::string out;
-  for (int i = 0; i < 500 && out.find("root=2") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(10ms);
-    out = slurp(dir_ / "out");
-  }
-  EXPECT_NE(out.find("\x1b[33m[WARN]\x1b[0m low battery"), std::string::npos) << out;
+  EXPECT_TRUE(out.read_until("root=2")) << out.text();
+  EXPECT_NE(out.text().find("\x1b[33m[WARN]\x1b[0m low battery"), std::string::npos) << out.text();
   ASSERT_EQ(::kill(pid, SIGINT), 0);
   EXPECT_EQ(wait_exit(pid), 0);
   const std::string err = slurp(dir_ / "err");

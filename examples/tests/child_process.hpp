@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "wait.hpp"
+
 extern char** environ;
 
 namespace edgetrace::examples::testing {
@@ -119,17 +121,11 @@ class ChildProcess {
 
   // The exit code (or 128 + signal), or nullopt when the child is still running.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!exit_status_) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline)
+    if (!exit_status_) {
+      const std::optional<int> status = ::edgetrace::testing::wait_for_exit(pid_, timeout);
+      if (!status)
         return std::nullopt;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      exit_status_ = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
     }
     if (reader_.joinable())
       reader_.join();
