@@ -3,11 +3,7 @@
 #define ET_TARGET "shop::cart"
 #include "edgetrace/sdk/otlp_layer.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -26,6 +22,7 @@
 #include "fake_http_receiver.hpp"
 #include "internal/otlp_convert.hpp"
 #include "testing/fake_grpc_receiver.hpp"
+#include "testing/silent_receiver.hpp"
 #include "testing/wait.hpp"
 
 // Counts heap allocations made by the calling thread (for the steady-state test).
@@ -485,20 +482,9 @@ TEST_F(OtlpLayerTest, ReceiverDownNeverBlocksTheCaller) {
   // A receiver that takes connections (the kernel completes them) and never answers, until
   // it is closed: then every connection is reset and every new one refused. Exports wait on
   // it for an hour, so a caller or a shutdown that waited for an export would not return.
-  const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(silent, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(silent, 16), 0);
-  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }  // before TearDown's shutdown, whatever happens
-  } release{silent};
-  const std::string base = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  testing::SilentReceiver silent;  // closed before TearDown's shutdown, whatever happens
+  ASSERT_TRUE(silent.ok());
+  const std::string base = silent.url();
   FakeOtlpHttpReceiver unused;
   OtlpLayerOptions o = options_for(unused);
   o.traces.endpoint = base + "/v1/traces";
@@ -516,8 +502,7 @@ TEST_F(OtlpLayerTest, ReceiverDownNeverBlocksTheCaller) {
   }
   // Shutdown gives up on the held exports at its deadline.
   EXPECT_FALSE(tracing_->shutdown(otlp::Clock::now() + 1s));
-  ::close(release.fd);  // the receiver goes down: the held exports fail
-  release.fd = -1;
+  silent.close();  // the receiver goes down: the held exports fail
   // Every item is accounted for: failed by the exporter (receiver down) or dropped. An
   // export abandoned at the deadline finishes its accounting just after it.
   OtlpLayer::Counters c = layer->counters();

@@ -1,15 +1,12 @@
 // Robustness of the installed SDK in real programs: fork(), static destruction, std::exit()
 // with threads still logging, and an exporter whose receiver is gone.
 #define ET_TARGET "shop::robust"
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +22,7 @@
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 #include "fake_http_receiver.hpp"
+#include "silent_receiver.hpp"
 #include "wait.hpp"
 
 extern char** environ;
@@ -224,16 +222,9 @@ TEST(RobustnessTest, FailingExporterNeverBlocksTheApplication) {
   // A receiver that takes connections (the kernel completes them) and never answers, until
   // it is closed: then every connection is reset and every new one refused. Exports wait on
   // it for an hour, so an application or a shutdown that waited for one would not return.
-  const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(silent, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(silent, 16), 0);
-  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  TracingConfig config = otlp_only("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  edgetrace::testing::SilentReceiver silent;
+  ASSERT_TRUE(silent.ok());
+  TracingConfig config = otlp_only(silent.url());
   config.otlp.timeout = 1h;
   auto guard = TracingBuilder("svc")
                    .with_env([](std::string_view name) -> std::optional<std::string> {
@@ -258,7 +249,7 @@ TEST(RobustnessTest, FailingExporterNeverBlocksTheApplication) {
   // Shutdown gives up on the held export at its deadline; only then does the receiver go
   // down, and the held export fail.
   const bool flushed = guard.ok() && guard->shutdown();
-  ::close(silent);
+  silent.close();
   ASSERT_TRUE(guard.ok()) << guard.status().to_string();
   EXPECT_FALSE(flushed);
   auto* layer = dynamic_cast<OtlpLayer*>(&guard->tracing()->layer(0));
