@@ -74,6 +74,12 @@ class ResponderState {
     return true;
   }
   bool responded() const noexcept { return done_.load(); }
+  bool abort() {
+    if (done_.exchange(true))
+      return false;
+    sink_->abort();
+    return true;
+  }
 
  private:
   std::shared_ptr<ResponseSink> sink_;
@@ -87,6 +93,10 @@ Responder::Responder(std::shared_ptr<internal::ResponseSink> sink)
 
 bool Responder::respond(Response response) const {
   return state_ != nullptr && state_->respond(std::move(response));
+}
+
+bool Responder::abort() const {
+  return state_ != nullptr && state_->abort();
 }
 
 bool Responder::responded() const noexcept {

@@ -161,13 +161,23 @@ class internal::HttpServerCore : public std::enable_shared_from_this<internal::H
     connections.erase(c);
   }
   // Runs `f` on `executor` unless the server has stopped (then `f` is dropped). Holding the
-  // lock while queueing keeps a stopped server's io_context free of new work.
+  // lock while queueing keeps a stopped server's io_context free of new work. `f` may run
+  // inline (when called on that strand), under the lock: it must not call anything that
+  // takes `mu` (connection_closed(), unregister()).
   template <typename Executor, typename F>
   void dispatch_unless_stopped(const Executor& executor, F&& f) {
     std::lock_guard<std::mutex> lock(mu);
     if (stopped)
       return;
     asio::dispatch(executor, std::forward<F>(f));
+  }
+  // As dispatch_unless_stopped, but never inline, for work that may take `mu`.
+  template <typename Executor, typename F>
+  void post_unless_stopped(const Executor& executor, F&& f) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stopped)
+      return;
+    asio::post(executor, std::forward<F>(f));
   }
 
   std::vector<std::shared_ptr<ConnectionBase>> snapshot() {
@@ -254,6 +264,10 @@ class Connection final : public ConnectionBase {
     core_->dispatch_unless_stopped(
         stream_.get_executor(),
         [self = self(), r = std::move(response)]() mutable { self->write_response(std::move(r)); });
+  }
+
+  void abort() override {
+    core_->post_unless_stopped(stream_.get_executor(), [self = self()] { self->close(); });
   }
 
   void abandoned() override {

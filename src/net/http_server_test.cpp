@@ -434,6 +434,19 @@ TEST_F(HttpServerTest, DroppedResponderAnswers500AndThrowingHandlerToo) {
   EXPECT_EQ(counters().handler_errors.load(), 2u);
 }
 
+TEST_F(HttpServerTest, AbortClosesTheConnectionWithoutAnAnswer) {
+  add("GET", "/abort", [](Request&&, Responder responder) {
+    EXPECT_TRUE(responder.abort());
+    EXPECT_FALSE(responder.respond(Response::empty(200)));
+  });
+  start();
+  RawClient c(port());
+  ASSERT_TRUE(c.send(get("/abort")));
+  EXPECT_FALSE(c.read_response());
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(counters().responses_5xx.load() + counters().responses_2xx.load(), 0u);
+}
+
 TEST_F(HttpServerTest, HandlerPoolKeepsABlockedHandlerOffTheIoThread) {
   std::promise<void> second_ran;
   auto second_future = second_ran.get_future().share();

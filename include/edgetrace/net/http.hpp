@@ -74,6 +74,8 @@ class ResponseSink {
   virtual void deliver(Response&& response) = 0;
   // Every Responder copy was destroyed without an answer.
   virtual void abandoned() = 0;
+  // Close the connection without an answer.
+  virtual void abort() = 0;
 };
 class ResponderState;
 }  // namespace internal
@@ -96,6 +98,9 @@ class Responder {
 
   // True if this call sent the answer.
   bool respond(Response response) const;
+  // Closes the connection instead of answering (for a client that must not get one, or a
+  // test double dropping a connection). True if no answer had been given.
+  bool abort() const;
   bool responded() const noexcept;
 
  private:
