@@ -117,7 +117,7 @@ Handler sync_handler(SyncHandler handler);
 
 // Called once a request's headers are read and before its body is: returns nothing to
 // let the request through, or the response that refuses it (401, 403, ...). The request's
-// body is empty. Runs where handlers run; must not block.
+// body is empty. Runs on an I/O thread (also with a handler pool); must not block.
 using AuthHook = std::function<std::optional<Response>(const Request& headers_only)>;
 
 // Cross-origin resource sharing for routes browsers call from other origins.

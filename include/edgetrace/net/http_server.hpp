@@ -13,9 +13,10 @@
 //
 // Threads. A fixed pool of `io_threads` threads runs one io_context; connections never get
 // a thread of their own. Each connection's work is serialised on its own strand. Handlers
-// and authentication hooks run on those I/O threads unless `handler_threads` > 0, in which
+// run on those I/O threads unless `handler_threads` > 0, in which
 // case they run on a separate pool of that many threads. Either way a handler must not
 // block for long; it may keep its Responder and answer later from any thread.
+// Authentication hooks always run on the I/O threads, before the body is read.
 //
 // Reading a request, in order (each refusal is counted in HttpServerCounters):
 //   - waits at most `idle_timeout` for the first byte of a request (then closes quietly);
