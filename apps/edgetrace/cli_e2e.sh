@@ -146,4 +146,37 @@ if [ -n "$defmt" ]; then
   expect 1 "$cli" symbols verify "$defmt/version3.elf"
   has "defmt table:" err
 fi
+# A symbol server: `symbols serve` on port 0 prints its URL first; upload, list and
+# decode go through it; SIGTERM drains it and it exits 0.
+served="$work/served"
+printf 'e2e-secret-token\n' > "$work/token"
+mkfifo "$work/serve.fifo"
+env -u EDGETRACE_TOKEN "$cli" symbols serve --store "$served" --listen 127.0.0.1:0 \
+  --token-file "$work/token" > "$work/serve.fifo" 2> "$work/serve.err" &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true' EXIT
+exec 3< "$work/serve.fifo"
+read -r -t 60 url <&3 || { cat "$work/serve.err" >&2; fail "symbols serve printed no URL"; }
+case "$url" in http://127.0.0.1:[0-9]*) ;; *) fail "symbols serve printed '$url'";; esac
+expect 1 env -u EDGETRACE_TOKEN "$cli" symbols upload --server "$url" "$fixture"
+expect 0 "$cli" symbols upload --server "$url" --token-file "$work/token" "$fixture"
+has "^$id .* 3 call sites (edgetrace)$" out
+expect 0 "$cli" symbols list --server "$url"
+has "^$id .* edgetrace 3 call sites$" out
+expect 0 "$cli" decode --server "$url" --input "$work/capture.bin" --time none --strict
+diff -u "$work/expected.txt" "$work/out" || fail "decode --server output"
+[ -n "$(ls "$served")" ] || fail "the served store directory is empty"
+# A second server on the same port: a clear error, exit 1.
+expect 1 "$cli" symbols serve --store "$served" --listen "127.0.0.1:${url##*:}"
+has "in use" err
+kill -TERM "$serve_pid"
+wait "$serve_pid" || fail "symbols serve exited $? after SIGTERM"
+trap - EXIT
+exec 3<&-
+grep -q "SIGTERM received, draining" "$work/serve.err" || { cat "$work/serve.err" >&2; fail "no drain message"; }
+! grep -q "e2e-secret-token" "$work/serve.err" || fail "the token was printed"
+expect 2 "$cli" symbols serve --listen 127.0.0.1:0
+expect 1 "$cli" symbols serve --store "$served" --listen nonsense
+has "listen address \"nonsense\"" err
+
 echo "cli e2e: all checks passed"

@@ -4,7 +4,7 @@
 //   edgetrace context new [--sampled]
 //   edgetrace baggage parse 'userId=alice,region=eu;ttl=30'
 //   edgetrace resource
-//   edgetrace symbols upload|list|show|verify|delete ...   (symbols_command.cpp)
+//   edgetrace symbols upload|list|show|verify|delete|serve ... (symbols_command.cpp)
 //   edgetrace decode (--elf F | --store D | --server U) ... (decode_command.cpp)
 //   edgetrace version
 //

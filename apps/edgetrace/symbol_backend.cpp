@@ -96,6 +96,10 @@ Result<std::string> read_token(const std::string& path) {
 
 }  // namespace
 
+Result<std::string> read_token_file(const std::string& path) {
+  return read_token(path);
+}
+
 void print_error(const std::string& message) {
   std::fprintf(stderr, "edgetrace: %s\n", message.c_str());
 }

@@ -1,5 +1,7 @@
-// edgetrace symbols upload|list|show|verify|delete
+// edgetrace symbols upload|list|show|verify|delete|serve
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "commands.hpp"
@@ -156,6 +158,75 @@ int verify(const SymbolsOptions& o) {
   return failed == 0 ? kExitOk : kExitFailed;
 }
 
+struct ServeOptions {
+  std::string store_dir;
+  std::string listen = "127.0.0.1:8080";
+  std::string token_file;
+  std::size_t max_elf_bytes = decoder::SymbolStoreOptions{}.max_elf_bytes;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+};
+
+// Serves the store until SIGINT or SIGTERM, then drains. The bound URL is the first line on
+// stdout, so a script that asked for port 0 can read it.
+int serve(const ServeOptions& o) {
+  std::string token;
+  if (!o.token_file.empty()) {
+    auto t = read_token_file(o.token_file);
+    if (!t) {
+      print_error(t.status().message());
+      return kExitFailed;
+    }
+    token = std::move(*t);
+  } else if (const char* env = std::getenv("EDGETRACE_TOKEN"); env != nullptr && *env != '\0') {
+    token = env;
+  }
+  decoder::SymbolStoreOptions store_options;
+  store_options.directory = o.store_dir;
+  store_options.max_elf_bytes = o.max_elf_bytes;
+  auto store = decoder::SymbolStore::open(store_options);
+  if (!store) {
+    print_error(store.status().message());
+    return kExitFailed;
+  }
+  decoder::SymbolHttpHandler handler(**store, token);
+  decoder::SymbolHttpServerOptions options;
+  options.listen = o.listen;
+  options.tls.certificate_file = o.tls_cert;
+  options.tls.private_key_file = o.tls_key;
+  options.tls.client_ca_file = o.tls_client_ca;
+
+  // Block the signals before the server's threads start (they inherit the mask), then
+  // wait for one on this thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = decoder::SymbolHttpServer::start(handler, options);
+  if (!server) {
+    print_error(server.status().message());
+    return kExitFailed;
+  }
+  std::printf("%s\n", (*server)->url().c_str());
+  std::fflush(stdout);
+  std::fprintf(stderr, "edgetrace: serving the symbol store %s on %s%s\n", o.store_dir.c_str(),
+               (*server)->url().c_str(),
+               token.empty() ? " (read-only: no token configured, uploads are refused)" : "");
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::fprintf(stderr, "edgetrace: %s received, draining\n",
+               signal == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->stop();
+  const auto& c = (*server)->counters();
+  std::fprintf(stderr, "edgetrace: stopped after %llu requests on %llu connections\n",
+               static_cast<unsigned long long>(c.requests.load()),
+               static_cast<unsigned long long>(c.connections_accepted.load()));
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_symbols_command(CLI::App& app, Action& action) {
@@ -204,6 +275,32 @@ void add_symbols_command(CLI::App& app, Action& action) {
   ver->add_option("--max-elf-size", o->location.max_elf_bytes,
                   "largest ELF accepted, in bytes (default 64 MiB)");
   ver->callback([&action, o] { action = [o] { return verify(*o); }; });
+
+  auto so = std::make_shared<ServeOptions>();
+  auto* srv = symbols->add_subcommand(
+      "serve",
+      "Serve a store directory over HTTP (the /api/v1/symbols API that upload --server, "
+      "list --server and decode --server use) until SIGINT or SIGTERM, then drain. Prints "
+      "the bound URL on stdout first. Reads need no token; uploads and deletes need the "
+      "bearer token of --token-file (default: EDGETRACE_TOKEN; without one the store is "
+      "read-only)");
+  srv->add_option("--store", so->store_dir, "symbol store directory (created if missing)")
+      ->required();
+  srv->add_option("--listen", so->listen,
+                  "address to listen on, host:port ([::1]:port for IPv6; port 0 picks a free "
+                  "port; default 127.0.0.1:8080)");
+  srv->add_option("--token-file", so->token_file,
+                  "file holding the bearer token that uploads and deletes must present");
+  srv->add_option("--max-elf-size", so->max_elf_bytes,
+                  "largest ELF accepted, in bytes (default 64 MiB); larger uploads get 413");
+  auto* cert = srv->add_option("--tls-cert", so->tls_cert, "serve HTTPS with this PEM certificate");
+  auto* key = srv->add_option("--tls-key", so->tls_key, "the PEM private key of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
+  srv->add_option("--tls-client-ca", so->tls_client_ca,
+                  "require client certificates signed by these PEM CAs (mutual TLS)")
+      ->needs(cert);
+  srv->callback([&action, so] { action = [so] { return serve(*so); }; });
 }
 
 }  // namespace edgetrace::cli

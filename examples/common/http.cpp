@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "edgetrace/core/text.hpp"
+#include "edgetrace/net/address.hpp"
+#include "edgetrace/net/http_server.hpp"
 
 namespace edgetrace::examples {
 namespace {
@@ -102,34 +104,29 @@ core::Result<Url> parse_url(std::string_view text) {
 }
 
 struct HttpServer::State {
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
+  std::unique_ptr<net::HttpServer> server;
   Handler handler;
-  std::uint16_t port = 0;
-  std::mutex mu;
-  bool stopping = false;
-  std::vector<std::weak_ptr<tcp::socket>> sockets;
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  std::vector<Worker> workers;
-
-  // Joins the connection threads that have finished (a finished thread keeps its stack until
-  // joined) and forgets closed sockets. Called with `mu` held.
-  void reap() {
-    for (auto it = workers.begin(); it != workers.end();) {
-      if (it->done->load()) {
-        it->thread.join();
-        it = workers.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    std::erase_if(sockets, [](const std::weak_ptr<tcp::socket>& w) { return w.expired(); });
-  }
-  std::thread acceptor_thread;
+  std::string host;
 };
+
+namespace {
+
+// "1.2.3.4:56" or "[::1]:56" into address and port.
+void split_remote(std::string_view remote, Peer& peer) {
+  const auto colon = remote.rfind(':');
+  if (colon == std::string_view::npos)
+    return;
+  std::string_view host = remote.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  peer.address = std::string(host);
+  unsigned port = 0;
+  const std::string_view port_text = remote.substr(colon + 1);
+  std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  peer.port = static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
 
 HttpServer::HttpServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
@@ -138,122 +135,66 @@ HttpServer::~HttpServer() {
 }
 
 std::uint16_t HttpServer::port() const noexcept {
-  return state_->port;
+  return state_->server->port();
 }
 
 core::Result<std::unique_ptr<HttpServer>> HttpServer::listen(const std::string& host,
                                                              std::uint16_t port, Handler handler) {
   auto state = std::make_unique<State>();
   state->handler = std::move(handler);
-  boost::system::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(host, ec);
-  if (ec)
-    return core::invalid_argument("listen address '" + host + "': " + ec.message());
-  const tcp::endpoint endpoint(address, port);
-  state->acceptor.open(endpoint.protocol(), ec);
-  if (!ec)
-    state->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec)
-    state->acceptor.bind(endpoint, ec);
-  if (!ec)
-    state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return core::Status(core::StatusCode::kUnavailable,
-                        "listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
-  }
-  state->port = state->acceptor.local_endpoint().port();
-
+  state->host = host;
+  net::HttpServerOptions options;
+  options.listen = net::host_port(host, port);
+  options.max_body_bytes = 8 * 1024 * 1024;
+  // Handlers call other services and wait for them: they run on a pool, off the I/O
+  // threads, large enough for the chains of calls the examples make.
+  options.handler_threads = 16;
+  options.drain_timeout = std::chrono::milliseconds(2000);
+  options.server_name.clear();
+  state->server = std::make_unique<net::HttpServer>(options);
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(state)));
   HttpServer* self = server.get();
-  self->state_->acceptor_thread = std::thread([self] {
-    State& s = *self->state_;
-    for (;;) {
-      auto socket = std::make_shared<tcp::socket>(s.io);
-      boost::system::error_code accept_ec;
-      s.acceptor.accept(*socket, accept_ec);
-      std::lock_guard<std::mutex> lock(s.mu);
-      if (s.stopping)
-        return;
-      if (accept_ec)
+  auto serve = [self](net::Request&& in) {
+    Request request;
+    request.method_string(to_beast(in.method));
+    request.target(to_beast(in.target));
+    request.version(11);
+    for (const auto& h : in.headers)
+      request.insert(to_beast(h.name), to_beast(h.value));
+    request.body() = std::move(in.body);
+    request.prepare_payload();
+    Peer peer;
+    split_remote(in.remote, peer);
+    peer.local_address = self->state_->host;
+    peer.local_port = self->port();
+    Response response = self->state_->handler(request, peer);
+    net::Response out;
+    out.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+      if (field.name() == beast_http::field::content_length ||
+          field.name() == beast_http::field::connection)
         continue;
-      s.reap();
-      s.sockets.push_back(socket);
-      auto done = std::make_shared<std::atomic<bool>>(false);
-      s.workers.push_back({std::thread([self, socket, done] {
-                             State& st = *self->state_;
-                             Peer peer;
-                             boost::system::error_code peer_ec;
-                             const tcp::endpoint remote = socket->remote_endpoint(peer_ec);
-                             const tcp::endpoint local = socket->local_endpoint(peer_ec);
-                             if (!peer_ec) {
-                               peer.address = remote.address().to_string();
-                               peer.port = remote.port();
-                               peer.local_address = local.address().to_string();
-                               peer.local_port = local.port();
-                             }
-                             beast::flat_buffer buffer;
-                             for (;;) {
-                               beast_http::request_parser<beast_http::string_body> parser;
-                               parser.body_limit(8 * 1024 * 1024);
-                               boost::system::error_code read_ec;
-                               beast_http::read(*socket, buffer, parser, read_ec);
-                               if (read_ec)
-                                 break;
-                               const Request request = parser.release();
-                               Response response = st.handler(request, peer);
-                               response.keep_alive(request.keep_alive());
-                               response.prepare_payload();
-                               boost::system::error_code write_ec;
-                               beast_http::write(*socket, response, write_ec);
-                               self->served_.fetch_add(1);
-                               if (write_ec || !response.keep_alive())
-                                 break;
-                             }
-                             boost::system::error_code close_ec;
-                             // No close(): stop() may be shutting the socket down from its thread;
-                             // the socket closes when the last reference (this thread's) goes.
-                             socket->shutdown(tcp::socket::shutdown_both, close_ec);
-                             done->store(true);
-                           }),
-                           done});
+      if (field.name() == beast_http::field::content_type) {
+        out.content_type = std::string(from_beast(field.value()));
+        continue;
+      }
+      out.headers.push_back(
+          {std::string(from_beast(field.name_string())), std::string(from_beast(field.value()))});
     }
-  });
+    out.body = std::move(response.body());
+    out.close = !response.keep_alive();
+    self->served_.fetch_add(1);
+    return out;
+  };
+  for (const char* method : {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+    self->state_->server->route_prefix(method, "/", net::sync_handler(serve));
+  if (core::Status st = self->state_->server->start(); !st.ok())
+    return st;
   return server;
 }
 
 void HttpServer::stop() {
-  State& s = *state_;
-  {
-    std::lock_guard<std::mutex> lock(s.mu);
-    if (s.stopping)
-      return;
-    s.stopping = true;
-  }
-  // Wake the blocking accept() with a connection of our own.
-  try {
-    asio::io_context io;
-    tcp::socket wake(io);
-    const tcp::endpoint local = s.acceptor.local_endpoint();
-    wake.connect(tcp::endpoint(local.address(), s.port));
-  } catch (const std::exception&) {
-  }
-  if (s.acceptor_thread.joinable())
-    s.acceptor_thread.join();
-  boost::system::error_code ec;
-  s.acceptor.close(ec);
-  std::vector<State::Worker> workers;
-  {
-    std::lock_guard<std::mutex> lock(s.mu);
-    for (auto& weak : s.sockets) {
-      if (auto socket = weak.lock())
-        socket->shutdown(tcp::socket::shutdown_both, ec);
-    }
-    workers.swap(s.workers);
-  }
-  for (auto& w : workers) {
-    if (w.thread.joinable())
-      w.thread.join();
-  }
+  state_->server->stop();
 }
 
 core::Result<Response> send_request(Request request, const Url& url,

@@ -1,6 +1,6 @@
-// The small HTTP toolkit the examples share (Boost.Beast, HTTP/1.1, plain TCP): a threaded
-// server, a client call with a deadline, a URL splitter and a propagation carrier over Beast
-// headers.
+// The small HTTP toolkit the examples share (HTTP/1.1, plain TCP): a server (an
+// edgetrace::net::HttpServer handing Beast messages to the handler), a Beast client call with
+// a deadline, a URL splitter and a propagation carrier over Beast headers.
 //
 //   auto server = HttpServer::listen("127.0.0.1", 0, [](const Request& req, const Peer& peer) {
 //     Response res{boost::beast::http::status::ok, req.version()};
@@ -11,8 +11,9 @@
 //   ...
 //   Result<Response> r = send_request(std::move(request), parse_url(url).value(), 2s);
 //
-// Thread-safety: HttpServer calls the handler concurrently, one thread per connection;
-// stop() may be called from any thread and returns after every connection thread ended.
+// Thread-safety: HttpServer calls the handler concurrently, on a pool of 16 handler threads
+// (handlers may block on downstream calls); stop() may be called from any thread, lets
+// requests in flight finish (up to 2 s) and returns after every connection closed.
 // send_request() is a blocking call with its own io_context: call it from any thread.
 // Errors are returned as core::Result; nothing here throws across its interface.
 #pragma once
@@ -86,8 +87,8 @@ struct Peer {
 
 using Handler = std::function<Response(const Request&, const Peer&)>;
 
-// A blocking HTTP/1.1 server: one acceptor thread, one thread per connection, keep-alive.
-// Meant for examples and tests, not for production load.
+// An HTTP/1.1 server (keep-alive) on edgetrace::net: two I/O threads and a pool of handler
+// threads, with the limits and timeouts of docs/net.md (bodies up to 8 MiB).
 class HttpServer {
  public:
   // Binds host:port (0 picks a free port) and starts serving.

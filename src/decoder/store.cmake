@@ -1,6 +1,6 @@
 # The symbol store (firmware ELF files by build-id, with an LRU cache of their parsed
 # tables) and its HTTP interface (a handler the daemon mounts, a small server, the client
-# the CLI uses).
+# the CLI uses); the server is an edgetrace::net HttpServer.
 find_package(CURL REQUIRED)
 find_package(simdjson CONFIG REQUIRED)
 find_package(Threads REQUIRED)
@@ -19,7 +19,7 @@ add_library(edgetrace_symbol_http
 add_library(edgetrace::symbol_http ALIAS edgetrace_symbol_http)
 # symbol_http.hpp is included as "symbol_http.hpp" by the CLI and the daemon.
 target_include_directories(edgetrace_symbol_http PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(edgetrace_symbol_http PUBLIC edgetrace::symbol_store Threads::Threads
+target_link_libraries(edgetrace_symbol_http PUBLIC edgetrace::symbol_store edgetrace::net Threads::Threads
                                             PRIVATE CURL::libcurl simdjson::simdjson)
 et_project_target(edgetrace_symbol_http)
 

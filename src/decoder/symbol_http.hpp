@@ -17,12 +17,16 @@
 //   SymbolHttpClient client((*server)->url(), token);
 //   auto put = client.upload(elf_bytes);                           // Result<PutResult>
 //
-// Tokens are compared in constant time and never written to a message, log or error.
+//   mount_symbols_api(daemon_http_server, handler);   // the same API on another server
+//
+// Tokens are compared in constant time and never written to a message, log or error. On a
+// net::HttpServer the token of a PUT or DELETE is checked on the headers, before the body
+// (the ELF) is read.
 //
 // SymbolHttpHandler: thread-safe (the store is); handle() blocks on the store's file I/O.
-// It borrows the store, which must outlive it. SymbolHttpServer: one thread accepting on
-// 127.0.0.1 (by default) and one thread per connection (at most max_connections; more wait
-// in the listen backlog); stop() and the destructor close every connection and join.
+// It borrows the store, which must outlive it. SymbolHttpServer: an edgetrace::net
+// HttpServer (fixed I/O threads, the store's I/O on a small handler pool, the limits and
+// timeouts of docs/net.md); stop() and the destructor drain and close every connection.
 // SymbolHttpClient: not thread-safe (one libcurl handle); each call blocks up to its
 // timeout.
 #pragma once
@@ -30,15 +34,14 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/decoder/symbol_store.hpp"
+#include "edgetrace/net/http_server.hpp"
 
 namespace edgetrace::decoder {
 
@@ -68,40 +71,56 @@ class SymbolHttpHandler {
   // Largest request body accepted (the store's ELF size limit).
   std::size_t max_body_bytes() const noexcept { return store_.options().max_elf_bytes; }
 
- private:
-  // 0 when authorized, else the HTTP status (401 or 403).
+  // Whether an Authorization header value allows writes: 0 when it does, else the HTTP
+  // status (401 no bearer token, 403 a wrong one or none configured).
   int authorize(const std::string& authorization) const;
 
+ private:
   SymbolStore& store_;
   std::string token_;
 };
 
+// Mounts the symbols API (GET, PUT, DELETE under /api/v1/symbols) on `server`, before its
+// start(). The handler must outlive the server. PUT and DELETE check the bearer token on
+// the headers; bodies are limited to handler.max_body_bytes().
+void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler);
+
 struct SymbolHttpServerOptions {
+  // "host:port" ("[::1]:8080"); when empty, bind_address and port are used.
+  std::string listen;
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: an ephemeral port (see SymbolHttpServer::port())
   std::size_t max_connections = 64;
-  // A connection idle (or a body trickling) longer than this is closed.
+  std::size_t io_threads = 2;
+  std::size_t handler_threads = 2;  // run the store's file I/O
+  // A keep-alive connection idle longer than this is closed.
   std::chrono::milliseconds io_timeout{10000};
+  // A request (headers and ELF body) must arrive within this.
+  std::chrono::milliseconds read_timeout{120000};
+  std::chrono::milliseconds drain_timeout{5000};
+  net::TlsOptions tls;  // HTTPS when tls.certificate_file is set
 };
 
 class SymbolHttpServer {
  public:
+  // kUnavailable when the address cannot be bound (in use), kInvalidArgument when malformed.
   static core::Result<std::unique_ptr<SymbolHttpServer>> start(const SymbolHttpHandler& handler,
                                                                SymbolHttpServerOptions options);
   ~SymbolHttpServer();
   SymbolHttpServer(const SymbolHttpServer&) = delete;
   SymbolHttpServer& operator=(const SymbolHttpServer&) = delete;
 
-  std::uint16_t port() const noexcept { return port_; }
-  // "http://<bind address>:<port>"
+  std::uint16_t port() const noexcept;
+  // "http://<host>:<port>" (https with TLS; IPv6 hosts in brackets)
   std::string url() const;
+  // Drains (requests in flight finish) for up to drain_timeout, then closes. Idempotent.
   void stop();
+  void stop(std::chrono::milliseconds deadline);
+  const net::HttpServerCounters& counters() const noexcept;
 
  private:
-  struct State;
-  explicit SymbolHttpServer(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
-  std::uint16_t port_ = 0;
+  explicit SymbolHttpServer(std::unique_ptr<net::HttpServer> server);
+  std::unique_ptr<net::HttpServer> server_;
 };
 
 struct SymbolHttpClientOptions {

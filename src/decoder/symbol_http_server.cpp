@@ -1,15 +1,9 @@
-// SymbolHttpHandler (the symbols API over a SymbolStore) and SymbolHttpServer (Boost.Beast,
-// one thread per connection).
-#include <sys/socket.h>
-#include <sys/time.h>
-
+// SymbolHttpHandler (the symbols API over a SymbolStore) and SymbolHttpServer (the handler
+// mounted on an edgetrace::net::HttpServer).
+#include <optional>
 #include <utility>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <condition_variable>
-#include <set>
+#include "edgetrace/net/address.hpp"
 
 #include "edgetrace/core/text.hpp"
 #include "edgetrace/decoder/render.hpp"
@@ -18,10 +12,6 @@
 namespace edgetrace::decoder {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 using core::StatusCode;
 
 SymbolHttpResponse json_error(int status, std::string_view message) {
@@ -174,101 +164,49 @@ SymbolHttpResponse SymbolHttpHandler::handle(const SymbolHttpRequest& request) c
 
 // ---------------------------------------------------------------------------------------
 
-struct SymbolHttpServer::State {
-  const SymbolHttpHandler* handler = nullptr;
-  SymbolHttpServerOptions options;
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  std::thread accept_thread;
+namespace {
 
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stopping = false;
-  std::size_t active = 0;
-  std::set<int> open_fds;  // connections being served, shut down by stop()
-
-  void accept_loop();
-  void serve(tcp::socket socket);
-};
-
-void SymbolHttpServer::State::accept_loop() {
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return stopping || active < options.max_connections; });
-      if (stopping)
-        return;
-    }
-    tcp::socket socket(io);
-    boost::system::error_code ec;
-    acceptor.accept(socket, ec);
-    std::lock_guard<std::mutex> lock(mu);
-    if (stopping)
-      return;
-    if (ec)
-      continue;
-    ++active;
-    open_fds.insert(socket.native_handle());
-    std::thread([this, s = std::move(socket)]() mutable { serve(std::move(s)); }).detach();
-  }
+net::Response to_net(SymbolHttpResponse&& out) {
+  net::Response r;
+  r.status = out.status;
+  r.content_type = std::move(out.content_type);
+  r.body = std::move(out.body);
+  if (out.status == 401)
+    r.headers.push_back({"WWW-Authenticate", "Bearer"});
+  return r;
 }
 
-void SymbolHttpServer::State::serve(tcp::socket socket) {
-  const int fd = socket.native_handle();
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(options.io_timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((options.io_timeout.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(handler->max_body_bytes());
-    boost::system::error_code ec;
-    http::read(socket, buffer, parser, ec);
-    if (ec == http::error::body_limit) {
-      http::response<http::string_body> res{http::status::payload_too_large, 11};
-      res.set(http::field::content_type, "application/json");
-      res.body() = "{\"error\":\"the ELF is over the store's size limit of " +
-                   std::to_string(handler->max_body_bytes()) + " bytes\"}";
-      res.keep_alive(false);
-      res.prepare_payload();
-      http::write(socket, res, ec);
-      break;
-    }
-    if (ec)
-      break;
-    auto& req = parser.get();
-    SymbolHttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    request.authorization = std::string(req[http::field::authorization]);
-    request.body = std::move(req.body());
-    const bool keep_alive = req.keep_alive();
-    SymbolHttpResponse out = handler->handle(request);
+}  // namespace
 
-    http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
-    res.set(http::field::server, "edgetrace");
-    res.set(http::field::content_type, out.content_type);
-    if (out.status == 401)
-      res.set(http::field::www_authenticate, "Bearer");
-    res.body() = std::move(out.body);
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
-    http::write(socket, res, ec);
-    if (ec || !keep_alive)
-      break;
-  }
-  boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  std::lock_guard<std::mutex> lock(mu);
-  open_fds.erase(fd);
-  socket.close(ignored);
-  --active;
-  cv.notify_all();
+void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler) {
+  const SymbolHttpHandler* h = &handler;
+  net::Handler serve = net::sync_handler([h](net::Request&& request) {
+    SymbolHttpRequest r;
+    r.method = std::move(request.method);
+    r.target = std::move(request.target);
+    r.authorization = std::string(request.header("Authorization"));
+    r.body = std::move(request.body);
+    return to_net(h->handle(r));
+  });
+  net::RouteOptions writes;
+  writes.max_body_bytes = handler.max_body_bytes();
+  // Checked on the headers, so a client without the token cannot make the server read (or
+  // buffer) an ELF.
+  writes.auth = [h](const net::Request& request) -> std::optional<net::Response> {
+    const int denied = h->authorize(std::string(request.header("Authorization")));
+    if (denied == 0)
+      return std::nullopt;
+    return to_net(json_error(denied, denied == 401
+                                         ? "a bearer token is required to change symbols"
+                                         : "the bearer token is not valid for this store"));
+  };
+  server.route_prefix("GET", std::string(kSymbolsApiPath), serve);
+  server.route_prefix("PUT", std::string(kSymbolsApiPath), serve, writes);
+  server.route_prefix("DELETE", std::string(kSymbolsApiPath), serve, writes);
 }
 
-SymbolHttpServer::SymbolHttpServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+SymbolHttpServer::SymbolHttpServer(std::unique_ptr<net::HttpServer> server)
+    : server_(std::move(server)) {}
 
 SymbolHttpServer::~SymbolHttpServer() {
   stop();
@@ -276,58 +214,44 @@ SymbolHttpServer::~SymbolHttpServer() {
 
 core::Result<std::unique_ptr<SymbolHttpServer>> SymbolHttpServer::start(
     const SymbolHttpHandler& handler, SymbolHttpServerOptions options) {
-  auto state = std::make_unique<State>();
-  state->handler = &handler;
-  state->options = options;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(options.bind_address, ec);
-  if (ec)
-    return core::invalid_argument("symbol server: bad bind address " + options.bind_address);
-  const tcp::endpoint ep(address, options.port);
-  state->acceptor.open(ep.protocol(), ec);
-  if (!ec)
-    state->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec)
-    state->acceptor.bind(ep, ec);
-  if (!ec)
-    state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return core::Status(StatusCode::kUnavailable,
-                        "symbol server: cannot listen on " + options.bind_address + ":" +
-                            std::to_string(options.port) + ": " + ec.message());
-  }
-  std::unique_ptr<SymbolHttpServer> server(new SymbolHttpServer(std::move(state)));
-  server->port_ = server->state_->acceptor.local_endpoint().port();
-  State* s = server->state_.get();
-  s->accept_thread = std::thread([s] { s->accept_loop(); });
-  return server;
+  net::HttpServerOptions http;
+  http.listen =
+      options.listen.empty() ? net::host_port(options.bind_address, options.port) : options.listen;
+  http.io_threads = options.io_threads;
+  // The store does file I/O: keep it off the I/O threads.
+  http.handler_threads = options.handler_threads;
+  http.max_connections = options.max_connections;
+  http.max_body_bytes = handler.max_body_bytes();
+  http.idle_timeout = options.io_timeout;
+  http.read_timeout = options.read_timeout;
+  http.write_timeout = options.read_timeout;
+  http.drain_timeout = options.drain_timeout;
+  http.tls = options.tls;
+  auto server = std::make_unique<net::HttpServer>(std::move(http));
+  mount_symbols_api(*server, handler);
+  if (core::Status st = server->start(); !st.ok())
+    return st.with_context("symbol server");
+  return std::unique_ptr<SymbolHttpServer>(new SymbolHttpServer(std::move(server)));
+}
+
+std::uint16_t SymbolHttpServer::port() const noexcept {
+  return server_->port();
 }
 
 std::string SymbolHttpServer::url() const {
-  return "http://" + state_->options.bind_address + ":" + std::to_string(port_);
+  return server_->url();
 }
 
 void SymbolHttpServer::stop() {
-  if (!state_)
-    return;
-  State& s = *state_;
-  {
-    std::lock_guard<std::mutex> lock(s.mu);
-    if (s.stopping && !s.accept_thread.joinable())
-      return;
-    s.stopping = true;
-    for (int fd : s.open_fds)
-      ::shutdown(fd, SHUT_RDWR);  // wakes each connection's blocking read
-  }
-  s.cv.notify_all();
-  // Wakes the blocking accept().
-  ::shutdown(s.acceptor.native_handle(), SHUT_RDWR);
-  if (s.accept_thread.joinable())
-    s.accept_thread.join();
-  boost::system::error_code ec;
-  s.acceptor.close(ec);
-  std::unique_lock<std::mutex> lock(s.mu);
-  s.cv.wait(lock, [&] { return s.active == 0; });
+  server_->stop();
+}
+
+void SymbolHttpServer::stop(std::chrono::milliseconds deadline) {
+  server_->stop(deadline);
+}
+
+const net::HttpServerCounters& SymbolHttpServer::counters() const noexcept {
+  return server_->counters();
 }
 
 }  // namespace edgetrace::decoder

@@ -62,7 +62,7 @@ if(EDGETRACE_BUILD_TESTS)
     PRIVATE ${CMAKE_CURRENT_LIST_DIR})
   target_link_libraries(edgetrace_testing_http
     PUBLIC edgetrace::otlp_exporter
-    PRIVATE ZLIB::ZLIB)
+    PRIVATE edgetrace::net ZLIB::ZLIB)
   et_project_target(edgetrace_testing_http)
 endif()
 

@@ -1,21 +1,16 @@
 #include "fake_http_receiver.hpp"
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <cstdlib>
 
 #include "edgetrace/core/text.hpp"
+#include "edgetrace/net/http_server.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/otlp/exporter.hpp"
 #include "internal/http_transport.hpp"
 
 namespace edgetrace::testing {
 namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 // google.rpc.Status{code, message} in protobuf form.
 std::string rpc_status(int code, const std::string& message) {
@@ -65,24 +60,41 @@ std::string success_body(const Reply& reply, bool json) {
 }  // namespace
 
 struct FakeOtlpHttpReceiver::Impl {
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  std::mutex sockets_mu;
-  std::vector<std::weak_ptr<tcp::socket>> sockets;
+  std::unique_ptr<net::HttpServer> server;
+};
+
+// One request on its way to an answer.
+struct FakeOtlpHttpReceiver::Pending {
+  net::Request request;
+  net::Responder responder;
 };
 
 FakeOtlpHttpReceiver::FakeOtlpHttpReceiver() : impl_(std::make_unique<Impl>()) {
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
-  port_ = impl_->acceptor.local_endpoint().port();
-  acceptor_ = std::thread([this] { accept_loop(); });
+  net::HttpServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.io_threads = 2;
+  options.max_connections = 4096;
+  options.max_body_bytes = 64 * 1024 * 1024;
+  options.decompress_gzip = false;  // recorded as sent, inflated in handle()
+  options.server_name.clear();
+  impl_->server = std::make_unique<net::HttpServer>(options);
+  impl_->server->route_prefix("POST", "/", [this](net::Request&& request, net::Responder r) {
+    handle(std::make_shared<Pending>(Pending{std::move(request), std::move(r)}));
+  });
+  core::Status st = impl_->server->start();
+  if (!st.ok()) {
+    std::fprintf(stderr, "FakeOtlpHttpReceiver: %s\n", st.to_string().c_str());
+    std::abort();
+  }
+  port_ = impl_->server->port();
 }
 
 FakeOtlpHttpReceiver::~FakeOtlpHttpReceiver() {
   stop();
+}
+
+std::size_t FakeOtlpHttpReceiver::connections_accepted() const noexcept {
+  return static_cast<std::size_t>(impl_->server->counters().connections_accepted.load());
 }
 
 std::string FakeOtlpHttpReceiver::url(std::string_view path) const {
@@ -121,173 +133,106 @@ bool FakeOtlpHttpReceiver::wait_for_requests(std::size_t n,
 }
 
 void FakeOtlpHttpReceiver::stop() {
+  std::vector<std::thread> delayed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_)
       return;
     stopping_ = true;
+    delayed.swap(delayed_);
   }
-  // Unblock accept() with a connection of our own, then close every open connection.
-  try {
-    asio::io_context io;
-    tcp::socket s(io);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-  } catch (const std::exception&) {
-  }
-  if (acceptor_.joinable())
-    acceptor_.join();
-  {
-    boost::system::error_code ec;
-    impl_->acceptor.close(ec);  // from now on connections are refused
-  }
-  {
-    std::lock_guard<std::mutex> lock(impl_->sockets_mu);
-    for (auto& weak : impl_->sockets) {
-      if (auto s = weak.lock()) {
-        boost::system::error_code ec;
-        s->shutdown(tcp::socket::shutdown_both, ec);
-      }
-    }
-  }
-  for (auto& w : workers_) {
-    if (w.joinable())
-      w.join();
-  }
+  cv_.notify_all();  // delayed replies give up and drop their connection
+  for (auto& t : delayed)
+    t.join();
+  impl_->server->stop(std::chrono::milliseconds(0));
 }
 
-void FakeOtlpHttpReceiver::accept_loop() {
-  for (;;) {
-    auto socket = std::make_shared<tcp::socket>(impl_->io);
-    boost::system::error_code ec;
-    impl_->acceptor.accept(*socket, ec);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_)
-        return;
-      if (ec)
-        continue;
-    }
-    connections_.fetch_add(1);
-    {
-      std::lock_guard<std::mutex> lock(impl_->sockets_mu);
-      impl_->sockets.push_back(socket);
-    }
+void FakeOtlpHttpReceiver::handle(std::shared_ptr<Pending> pending) {
+  const net::Request& req = pending->request;
+  ReceivedRequest rec;
+  rec.path = req.target;
+  for (const auto& h : req.headers)
+    rec.headers[core::to_lower_ascii(h.name)] = h.value;
+  rec.content_type = std::string(req.header("Content-Type"));
+  rec.gzip = core::to_lower_ascii(req.header("Content-Encoding")) == "gzip";
+  rec.body_bytes = req.body.size();
+  const bool json = rec.content_type.find("json") != std::string::npos;
+
+  Reply reply;
+  std::size_t max_body = 0;
+  bool discard = false;
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    workers_.emplace_back([this, socket] { serve(socket); });
+    if (!script_.empty()) {
+      reply = script_.front();
+      script_.pop_front();
+    }
+    max_body = max_body_bytes_;
+    discard = discard_;
   }
-}
 
-void FakeOtlpHttpReceiver::serve(std::shared_ptr<void> opaque) {
-  auto socket = std::static_pointer_cast<tcp::socket>(opaque);
-  beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
-    boost::system::error_code ec;
-    http::read(*socket, buffer, parser, ec);
-    if (ec)
-      return;
-    http::request<http::string_body> req = parser.release();
-
-    ReceivedRequest rec;
-    rec.path = std::string(req.target());
-    for (const auto& field : req) {
-      rec.headers[core::to_lower_ascii(std::string(field.name_string()))] =
-          std::string(field.value());
-    }
-    rec.content_type = std::string(req[http::field::content_type]);
-    rec.gzip = core::to_lower_ascii(std::string(req[http::field::content_encoding])) == "gzip";
-    rec.body_bytes = req.body().size();
-    const bool json = rec.content_type.find("json") != std::string::npos;
-
-    Reply reply;
-    std::size_t max_body = 0;
-    bool discard = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!script_.empty()) {
-        reply = script_.front();
-        script_.pop_front();
-      }
-      max_body = max_body_bytes_;
-      discard = discard_;
-    }
-
-    std::string body = req.body();
-    if (rec.gzip) {
-      core::Result<std::string> inflated = otlp::internal::gzip_decompress(body, 64 * 1024 * 1024);
-      if (inflated) {
-        body = std::move(inflated).value();
-      } else {
-        rec.decode_error = inflated.status().message();
-      }
-    }
-    std::size_t items = 0;
-    if (rec.decode_error.empty()) {
-      core::Status s;
-      auto decode = [&](auto& message) {
-        s = json ? otlp::decode_json_message(body, message)
-                 : otlp::decode_protobuf_message(body, message);
-        items = otlp::count_items(message);
-      };
-      if (rec.path == "/v1/traces") {
-        decode(rec.traces);
-      } else if (rec.path == "/v1/logs") {
-        decode(rec.logs);
-      } else if (rec.path == "/v1/metrics") {
-        decode(rec.metrics);
-      } else {
-        s = core::not_found("no such path " + rec.path);
-      }
-      if (!s.ok())
-        rec.decode_error = s.message();
-    }
-
-    if (reply.delay.count() > 0)
-      std::this_thread::sleep_for(reply.delay);
-    if (reply.drop_connection) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++request_count_;
-        if (!discard)
-          received_.push_back(std::move(rec));
-      }
-      cv_.notify_all();
-      socket->shutdown(tcp::socket::shutdown_both, ec);
-      socket->close(ec);
-      return;
-    }
-
-    http::response<http::string_body> res;
-    res.version(11);
-    res.keep_alive(req.keep_alive());
-    int status = reply.http_status;
-    if (max_body != 0 && req.body().size() > max_body) {
-      status = 413;
-      reply.message = "request of " + std::to_string(req.body().size()) + " bytes exceeds " +
-                      std::to_string(max_body);
-    } else if (!rec.decode_error.empty() && status == 200) {
-      status = 400;
-      reply.message = rec.decode_error;
-    }
-    res.result(static_cast<unsigned>(status));
-    if (status >= 200 && status < 300) {
-      items_accepted_.fetch_add(items);
-      res.set(http::field::content_type, json ? "application/json" : "application/x-protobuf");
-      if (rec.path == "/v1/traces") {
-        res.body() = success_body<otlp::TraceResponse>(reply, json);
-      } else if (rec.path == "/v1/logs") {
-        res.body() = success_body<otlp::LogsResponse>(reply, json);
-      } else {
-        res.body() = success_body<otlp::MetricsResponse>(reply, json);
-      }
+  std::string body = req.body;
+  if (rec.gzip) {
+    core::Result<std::string> inflated = otlp::internal::gzip_decompress(body, 64 * 1024 * 1024);
+    if (inflated) {
+      body = std::move(inflated).value();
     } else {
-      res.set(http::field::content_type, "application/x-protobuf");
-      res.body() = rpc_status(status == 400 ? 3 : 14, reply.message);
-      if (reply.retry_after)
-        res.set(http::field::retry_after, *reply.retry_after);
+      rec.decode_error = inflated.status().message();
     }
-    res.prepare_payload();
+  }
+  std::size_t items = 0;
+  if (rec.decode_error.empty()) {
+    core::Status s;
+    auto decode = [&](auto& message) {
+      s = json ? otlp::decode_json_message(body, message)
+               : otlp::decode_protobuf_message(body, message);
+      items = otlp::count_items(message);
+    };
+    if (rec.path == "/v1/traces") {
+      decode(rec.traces);
+    } else if (rec.path == "/v1/logs") {
+      decode(rec.logs);
+    } else if (rec.path == "/v1/metrics") {
+      decode(rec.metrics);
+    } else {
+      s = core::not_found("no such path " + rec.path);
+    }
+    if (!s.ok())
+      rec.decode_error = s.message();
+  }
+
+  net::Response res;
+  int status = reply.http_status;
+  if (max_body != 0 && req.body.size() > max_body) {
+    status = 413;
+    reply.message = "request of " + std::to_string(req.body.size()) + " bytes exceeds " +
+                    std::to_string(max_body);
+  } else if (!rec.decode_error.empty() && status == 200) {
+    status = 400;
+    reply.message = rec.decode_error;
+  }
+  res.status = status;
+  if (status >= 200 && status < 300) {
+    res.content_type = json ? "application/json" : "application/x-protobuf";
+    if (rec.path == "/v1/traces") {
+      res.body = success_body<otlp::TraceResponse>(reply, json);
+    } else if (rec.path == "/v1/logs") {
+      res.body = success_body<otlp::LogsResponse>(reply, json);
+    } else {
+      res.body = success_body<otlp::MetricsResponse>(reply, json);
+    }
+  } else {
+    res.content_type = "application/x-protobuf";
+    res.body = rpc_status(status == 400 ? 3 : 14, reply.message);
+    if (reply.retry_after)
+      res.headers.push_back({"Retry-After", *reply.retry_after});
+  }
+  const bool accepted = status >= 200 && status < 300 && !reply.drop_connection;
+
+  // Recorded before the answer, as a receiver that processed the request.
+  auto record = [this, rec = std::move(rec), discard, accepted, items]() mutable {
+    if (accepted)
+      items_accepted_.fetch_add(items);
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++request_count_;
@@ -295,10 +240,37 @@ void FakeOtlpHttpReceiver::serve(std::shared_ptr<void> opaque) {
         received_.push_back(std::move(rec));
     }
     cv_.notify_all();
-    http::write(*socket, res, ec);
-    if (ec || !res.keep_alive())
-      return;
+  };
+  auto answer = [pending, res = std::move(res), drop = reply.drop_connection]() mutable {
+    if (drop) {
+      pending->responder.abort();
+    } else {
+      pending->responder.respond(std::move(res));
+    }
+  };
+  if (reply.delay.count() <= 0) {
+    record();
+    answer();
+    return;
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) {
+    pending->responder.abort();
+    return;
+  }
+  delayed_.emplace_back([this, delay = reply.delay, record = std::move(record),
+                         answer = std::move(answer), pending]() mutable {
+    {
+      std::unique_lock<std::mutex> wait_lock(mu_);
+      if (cv_.wait_for(wait_lock, delay, [&] { return stopping_; })) {
+        wait_lock.unlock();
+        pending->responder.abort();
+        return;
+      }
+    }
+    record();
+    answer();
+  });
 }
 
 }  // namespace edgetrace::testing

@@ -14,6 +14,10 @@
 // real receiver with a size limit does. With set_discard(true) it records only counts
 // (for load tests).
 //
+// It is an edgetrace::net::HttpServer (POST on any path; bodies passed as sent, so gzip is
+// recorded and inflated here). Delayed replies wait on threads of their own, so a delay
+// never holds up another connection.
+//
 // Thread-safety: every method may be called from the test thread while requests are
 // served. stop() (and the destructor) return after closing every connection.
 #pragma once
@@ -52,19 +56,18 @@ class FakeOtlpHttpReceiver {
   std::size_t request_count() const;
   // Items (spans + log records + data points) received in requests answered with success.
   std::uint64_t items_accepted() const noexcept { return items_accepted_.load(); }
-  std::size_t connections_accepted() const noexcept { return connections_.load(); }
+  std::size_t connections_accepted() const noexcept;
   bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
 
   void stop();
 
  private:
   struct Impl;
-  void accept_loop();
-  void serve(std::shared_ptr<void> socket);
+  struct Pending;
+  void handle(std::shared_ptr<Pending> pending);
 
   std::unique_ptr<Impl> impl_;
   std::uint16_t port_ = 0;
-  std::atomic<std::size_t> connections_{0};
   std::atomic<std::uint64_t> items_accepted_{0};
 
   mutable std::mutex mu_;
@@ -75,8 +78,7 @@ class FakeOtlpHttpReceiver {
   std::size_t max_body_bytes_ = 0;
   bool discard_ = false;
   bool stopping_ = false;
-  std::thread acceptor_;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> delayed_;  // replies with a delay, joined by stop()
 };
 
 }  // namespace edgetrace::testing
