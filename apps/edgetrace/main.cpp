@@ -16,7 +16,9 @@
 #include <string>
 
 #include "commands.hpp"
+#include "edgetrace/config/otel_environment.hpp"
 #include "edgetrace/core/baggage.hpp"
+#include "edgetrace/core/env.hpp"
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/trace_context.hpp"
 
@@ -78,10 +80,14 @@ int baggage_parse(const std::string& header) {
 }
 
 int resource() {
-  std::vector<std::string> problems;
-  Resource r = build_resource({}, ResourceEnvironment::from_process(), &problems);
-  for (const auto& p : problems)
-    std::fprintf(stderr, "edgetrace: warning: %s\n", p.c_str());
+  const edgetrace::config::OtelEnvironment otel =
+      edgetrace::config::read_otel_environment(edgetrace::core::process_environment());
+  for (const auto& p : otel.warnings) {
+    if (p.rfind("OTEL_RESOURCE_ATTRIBUTES", 0) == 0 || p.rfind("OTEL_SERVICE_NAME", 0) == 0)
+      std::fprintf(stderr, "edgetrace: warning: %s\n", p.c_str());
+  }
+  Resource r = build_resource({}, otel.resource_attributes.value_or(edgetrace::core::Attributes{}),
+                              otel.service_name, edgetrace::core::current_executable_name());
   for (const auto& kv : r.attributes()) {
     std::printf("%s = %s\n", kv.key.c_str(), kv.value.to_display_string().c_str());
   }

@@ -42,18 +42,6 @@ Resource Resource::merge(const Resource& updating) const {
   return Resource(std::move(merged), std::move(schema));
 }
 
-ResourceEnvironment ResourceEnvironment::from_process() {
-  return from(process_environment());
-}
-
-ResourceEnvironment ResourceEnvironment::from(const EnvLookup& env) {
-  ResourceEnvironment e;
-  e.resource_attributes = env("OTEL_RESOURCE_ATTRIBUTES");
-  e.service_name = env("OTEL_SERVICE_NAME");
-  e.executable_name = current_executable_name();
-  return e;
-}
-
 ParsedResourceAttributes parse_resource_attributes(std::string_view text) {
   ParsedResourceAttributes out;
   std::size_t pos = 0;

@@ -82,15 +82,8 @@ TEST(ResourceTest, ProblemsAreReported) {
   EXPECT_NE(problems[0].find("OTEL_RESOURCE_ATTRIBUTES"), std::string::npos);
 }
 
-TEST(ResourceTest, FromProcessReadsTheEnvironment) {
-  ::setenv("OTEL_SERVICE_NAME", "proc-svc", 1);
-  ::setenv("OTEL_RESOURCE_ATTRIBUTES", "a=b", 1);
-  ResourceEnvironment env = ResourceEnvironment::from_process();
-  ::unsetenv("OTEL_SERVICE_NAME");
-  ::unsetenv("OTEL_RESOURCE_ATTRIBUTES");
-  EXPECT_EQ(env.service_name, "proc-svc");
-  EXPECT_EQ(env.resource_attributes, "a=b");
-  EXPECT_EQ(env.executable_name, "core_test");
+TEST(ResourceTest, ExecutableNameIsThisProgram) {
+  EXPECT_EQ(current_executable_name(), "core_test");
 }
 
 TEST(ResourceTest, MergeSchemaUrl) {

@@ -1,8 +1,11 @@
 // Resource: the attributes that identify what produces telemetry (service.name, ...).
 //
-//   ResourceEnvironment env = ResourceEnvironment::from_process();  // reads OTEL_* once
-//   std::vector<std::string> problems;
-//   Resource r = build_resource({{"service.version", "1.4.2"}}, env, &problems);
+//   // The variables come from the one OTEL_* reader, config::read_otel_environment():
+//   config::OtelEnvironment otel = config::read_otel_environment(core::process_environment());
+//   Resource r = build_resource({{"service.version", "1.4.2"}},
+//                               otel.resource_attributes.value_or(Attributes{}),
+//                               otel.service_name, current_executable_name());
+//   for (auto& p : otel.warnings) std::fprintf(stderr, "%s\n", p.c_str());
 //   for (auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
 //   r.service_name();   // "checkout" if OTEL_SERVICE_NAME=checkout, else ...
 //
@@ -14,8 +17,8 @@
 //   3. OTEL_SERVICE_NAME (wins over service.name given in OTEL_RESOURCE_ATTRIBUTES)
 //   4. attributes given in code (user-provided resource information has priority)
 //
-// Thread-safety: value types. Only ResourceEnvironment::from_process() reads the
-// environment; everything else is pure.
+// Thread-safety: value types and pure functions; nothing here reads the environment except
+// current_executable_name() (/proc/self/exe).
 #pragma once
 
 #include <optional>
@@ -54,16 +57,12 @@ class Resource {
   std::string schema_url_;
 };
 
-// What the resource reads from the process, captured once so it can be faked in tests.
+// The resource's inputs as raw text, for callers that hold the variables' values themselves
+// (core reads no environment: config::read_otel_environment() is the one reader).
 struct ResourceEnvironment {
   std::optional<std::string> resource_attributes;  // OTEL_RESOURCE_ATTRIBUTES
   std::optional<std::string> service_name;         // OTEL_SERVICE_NAME
   std::string executable_name;                     // for unknown_service:<executable>
-
-  static ResourceEnvironment from_process();
-  // The two variables as `env` gives them (config::read_otel_environment() reads them with
-  // every other OTEL_* variable; this is for programs that need only the resource).
-  static ResourceEnvironment from(const EnvLookup& env);
 };
 
 struct ParsedResourceAttributes {

@@ -12,7 +12,9 @@
 //
 //   config::OtelEnvironment env = config::read_otel_environment(core::process_environment());
 //   OtlpLayerOptions options = otlp_layer_options(OtlpConfig{}, env, &warnings);
-//   options.resource = core::build_resource({}, core::ResourceEnvironment::from_process());
+//   options.resource = core::build_resource(
+//       {}, env.resource_attributes.value_or(core::Attributes{}), env.service_name,
+//       core::current_executable_name());
 //   auto layer = OtlpLayer::create(std::move(options));
 //   if (!layer) { report(layer.status()); return; }
 //   tracing->add_layer(std::move(*layer), Filter::parse("info").value());
