@@ -25,7 +25,6 @@
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -33,6 +32,7 @@
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -43,12 +43,14 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
 #include "edgetrace/device/device.hpp"
+#include "edgetrace/net/tcp_stream_listener.hpp"
 
 namespace {
 
@@ -266,147 +268,205 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
   }
 }
 
-// --self-check: accepts every device's connection on 127.0.0.1, decodes each stream with
-// this executable's call-site table and checks it.
-struct Receiver {
-  int listen_fd = -1;
-  int port = 0;
-  std::mutex mutex;
-  std::map<int, std::vector<std::uint8_t>> streams;  // by connection order
-  std::atomic<bool> stop{false};
-  std::thread thread;
-
-  bool start(int expected) {
-    listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (listen_fd < 0 || ::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        ::listen(listen_fd, 1024) != 0 ||
-        ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      return false;
-    }
-    port = ntohs(addr.sin_port);
-    thread = std::thread([this, expected] { run(expected); });
-    return true;
-  }
-
-  // Until every expected connection was accepted and closed by its sender, or 30 s.
-  void run(int expected) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
-    std::map<int, int> conn_index;
-    int accepted = 0;
-    while (!(stop && accepted == expected && fds.size() == 1) &&
-           std::chrono::steady_clock::now() < deadline) {
-      if (::poll(fds.data(), fds.size(), 100) < 0) {
-        break;
-      }
-      for (std::size_t i = 0; i < fds.size(); ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP))) {
-          continue;
-        }
-        if (fds[i].fd == listen_fd) {
-          const int c = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-          if (c >= 0) {
-            fds.push_back({c, POLLIN, 0});
-            conn_index[c] = accepted++;
-          }
-          continue;
-        }
-        std::uint8_t buf[4096];
-        const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-          ::close(fds[i].fd);
-          fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
-          --i;
-          continue;
-        }
-        std::lock_guard lock(mutex);
-        auto& s = streams[conn_index[fds[i].fd]];
-        s.insert(s.end(), buf, buf + n);
-      }
-    }
-    for (auto& f : fds) {
-      ::close(f.fd);
-    }
-  }
-};
-
-// Decodes every stream with this executable's call-site table (read from its ELF file, as
-// a bridge would) and checks it: the expected number of records, every frame valid and
-// decoded, and handshakes announcing the ELF's build-id.
-int self_check(const std::map<int, std::vector<std::uint8_t>>& streams, int devices, int steps) {
-  using edgetrace::decoder::DecoderCounters;
-  using edgetrace::decoder::Record;
-  using edgetrace::decoder::RecordKind;
+// This executable's call-site table, read from its ELF file as a bridge would; null (the
+// reason printed) if it cannot be read.
+std::shared_ptr<const edgetrace::decoder::EdgetraceTable> load_own_table() {
   auto elf = edgetrace::decoder::ElfFile::open("/proc/self/exe");
   if (!elf) {
     std::fprintf(stderr, "self-check: %s\n", elf.status().to_string().c_str());
-    return 1;
+    return nullptr;
   }
   auto parsed = edgetrace::decoder::EdgetraceTable::from_elf(*elf);
   if (!parsed) {
     std::fprintf(stderr, "self-check: %s\n", parsed.status().to_string().c_str());
-    return 1;
+    return nullptr;
   }
-  const auto table =
-      std::make_shared<const edgetrace::decoder::EdgetraceTable>(std::move(parsed).value());
-  // Per device per step: 2 span enters + 2 exits + 2 logs; every 10th step a warning;
-  // every 25th a command (enter, log, exit). Plus the handshake.
-  const int per_device = 1 + 6 * steps + steps / 10 + 3 * (steps / 25);
-  int failures = 0;
-  std::uint64_t total = 0;
-  if (static_cast<int>(streams.size()) != devices) {
-    std::fprintf(stderr, "self-check: %zu streams, expected %d\n", streams.size(), devices);
-    ++failures;
+  return std::make_shared<const edgetrace::decoder::EdgetraceTable>(std::move(parsed).value());
+}
+
+// One device's stream under check: its own decoder over this executable's call-site table,
+// fed as the bytes arrive. Not thread-safe (one connection's handler, or one thread).
+class StreamCheck {
+ public:
+  StreamCheck(std::shared_ptr<const edgetrace::decoder::EdgetraceTable> table, int index)
+      : table_(std::move(table)), index_(index), decoder_(table_, options(index)) {}
+
+  void feed(std::span<const std::uint8_t> bytes) {
+    decoder_.feed(bytes, [this](const edgetrace::decoder::Record& r) { count(r); });
   }
-  for (const auto& [conn, bytes] : streams) {
-    edgetrace::decoder::DecoderOptions options;
-    options.render = false;
-    options.on_problem = [conn = conn](std::string_view problem) {
-      std::fprintf(stderr, "self-check: connection %d: %.*s\n", conn,
-                   static_cast<int>(problem.size()), problem.data());
-    };
-    edgetrace::decoder::StreamDecoder decoder(table, options);
-    int handshakes_with_our_build_id = 0;
-    decoder.feed(bytes, [&](const Record& r) {
-      if (r.kind == RecordKind::kHandshake && !table->build_id().empty() &&
-          r.handshake.build_id == table->build_id()) {
-        ++handshakes_with_our_build_id;
-      }
-    });
-    const DecoderCounters& c = decoder.counters();
+  // The stream ended, for `reason` (OK: the sender closed it).
+  void finish(edgetrace::core::Status reason) {
+    decoder_.finish([this](const edgetrace::decoder::Record& r) { count(r); });
+    end_ = std::move(reason);
+  }
+
+  std::uint64_t events() const noexcept { return decoder_.counters().records; }
+
+  // Checks the stream: handshakes announcing the ELF's build-id, `expected_events` records,
+  // every frame valid and decoded, and an orderly end. Prints each problem on stderr and
+  // returns their number.
+  int failures(int expected_events) const {
+    const edgetrace::decoder::DecoderCounters& c = decoder_.counters();
     const auto events = static_cast<int>(c.records);
-    if (handshakes_with_our_build_id == 0 ||
-        static_cast<std::uint64_t>(handshakes_with_our_build_id) != c.handshakes ||
+    int failures = 0;
+    if (handshakes_with_our_build_id_ == 0 ||
+        static_cast<std::uint64_t>(handshakes_with_our_build_id_) != c.handshakes ||
         c.build_id_mismatches != 0) {
       std::fprintf(
           stderr, "self-check: connection %d: %d of %llu handshakes carry the ELF's build-id\n",
-          conn, handshakes_with_our_build_id, static_cast<unsigned long long>(c.handshakes));
+          index_, handshakes_with_our_build_id_, static_cast<unsigned long long>(c.handshakes));
       ++failures;
     }
-    if (events != per_device || c.lost_frames != 0 || c.corrupt_frames != 0 ||
+    if (events != expected_events || c.lost_frames != 0 || c.corrupt_frames != 0 ||
         c.malformed_records != 0 || c.unknown_callsites != 0 || c.records_skipped != 0 ||
         c.bytes_skipped != 0) {
       std::fprintf(stderr,
                    "self-check: connection %d: %d events (expected %d), %llu lost, %llu corrupt, "
                    "%llu malformed, %llu unknown call sites, %llu skipped\n",
-                   conn, events, per_device, static_cast<unsigned long long>(c.lost_frames),
+                   index_, events, expected_events, static_cast<unsigned long long>(c.lost_frames),
                    static_cast<unsigned long long>(c.corrupt_frames),
                    static_cast<unsigned long long>(c.malformed_records),
                    static_cast<unsigned long long>(c.unknown_callsites),
                    static_cast<unsigned long long>(c.records_skipped + c.bytes_skipped));
       ++failures;
     }
-    total += static_cast<std::uint64_t>(events);
+    if (!end_.ok()) {
+      std::fprintf(stderr, "self-check: connection %d: ended with %s\n", index_,
+                   end_.to_string().c_str());
+      ++failures;
+    }
+    return failures;
+  }
+
+ private:
+  static edgetrace::decoder::DecoderOptions options(int index) {
+    edgetrace::decoder::DecoderOptions options;
+    options.render = false;
+    options.on_problem = [index](std::string_view problem) {
+      std::fprintf(stderr, "self-check: connection %d: %.*s\n", index,
+                   static_cast<int>(problem.size()), problem.data());
+    };
+    return options;
+  }
+  void count(const edgetrace::decoder::Record& r) {
+    if (r.kind == edgetrace::decoder::RecordKind::kHandshake && !table_->build_id().empty() &&
+        r.handshake.build_id == table_->build_id()) {
+      ++handshakes_with_our_build_id_;
+    }
+  }
+
+  std::shared_ptr<const edgetrace::decoder::EdgetraceTable> table_;
+  int index_;
+  edgetrace::decoder::StreamDecoder decoder_;
+  int handshakes_with_our_build_id_ = 0;
+  edgetrace::core::Status end_;
+};
+
+using StreamChecks = std::map<int, std::unique_ptr<StreamCheck>>;  // by stream index
+
+// Reports the checked streams: one per device, each as StreamCheck::failures() expects.
+// Returns the exit code.
+int report(const StreamChecks& checks, const edgetrace::decoder::EdgetraceTable& table, int devices,
+           int steps) {
+  // Per device per step: 2 span enters + 2 exits + 2 logs; every 10th step a warning;
+  // every 25th a command (enter, log, exit). Plus the handshake.
+  const int per_device = 1 + 6 * steps + steps / 10 + 3 * (steps / 25);
+  int failures = 0;
+  std::uint64_t total = 0;
+  if (static_cast<int>(checks.size()) != devices) {
+    std::fprintf(stderr, "self-check: %zu streams, expected %d\n", checks.size(), devices);
+    ++failures;
+  }
+  for (const auto& [index, check] : checks) {
+    failures += check->failures(per_device);
+    total += check->events();
   }
   std::printf("self-check: %d devices, %llu events decoded, %d failures, build-id %s\n", devices,
               static_cast<unsigned long long>(total), failures,
-              table->build_id().empty() ? "missing" : "matches");
+              table.build_id().empty() ? "missing" : "matches");
   return failures == 0 ? 0 : 1;
 }
+
+// --self-check over TCP: a TcpStreamListener on 127.0.0.1 (ephemeral port) accepts every
+// device's connection; each connection's handler feeds its own StreamCheck as bytes arrive
+// and hands it over when the connection closes, waking wait_closed(). Streams are numbered
+// in accept order.
+class Receiver {
+ public:
+  Receiver(std::shared_ptr<const edgetrace::decoder::EdgetraceTable> table, int devices)
+      : table_(std::move(table)),
+        listener_({.listen = "127.0.0.1:0",
+                   .io_threads = 1,
+                   // Room for every device and as many reconnections; the rest would be refused.
+                   .max_connections = 2 * static_cast<std::size_t>(devices),
+                   .read_buffer_bytes = 4096},
+                  [this](edgetrace::net::TcpStreamControl, std::string_view) {
+                    std::lock_guard lock(mutex_);
+                    return std::make_unique<Handler>(*this, opened_++);
+                  }) {}
+
+  edgetrace::core::Status start() { return listener_.start(); }
+  std::uint16_t port() const noexcept { return listener_.port(); }
+
+  // Blocks until at least `expected` connections were accepted and every accepted one was
+  // closed, or `deadline`. Returns whether they were.
+  bool wait_closed(int expected, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return closed_cv_.wait_until(lock, deadline,
+                                 [&] { return opened_ >= expected && closed_ == opened_; });
+  }
+
+  // Stops the listener (a connection still open ends with kCancelled) and returns every
+  // connection's check.
+  StreamChecks finish() {
+    listener_.stop();
+    std::lock_guard lock(mutex_);
+    return std::move(checks_);
+  }
+
+  // Connections accepted and closed so far.
+  std::pair<int, int> connections() {
+    std::lock_guard lock(mutex_);
+    return {opened_, closed_};
+  }
+
+ private:
+  class Handler final : public edgetrace::net::TcpStreamHandler {
+   public:
+    Handler(Receiver& receiver, int index)
+        : receiver_(receiver),
+          index_(index),
+          check_(std::make_unique<StreamCheck>(receiver.table_, index)) {}
+
+    edgetrace::net::StreamAction on_data(std::span<const std::uint8_t> bytes) override {
+      check_->feed(bytes);
+      return edgetrace::net::StreamAction::kContinue;
+    }
+    void on_close(const edgetrace::core::Status& reason) override {
+      check_->finish(reason);
+      {
+        std::lock_guard lock(receiver_.mutex_);
+        receiver_.checks_[index_] = std::move(check_);
+        ++receiver_.closed_;
+      }
+      receiver_.closed_cv_.notify_all();
+    }
+
+   private:
+    Receiver& receiver_;
+    int index_;
+    std::unique_ptr<StreamCheck> check_;
+  };
+
+  std::shared_ptr<const edgetrace::decoder::EdgetraceTable> table_;
+  std::mutex mutex_;
+  std::condition_variable closed_cv_;
+  int opened_ = 0;  // handlers created, guarded by mutex_
+  int closed_ = 0;  // handlers closed, guarded by mutex_
+  StreamChecks checks_;
+  // Last: destroyed (stopped) first, while everything its handlers use is alive.
+  edgetrace::net::TcpStreamListener listener_;
+};
 
 bool init_device(SimDevice& d, int i, int (*send)(void*, const std::uint8_t*, std::size_t)) {
   d.index = i;
@@ -596,7 +656,18 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
   wait_for([&] { return rx.received() >= state.bytes; }, 20);
   const auto streams = rx.streams();
   cleanup();
-  return self_check(streams, devices, steps);
+  const auto table = load_own_table();
+  if (table == nullptr) {
+    return 1;
+  }
+  StreamChecks checks;
+  for (const auto& [index, bytes] : streams) {
+    auto stream = std::make_unique<StreamCheck>(table, index);
+    stream->feed(bytes);
+    stream->finish({});
+    checks[index] = std::move(stream);
+  }
+  return report(checks, *table, devices, steps);
 }
 
 }  // namespace
@@ -640,13 +711,19 @@ int main(int argc, char** argv) {
   }
   dl_iterate_phdr(find_build_id, nullptr);
 
-  Receiver rx;
+  std::shared_ptr<const edgetrace::decoder::EdgetraceTable> table;
+  std::unique_ptr<Receiver> rx;
   if (check) {
-    if (!rx.start(devices)) {
-      std::perror("edgetrace-sim: listen on 127.0.0.1");
+    table = load_own_table();
+    if (table == nullptr) {
       return 1;
     }
-    g_port = rx.port;
+    rx = std::make_unique<Receiver>(table, devices);
+    if (const auto st = rx->start(); !st.ok()) {
+      std::fprintf(stderr, "edgetrace-sim: listen on 127.0.0.1: %s\n", st.to_string().c_str());
+      return 1;
+    }
+    g_port = rx->port();
   } else {
     const auto colon = endpoint.rfind(':');
     if (colon == std::string::npos) {
@@ -701,9 +778,15 @@ int main(int argc, char** argv) {
   std::printf("edgetrace-sim: %d devices, %llu frames sent, %llu not delivered\n", devices,
               static_cast<unsigned long long>(frames), static_cast<unsigned long long>(lost));
   if (check) {
-    rx.stop = true;
-    rx.thread.join();
-    return self_check(rx.streams, devices, steps);
+    // Every connection was closed above: the receiver has the rest of the streams in its
+    // socket buffers and reads them out.
+    if (!rx->wait_closed(devices, std::chrono::steady_clock::now() + std::chrono::seconds(30))) {
+      const auto [accepted, closed] = rx->connections();
+      std::fprintf(stderr,
+                   "self-check: after 30 s, %d of %d expected connections accepted, %d closed\n",
+                   accepted, devices, closed);
+    }
+    return report(rx->finish(), *table, devices, steps);
   }
   return 0;
 }
