@@ -3,6 +3,7 @@
 #include "edgetrace/net/http_server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -328,11 +329,47 @@ class Connection final : public ConnectionBase {
     state_ = State::kReading;
     parser_.emplace();
     internal::configure_parser(*parser_, core_->limits);
-    // One deadline for the whole request, headers and body.
-    lowest().expires_after(core_->options.read_timeout);
+    // One deadline for the whole request, headers and body, armed only when the request
+    // does not arrive in the bytes already read.
+    request_start_ = std::chrono::steady_clock::now();
+    deadline_armed_ = false;
+    beast::error_code ec;
+    if (parse_buffered(ec)) {
+      on_header(ec);
+      return;
+    }
+    arm_read_deadline();
     http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = self()](const beast::error_code& ec, std::size_t) { self->on_header(ec); });
+        [self = self()](const beast::error_code& hec, std::size_t) { self->on_header(hec); });
+  }
+
+  // Feeds the parser what `buffer_` holds (the header only, or the body too once eager),
+  // as Beast's read operations do. True when that settles the step: the header (or the
+  // message) is complete, or `ec` holds a parse error; false when more bytes are needed.
+  bool parse_buffered(beast::error_code& ec) {
+    const bool want_body = parser_->is_header_done();
+    const auto done = [&] { return want_body ? parser_->is_done() : parser_->is_header_done(); };
+    while (!done() && buffer_.size() > 0) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec)
+        return true;
+      if (used == 0)
+        return false;
+    }
+    return done();
+  }
+
+  void arm_read_deadline() {
+    if (deadline_armed_)
+      return;
+    deadline_armed_ = true;
+    lowest().expires_at(request_start_ + core_->options.read_timeout);
   }
 
   void on_header(const beast::error_code& ec) {
@@ -407,6 +444,7 @@ class Connection final : public ConnectionBase {
     if (core::iequals_ascii(core::trim_ows(request_.header("Expect")), "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       counters().responses_1xx.fetch_add(1, std::memory_order_relaxed);
+      arm_read_deadline();
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                         [self = self()](const beast::error_code& wec, std::size_t) {
                           if (wec) {
@@ -421,9 +459,16 @@ class Connection final : public ConnectionBase {
   }
 
   void read_body() {
+    parser_->eager(true);
+    beast::error_code ec;
+    if (parse_buffered(ec)) {
+      on_body(ec);
+      return;
+    }
+    arm_read_deadline();
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = self()](const beast::error_code& ec, std::size_t) { self->on_body(ec); });
+        [self = self()](const beast::error_code& rec, std::size_t) { self->on_body(rec); });
   }
 
   void on_body(const beast::error_code& ec) {
@@ -445,7 +490,8 @@ class Connection final : public ConnectionBase {
       write_response(Response::text(status, why + "\n"));
       return;
     }
-    lowest().expires_never();
+    if (deadline_armed_)
+      lowest().expires_never();
     state_ = State::kHandling;
     Responder responder(std::static_pointer_cast<internal::ResponseSink>(shared_from_this()));
     auto run = [route = route_, request = std::move(request_), responder,
@@ -502,6 +548,24 @@ class Connection final : public ConnectionBase {
       origin_only.headers.push_back({"Origin", origin_});
       add_cors_headers(*cors_, origin_only, r);
     }
+    const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+    keep_after_ = keep_alive_ && !r.close && !draining_ && !body_unread_;
+    count_response(counters(), r.status);
+    state_ = State::kWriting;
+    lowest().expires_after(core_->options.write_timeout);
+    if (version_ == 11 && !has_framing_header(r.headers)) {
+      serialize_head(r, bodiless);
+      if (!bodiless)
+        out_body_ = std::move(r.body);
+      const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_),
+                                                      asio::buffer(out_body_)};
+      asio::async_write(
+          stream_, buffers,
+          [self = self()](const beast::error_code& ec, std::size_t) { self->on_write(ec); });
+      return;
+    }
+    // HTTP/1.0, or a handler that set Connection, Content-Length or Transfer-Encoding
+    // itself: Beast's serializer merges those headers.
     res_.emplace();
     res_->version(version_);
     res_->result(static_cast<unsigned>(r.status));
@@ -511,22 +575,70 @@ class Connection final : public ConnectionBase {
       res_->set(http::field::content_type, r.content_type);
     for (auto& h : r.headers)
       res_->insert(h.name, h.value);
-    const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
     if (!bodiless)
       res_->body() = std::move(r.body);
-    keep_after_ = keep_alive_ && !r.close && !draining_ && !body_unread_;
     res_->keep_alive(keep_after_);
     res_->prepare_payload();
-    count_response(counters(), r.status);
-    state_ = State::kWriting;
-    lowest().expires_after(core_->options.write_timeout);
     http::async_write(stream_, *res_, [self = self()](const beast::error_code& ec, std::size_t) {
       self->on_write(ec);
     });
   }
 
+  static bool has_framing_header(const std::vector<Header>& headers) {
+    for (const auto& h : headers) {
+      if (core::iequals_ascii(h.name, "Connection") ||
+          core::iequals_ascii(h.name, "Content-Length") ||
+          core::iequals_ascii(h.name, "Transfer-Encoding"))
+        return true;
+    }
+    return false;
+  }
+
+  // The status line and headers of an HTTP/1.1 response as Beast's serializer writes them
+  // for the same message (Server, Content-Type, the handler's headers in their order,
+  // Connection: close when closing, Content-Length), into a buffer the connection reuses.
+  void serialize_head(const Response& r, bool bodiless) {
+    out_head_.clear();
+    out_head_ += "HTTP/1.1 ";
+    append_number(static_cast<unsigned>(r.status));
+    out_head_ += ' ';
+    const auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(r.status)));
+    out_head_.append(reason.data(), reason.size());
+    out_head_ += "\r\n";
+    if (!core_->options.server_name.empty())
+      append_field("Server", core_->options.server_name);
+    if (!r.content_type.empty())
+      append_field("Content-Type", r.content_type);
+    for (const auto& h : r.headers)
+      append_field(h.name, h.value);
+    if (!keep_after_)
+      out_head_ += "Connection: close\r\n";
+    out_head_ += "Content-Length: ";
+    append_number(bodiless ? 0 : r.body.size());
+    out_head_ += "\r\n\r\n";
+  }
+
+  void append_field(std::string_view name, std::string_view value) {
+    out_head_.append(name);
+    out_head_ += ": ";
+    out_head_.append(value);
+    out_head_ += "\r\n";
+  }
+
+  void append_number(std::size_t n) {
+    char digits[24];
+    char* end = digits + sizeof digits;
+    char* p = end;
+    do {
+      *--p = static_cast<char>('0' + n % 10);
+      n /= 10;
+    } while (n != 0);
+    out_head_.append(p, static_cast<std::size_t>(end - p));
+  }
+
   void on_write(const beast::error_code& ec) {
     res_.reset();
+    out_body_.clear();
     if (ec) {
       if (ec == beast::error::timeout)
         counters().write_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -583,7 +695,9 @@ class Connection final : public ConnectionBase {
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<internal::RequestParser> parser_;
-  std::optional<http::response<http::string_body>> res_;
+  std::optional<http::response<http::string_body>> res_;  // the HTTP/1.0 path
+  std::string out_head_;  // the response being written: status line and headers
+  std::string out_body_;  // and its body
   Request request_;
   std::shared_ptr<const Route> route_;
   std::shared_ptr<const CorsPolicy> cors_;
@@ -596,6 +710,8 @@ class Connection final : public ConnectionBase {
   bool draining_ = false;
   bool closed_ = false;
   std::size_t lingered_ = 0;
+  std::chrono::steady_clock::time_point request_start_;  // the first byte of the request
+  bool deadline_armed_ = false;  // the stream's timer holds the request's read deadline
 };
 
 }  // namespace
@@ -708,6 +824,8 @@ void internal::HttpServerCore::on_accept(const beast::error_code& ec, tcp::socke
       return;
     }
     beast::error_code rec;
+    // Responses go out in one write each; Nagle would only delay them.
+    socket.set_option(tcp::no_delay(true), rec);
     const auto peer = socket.remote_endpoint(rec);
     std::string remote = rec ? std::string() : host_port(peer.address().to_string(), peer.port());
     if (tls) {
