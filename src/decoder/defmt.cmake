@@ -75,7 +75,8 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
       DEPENDS ${et_defmt_corpus_dir}/locations.cpp ${et_defmt_gen})
     list(APPEND et_defmt_elfs ${et_defmt_corpus_dir}/locations_llvm.elf)
   endif()
-  add_custom_target(defmt_corpus DEPENDS ${et_defmt_elfs} ${et_defmt_streams})
+  # Built by default: the CLI end-to-end test decodes it too (with or without unit tests).
+  add_custom_target(defmt_corpus ALL DEPENDS ${et_defmt_elfs} ${et_defmt_streams})
 
   et_test(defmt_test
     SOURCES
