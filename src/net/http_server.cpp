@@ -21,6 +21,7 @@
 
 #include "edgetrace/core/text.hpp"
 #include "edgetrace/net/address.hpp"
+#include "internal/acceptor.hpp"
 #include "internal/request_reading.hpp"
 
 namespace edgetrace::net {
@@ -746,23 +747,8 @@ core::Status internal::HttpServerCore::start() {
     }
   }
 
-  beast::error_code ec;
-  const auto ip = asio::ip::make_address(address->host, ec);
-  const tcp::endpoint endpoint(ip, address->port);
-  const std::string where = host_port(address->host, address->port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec)
-    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && ip.is_v6() && ip.to_v6().is_unspecified())
-    acceptor.set_option(asio::ip::v6_only(false), ec);
-  if (!ec)
-    acceptor.bind(endpoint, ec);
-  if (!ec)
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return core::Status(core::StatusCode::kUnavailable,
-                        "http server: cannot listen on " + where + ": " + ec.message());
-  }
+  if (core::Status st = listen_on(acceptor, *address, "http server"); !st.ok())
+    return st;
   port = acceptor.local_endpoint().port();
   url = std::string(tls ? "https://" : "http://") + host_port(address->host, port);
 
@@ -800,14 +786,7 @@ void internal::HttpServerCore::refuse(tcp::socket& socket) {
 
 void internal::HttpServerCore::on_accept(const beast::error_code& ec, tcp::socket socket) {
   if (ec) {
-    if (ec == asio::error::operation_aborted || !acceptor.is_open())
-      return;
-    // Out of descriptors or similar: try again shortly rather than spinning.
-    accept_retry.expires_after(std::chrono::milliseconds(50));
-    accept_retry.async_wait([self = shared_from_this()](const beast::error_code& wec) {
-      if (!wec && self->acceptor.is_open())
-        self->do_accept();
-    });
+    accept_again_later(ec, shared_from_this());
     return;
   }
   std::shared_ptr<ConnectionBase> connection;

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 
 #include "edgetrace/net/address.hpp"
+#include "internal/acceptor.hpp"
 
 namespace edgetrace::net {
 namespace {
@@ -199,23 +200,8 @@ core::Status TcpStreamListener::Core::start() {
     return address.status();
   if (options.io_threads == 0)
     return core::invalid_argument("tcp listener: io_threads must be at least 1");
-  beast::error_code ec;
-  const auto ip = asio::ip::make_address(address->host, ec);
-  const tcp::endpoint endpoint(ip, address->port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec)
-    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && ip.is_v6() && ip.to_v6().is_unspecified())
-    acceptor.set_option(asio::ip::v6_only(false), ec);
-  if (!ec)
-    acceptor.bind(endpoint, ec);
-  if (!ec)
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return core::Status(core::StatusCode::kUnavailable,
-                        "tcp listener: cannot listen on " +
-                            host_port(address->host, address->port) + ": " + ec.message());
-  }
+  if (core::Status st = internal::listen_on(acceptor, *address, "tcp listener"); !st.ok())
+    return st;
   port = acceptor.local_endpoint().port();
   asio::dispatch(acceptor.get_executor(), [self = shared_from_this()] { self->do_accept(); });
   for (std::size_t i = 0; i < options.io_threads; ++i)
@@ -232,13 +218,7 @@ void TcpStreamListener::Core::do_accept() {
 
 void TcpStreamListener::Core::on_accept(const beast::error_code& ec, tcp::socket socket) {
   if (ec) {
-    if (ec == asio::error::operation_aborted || !acceptor.is_open())
-      return;
-    accept_retry.expires_after(std::chrono::milliseconds(50));
-    accept_retry.async_wait([self = shared_from_this()](const beast::error_code& wec) {
-      if (!wec && self->acceptor.is_open())
-        self->do_accept();
-    });
+    internal::accept_again_later(ec, shared_from_this());
     return;
   }
   std::shared_ptr<Connection> connection;
