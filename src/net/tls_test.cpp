@@ -13,6 +13,7 @@
 
 #include "edgetrace/net/http_server.hpp"
 #include "net_test_support.hpp"
+#include "testing/test_certificates.hpp"
 
 namespace edgetrace::net {
 namespace {
@@ -23,13 +24,6 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using testing_support::wait_for_count;
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -37,35 +31,8 @@ class TlsTest : public ::testing::Test {
     const char* made = mkdtemp(pattern);
     ASSERT_NE(made, nullptr);
     dir_ = new std::filesystem::path(made);
-    const std::filesystem::path script = *dir_ / "make-certs.sh";
-    {
-      std::ofstream out(script);
-      out << R"(set -eu
-cd "$1"
-ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-for ca in ca other-ca; do
-  openssl req -x509 $ec -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=edgetrace test $ca" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-done
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
-printf 'extendedKeyUsage=clientAuth\n' > client.ext
-openssl req $ec -keyout server.key -out server.csr -subj "/CN=localhost"
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 \
-  -extfile server.ext -out server.pem
-for c in client:ca stranger:other-ca; do
-  name=${c%%:*}; issuer=${c##*:}
-  openssl req $ec -keyout $name.key -out $name.csr -subj "/CN=edgetrace test $name"
-  openssl x509 -req -in $name.csr -CA $issuer.pem -CAkey $issuer.key -set_serial 3 -days 2 \
-    -extfile client.ext -out $name.pem
-done
-)";
-    }
-    const std::string command = "timeout 60 sh '" + script.string() + "' '" + dir_->string() +
-                                "' > '" + (*dir_ / "openssl.log").string() + "' 2>&1";
-    const int rc = std::system(command.c_str());
-    ASSERT_EQ(rc, 0) << "openssl could not make the test certificates (is the openssl CLI "
-                        "installed?):\n"
-                     << read_file(*dir_ / "openssl.log");
+    const std::string error = edgetrace::testing::make_test_certificates(*dir_);
+    ASSERT_TRUE(error.empty()) << error;
   }
 
   static void TearDownTestSuite() {

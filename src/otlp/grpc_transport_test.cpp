@@ -18,6 +18,7 @@
 
 #include "testing/fake_grpc_receiver.hpp"
 #include "testing/temp_dir.hpp"
+#include "testing/test_certificates.hpp"
 
 namespace edgetrace::otlp::internal {
 namespace {
@@ -541,33 +542,8 @@ class GrpcTransportTlsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new edgetrace::testing::TempDir("edgetrace-grpc-tls");
     ASSERT_FALSE(dir_->path().empty());
-    const std::filesystem::path script = dir_->path() / "make-certs.sh";
-    {
-      std::ofstream out(script);
-      out << R"(set -eu
-cd "$1"
-ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-for ca in ca other-ca; do
-  openssl req -x509 $ec -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=edgetrace test $ca" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-done
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
-printf 'extendedKeyUsage=clientAuth\n' > client.ext
-openssl req $ec -keyout server.key -out server.csr -subj "/CN=localhost"
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 \
-  -extfile server.ext -out server.pem
-openssl req $ec -keyout client.key -out client.csr -subj "/CN=edgetrace test client"
-openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -set_serial 3 -days 2 \
-  -extfile client.ext -out client.pem
-)";
-    }
-    const std::string command = "timeout 60 sh '" + script.string() + "' '" +
-                                dir_->path().string() + "' > '" + dir_->file("openssl.log") +
-                                "' 2>&1";
-    const int rc = std::system(command.c_str());
-    ASSERT_EQ(rc, 0) << "openssl could not make the test certificates (is the openssl CLI "
-                        "installed?):\n"
-                     << read_file(dir_->path() / "openssl.log");
+    const std::string error = edgetrace::testing::make_test_certificates(dir_->path());
+    ASSERT_TRUE(error.empty()) << error;
   }
 
   static void TearDownTestSuite() {
