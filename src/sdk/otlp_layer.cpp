@@ -20,15 +20,6 @@ namespace {
 using otlp::BatchOutcome;
 using otlp::BatchProcessor;
 
-void fill_resource(const core::Resource& resource, otlp_proto::resource::v1::Resource& out) {
-  out.Clear();
-  for (const core::KeyValue& kv : resource.attributes()) {
-    auto* a = out.add_attributes();
-    a->set_key(kv.key);
-    to_any_value(kv.value, *a->mutable_value());
-  }
-}
-
 void fill_scope(const OtlpLayerOptions& o, otlp_proto::common::v1::InstrumentationScope& out) {
   out.set_name(o.scope_name);
   out.set_version(o.scope_version);
@@ -152,7 +143,7 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     auto e = std::make_shared<SpanExport>();
     e->exporter = std::move(traces);
     auto* rs = e->request.add_resource_spans();
-    fill_resource(s.options.resource, *rs->mutable_resource());
+    otlp::to_otlp_resource(s.options.resource, *rs->mutable_resource());
     rs->set_schema_url(s.options.resource.schema_url());
     fill_scope(s.options, *rs->add_scope_spans()->mutable_scope());
     s.span_export = e;
@@ -171,7 +162,7 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     e->pool = s.log_pool;
     e->record_options.code_location = s.options.log_code_location;
     auto* rl = e->request.add_resource_logs();
-    fill_resource(s.options.resource, *rl->mutable_resource());
+    otlp::to_otlp_resource(s.options.resource, *rl->mutable_resource());
     rl->set_schema_url(s.options.resource.schema_url());
     fill_scope(s.options, *rl->add_scope_logs()->mutable_scope());
     s.log_export = e;

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "edgetrace/core/severity.hpp"
+#include "edgetrace/otlp/model.hpp"
 #include "internal/otlp_convert.hpp"
 
 namespace edgetrace::sdk::internal {
@@ -13,12 +14,10 @@ namespace {
 
 using otlp_proto::common::v1::AnyValue;
 using otlp_proto::common::v1::KeyValue;
-using KeyValues = google::protobuf::RepeatedPtrField<KeyValue>;
-
-template <std::size_t N>
-void set_id(std::string* out, const std::array<std::uint8_t, N>& bytes) {
-  out->assign(reinterpret_cast<const char*>(bytes.data()), N);
-}
+using otlp::add_int_attribute;
+using otlp::add_string_attribute;
+using otlp::KeyValues;
+using otlp::set_id;
 
 void set_string(std::string* out, std::string_view s) {
   out->assign(s.data(), s.size());
@@ -33,18 +32,6 @@ void fill_attributes(const FieldStore& store, KeyValues& out) {
     set_string(kv->mutable_key(), f.name);
     to_any_value(f.value, *kv->mutable_value());
   }
-}
-
-void add_string_attribute(KeyValues& out, std::string_view key, std::string_view value) {
-  KeyValue* kv = out.Add();
-  set_string(kv->mutable_key(), key);
-  set_string(kv->mutable_value()->mutable_string_value(), value);
-}
-
-void add_int_attribute(KeyValues& out, std::string_view key, std::int64_t value) {
-  KeyValue* kv = out.Add();
-  set_string(kv->mutable_key(), key);
-  kv->mutable_value()->set_int_value(value);
 }
 
 // Bits 0-7: W3C trace flags; bits 8-9: whether the context is known to be remote.
@@ -86,48 +73,16 @@ void to_any_value(const Value& value, AnyValue& out) {
   out.Clear();
 }
 
-void to_any_value(const core::AttributeValue& value, AnyValue& out) {
-  std::visit(
-      [&out](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          out.set_string_value(v);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          out.set_bool_value(v);
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          out.set_int_value(v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          out.set_double_value(v);
-        } else if constexpr (std::is_same_v<T, core::Bytes>) {
-          out.mutable_bytes_value()->assign(reinterpret_cast<const char*>(v.data()), v.size());
-        } else {
-          auto* array = out.mutable_array_value()->mutable_values();
-          array->Clear();
-          for (const auto& element : v) {
-            using E = std::decay_t<decltype(element)>;
-            AnyValue* a = array->Add();
-            if constexpr (std::is_same_v<E, core::Bytes>) {
-              a->mutable_bytes_value()->assign(reinterpret_cast<const char*>(element.data()),
-                                               element.size());
-            } else {
-              to_any_value(core::AttributeValue(E(element)), *a);
-            }
-          }
-        }
-      },
-      value.variant());
-}
-
 void to_otlp_span(const SpanRecord& r, otlp_proto::trace::v1::Span& out) {
-  set_id(out.mutable_trace_id(), r.context.trace_id.bytes());
-  set_id(out.mutable_span_id(), r.context.span_id.bytes());
+  set_id(out.mutable_trace_id(), r.context.trace_id);
+  set_id(out.mutable_span_id(), r.context.span_id);
   if (r.context.state.empty()) {
     out.clear_trace_state();
   } else {
     out.set_trace_state(r.context.state.to_header());
   }
   if (r.parent_span_id.valid()) {
-    set_id(out.mutable_parent_span_id(), r.parent_span_id.bytes());
+    set_id(out.mutable_parent_span_id(), r.parent_span_id);
   } else {
     out.clear_parent_span_id();
   }
@@ -156,8 +111,8 @@ void to_otlp_span(const SpanRecord& r, otlp_proto::trace::v1::Span& out) {
   for (std::size_t i = 0; i < r.link_count; ++i) {
     const SpanLinkData& l = r.links[i];
     auto* pl = links->Add();
-    set_id(pl->mutable_trace_id(), l.context.trace_id.bytes());
-    set_id(pl->mutable_span_id(), l.context.span_id.bytes());
+    set_id(pl->mutable_trace_id(), l.context.trace_id);
+    set_id(pl->mutable_span_id(), l.context.span_id);
     if (l.context.state.empty()) {
       pl->clear_trace_state();
     } else {
@@ -204,8 +159,8 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
   out.set_dropped_attributes_count(0);
 
   if (item.in_sampled_span) {
-    set_id(out.mutable_trace_id(), item.trace_id.bytes());
-    set_id(out.mutable_span_id(), item.span_id.bytes());
+    set_id(out.mutable_trace_id(), item.trace_id);
+    set_id(out.mutable_span_id(), item.span_id);
     out.set_flags(item.trace_flags);
   } else {
     out.clear_trace_id();

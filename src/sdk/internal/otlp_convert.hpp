@@ -11,6 +11,7 @@
 #include "edgetrace/core/trace_context.hpp"
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/value.hpp"
+#include "edgetrace/otlp/model.hpp"
 #include "internal/otlp_log_pool.hpp"
 #include "opentelemetry/proto/common/v1/common.pb.h"
 #include "opentelemetry/proto/logs/v1/logs.pb.h"
@@ -26,7 +27,8 @@ inline constexpr std::uint32_t kSpanFlagsIsRemote = 0x200;
 
 // Unsigned values above INT64_MAX become decimal strings; an empty Value an empty AnyValue.
 void to_any_value(const Value& value, otlp_proto::common::v1::AnyValue& out);
-void to_any_value(const core::AttributeValue& value, otlp_proto::common::v1::AnyValue& out);
+// core values: the otlp component's mapping.
+using otlp::to_any_value;
 
 // Fills `out` from an ended span record.
 void to_otlp_span(const SpanRecord& record, otlp_proto::trace::v1::Span& out);
