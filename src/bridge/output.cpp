@@ -78,8 +78,8 @@ void fill_log_record(const decoder::Record& record, std::uint64_t time_unix_nano
   out.set_time_unix_nano(time_unix_nano);
   out.set_observed_time_unix_nano(observed_unix_nano);
   if (record.level) {
-    out.set_severity_number(static_cast<otlp_proto::logs::v1::SeverityNumber>(
-        core::severity_number(*record.level)));
+    out.set_severity_number(
+        static_cast<otlp_proto::logs::v1::SeverityNumber>(core::severity_number(*record.level)));
     const std::string_view text = core::severity_text(*record.level);
     out.set_severity_text(text.data(), text.size());
   }

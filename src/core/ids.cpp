@@ -166,3 +166,13 @@ void fill_random_nonzero(std::span<std::uint8_t> out) noexcept {
 }
 
 }  // namespace edgetrace::core::internal
+
+namespace edgetrace::core {
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  std::string out(bytes.size() * 2, '\0');
+  internal::encode_hex(bytes, out.data());
+  return out;
+}
+
+}  // namespace edgetrace::core

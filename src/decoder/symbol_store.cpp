@@ -224,14 +224,7 @@ std::string_view to_string(SymbolKind kind) noexcept {
 }
 
 std::string build_id_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
+  return core::to_hex(bytes);
 }
 
 Result<std::string> normalize_build_id(std::string_view hex) {

@@ -12,12 +12,12 @@
 namespace edgetrace::sdk::internal {
 namespace {
 
-using otlp_proto::common::v1::AnyValue;
-using otlp_proto::common::v1::KeyValue;
 using otlp::add_int_attribute;
 using otlp::add_string_attribute;
 using otlp::KeyValues;
 using otlp::set_id;
+using otlp_proto::common::v1::AnyValue;
+using otlp_proto::common::v1::KeyValue;
 
 void set_string(std::string* out, std::string_view s) {
   out->assign(s.data(), s.size());

@@ -99,24 +99,24 @@ struct BridgeOptions {
 
 // Every count of one bridge; they only grow, except the two clock gauges.
 struct BridgeCounters {
-  std::uint64_t records = 0;                  // records given to add()
-  std::uint64_t spans = 0;                    // spans emitted (incomplete ones included)
-  std::uint64_t incomplete_spans = 0;         // ended by a reset, disconnect or eviction
-  std::uint64_t open_spans_evicted = 0;       // live state full: oldest open span ended
-  std::uint64_t log_records = 0;              // log records emitted
-  std::uint64_t logs_held = 0;                // log records that waited for their trace
-  std::uint64_t logs_correlation_guessed = 0;  // released with a locally derived trace id
-  std::uint64_t loss_events = 0;              // edgetrace.frames.lost events/logs written
-  std::uint64_t frames_lost = 0;              // sequence gaps seen in the decoder's counters
-  std::uint64_t frames_corrupt = 0;           // corrupt frames seen likewise
+  std::uint64_t records = 0;                    // records given to add()
+  std::uint64_t spans = 0;                      // spans emitted (incomplete ones included)
+  std::uint64_t incomplete_spans = 0;           // ended by a reset, disconnect or eviction
+  std::uint64_t open_spans_evicted = 0;         // live state full: oldest open span ended
+  std::uint64_t log_records = 0;                // log records emitted
+  std::uint64_t logs_held = 0;                  // log records that waited for their trace
+  std::uint64_t logs_correlation_guessed = 0;   // released with a locally derived trace id
+  std::uint64_t loss_events = 0;                // edgetrace.frames.lost events/logs written
+  std::uint64_t frames_lost = 0;                // sequence gaps seen in the decoder's counters
+  std::uint64_t frames_corrupt = 0;             // corrupt frames seen likewise
   std::uint64_t records_dropped_by_device = 0;  // the device's drop reports
-  std::uint64_t records_undecodable = 0;      // malformed records and unknown call sites
-  std::uint64_t records_untimed = 0;          // records without device time (receive time
-                                              // or anchor used)
-  std::uint64_t resets = 0;                   // device reboots seen (new boot counter)
-  std::uint64_t batches = 0;                  // sink calls
-  double clock_drift_ppm = 0;                 // gauge: DeviceClock::drift_ppm()
-  std::uint64_t clock_error_nanos = 0;        // gauge: DeviceClock::error_nanos()
+  std::uint64_t records_undecodable = 0;        // malformed records and unknown call sites
+  std::uint64_t records_untimed = 0;            // records without device time (receive time
+                                                // or anchor used)
+  std::uint64_t resets = 0;                     // device reboots seen (new boot counter)
+  std::uint64_t batches = 0;                    // sink calls
+  double clock_drift_ppm = 0;                   // gauge: DeviceClock::drift_ppm()
+  std::uint64_t clock_error_nanos = 0;          // gauge: DeviceClock::error_nanos()
 };
 
 class StreamBridge {
@@ -136,7 +136,8 @@ class StreamBridge {
            std::uint64_t receive_unix_nanos = 0);
   // The decoder's counters after the stream ended without a further record (a corrupt
   // frame at the end still becomes a loss event).
-  void note_counters(const decoder::DecoderCounters& counters, std::uint64_t receive_unix_nanos = 0);
+  void note_counters(const decoder::DecoderCounters& counters,
+                     std::uint64_t receive_unix_nanos = 0);
   // The stream ended or the connection dropped: open spans end as incomplete, held log
   // records are released. The bridge can then take a new stream of the same device.
   void end_stream(std::uint64_t receive_unix_nanos = 0);

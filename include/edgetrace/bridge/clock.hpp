@@ -53,7 +53,8 @@ class DeviceClock {
   void new_boot() noexcept;
 
   // Estimated device clock drift relative to the host, in parts per million (positive:
-  // the device runs fast); 0 until estimated or in kAnchored mode.
+  // the device's clock runs slow, falling behind the host's); 0 until estimated or in
+  // kAnchored mode.
   double drift_ppm() const noexcept { return slope_ * 1e6; }
   // The remaining uncertainty of mapped times (kLive), 0 when unknown or in kAnchored mode.
   std::uint64_t error_nanos() const noexcept { return error_; }
@@ -72,12 +73,12 @@ class DeviceClock {
 
   TimeMode mode_;
   std::uint64_t anchor_;
-  bool anchored_ = false;      // an offset is known for this boot
-  std::int64_t offset_ = 0;    // receive - device, the envelope (or the anchor's offset)
-  double slope_ = 0;           // drift correction, offset change per device nanosecond
-  bool has_first_ = false;     // first window complete
-  Point first_;                // the first window's lowest point
-  Point window_;               // the current window's lowest point
+  bool anchored_ = false;    // an offset is known for this boot
+  std::int64_t offset_ = 0;  // receive - device, the envelope (or the anchor's offset)
+  double slope_ = 0;         // drift correction, offset change per device nanosecond
+  bool has_first_ = false;   // first window complete
+  Point first_;              // the first window's lowest point
+  Point window_;             // the current window's lowest point
   std::int64_t window_start_ = 0;
   std::uint64_t last_ = 0;
   std::uint64_t latest_receive_ = 0;

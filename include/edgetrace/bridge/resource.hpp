@@ -40,9 +40,9 @@ namespace edgetrace::bridge {
 
 // What the bridge knows of one firmware build.
 struct FirmwareInfo {
-  std::string elf_name;     // the ELF's file name without directories ("" if unknown)
-  core::Bytes build_id;     // its GNU build-id (empty if it has none)
-  std::string version;      // the `firmware.version` symbol's string ("" if absent)
+  std::string elf_name;  // the ELF's file name without directories ("" if unknown)
+  core::Bytes build_id;  // its GNU build-id (empty if it has none)
+  std::string version;   // the `firmware.version` symbol's string ("" if absent)
 
   friend bool operator==(const FirmwareInfo&, const FirmwareInfo&) = default;
 };
@@ -70,8 +70,8 @@ struct ResourceOptions {
 
 // What the stream says about the device.
 struct DeviceIdentity {
-  core::Bytes device_id;                       // empty: none
-  std::optional<std::uint64_t> boot_counter;   // edgetrace handshakes
+  core::Bytes device_id{};                      // empty: none
+  std::optional<std::uint64_t> boot_counter{};  // edgetrace handshakes
   std::string_view stream_format = "edgetrace";
 };
 

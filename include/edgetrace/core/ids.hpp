@@ -30,6 +30,9 @@ enum class HexCase : std::uint8_t {
   kAny,        // OTLP/JSON input: case-insensitive
 };
 
+// Any bytes as lowercase hex (build-ids, device ids).
+std::string to_hex(std::span<const std::uint8_t> bytes);
+
 namespace internal {
 // Decodes 2*out.size() hex characters from `text` into `out`. Returns the offset of the
 // first bad character, or -1 when all are valid.

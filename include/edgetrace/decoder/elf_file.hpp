@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "edgetrace/core/ids.hpp"
 #include "edgetrace/core/result.hpp"
 
 namespace edgetrace::decoder {
@@ -130,6 +131,6 @@ std::optional<BuildIdNote> find_build_id_note(std::span<const std::uint8_t> note
                                               bool little_endian) noexcept;
 
 // Lowercase hex of a byte string ("aabbccdd"), for build-ids in messages and paths.
-std::string to_hex(std::span<const std::uint8_t> bytes);
+using core::to_hex;
 
 }  // namespace edgetrace::decoder

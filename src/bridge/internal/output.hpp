@@ -69,7 +69,7 @@ class Output {
   otlp::LogsRequest logs_;
   core::Resource resource_;
   std::string scope_name_;
-  otlp_proto::trace::v1::ScopeSpans* spans_ = nullptr;     // current entry, or null
+  otlp_proto::trace::v1::ScopeSpans* spans_ = nullptr;      // current entry, or null
   otlp_proto::logs::v1::ScopeLogs* log_records_ = nullptr;  // current entry, or null
   std::size_t pending_spans_ = 0;
   std::size_t pending_logs_ = 0;

@@ -9,9 +9,9 @@
 
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/core/trace_context.hpp"
+#include "edgetrace/otlp/model.hpp"
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/value.hpp"
-#include "edgetrace/otlp/model.hpp"
 #include "internal/otlp_log_pool.hpp"
 #include "opentelemetry/proto/common/v1/common.pb.h"
 #include "opentelemetry/proto/logs/v1/logs.pb.h"
