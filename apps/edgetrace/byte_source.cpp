@@ -167,6 +167,20 @@ ByteSource::~ByteSource() {
     ::close(fd_);
 }
 
+std::optional<std::uint64_t> ByteSource::capture_mtime_unix_nanos() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))
+    return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+         static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+}
+
+core::Status ByteSource::rewind() {
+  if (!capture_mtime_unix_nanos() || ::lseek(fd_, 0, SEEK_SET) != 0)
+    return core::Status(core::StatusCode::kFailedPrecondition, description_ + ": cannot be read twice");
+  return core::Status();
+}
+
 Result<std::size_t> ByteSource::read(std::span<std::uint8_t> buffer) {
   for (;;) {
     if (g_stop)

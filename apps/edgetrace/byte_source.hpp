@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -42,6 +43,12 @@ class ByteSource {
   // Reads what is available (at least one byte, blocking until then); 0 at the end of the
   // input (end of file, peer closed, or stop requested).
   core::Result<std::size_t> read(std::span<std::uint8_t> buffer);
+
+  // A regular file (a capture, also when given as standard input): its modification time,
+  // the time its last byte was written. nullopt for streams (pipes, sockets, terminals).
+  std::optional<std::uint64_t> capture_mtime_unix_nanos() const;
+  // Reads a regular file again from its start. Error for streams.
+  core::Status rewind();
 
   // What was opened, for messages: "file stream.bin", "tcp 127.0.0.1:7000", ...
   const std::string& description() const noexcept { return description_; }

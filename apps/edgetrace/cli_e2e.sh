@@ -82,11 +82,34 @@ has $'\x1b\[32m\[INFO\]' out
 expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format json
 [ "$(wc -l < "$work/out")" = 9 ] || fail "json: 9 lines expected"
 has '"kind":"log".*"message":"temp=21 hum=28"' out
-expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format otlp-json
-[ "$(grep -c '"resourceLogs"' "$work/out")" = 4 ] || fail "otlp-json: 4 log lines expected"
-[ "$(grep -c '"resourceSpans"' "$work/out")" = 2 ] || fail "otlp-json: 2 span lines expected"
+# OTLP/JSON: one export request per signal and batch, rebuilt by the bridge. Times come
+# from --anchor-time (2025-12-02T10:00:00Z), else from the capture file's mtime.
+expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format otlp-json \
+  --anchor-time 2025-12-02T10:00:00Z
+[ "$(grep -c '"resourceLogs"' "$work/out")" = 1 ] || fail "otlp-json: 1 logs request expected"
+[ "$(grep -c '"resourceSpans"' "$work/out")" = 1 ] || fail "otlp-json: 1 traces request expected"
 has '"severityText":"WARN","body":{"stringValue":"low battery"}' out
 has '"name":"report"' out
+has "^bridge: spans=2 incomplete=0 logs=4 " err
+python3 - "$work/out" <<'EOF' || fail "otlp-json: span tree, correlation or times"
+import json, sys
+anchor = 1764669600 * 10**9
+docs = [json.loads(line) for line in open(sys.argv[1])]
+spans = [s for d in docs for r in d.get("resourceSpans", []) for ss in r["scopeSpans"]
+         for s in ss["spans"]]
+logs = [l for d in docs for r in d.get("resourceLogs", []) for sl in r["scopeLogs"]
+        for l in sl["logRecords"]]
+assert len(spans) == 2 and len(logs) == 4, (len(spans), len(logs))
+trace = {s["spanId"]: s["traceId"] for s in spans}
+assert all(int(s["startTimeUnixNano"]) >= anchor for s in spans), spans
+for l in logs:
+    assert trace[l["spanId"]] == l["traceId"], l
+    assert int(l["timeUnixNano"]) >= anchor, l
+EOF
+touch -d "2025-12-02 10:00:00 UTC" "$work/capture.bin"
+expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format otlp-json
+has "capture times taken from the file's modification time: first record at 2025-12-02T09:59:" err
+hasnt '"timeUnixNano":"0"' out
 
 # Corrupt data: counted, exit 0; with --strict exit 1.
 python3 - "$work/capture.bin" "$work/corrupt.bin" <<'EOF'

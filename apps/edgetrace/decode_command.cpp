@@ -1,7 +1,9 @@
 // edgetrace decode (--elf FILE | --store DIR | --server URL) [--format text|json|otlp-json]
-//                  [--input FILE|tcp://HOST:PORT|/dev/ttyX|-]
+//                  [--input FILE|tcp://HOST:PORT|/dev/ttyX|-] [--anchor-time TIME]
+//                  [--export URL [--protocol P] [--header K=V]...]
 //
-// The defmt-print equivalent for edgetrace and defmt streams, live or from a capture.
+// The defmt-print equivalent for edgetrace and defmt streams, live or from a capture; with
+// otlp-json or --export, the stream's spans and logs rebuilt by edgetrace::bridge.
 #include <unistd.h>
 
 #include <chrono>
@@ -19,7 +21,9 @@
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
 #include "edgetrace/decoder/render.hpp"
-#include "otlp_json.hpp"
+#include "edgetrace/bridge/bridge.hpp"
+#include "edgetrace/config/values.hpp"
+#include "edgetrace/otlp/exporter.hpp"
 
 namespace edgetrace::cli {
 namespace {
@@ -38,6 +42,10 @@ struct DecodeOptions {
   bool strict = false;
   bool show_location = false;
   bool verbose = false;
+  std::string anchor_time;
+  std::string export_url;
+  std::string protocol = "http/protobuf";
+  std::vector<std::string> headers;
 };
 
 extern "C" void on_stop_signal(int) {
@@ -114,6 +122,13 @@ void print_summary(const DecoderCounters& c, std::uint64_t unresolved, bool defm
                static_cast<unsigned long long>(c.bytes_skipped), defmt ? " (defmt)" : "");
 }
 
+struct ExportTotals {
+  std::uint64_t spans = 0;
+  std::uint64_t log_records = 0;
+  std::uint64_t failed_spans = 0;
+  std::uint64_t failed_log_records = 0;
+};
+
 bool input_is_live(const std::string& input) {
   return input.rfind("tcp://", 0) == 0 || input.rfind("/dev/", 0) == 0;
 }
@@ -169,85 +184,192 @@ int run(const DecodeOptions& o) {
   if (o.verbose)
     std::fprintf(stderr, "edgetrace: decoding %s\n", (*source)->description().c_str());
 
-  // 3. The output.
+  // 3. The decoder (one per pass over the input).
+  std::uint64_t unresolved = 0;
+  std::set<std::string> reported;
+  const decoder::StreamFormat format =
+      defmt ? decoder::defmt_stream_format(*defmt) : decoder::StreamFormat::kEdgetrace;
+  auto make = [&](bool report) -> core::Result<std::unique_ptr<decoder::Decoder>> {
+    decoder::DecoderTables tables;
+    decoder::DecoderOptions options;
+    if (defmt) {
+      tables.defmt = defmt;
+    } else {
+      tables.edgetrace = table;
+      if (o.verbose && report)
+        options.on_problem = [](std::string_view what) {
+          std::fprintf(stderr, "edgetrace: %.*s\n", static_cast<int>(what.size()), what.data());
+        };
+      if (backend) {
+        tables.resolver = [&backend, &unresolved, &reported, report](
+                              std::span<const std::uint8_t> id)
+            -> std::shared_ptr<const decoder::EdgetraceTable> {
+          const std::string hex = decoder::build_id_hex(id);
+          auto entry = backend->get(hex);
+          if (entry && (*entry)->edgetrace)
+            return (*entry)->edgetrace;
+          if (report && reported.insert(hex).second) {
+            ++unresolved;
+            print_error("no edgetrace table for build-id " + hex + ": " +
+                        (entry ? std::string("the stored ELF has only a defmt table")
+                               : entry.status().message()));
+          }
+          return nullptr;
+        };
+      }
+    }
+    return decoder::make_decoder(format, std::move(tables), std::move(options));
+  };
+
+  // 4. Spans and logs (otlp-json, --export): the bridge, its time anchor and its exporters.
+  const bool bridging = o.format == "otlp-json" || !o.export_url.empty();
+  const bool live = input_is_live(o.input) || !(*source)->capture_mtime_unix_nanos();
+  bridge::BridgeOptions bridge_options;
+  if (!o.elf.empty()) {
+    auto elf = decoder::ElfFile::open(o.elf, o.location.max_elf_bytes);
+    auto info = elf ? bridge::read_firmware_info(*elf, o.elf)
+                    : core::Result<bridge::FirmwareInfo>(elf.status());
+    if (info)
+      bridge_options.firmware = std::move(*info);
+  }
+  bridge_options.time = live ? bridge::TimeMode::kLive : bridge::TimeMode::kAnchored;
+  if (bridging && !live) {
+    if (!o.anchor_time.empty()) {
+      auto t = config::parse_timestamp(o.anchor_time);
+      if (!t) {
+        print_error("--anchor-time: " + t.status().message());
+        return kExitUsage;
+      }
+      bridge_options.anchor_unix_nanos = *t;
+    } else {
+      // The file was last written when its last record arrived: a first pass finds how
+      // long the capture spans in device time, so that its end lands on the mtime.
+      constexpr std::uint64_t kProbeAnchor = std::uint64_t{1} << 62;
+      bridge::BridgeOptions probe_options = bridge_options;
+      probe_options.anchor_unix_nanos = kProbeAnchor;
+      bridge::StreamBridge probe(probe_options, [](bridge::Batch&) {});
+      auto d = make(false);
+      if (!d) {
+        print_error(d.status().message());
+        return kExitFailed;
+      }
+      std::vector<std::uint8_t> buffer(64 * 1024);
+      for (;;) {
+        auto n = (*source)->read(buffer);
+        if (!n || *n == 0)
+          break;
+        (*d)->feed(std::span<const std::uint8_t>(buffer.data(), *n),
+                   [&](const Record& r) { probe.add(r, (*d)->counters()); });
+      }
+      const std::uint64_t span = probe.clock().last_unix_nanos() > kProbeAnchor
+                                     ? probe.clock().last_unix_nanos() - kProbeAnchor
+                                     : 0;
+      const std::uint64_t mtime = *(*source)->capture_mtime_unix_nanos();
+      bridge_options.anchor_unix_nanos = mtime > span ? mtime - span : mtime;
+      if (auto r = (*source)->rewind(); !r.ok()) {
+        print_error(r.message());
+        return kExitFailed;
+      }
+      std::fprintf(stderr,
+                   "edgetrace: capture times taken from the file's modification time: "
+                   "first record at %s (set --anchor-time to change)\n",
+                   config::format_timestamp(bridge_options.anchor_unix_nanos).c_str());
+    }
+  }
+
+  std::unique_ptr<otlp::OtlpExporter> trace_exporter;
+  std::unique_ptr<otlp::OtlpExporter> log_exporter;
+  if (!o.export_url.empty()) {
+    otlp::OtlpExporterOptions eo;
+    eo.protocol = *otlp::parse_protocol(o.protocol);  // checked by the option's validator
+    for (const std::string& h : o.headers) {
+      const std::size_t eq = h.find('=');
+      eo.headers.push_back({h.substr(0, eq), h.substr(eq + 1)});
+    }
+    for (auto [signal, exporter] :
+         {std::pair{otlp::Signal::kTraces, &trace_exporter}, {otlp::Signal::kLogs, &log_exporter}}) {
+      otlp::OtlpExporterOptions signal_options = eo;
+      signal_options.endpoint = otlp::signal_endpoint(o.export_url, eo.protocol, signal);
+      auto made = otlp::OtlpExporter::create(std::move(signal_options));
+      if (!made) {
+        print_error("--export: " + made.status().message());
+        return kExitUsage;
+      }
+      *exporter = std::move(*made);
+    }
+  }
+
+  // 5. The output.
   decoder::TextOptions text;
   text.time = parse_time(o.time);
   text.location = o.show_location;
   text.color = use_color(o.color);
-  OtlpJsonContext otlp;
-  otlp.format_name = defmt ? "defmt" : "edgetrace";
   std::string out;
-  const decoder::Handshake* last_handshake = nullptr;
-  auto sink = [&](const Record& r) {
+  ExportTotals sent;
+  auto on_batch = [&](bridge::Batch& batch) {
+    if (o.format == "otlp-json") {
+      if (batch.spans > 0)
+        out += otlp::encode_json(batch.traces) + "\n";
+      if (batch.log_records > 0)
+        out += otlp::encode_json(batch.logs) + "\n";
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    if (trace_exporter && batch.spans > 0) {
+      const otlp::ExportOutcome r = trace_exporter->export_traces(batch.traces, deadline);
+      sent.spans += r.delivered;
+      sent.failed_spans += r.failed;
+    }
+    if (log_exporter && batch.log_records > 0) {
+      const otlp::ExportOutcome r = log_exporter->export_logs(batch.logs, deadline);
+      sent.log_records += r.delivered;
+      sent.failed_log_records += r.failed;
+    }
+  };
+  std::optional<bridge::StreamBridge> bridged;
+  if (bridging) {
+    bridged.emplace(bridge_options, on_batch);
+    if (defmt)
+      bridged->set_defmt_table(defmt);
+  }
+  auto made = make(true);
+  if (!made) {
+    print_error(made.status().message());
+    return kExitFailed;
+  }
+  decoder::Decoder& stream = **made;
+  const auto now_nanos = [] {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  };
+  std::uint64_t received = 0;
+  const decoder::RecordSink on_record = [&](const Record& r) {
+    if (bridged)
+      bridged->add(r, stream.counters(), received);
     if (o.format == "json") {
       decoder::append_json(r, out);
       out.push_back('\n');
-    } else if (o.format == "otlp-json") {
-      otlp.handshake = last_handshake;
-      append_otlp_json(r, otlp, out);
-    } else if (defmt) {
+    } else if (o.format == "text" && defmt) {
       const char* color = text.color ? level_color(r) : "";
       out += color;
       decoder::append_defmt_line(r, out);
       if (color[0] != '\0')
         out += "\x1b[0m";
       out.push_back('\n');
-    } else {
+    } else if (o.format == "text") {
       decoder::append_text(r, text, out);
       out.push_back('\n');
     }
   };
-
-  // 4. Decode until the input ends (or Ctrl-C).
-  std::uint64_t unresolved = 0;
-  decoder::DecoderTables tables;
-  decoder::DecoderOptions options;
-  if (defmt) {
-    tables.defmt = defmt;
-  } else {
-    tables.edgetrace = table;
-    if (input_is_live(o.input)) {
-      options.wall_clock = [] {
-        return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count());
-      };
+  const auto write_out = [&out] {
+    if (!out.empty()) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fflush(stdout);
+      out.clear();
     }
-    if (o.verbose)
-      options.on_problem = [](std::string_view what) {
-        std::fprintf(stderr, "edgetrace: %.*s\n", static_cast<int>(what.size()), what.data());
-      };
-    if (backend) {
-      tables.resolver = [&backend, &unresolved, reported = std::set<std::string>()](
-                            std::span<const std::uint8_t> id) mutable
-          -> std::shared_ptr<const decoder::EdgetraceTable> {
-        const std::string hex = decoder::build_id_hex(id);
-        auto entry = backend->get(hex);
-        if (entry && (*entry)->edgetrace)
-          return (*entry)->edgetrace;
-        if (reported.insert(hex).second) {
-          ++unresolved;
-          print_error("no edgetrace table for build-id " + hex + ": " +
-                      (entry ? std::string("the stored ELF has only a defmt table")
-                             : entry.status().message()));
-        }
-        return nullptr;
-      };
-    }
-  }
-  const decoder::StreamFormat format =
-      defmt ? decoder::defmt_stream_format(*defmt) : decoder::StreamFormat::kEdgetrace;
-  auto made = decoder::make_decoder(format, std::move(tables), std::move(options));
-  if (!made) {
-    print_error(made.status().message());
-    return kExitFailed;
-  }
-  decoder::Decoder& stream = **made;
-  const decoder::RecordSink on_record = [&](const Record& r) {
-    last_handshake = stream.last_handshake();
-    sink(r);
   };
 
+  // 6. Decode until the input ends (or Ctrl-C).
   std::vector<std::uint8_t> buffer(64 * 1024);
   int result = kExitOk;
   for (;;) {
@@ -259,23 +381,47 @@ int run(const DecodeOptions& o) {
     }
     if (*n == 0)
       break;
-    const std::span<const std::uint8_t> chunk(buffer.data(), *n);
-    stream.feed(chunk, on_record);
-    if (!out.empty()) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      std::fflush(stdout);
-      out.clear();
+    received = live ? now_nanos() : 0;
+    stream.feed(std::span<const std::uint8_t>(buffer.data(), *n), on_record);
+    if (bridged && live) {
+      bridged->note_counters(stream.counters(), received);
+      bridged->flush();  // live: hand over what each read brought
     }
+    write_out();
   }
   stream.finish(on_record);
-  if (!out.empty()) {
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
+  if (bridged) {
+    bridged->note_counters(stream.counters(), live ? now_nanos() : 0);
+    bridged->end_stream(live ? now_nanos() : 0);
+    bridged->flush();
   }
-  std::fflush(stdout);
+  write_out();
 
   const DecoderCounters& c = stream.counters();
   print_summary(c, unresolved, stream.format() != decoder::StreamFormat::kEdgetrace);
+  if (bridged) {
+    const bridge::BridgeCounters& b = bridged->counters();
+    std::fprintf(stderr,
+                 "bridge: spans=%llu incomplete=%llu logs=%llu logs-correlation-guessed=%llu "
+                 "loss-events=%llu resets=%llu\n",
+                 static_cast<unsigned long long>(b.spans),
+                 static_cast<unsigned long long>(b.incomplete_spans),
+                 static_cast<unsigned long long>(b.log_records),
+                 static_cast<unsigned long long>(b.logs_correlation_guessed),
+                 static_cast<unsigned long long>(b.loss_events),
+                 static_cast<unsigned long long>(b.resets));
+  }
+  if (trace_exporter) {
+    std::fprintf(stderr,
+                 "export: %llu spans and %llu log records delivered to %s (%s), %llu spans and "
+                 "%llu log records failed\n",
+                 static_cast<unsigned long long>(sent.spans),
+                 static_cast<unsigned long long>(sent.log_records), o.export_url.c_str(),
+                 o.protocol.c_str(), static_cast<unsigned long long>(sent.failed_spans),
+                 static_cast<unsigned long long>(sent.failed_log_records));
+    if (sent.failed_spans + sent.failed_log_records > 0)
+      result = kExitFailed;
+  }
   if (o.strict && (c.corrupt_frames > 0 || c.malformed_records > 0 || c.lost_frames > 0 ||
                    c.unknown_callsites > 0 || c.build_id_mismatches > 0 || unresolved > 0)) {
     print_error("--strict: the input had corrupt, lost or undecodable data");
@@ -298,8 +444,28 @@ void add_decode_command(CLI::App& app, Action& action) {
   // --elf excludes --store and --server (set up by add_options).
   for (const char* name : {"--store", "--server"})
     elf->excludes(cmd->get_option(name));
-  cmd->add_option("--format", o->format, "output: text (default), json, otlp-json")
-      ->check(CLI::IsMember({"text", "json", "otlp-json"}));
+  cmd->add_option("--format", o->format,
+                  "output: text (default), json (one record per line), otlp-json (the rebuilt "
+                  "spans and logs, one OTLP/JSON export request per line), none")
+      ->check(CLI::IsMember({"text", "json", "otlp-json", "none"}));
+  cmd->add_option("--anchor-time", o->anchor_time,
+                  "captures: the wall-clock time of the first record, RFC 3339 "
+                  "(2026-12-02T10:15:30Z) or Unix seconds; default: the capture ends at the "
+                  "file's modification time");
+  cmd->add_option("--export", o->export_url,
+                  "send the rebuilt spans and logs to this OTLP endpoint (base URL, as "
+                  "OTEL_EXPORTER_OTLP_ENDPOINT: http://host:4318, or http://host:4317 for grpc)");
+  cmd->add_option("--protocol", o->protocol, "with --export: grpc, http/protobuf (default), http/json")
+      ->check(CLI::IsMember({"grpc", "http/protobuf", "http/json"}));
+  cmd->add_option("--header", o->headers,
+                  "with --export: a request header K=V (repeatable; values are never printed)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v.find('=') == std::string::npos || v.front() == '='
+                       ? "expected KEY=VALUE, got a header without '='"
+                       : std::string();
+          },
+          "K=V"));
   cmd->add_option("--input", o->input,
                   "FILE (a capture), tcp://HOST:PORT (connects), a serial device such as "
                   "/dev/ttyACM0, or - for standard input (default)");

@@ -1,6 +1,8 @@
 #include "edgetrace/config/values.hpp"
 
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <limits>
 
 namespace edgetrace::config {
@@ -75,6 +77,116 @@ core::Result<std::uint64_t> parse_byte_size(std::string_view text) {
   }
   return core::invalid_argument("byte size '" + std::string(text) + "': unknown unit '" +
                                 std::string(unit) + "' (B, kB, MB, GB, TB, KiB, MiB, GiB or TiB)");
+}
+
+namespace {
+
+// Reads exactly `digits` decimal digits at `at`.
+bool read_digits(std::string_view text, std::size_t at, std::size_t digits, int& out) {
+  if (at + digits > text.size())
+    return false;
+  out = 0;
+  for (std::size_t i = at; i < at + digits; ++i) {
+    if (text[i] < '0' || text[i] > '9')
+      return false;
+    out = out * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+core::Result<std::uint64_t> parse_unix_seconds(std::string_view text) {
+  const std::size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  std::uint64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+  if (ec != std::errc() || end != whole.data() + whole.size() || whole.empty() ||
+      seconds > 253402300799)  // 9999-12-31T23:59:59Z
+    return core::invalid_argument("not a timestamp: '" + std::string(text) +
+                                  "' (use RFC 3339, e.g. 2026-12-02T10:15:30Z, or Unix seconds)");
+  std::uint64_t nanos = 0;
+  if (dot != std::string_view::npos) {
+    const std::string_view fraction = text.substr(dot + 1);
+    if (fraction.empty() || fraction.size() > 9)
+      return core::invalid_argument("not a timestamp: '" + std::string(text) +
+                                    "' (at most 9 fractional digits)");
+    std::uint64_t scale = 100'000'000;
+    for (char c : fraction) {
+      if (c < '0' || c > '9')
+        return core::invalid_argument("not a timestamp: '" + std::string(text) + "'");
+      nanos += static_cast<std::uint64_t>(c - '0') * scale;
+      scale /= 10;
+    }
+  }
+  return seconds * 1'000'000'000 + nanos;
+}
+
+}  // namespace
+
+core::Result<std::uint64_t> parse_timestamp(std::string_view text) {
+  text = core::trim_ows(text);
+  if (text.find('-') == std::string_view::npos || text.size() < 20)
+    return parse_unix_seconds(text);
+  const auto bad = [&text](std::string_view why) {
+    return core::invalid_argument("not an RFC 3339 timestamp: '" + std::string(text) + "' (" +
+                                  std::string(why) + "; e.g. 2026-12-02T10:15:30Z)");
+  };
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!read_digits(text, 0, 4, year) || text[4] != '-' || !read_digits(text, 5, 2, month) ||
+      text[7] != '-' || !read_digits(text, 8, 2, day))
+    return bad("expected YYYY-MM-DD");
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ')
+    return bad("expected T between date and time");
+  if (!read_digits(text, 11, 2, hour) || text[13] != ':' || !read_digits(text, 14, 2, minute) ||
+      text[16] != ':' || !read_digits(text, 17, 2, second))
+    return bad("expected HH:MM:SS");
+  const std::chrono::year_month_day date{std::chrono::year(year),
+                                         std::chrono::month(static_cast<unsigned>(month)),
+                                         std::chrono::day(static_cast<unsigned>(day))};
+  if (year < 1970 || !date.ok() || hour > 23 || minute > 59 || second > 60)
+    return bad("date or time out of range");
+  std::size_t at = 19;
+  std::uint64_t nanos = 0;
+  if (at < text.size() && text[at] == '.') {
+    std::uint64_t scale = 100'000'000;
+    std::size_t digits = 0;
+    for (++at; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at, ++digits) {
+      nanos += static_cast<std::uint64_t>(text[at] - '0') * scale;
+      scale /= 10;
+    }
+    if (digits == 0 || digits > 9)
+      return bad("1 to 9 fractional digits");
+  }
+  std::int64_t offset_seconds = 0;
+  if (at < text.size() && (text[at] == 'Z' || text[at] == 'z') && at + 1 == text.size()) {
+  } else if (at + 6 == text.size() && (text[at] == '+' || text[at] == '-') && text[at + 3] == ':') {
+    int oh = 0, om = 0;
+    if (!read_digits(text, at + 1, 2, oh) || !read_digits(text, at + 4, 2, om) || oh > 23 ||
+        om > 59)
+      return bad("bad UTC offset");
+    offset_seconds = (oh * 3600 + om * 60) * (text[at] == '+' ? 1 : -1);
+  } else {
+    return bad("expected Z or a UTC offset such as +01:00");
+  }
+  const std::int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+  const std::int64_t seconds =
+      days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59) - offset_seconds;
+  if (seconds < 0)
+    return bad("before 1970");
+  return static_cast<std::uint64_t>(seconds) * 1'000'000'000 + nanos;
+}
+
+std::string format_timestamp(std::uint64_t unix_nanos) {
+  const auto seconds = static_cast<std::int64_t>(unix_nanos / 1'000'000'000);
+  const std::chrono::sys_days days{std::chrono::days(seconds / 86400)};
+  const std::chrono::year_month_day date(days);
+  const std::int64_t in_day = seconds % 86400;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%06lluZ",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<long long>(in_day / 3600),
+                static_cast<long long>(in_day / 60 % 60), static_cast<long long>(in_day % 60),
+                static_cast<unsigned long long>(unix_nanos % 1'000'000'000 / 1000));
+  return buf;
 }
 
 core::Result<bool> parse_bool(std::string_view text) {

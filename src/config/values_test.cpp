@@ -90,3 +90,38 @@ TEST(ValuesTest, EnumsByNameWithAliases) {
 
 }  // namespace
 }  // namespace edgetrace::config
+
+namespace edgetrace::config {
+namespace {
+
+TEST(ConfigTimestampTest, ParsesRfc3339AndUnixSeconds) {
+  // 2025-12-02T10:15:30Z = 1764670530 (date -u -d @1764670530).
+  EXPECT_EQ(parse_timestamp("2025-12-02T10:15:30Z").value(), 1764670530'000000000u);
+  EXPECT_EQ(parse_timestamp("2025-12-02 10:15:30.25z").value(), 1764670530'250000000u);
+  EXPECT_EQ(parse_timestamp("2025-12-02T11:15:30.000000001+01:00").value(),
+            1764670530'000000001u);
+  EXPECT_EQ(parse_timestamp("2025-12-02T05:15:30-05:00").value(), 1764670530'000000000u);
+  EXPECT_EQ(parse_timestamp("1970-01-01T00:00:00Z").value(), 0u);
+  EXPECT_EQ(parse_timestamp("1764670530").value(), 1764670530'000000000u);
+  EXPECT_EQ(parse_timestamp(" 1764670530.5 ").value(), 1764670530'500000000u);
+}
+
+TEST(ConfigTimestampTest, RefusesMalformedTimes) {
+  for (const char* bad : {"", "yesterday", "2025-13-02T10:15:30Z", "2025-02-30T10:15:30Z",
+                          "2025-12-02T10:15:30", "2025-12-02T25:15:30Z", "1964-01-01T00:00:00Z",
+                          "2025-12-02T10:15:30.Z", "1764670530.", "12x", "99999999999999"}) {
+    const auto r = parse_timestamp(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+  EXPECT_THAT(parse_timestamp("2025-12-02T10:15:30").status().message(),
+              ::testing::HasSubstr("expected Z or a UTC offset"));
+}
+
+TEST(ConfigTimestampTest, FormatsInUtcWithMicroseconds) {
+  EXPECT_EQ(format_timestamp(1764670530'250000999u), "2025-12-02T10:15:30.250000Z");
+  EXPECT_EQ(parse_timestamp(format_timestamp(1764670530'123456000u)).value(),
+            1764670530'123456000u);
+}
+
+}  // namespace
+}  // namespace edgetrace::config

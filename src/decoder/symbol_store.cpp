@@ -1,6 +1,8 @@
 // SymbolStore: the local-directory backend and the LRU cache of parsed tables.
 #include "edgetrace/decoder/symbol_store.hpp"
 
+#include "edgetrace/core/ids.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -273,6 +273,10 @@ LoadedExporterOptions load_exporter_options(Signal signal, const EnvLookup& env,
   return out;
 }
 
+std::string signal_endpoint(std::string_view base, Protocol protocol, Signal signal) {
+  return protocol == Protocol::kGrpc ? std::string(base) : append_signal_path(base, signal);
+}
+
 std::string resolved_endpoint(const OtlpExporterOptions& options, Signal signal) {
   if (!options.endpoint.empty())
     return options.endpoint;

@@ -175,3 +175,17 @@ TEST(ExporterOptionsTest, HeadersRejectInjection) {
 
 }  // namespace
 }  // namespace edgetrace::otlp
+
+namespace edgetrace::otlp {
+namespace {
+
+TEST(SignalEndpointTest, HttpAppendsTheSignalPathAndGrpcKeepsTheBase) {
+  EXPECT_EQ(signal_endpoint("http://h:4318", Protocol::kHttpProtobuf, Signal::kTraces),
+            "http://h:4318/v1/traces");
+  EXPECT_EQ(signal_endpoint("https://h/otlp/", Protocol::kHttpJson, Signal::kLogs),
+            "https://h/otlp/v1/logs");
+  EXPECT_EQ(signal_endpoint("http://h:4317", Protocol::kGrpc, Signal::kLogs), "http://h:4317");
+}
+
+}  // namespace
+}  // namespace edgetrace::otlp

@@ -38,6 +38,13 @@ core::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 // GiB, TiB (powers of 1024). A space may separate number and unit.
 core::Result<std::uint64_t> parse_byte_size(std::string_view text);
 
+// A point in time, as nanoseconds since the Unix epoch: RFC 3339
+// ("2026-12-02T10:15:30Z", "2026-12-02T10:15:30.25+01:00"; a space may replace the T) or
+// Unix seconds with an optional fraction ("1764670530", "1764670530.25"). Years 1970-9999.
+core::Result<std::uint64_t> parse_timestamp(std::string_view text);
+// The RFC 3339 form in UTC with microseconds: "2026-12-02T10:15:30.250000Z".
+std::string format_timestamp(std::uint64_t unix_nanos);
+
 // "true" or "false", in any case.
 core::Result<bool> parse_bool(std::string_view text);
 

@@ -162,6 +162,11 @@ std::string otlp_variable(std::optional<Signal> signal, std::string_view option)
 std::optional<Protocol> parse_protocol(std::string_view name) noexcept;
 std::optional<Compression> parse_compression(std::string_view name) noexcept;
 
+// The URL of `signal` under a base endpoint read as OTEL_EXPORTER_OTLP_ENDPOINT is: for
+// HTTP, "v1/<signal>" appended to its path (http://host:4318 -> http://host:4318/v1/logs);
+// for gRPC, the base itself.
+std::string signal_endpoint(std::string_view base, Protocol protocol, Signal signal);
+
 // The URL an exporter posts to (HTTP) or connects to (gRPC) for `signal`.
 std::string resolved_endpoint(const OtlpExporterOptions& options, Signal signal);
 
