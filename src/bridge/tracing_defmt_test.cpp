@@ -388,5 +388,119 @@ TEST_F(TracingDefmtTest, TooManyOpenSpansEndsTheOldestAsIncomplete) {
   EXPECT_EQ(run.counters.spans, 3u);
 }
 
+// The format grammar's corner cases, on a table built in code and frames laid out as
+// defmt's encoder writes them (u16 index, [u8;N] bytes as they are, `{}` as the value's
+// format index then the value).
+class TracingDefmtGrammarTest : public testing::Test {
+ protected:
+  static constexpr std::uint16_t kU8 = 1;
+  TracingDefmtGrammarTest() {
+    table_.add(kU8, decoder::DefmtTag::kPrim, "{=u8}");
+    table_.add(10, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} a, b={}");
+    table_.add(11, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} x={=u8}");
+    table_.add(12, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} a={}, b={}");
+    table_.add(13, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} got {}, n={}");
+    table_.add(14, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} ");
+    table_.add(15, decoder::DefmtTag::kInfo,
+               "ctx={=[u8;16]}:{=[u8;8]} parent={=[u8;8]} span_enter: parse(x)(input={})");
+    table_.add(16, decoder::DefmtTag::kInfo,
+               "ctx={=[u8;16]}:{=[u8;8]} parent={=[u8;8]} span_exit: parse(x)");
+    decoder_ = std::make_unique<decoder::DefmtDecoder>(std::make_shared<const DefmtTable>(table_));
+  }
+
+  // A frame of string `index` for trace 1 / span 2, with parent 1 for enter and exit.
+  Record frame(std::uint16_t index, std::vector<std::uint8_t> args, bool with_parent = false) {
+    std::vector<std::uint8_t> f = {static_cast<std::uint8_t>(index),
+                                   static_cast<std::uint8_t>(index >> 8)};
+    f.insert(f.end(), 15, 0);
+    f.push_back(1);  // trace id ...01
+    f.insert(f.end(), 7, 0);
+    f.push_back(2);  // span id ...02
+    if (with_parent) {
+      f.insert(f.end(), 7, 0);
+      f.push_back(1);
+    }
+    f.insert(f.end(), args.begin(), args.end());
+    Record r;
+    const core::Status st = decoder_->decode_frame(f, r);
+    EXPECT_TRUE(st.ok()) << st.to_string();
+    return r;
+  }
+  static std::vector<std::uint8_t> fmt_u8(std::uint8_t v) { return {kU8, 0, v}; }
+
+  // Handles `r` and returns the log record it made.
+  OtlpLogRecord log_of(const Record& r) {
+    BridgeCounters counters;
+    std::vector<OtlpLogRecord> logs;
+    Output out(
+        1,
+        [&](Batch& b) {
+          for (const auto& l : b.logs.resource_logs(0).scope_logs(0).log_records())
+            logs.push_back(l);
+        },
+        counters);
+    TracingDefmtSpans tracing(table_, 8, counters);
+    EXPECT_TRUE(tracing.handle(r, 1, 1, out));
+    EXPECT_EQ(logs.size(), 1u);
+    return logs.empty() ? OtlpLogRecord() : logs[0];
+  }
+
+  DefmtTable table_;
+  std::unique_ptr<decoder::DefmtDecoder> decoder_;
+};
+
+TEST_F(TracingDefmtGrammarTest, FieldsAreTheTrailingKeyPlaceholdersOnly) {
+  OtlpLogRecord l = log_of(frame(10, fmt_u8(4)));
+  EXPECT_EQ(l.body().string_value(), "a");
+  EXPECT_EQ(attrs(l.attributes()), (Strings{"b=\"4\""}));
+  // A typed placeholder is the message's own argument, not a field.
+  l = log_of(frame(11, {9}));
+  EXPECT_EQ(l.body().string_value(), "x=9");
+  EXPECT_TRUE(l.attributes().empty());
+  // Fields without a message: the body says them.
+  std::vector<std::uint8_t> two = fmt_u8(1);
+  const std::vector<std::uint8_t> b = fmt_u8(2);
+  two.insert(two.end(), b.begin(), b.end());
+  l = log_of(frame(12, two));
+  EXPECT_EQ(l.body().string_value(), "a=1, b=2");
+  EXPECT_EQ(attrs(l.attributes()), (Strings{"a=\"1\"", "b=\"2\""}));
+  // A `{}` inside the message stays in the message.
+  l = log_of(frame(13, two));
+  EXPECT_EQ(l.body().string_value(), "got 1");
+  EXPECT_EQ(attrs(l.attributes()), (Strings{"n=\"2\""}));
+  // An empty event (tracing-defmt writes "ctx=..:.. " for `info!()` in a span).
+  l = log_of(frame(14, {}));
+  EXPECT_EQ(l.body().string_value(), "");
+  EXPECT_EQ(hex(l.span_id()), span_hex(2));
+}
+
+TEST_F(TracingDefmtGrammarTest, NameEndsAtTheLastParenthesisAndARepeatedEnterEndsTheFirst) {
+  BridgeCounters counters;
+  std::vector<OtlpSpan> spans;
+  Output out(
+      1,
+      [&](Batch& b) {
+        for (const auto& s : b.traces.resource_spans(0).scope_spans(0).spans())
+          spans.push_back(s);
+      },
+      counters);
+  TracingDefmtSpans tracing(table_, 8, counters);
+  ASSERT_TRUE(tracing.handle(frame(15, fmt_u8(7), true), 10, 10, out));
+  ASSERT_TRUE(tracing.handle(frame(15, fmt_u8(8), true), 20, 20, out));
+  ASSERT_TRUE(tracing.handle(frame(16, {}, true), 30, 30, out));
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].name(), "parse(x)");
+  EXPECT_EQ(attrs(spans[0].attributes()),
+            (Strings{"input=\"7\"", "edgetrace.span.incomplete=true"}));
+  expect_incomplete(spans[0], "span_enter repeated before span_exit");
+  EXPECT_EQ(spans[0].end_time_unix_nano(), 20u);
+  EXPECT_EQ(spans[1].name(), "parse(x)");
+  EXPECT_EQ(attrs(spans[1].attributes()), (Strings{"input=\"8\""}));
+  EXPECT_EQ(spans[1].start_time_unix_nano(), 20u);
+  EXPECT_EQ(spans[1].end_time_unix_nano(), 30u);
+  expect_complete(spans[1]);
+  EXPECT_EQ(counters.incomplete_spans, 1u);
+}
+
 }  // namespace
 }  // namespace edgetrace::bridge::internal
