@@ -81,12 +81,13 @@ bool is_plain_format(const fmt::Fragment& f) {
          f.param.hint.kind == fmt::HintKind::kNone;
 }
 
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 bool is_identifier(std::string_view s) {
-  if (s.empty() || (s[0] >= '0' && s[0] <= '9'))
-    return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
+  return !s.empty() && !(s[0] >= '0' && s[0] <= '9') &&
+         std::all_of(s.begin(), s.end(), is_identifier_char);
 }
 
 // If `literal` ends with "IDENT=", returns IDENT and sets `rest` to what precedes it.
@@ -95,7 +96,7 @@ std::optional<std::string_view> trailing_key(std::string_view literal, std::stri
     return std::nullopt;
   const std::string_view head = literal.substr(0, literal.size() - 1);
   std::size_t start = head.size();
-  while (start > 0 && is_identifier(head.substr(start - 1, 1)))
+  while (start > 0 && is_identifier_char(head[start - 1]))
     --start;
   const std::string_view key = head.substr(start);
   if (!is_identifier(key))
@@ -165,7 +166,7 @@ void parse_event(std::vector<fmt::Fragment> rest, Marker& m) {
     if (before.empty()) {
       rest.pop_back();
     } else {
-      rest.back().literal.assign(before);
+      rest.back().literal.resize(before.size());  // `before` is its prefix
     }
     // A field before this one must end exactly where this one's ", " began.
     if (!before.empty())

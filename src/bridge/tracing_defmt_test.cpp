@@ -398,11 +398,11 @@ class TracingDefmtGrammarTest : public testing::Test {
     table_.add(kU8, decoder::DefmtTag::kPrim, "{=u8}");
     table_.add(10, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} a, b={}");
     table_.add(11, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} x={=u8}");
-    table_.add(12, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} a={}, b={}");
+    table_.add(12, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} a={}, b_2={}");
     table_.add(13, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} got {}, n={}");
     table_.add(14, decoder::DefmtTag::kInfo, "ctx={=[u8;16]}:{=[u8;8]} ");
     table_.add(15, decoder::DefmtTag::kInfo,
-               "ctx={=[u8;16]}:{=[u8;8]} parent={=[u8;8]} span_enter: parse(x)(input={})");
+               "ctx={=[u8;16]}:{=[u8;8]} parent={=[u8;8]} span_enter: parse(x)(input1={})");
     table_.add(16, decoder::DefmtTag::kInfo,
                "ctx={=[u8;16]}:{=[u8;8]} parent={=[u8;8]} span_exit: parse(x)");
     decoder_ = std::make_unique<decoder::DefmtDecoder>(std::make_shared<const DefmtTable>(table_));
@@ -462,8 +462,8 @@ TEST_F(TracingDefmtGrammarTest, FieldsAreTheTrailingKeyPlaceholdersOnly) {
   const std::vector<std::uint8_t> b = fmt_u8(2);
   two.insert(two.end(), b.begin(), b.end());
   l = log_of(frame(12, two));
-  EXPECT_EQ(l.body().string_value(), "a=1, b=2");
-  EXPECT_EQ(attrs(l.attributes()), (Strings{"a=\"1\"", "b=\"2\""}));
+  EXPECT_EQ(l.body().string_value(), "a=1, b_2=2");
+  EXPECT_EQ(attrs(l.attributes()), (Strings{"a=\"1\"", "b_2=\"2\""}));
   // A `{}` inside the message stays in the message.
   l = log_of(frame(13, two));
   EXPECT_EQ(l.body().string_value(), "got 1");
@@ -491,11 +491,11 @@ TEST_F(TracingDefmtGrammarTest, NameEndsAtTheLastParenthesisAndARepeatedEnterEnd
   ASSERT_EQ(spans.size(), 2u);
   EXPECT_EQ(spans[0].name(), "parse(x)");
   EXPECT_EQ(attrs(spans[0].attributes()),
-            (Strings{"input=\"7\"", "edgetrace.span.incomplete=true"}));
+            (Strings{"input1=\"7\"", "edgetrace.span.incomplete=true"}));
   expect_incomplete(spans[0], "span_enter repeated before span_exit");
   EXPECT_EQ(spans[0].end_time_unix_nano(), 20u);
   EXPECT_EQ(spans[1].name(), "parse(x)");
-  EXPECT_EQ(attrs(spans[1].attributes()), (Strings{"input=\"8\""}));
+  EXPECT_EQ(attrs(spans[1].attributes()), (Strings{"input1=\"8\""}));
   EXPECT_EQ(spans[1].start_time_unix_nano(), 20u);
   EXPECT_EQ(spans[1].end_time_unix_nano(), 30u);
   expect_complete(spans[1]);
