@@ -177,7 +177,8 @@ std::optional<std::uint64_t> ByteSource::capture_mtime_unix_nanos() const {
 
 core::Status ByteSource::rewind() {
   if (!capture_mtime_unix_nanos() || ::lseek(fd_, 0, SEEK_SET) != 0)
-    return core::Status(core::StatusCode::kFailedPrecondition, description_ + ": cannot be read twice");
+    return core::Status(core::StatusCode::kFailedPrecondition,
+                        description_ + ": cannot be read twice");
   return core::Status();
 }
 

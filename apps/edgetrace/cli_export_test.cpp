@@ -53,10 +53,10 @@ TEST_P(CliExportTest, SendsTheRebuiltSpansAndLogsOfACapture) {
     url = http->url();
   }
   const std::string err = dir.file("err");
-  const int code = run(std::string(ET_CLI) + " decode --elf " + ET_FIXTURE_ELF + " --input " +
-                       capture + " --format none --anchor-time 2025-12-02T10:00:00Z --export " +
-                       url + " --protocol " + protocol +
-                       " --header x-api-key=s3cret-value 2> " + err);
+  const int code =
+      run(std::string(ET_CLI) + " decode --elf " + ET_FIXTURE_ELF + " --input " + capture +
+          " --format none --anchor-time 2025-12-02T10:00:00Z --export " + url + " --protocol " +
+          protocol + " --header x-api-key=s3cret-value 2> " + err);
   const std::string stderr_text = slurp(err);
   ASSERT_EQ(code, 0) << stderr_text;
   EXPECT_NE(stderr_text.find("export: 2 spans and 4 log records delivered to " + url),

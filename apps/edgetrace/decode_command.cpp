@@ -15,14 +15,14 @@
 
 #include "byte_source.hpp"
 #include "commands.hpp"
+#include "edgetrace/bridge/bridge.hpp"
+#include "edgetrace/config/values.hpp"
 #include "edgetrace/decoder/decoder.hpp"
 #include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
 #include "edgetrace/decoder/render.hpp"
-#include "edgetrace/bridge/bridge.hpp"
-#include "edgetrace/config/values.hpp"
 #include "edgetrace/otlp/exporter.hpp"
 
 namespace edgetrace::cli {
@@ -201,8 +201,8 @@ int run(const DecodeOptions& o) {
           std::fprintf(stderr, "edgetrace: %.*s\n", static_cast<int>(what.size()), what.data());
         };
       if (backend) {
-        tables.resolver = [&backend, &unresolved, &reported, report](
-                              std::span<const std::uint8_t> id)
+        tables.resolver = [&backend, &unresolved, &reported,
+                           report](std::span<const std::uint8_t> id)
             -> std::shared_ptr<const decoder::EdgetraceTable> {
           const std::string hex = decoder::build_id_hex(id);
           auto entry = backend->get(hex);
@@ -286,8 +286,8 @@ int run(const DecodeOptions& o) {
       const std::size_t eq = h.find('=');
       eo.headers.push_back({h.substr(0, eq), h.substr(eq + 1)});
     }
-    for (auto [signal, exporter] :
-         {std::pair{otlp::Signal::kTraces, &trace_exporter}, {otlp::Signal::kLogs, &log_exporter}}) {
+    for (auto [signal, exporter] : {std::pair{otlp::Signal::kTraces, &trace_exporter},
+                                    {otlp::Signal::kLogs, &log_exporter}}) {
       otlp::OtlpExporterOptions signal_options = eo;
       signal_options.endpoint = otlp::signal_endpoint(o.export_url, eo.protocol, signal);
       auto made = otlp::OtlpExporter::create(std::move(signal_options));
@@ -455,7 +455,8 @@ void add_decode_command(CLI::App& app, Action& action) {
   cmd->add_option("--export", o->export_url,
                   "send the rebuilt spans and logs to this OTLP endpoint (base URL, as "
                   "OTEL_EXPORTER_OTLP_ENDPOINT: http://host:4318, or http://host:4317 for grpc)");
-  cmd->add_option("--protocol", o->protocol, "with --export: grpc, http/protobuf (default), http/json")
+  cmd->add_option("--protocol", o->protocol,
+                  "with --export: grpc, http/protobuf (default), http/json")
       ->check(CLI::IsMember({"grpc", "http/protobuf", "http/json"}));
   cmd->add_option("--header", o->headers,
                   "with --export: a request header K=V (repeatable; values are never printed)")

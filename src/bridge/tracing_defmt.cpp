@@ -449,7 +449,6 @@ void TracingDefmtSpans::note_loss(std::uint64_t time_unix_nano, const Loss& loss
   for (auto& [key, o] : s_->open) {
     if (o.span.events_size() < kMaxEventsPerSpan) {
       add_loss_event(o.span, time_unix_nano, loss);
-      ++s_->counters.loss_events;
     } else {
       o.span.set_dropped_events_count(o.span.dropped_events_count() + 1);
     }

@@ -98,8 +98,7 @@ TEST(ConfigTimestampTest, ParsesRfc3339AndUnixSeconds) {
   // 2025-12-02T10:15:30Z = 1764670530 (date -u -d @1764670530).
   EXPECT_EQ(parse_timestamp("2025-12-02T10:15:30Z").value(), 1764670530'000000000u);
   EXPECT_EQ(parse_timestamp("2025-12-02 10:15:30.25z").value(), 1764670530'250000000u);
-  EXPECT_EQ(parse_timestamp("2025-12-02T11:15:30.000000001+01:00").value(),
-            1764670530'000000001u);
+  EXPECT_EQ(parse_timestamp("2025-12-02T11:15:30.000000001+01:00").value(), 1764670530'000000001u);
   EXPECT_EQ(parse_timestamp("2025-12-02T05:15:30-05:00").value(), 1764670530'000000000u);
   EXPECT_EQ(parse_timestamp("1970-01-01T00:00:00Z").value(), 0u);
   EXPECT_EQ(parse_timestamp("1764670530").value(), 1764670530'000000000u);
