@@ -124,8 +124,11 @@ core::Result<std::uint64_t> parse_unix_seconds(std::string_view text) {
 
 core::Result<std::uint64_t> parse_timestamp(std::string_view text) {
   text = core::trim_ows(text);
-  if (text.find('-') == std::string_view::npos || text.size() < 20)
+  if (text.find_first_of("-:Tt ") == std::string_view::npos)
     return parse_unix_seconds(text);
+  if (text.size() < 20)
+    return core::invalid_argument("not an RFC 3339 timestamp: '" + std::string(text) +
+                                  "' (expected Z or a UTC offset, e.g. 2026-12-02T10:15:30Z)");
   const auto bad = [&text](std::string_view why) {
     return core::invalid_argument("not an RFC 3339 timestamp: '" + std::string(text) + "' (" +
                                   std::string(why) + "; e.g. 2026-12-02T10:15:30Z)");
