@@ -15,6 +15,7 @@
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/device/device.hpp"
 #include "testing/device_fixture.hpp"
+#include "testing/golden_vectors.hpp"
 
 namespace edgetrace::bridge {
 namespace {
@@ -360,6 +361,50 @@ TEST_F(BridgeTest, LiveRecordsAreTimedByTheirArrival) {
   ASSERT_EQ(logs.size(), 1u);
   EXPECT_EQ(logs[0].time_unix_nano(), kT0);
   EXPECT_EQ(logs[0].observed_time_unix_nano(), kT0);
+}
+
+// The golden session of docs/wire-format.md (device 01 02, boot 3): its ids are the ones the
+// document lists, and its drop report becomes a loss.
+TEST(BridgeGoldenSessionTest, EmitsTheDocumentedIds) {
+  const testing::GoldenVectors v = testing::load_golden_vectors("device_session.txt");
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  const auto meta = testing::make_meta(v.sites, 0x1000, 8);
+  auto table = decoder::EdgetraceTable::from_sections(meta, 0x1000, 4096, 8, true, {});
+  ASSERT_TRUE(table) << table.status().to_string();
+  decoder::StreamDecoder d(std::make_shared<const decoder::EdgetraceTable>(std::move(*table)));
+  std::vector<Span> spans;
+  std::vector<LogRecord> logs;
+  BridgeOptions o;
+  o.time = TimeMode::kAnchored;
+  o.anchor_unix_nanos = kT0;
+  StreamBridge b(o, [&](Batch& batch) {
+    for (const auto& rs : batch.traces.resource_spans())
+      for (const auto& s : rs.scope_spans(0).spans())
+        spans.push_back(s);
+    for (const auto& rl : batch.logs.resource_logs())
+      for (const auto& l : rl.scope_logs(0).log_records())
+        logs.push_back(l);
+  });
+  d.feed(v.stream, [&](const decoder::Record& r) { b.add(r, d.counters()); });
+  b.end_stream();
+  b.flush();
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].name(), "measure");
+  EXPECT_EQ(hex(spans[0].trace_id()),
+            derive_trace_id(std::vector<std::uint8_t>{1, 2}, 3, 1).to_hex());
+  EXPECT_EQ(hex(spans[1].span_id()), "a45f1f7f12df07e7");
+  EXPECT_EQ(hex(spans[1].trace_id()), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(hex(spans[1].parent_span_id()), "00f067aa0ba902b7");
+  // 1000 Hz from the handshake at tick 4096 (the anchor): "measure" ran from 4103 to 4114.
+  EXPECT_EQ(spans[0].start_time_unix_nano(), kT0 + 7'000'000);
+  EXPECT_EQ(spans[0].end_time_unix_nano(), kT0 + 18'000'000);
+  // The device's report of 2 dropped records: a warning between the logs.
+  const auto warning = std::find_if(logs.begin(), logs.end(), [](const LogRecord& l) {
+    return l.event_name() == "edgetrace.frames.lost";
+  });
+  ASSERT_NE(warning, logs.end());
+  EXPECT_EQ(attribute(warning->attributes(), "edgetrace.records.dropped")->int_value(), 2);
+  EXPECT_EQ(logs.size(), 4u);  // temp=, "hi 12c" inside measure, the warning, v=2.5
 }
 
 }  // namespace
