@@ -60,7 +60,8 @@ Run run(const std::shared_ptr<const decoder::EdgetraceTable>& table, const std::
       for (const auto& ss : rs.scope_spans())
         for (const auto& s : ss.spans()) {
           check(s.trace_id().size() == 16 && s.span_id().size() == 8);
-          check(s.start_time_unix_nano() != 0 && s.end_time_unix_nano() >= s.start_time_unix_nano());
+          check(s.start_time_unix_nano() != 0 &&
+                s.end_time_unix_nano() >= s.start_time_unix_nano());
           ++out.spans;
         }
     for (const auto& rl : batch.logs.resource_logs())

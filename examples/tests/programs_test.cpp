@@ -27,13 +27,7 @@ constexpr std::string_view kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 constexpr std::string_view kParentId = "00f067aa0ba902b7";
 
 std::string hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
+  return edgetrace::core::to_hex(bytes);
 }
 
 std::string display(const common_proto::AnyValue& v) {

@@ -1,6 +1,7 @@
 // StreamBridge against real device output: the device library writes the frames (on a
 // manual clock), the product decoder reads them, the bridge turns them into OTLP.
 #include "edgetrace/bridge/bridge.hpp"
+#include "edgetrace/core/ids.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -29,13 +30,7 @@ using testing::g_ticks;
 const std::vector<std::uint8_t> kDevice = {0xde, 0xad, 0xbe, 0xef};  // DeviceFixture's id
 
 std::string hex(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
-  }
-  return out;
+  return core::to_hex(bytes);
 }
 
 const otlp_proto::common::v1::AnyValue* attribute(

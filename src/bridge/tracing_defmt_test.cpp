@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "edgetrace/core/ids.hpp"
 #include "edgetrace/decoder/decoder.hpp"
 #include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
@@ -63,13 +64,7 @@ std::vector<Record> decode(const std::shared_ptr<const DefmtTable>& table,
 }
 
 std::string hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
+  return core::to_hex(bytes);
 }
 
 // tracing-defmt's ids (src/context.rs): span ids a big-endian counter, a root's trace id

@@ -175,4 +175,9 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
+std::string to_hex(std::string_view bytes) {
+  return to_hex(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                              bytes.size()));
+}
+
 }  // namespace edgetrace::core

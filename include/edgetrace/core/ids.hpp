@@ -32,6 +32,8 @@ enum class HexCase : std::uint8_t {
 
 // Any bytes as lowercase hex (build-ids, device ids).
 std::string to_hex(std::span<const std::uint8_t> bytes);
+// The same for bytes held in a string (protobuf bytes fields).
+std::string to_hex(std::string_view bytes);
 
 namespace internal {
 // Decodes 2*out.size() hex characters from `text` into `out`. Returns the offset of the
