@@ -10,6 +10,7 @@ if(TARGET edgetrace_decoder)
     ${CMAKE_CURRENT_LIST_DIR}/defmt_table.cpp
     ${CMAKE_CURRENT_LIST_DIR}/defmt_decoder.cpp
     ${CMAKE_CURRENT_LIST_DIR}/defmt_dwarf.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/log_format.cpp
   )
 endif()
 
@@ -84,6 +85,7 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
       ${CMAKE_CURRENT_LIST_DIR}/defmt_format_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/defmt_decoder_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/defmt_corpus_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/log_format_test.cpp
     LIBS edgetrace::decoder)
   add_dependencies(defmt_test defmt_corpus)
   target_compile_definitions(defmt_test PRIVATE
