@@ -21,8 +21,12 @@ std::string display(const DefmtTable& table, const Bytes& frame) {
   Record r;
   const auto st = d.decode_frame(frame, r);
   EXPECT_TRUE(st.ok()) << st.to_string();
+  // frame.rs DisplayFrame: "{timestamp} {level} {message}", the level not padded.
   std::string line = r.timestamp_text.empty() ? "" : r.timestamp_text + " ";
-  return line + format_defmt_line(r);
+  if (r.level) {
+    line += std::string(core::severity_text(*r.level)) + " ";
+  }
+  return line + r.message;
 }
 
 // defmt's decode_and_expect: the format at index bytes[0], timestamp "{=u8:us}".
@@ -197,7 +201,7 @@ TEST(DefmtStreamTest, GarbageBetweenFramesIsOneCorruptFrame) {
   s.insert(s.end(), {0x13, 0x37, 0xff, 0xfe, 0x00});  // 0xfe wants 133 literals
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42", "INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42", "INFO  x=42"}));
   EXPECT_EQ(r.counters.corrupt_frames, 1u);
   EXPECT_EQ(r.counters.bytes_skipped, 4u);
   EXPECT_EQ(r.counters.frames, 2u);
@@ -209,7 +213,7 @@ TEST(DefmtStreamTest, FlippedCodeBitMakesTheFrameCorrupt) {
   Bytes s{0x01, 0x2a, 0x7b, 0x00};  // code 0x7a -> 0x7b
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.corrupt_frames, 1u);
   EXPECT_EQ(r.counters.bytes_skipped, 3u);
 }
@@ -226,7 +230,7 @@ TEST(DefmtStreamTest, FlippedBitToZeroSplitsTheFrameIntoOneCorruptPart) {
 TEST(DefmtStreamTest, FlippedPayloadBitIsNotDetectedByRzcobs) {
   // rzCOBS has no checksum: a flipped literal changes the value.
   const StreamRun r = run(DefmtEncoding::kRzcobs, Bytes{0x01, 0x2b, 0x7a, 0x00});
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=43"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=43"}));
   EXPECT_EQ(r.counters.corrupt_frames, 0u);
 }
 
@@ -240,7 +244,7 @@ TEST(DefmtStreamTest, UnknownIndexAndTruncatedArgumentsAreCounted) {
   s.push_back(0);
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.frames, 3u);
   EXPECT_EQ(r.counters.unknown_callsites, 1u);
   EXPECT_EQ(r.counters.malformed_records, 1u);
@@ -251,7 +255,7 @@ TEST(DefmtStreamTest, JoiningMidFrameCostsOneCorruptFrame) {
   Bytes s{0x2a, 0x7a, 0x00};  // the tail of "x=42"
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.corrupt_frames, 1u);
 }
 
@@ -278,7 +282,7 @@ TEST(DefmtStreamTest, OversizedFrameIsSkipped) {
 TEST(DefmtStreamTest, RawStreamResynchronisesAfterGarbage) {
   const Bytes s{0x01, 0x00, 0x2a, 0x09, 0x00, 0x01, 0x00, 0x2b};
   const StreamRun r = run(DefmtEncoding::kRaw, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42", "INFO x=43"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42", "INFO  x=43"}));
   EXPECT_EQ(r.counters.unknown_callsites, 1u);  // counted once for the whole bad stretch
   EXPECT_EQ(r.counters.bytes_skipped, 2u);
   EXPECT_EQ(r.counters.records, 2u);
@@ -287,7 +291,7 @@ TEST(DefmtStreamTest, RawStreamResynchronisesAfterGarbage) {
 TEST(DefmtStreamTest, RawTruncatedTailIsCountedAtFinish) {
   const Bytes s{0x01, 0x00, 0x2a, 0x02, 0x00, 5, 0};
   const StreamRun r = run(DefmtEncoding::kRaw, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.malformed_records, 1u);
   EXPECT_EQ(r.counters.bytes_skipped, 4u);
 }
@@ -299,7 +303,7 @@ TEST(DefmtStreamTest, RawFramesSplitAcrossFeeds) {
   for (std::uint8_t b : s) {
     d.feed(std::span(&b, 1), [&](const Record& r) { lines.push_back(format_defmt_line(r)); });
   }
-  EXPECT_EQ(lines, (std::vector<std::string>{"WARN s=abc", "INFO x=7"}));
+  EXPECT_EQ(lines, (std::vector<std::string>{"WARN  s=abc", "INFO  x=7"}));
 }
 
 TEST(DefmtStreamTest, HostileFramesStayBounded) {
@@ -340,15 +344,21 @@ TEST(DefmtStreamTest, RandomBytesNeverCrash) {
   }
 }
 
-TEST(DefmtLineTest, LevelIsPaddedToFourColumnsAndPrintlnHasNone) {
+// defmt-print without --log-format (decoder/src/log/format/mod.rs DefaultStyle): "{L} {s}",
+// "{t} {L} {s}" with a timestamp; {L} is 5 wide; println! prints the message alone.
+TEST(DefmtLineTest, DefaultLineIsDefmtPrintsDefault) {
   Record r;
   r.level = core::Level::kInfo;
   r.message = "m";
-  EXPECT_EQ(format_defmt_line(r), "INFO m");
+  EXPECT_EQ(format_defmt_line(r), "INFO  m");
   r.level = core::Level::kError;
   EXPECT_EQ(format_defmt_line(r), "ERROR m");
   r.level = core::Level::kTrace;
   EXPECT_EQ(format_defmt_line(r), "TRACE m");
+  r.timestamp_text = "0.000001";
+  EXPECT_EQ(format_defmt_line(r), "0.000001 TRACE m");
+  r.level = core::Level::kWarn;
+  EXPECT_EQ(format_defmt_line(r), "0.000001 WARN  m");
   r.level.reset();
   EXPECT_EQ(format_defmt_line(r), "m");
 }
@@ -408,14 +418,55 @@ TEST(DefmtStreamTest, ProblemsAreReportedOneLineEach) {
   std::vector<std::string> problems;
   DecoderOptions opt;
   opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
-  DefmtDecoder d(small_table(DefmtEncoding::kRzcobs), opt);
-  Bytes s{0x13, 0x37, 0xfe, 0x00};
-  rzcobs_encode(Bytes{0x09, 0x00}, s);
-  s.push_back(0);
-  d.feed(s, {});
-  ASSERT_EQ(problems.size(), 2u);
-  EXPECT_EQ(problems[0], "defmt frame with unknown string index 9 skipped");
-  EXPECT_EQ(problems[1], "1 corrupt rzCOBS frame(s) skipped");
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRzcobs);
+  t->add(1, DefmtTag::kInfo, "x={=u8}");
+  t->add(3, DefmtTag::kInfo, "b={=bool}");
+  t->add(4, DefmtTag::kInfo, "n={=?}");
+  t->add(5, DefmtTag::kDerived, "A|B");
+  t->add(6, DefmtTag::kInfo, "bad {=u7}");
+  DefmtDecoder d(t, opt);
+  Bytes s{0x13, 0x37, 0xfe, 0x00};  // garbage: 0xfe asks for 133 literal bytes
+  for (const Bytes& frame : {Bytes{9, 0}, Bytes{3, 0, 2}, Bytes{4, 0, 77, 0}, Bytes{4, 0, 5, 0, 7},
+                             Bytes{6, 0}, Bytes{1, 0, 42}}) {
+    rzcobs_encode(frame, s);
+    s.push_back(0);
+  }
+  s.insert(s.end(), {0x01, 0x2a});  // a frame the stream ends inside
+  int records = 0;
+  d.feed(s, [&](const Record&) { ++records; });
+  d.finish([&](const Record&) { ++records; });
+  EXPECT_EQ(records, 1);
+  // Frames are described as they are decoded, invalid rzCOBS at the end of each feed().
+  // (A frame cut short inside its arguments cannot be told from one whose arguments are
+  // zeros here: rzCOBS decoding pads frames with up to 7 zero bytes, as defmt's does.)
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{
+                "defmt frame with unknown string index 9 skipped",
+                "defmt frame with index 3 skipped: bool byte 2 is neither 0 nor 1",
+                "defmt frame with index 4 skipped: unknown nested format index 77",
+                "defmt frame with index 4 skipped: enum discriminant 7 of `A|B` is out of range",
+                "defmt frame with index 6 skipped: its format `bad {=u7}` does not parse: "
+                "malformed format string (invalid type specifier `u7`)",
+                "1 rzCOBS frame(s) with invalid encoding skipped (3 bytes; garbage, a damaged "
+                "byte or a stream joined mid-frame)",
+                "defmt stream ends inside an rzCOBS frame (2 bytes dropped)"}));
+  EXPECT_EQ(d.counters().corrupt_frames, 2u);
+  EXPECT_EQ(d.counters().unknown_callsites, 1u);
+  EXPECT_EQ(d.counters().malformed_records, 4u);
+}
+
+TEST(DefmtStreamTest, RawProblemsNameTheFrame) {
+  std::vector<std::string> problems;
+  DecoderOptions opt;
+  opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
+  DefmtDecoder d(small_table(DefmtEncoding::kRaw), opt);
+  d.feed(Bytes{0x09, 0x00, 0x01, 0x00, 0x2a}, {});
+  d.feed(Bytes{0x01, 0x00}, {});
+  d.finish({});
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{"defmt raw stream: frame with index 9 is not in the table; "
+                                      "resynchronising",
+                                      "defmt raw stream ends inside a frame (2 bytes dropped)"}));
 }
 
 TEST(DefmtStreamTest, ResetDropsThePartialFrame) {
