@@ -260,6 +260,17 @@ TEST(DefmtCorpusTest, ErrorsNameTheProblem) {
       std::string::npos)
       << tbad.status().message();
 
+  for (const char* name : {"bitflags_no_index.elf", "bitflags_bad_index.elf"}) {
+    auto elf = ElfFile::open(corpus(name));
+    ASSERT_TRUE(elf.ok());
+    auto t = DefmtTable::from_elf(*elf);
+    ASSERT_FALSE(t.ok()) << name;
+    EXPECT_EQ(t.status().code(), core::StatusCode::kInvalidArgument);
+    EXPECT_NE(t.status().message().find("malformed bitflags value string 'Flags::"),
+              std::string::npos)
+        << t.status().message();
+  }
+
   auto none = ElfFile::open(corpus("no_defmt.elf"));
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(has_defmt_table(*none));

@@ -482,3 +482,108 @@ TEST(DefmtStreamTest, ResetDropsThePartialFrame) {
 
 }  // namespace
 }  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+Record decode_with_timestamp(const std::string& timestamp, const Bytes& frame) {
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRaw);
+  t->add(1, DefmtTag::kInfo, "m");
+  t->set_timestamp(timestamp);
+  DefmtDecoder d(t);
+  Record r;
+  const auto st = d.decode_frame(frame, r);
+  EXPECT_TRUE(st.ok()) << timestamp << ": " << st.to_string();
+  return r;
+}
+
+// The timestamp's one integer argument becomes device_ticks; its display hint (defmt
+// parser's DisplayHint: us, ms, ts, tms, tus, iso8601ms, iso8601s) gives the unit.
+TEST(DefmtTimestampTest, TicksAndTheirRateComeFromTheHint) {
+  const Bytes frame{1, 0, 0x40, 0xe2, 0x01, 0, 0, 0, 0, 0};  // 123456 as a u64 (a u32 reads 4)
+  struct Case {
+    std::string format;
+    std::uint64_t hz;
+  };
+  for (const Case& c : {Case{"{=u64:us}", 1000000}, Case{"{=u64:ms}", 1000}, Case{"{=u64:ts}", 1},
+                        Case{"{=u64:tms}", 1000}, Case{"{=u64:tus}", 1000000}, Case{"{=u64}", 0},
+                        Case{"{=u32:x}", 0}, Case{"uptime {=u32:us}", 1000000}}) {
+    const Record r = decode_with_timestamp(c.format, frame);
+    EXPECT_TRUE(r.has_ticks) << c.format;
+    EXPECT_EQ(r.device_ticks, 123456u) << c.format;
+    EXPECT_EQ(r.tick_hz, c.hz) << c.format;
+    EXPECT_FALSE(r.time_unix_nano.has_value()) << c.format;
+  }
+  EXPECT_EQ(decode_with_timestamp("{=u64:us}", frame).timestamp_text, "0.123456");
+}
+
+TEST(DefmtTimestampTest, Iso8601TimestampsAreUnixTime) {
+  // 1618910624804 ms = 2021-04-20T09:23:44.804Z (defmt-decoder's iso8601 test value).
+  const Bytes ms{1, 0, 36, 188, 151, 238, 120, 1, 0, 0};
+  Record r = decode_with_timestamp("{=u64:iso8601ms}", ms);
+  EXPECT_EQ(r.timestamp_text, "2021-04-20T09:23:44.804Z");
+  EXPECT_EQ(r.time_unix_nano, std::optional<std::uint64_t>(1618910624804000000u));
+  EXPECT_EQ(r.device_ticks, 1618910624804u);
+  EXPECT_EQ(r.tick_hz, 1000u);
+  r = decode_with_timestamp("{=u64:iso8601s}", Bytes{1, 0, 160, 157, 126, 96, 0, 0, 0, 0});
+  EXPECT_EQ(r.timestamp_text, "2021-04-20T09:23:44Z");
+  EXPECT_EQ(r.time_unix_nano, std::optional<std::uint64_t>(1618910624000000000u));
+  // Too late to be Unix nanoseconds in 64 bits: ticks only.
+  r = decode_with_timestamp("{=u64:iso8601s}", Bytes{1, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+  EXPECT_TRUE(r.has_ticks);
+  EXPECT_FALSE(r.time_unix_nano.has_value());
+}
+
+TEST(DefmtTimestampTest, OtherTimestampsAreTextOnly) {
+  Record r = decode_with_timestamp("{=u8}.{=u8}", Bytes{1, 0, 3, 4});
+  EXPECT_EQ(r.timestamp_text, "3.4");
+  EXPECT_FALSE(r.has_ticks);
+  r = decode_with_timestamp("{=i8}", Bytes{1, 0, 0xff});
+  EXPECT_EQ(r.timestamp_text, "-1");
+  EXPECT_FALSE(r.has_ticks);
+  r = decode_with_timestamp("{=str}", Bytes{1, 0, 1, 0, 0, 0, 'x'});
+  EXPECT_FALSE(r.has_ticks);
+  // Without a timestamp at all.
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRaw);
+  t->add(1, DefmtTag::kInfo, "m");
+  DefmtDecoder d(t);
+  ASSERT_TRUE(d.decode_frame(Bytes{1, 0}, r).ok());
+  EXPECT_FALSE(r.has_ticks);
+  EXPECT_TRUE(r.timestamp_text.empty());
+}
+
+// chrono's RFC 3339 writer, which defmt-decoder's iso8601 hints go through, writes years
+// after 9999 with a sign: 1618910624804 read as seconds is in the year 53271.
+TEST(DefmtRulesTest, Iso8601YearsAfter9999HaveASign) {
+  EXPECT_EQ(expect_one("{=u64:iso8601s}", {0, 0, 2, 36, 188, 151, 238, 120, 1, 0, 0}),
+            "0.000002 INFO +53271-03-27T11:46:44Z");
+  EXPECT_EQ(expect_one("{=u64:iso8601s}", {0, 0, 2, 128, 65, 244, 255, 58, 0, 0, 0}),
+            "0.000002 INFO +10000-01-01T00:00:00Z");
+  EXPECT_EQ(expect_one("{=u64:iso8601s}", {0, 0, 2, 127, 65, 244, 255, 58, 0, 0, 0}),
+            "0.000002 INFO 9999-12-31T23:59:59Z");
+}
+
+// defmt-decoder's decoder.rs reads a string containing '|' as an enum wherever a format
+// index is read (`{=?}`, `[?]`, and each element of a FormatSequence, which is what a
+// manual `impl Format` sends): a discriminant, then the variant. A log string's '|' is text.
+TEST(DefmtRulesTest, BarIsAnEnumSeparatorAtNestedPositionsOnly) {
+  DefmtTable t;
+  t.add(0, DefmtTag::kInfo, "a|b {}");
+  t.add(1, DefmtTag::kPrim, "{=__internal_FormatSequence}");
+  t.add(2, DefmtTag::kWrite, "{=u8}|");
+  // write!(f, "{=u8}|", 13): the 13 is read as the discriminant, out of range for 2 variants
+  // (defmt-print skips the frame as malformed too).
+  DefmtDecoder d(std::make_shared<const DefmtTable>(t));
+  Record r;
+  const auto st = d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 13, 0, 0}, r);
+  EXPECT_EQ(st.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("enum discriminant 13 of `{=u8}|` is out of range"),
+            std::string::npos)
+      << st.message();
+  // With a discriminant first, it decodes: variant 0 is "{=u8}".
+  ASSERT_TRUE(d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 0, 13, 0, 0}, r).ok());
+  EXPECT_EQ(r.message, "a|b 13");
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder

@@ -196,7 +196,7 @@ def asm_quote(name):
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def assembly(entries, version="4", encoding="rzcobs", timestamp=TIMESTAMP, bitflags=True,
+def assembly(entries, version="4", encoding="rzcobs", timestamp=TIMESTAMP, bitflags=BITFLAGS,
              extra_names=()):
     """entries: (index, tag, data). Each symbol is placed at offset == index."""
     lines = ['\t.section .defmt,"",@progbits']
@@ -226,7 +226,7 @@ def assembly(entries, version="4", encoding="rzcobs", timestamp=TIMESTAMP, bitfl
         place(json_name("defmt_timestamp", timestamp, disamb), offset)
         offset += 1
     if bitflags:
-        for flag, value in BITFLAGS:
+        for flag, value in bitflags:
             name = ('{"package":"app","tag":"defmt_bitflags_value","data":"%s",'
                     '"disambiguator":"77","crate_name":"app"}' % flag)
             place(name, offset, 16, u128(value), local=True)
@@ -311,6 +311,12 @@ def main():
     write(os.path.join(out, "bad_json.s"),
           assembly(NESTED, extra_names=['{"package":"app","tag":"defmt_info","data":"x=']))
     write(os.path.join(out, "no_defmt.s"), "\t.text\n\t.globl _start\n_start:\n\tnop\n")
+    # The form defmt wrote before bitflags values had an index, and a non-numeric index:
+    # both refused by defmt-decoder ("malformed bitflags value string").
+    write(os.path.join(out, "bitflags_no_index.s"),
+          assembly(NESTED, bitflags=[("Flags::A", 1)]))
+    write(os.path.join(out, "bitflags_bad_index.s"),
+          assembly(NESTED, bitflags=[("Flags::x::A", 1)]))
     write(os.path.join(out, "locations.cpp"), locations_cpp())
     fs = frames()
     write(os.path.join(out, "corpus.raw"), b"".join(fs))
