@@ -902,9 +902,9 @@ class Renderer {
     std::int64_t y = 0;
     unsigned m = 0, d = 0;
     civil_from_days(days, y, m, d);
-    // chrono's RFC 3339 writer (DateTime::to_rfc3339_opts): years 0..=9999 as four digits,
-    // others with their sign (`{:+05}`), so +53271. defmt-print panics past chrono's last
-    // year (262143); the year is printed the same way here.
+    // ISO 8601's expanded year, as defmt-print's date library writes it: four digits up
+    // to 9999, then a sign (+53271). Where that library has no such date defmt-print
+    // panics; the year is printed the same way here (docs/defmt.md).
     if (y > 9999) {
       out_.push_back('+');
     }
