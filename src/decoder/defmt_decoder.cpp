@@ -63,17 +63,18 @@ enum class Fail : std::uint8_t { kNone, kEof, kMalformed };
 
 class FrameReader {
  public:
+  // `why` receives the reason a frame is malformed (a reused buffer: no string is built
+  // per frame unless one is).
   FrameReader(const DefmtTable& table, std::span<const std::uint8_t> frame,
-              std::vector<Value>& values)
+              std::vector<Value>& values, std::string& why)
       : table_(table),
         base_(frame.data()),
         pos_(frame.data()),
         end_(frame.data() + frame.size()),
-        values_(values) {}
+        values_(values),
+        why_(why) {}
 
   Fail fail() const { return fail_; }
-  // Why the frame is malformed (empty when it is not).
-  const std::string& why() const { return why_; }
   std::size_t consumed() const { return static_cast<std::size_t>(pos_ - base_); }
 
   bool read_uint(std::size_t n, uint128& out) {
@@ -404,7 +405,7 @@ class FrameReader {
   const std::uint8_t* end_;
   std::vector<Value>& values_;
   Fail fail_ = Fail::kNone;
-  std::string why_;
+  std::string& why_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1052,9 +1053,9 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
   const DefmtTable& table = *table_;
   std::vector<Value>& values = scratch_->values;
   values.clear();
-  FrameReader reader(table, frame, values);
   std::string& why = scratch_->why;
   why.clear();
+  FrameReader reader(table, frame, values, why);
   std::uint16_t index = 0;
   if (!reader.read_u16(index)) {
     why = "the frame is shorter than its 2-byte index";
@@ -1068,8 +1069,9 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
       return Outcome::kMalformed;
     }
     if (!reader.decode_args(ts->whole.format, ts_first, 0)) {
-      why = reader.fail() == Fail::kEof ? "the frame ends inside its timestamp"
-                                        : "timestamp: " + reader.why();
+      // The reader wrote a malformed frame's reason into `why` already.
+      why =
+          reader.fail() == Fail::kEof ? "the frame ends inside its timestamp" : "timestamp: " + why;
       return reader.fail() == Fail::kEof ? Outcome::kEof : Outcome::kMalformed;
     }
   }
@@ -1083,9 +1085,9 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
   }
   std::uint32_t first = 0;
   if (!reader.decode_args(entry->whole.format, first, 0)) {
-    why = reader.fail() == Fail::kEof
-              ? "the frame ends before its arguments (" + std::to_string(frame.size()) + " bytes)"
-              : reader.why();
+    if (reader.fail() == Fail::kEof) {
+      why = "the frame ends before its arguments (" + std::to_string(frame.size()) + " bytes)";
+    }
     return reader.fail() == Fail::kEof ? Outcome::kEof : Outcome::kMalformed;
   }
   consumed = reader.consumed();
