@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "edgetrace/decoder/defmt.hpp"
+#include "edgetrace/decoder/render.hpp"
 
 namespace edgetrace::decoder {
 namespace {
@@ -583,6 +584,23 @@ TEST(DefmtRulesTest, BarIsAnEnumSeparatorAtNestedPositionsOnly) {
   // With a discriminant first, it decodes: variant 0 is "{=u8}".
   ASSERT_TRUE(d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 0, 13, 0, 0}, r).ok());
   EXPECT_EQ(r.message, "a|b 13");
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+// render_text (the SDK-style line): a defmt record shows its timestamp as the device
+// formatted it, unless a numeric time is asked for and the timestamp has one.
+TEST(DefmtTimestampTest, TextLinesShowTheDeviceTimestampUnlessTicksAreAskedFor) {
+  const Record r = decode_with_timestamp("{=u64:ms}", Bytes{1, 0, 0xd2, 0x04, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(render_text(r), "1.234 [INFO] m");
+  EXPECT_EQ(render_text(r, {.time = TextOptions::Time::kTicks}), "@1234 [INFO] m");
+  EXPECT_EQ(render_text(r, {.time = TextOptions::Time::kNone}), "[INFO] m");
+  const Record text_only = decode_with_timestamp("{=u8}.{=u8}", Bytes{1, 0, 3, 4});
+  EXPECT_EQ(render_text(text_only, {.time = TextOptions::Time::kTicks}), "3.4 [INFO] m");
 }
 
 }  // namespace
