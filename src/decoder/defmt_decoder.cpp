@@ -1224,9 +1224,26 @@ core::Status DefmtDecoder::decode_frame(std::span<const std::uint8_t> frame, Rec
 }
 
 void DefmtDecoder::problem(const std::string& what) {
-  if (options_.on_problem) {
-    options_.on_problem(what);
+  if (!options_.on_problem) {
+    return;
   }
+  // One line: format strings quoted in a description may hold newlines or other controls.
+  std::string line;
+  line.reserve(what.size());
+  for (char c : what) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      line += "\\n";
+    } else if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      line += "\\x";
+      line.push_back(kHex[u >> 4]);
+      line.push_back(kHex[u & 15]);
+    } else {
+      line.push_back(c);
+    }
+  }
+  options_.on_problem(line);
 }
 
 void DefmtDecoder::on_frame(std::span<const std::uint8_t> frame, const RecordSink& sink) {

@@ -605,3 +605,22 @@ TEST(DefmtTimestampTest, TextLinesShowTheDeviceTimestampUnlessTicksAreAskedFor) 
 
 }  // namespace
 }  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+TEST(DefmtStreamTest, ProblemDescriptionsStayOnOneLine) {
+  std::vector<std::string> problems;
+  DecoderOptions opt;
+  opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRaw);
+  t->add(7, DefmtTag::kInfo, "multi\nline\t{=u7}");
+  DefmtDecoder d(t, opt);
+  d.feed(Bytes{7, 0}, {});
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].find('\n'), std::string::npos);
+  EXPECT_NE(problems[0].find("`multi\\nline\\x09{=u7}`"), std::string::npos) << problems[0];
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder
