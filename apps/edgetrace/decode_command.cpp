@@ -199,8 +199,9 @@ int run(const DecodeOptions& o) {
     } else if (defmt || (log_format && r.kind == decoder::RecordKind::kLog)) {
       // defmt-print's line: --log-format, or its default for this firmware.
       const decoder::LogFormat& line =
-          log_format ? *log_format
-                     : decoder::LogFormat::defmt_default(defmt->timestamp() != nullptr);
+          log_format
+              ? *log_format
+              : decoder::LogFormat::defmt_default(defmt->timestamp() != nullptr, o.show_location);
       const char* color = text.color ? level_color(r) : "";
       out += color;
       line.append(r, out);
@@ -338,7 +339,8 @@ void add_decode_command(CLI::App& app, Action& action) {
                   "text lines as defmt-print's --log-format, e.g. \"{t} [{L}] {s} ({f}:{l})\": "
                   "{s} message, {L} level, {t} timestamp, {f} file, {F} path, {l} line, {m} "
                   "module, {c} crate; widths such as {L:<5}");
-  cmd->add_flag("--location", o->show_location, "append (file:line) to text lines");
+  cmd->add_flag("--location", o->show_location,
+                "append (file:line) to text lines; defmt: defmt-print -v's location line");
   cmd->add_flag("--strict", o->strict,
                 "exit 1 if the input had corrupt frames, lost frames, unknown call sites, "
                 "malformed records or another firmware's build-id");

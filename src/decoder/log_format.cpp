@@ -690,10 +690,15 @@ core::Result<LogFormat> LogFormat::parse(std::string_view text) {
   return format;
 }
 
-const LogFormat& LogFormat::defmt_default(bool has_timestamp) {
+const LogFormat& LogFormat::defmt_default(bool has_timestamp, bool with_location) {
   static const LogFormat kPlain = *LogFormat::parse("{L} {s}");
-  static const LogFormat kWithTimestamp = *LogFormat::parse("{t} {L} {s}");
-  return has_timestamp ? kWithTimestamp : kPlain;
+  static const LogFormat kTimestamp = *LogFormat::parse("{t} {L} {s}");
+  static const LogFormat kLocation = *LogFormat::parse("{L} {s}\n└─ {m} @ {F}:{l}");
+  static const LogFormat kBoth = *LogFormat::parse("{t} {L} {s}\n└─ {m} @ {F}:{l}");
+  if (with_location) {
+    return has_timestamp ? kBoth : kLocation;
+  }
+  return has_timestamp ? kTimestamp : kPlain;
 }
 
 bool LogFormat::has_timestamp() const noexcept {

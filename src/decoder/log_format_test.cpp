@@ -190,6 +190,12 @@ TEST(LogFormatTest, DefaultLineIsLevelPaddedToFiveThenMessage) {
   EXPECT_EQ(LogFormat::defmt_default(true).render(r), "0.000001 ERROR Hello");
   r.level = core::Level::kWarn;
   EXPECT_EQ(LogFormat::defmt_default(true).render(r), "0.000001 WARN  Hello");
+  // defmt-print -v (DefaultStyle FORMAT_WITH_LOC / FORMAT_WITH_TS_LOC); {l} is 4 wide.
+  r.location = {"src/main.rs", 14, "app::main"};
+  EXPECT_EQ(LogFormat::defmt_default(true, true).render(r),
+            "0.000001 WARN  Hello\n└─ app::main @ src/main.rs:14  ");
+  EXPECT_EQ(LogFormat::defmt_default(false, true).render(r),
+            "WARN  Hello\n└─ app::main @ src/main.rs:14  ");
   // Messages are printed as they are, newlines included.
   EXPECT_EQ(LogFormat::defmt_default(false).render(info("a\nb")), "INFO  a\nb");
 }

@@ -97,8 +97,9 @@ class LogFormat {
   static core::Result<LogFormat> parse(std::string_view text);
 
   // defmt-print's line when no --log-format is given (decoder/src/log/format/mod.rs,
-  // DefaultStyle): "{L} {s}", or "{t} {L} {s}" when the firmware has a timestamp.
-  static const LogFormat& defmt_default(bool has_timestamp);
+  // DefaultStyle): "{L} {s}", or "{t} {L} {s}" when the firmware has a timestamp; with
+  // `with_location` (defmt-print -v) a second line "└─ {m} @ {F}:{l}" follows.
+  static const LogFormat& defmt_default(bool has_timestamp, bool with_location = false);
 
   // The line for `record`, without a newline.
   std::string render(const Record& record) const;
