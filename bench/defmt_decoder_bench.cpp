@@ -2,6 +2,8 @@
 // (render off) and with the defmt-print text rendered, for rzCOBS-framed and raw streams.
 // The frames are a mix typical of firmware logs: a plain message, integers with hints,
 // a nested struct, an enum, a short string and a byte slice; each carries a u32 timestamp.
+// The text lines alone are measured too: defmt-print's default line and a --log-format
+// with padding and a location, from decoded records.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "edgetrace/decoder/defmt.hpp"
+#include "edgetrace/decoder/log_format.hpp"
 
 using namespace edgetrace::decoder;
 
@@ -139,6 +142,40 @@ void BM_RzcobsDeframeOnly(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(frames));
 }
 
+// The decoded records of stream(kRaw), rendered, with a location as DWARF would give.
+std::vector<Record> records() {
+  DefmtDecoder d(table(DefmtEncoding::kRaw));
+  std::vector<Record> out;
+  d.feed(stream(DefmtEncoding::kRaw), [&](const Record& r) {
+    out.push_back(r);
+    out.back().location = {"/home/dev/app/src/sensors/adc.rs", 118, "app::sensors::adc"};
+  });
+  return out;
+}
+
+void lines(benchmark::State& state, const LogFormat& format) {
+  const std::vector<Record> rs = records();
+  std::string line;
+  std::uint64_t n = 0;
+  for (auto _ : state) {
+    for (const Record& r : rs) {
+      line.clear();
+      format.append(r, line);
+      benchmark::DoNotOptimize(line.data());
+    }
+    n += rs.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+}
+
+void BM_DefmtDefaultLine(benchmark::State& s) {
+  lines(s, LogFormat::defmt_default(true));
+}
+void BM_LogFormatWithLocation(benchmark::State& s) {
+  static const LogFormat format = *LogFormat::parse("{t:>10} {[{L}]%<7} {s} ({ff}:{l:1})");
+  lines(s, format);
+}
+
 }  // namespace
 
 BENCHMARK(BM_DefmtRzcobsToRecords);
@@ -146,5 +183,7 @@ BENCHMARK(BM_DefmtRzcobsRendered);
 BENCHMARK(BM_DefmtRawToRecords);
 BENCHMARK(BM_DefmtRawRendered);
 BENCHMARK(BM_RzcobsDeframeOnly);
+BENCHMARK(BM_DefmtDefaultLine);
+BENCHMARK(BM_LogFormatWithLocation);
 
 BENCHMARK_MAIN();

@@ -1,7 +1,8 @@
 // Fuzzes the defmt frame decoder with arbitrary bytes against an in-process table that
 // uses every argument type and hint: as single frames, as an rzCOBS stream and as a raw
-// stream (in chunks whose sizes come from the data), and the format-string parser. It
-// must never crash, hang or grow without bound; counters must add up.
+// stream (in chunks whose sizes come from the data), the format-string parser and the
+// defmt-print log format parser (whose formats then render the decoded records). It must
+// never crash, hang or grow without bound; counters must add up.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <string_view>
 
 #include "edgetrace/decoder/defmt.hpp"
+#include "edgetrace/decoder/log_format.hpp"
 
 using namespace edgetrace::decoder;
 
@@ -50,7 +52,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const auto raw_table = make_table(DefmtEncoding::kRaw);
   const std::span<const std::uint8_t> in(data, size);
 
-  (void)defmt::parse_format(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)defmt::parse_format(text);
+  const auto log_format = LogFormat::parse(text);
+  if (log_format.ok()) {
+    check(log_format->text() == text);
+  }
 
   {
     DefmtDecoder d(rz_table);
@@ -60,6 +67,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(used <= size);
       std::string line = format_defmt_line(r);
       check(!line.empty() || r.message.empty());
+      if (log_format.ok()) {
+        r.location = {"src/a/b.rs", 7, "app::a"};
+        const std::string rendered = log_format->render(r);
+        check(r.level.has_value() || rendered == r.message);  // println: the message alone
+      }
     }
   }
 

@@ -164,7 +164,7 @@ if [ -n "$defmt" ]; then
   expect 0 "$cli" symbols upload --store "$store" "$defmt/corpus.elf"
   has "(defmt)$" out
   expect 0 "$cli" decode --elf "$defmt/corpus.elf" --input "$defmt/corpus.rzcobs" --strict
-  has "^INFO Hello, world!$" out
+  has "^0.001000 INFO  Hello, world!$" out
   has "(defmt)$" err
   expect 1 "$cli" symbols verify "$defmt/version3.elf"
   has "defmt table:" err

@@ -22,6 +22,7 @@
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
+#include "edgetrace/decoder/log_format.hpp"
 #include "edgetrace/decoder/render.hpp"
 #include "edgetrace/otlp/exporter.hpp"
 
@@ -38,6 +39,7 @@ struct DecodeOptions {
   std::string input = "-";
   std::string color = "auto";
   std::string time = "auto";
+  std::string log_format;  // defmt-print's --log-format; empty: the default line
   unsigned baud = 115200;
   bool strict = false;
   bool show_location = false;
@@ -192,14 +194,14 @@ int run(const DecodeOptions& o) {
   auto make = [&](bool report) -> core::Result<std::unique_ptr<decoder::Decoder>> {
     decoder::DecoderTables tables;
     decoder::DecoderOptions options;
+    if (o.verbose && report)
+      options.on_problem = [](std::string_view what) {
+        std::fprintf(stderr, "edgetrace: %.*s\n", static_cast<int>(what.size()), what.data());
+      };
     if (defmt) {
       tables.defmt = defmt;
     } else {
       tables.edgetrace = table;
-      if (o.verbose && report)
-        options.on_problem = [](std::string_view what) {
-          std::fprintf(stderr, "edgetrace: %.*s\n", static_cast<int>(what.size()), what.data());
-        };
       if (backend) {
         tables.resolver = [&backend, &unresolved, &reported,
                            report](std::span<const std::uint8_t> id)
@@ -304,6 +306,15 @@ int run(const DecodeOptions& o) {
   text.time = parse_time(o.time);
   text.location = o.show_location;
   text.color = use_color(o.color);
+  std::optional<decoder::LogFormat> log_format;
+  if (!o.log_format.empty()) {
+    auto parsed = decoder::LogFormat::parse(o.log_format);
+    if (!parsed || o.format != "text") {
+      print_error(parsed ? "--log-format applies to --format text" : parsed.status().message());
+      return kExitFailed;
+    }
+    log_format = std::move(*parsed);
+  }
   std::string out;
   ExportTotals sent;
   auto on_batch = [&](bridge::Batch& batch) {
@@ -349,10 +360,16 @@ int run(const DecodeOptions& o) {
     if (o.format == "json") {
       decoder::append_json(r, out);
       out.push_back('\n');
-    } else if (o.format == "text" && defmt) {
+    } else if (o.format == "text" &&
+               (defmt || (log_format && r.kind == decoder::RecordKind::kLog))) {
+      // defmt-print's line: --log-format, or its default for this firmware.
+      const decoder::LogFormat& line =
+          log_format
+              ? *log_format
+              : decoder::LogFormat::defmt_default(defmt->timestamp() != nullptr, o.show_location);
       const char* color = text.color ? level_color(r) : "";
       out += color;
-      decoder::append_defmt_line(r, out);
+      line.append(r, out);
       if (color[0] != '\0')
         out += "\x1b[0m";
       out.push_back('\n');
@@ -486,7 +503,12 @@ void add_decode_command(CLI::App& app, Action& action) {
             }
           },
           "BAUD"));
-  cmd->add_flag("--location", o->show_location, "append (file:line) to text lines");
+  cmd->add_option("--log-format", o->log_format,
+                  "text lines as defmt-print's --log-format, e.g. \"{t} [{L}] {s} ({f}:{l})\": "
+                  "{s} message, {L} level, {t} timestamp, {f} file, {F} path, {l} line, {m} "
+                  "module, {c} crate; widths such as {L:<5}");
+  cmd->add_flag("--location", o->show_location,
+                "append (file:line) to text lines; defmt: defmt-print -v's location line");
   cmd->add_flag("--strict", o->strict,
                 "exit 1 if the input had corrupt frames, lost frames, unknown call sites, "
                 "malformed records or another firmware's build-id");

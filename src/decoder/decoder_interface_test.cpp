@@ -182,7 +182,7 @@ TEST(DecoderFactoryTest, FramingOverridesTheTableEncodingAndDefaultsComeFromTheT
   std::vector<std::string> lines;
   (*raw)->feed(Bytes{0x01, 0x00, 0x2a},
                [&](const Record& r) { lines.push_back(format_defmt_line(r)); });
-  EXPECT_EQ(lines, std::vector<std::string>{"INFO x=42"});
+  EXPECT_EQ(lines, std::vector<std::string>{"INFO  x=42"});
   EXPECT_FALSE(parse_stream_format("defmt").ok());
 }
 

@@ -10,6 +10,7 @@ if(TARGET edgetrace_decoder)
     ${CMAKE_CURRENT_LIST_DIR}/defmt_table.cpp
     ${CMAKE_CURRENT_LIST_DIR}/defmt_decoder.cpp
     ${CMAKE_CURRENT_LIST_DIR}/defmt_dwarf.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/log_format.cpp
   )
 endif()
 
@@ -23,7 +24,8 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
   find_program(ET_GNU_LD NAMES ld.bfd ld REQUIRED)
   set(et_defmt_corpus_dir ${CMAKE_CURRENT_BINARY_DIR}/defmt_corpus)
   set(et_defmt_gen ${PROJECT_SOURCE_DIR}/tests/defmt/gen_defmt_corpus.py)
-  set(et_defmt_names corpus corpus_raw version3 no_version bad_json no_defmt)
+  set(et_defmt_names corpus corpus_raw version3 no_version bad_json no_defmt bitflags_no_index
+                     bitflags_bad_index)
   set(et_defmt_sources)
   set(et_defmt_elfs)
   foreach(name IN LISTS et_defmt_names)
@@ -84,6 +86,7 @@ if(EDGETRACE_BUILD_TESTS AND TARGET edgetrace_decoder)
       ${CMAKE_CURRENT_LIST_DIR}/defmt_format_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/defmt_decoder_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/defmt_corpus_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/log_format_test.cpp
     LIBS edgetrace::decoder)
   add_dependencies(defmt_test defmt_corpus)
   target_compile_definitions(defmt_test PRIVATE

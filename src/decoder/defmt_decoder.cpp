@@ -11,6 +11,7 @@
 
 #include "edgetrace/core/utf8.hpp"
 #include "edgetrace/decoder/defmt.hpp"
+#include "edgetrace/decoder/log_format.hpp"
 
 namespace edgetrace::decoder {
 
@@ -62,13 +63,16 @@ enum class Fail : std::uint8_t { kNone, kEof, kMalformed };
 
 class FrameReader {
  public:
+  // `why` receives the reason a frame is malformed (a reused buffer: no string is built
+  // per frame unless one is).
   FrameReader(const DefmtTable& table, std::span<const std::uint8_t> frame,
-              std::vector<Value>& values)
+              std::vector<Value>& values, std::string& why)
       : table_(table),
         base_(frame.data()),
         pos_(frame.data()),
         end_(frame.data() + frame.size()),
-        values_(values) {}
+        values_(values),
+        why_(why) {}
 
   Fail fail() const { return fail_; }
   std::size_t consumed() const { return static_cast<std::size_t>(pos_ - base_); }
@@ -99,7 +103,7 @@ class FrameReader {
   // Decodes the arguments of `format`; they land in values_[first, first + wire.size()).
   bool decode_args(const defmt::Format& format, std::uint32_t& first, int depth) {
     if (depth > kMaxDepth) {
-      return malformed();
+      return malformed("formats nested deeper than " + std::to_string(kMaxDepth) + " levels");
     }
     const std::size_t n = format.wire.size();
     if (!reserve(n, first)) {
@@ -116,14 +120,15 @@ class FrameReader {
   }
 
  private:
-  bool malformed() {
+  bool malformed(std::string why) {
     fail_ = Fail::kMalformed;
+    why_ = std::move(why);
     return false;
   }
 
   bool reserve(std::size_t n, std::uint32_t& first) {
     if (values_.size() + n > kMaxValuesPerFrame) {
-      return malformed();
+      return malformed("more than " + std::to_string(kMaxValuesPerFrame) + " values in one frame");
     }
     first = static_cast<std::uint32_t>(values_.size());
     values_.resize(values_.size() + n);
@@ -148,8 +153,11 @@ class FrameReader {
       return false;
     }
     entry = table_.find(index);
-    if (entry == nullptr || defmt_level(entry->tag)) {
-      return malformed();
+    if (entry == nullptr) {
+      return malformed("unknown nested format index " + std::to_string(index));
+    }
+    if (defmt_level(entry->tag)) {
+      return malformed("nested format index " + std::to_string(index) + " is a log string");
     }
     return true;
   }
@@ -164,12 +172,13 @@ class FrameReader {
         return false;
       }
       if (d >= entry.variants.size()) {
-        return malformed();
+        return malformed("enum discriminant " + std::to_string(static_cast<std::uint64_t>(d)) +
+                         " of `" + entry.string + "` is out of range");
       }
       out = &entry.variants[static_cast<std::size_t>(d)];
     }
     if (!out->error.empty()) {
-      return malformed();
+      return malformed("format `" + out->text + "` does not parse: " + out->error);
     }
     return true;
   }
@@ -192,7 +201,7 @@ class FrameReader {
       return false;
     }
     if (count > kMaxValuesPerFrame) {
-      return malformed();
+      return malformed("a [?] of " + std::to_string(count) + " elements");
     }
     std::uint32_t first = 0;
     if (!reserve(static_cast<std::size_t>(count), first)) {
@@ -223,8 +232,12 @@ class FrameReader {
         break;
       }
       const DefmtEntry* entry = table_.find(index);
-      if (entry == nullptr || defmt_level(entry->tag)) {
-        return malformed();
+      if (entry == nullptr) {
+        return malformed("unknown format index " + std::to_string(index) + " in a sequence");
+      }
+      if (defmt_level(entry->tag)) {
+        return malformed("format index " + std::to_string(index) +
+                         " in a sequence is a log string");
       }
       const DefmtEntry::Variant* variant = nullptr;
       Value element;
@@ -233,7 +246,8 @@ class FrameReader {
       }
       elements.push_back(element);
       if (elements.size() > kMaxValuesPerFrame) {
-        return malformed();
+        return malformed("a format sequence of more than " + std::to_string(kMaxValuesPerFrame) +
+                         " elements");
       }
     }
     std::uint32_t first = 0;
@@ -298,14 +312,18 @@ class FrameReader {
         if (!read_uint(1, v.bits)) {
           return false;
         }
-        return v.bits <= 1 ? true : malformed();
+        return v.bits <= 1
+                   ? true
+                   : malformed("bool byte " + std::to_string(static_cast<unsigned>(v.bits)) +
+                               " is neither 0 nor 1");
       case Type::kChar:
         v.kind = VKind::kChar;
         if (!read_uint(4, v.bits)) {
           return false;
         }
         if (v.bits > 0x10FFFF || (v.bits >= 0xD800 && v.bits < 0xE000)) {
-          return malformed();
+          return malformed("char " + std::to_string(static_cast<std::uint32_t>(v.bits)) +
+                           " is not a Unicode scalar value");
         }
         return true;
       case Type::kStr: {
@@ -314,7 +332,7 @@ class FrameReader {
           return false;
         }
         v.kind = VKind::kStr;
-        return valid_utf8(base_ + v.off, v.len) ? true : malformed();
+        return valid_utf8(base_ + v.off, v.len) ? true : malformed("str is not valid UTF-8");
       }
       case Type::kIStr: {
         const DefmtEntry* entry = nullptr;
@@ -347,7 +365,9 @@ class FrameReader {
         take(n, v);
         ++pos_;  // the 0xff
         v.kind = VKind::kPreformatted;
-        return valid_utf8(base_ + v.off, v.len) ? true : malformed();
+        return valid_utf8(base_ + v.off, v.len)
+                   ? true
+                   : malformed("Debug2Format/Display2Format text is not valid UTF-8");
       }
       case Type::kBitField: {
         const unsigned lowest = p.bit_start / 8u;
@@ -376,7 +396,7 @@ class FrameReader {
       case Type::kFormatSequence:
         return decode_sequence(v, depth);
     }
-    return malformed();
+    return malformed("unknown argument type");
   }
 
   const DefmtTable& table_;
@@ -385,6 +405,7 @@ class FrameReader {
   const std::uint8_t* end_;
   std::vector<Value>& values_;
   Fail fail_ = Fail::kNone;
+  std::string& why_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -882,6 +903,12 @@ class Renderer {
     std::int64_t y = 0;
     unsigned m = 0, d = 0;
     civil_from_days(days, y, m, d);
+    // ISO 8601's expanded year, as defmt-print's date library writes it: four digits up
+    // to 9999, then a sign (+53271). Where that library has no such date defmt-print
+    // panics; the year is printed the same way here (docs/defmt.md).
+    if (y > 9999) {
+      out_.push_back('+');
+    }
     append_padded(out_, static_cast<uint128>(y), 4);
     out_.push_back('-');
     append_padded(out_, m, 2);
@@ -938,11 +965,61 @@ std::string hint_of(const defmt::Format& f, std::uint32_t index) {
   return {};
 }
 
+// The timestamp as numbers (Record::device_ticks, tick_hz, time_unix_nano): a timestamp
+// format with a single integer argument gives its value as ticks, and its display hint the
+// unit; any other timestamp is text only.
+void set_device_time(const defmt::Format& f, const std::vector<Value>& values, std::uint32_t first,
+                     Record& out) {
+  if (f.wire.size() != 1 || f.wire[0].type == Type::kBitField) {
+    return;
+  }
+  const Value& v = values[first];
+  const bool non_negative =
+      v.kind == VKind::kUint || (v.kind == VKind::kInt && static_cast<int128>(v.bits) >= 0);
+  if (!non_negative || v.bits > std::numeric_limits<std::uint64_t>::max()) {
+    return;
+  }
+  const auto ticks = static_cast<std::uint64_t>(v.bits);
+  const defmt::Hint* hint = nullptr;
+  for (const defmt::Fragment& frag : f.fragments) {
+    if (frag.is_param && frag.param.index == 0) {
+      hint = &frag.param.hint;
+      break;
+    }
+  }
+  out.device_ticks = ticks;
+  out.has_ticks = true;
+  out.tick_hz = 0;  // a plain integer: unit unknown
+  if (hint == nullptr) {
+    return;
+  }
+  const std::uint64_t per_second = hint->precision == TimePrecision::kMicros   ? 1000000
+                                   : hint->precision == TimePrecision::kMillis ? 1000
+                                                                               : 1;
+  switch (hint->kind) {
+    case HintKind::kSeconds:  // `:us` `:ms`
+    case HintKind::kTime:     // `:tus` `:tms` `:ts`
+      out.tick_hz = per_second;
+      return;
+    case HintKind::kIso8601: {  // `:iso8601ms` `:iso8601s`: Unix time
+      out.tick_hz = per_second;
+      const std::uint64_t nanos_per_tick = 1000000000 / per_second;
+      if (ticks <= std::numeric_limits<std::uint64_t>::max() / nanos_per_tick) {
+        out.time_unix_nano = ticks * nanos_per_tick;
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 }  // namespace
 
 struct DefmtDecoder::Scratch {
   std::vector<Value> values;
   std::string text;
+  std::string why;  // the last frame's problem, for messages
 };
 
 namespace {
@@ -976,18 +1053,25 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
   const DefmtTable& table = *table_;
   std::vector<Value>& values = scratch_->values;
   values.clear();
-  FrameReader reader(table, frame, values);
+  std::string& why = scratch_->why;
+  why.clear();
+  FrameReader reader(table, frame, values, why);
   std::uint16_t index = 0;
   if (!reader.read_u16(index)) {
+    why = "the frame is shorter than its 2-byte index";
     return Outcome::kEof;
   }
   const DefmtEntry* ts = table.timestamp();
   std::uint32_t ts_first = 0;
   if (ts != nullptr) {
     if (!ts->whole.error.empty()) {
+      why = "the timestamp format `" + ts->string + "` does not parse: " + ts->whole.error;
       return Outcome::kMalformed;
     }
     if (!reader.decode_args(ts->whole.format, ts_first, 0)) {
+      // The reader wrote a malformed frame's reason into `why` already.
+      why =
+          reader.fail() == Fail::kEof ? "the frame ends inside its timestamp" : "timestamp: " + why;
       return reader.fail() == Fail::kEof ? Outcome::kEof : Outcome::kMalformed;
     }
   }
@@ -996,10 +1080,14 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
     return Outcome::kUnknownIndex;
   }
   if (!entry->whole.error.empty()) {
+    why = "its format `" + entry->string + "` does not parse: " + entry->whole.error;
     return Outcome::kMalformed;
   }
   std::uint32_t first = 0;
   if (!reader.decode_args(entry->whole.format, first, 0)) {
+    if (reader.fail() == Fail::kEof) {
+      why = "the frame ends before its arguments (" + std::to_string(frame.size()) + " bytes)";
+    }
     return reader.fail() == Fail::kEof ? Outcome::kEof : Outcome::kMalformed;
   }
   consumed = reader.consumed();
@@ -1010,6 +1098,9 @@ DefmtDecoder::Outcome DefmtDecoder::decode_into(std::span<const std::uint8_t> fr
   out.callsite_id = index;
   out.format = entry->string;
   out.location = entry->location;
+  if (ts != nullptr) {
+    set_device_time(ts->whole.format, values, ts_first, out);
+  }
   Renderer renderer(table, values, frame.data(), scratch_->text);
   if (options_.render) {
     Renderer message(table, values, frame.data(), out.message);
@@ -1121,7 +1212,7 @@ core::Status DefmtDecoder::decode_frame(std::span<const std::uint8_t> frame, Rec
       }
       return core::Status();
     case Outcome::kEof:
-      return core::out_of_range("defmt frame ends before its arguments");
+      return core::out_of_range("defmt frame: " + scratch_->why);
     case Outcome::kUnknownIndex: {
       const unsigned index = frame.size() >= 2 ? frame[0] | (frame[1] << 8) : 0;
       return core::not_found("defmt frame has unknown string index " + std::to_string(index));
@@ -1129,13 +1220,30 @@ core::Status DefmtDecoder::decode_frame(std::span<const std::uint8_t> frame, Rec
     case Outcome::kMalformed:
       break;
   }
-  return core::invalid_argument("defmt frame is malformed (its bytes do not fit its format)");
+  return core::invalid_argument("defmt frame is malformed: " + scratch_->why);
 }
 
 void DefmtDecoder::problem(const std::string& what) {
-  if (options_.on_problem) {
-    options_.on_problem(what);
+  if (!options_.on_problem) {
+    return;
   }
+  // One line: format strings quoted in a description may hold newlines or other controls.
+  std::string line;
+  line.reserve(what.size());
+  for (char c : what) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      line += "\\n";
+    } else if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      line += "\\x";
+      line.push_back(kHex[u >> 4]);
+      line.push_back(kHex[u & 15]);
+    } else {
+      line.push_back(c);
+    }
+  }
+  options_.on_problem(line);
 }
 
 void DefmtDecoder::on_frame(std::span<const std::uint8_t> frame, const RecordSink& sink) {
@@ -1154,9 +1262,7 @@ void DefmtDecoder::on_frame(std::span<const std::uint8_t> frame, const RecordSin
     problem("defmt frame with unknown string index " + std::to_string(index) + " skipped");
   } else {
     ++counters_.malformed_records;
-    problem("defmt frame with index " + std::to_string(index) +
-            (o == Outcome::kEof ? " ends before its arguments" : " has malformed arguments") +
-            "; skipped");
+    problem("defmt frame with index " + std::to_string(index) + " skipped: " + scratch_->why);
   }
 }
 
@@ -1181,7 +1287,13 @@ void DefmtDecoder::drain_raw(const RecordSink& sink) {
     }
     if (!raw_resyncing_) {
       // Count the bad frame once; then look for the next position that decodes.
-      problem("defmt raw stream: undecodable frame; resynchronising");
+      const unsigned index = rest.size() >= 2 ? rest[0] | (rest[1] << 8) : 0;
+      problem("defmt raw stream: frame with index " + std::to_string(index) + " " +
+              (o == Outcome::kUnknownIndex ? std::string("is not in the table")
+               : o == Outcome::kEof        ? "is longer than max_frame_bytes (" +
+                                          std::to_string(options_.max_frame_bytes) + ")"
+                                    : "is malformed: " + scratch_->why) +
+              "; resynchronising");
       if (o == Outcome::kUnknownIndex) {
         ++counters_.unknown_callsites;
       } else if (o == Outcome::kEof) {
@@ -1202,9 +1314,15 @@ void DefmtDecoder::drain_raw(const RecordSink& sink) {
 void DefmtDecoder::sync_rzcobs_counters() {
   const RzcobsCounters& dc = deframer_.counters();
   const std::uint64_t corrupt = dc.corrupt_frames + truncated_frames_;
-  if (corrupt > counters_.corrupt_frames) {
+  if (dc.oversized_frames > counters_.oversized_frames) {
+    problem(std::to_string(dc.oversized_frames - counters_.oversized_frames) +
+            " rzCOBS frame(s) longer than max_frame_bytes (" +
+            std::to_string(options_.max_frame_bytes) + ") skipped");
+  } else if (corrupt > counters_.corrupt_frames) {
     problem(std::to_string(corrupt - counters_.corrupt_frames) +
-            " corrupt rzCOBS frame(s) skipped");
+            " rzCOBS frame(s) with invalid encoding skipped (" +
+            std::to_string(dc.bytes_skipped - counters_.bytes_skipped) +
+            " bytes; garbage, a damaged byte or a stream joined mid-frame)");
   }
   counters_.frames = dc.frames;
   counters_.corrupt_frames = corrupt;
@@ -1241,7 +1359,8 @@ void DefmtDecoder::finish(const RecordSink& sink) {
     if (!raw_.empty()) {
       if (!raw_resyncing_) {
         ++counters_.malformed_records;
-        problem("defmt raw stream ends inside a frame");
+        problem("defmt raw stream ends inside a frame (" + std::to_string(raw_.size()) +
+                " bytes dropped)");
       }
       raw_skipped_ += raw_.size();
       counters_.bytes_skipped = raw_skipped_;
@@ -1252,21 +1371,16 @@ void DefmtDecoder::finish(const RecordSink& sink) {
   }
   if (deframer_.pending_bytes() > 0) {
     ++truncated_frames_;
+    ++counters_.corrupt_frames;  // described here, not again by sync_rzcobs_counters()
+    problem("defmt stream ends inside an rzCOBS frame (" +
+            std::to_string(deframer_.pending_bytes()) + " bytes dropped)");
   }
   deframer_.reset_frame();
   sync_rzcobs_counters();
 }
 
 void append_defmt_line(const Record& record, std::string& out) {
-  if (record.level) {
-    const std::string_view level = core::severity_text(*record.level);
-    out += level;
-    if (level.size() < 4) {
-      out.append(4 - level.size(), ' ');
-    }
-    out.push_back(' ');
-  }
-  out += record.message;
+  LogFormat::defmt_default(!record.timestamp_text.empty()).append(record, out);
 }
 
 std::string format_defmt_line(const Record& record) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "edgetrace/decoder/defmt.hpp"
+#include "edgetrace/decoder/render.hpp"
 
 namespace edgetrace::decoder {
 namespace {
@@ -21,8 +22,12 @@ std::string display(const DefmtTable& table, const Bytes& frame) {
   Record r;
   const auto st = d.decode_frame(frame, r);
   EXPECT_TRUE(st.ok()) << st.to_string();
+  // frame.rs DisplayFrame: "{timestamp} {level} {message}", the level not padded.
   std::string line = r.timestamp_text.empty() ? "" : r.timestamp_text + " ";
-  return line + format_defmt_line(r);
+  if (r.level) {
+    line += std::string(core::severity_text(*r.level)) + " ";
+  }
+  return line + r.message;
 }
 
 // defmt's decode_and_expect: the format at index bytes[0], timestamp "{=u8:us}".
@@ -197,7 +202,7 @@ TEST(DefmtStreamTest, GarbageBetweenFramesIsOneCorruptFrame) {
   s.insert(s.end(), {0x13, 0x37, 0xff, 0xfe, 0x00});  // 0xfe wants 133 literals
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42", "INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42", "INFO  x=42"}));
   EXPECT_EQ(r.counters.corrupt_frames, 1u);
   EXPECT_EQ(r.counters.bytes_skipped, 4u);
   EXPECT_EQ(r.counters.frames, 2u);
@@ -209,7 +214,7 @@ TEST(DefmtStreamTest, FlippedCodeBitMakesTheFrameCorrupt) {
   Bytes s{0x01, 0x2a, 0x7b, 0x00};  // code 0x7a -> 0x7b
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.corrupt_frames, 1u);
   EXPECT_EQ(r.counters.bytes_skipped, 3u);
 }
@@ -226,7 +231,7 @@ TEST(DefmtStreamTest, FlippedBitToZeroSplitsTheFrameIntoOneCorruptPart) {
 TEST(DefmtStreamTest, FlippedPayloadBitIsNotDetectedByRzcobs) {
   // rzCOBS has no checksum: a flipped literal changes the value.
   const StreamRun r = run(DefmtEncoding::kRzcobs, Bytes{0x01, 0x2b, 0x7a, 0x00});
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=43"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=43"}));
   EXPECT_EQ(r.counters.corrupt_frames, 0u);
 }
 
@@ -240,7 +245,7 @@ TEST(DefmtStreamTest, UnknownIndexAndTruncatedArgumentsAreCounted) {
   s.push_back(0);
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.frames, 3u);
   EXPECT_EQ(r.counters.unknown_callsites, 1u);
   EXPECT_EQ(r.counters.malformed_records, 1u);
@@ -251,7 +256,7 @@ TEST(DefmtStreamTest, JoiningMidFrameCostsOneCorruptFrame) {
   Bytes s{0x2a, 0x7a, 0x00};  // the tail of "x=42"
   s.insert(s.end(), kX42.begin(), kX42.end());
   const StreamRun r = run(DefmtEncoding::kRzcobs, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.corrupt_frames, 1u);
 }
 
@@ -278,7 +283,7 @@ TEST(DefmtStreamTest, OversizedFrameIsSkipped) {
 TEST(DefmtStreamTest, RawStreamResynchronisesAfterGarbage) {
   const Bytes s{0x01, 0x00, 0x2a, 0x09, 0x00, 0x01, 0x00, 0x2b};
   const StreamRun r = run(DefmtEncoding::kRaw, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42", "INFO x=43"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42", "INFO  x=43"}));
   EXPECT_EQ(r.counters.unknown_callsites, 1u);  // counted once for the whole bad stretch
   EXPECT_EQ(r.counters.bytes_skipped, 2u);
   EXPECT_EQ(r.counters.records, 2u);
@@ -287,7 +292,7 @@ TEST(DefmtStreamTest, RawStreamResynchronisesAfterGarbage) {
 TEST(DefmtStreamTest, RawTruncatedTailIsCountedAtFinish) {
   const Bytes s{0x01, 0x00, 0x2a, 0x02, 0x00, 5, 0};
   const StreamRun r = run(DefmtEncoding::kRaw, s);
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO x=42"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"INFO  x=42"}));
   EXPECT_EQ(r.counters.malformed_records, 1u);
   EXPECT_EQ(r.counters.bytes_skipped, 4u);
 }
@@ -299,7 +304,7 @@ TEST(DefmtStreamTest, RawFramesSplitAcrossFeeds) {
   for (std::uint8_t b : s) {
     d.feed(std::span(&b, 1), [&](const Record& r) { lines.push_back(format_defmt_line(r)); });
   }
-  EXPECT_EQ(lines, (std::vector<std::string>{"WARN s=abc", "INFO x=7"}));
+  EXPECT_EQ(lines, (std::vector<std::string>{"WARN  s=abc", "INFO  x=7"}));
 }
 
 TEST(DefmtStreamTest, HostileFramesStayBounded) {
@@ -340,15 +345,21 @@ TEST(DefmtStreamTest, RandomBytesNeverCrash) {
   }
 }
 
-TEST(DefmtLineTest, LevelIsPaddedToFourColumnsAndPrintlnHasNone) {
+// defmt-print without --log-format (decoder/src/log/format/mod.rs DefaultStyle): "{L} {s}",
+// "{t} {L} {s}" with a timestamp; {L} is 5 wide; println! prints the message alone.
+TEST(DefmtLineTest, DefaultLineIsDefmtPrintsDefault) {
   Record r;
   r.level = core::Level::kInfo;
   r.message = "m";
-  EXPECT_EQ(format_defmt_line(r), "INFO m");
+  EXPECT_EQ(format_defmt_line(r), "INFO  m");
   r.level = core::Level::kError;
   EXPECT_EQ(format_defmt_line(r), "ERROR m");
   r.level = core::Level::kTrace;
   EXPECT_EQ(format_defmt_line(r), "TRACE m");
+  r.timestamp_text = "0.000001";
+  EXPECT_EQ(format_defmt_line(r), "0.000001 TRACE m");
+  r.level = core::Level::kWarn;
+  EXPECT_EQ(format_defmt_line(r), "0.000001 WARN  m");
   r.level.reset();
   EXPECT_EQ(format_defmt_line(r), "m");
 }
@@ -408,14 +419,55 @@ TEST(DefmtStreamTest, ProblemsAreReportedOneLineEach) {
   std::vector<std::string> problems;
   DecoderOptions opt;
   opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
-  DefmtDecoder d(small_table(DefmtEncoding::kRzcobs), opt);
-  Bytes s{0x13, 0x37, 0xfe, 0x00};
-  rzcobs_encode(Bytes{0x09, 0x00}, s);
-  s.push_back(0);
-  d.feed(s, {});
-  ASSERT_EQ(problems.size(), 2u);
-  EXPECT_EQ(problems[0], "defmt frame with unknown string index 9 skipped");
-  EXPECT_EQ(problems[1], "1 corrupt rzCOBS frame(s) skipped");
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRzcobs);
+  t->add(1, DefmtTag::kInfo, "x={=u8}");
+  t->add(3, DefmtTag::kInfo, "b={=bool}");
+  t->add(4, DefmtTag::kInfo, "n={=?}");
+  t->add(5, DefmtTag::kDerived, "A|B");
+  t->add(6, DefmtTag::kInfo, "bad {=u7}");
+  DefmtDecoder d(t, opt);
+  Bytes s{0x13, 0x37, 0xfe, 0x00};  // garbage: 0xfe asks for 133 literal bytes
+  for (const Bytes& frame : {Bytes{9, 0}, Bytes{3, 0, 2}, Bytes{4, 0, 77, 0}, Bytes{4, 0, 5, 0, 7},
+                             Bytes{6, 0}, Bytes{1, 0, 42}}) {
+    rzcobs_encode(frame, s);
+    s.push_back(0);
+  }
+  s.insert(s.end(), {0x01, 0x2a});  // a frame the stream ends inside
+  int records = 0;
+  d.feed(s, [&](const Record&) { ++records; });
+  d.finish([&](const Record&) { ++records; });
+  EXPECT_EQ(records, 1);
+  // Frames are described as they are decoded, invalid rzCOBS at the end of each feed().
+  // (A frame cut short inside its arguments cannot be told from one whose arguments are
+  // zeros here: rzCOBS decoding pads frames with up to 7 zero bytes, as defmt's does.)
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{
+                "defmt frame with unknown string index 9 skipped",
+                "defmt frame with index 3 skipped: bool byte 2 is neither 0 nor 1",
+                "defmt frame with index 4 skipped: unknown nested format index 77",
+                "defmt frame with index 4 skipped: enum discriminant 7 of `A|B` is out of range",
+                "defmt frame with index 6 skipped: its format `bad {=u7}` does not parse: "
+                "malformed format string (invalid type specifier `u7`)",
+                "1 rzCOBS frame(s) with invalid encoding skipped (3 bytes; garbage, a damaged "
+                "byte or a stream joined mid-frame)",
+                "defmt stream ends inside an rzCOBS frame (2 bytes dropped)"}));
+  EXPECT_EQ(d.counters().corrupt_frames, 2u);
+  EXPECT_EQ(d.counters().unknown_callsites, 1u);
+  EXPECT_EQ(d.counters().malformed_records, 4u);
+}
+
+TEST(DefmtStreamTest, RawProblemsNameTheFrame) {
+  std::vector<std::string> problems;
+  DecoderOptions opt;
+  opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
+  DefmtDecoder d(small_table(DefmtEncoding::kRaw), opt);
+  d.feed(Bytes{0x09, 0x00, 0x01, 0x00, 0x2a}, {});
+  d.feed(Bytes{0x01, 0x00}, {});
+  d.finish({});
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{"defmt raw stream: frame with index 9 is not in the table; "
+                                      "resynchronising",
+                                      "defmt raw stream ends inside a frame (2 bytes dropped)"}));
 }
 
 TEST(DefmtStreamTest, ResetDropsThePartialFrame) {
@@ -427,6 +479,147 @@ TEST(DefmtStreamTest, ResetDropsThePartialFrame) {
   EXPECT_EQ(n, 1);
   EXPECT_EQ(d.counters().bytes_skipped, 2u);
   EXPECT_EQ(d.counters().corrupt_frames, 0u);
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+Record decode_with_timestamp(const std::string& timestamp, const Bytes& frame) {
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRaw);
+  t->add(1, DefmtTag::kInfo, "m");
+  t->set_timestamp(timestamp);
+  DefmtDecoder d(t);
+  Record r;
+  const auto st = d.decode_frame(frame, r);
+  EXPECT_TRUE(st.ok()) << timestamp << ": " << st.to_string();
+  return r;
+}
+
+// The timestamp's one integer argument becomes device_ticks; its display hint (defmt
+// parser's DisplayHint: us, ms, ts, tms, tus, iso8601ms, iso8601s) gives the unit.
+TEST(DefmtTimestampTest, TicksAndTheirRateComeFromTheHint) {
+  const Bytes frame{1, 0, 0x40, 0xe2, 0x01, 0, 0, 0, 0, 0};  // 123456 as a u64 (a u32 reads 4)
+  struct Case {
+    std::string format;
+    std::uint64_t hz;
+  };
+  for (const Case& c : {Case{"{=u64:us}", 1000000}, Case{"{=u64:ms}", 1000}, Case{"{=u64:ts}", 1},
+                        Case{"{=u64:tms}", 1000}, Case{"{=u64:tus}", 1000000}, Case{"{=u64}", 0},
+                        Case{"{=u32:x}", 0}, Case{"uptime {=u32:us}", 1000000}}) {
+    const Record r = decode_with_timestamp(c.format, frame);
+    EXPECT_TRUE(r.has_ticks) << c.format;
+    EXPECT_EQ(r.device_ticks, 123456u) << c.format;
+    EXPECT_EQ(r.tick_hz, c.hz) << c.format;
+    EXPECT_FALSE(r.time_unix_nano.has_value()) << c.format;
+  }
+  EXPECT_EQ(decode_with_timestamp("{=u64:us}", frame).timestamp_text, "0.123456");
+}
+
+TEST(DefmtTimestampTest, Iso8601TimestampsAreUnixTime) {
+  // 1618910624804 ms = 2021-04-20T09:23:44.804Z (defmt-decoder's iso8601 test value).
+  const Bytes ms{1, 0, 36, 188, 151, 238, 120, 1, 0, 0};
+  Record r = decode_with_timestamp("{=u64:iso8601ms}", ms);
+  EXPECT_EQ(r.timestamp_text, "2021-04-20T09:23:44.804Z");
+  EXPECT_EQ(r.time_unix_nano, std::optional<std::uint64_t>(1618910624804000000u));
+  EXPECT_EQ(r.device_ticks, 1618910624804u);
+  EXPECT_EQ(r.tick_hz, 1000u);
+  r = decode_with_timestamp("{=u64:iso8601s}", Bytes{1, 0, 160, 157, 126, 96, 0, 0, 0, 0});
+  EXPECT_EQ(r.timestamp_text, "2021-04-20T09:23:44Z");
+  EXPECT_EQ(r.time_unix_nano, std::optional<std::uint64_t>(1618910624000000000u));
+  // Too late to be Unix nanoseconds in 64 bits: ticks only.
+  r = decode_with_timestamp("{=u64:iso8601s}", Bytes{1, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+  EXPECT_TRUE(r.has_ticks);
+  EXPECT_FALSE(r.time_unix_nano.has_value());
+}
+
+TEST(DefmtTimestampTest, OtherTimestampsAreTextOnly) {
+  Record r = decode_with_timestamp("{=u8}.{=u8}", Bytes{1, 0, 3, 4});
+  EXPECT_EQ(r.timestamp_text, "3.4");
+  EXPECT_FALSE(r.has_ticks);
+  r = decode_with_timestamp("{=i8}", Bytes{1, 0, 0xff});
+  EXPECT_EQ(r.timestamp_text, "-1");
+  EXPECT_FALSE(r.has_ticks);
+  r = decode_with_timestamp("{=str}", Bytes{1, 0, 1, 0, 0, 0, 'x'});
+  EXPECT_FALSE(r.has_ticks);
+  // Without a timestamp at all.
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRaw);
+  t->add(1, DefmtTag::kInfo, "m");
+  DefmtDecoder d(t);
+  ASSERT_TRUE(d.decode_frame(Bytes{1, 0}, r).ok());
+  EXPECT_FALSE(r.has_ticks);
+  EXPECT_TRUE(r.timestamp_text.empty());
+}
+
+// chrono's RFC 3339 writer, which defmt-decoder's iso8601 hints go through, writes years
+// after 9999 with a sign: 1618910624804 read as seconds is in the year 53271.
+TEST(DefmtRulesTest, Iso8601YearsAfter9999HaveASign) {
+  EXPECT_EQ(expect_one("{=u64:iso8601s}", {0, 0, 2, 36, 188, 151, 238, 120, 1, 0, 0}),
+            "0.000002 INFO +53271-03-27T11:46:44Z");
+  EXPECT_EQ(expect_one("{=u64:iso8601s}", {0, 0, 2, 128, 65, 244, 255, 58, 0, 0, 0}),
+            "0.000002 INFO +10000-01-01T00:00:00Z");
+  EXPECT_EQ(expect_one("{=u64:iso8601s}", {0, 0, 2, 127, 65, 244, 255, 58, 0, 0, 0}),
+            "0.000002 INFO 9999-12-31T23:59:59Z");
+}
+
+// defmt-decoder's decoder.rs reads a string containing '|' as an enum wherever a format
+// index is read (`{=?}`, `[?]`, and each element of a FormatSequence, which is what a
+// manual `impl Format` sends): a discriminant, then the variant. A log string's '|' is text.
+TEST(DefmtRulesTest, BarIsAnEnumSeparatorAtNestedPositionsOnly) {
+  DefmtTable t;
+  t.add(0, DefmtTag::kInfo, "a|b {}");
+  t.add(1, DefmtTag::kPrim, "{=__internal_FormatSequence}");
+  t.add(2, DefmtTag::kWrite, "{=u8}|");
+  // write!(f, "{=u8}|", 13): the 13 is read as the discriminant, out of range for 2 variants
+  // (defmt-print skips the frame as malformed too).
+  DefmtDecoder d(std::make_shared<const DefmtTable>(t));
+  Record r;
+  const auto st = d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 13, 0, 0}, r);
+  EXPECT_EQ(st.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("enum discriminant 13 of `{=u8}|` is out of range"),
+            std::string::npos)
+      << st.message();
+  // With a discriminant first, it decodes: variant 0 is "{=u8}".
+  ASSERT_TRUE(d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 0, 13, 0, 0}, r).ok());
+  EXPECT_EQ(r.message, "a|b 13");
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+// render_text (the SDK-style line): a defmt record shows its timestamp as the device
+// formatted it, unless a numeric time is asked for and the timestamp has one.
+TEST(DefmtTimestampTest, TextLinesShowTheDeviceTimestampUnlessTicksAreAskedFor) {
+  const Record r = decode_with_timestamp("{=u64:ms}", Bytes{1, 0, 0xd2, 0x04, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(render_text(r), "1.234 [INFO] m");
+  EXPECT_EQ(render_text(r, {.time = TextOptions::Time::kTicks}), "@1234 [INFO] m");
+  EXPECT_EQ(render_text(r, {.time = TextOptions::Time::kNone}), "[INFO] m");
+  const Record text_only = decode_with_timestamp("{=u8}.{=u8}", Bytes{1, 0, 3, 4});
+  EXPECT_EQ(render_text(text_only, {.time = TextOptions::Time::kTicks}), "3.4 [INFO] m");
+}
+
+}  // namespace
+}  // namespace edgetrace::decoder
+
+namespace edgetrace::decoder {
+namespace {
+
+TEST(DefmtStreamTest, ProblemDescriptionsStayOnOneLine) {
+  std::vector<std::string> problems;
+  DecoderOptions opt;
+  opt.on_problem = [&](std::string_view p) { problems.emplace_back(p); };
+  auto t = std::make_shared<DefmtTable>(DefmtEncoding::kRaw);
+  t->add(7, DefmtTag::kInfo, "multi\nline\t{=u7}");
+  DefmtDecoder d(t, opt);
+  d.feed(Bytes{7, 0}, {});
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].find('\n'), std::string::npos);
+  EXPECT_NE(problems[0].find("`multi\\nline\\x09{=u7}`"), std::string::npos) << problems[0];
 }
 
 }  // namespace

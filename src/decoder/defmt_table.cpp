@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <string>
 
 #include "edgetrace/core/utf8.hpp"
@@ -236,6 +237,29 @@ std::optional<DefmtTag> tag_from_string(std::string_view tag) {
     }
   }
   return std::nullopt;
+}
+
+// Rust's u128::from_str: an optional '+', then decimal digits, no overflow.
+std::optional<defmt::uint128> parse_u128(std::string_view s) {
+  if (s.starts_with('+')) {
+    s.remove_prefix(1);
+  }
+  if (s.empty()) {
+    return std::nullopt;
+  }
+  defmt::uint128 v = 0;
+  constexpr defmt::uint128 kMax = ~defmt::uint128{0};
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    const auto digit = static_cast<unsigned>(c - '0');
+    if (v > (kMax - digit) / 10) {
+      return std::nullopt;
+    }
+    v = v * 10 + digit;
+  }
+  return v;
 }
 
 DefmtEntry::Variant parse_variant(std::string text) {
@@ -477,6 +501,12 @@ core::Result<DefmtTable> DefmtTable::from_elf(const ElfFile& elf) {
   table.version_ = *version;
   core::Status error;
   bool has_timestamp = false;
+  struct PendingFlag {
+    defmt::uint128 index;
+    std::string name;
+    defmt::uint128 value;
+  };
+  std::map<std::string, std::vector<PendingFlag>> flags;
   st = elf.for_each_symbol([&](const ElfSymbol& s) {
     if (!error.ok() || s.name.empty() || s.section != ".defmt") {
       return;
@@ -512,7 +542,7 @@ core::Result<DefmtTable> DefmtTable::from_elf(const ElfFile& elf) {
       return;
     }
     if (*tag == DefmtTag::kBitflagsValue) {
-      // A flag's value: 16 little-endian bytes at the symbol, NAME::FLAG in `data`.
+      // A flag's value: 16 little-endian bytes at the symbol, NAME::INDEX::FLAG in `data`.
       const std::uint64_t off = s.value - section->address;
       if (s.size != 16 || s.value < section->address || section->data.size() < 16 ||
           off > section->data.size() - 16) {
@@ -520,22 +550,33 @@ core::Result<DefmtTable> DefmtTable::from_elf(const ElfFile& elf) {
                                        "` is not 16 bytes inside the .defmt section");
         return;
       }
-      const std::size_t sep = fields->data.find("::");
-      if (sep == std::string::npos || fields->data.find("::", sep + 2) != std::string::npos) {
-        error = core::invalid_argument(file + ": malformed bitflags value string '" + fields->data +
-                                       "'");
+      // defmt::bitflags! writes `NAME::IDX::FLAG` (macros/src/items/bitflags.rs);
+      // defmt-decoder requires exactly these three parts, IDX a u128
+      // (decoder/src/elf2table/mod.rs).
+      const std::string& data = fields->data;
+      const std::size_t sep1 = data.find("::");
+      const std::size_t sep2 =
+          sep1 == std::string::npos ? std::string::npos : data.find("::", sep1 + 2);
+      if (sep2 == std::string::npos || data.find("::", sep2 + 2) != std::string::npos) {
+        error = core::invalid_argument(file + ": malformed bitflags value string '" + data +
+                                       "' (defmt writes NAME::INDEX::FLAG)");
+        return;
+      }
+      const auto flag_index = parse_u128(std::string_view(data).substr(sep1 + 2, sep2 - sep1 - 2));
+      if (!flag_index) {
+        error = core::invalid_argument(file + ": malformed bitflags value string '" + data +
+                                       "': its index is not a number");
         return;
       }
       defmt::uint128 v = 0;
       for (int k = 15; k >= 0; --k) {
         v = (v << 8) | section->data[off + static_cast<std::size_t>(k)];
       }
-      std::string key =
-          fields->data.substr(0, sep) + "@" + fields->package + "@" + fields->disambiguator;
+      std::string key = data.substr(0, sep1) + "@" + fields->package + "@" + fields->disambiguator;
       if (fields->crate_name) {
         key += "@" + *fields->crate_name;
       }
-      table.add_bitflags_value(key, fields->data.substr(sep + 2), v);
+      flags[key].push_back(PendingFlag{*flag_index, data.substr(sep2 + 2), v});
       return;
     }
     if (s.value > 0xFFFF) {
@@ -549,6 +590,15 @@ core::Result<DefmtTable> DefmtTable::from_elf(const ElfFile& elf) {
   }
   if (!error.ok()) {
     return error;
+  }
+  // The values' symbols come in no particular order; defmt-decoder lists a type's flags
+  // by their index in the definition (a stable sort).
+  for (auto& [key, values] : flags) {
+    std::stable_sort(values.begin(), values.end(),
+                     [](const PendingFlag& a, const PendingFlag& b) { return a.index < b.index; });
+    for (PendingFlag& f : values) {
+      table.add_bitflags_value(key, std::move(f.name), f.value);
+    }
   }
   for (auto& [index, location] : read_defmt_locations(elf, table)) {
     table.set_location(index, std::move(location));

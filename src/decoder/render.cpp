@@ -124,6 +124,10 @@ const char* level_color(core::Level level) {
 void append_time(const Record& r, const TextOptions& o, std::string& out) {
   using Time = TextOptions::Time;
   Time t = o.time;
+  // A defmt timestamp as the device formatted it (as defmt-print shows it) unless a numeric
+  // form is asked for and the record has one.
+  const bool device_text =
+      !r.timestamp_text.empty() && t != Time::kNone && (t == Time::kAuto || !r.has_ticks);
   if (t == Time::kAuto) {
     if (r.time_unix_nano) {
       t = Time::kWallClock;
@@ -133,7 +137,7 @@ void append_time(const Record& r, const TextOptions& o, std::string& out) {
       t = r.tick_hz != 0 ? Time::kSeconds : Time::kTicks;
     }
   }
-  if (!r.timestamp_text.empty() && t != Time::kNone && !r.has_ticks) {
+  if (device_text) {
     out += r.timestamp_text;
     out += ' ';
     return;

@@ -11,8 +11,9 @@ u32 length + bytes, istr and nested formats as u16 indices, enums as a u8 discri
 [?] as u32 count + one format index + the elements, FormatSequence as indices ending in 0,
 Debug2Format/Display2Format text ending in 0xff.
 
-What defmt-print prints for each frame (with --log-format "{L:4} {s}") is written by hand
-in corpus.expected, in the same order; it is not produced here.
+What defmt-print prints for each frame (its default line, "{t} {L} {s}" as the firmware
+has a timestamp) is written by hand in corpus.expected, in the same order, from
+defmt-decoder's rules (docs/defmt.md); it is not produced here.
 
 It also writes locations.cpp, a C++ file whose variables stand for defmt's
 DEFMT_LOG_STATEMENT statics (in namespaces, as Rust modules appear in DWARF), so that the
@@ -35,6 +36,7 @@ import sys
 
 P_U8, P_U16, P_STR, D_FOO, D_OPTION, D_UNIT, S_HELLO, B_FLAGS, D_DATA, P_SLICE, D_ABC = (
     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+P_SEQ, W_BAR, W_ID = 12, 13, 14
 
 NESTED = [
     (P_U8, "defmt_prim", "{=u8}"),
@@ -48,10 +50,22 @@ NESTED = [
     (D_DATA, "defmt_derived", "Data {{ name: {=?:?} }}"),
     (P_SLICE, "defmt_prim", "{=[?]}"),
     (D_ABC, "defmt_derived", "A|B({=u8})|C"),
+    # A manual `impl Format` sends this format's index, then its write!s, then 0
+    # (defmt/src/traits.rs Format::_format_tag / _format_data).
+    (P_SEQ, "defmt_prim", "{=__internal_FormatSequence}"),
+    # write!(f, "{=u8}|", x) in an impl Format. defmt-decoder's decoder.rs reads every
+    # string containing '|' at a nested position (`{=?}`, `[?]`, and the elements of a
+    # FormatSequence) as an enum: a discriminant first, then the variant it selects.
+    (W_BAR, "defmt_write", "{=u8}|"),
+    (W_ID, "defmt_write", "Id({=u8:x})"),
 ]
 
 TIMESTAMP = "{=u32:us}"
-BITFLAGS = [("Flags::A", 1), ("Flags::B", 2), ("Flags::C", 4)]
+# defmt::bitflags! names each flag's value symbol `NAME::IDX::FLAG`, IDX its position in the
+# definition (macros/src/items/bitflags.rs codegen_flag_statics); defmt-decoder splits `data`
+# on "::" into exactly these three parts and lists flags by IDX, whatever the symbol order
+# (decoder/src/elf2table/mod.rs). The symbols are written out of order here on purpose.
+BITFLAGS = [("Flags::2::C", 4), ("Flags::0::A", 1), ("Flags::1::B", 2)]
 
 
 def u8(v): return struct.pack("<B", v)
@@ -127,6 +141,15 @@ FRAMES = [
     ("defmt_error", "unicode \u00fcn\u00efc\u00f6d\u00e9 {=str}", string("\u2192 ok")),
     ("defmt_info", "zero-length {=[u8]} {=str}|", byteslice([]) + string("")),
     ("defmt_info", "options {=?} {=?}", u16(D_OPTION) + u8(1) + foo(3, 4) + u16(D_OPTION) + u8(0)),
+    # Manual Format impls: a write! with '|' takes a discriminant (0: "{=u8}"), one without
+    # does not; '|' in a log string or an interned string is text.
+    ("defmt_info", "manual {} {}",
+     u16(P_SEQ) + u16(W_BAR) + u8(0) + u8(13) + u16(0) +
+     u16(P_SEQ) + u16(W_ID) + u8(171) + u16(W_ID) + u8(1) + u16(0)),
+    ("defmt_info", "bar | {=u8} | {=istr}", u8(5) + istr(S_HELLO)),
+    # Years after 9999 (chrono writes them with a sign; see docs/defmt.md).
+    ("defmt_info", "iso big {=u64:iso8601s} {=u64:iso8601ms} {=u64:iso8601s}",
+     u64(1618910624804) + u64(1618910624804123) + u64(253402300800)),
 ]
 
 FIRST_LOG_INDEX = 20
@@ -173,7 +196,7 @@ def asm_quote(name):
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def assembly(entries, version="4", encoding="rzcobs", timestamp=TIMESTAMP, bitflags=True,
+def assembly(entries, version="4", encoding="rzcobs", timestamp=TIMESTAMP, bitflags=BITFLAGS,
              extra_names=()):
     """entries: (index, tag, data). Each symbol is placed at offset == index."""
     lines = ['\t.section .defmt,"",@progbits']
@@ -203,11 +226,9 @@ def assembly(entries, version="4", encoding="rzcobs", timestamp=TIMESTAMP, bitfl
         place(json_name("defmt_timestamp", timestamp, disamb), offset)
         offset += 1
     if bitflags:
-        for flag, value in BITFLAGS:
+        for flag, value in bitflags:
             name = ('{"package":"app","tag":"defmt_bitflags_value","data":"%s",'
                     '"disambiguator":"77","crate_name":"app"}' % flag)
-            # Local symbols keep their definition order in the linked file too, and
-            # defmt-print lists set flags in symbol-table order.
             place(name, offset, 16, u128(value), local=True)
             offset += 16
     for name in extra_names:
@@ -290,6 +311,12 @@ def main():
     write(os.path.join(out, "bad_json.s"),
           assembly(NESTED, extra_names=['{"package":"app","tag":"defmt_info","data":"x=']))
     write(os.path.join(out, "no_defmt.s"), "\t.text\n\t.globl _start\n_start:\n\tnop\n")
+    # The form defmt wrote before bitflags values had an index, and a non-numeric index:
+    # both refused by defmt-decoder ("malformed bitflags value string").
+    write(os.path.join(out, "bitflags_no_index.s"),
+          assembly(NESTED, bitflags=[("Flags::A", 1)]))
+    write(os.path.join(out, "bitflags_bad_index.s"),
+          assembly(NESTED, bitflags=[("Flags::x::A", 1)]))
     write(os.path.join(out, "locations.cpp"), locations_cpp())
     fs = frames()
     write(os.path.join(out, "corpus.raw"), b"".join(fs))

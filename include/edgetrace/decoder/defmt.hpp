@@ -1,7 +1,7 @@
 // Decoding Rust defmt streams (defmt 0.3, wire format version 4): the interned-string
 // table read from a firmware ELF, and a streaming decoder that turns device bytes
-// (rzCOBS-framed or raw) into Records whose text equals what `defmt-print --log-format
-// "{L:4} {s}"` prints for the same ELF and bytes.
+// (rzCOBS-framed or raw) into Records whose text equals what `defmt-print` prints for the
+// same ELF and bytes (its default line, or any --log-format through LogFormat).
 //
 //   auto elf = edgetrace::decoder::ElfFile::open("firmware.elf");
 //   if (!edgetrace::decoder::has_defmt_table(*elf)) { ... }  // not a defmt firmware
@@ -10,7 +10,7 @@
 //   edgetrace::decoder::DefmtDecoder decoder(
 //       std::make_shared<const edgetrace::decoder::DefmtTable>(std::move(*table)));
 //   decoder.feed(bytes, [](const edgetrace::decoder::Record& r) {
-//     std::cout << edgetrace::decoder::format_defmt_line(r) << "\n";  // "INFO x=42"
+//     std::cout << edgetrace::decoder::format_defmt_line(r) << "\n";  // "INFO  x=42"
 //   });
 //   decoder.finish(sink);                       // end of a capture
 //   decoder.counters().corrupt_frames;          // frames, corrupt, unknown ...
@@ -112,8 +112,9 @@ class DefmtTable {
   // `_defmt_encoding_ = rzcobs|raw` symbols. Errors (invalid_argument / not_found /
   // failed_precondition): no `.defmt` section; no version symbol; a version other than 4;
   // a symbol name that is not valid JSON (the message names the symbol); two timestamp
-  // formats; a bitflags value outside the section. Locations are read from DWARF when the
-  // ELF has it (read_defmt_locations).
+  // formats; a bitflags value outside the section or whose `data` is not
+  // `NAME::INDEX::FLAG` (what defmt::bitflags! writes). Flags are listed in INDEX order.
+  // Locations are read from DWARF when the ELF has it (read_defmt_locations).
   static core::Result<DefmtTable> from_elf(const ElfFile& elf);
 
   // An empty table for tests, fuzzing and tools: fill it with add_*().
@@ -126,6 +127,7 @@ class DefmtTable {
   void set_timestamp(std::string format);
   // Adds one flag of a defmt::bitflags! type. `key` is "NAME@PACKAGE@DISAMBIGUATOR" with
   // "@CRATE" appended when the symbol has a crate name (as the format's hint spells it).
+  // Flags print in the order they are added.
   void add_bitflags_value(const std::string& key, std::string flag, defmt::uint128 value);
 
   // Sets the source location of the string at `index` (no effect if there is none).
@@ -237,9 +239,13 @@ class DefmtDecoder final : public Decoder {
   DecoderCounters counters_;
 };
 
-// The line defmt-print prints for a record with `--log-format "{L:4} {s}"` (no newline):
-// the level left-aligned in 4 columns, a space, the message ("INFO x=42",
-// "ERROR boom"); for println records only the message.
+// The line defmt-print prints for a record when run without --log-format (no newline):
+// LogFormat::defmt_default(), that is "{t} {L} {s}" for a record with a timestamp_text and
+// "{L} {s}" for one without: the timestamp, a space, the level left-aligned in 5 columns,
+// a space, the message ("0.000042 INFO  x=42", "ERROR boom"); println records print only
+// the message. A firmware whose timestamp renders as an empty string is printed without
+// one here (defmt-print would print "<time>"): use LogFormat::defmt_default(
+// table.timestamp() != nullptr) directly where the table is at hand.
 std::string format_defmt_line(const Record& record);
 void append_defmt_line(const Record& record, std::string& out);
 

@@ -86,17 +86,24 @@ struct Handshake {
 struct Record {
   RecordKind kind = RecordKind::kLog;
 
-  // Device time in ticks. has_ticks is false until the stream gave an absolute time (an
-  // edgetrace handshake; defmt timestamps are rendered in timestamp_text instead).
+  // Device time in ticks. has_ticks is false until the stream gave an absolute time:
+  // edgetrace, a handshake; defmt, a `defmt::timestamp!` whose format has one integer
+  // argument (`{=u64:us}`, `{=u32}`...), whose value is device_ticks on every record. Other
+  // defmt timestamps (several arguments, text, negative) are in timestamp_text only.
   std::uint64_t device_ticks = 0;
   bool has_ticks = false;
-  // Ticks per second of device_ticks (from the handshake), 0 if unknown.
+  // Ticks per second of device_ticks, 0 if unknown. edgetrace: from the handshake. defmt:
+  // from the timestamp's display hint: `:us` `:tus` 1,000,000; `:ms` `:tms` `:iso8601ms`
+  // 1,000; `:ts` `:iso8601s` 1; no time hint (a plain or hex integer) 0.
   std::uint64_t tick_hz = 0;
   // Frames were lost since the last handshake, so device_ticks may be behind the truth.
   bool time_uncertain = false;
-  // Wall-clock time, once the decoder has an anchor (see StreamDecoder::set_anchor).
+  // Wall-clock time: edgetrace, once the decoder has an anchor (see
+  // StreamDecoder::set_anchor); defmt, when the timestamp is already Unix time
+  // (`:iso8601ms`, `:iso8601s`; unset when it does not fit 64-bit nanoseconds).
   std::optional<std::uint64_t> time_unix_nano;
-  // A device-formatted timestamp (defmt `{t}`), empty if the format has none.
+  // The timestamp as defmt-print renders it (defmt `{t}`: "0.001000", "00:01:02.500",
+  // "2021-04-20T09:23:44.804Z"), empty if the firmware has none.
   std::string timestamp_text;
 
   // Logs; nullopt for println and records without a level.
