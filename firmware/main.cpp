@@ -133,5 +133,10 @@ int main() {
   flush();
   et_device_handshake(&device);  // as after a reconnect
   flush();
+  // The fault happens inside a span: it never exits, and the reset cuts it off (a decoder
+  // sees its enter, then the next boot's handshake).
+  ETD_SPAN("apply_update");
+  ETD_INFO("applying update, image {} bytes", 4096u);
+  flush();
   __builtin_trap();  // undefined instruction: HardFault, then reset
 }

@@ -587,7 +587,7 @@ TEST(DecoderFirmwareTest, QemuStreamDecodesToEveryExpectedLine) {
     }
   }
   ASSERT_GT(expected.size(), 10u);
-  const std::string summary = expected.back();  // "summary: frames=85 corrupt=0 lost=0 sites=30"
+  const std::string summary = expected.back();  // "summary: frames=87 corrupt=0 lost=0 sites=32"
   expected.pop_back();
 
   StreamDecoder d(shared);
