@@ -22,8 +22,9 @@
 //   they were written; records outside any span carry none. A device does not say whether
 //   a root span has a remote parent until a span of that trace exits, so log records inside
 //   a trace not yet resolved are held (bounded: max_held_logs, max_log_hold_nanos) and
-//   released with the right ids as soon as an exit resolves the trace (on timeout or
-//   overflow: with the locally derived trace id, counted in logs_correlation_guessed).
+//   released with the right ids as soon as an exit resolves the trace (on timeout, on
+//   overflow, or when the span ends without an exit in its trace: with the locally derived
+//   trace id, counted in logs_correlation_guessed).
 // - tracing-defmt streams (Rust firmware using tracing-defmt): its span enter/exit and
 //   in-span event markers, recognised from the defmt table, become spans (ids from the
 //   device) and log records correlated to them; plain defmt frames become log records.
