@@ -107,7 +107,10 @@ for l in logs:
     assert int(l["timeUnixNano"]) >= anchor, l
 EOF
 touch -d "2025-12-02 10:00:00 UTC" "$work/capture.bin"
-expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format otlp-json
+expect 0 "$cli" decode --store "$store" --input "$work/capture.bin" --format otlp-json \
+  --service-name sensor --resource deployment.environment.name=lab
+has '{"key":"service.name","value":{"stringValue":"sensor"}}' out
+has '{"key":"deployment.environment.name","value":{"stringValue":"lab"}}' out
 has "capture times taken from the file's modification time: first record at 2025-12-02T09:59:" err
 hasnt '"timeUnixNano":"0"' out
 

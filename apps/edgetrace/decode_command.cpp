@@ -48,6 +48,9 @@ struct DecodeOptions {
   std::string export_url;
   std::string protocol = "http/protobuf";
   std::vector<std::string> headers;
+  std::string service_name;
+  std::string service_version;
+  std::vector<std::string> resource;
 };
 
 extern "C" void on_stop_signal(int) {
@@ -233,6 +236,14 @@ int run(const DecodeOptions& o) {
                     : core::Result<bridge::FirmwareInfo>(elf.status());
     if (info)
       bridge_options.firmware = std::move(*info);
+  }
+  if (!o.service_name.empty() || !o.service_version.empty())
+    bridge_options.resource.services.push_back(
+        {.build_id = "", .elf_pattern = "", .service_name = o.service_name,
+         .service_version = o.service_version});
+  for (const std::string& kv : o.resource) {
+    const std::size_t eq = kv.find('=');
+    bridge_options.resource.attributes.set(kv.substr(0, eq), kv.substr(eq + 1));
   }
   bridge_options.time = live ? bridge::TimeMode::kLive : bridge::TimeMode::kAnchored;
   if (bridging && !live) {
@@ -472,6 +483,23 @@ void add_decode_command(CLI::App& app, Action& action) {
   cmd->add_option("--export", o->export_url,
                   "send the rebuilt spans and logs to this OTLP endpoint (base URL, as "
                   "OTEL_EXPORTER_OTLP_ENDPOINT: http://host:4318, or http://host:4317 for grpc)");
+  const auto key_value = CLI::Validator(
+      [](std::string& v) {
+        return v.find('=') == std::string::npos || v.front() == '='
+                   ? "expected KEY=VALUE, got '" + v + "'"
+                   : std::string();
+      },
+      "K=V");
+  cmd->add_option("--service-name", o->service_name,
+                  "otlp-json/--export: the resource's service.name (default: the ELF's file name "
+                  "without extension)");
+  cmd->add_option("--service-version", o->service_version,
+                  "otlp-json/--export: service.version (default: the firmware's "
+                  "firmware.version string, if it has one)");
+  cmd->add_option("--resource", o->resource,
+                  "otlp-json/--export: a resource attribute K=V added to every device's "
+                  "resource (repeatable)")
+      ->check(key_value);
   cmd->add_option("--protocol", o->protocol,
                   "with --export: grpc, http/protobuf (default), http/json")
       ->check(CLI::IsMember({"grpc", "http/protobuf", "http/json"}));
