@@ -1,6 +1,7 @@
 #include "edgetrace/bridge/bridge.hpp"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <optional>
 #include <string>
@@ -91,22 +92,45 @@ struct StreamBridge::State {
   std::optional<std::uint64_t> boot;
   core::Resource resource;
   bool resource_set = false;
+  // The resource's inputs (firmware, device id, boot, stream format) changed since it was
+  // built: only handshakes and set_defmt_table() change them, so the resource is rebuilt
+  // then and not for every record.
+  bool identity_changed = true;
 
   std::vector<OpenSpan> open;  // in enter order; the last is the innermost
   std::deque<HeldLog> held;
   std::unordered_map<std::uint64_t, core::TraceId> resolved;  // root -> trace id, this boot
   decoder::DecoderCounters seen;
 
-  // Ids.
+  // Ids. A span's id is needed by its exit, its children's exits and every log record
+  // written in it; derived ids are kept in a small direct-mapped cache keyed by the local id
+  // (device ids are numbered 1, 2, 3..., so the spans open at once rarely collide), valid
+  // for the current device id and boot (cleared when either changes).
+  struct CachedSpanId {
+    std::uint64_t local = 0;  // 0: empty (a device never numbers a span 0)
+    core::SpanId id;
+  };
+  static constexpr std::size_t kSpanIdCacheSize = 64;
+  std::array<CachedSpanId, kSpanIdCacheSize> span_ids{};
+
   std::uint64_t boot_or_zero() const { return boot.value_or(0); }
-  core::SpanId span_id(std::uint64_t local) const {
-    return derive_span_id(device_id, boot_or_zero(), local);
+  core::SpanId span_id(std::uint64_t local) {
+    CachedSpanId& slot = span_ids[local % kSpanIdCacheSize];
+    if (slot.local != local || local == 0) {
+      slot.id = derive_span_id(device_id, boot_or_zero(), local);
+      slot.local = local;
+    }
+    return slot.id;
   }
+  void forget_span_ids() { span_ids.fill(CachedSpanId{}); }
   core::TraceId local_trace(std::uint64_t root) const {
     return derive_trace_id(device_id, boot_or_zero(), root);
   }
 
   void update_resource() {
+    if (!identity_changed)
+      return;
+    identity_changed = false;
     core::Resource r =
         device_resource(options.resource, firmware, {device_id, boot, stream_format});
     if (!resource_set || !(r == resource)) {
@@ -375,8 +399,11 @@ struct StreamBridge::State {
       clock.new_boot();
       ++counters.resets;
     }
+    if (boot != h.boot_counter || id != device_id)
+      forget_span_ids();
     boot = h.boot_counter;
     device_id = id;
+    identity_changed = true;
     if (!h.build_id.empty() && h.build_id != firmware.build_id) {
       std::optional<FirmwareInfo> found;
       if (options.firmware_lookup)
@@ -407,6 +434,7 @@ void StreamBridge::set_defmt_table(std::shared_ptr<const decoder::DefmtTable> ta
       s_->tracing = std::move(spans);
     s_->stream_format = "defmt";
   }
+  s_->identity_changed = true;
   s_->update_resource();
 }
 
