@@ -17,7 +17,8 @@
 //   handle_command (remote W3C parent) { log, read_sensor { i2c_transfer { log } x2 } }
 // i.e. 10 span enters, 10 span exits (4 in the remote trace) and 20 logs per cycle. Logs
 // in a span whose trace is not resolved yet are held by the bridge until an exit resolves
-// it, as on a real stream.
+// it, as on a real stream. Call sites name their files as a build with -ffile-prefix-map
+// does ("firmware/main.cpp"): longer than a std::string keeps inline, as real paths are.
 //
 // Each iteration is one connection: a new decoder and bridge (live time, each chunk of 64
 // frames stamped with its arrival time) fed the whole stream, then end_stream() and
@@ -29,9 +30,14 @@
 // The defmt stream is the defmt decoder benchmark's 1000-frame rzCOBS mix (see
 // defmt_decoder_bench.cpp), fed 61 times per iteration, with the table given to the
 // bridge through set_defmt_table().
+//
+// BRIDGE_BENCH_DUMP=<file> writes the encoded requests of the last run to <file>, to check
+// that a change of the bridge keeps its output byte for byte.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <span>
 #include <string>
@@ -104,23 +110,24 @@ std::vector<SiteSpec> firmware_sites() {
                     .line = line};
   };
   return {
-      span(kSample, "sample", "main.cpp", 146),
-      span(kReadSensor, "read_sensor", "main.cpp", 34),
-      span(kI2cTransfer, "i2c_transfer", "main.cpp", 29),
-      log(kI2cAddr, 0, {kU8}, "i2c addr={:#x}", "main.cpp", 30),
-      span(kSensorReport, "sensor_report", "sensor.c", 8),
-      log(kTempHum, 2, {kI32, kU32}, "temp={} hum={}", "sensor.c", 9),
-      log(kComfortable, 1, {kBool}, "comfortable={} (from C)", "sensor.c", 10),
-      span(kIrq1, "irq1", "main.cpp", 96),
-      log(kInterrupt, 3, {kI32}, "interrupt {} in handler", "main.cpp", 97),
-      log(kInts, 2, {kI8, kI16, kI32, kI64}, "i8={} i16={} i32={} i64={}", "main.cpp", 48),
-      log(kScalars, 2, {kBool, kChar, kF32, kF64}, "bool={} char={} float={} double={}", "main.cpp",
-          52),
-      log(kStrings, 2, {kCstr, kStr}, "cstr={} view={}", "main.cpp", 54),
-      log(kHex, 2, {kU32, kU32, kU8, kI8}, "hex={:x} HEX={:#X} bin={:b} neg={:x}", "main.cpp", 58),
-      log(kBurst, 1, {kI32, kI32}, "burst {} {}", "main.cpp", 65),
-      span(kHandleCommand, "handle_command", "main.cpp", 80),
-      log(kCommand, 2, {kI32}, "command reboot_in={}s", "main.cpp", 81),
+      span(kSample, "sample", "firmware/main.cpp", 146),
+      span(kReadSensor, "read_sensor", "firmware/main.cpp", 34),
+      span(kI2cTransfer, "i2c_transfer", "firmware/main.cpp", 29),
+      log(kI2cAddr, 0, {kU8}, "i2c addr={:#x}", "firmware/main.cpp", 30),
+      span(kSensorReport, "sensor_report", "firmware/sensor.c", 8),
+      log(kTempHum, 2, {kI32, kU32}, "temp={} hum={}", "firmware/sensor.c", 9),
+      log(kComfortable, 1, {kBool}, "comfortable={} (from C)", "firmware/sensor.c", 10),
+      span(kIrq1, "irq1", "firmware/main.cpp", 96),
+      log(kInterrupt, 3, {kI32}, "interrupt {} in handler", "firmware/main.cpp", 97),
+      log(kInts, 2, {kI8, kI16, kI32, kI64}, "i8={} i16={} i32={} i64={}", "firmware/main.cpp", 48),
+      log(kScalars, 2, {kBool, kChar, kF32, kF64}, "bool={} char={} float={} double={}",
+          "firmware/main.cpp", 52),
+      log(kStrings, 2, {kCstr, kStr}, "cstr={} view={}", "firmware/main.cpp", 54),
+      log(kHex, 2, {kU32, kU32, kU8, kI8}, "hex={:x} HEX={:#X} bin={:b} neg={:x}",
+          "firmware/main.cpp", 58),
+      log(kBurst, 1, {kI32, kI32}, "burst {} {}", "firmware/main.cpp", 65),
+      span(kHandleCommand, "handle_command", "firmware/main.cpp", 80),
+      log(kCommand, 2, {kI32}, "command reboot_in={}s", "firmware/main.cpp", 81),
   };
 }
 
@@ -350,6 +357,57 @@ struct Outcome {
 
 enum class Stage { kDecode, kBridge, kEncode };
 
+// The sink's work in the daemon: each non-empty request of a batch encoded as an OTLP
+// protobuf body. With BRIDGE_BENCH_DUMP=<file> set, the bodies of each run are also written
+// to that file (replacing the previous run's), so that the output of two builds of the
+// bridge can be compared byte for byte (the streams and their arrival times are fixed).
+class BatchEncoder {
+ public:
+  BatchEncoder() {
+    if (const char* path = std::getenv("BRIDGE_BENCH_DUMP"))
+      dump_path_ = path;
+  }
+
+  void start() {
+    bytes_ = 0;
+    run_.clear();
+  }
+
+  void encode(bridge::Batch& batch) {
+    if (batch.spans != 0)
+      encode_one(batch.traces);
+    if (batch.log_records != 0)
+      encode_one(batch.logs);
+  }
+
+  // The bytes encoded since start(); writes the dump.
+  std::uint64_t finish() {
+    if (!dump_path_.empty()) {
+      if (FILE* f = std::fopen(dump_path_.c_str(), "wb")) {
+        std::fwrite(run_.data(), 1, run_.size(), f);
+        std::fclose(f);
+      }
+    }
+    return bytes_;
+  }
+
+ private:
+  template <typename Request>
+  void encode_one(const Request& request) {
+    wire_.clear();
+    otlp::encode_protobuf(request, wire_);
+    bytes_ += wire_.size();
+    benchmark::DoNotOptimize(wire_.data());
+    if (!dump_path_.empty())
+      run_ += wire_;
+  }
+
+  std::string dump_path_;
+  std::string wire_;
+  std::string run_;
+  std::uint64_t bytes_ = 0;
+};
+
 void report(benchmark::State& state, std::size_t frames, std::size_t bytes, const Outcome& out) {
   const auto iterations = static_cast<std::int64_t>(state.iterations());
   state.SetItemsProcessed(iterations * static_cast<std::int64_t>(frames));
@@ -361,7 +419,7 @@ void report(benchmark::State& state, std::size_t frames, std::size_t bytes, cons
 
 Outcome run_edgetrace(const EdgetraceStream& s,
                       const std::shared_ptr<const decoder::EdgetraceTable>& table, bool render,
-                      Stage stage, std::string& wire) {
+                      Stage stage, BatchEncoder& encoder) {
   Outcome out;
   decoder::StreamDecoder d(table, {.render = render});
   if (stage == Stage::kDecode) {
@@ -373,20 +431,10 @@ Outcome run_edgetrace(const EdgetraceStream& s,
     out.decoder = d.counters();
     return out;
   }
+  encoder.start();
   bridge::StreamBridge b(live_options(), [&](bridge::Batch& batch) {
-    if (stage != Stage::kEncode)
-      return;
-    if (batch.spans != 0) {
-      wire.clear();
-      otlp::encode_protobuf(batch.traces, wire);
-      out.encoded_bytes += wire.size();
-    }
-    if (batch.log_records != 0) {
-      wire.clear();
-      otlp::encode_protobuf(batch.logs, wire);
-      out.encoded_bytes += wire.size();
-    }
-    benchmark::DoNotOptimize(wire.data());
+    if (stage == Stage::kEncode)
+      encoder.encode(batch);
   });
   std::uint64_t receive = 0;
   const decoder::RecordSink sink = [&](const decoder::Record& r) {
@@ -402,6 +450,7 @@ Outcome run_edgetrace(const EdgetraceStream& s,
   b.flush();
   out.counters = b.counters();
   out.decoder = d.counters();
+  out.encoded_bytes = encoder.finish();
   return out;
 }
 
@@ -409,10 +458,10 @@ void BM_Edgetrace(benchmark::State& state, Stage stage) {
   const EdgetraceStream& s = edgetrace_stream();
   const auto table = firmware_table();
   const bool render = state.range(0) != 0;
-  std::string wire;
+  BatchEncoder encoder;
   Outcome out;
   for (auto _ : state)
-    out = run_edgetrace(s, table, render, stage, wire);
+    out = run_edgetrace(s, table, render, stage, encoder);
   const decoder::DecoderCounters& dc = out.decoder;
   if (dc.records != s.frames || dc.corrupt_frames != 0 || dc.lost_frames != 0 ||
       dc.malformed_records != 0 || dc.unknown_callsites != 0) {
@@ -517,7 +566,7 @@ void BM_Defmt(benchmark::State& state, Stage stage) {
   const auto bytes = defmt_stream();
   const auto table = defmt_table();
   const bool render = state.range(0) != 0;
-  std::string wire;
+  BatchEncoder encoder;
   Outcome out;
   for (auto _ : state) {
     out = {};
@@ -534,20 +583,10 @@ void BM_Defmt(benchmark::State& state, Stage stage) {
     }
     bridge::BridgeOptions o = live_options();
     o.firmware.build_id.clear();
+    encoder.start();
     bridge::StreamBridge b(std::move(o), [&](bridge::Batch& batch) {
-      if (stage != Stage::kEncode)
-        return;
-      if (batch.spans != 0) {
-        wire.clear();
-        otlp::encode_protobuf(batch.traces, wire);
-        out.encoded_bytes += wire.size();
-      }
-      if (batch.log_records != 0) {
-        wire.clear();
-        otlp::encode_protobuf(batch.logs, wire);
-        out.encoded_bytes += wire.size();
-      }
-      benchmark::DoNotOptimize(wire.data());
+      if (stage == Stage::kEncode)
+        encoder.encode(batch);
     });
     b.set_defmt_table(table);
     const decoder::RecordSink sink = [&](const decoder::Record& r) {
@@ -563,6 +602,7 @@ void BM_Defmt(benchmark::State& state, Stage stage) {
     b.flush();
     out.counters = b.counters();
     out.decoder = d.counters();
+    out.encoded_bytes = encoder.finish();
   }
   const std::size_t frames = kDefmtFrames * kDefmtRepeats;
   if (out.decoder.records != frames || out.decoder.corrupt_frames != 0 ||
