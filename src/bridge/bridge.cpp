@@ -208,9 +208,11 @@ struct StreamBridge::State {
     span.set_name(name.data(), name.size());
     span.set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_INTERNAL);
     if (!location.file.empty())
-      otlp::add_string_attribute(*span.mutable_attributes(), "code.file.path", location.file);
+      internal::add_string_attribute(*span.mutable_attributes(), "code.file.path", location.file,
+                                     &out.values());
     if (location.line != 0)
-      otlp::add_int_attribute(*span.mutable_attributes(), "code.line.number", location.line);
+      internal::add_int_attribute(*span.mutable_attributes(), "code.line.number", location.line,
+                                  &out.values());
     for (const auto& [t, loss] : losses)
       internal::add_loss_event(span, t, loss);
   }
@@ -321,14 +323,14 @@ struct StreamBridge::State {
     update_resource();
     if (open.empty()) {
       OtlpLogRecord& log = out.add_log();
-      internal::fill_log_record(r, time, observed(time, receive), log);
+      internal::fill_log_record(r, time, observed(time, receive), log, &out.values());
       return;
     }
     const OpenSpan& s = open.back();
     const auto resolved_trace = s.root != 0 ? resolved.find(s.root) : resolved.end();
     if (resolved_trace != resolved.end()) {
       OtlpLogRecord& log = out.add_log();
-      internal::fill_log_record(r, time, observed(time, receive), log);
+      internal::fill_log_record(r, time, observed(time, receive), log, &out.values());
       otlp::set_id(log.mutable_trace_id(), resolved_trace->second);
       otlp::set_id(log.mutable_span_id(), span_id(s.id));
       return;
@@ -338,7 +340,7 @@ struct StreamBridge::State {
     if (held.size() >= std::max<std::size_t>(options.max_held_logs, 1))
       release_front_guessed();
     HeldLog h;
-    internal::fill_log_record(r, time, observed(time, receive), h.record);
+    internal::fill_log_record(r, time, observed(time, receive), h.record, &out.values());
     h.span = s.id;
     h.root = s.root;
     h.time = time;
