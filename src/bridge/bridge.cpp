@@ -99,6 +99,10 @@ struct StreamBridge::State {
 
   std::vector<OpenSpan> open;  // in enter order; the last is the innermost
   std::deque<HeldLog> held;
+  // Exited spans and emptied held-log records, kept so that the next enter or held log
+  // reuses their strings and attribute lists instead of allocating them.
+  std::vector<OpenSpan> spare_open;
+  std::vector<OtlpLogRecord> spare_records;
   std::unordered_map<std::uint64_t, core::TraceId> resolved;  // root -> trace id, this boot
   decoder::DecoderCounters seen;
 
@@ -111,6 +115,7 @@ struct StreamBridge::State {
     core::SpanId id;
   };
   static constexpr std::size_t kSpanIdCacheSize = 64;
+  static constexpr std::size_t kMaxSpareOpenSpans = 64;
   std::array<CachedSpanId, kSpanIdCacheSize> span_ids{};
 
   std::uint64_t boot_or_zero() const { return boot.value_or(0); }
@@ -248,8 +253,11 @@ struct StreamBridge::State {
       kv->set_key("edgetrace.span.interrupt");
       kv->mutable_value()->set_bool_value(true);
     }
-    if (it != open.end())
+    if (it != open.end()) {
+      if (spare_open.size() < kMaxSpareOpenSpans)
+        spare_open.push_back(std::move(*it));
       open.erase(it);
+    }
     release_held(r.span_id, root, trace);
     if (r.span_id == root)
       resolved.erase(root);
@@ -267,6 +275,11 @@ struct StreamBridge::State {
       open.erase(open.begin());
     }
     OpenSpan s;
+    if (!spare_open.empty()) {
+      s = std::move(spare_open.back());
+      spare_open.pop_back();
+      s.losses.clear();
+    }
     s.id = r.span_id;
     s.parent = r.parent_span_id;
     if (r.parent_span_id == 0) {
@@ -340,6 +353,11 @@ struct StreamBridge::State {
     if (held.size() >= std::max<std::size_t>(options.max_held_logs, 1))
       release_front_guessed();
     HeldLog h;
+    if (!spare_records.empty()) {
+      h.record = std::move(spare_records.back());
+      spare_records.pop_back();
+      h.record.Clear();
+    }
     internal::fill_log_record(r, time, observed(time, receive), h.record, &out.values());
     h.span = s.id;
     h.root = s.root;
@@ -352,6 +370,9 @@ struct StreamBridge::State {
     otlp::set_id(h.record.mutable_trace_id(), trace);
     otlp::set_id(h.record.mutable_span_id(), span_id(h.span));
     out.add_log(std::move(h.record));
+    // h.record now holds the batch's empty slot (a moved protobuf message swaps).
+    if (spare_records.size() < std::max<std::size_t>(options.max_held_logs, 1))
+      spare_records.push_back(std::move(h.record));
   }
 
   void release_front_guessed() {
