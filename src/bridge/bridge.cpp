@@ -1,6 +1,7 @@
 #include "edgetrace/bridge/bridge.hpp"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <optional>
 #include <string>
@@ -91,22 +92,50 @@ struct StreamBridge::State {
   std::optional<std::uint64_t> boot;
   core::Resource resource;
   bool resource_set = false;
+  // The resource's inputs (firmware, device id, boot, stream format) changed since it was
+  // built: only handshakes and set_defmt_table() change them, so the resource is rebuilt
+  // then and not for every record.
+  bool identity_changed = true;
 
   std::vector<OpenSpan> open;  // in enter order; the last is the innermost
   std::deque<HeldLog> held;
+  // Exited spans and emptied held-log records, kept so that the next enter or held log
+  // reuses their strings and attribute lists instead of allocating them.
+  std::vector<OpenSpan> spare_open;
+  std::vector<OtlpLogRecord> spare_records;
   std::unordered_map<std::uint64_t, core::TraceId> resolved;  // root -> trace id, this boot
   decoder::DecoderCounters seen;
 
-  // Ids.
+  // Ids. A span's id is needed by its exit, its children's exits and every log record
+  // written in it; derived ids are kept in a small direct-mapped cache keyed by the local id
+  // (device ids are numbered 1, 2, 3..., so the spans open at once rarely collide), valid
+  // for the current device id and boot (cleared when either changes).
+  struct CachedSpanId {
+    std::uint64_t local = 0;  // 0: empty (a device never numbers a span 0)
+    core::SpanId id;
+  };
+  static constexpr std::size_t kSpanIdCacheSize = 64;
+  static constexpr std::size_t kMaxSpareOpenSpans = 64;
+  std::array<CachedSpanId, kSpanIdCacheSize> span_ids{};
+
   std::uint64_t boot_or_zero() const { return boot.value_or(0); }
-  core::SpanId span_id(std::uint64_t local) const {
-    return derive_span_id(device_id, boot_or_zero(), local);
+  core::SpanId span_id(std::uint64_t local) {
+    CachedSpanId& slot = span_ids[local % kSpanIdCacheSize];
+    if (slot.local != local || local == 0) {
+      slot.id = derive_span_id(device_id, boot_or_zero(), local);
+      slot.local = local;
+    }
+    return slot.id;
   }
+  void forget_span_ids() { span_ids.fill(CachedSpanId{}); }
   core::TraceId local_trace(std::uint64_t root) const {
     return derive_trace_id(device_id, boot_or_zero(), root);
   }
 
   void update_resource() {
+    if (!identity_changed)
+      return;
+    identity_changed = false;
     core::Resource r =
         device_resource(options.resource, firmware, {device_id, boot, stream_format});
     if (!resource_set || !(r == resource)) {
@@ -184,9 +213,11 @@ struct StreamBridge::State {
     span.set_name(name.data(), name.size());
     span.set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_INTERNAL);
     if (!location.file.empty())
-      otlp::add_string_attribute(*span.mutable_attributes(), "code.file.path", location.file);
+      internal::add_string_attribute(*span.mutable_attributes(), "code.file.path", location.file,
+                                     &out.values());
     if (location.line != 0)
-      otlp::add_int_attribute(*span.mutable_attributes(), "code.line.number", location.line);
+      internal::add_int_attribute(*span.mutable_attributes(), "code.line.number", location.line,
+                                  &out.values());
     for (const auto& [t, loss] : losses)
       internal::add_loss_event(span, t, loss);
   }
@@ -222,8 +253,11 @@ struct StreamBridge::State {
       kv->set_key("edgetrace.span.interrupt");
       kv->mutable_value()->set_bool_value(true);
     }
-    if (it != open.end())
+    if (it != open.end()) {
+      if (spare_open.size() < kMaxSpareOpenSpans)
+        spare_open.push_back(std::move(*it));
       open.erase(it);
+    }
     release_held(r.span_id, root, trace);
     if (r.span_id == root)
       resolved.erase(root);
@@ -241,6 +275,11 @@ struct StreamBridge::State {
       open.erase(open.begin());
     }
     OpenSpan s;
+    if (!spare_open.empty()) {
+      s = std::move(spare_open.back());
+      spare_open.pop_back();
+      s.losses.clear();
+    }
     s.id = r.span_id;
     s.parent = r.parent_span_id;
     if (r.parent_span_id == 0) {
@@ -297,14 +336,14 @@ struct StreamBridge::State {
     update_resource();
     if (open.empty()) {
       OtlpLogRecord& log = out.add_log();
-      internal::fill_log_record(r, time, observed(time, receive), log);
+      internal::fill_log_record(r, time, observed(time, receive), log, &out.values());
       return;
     }
     const OpenSpan& s = open.back();
     const auto resolved_trace = s.root != 0 ? resolved.find(s.root) : resolved.end();
     if (resolved_trace != resolved.end()) {
       OtlpLogRecord& log = out.add_log();
-      internal::fill_log_record(r, time, observed(time, receive), log);
+      internal::fill_log_record(r, time, observed(time, receive), log, &out.values());
       otlp::set_id(log.mutable_trace_id(), resolved_trace->second);
       otlp::set_id(log.mutable_span_id(), span_id(s.id));
       return;
@@ -314,7 +353,12 @@ struct StreamBridge::State {
     if (held.size() >= std::max<std::size_t>(options.max_held_logs, 1))
       release_front_guessed();
     HeldLog h;
-    internal::fill_log_record(r, time, observed(time, receive), h.record);
+    if (!spare_records.empty()) {
+      h.record = std::move(spare_records.back());
+      spare_records.pop_back();
+      h.record.Clear();
+    }
+    internal::fill_log_record(r, time, observed(time, receive), h.record, &out.values());
     h.span = s.id;
     h.root = s.root;
     h.time = time;
@@ -326,6 +370,9 @@ struct StreamBridge::State {
     otlp::set_id(h.record.mutable_trace_id(), trace);
     otlp::set_id(h.record.mutable_span_id(), span_id(h.span));
     out.add_log(std::move(h.record));
+    // h.record now holds the batch's empty slot (a moved protobuf message swaps).
+    if (spare_records.size() < std::max<std::size_t>(options.max_held_logs, 1))
+      spare_records.push_back(std::move(h.record));
   }
 
   void release_front_guessed() {
@@ -375,8 +422,11 @@ struct StreamBridge::State {
       clock.new_boot();
       ++counters.resets;
     }
+    if (boot != h.boot_counter || id != device_id)
+      forget_span_ids();
     boot = h.boot_counter;
     device_id = id;
+    identity_changed = true;
     if (!h.build_id.empty() && h.build_id != firmware.build_id) {
       std::optional<FirmwareInfo> found;
       if (options.firmware_lookup)
@@ -407,6 +457,7 @@ void StreamBridge::set_defmt_table(std::shared_ptr<const decoder::DefmtTable> ta
       s_->tracing = std::move(spans);
     s_->stream_format = "defmt";
   }
+  s_->identity_changed = true;
   s_->update_resource();
 }
 

@@ -1,16 +1,105 @@
 #include "internal/output.hpp"
 
+#include <string>
 #include <utility>
+#include <variant>
 
 #include "edgetrace/core/severity.hpp"
 #include "edgetrace/otlp/model.hpp"
 
 namespace edgetrace::bridge::internal {
 
+AnyValuePool::~AnyValuePool() {
+  for (OtlpAnyValue* v : strings_)
+    delete v;
+  for (OtlpAnyValue* v : empty_)
+    delete v;
+}
+
+OtlpAnyValue* AnyValuePool::take_for_string() {
+  if (!strings_.empty()) {
+    OtlpAnyValue* v = strings_.back();
+    strings_.pop_back();
+    return v;
+  }
+  return take_empty();
+}
+
+OtlpAnyValue* AnyValuePool::take_empty() {
+  if (!empty_.empty()) {
+    OtlpAnyValue* v = empty_.back();
+    empty_.pop_back();
+    return v;
+  }
+  return new OtlpAnyValue();
+}
+
+void AnyValuePool::give_back(OtlpAnyValue* value) {
+  if (value->value_case() == OtlpAnyValue::kStringValue) {
+    if (strings_.size() < max_) {
+      strings_.push_back(value);
+      return;
+    }
+  } else if (empty_.size() < max_) {
+    value->Clear();
+    empty_.push_back(value);
+    return;
+  }
+  delete value;
+}
+
+namespace {
+
+otlp_proto::common::v1::KeyValue* add_key(OtlpKeyValues& out, std::string_view key) {
+  auto* kv = out.Add();
+  kv->mutable_key()->assign(key.data(), key.size());
+  return kv;
+}
+
+}  // namespace
+
+void add_attribute(OtlpKeyValues& out, std::string_view key, const core::AttributeValue& value,
+                   AnyValuePool* pool) {
+  if (pool == nullptr) {
+    otlp::add_attribute(out, key, value);
+    return;
+  }
+  auto* kv = add_key(out, key);
+  OtlpAnyValue* v = std::holds_alternative<std::string>(value.variant()) ? pool->take_for_string()
+                                                                         : pool->take_empty();
+  kv->set_allocated_value(v);
+  otlp::to_any_value(value, *v);
+}
+
+void add_string_attribute(OtlpKeyValues& out, std::string_view key, std::string_view value,
+                          AnyValuePool* pool) {
+  if (pool == nullptr) {
+    otlp::add_string_attribute(out, key, value);
+    return;
+  }
+  auto* kv = add_key(out, key);
+  OtlpAnyValue* v = pool->take_for_string();
+  kv->set_allocated_value(v);
+  v->mutable_string_value()->assign(value.data(), value.size());
+}
+
+void add_int_attribute(OtlpKeyValues& out, std::string_view key, std::int64_t value,
+                       AnyValuePool* pool) {
+  if (pool == nullptr) {
+    otlp::add_int_attribute(out, key, value);
+    return;
+  }
+  auto* kv = add_key(out, key);
+  OtlpAnyValue* v = pool->take_empty();
+  kv->set_allocated_value(v);
+  v->set_int_value(value);
+}
+
 Output::Output(std::size_t batch_records, BatchSink sink, BridgeCounters& counters)
     : batch_records_(batch_records == 0 ? 1 : batch_records),
       sink_(std::move(sink)),
-      counters_(counters) {}
+      counters_(counters),
+      values_(4 * batch_records_) {}
 
 void Output::set_resource(const core::Resource& resource, std::string_view scope_name) {
   if (resource == resource_ && scope_name == scope_name_)
@@ -65,6 +154,7 @@ void Output::flush() {
   ++counters_.batches;
   if (sink_)
     sink_(batch);
+  recycle_values();
   traces_.Clear();
   logs_.Clear();
   spans_ = nullptr;
@@ -73,8 +163,27 @@ void Output::flush() {
   pending_logs_ = 0;
 }
 
+void Output::recycle_values() {
+  const auto take_values = [this](OtlpKeyValues& attributes) {
+    for (auto& kv : attributes)
+      if (kv.has_value())
+        values_.give_back(kv.release_value());
+  };
+  for (auto& rl : *logs_.mutable_resource_logs())
+    for (auto& sl : *rl.mutable_scope_logs())
+      for (auto& log : *sl.mutable_log_records()) {
+        if (log.has_body())
+          values_.give_back(log.release_body());
+        take_values(*log.mutable_attributes());
+      }
+  for (auto& rs : *traces_.mutable_resource_spans())
+    for (auto& ss : *rs.mutable_scope_spans())
+      for (auto& span : *ss.mutable_spans())
+        take_values(*span.mutable_attributes());
+}
+
 void fill_log_record(const decoder::Record& record, std::uint64_t time_unix_nano,
-                     std::uint64_t observed_unix_nano, OtlpLogRecord& out) {
+                     std::uint64_t observed_unix_nano, OtlpLogRecord& out, AnyValuePool* pool) {
   out.set_time_unix_nano(time_unix_nano);
   out.set_observed_time_unix_nano(observed_unix_nano);
   if (record.level) {
@@ -84,19 +193,21 @@ void fill_log_record(const decoder::Record& record, std::uint64_t time_unix_nano
     out.set_severity_text(text.data(), text.size());
   }
   const std::string& body = record.message.empty() ? record.format : record.message;
+  if (pool != nullptr)
+    out.set_allocated_body(pool->take_for_string());
   out.mutable_body()->set_string_value(body);
   auto& attributes = *out.mutable_attributes();
   bool truncated = false;
   for (const decoder::Argument& a : record.args) {
-    otlp::add_attribute(attributes, a.name, a.value);
+    add_attribute(attributes, a.name, a.value, pool);
     truncated = truncated || a.truncated;
   }
   if (!record.location.file.empty())
-    otlp::add_string_attribute(attributes, "code.file.path", record.location.file);
+    add_string_attribute(attributes, "code.file.path", record.location.file, pool);
   if (record.location.line != 0)
-    otlp::add_int_attribute(attributes, "code.line.number", record.location.line);
+    add_int_attribute(attributes, "code.line.number", record.location.line, pool);
   if (!record.location.module.empty())
-    otlp::add_string_attribute(attributes, "log.target", record.location.module);
+    add_string_attribute(attributes, "log.target", record.location.module, pool);
   if (truncated) {
     auto* kv = attributes.Add();
     kv->set_key("edgetrace.truncated");
