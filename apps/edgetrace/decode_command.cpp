@@ -238,9 +238,10 @@ int run(const DecodeOptions& o) {
       bridge_options.firmware = std::move(*info);
   }
   if (!o.service_name.empty() || !o.service_version.empty())
-    bridge_options.resource.services.push_back(
-        {.build_id = "", .elf_pattern = "", .service_name = o.service_name,
-         .service_version = o.service_version});
+    bridge_options.resource.services.push_back({.build_id = "",
+                                                .elf_pattern = "",
+                                                .service_name = o.service_name,
+                                                .service_version = o.service_version});
   for (const std::string& kv : o.resource) {
     const std::size_t eq = kv.find('=');
     bridge_options.resource.attributes.set(kv.substr(0, eq), kv.substr(eq + 1));

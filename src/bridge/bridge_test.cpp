@@ -308,6 +308,35 @@ TEST_F(BridgeTest, BatchesAreHandedOverAtTheConfiguredSize) {
   EXPECT_EQ(c.batches, 3);  // 4 + 4 + 2 on flush
 }
 
+TEST_F(BridgeTest, ReusedMessagesNeverCarryAValueOverFromAnEarlierBatch) {
+  init();
+  // Batches of one record: each batch's messages are cleared and their values reused for
+  // the next, where the same attribute slot holds another type or a shorter string.
+  for (int i = 0; i < 3; ++i) {
+    ETD_INFO("v={}", "longer than fifteen bytes");
+    ETD_INFO("v={}", i);
+    ETD_INFO("v={}", "s");
+    ETD_INFO("v={}", true);
+  }
+  BridgeOptions o = capture_options();
+  o.batch_records = 1;
+  const Collected c = run(o);
+  ASSERT_EQ(c.logs.size(), 12u);
+  for (int i = 0; i < 3; ++i) {
+    const auto value = [&](int k) { return attribute(c.logs[4 * i + k].attributes(), "arg0"); };
+    ASSERT_NE(value(0), nullptr);
+    EXPECT_EQ(value(0)->string_value(), "longer than fifteen bytes");
+    EXPECT_EQ(value(1)->value_case(), otlp_proto::common::v1::AnyValue::kIntValue);
+    EXPECT_EQ(value(1)->int_value(), i);
+    EXPECT_EQ(value(2)->string_value(), "s");
+    EXPECT_EQ(value(3)->value_case(), otlp_proto::common::v1::AnyValue::kBoolValue);
+    EXPECT_TRUE(value(3)->bool_value());
+    EXPECT_EQ(c.logs[4 * i + 2].body().string_value(), "v=s");
+    EXPECT_EQ(c.logs[4 * i + 1].attributes_size(), c.logs[4 * i + 2].attributes_size());
+  }
+  EXPECT_EQ(c.batches, 12);
+}
+
 TEST_F(BridgeTest, TheOldestOpenSpanIsEvictedWhenTheStateIsFull) {
   init();
   et_span a;

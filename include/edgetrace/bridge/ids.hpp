@@ -18,7 +18,8 @@
 // 255), and boot_counter, root and span are 8-byte big-endian integers. An all-zero result
 // (invalid in W3C and OTLP) has its last byte set to 1.
 //
-// Thread-safety: pure functions. Allocation: none.
+// Thread-safety: pure functions, callable from any thread (each thread keeps one digest
+// context). Allocation: OpenSSL may allocate a little per digest; no per-call setup.
 #pragma once
 
 #include <cstdint>
