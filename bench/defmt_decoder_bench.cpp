@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "defmt_bench_stream.hpp"
 #include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/log_format.hpp"
 
@@ -18,74 +19,12 @@ using namespace edgetrace::decoder;
 namespace {
 
 std::shared_ptr<const DefmtTable> table(DefmtEncoding enc) {
-  auto t = std::make_shared<DefmtTable>(enc);
-  t->add(1, DefmtTag::kPrim, "{=u8}");
-  t->add(2, DefmtTag::kDerived, "Reading {{ celsius: {=i16}, raw: {=u16:#x} }}");
-  t->add(3, DefmtTag::kDerived, "Idle|Busy({=u8})|Fault");
-  t->add(10, DefmtTag::kInfo, "boot complete");
-  t->add(11, DefmtTag::kDebug, "adc ch={=u8} value={=u16} ({=u16:#06x})");
-  t->add(12, DefmtTag::kInfo, "sensor {=?} state={}");
-  t->add(13, DefmtTag::kWarn, "link {=str} down after {=u32:ms}s");
-  t->add(14, DefmtTag::kTrace, "rx {=[u8]:x}");
-  t->set_timestamp("{=u32:us}");
-  return t;
-}
-
-void put16(std::vector<std::uint8_t>& f, std::uint16_t v) {
-  f.push_back(static_cast<std::uint8_t>(v));
-  f.push_back(static_cast<std::uint8_t>(v >> 8));
-}
-void put32(std::vector<std::uint8_t>& f, std::uint32_t v) {
-  put16(f, static_cast<std::uint16_t>(v));
-  put16(f, static_cast<std::uint16_t>(v >> 16));
-}
-
-// 1000 frames of the mix above, each: index, timestamp, arguments.
-std::vector<std::vector<std::uint8_t>> frames() {
-  std::vector<std::vector<std::uint8_t>> out;
-  for (std::uint32_t i = 0; i < 1000; ++i) {
-    std::vector<std::uint8_t> f;
-    const std::uint16_t index = static_cast<std::uint16_t>(10 + i % 5);
-    put16(f, index);
-    put32(f, 1000 * i);
-    switch (index) {
-      case 10:
-        break;
-      case 11:
-        f.push_back(static_cast<std::uint8_t>(i % 8));
-        put16(f, static_cast<std::uint16_t>(i * 37));
-        put16(f, static_cast<std::uint16_t>(i * 37));
-        break;
-      case 12:
-        put16(f, 2);
-        put16(f, static_cast<std::uint16_t>(-40 + static_cast<int>(i % 80)));
-        put16(f, static_cast<std::uint16_t>(i));
-        put16(f, 3);
-        f.push_back(static_cast<std::uint8_t>(i % 3));
-        if (i % 3 == 1) {
-          f.push_back(7);
-        }
-        break;
-      case 13:
-        put32(f, 4);
-        f.insert(f.end(), {'e', 't', 'h', '0'});
-        put32(f, i * 10);
-        break;
-      case 14:
-        put32(f, 8);
-        for (int k = 0; k < 8; ++k) {
-          f.push_back(static_cast<std::uint8_t>(i + static_cast<std::uint32_t>(k)));
-        }
-        break;
-    }
-    out.push_back(f);
-  }
-  return out;
+  return edgetrace::bench::defmt_bench_table(enc);
 }
 
 std::vector<std::uint8_t> stream(DefmtEncoding enc) {
   std::vector<std::uint8_t> s;
-  for (const auto& f : frames()) {
+  for (const auto& f : edgetrace::bench::defmt_bench_frames()) {
     if (enc == DefmtEncoding::kRzcobs) {
       rzcobs_encode(f, s);
       s.push_back(0);
