@@ -147,6 +147,9 @@ struct StreamBridge::State {
 
   // Time of a record; observes the clock.
   std::uint64_t time_of(const Record& r, std::uint64_t receive) {
+    // defmt's ISO 8601 timestamps are absolute: used as they are.
+    if (stream_format == "defmt" && r.time_unix_nano && *r.time_unix_nano != 0)
+      return *r.time_unix_nano;
     if (r.has_ticks && r.tick_hz != 0) {
       clock.observe(r.device_ticks, r.tick_hz, receive);
       counters.clock_drift_ppm = clock.drift_ppm();

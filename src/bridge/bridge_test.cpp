@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "edgetrace/bridge/ids.hpp"
+#include "edgetrace/decoder/defmt.hpp"
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/device/device.hpp"
 #include "testing/device_fixture.hpp"
@@ -385,6 +386,45 @@ TEST_F(BridgeTest, LiveRecordsAreTimedByTheirArrival) {
   ASSERT_EQ(logs.size(), 1u);
   EXPECT_EQ(logs[0].time_unix_nano(), kT0);
   EXPECT_EQ(logs[0].observed_time_unix_nano(), kT0);
+}
+
+// defmt firmware with `defmt::timestamp!`: microsecond ticks are device time (anchored like
+// any capture), ISO 8601 milliseconds are absolute.
+std::vector<LogRecord> defmt_logs(const char* timestamp, std::uint64_t value) {
+  auto table = std::make_shared<decoder::DefmtTable>(decoder::DefmtEncoding::kRaw);
+  table->add(10, decoder::DefmtTag::kInfo, "hello");
+  table->set_timestamp(timestamp);
+  auto d = decoder::make_decoder(decoder::StreamFormat::kDefmtRaw, {.defmt = table});
+  EXPECT_TRUE(d.ok());
+  std::vector<LogRecord> logs;
+  BridgeOptions o;
+  o.time = TimeMode::kAnchored;
+  o.anchor_unix_nanos = kT0;
+  StreamBridge b(o, [&](Batch& batch) {
+    for (const auto& l : batch.logs.resource_logs(0).scope_logs(0).log_records())
+      logs.push_back(l);
+  });
+  b.set_defmt_table(table);
+  for (std::uint64_t t : {value, value + 250}) {
+    std::vector<std::uint8_t> frame = {10, 0};
+    for (int i = 0; i < 8; ++i)
+      frame.push_back(static_cast<std::uint8_t>(t >> (8 * i)));
+    (*d)->feed(frame, [&](const decoder::Record& r) { b.add(r, (*d)->counters()); });
+  }
+  b.flush();
+  return logs;
+}
+
+TEST(BridgeDefmtTimeTest, TimestampsAreDeviceTimeOrAbsolute) {
+  const auto micros = defmt_logs("{=u64:us}", 5'000'000);
+  ASSERT_EQ(micros.size(), 2u);
+  EXPECT_EQ(micros[0].time_unix_nano(), kT0);
+  EXPECT_EQ(micros[1].time_unix_nano(), kT0 + 250'000);  // 250 us later
+  const std::uint64_t unix_ms = 1'764'670'530'000;       // 2025-12-02T10:15:30Z
+  const auto iso = defmt_logs("{=u64:iso8601ms}", unix_ms);
+  ASSERT_EQ(iso.size(), 2u);
+  EXPECT_EQ(iso[0].time_unix_nano(), unix_ms * 1'000'000);
+  EXPECT_EQ(iso[1].time_unix_nano(), (unix_ms + 250) * 1'000'000);
 }
 
 // The golden session of docs/wire-format.md (device 01 02, boot 3): its ids are the ones the
