@@ -239,9 +239,17 @@ class FrameReader {
         return malformed("format index " + std::to_string(index) +
                          " in a sequence is a log string");
       }
+      // A write!'s string is text, '|' included: only derived formats are enums here.
       const DefmtEntry::Variant* variant = nullptr;
+      if (entry->tag == DefmtTag::kWrite) {
+        variant = &entry->whole;
+        if (!variant->error.empty())
+          return malformed("format `" + variant->text + "` does not parse: " + variant->error);
+      } else if (!select_variant(*entry, variant)) {
+        return false;
+      }
       Value element;
-      if (!select_variant(*entry, variant) || !decode_nested(*variant, element, depth)) {
+      if (!decode_nested(*variant, element, depth)) {
         return false;
       }
       elements.push_back(element);

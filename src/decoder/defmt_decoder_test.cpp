@@ -564,26 +564,28 @@ TEST(DefmtRulesTest, Iso8601YearsAfter9999HaveASign) {
             "0.000002 INFO 9999-12-31T23:59:59Z");
 }
 
-// defmt-decoder's decoder.rs reads a string containing '|' as an enum wherever a format
-// index is read (`{=?}`, `[?]`, and each element of a FormatSequence, which is what a
-// manual `impl Format` sends): a discriminant, then the variant. A log string's '|' is text.
-TEST(DefmtRulesTest, BarIsAnEnumSeparatorAtNestedPositionsOnly) {
+// '|' separates enum variants only where a derived format is read at a nested position
+// (`{=?}`, `[?]`): a discriminant, then the variant. A write!'s string in a manual
+// `impl Format` (the elements of a FormatSequence) prints its '|' as text, as a log string
+// does: defmt-print prints `write!(f, "{=u8}|", 13)` as `13|`.
+TEST(DefmtRulesTest, BarIsAnEnumSeparatorInDerivedFormatsOnly) {
   DefmtTable t;
-  t.add(0, DefmtTag::kInfo, "a|b {}");
+  t.add(0, DefmtTag::kInfo, "a|b {} {}");
   t.add(1, DefmtTag::kPrim, "{=__internal_FormatSequence}");
   t.add(2, DefmtTag::kWrite, "{=u8}|");
-  // write!(f, "{=u8}|", 13): the 13 is read as the discriminant, out of range for 2 variants
-  // (defmt-print skips the frame as malformed too).
+  t.add(3, DefmtTag::kDerived, "A|B({=u8})");
   DefmtDecoder d(std::make_shared<const DefmtTable>(t));
   Record r;
-  const auto st = d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 13, 0, 0}, r);
-  EXPECT_EQ(st.code(), core::StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message().find("enum discriminant 13 of `{=u8}|` is out of range"),
+  // Sequence [write "{=u8}|" (13)], then the enum: discriminant 1 selects B(7).
+  const auto st = d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 13, 0, 0, 3, 0, 1, 7}, r);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(r.message, "a|b 13| B(7)");
+  // A derived enum's discriminant out of range is malformed.
+  const auto bad = d.decode_frame(Bytes{0, 0, 1, 0, 0, 0, 3, 0, 5, 7}, r);
+  EXPECT_EQ(bad.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("enum discriminant 5 of `A|B({=u8})` is out of range"),
             std::string::npos)
-      << st.message();
-  // With a discriminant first, it decodes: variant 0 is "{=u8}".
-  ASSERT_TRUE(d.decode_frame(Bytes{0, 0, 1, 0, 2, 0, 0, 13, 0, 0}, r).ok());
-  EXPECT_EQ(r.message, "a|b 13");
+      << bad.message();
 }
 
 }  // namespace

@@ -53,9 +53,8 @@ NESTED = [
     # A manual `impl Format` sends this format's index, then its write!s, then 0
     # (defmt/src/traits.rs Format::_format_tag / _format_data).
     (P_SEQ, "defmt_prim", "{=__internal_FormatSequence}"),
-    # write!(f, "{=u8}|", x) in an impl Format. defmt-decoder's decoder.rs reads every
-    # string containing '|' at a nested position (`{=?}`, `[?]`, and the elements of a
-    # FormatSequence) as an enum: a discriminant first, then the variant it selects.
+    # write!(f, "{=u8}|", x) in an impl Format: a write!'s string is text, its '|' included
+    # (only derived formats are enums; docs/defmt.md says where this rule comes from).
     (W_BAR, "defmt_write", "{=u8}|"),
     (W_ID, "defmt_write", "Id({=u8:x})"),
 ]
@@ -141,10 +140,10 @@ FRAMES = [
     ("defmt_error", "unicode \u00fcn\u00efc\u00f6d\u00e9 {=str}", string("\u2192 ok")),
     ("defmt_info", "zero-length {=[u8]} {=str}|", byteslice([]) + string("")),
     ("defmt_info", "options {=?} {=?}", u16(D_OPTION) + u8(1) + foo(3, 4) + u16(D_OPTION) + u8(0)),
-    # Manual Format impls: a write! with '|' takes a discriminant (0: "{=u8}"), one without
-    # does not; '|' in a log string or an interned string is text.
+    # Manual Format impls: a write! with '|' prints it; '|' in a log string or an interned
+    # string is text too.
     ("defmt_info", "manual {} {}",
-     u16(P_SEQ) + u16(W_BAR) + u8(0) + u8(13) + u16(0) +
+     u16(P_SEQ) + u16(W_BAR) + u8(13) + u16(0) +
      u16(P_SEQ) + u16(W_ID) + u8(171) + u16(W_ID) + u8(1) + u16(0)),
     ("defmt_info", "bar | {=u8} | {=istr}", u8(5) + istr(S_HELLO)),
     # Years after 9999 (chrono writes them with a sign; see docs/defmt.md).
