@@ -1,0 +1,3 @@
+# The daemon's device receivers (each feeds pipeline/device_pipeline.hpp streams).
+target_sources(edgetraced_core PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/device_tcp.cpp)
