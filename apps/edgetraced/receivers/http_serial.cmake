@@ -1,0 +1,1 @@
+# HTTP device receiver and serial/file receiver.
