@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -84,6 +85,16 @@ class SymbolHttpHandler {
 // start(). The handler must outlive the server. PUT and DELETE check the bearer token on
 // the headers; bodies are limited to handler.max_body_bytes().
 void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler);
+
+// The same API under another path prefix ("/v1/symbols" on the daemon's admin listener:
+// GET <prefix>, GET/PUT/DELETE <prefix>/<build-id>). `on_stored` (optional) is called after
+// each PUT that stored a new ELF (201), with its build-id, from a handler thread.
+struct SymbolsMount {
+  std::string prefix = std::string(kSymbolsApiPath);
+  std::function<void(const std::string& build_id)> on_stored{};
+};
+void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler,
+                       SymbolsMount mount);
 
 struct SymbolHttpServerOptions {
   // "host:port" ("[::1]:8080"); when empty, bind_address and port are used.

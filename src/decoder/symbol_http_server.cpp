@@ -179,14 +179,30 @@ net::Response to_net(SymbolHttpResponse&& out) {
 }  // namespace
 
 void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler) {
+  mount_symbols_api(server, handler, SymbolsMount{});
+}
+
+void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler,
+                       SymbolsMount mount) {
   const SymbolHttpHandler* h = &handler;
-  net::Handler serve = net::sync_handler([h](net::Request&& request) {
+  auto on_stored =
+      std::make_shared<const std::function<void(const std::string&)>>(std::move(mount.on_stored));
+  const std::string prefix = mount.prefix;
+  net::Handler serve = net::sync_handler([h, prefix, on_stored](net::Request&& request) {
     SymbolHttpRequest r;
     r.method = std::move(request.method);
     r.target = std::move(request.target);
+    // The handler parses kSymbolsApiPath; another mount point maps onto it.
+    if (prefix != kSymbolsApiPath && r.target.starts_with(prefix))
+      r.target = std::string(kSymbolsApiPath) + r.target.substr(prefix.size());
     r.authorization = std::string(request.header("Authorization"));
     r.body = std::move(request.body);
-    return to_net(h->handle(r));
+    SymbolHttpResponse response = h->handle(r);
+    if (response.status == 201 && *on_stored) {
+      const std::string_view rest = std::string_view(r.target).substr(kSymbolsApiPath.size());
+      (*on_stored)(std::string(rest.starts_with('/') ? rest.substr(1) : rest));
+    }
+    return to_net(std::move(response));
   });
   net::RouteOptions writes;
   writes.max_body_bytes = handler.max_body_bytes();
@@ -200,9 +216,9 @@ void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler
                                          ? "a bearer token is required to change symbols"
                                          : "the bearer token is not valid for this store"));
   };
-  server.route_prefix("GET", std::string(kSymbolsApiPath), serve);
-  server.route_prefix("PUT", std::string(kSymbolsApiPath), serve, writes);
-  server.route_prefix("DELETE", std::string(kSymbolsApiPath), serve, writes);
+  server.route_prefix("GET", prefix, serve);
+  server.route_prefix("PUT", prefix, serve, writes);
+  server.route_prefix("DELETE", prefix, serve, writes);
 }
 
 SymbolHttpServer::SymbolHttpServer(std::unique_ptr<net::HttpServer> server)

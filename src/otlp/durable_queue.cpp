@@ -27,17 +27,17 @@ using core::Status;
 using core::StatusCode;
 namespace disk = internal;
 
-std::string_view to_string(DropReason reason) noexcept {
+std::string_view to_string(QueueDropReason reason) noexcept {
   switch (reason) {
-    case DropReason::kLowerPriority:
+    case QueueDropReason::kLowerPriority:
       return "lower_priority";
-    case DropReason::kOldest:
+    case QueueDropReason::kOldest:
       return "oldest";
-    case DropReason::kTooLarge:
+    case QueueDropReason::kTooLarge:
       return "too_large";
-    case DropReason::kWriteFailed:
+    case QueueDropReason::kWriteFailed:
       return "write_failed";
-    case DropReason::kCorrupt:
+    case QueueDropReason::kCorrupt:
       return "corrupt";
   }
   return "unknown";
@@ -190,7 +190,7 @@ class DurableQueue::Store {
   Status roll();
   Status write_state();
   Status create_state_file(disk::QueueState state);
-  void drop(Entry& e, DropReason reason);
+  void drop(Entry& e, QueueDropReason reason);
   Status delete_segment(std::uint64_t id);
   Status delete_empty_segments();
   Status compact(std::uint64_t id);
@@ -379,7 +379,7 @@ Status DurableQueue::Store::create_state_file(disk::QueueState state) {
   return Status();
 }
 
-void DurableQueue::Store::drop(Entry& e, DropReason reason) {
+void DurableQueue::Store::drop(Entry& e, QueueDropReason reason) {
   e.dropped = true;
   dropped_present.insert(e.sequence);
   live_bytes -= e.framed();
@@ -516,7 +516,7 @@ Status DurableQueue::Store::make_room(std::uint64_t framed, std::uint8_t priorit
     for (int p = 0; p <= priority; ++p)
       evictable += live_bytes_by_priority[static_cast<std::size_t>(p)];
     if (logical() + framed - limit > evictable) {
-      ++c.dropped[static_cast<std::size_t>(DropReason::kLowerPriority)];
+      ++c.dropped[static_cast<std::size_t>(QueueDropReason::kLowerPriority)];
       refused = true;
       return Status();
     }
@@ -536,12 +536,13 @@ Status DurableQueue::Store::make_room(std::uint64_t framed, std::uint8_t priorit
       }
       if (victim == nullptr || victim->priority > priority) {
         // Defensive: the check above (evictable bytes) keeps this from being reached.
-        ++c.dropped[static_cast<std::size_t>(DropReason::kLowerPriority)];
+        ++c.dropped[static_cast<std::size_t>(QueueDropReason::kLowerPriority)];
         refused = true;
         break;
       }
       by_priority[victim->priority].pop_front();
-      drop(*victim, victim->priority < priority ? DropReason::kLowerPriority : DropReason::kOldest);
+      drop(*victim, victim->priority < priority ? QueueDropReason::kLowerPriority
+                                                : QueueDropReason::kOldest);
       evicted = true;
     }
     if (Status s = delete_empty_segments(); !s.ok())
@@ -738,7 +739,7 @@ Status DurableQueue::Store::open() {
 Result<std::uint64_t> DurableQueue::Store::append(std::span<const std::uint8_t> payload,
                                                   std::uint8_t priority) {
   if (payload.size() > options.max_record_bytes) {
-    ++c.dropped[static_cast<std::size_t>(DropReason::kTooLarge)];
+    ++c.dropped[static_cast<std::size_t>(QueueDropReason::kTooLarge)];
     return Status(StatusCode::kResourceExhausted,
                   "durable queue: record of " + std::to_string(payload.size()) +
                       " bytes exceeds max_record_bytes " +
@@ -747,7 +748,7 @@ Result<std::uint64_t> DurableQueue::Store::append(std::span<const std::uint8_t> 
   const std::uint64_t framed = disk::kRecordHeaderSize + payload.size();
   bool refused = false;
   if (Status s = make_room(framed, priority, refused); !s.ok()) {
-    ++c.dropped[static_cast<std::size_t>(DropReason::kWriteFailed)];
+    ++c.dropped[static_cast<std::size_t>(QueueDropReason::kWriteFailed)];
     return s;
   }
   if (refused)
@@ -764,7 +765,7 @@ Result<std::uint64_t> DurableQueue::Store::append(std::span<const std::uint8_t> 
   }
   if (seg == nullptr) {
     if (Status s = start_segment(); !s.ok()) {
-      ++c.dropped[static_cast<std::size_t>(DropReason::kWriteFailed)];
+      ++c.dropped[static_cast<std::size_t>(QueueDropReason::kWriteFailed)];
       return s;
     }
     seg = &segments.back();
@@ -815,7 +816,7 @@ Result<std::uint64_t> DurableQueue::Store::append(std::span<const std::uint8_t> 
     // anyway as a torn record.
     if (::ftruncate(active_fd, static_cast<off_t>(seg->file_bytes)) != 0)
       roll().ignore();
-    ++c.dropped[static_cast<std::size_t>(DropReason::kWriteFailed)];
+    ++c.dropped[static_cast<std::size_t>(QueueDropReason::kWriteFailed)];
     return s;
   }
 
@@ -868,7 +869,7 @@ Result<std::vector<QueuedRecord>> DurableQueue::Store::read(std::size_t max_reco
       // Damaged since open() scanned it (or truncated under us): skip it, counted.
       ++c.corrupt_records;
       c.corrupt_bytes += it->framed();
-      drop(*it, DropReason::kCorrupt);
+      drop(*it, QueueDropReason::kCorrupt);
       continue;
     }
     QueuedRecord r;

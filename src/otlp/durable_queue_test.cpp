@@ -58,7 +58,7 @@ std::vector<std::string> read_all_texts(DurableQueue& q) {
   }
 }
 
-std::uint64_t dropped(const DurableQueueCounters& c, DropReason reason) {
+std::uint64_t dropped(const DurableQueueCounters& c, QueueDropReason reason) {
   return c.dropped[static_cast<std::size_t>(reason)];
 }
 
@@ -211,7 +211,7 @@ TEST(DurableQueueTest, TooLargeRecordIsDroppedAndCounted) {
   Result<std::uint64_t> r = q.append(std::string(2049, 'x'));
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(r.status().message(), ::testing::HasSubstr("exceeds max_record_bytes 2048"));
-  EXPECT_EQ(dropped(q.counters(), DropReason::kTooLarge), 1u);
+  EXPECT_EQ(dropped(q.counters(), QueueDropReason::kTooLarge), 1u);
   EXPECT_EQ(q.counters().appended, 0u);
 }
 
@@ -227,8 +227,8 @@ TEST(DurableQueueTest, FullQueueDropsTheOldestAmongEqualPriorityAndStaysBounded)
   }
   const DurableQueueCounters c = q.counters();
   EXPECT_EQ(c.appended, static_cast<std::uint64_t>(kRecords));
-  EXPECT_GT(dropped(c, DropReason::kOldest), 0u);
-  EXPECT_EQ(dropped(c, DropReason::kLowerPriority), 0u);
+  EXPECT_GT(dropped(c, QueueDropReason::kOldest), 0u);
+  EXPECT_EQ(dropped(c, QueueDropReason::kLowerPriority), 0u);
   EXPECT_EQ(c.depth + c.dropped_total(), static_cast<std::uint64_t>(kRecords));
 
   // What remains is the newest records, contiguous up to the last one.
@@ -259,8 +259,8 @@ TEST(DurableQueueTest, FullQueueDropsTheLowestPriorityFirst) {
     const DurableQueueCounters c = q.counters();
     // Important arrivals evict unimportant records (lower priority); unimportant arrivals
     // evict the oldest unimportant one (equal priority). No important record goes.
-    EXPECT_GT(dropped(c, DropReason::kLowerPriority), 0u);
-    EXPECT_GT(dropped(c, DropReason::kOldest), 0u);
+    EXPECT_GT(dropped(c, QueueDropReason::kLowerPriority), 0u);
+    EXPECT_GT(dropped(c, QueueDropReason::kOldest), 0u);
     EXPECT_EQ(c.depth, important.size() + unimportant.size() - c.dropped_total());
     EXPECT_GT(c.compactions, 0u) << "space of records dropped mid-segment is reclaimed";
   }
@@ -326,7 +326,7 @@ TEST(DurableQueueTest, NewRecordBelowEveryQueuedPriorityIsRefused) {
   EXPECT_EQ(low.status().code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(low.status().message(), ::testing::HasSubstr("higher priority than 3"));
   const DurableQueueCounters c = q.counters();
-  EXPECT_EQ(dropped(c, DropReason::kLowerPriority), 1u);
+  EXPECT_EQ(dropped(c, QueueDropReason::kLowerPriority), 1u);
   EXPECT_EQ(c.depth, depth) << "nothing was evicted for a record that was refused";
 }
 
@@ -401,7 +401,7 @@ TEST(DurableQueueTest, FailedWriteLeavesNoPartialRecordAndIsCounted) {
 
     ASSERT_FALSE(failed.ok());
     EXPECT_THAT(failed.status().message(), ::testing::HasSubstr("write " + file));
-    EXPECT_EQ(dropped(q.counters(), DropReason::kWriteFailed), 1u);
+    EXPECT_EQ(dropped(q.counters(), QueueDropReason::kWriteFailed), 1u);
     EXPECT_EQ(std::filesystem::file_size(file), size) << "the partial frame was taken back";
     Result<std::uint64_t> next = q.append("c");
     ASSERT_TRUE(next.ok()) << next.status().to_string();
@@ -505,7 +505,7 @@ TEST(DurableQueueTest, DamageAfterOpenIsDetectedWhenRead) {
   bytes[record_offset(2) + internal::kRecordHeaderSize] ^= 0x80;
   write_bytes(file, bytes);
   EXPECT_THAT(prefixes(read_all_texts(q)), ::testing::ElementsAre("r1", "r3", "r4", "r5"));
-  EXPECT_EQ(dropped(q.counters(), DropReason::kCorrupt), 1u);
+  EXPECT_EQ(dropped(q.counters(), QueueDropReason::kCorrupt), 1u);
   EXPECT_EQ(q.counters().corrupt_records, 1u);
 }
 

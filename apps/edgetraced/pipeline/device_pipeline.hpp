@@ -54,8 +54,8 @@ class TelemetryQueue;
 
 // Where a stream comes from.
 struct StreamOrigin {
-  std::string receiver;  // "device_tcp", "device_mqtt", "device_http", "serial"
-  std::string peer;      // for messages: "10.0.0.7:50122", a topic, a tty path
+  std::string receiver;     // "device_tcp", "device_mqtt", "device_http", "serial"
+  std::string peer;         // for messages: "10.0.0.7:50122", a topic, a tty path
   core::Bytes device_id{};  // known from the transport; a handshake's replaces it
   core::Bytes build_id{};   // known from the transport (no handshake needed)
   decoder::StreamFormat format = decoder::StreamFormat::kEdgetrace;
@@ -74,14 +74,14 @@ struct ReceiverCounters {
   std::atomic<std::uint64_t> frames_received{0};  // valid frames (framing and CRC)
   std::atomic<std::uint64_t> frames_decoded{0};   // records decoded
   std::atomic<std::uint64_t> frames_corrupt{0};
-  std::atomic<std::uint64_t> frames_lost{0};      // sequence gaps + the device's drop reports
-  std::atomic<std::uint64_t> frames_unknown{0};   // unknown call sites, no table for the build-id
+  std::atomic<std::uint64_t> frames_lost{0};       // sequence gaps + the device's drop reports
+  std::atomic<std::uint64_t> frames_unknown{0};    // unknown call sites, no table for the build-id
   std::atomic<std::uint64_t> frames_duplicate{0};  // refused by accept_frame
   std::atomic<std::uint64_t> spans{0};
   std::atomic<std::uint64_t> log_records{0};
   std::atomic<std::uint64_t> streams_opened{0};
   std::atomic<std::uint64_t> streams_active{0};
-  std::atomic<std::uint64_t> queue_refusals{0};   // feed() failed: the queue did not take it
+  std::atomic<std::uint64_t> queue_refusals{0};  // feed() failed: the queue did not take it
 };
 
 struct DevicePipelineOptions {
@@ -117,8 +117,8 @@ class DeviceStream {
  private:
   friend class DevicePipeline;
   struct State;
-  explicit DeviceStream(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  explicit DeviceStream(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_;  // shared with the held-stream registry
 };
 
 class DevicePipeline {
@@ -137,12 +137,12 @@ class DevicePipeline {
   void write_metrics(MetricsText& out) const;
 
   struct HeldCounters {
-    std::atomic<std::uint64_t> streams_held{0};     // streams that had to wait
+    std::atomic<std::uint64_t> streams_held{0};      // streams that had to wait
     std::atomic<std::uint64_t> streams_resolved{0};  // decoded after their ELF arrived
     std::atomic<std::uint64_t> streams_expired{0};   // hold_time passed: given up
     std::atomic<std::uint64_t> bytes_expired{0};
-    std::atomic<std::uint64_t> bytes_dropped{0};     // beyond hold_max_bytes / hold_total_bytes
-    std::atomic<std::uint64_t> bytes_held{0};        // gauge
+    std::atomic<std::uint64_t> bytes_dropped{0};  // beyond hold_max_bytes / hold_total_bytes
+    std::atomic<std::uint64_t> bytes_held{0};     // gauge
   };
   const HeldCounters& held_counters() const noexcept { return held_; }
 

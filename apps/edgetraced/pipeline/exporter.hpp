@@ -24,8 +24,8 @@
 
 #include <string_view>
 
-#include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/otlp/batch_processor.hpp"
+#include "edgetrace/otlp/codec.hpp"
 #include "pipeline/metrics_text.hpp"
 
 namespace edgetrace::daemon {

@@ -1,5 +1,6 @@
 #include "pipeline/metrics_text.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -50,36 +51,44 @@ void MetricsText::gauge(std::string_view name, std::string_view help,
 
 void MetricsText::sample(std::string_view name, std::string_view type, std::string_view help,
                          const std::vector<Label>& labels, double value) {
-  if (last_metric_ != name) {
-    text_ += "# HELP ";
-    text_ += name;
-    text_ += ' ';
-    text_ += help;
-    text_ += "\n# TYPE ";
-    text_ += name;
-    text_ += ' ';
-    text_ += type;
-    text_ += '\n';
-    last_metric_ = name;
+  auto it = std::find_if(metrics_.begin(), metrics_.end(),
+                         [&](const Metric& m) { return m.name == name; });
+  if (it == metrics_.end()) {
+    Metric m;
+    m.name = std::string(name);
+    m.header.append("# HELP ").append(name).append(" ").append(help);
+    m.header.append("\n# TYPE ").append(name).append(" ").append(type).append("\n");
+    metrics_.push_back(std::move(m));
+    it = metrics_.end() - 1;
   }
-  text_ += name;
-  if (!std::empty(labels)) {
-    text_ += '{';
+  std::string& out = it->samples;
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
     bool first = true;
     for (const auto& [key, val] : labels) {
       if (!first)
-        text_ += ',';
+        out += ',';
       first = false;
-      text_ += key;
-      text_ += "=\"";
-      append_escaped(text_, val);
-      text_ += '"';
+      out += key;
+      out += "=\"";
+      append_escaped(out, val);
+      out += '"';
     }
-    text_ += '}';
+    out += '}';
   }
-  text_ += ' ';
-  append_value(text_, value);
-  text_ += '\n';
+  out += ' ';
+  append_value(out, value);
+  out += '\n';
+}
+
+std::string MetricsText::text() const {
+  std::string out;
+  for (const Metric& m : metrics_) {
+    out += m.header;
+    out += m.samples;
+  }
+  return out;
 }
 
 }  // namespace edgetrace::daemon

@@ -5,11 +5,12 @@
 //   out.counter("edgetraced_frames_received_total", "Valid device frames received.",
 //               {{"receiver", "device_tcp"}}, 42);
 //   out.gauge("edgetraced_queue_depth", "Records in the durable queue.", {}, 7);
-//   std::string body = std::move(out).text();
+//   std::string body = out.text();
 //
 // The # HELP and # TYPE lines of a metric are written once, before its first sample, however
-// many label sets follow; samples of one metric must be written together (Prometheus
-// requires a metric's samples to be contiguous). Label values are escaped (\\, \", \n).
+// many label sets follow, and text() groups each metric's samples together (Prometheus
+// requires it) in the order metrics were first written, so several parts may write samples
+// of the same metric. Label values are escaped (\\, \", \n).
 // Label values never hold secrets (tokens, header values): callers pass names only.
 //
 // Thread-safety: one writer per scrape; not shared. Allocates its text.
@@ -35,12 +36,15 @@ class MetricsText {
   // The same with labels built at run time.
   void sample(std::string_view name, std::string_view type, std::string_view help,
               const std::vector<Label>& labels, double value);
-  const std::string& text() const& noexcept { return text_; }
-  std::string text() && noexcept { return std::move(text_); }
+  std::string text() const;
 
  private:
-  std::string text_;
-  std::string last_metric_;
+  struct Metric {
+    std::string name;
+    std::string header;  // # HELP and # TYPE lines
+    std::string samples;
+  };
+  std::vector<Metric> metrics_;
 };
 
 }  // namespace edgetrace::daemon

@@ -23,16 +23,21 @@
 #include <span>
 #include <string>
 
+#include "edgetrace/bridge/resource.hpp"
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/decoder/symbol_store.hpp"
+
+namespace edgetrace::decoder {
+class SymbolHttpClient;
+}  // namespace edgetrace::decoder
 #include "pipeline/metrics_text.hpp"
 
 namespace edgetrace::daemon {
 
 struct SymbolSourceOptions {
-  decoder::SymbolStoreOptions store;   // directory, max_elf_bytes, cache_budget_bytes
-  std::string remote_url;              // another daemon's admin URL; empty: none
-  std::string remote_token;            // bearer token for the remote (reads need none)
+  decoder::SymbolStoreOptions store;  // directory, max_elf_bytes, cache_budget_bytes
+  std::string remote_url;             // another daemon's admin URL; empty: none
+  std::string remote_token;           // bearer token for the remote (reads need none)
   std::chrono::milliseconds remote_timeout{5000};
   std::chrono::milliseconds negative_ttl{10000};
 };
@@ -40,8 +45,8 @@ struct SymbolSourceOptions {
 struct SymbolSourceCounters {
   std::atomic<std::uint64_t> lookups{0};
   std::atomic<std::uint64_t> not_found{0};
-  std::atomic<std::uint64_t> remote_fetches{0};   // ELF files downloaded and cached
-  std::atomic<std::uint64_t> remote_errors{0};    // the remote failed (not "not found")
+  std::atomic<std::uint64_t> remote_fetches{0};  // ELF files downloaded and cached
+  std::atomic<std::uint64_t> remote_errors{0};   // the remote failed (not "not found")
 };
 
 class SymbolSource {
@@ -50,6 +55,9 @@ class SymbolSource {
   ~SymbolSource();
   core::Status open();
   std::shared_ptr<const decoder::SymbolEntry> find(std::span<const std::uint8_t> build_id);
+  // What the bridge's resource says about a firmware: its build-id and its
+  // `firmware.version` string, read once from the stored ELF and kept.
+  bridge::FirmwareInfo firmware(std::span<const std::uint8_t> build_id);
   decoder::SymbolStore& store() noexcept { return *store_; }
   // Forgets the negative cache (after an upload).
   void forget_misses();
@@ -59,8 +67,11 @@ class SymbolSource {
   SymbolSourceOptions options_;
   std::unique_ptr<decoder::SymbolStore> store_;
   SymbolSourceCounters counters_;
+  std::unique_ptr<decoder::SymbolHttpClient> remote_;  // guarded by remote_mu_
+  std::mutex remote_mu_;
   std::mutex mu_;
   std::map<std::string, std::chrono::steady_clock::time_point> misses_;
+  std::map<std::string, bridge::FirmwareInfo> firmware_;
 };
 
 }  // namespace edgetrace::daemon

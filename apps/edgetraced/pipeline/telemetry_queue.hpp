@@ -117,8 +117,11 @@ class TelemetryQueue {
   bool stopping_ = false;
   bool accepting_ = true;
   std::chrono::steady_clock::time_point stop_deadline_{};
-  std::uint64_t appended_seq_ = 0;   // last sequence appended
-  std::uint64_t acked_seq_ = 0;      // last sequence acknowledged
+  std::uint64_t appended_seq_ = 0;  // last sequence appended
+  std::uint64_t acked_seq_ = 0;     // last sequence acknowledged
+  std::uint64_t read_seq_ = 0;      // last sequence read by the consumer
+  bool retry_pending_ = false;      // a record waits for an exporter's retry
+  bool idle_ = true;                // the consumer has nothing left to deliver
   std::thread thread_;
 };
 

@@ -91,7 +91,7 @@ struct DurableQueueOptions {
 };
 
 // Why a record was dropped; an index into DurableQueueCounters::dropped.
-enum class DropReason : std::uint8_t {
+enum class QueueDropReason : std::uint8_t {
   kLowerPriority = 0,  // evicted (or refused) because its priority was the lowest present
   kOldest,             // evicted as the oldest among records of the lowest priority
   kTooLarge,           // payload above max_record_bytes
@@ -101,7 +101,7 @@ enum class DropReason : std::uint8_t {
 inline constexpr std::size_t kDropReasonCount = 5;
 
 // "lower_priority", "oldest", "too_large", "write_failed", "corrupt"
-std::string_view to_string(DropReason reason) noexcept;
+std::string_view to_string(QueueDropReason reason) noexcept;
 
 // The queue's counters. Monotonic totals count since open(); gauges are current values.
 struct DurableQueueCounters {
@@ -110,7 +110,7 @@ struct DurableQueueCounters {
   std::uint64_t recovered = 0;       // records found pending by open()
   std::uint64_t delivered = 0;       // records returned by read() (redeliveries included)
   std::uint64_t acked = 0;           // records removed by ack()
-  std::array<std::uint64_t, kDropReasonCount> dropped{};  // by DropReason
+  std::array<std::uint64_t, kDropReasonCount> dropped{};  // by QueueDropReason
   std::uint64_t corrupt_records = 0;    // damaged stretches skipped (bad checksum, garbage)
   std::uint64_t corrupt_bytes = 0;      // bytes in them
   std::uint64_t torn_tails = 0;         // segments ending in an incomplete record

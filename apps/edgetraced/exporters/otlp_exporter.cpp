@@ -1,0 +1,94 @@
+#include "exporters/otlp_exporter.hpp"
+
+#include <string>
+
+namespace edgetrace::daemon {
+
+core::Result<std::unique_ptr<OtlpQueueExporter>> OtlpQueueExporter::create(
+    std::array<otlp::OtlpExporterOptions, 3> per_signal, otlp::ErrorCallback on_error) {
+  std::unique_ptr<OtlpQueueExporter> e(new OtlpQueueExporter());
+  for (std::size_t i = 0; i < 3; ++i) {
+    core::Result<std::unique_ptr<otlp::OtlpExporter>> made =
+        otlp::OtlpExporter::create(std::move(per_signal[i]), on_error);
+    if (!made)
+      return core::Status(made.status().code(), "exporters.otlp: " + made.status().message());
+    e->exporters_[i] = std::move(made).value();
+  }
+  return e;
+}
+
+template <typename Request>
+ExportResult OtlpQueueExporter::send(otlp::Signal signal, const Request& request,
+                                     otlp::Deadline deadline) {
+  otlp::OtlpExporter& e = *exporters_[static_cast<std::size_t>(signal)];
+  // The queue spaces its retries out; each of them should reach the backend.
+  if (e.circuit_open())
+    e.reset_circuit_breaker();
+  const otlp::ExporterCounters& c = e.counters();
+  using R = otlp::DropReason;
+  const std::uint64_t temporary_before = c.dropped(R::kRetryExhausted) + c.dropped(R::kShutdown) +
+                                         c.dropped(R::kCircuitOpen) + c.dropped(R::kUnauthorized);
+  otlp::ExportOutcome out;
+  if constexpr (std::is_same_v<Request, otlp::TraceRequest>)
+    out = e.export_traces(request, deadline);
+  else if constexpr (std::is_same_v<Request, otlp::LogsRequest>)
+    out = e.export_logs(request, deadline);
+  else
+    out = e.export_metrics(request, deadline);
+  if (out.failed == 0)
+    return ExportResult::kDelivered;
+  const std::uint64_t temporary_after = c.dropped(R::kRetryExhausted) + c.dropped(R::kShutdown) +
+                                        c.dropped(R::kCircuitOpen) + c.dropped(R::kUnauthorized);
+  // Any item of this request that failed for a temporary reason: the whole request is
+  // offered again (the items already delivered may be sent twice: at-least-once).
+  return temporary_after > temporary_before ? ExportResult::kRetryLater : ExportResult::kDropped;
+}
+
+ExportResult OtlpQueueExporter::export_traces(const otlp::TraceRequest& request,
+                                              otlp::Deadline deadline) {
+  return send(otlp::Signal::kTraces, request, deadline);
+}
+ExportResult OtlpQueueExporter::export_logs(const otlp::LogsRequest& request,
+                                            otlp::Deadline deadline) {
+  return send(otlp::Signal::kLogs, request, deadline);
+}
+ExportResult OtlpQueueExporter::export_metrics(const otlp::MetricsRequest& request,
+                                               otlp::Deadline deadline) {
+  return send(otlp::Signal::kMetrics, request, deadline);
+}
+
+void OtlpQueueExporter::shutdown() {
+  for (auto& e : exporters_)
+    e->shutdown();
+}
+
+void OtlpQueueExporter::write_metrics(MetricsText& out) const {
+  static constexpr std::array<std::string_view, 3> kSignals = {"traces", "logs", "metrics"};
+  auto each = [&](std::string_view metric, std::string_view help, auto read) {
+    for (std::size_t i = 0; i < 3; ++i)
+      out.sample(metric, "counter", help, {{"exporter", "otlp"}, {"signal", kSignals[i]}},
+                 static_cast<double>(read(exporters_[i]->counters())));
+  };
+  each("edgetraced_exported_items_total",
+       "Items (spans, log records, metric points) the backend acknowledged.",
+       [](const otlp::ExporterCounters& c) { return c.items_exported.load(); });
+  each("edgetraced_export_rejected_items_total", "Items the backend rejected in a partial success.",
+       [](const otlp::ExporterCounters& c) { return c.items_rejected_partial.load(); });
+  each("edgetraced_export_requests_total", "Export requests sent (attempts).",
+       [](const otlp::ExporterCounters& c) { return c.requests.load(); });
+  each("edgetraced_export_bytes_total", "Request bytes sent (after compression).",
+       [](const otlp::ExporterCounters& c) { return c.bytes_sent.load(); });
+  for (std::size_t r = 0; r < static_cast<std::size_t>(otlp::DropReason::kCount); ++r) {
+    const std::string reason(otlp::to_string(static_cast<otlp::DropReason>(r)));
+    for (std::size_t i = 0; i < 3; ++i)
+      out.sample(
+          "edgetraced_export_failures_total", "counter",
+          "Items an export attempt failed for, by class (temporary classes are "
+          "retried from the queue: retry_exhausted, shutdown, circuit_open, "
+          "unauthorized).",
+          {{"exporter", "otlp"}, {"signal", kSignals[i]}, {"class", reason}},
+          static_cast<double>(exporters_[i]->counters().dropped(static_cast<otlp::DropReason>(r))));
+  }
+}
+
+}  // namespace edgetrace::daemon

@@ -1,0 +1,314 @@
+#include "pipeline/telemetry_queue.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace edgetrace::daemon {
+namespace {
+
+enum : std::uint8_t { kSignalTraces = 1, kSignalLogs = 2, kSignalMetrics = 3 };
+
+std::size_t span_count(const otlp::TraceRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rs : r.resource_spans())
+    for (const auto& ss : rs.scope_spans())
+      n += static_cast<std::size_t>(ss.spans_size());
+  return n;
+}
+
+std::pair<std::size_t, std::uint8_t> log_count_and_priority(const otlp::LogsRequest& r) {
+  std::size_t n = 0;
+  int max_severity = 0;
+  for (const auto& rl : r.resource_logs())
+    for (const auto& sl : rl.scope_logs())
+      for (const auto& lr : sl.log_records()) {
+        ++n;
+        max_severity = std::max(max_severity, static_cast<int>(lr.severity_number()));
+      }
+  return {n, static_cast<std::uint8_t>(std::clamp(max_severity, 0, 255))};
+}
+
+}  // namespace
+
+TelemetryQueue::TelemetryQueue(TelemetryQueueOptions options, std::vector<Exporter*> exporters)
+    : options_(std::move(options)),
+      exporters_(std::move(exporters)),
+      done_up_to_(exporters_.size(), 0) {}
+
+TelemetryQueue::~TelemetryQueue() {
+  stop(std::chrono::steady_clock::now());
+}
+
+core::Status TelemetryQueue::open() {
+  core::Result<otlp::DurableQueue> q = otlp::DurableQueue::open(options_.queue);
+  if (!q)
+    return core::Status(q.status().code(), "queue: " + q.status().message());
+  queue_.emplace(std::move(q).value());
+  // Records left by the previous run are delivered first.
+  std::lock_guard lock(mu_);
+  retry_pending_ = queue_->counters().depth > 0;
+  idle_ = !retry_pending_;
+  return {};
+}
+
+void TelemetryQueue::start() {
+  if (thread_.joinable() || !queue_)
+    return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void TelemetryQueue::stop(std::chrono::steady_clock::time_point deadline) {
+  {
+    std::lock_guard lock(mu_);
+    accepting_ = false;
+    if (!stopping_) {
+      stopping_ = true;
+      stop_deadline_ = deadline;
+    } else {
+      stop_deadline_ = std::min(stop_deadline_, deadline);
+    }
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    // The consumer drains until the deadline; then the exporters are told to give up.
+    std::thread watchdog([this, deadline] {
+      std::unique_lock lock(mu_);
+      if (!cv_.wait_until(lock, deadline, [this] { return !thread_.joinable() || idle_; })) {
+        lock.unlock();
+        for (Exporter* e : exporters_)
+          e->shutdown();
+      }
+    });
+    thread_.join();
+    {
+      std::lock_guard lock(mu_);
+      idle_ = true;
+    }
+    cv_.notify_all();
+    watchdog.join();
+  }
+  if (queue_)
+    (void)queue_->sync();
+}
+
+core::Status TelemetryQueue::append(const otlp::TraceRequest& request) {
+  const std::size_t n = span_count(request);
+  if (n == 0)
+    return {};
+  core::Status s = append_encoded(kSignalTraces, request, kTracePriority, n);
+  if (s.ok()) {
+    counters_.appended_traces.fetch_add(1, std::memory_order_relaxed);
+    counters_.spans_appended.fetch_add(n, std::memory_order_relaxed);
+  }
+  return s;
+}
+
+core::Status TelemetryQueue::append(const otlp::LogsRequest& request) {
+  const auto [n, priority] = log_count_and_priority(request);
+  if (n == 0)
+    return {};
+  core::Status s = append_encoded(kSignalLogs, request, priority, n);
+  if (s.ok()) {
+    counters_.appended_logs.fetch_add(1, std::memory_order_relaxed);
+    counters_.logs_appended.fetch_add(n, std::memory_order_relaxed);
+  }
+  return s;
+}
+
+core::Status TelemetryQueue::append(const otlp::MetricsRequest& request) {
+  if (request.resource_metrics_size() == 0)
+    return {};
+  core::Status s = append_encoded(kSignalMetrics, request, kMetricsPriority, 1);
+  if (s.ok())
+    counters_.appended_metrics.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+core::Status TelemetryQueue::append_encoded(std::uint8_t signal,
+                                            const google::protobuf::Message& request,
+                                            std::uint8_t priority, std::size_t items) {
+  (void)items;
+  if (!queue_)
+    return core::Status(core::StatusCode::kUnavailable, "queue: not open");
+  {
+    std::lock_guard lock(mu_);
+    if (!accepting_)
+      return core::Status(core::StatusCode::kUnavailable, "queue: the daemon is stopping");
+  }
+  thread_local std::string buffer;
+  buffer.clear();
+  buffer.push_back(static_cast<char>(signal));
+  otlp::encode_protobuf_message(request, buffer);
+  core::Result<std::uint64_t> seq = queue_->append(buffer, priority);
+  if (!seq) {
+    counters_.append_refused.fetch_add(1, std::memory_order_relaxed);
+    return seq.status();
+  }
+  {
+    std::lock_guard lock(mu_);
+    appended_seq_ = std::max(appended_seq_, *seq);
+    idle_ = false;
+  }
+  cv_.notify_all();
+  return {};
+}
+
+bool TelemetryQueue::wait_idle(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_until(lock, deadline, [this] { return acked_seq_ >= appended_seq_; });
+}
+
+otlp::DurableQueueCounters TelemetryQueue::queue_counters() const {
+  return queue_ ? queue_->counters() : otlp::DurableQueueCounters{};
+}
+
+bool TelemetryQueue::deliver(const otlp::QueuedRecord& record) {
+  if (record.payload.empty()) {
+    counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  const std::uint8_t signal = record.payload[0];
+  const std::string_view body(reinterpret_cast<const char*>(record.payload.data()) + 1,
+                              record.payload.size() - 1);
+  otlp::DecodeLimits limits;
+  limits.max_message_bytes = record.payload.size();
+  otlp::TraceRequest traces;
+  otlp::LogsRequest logs;
+  otlp::MetricsRequest metrics;
+  google::protobuf::Message* message = nullptr;
+  switch (signal) {
+    case kSignalTraces:
+      message = &traces;
+      break;
+    case kSignalLogs:
+      message = &logs;
+      break;
+    case kSignalMetrics:
+      message = &metrics;
+      break;
+    default:
+      break;
+  }
+  if (message == nullptr || !otlp::decode_protobuf_message(body, *message, limits).ok()) {
+    counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  for (std::size_t i = 0; i < exporters_.size(); ++i) {
+    if (done_up_to_[i] >= record.sequence)
+      continue;
+    const otlp::Deadline deadline = otlp::Clock::now() + options_.export_timeout;
+    ExportResult r = ExportResult::kDelivered;
+    switch (signal) {
+      case kSignalTraces:
+        r = exporters_[i]->export_traces(traces, deadline);
+        break;
+      case kSignalLogs:
+        r = exporters_[i]->export_logs(logs, deadline);
+        break;
+      default:
+        r = exporters_[i]->export_metrics(metrics, deadline);
+        break;
+    }
+    if (r == ExportResult::kRetryLater)
+      return false;
+    done_up_to_[i] = record.sequence;
+  }
+  return true;
+}
+
+void TelemetryQueue::run() {
+  std::chrono::milliseconds backoff = options_.retry_initial;
+  for (;;) {
+    std::uint64_t target = 0;  // appended before this read: an empty read covers them
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || appended_seq_ > read_seq_ || retry_pending_; });
+      if (stopping_ && (std::chrono::steady_clock::now() >= stop_deadline_ ||
+                        (appended_seq_ <= acked_seq_ && !retry_pending_)))
+        return;
+      retry_pending_ = false;
+      target = appended_seq_;
+    }
+    core::Result<std::vector<otlp::QueuedRecord>> batch = queue_->read(options_.batch_records);
+    if (!batch || batch->empty()) {
+      std::unique_lock lock(mu_);
+      read_seq_ = std::max(read_seq_, target);
+      if (batch) {
+        acked_seq_ = std::max(acked_seq_, target);
+        idle_ = appended_seq_ == target;
+        cv_.notify_all();
+      } else {
+        // The queue's files failed to read: try again later rather than spin.
+        retry_pending_ = true;
+        cv_.wait_for(lock, options_.retry_initial, [this] { return stopping_; });
+      }
+      continue;
+    }
+    std::uint64_t last_done = 0;
+    bool retry = false;
+    for (const otlp::QueuedRecord& record : *batch) {
+      if (!deliver(record)) {
+        retry = true;
+        break;
+      }
+      last_done = record.sequence;
+    }
+    if (last_done != 0)
+      (void)queue_->ack(last_done);
+    {
+      std::lock_guard lock(mu_);
+      read_seq_ = std::max(read_seq_, batch->back().sequence);
+      if (last_done != 0)
+        acked_seq_ = std::max(acked_seq_, last_done);
+    }
+    cv_.notify_all();
+    if (!retry) {
+      backoff = options_.retry_initial;
+      continue;
+    }
+    counters_.retries.fetch_add(1, std::memory_order_relaxed);
+    queue_->rewind();
+    std::unique_lock lock(mu_);
+    retry_pending_ = true;
+    const auto until = std::chrono::steady_clock::now() + backoff;
+    cv_.wait_until(lock, stopping_ ? std::min(until, stop_deadline_) : until, [this] {
+      return stopping_ && std::chrono::steady_clock::now() >= stop_deadline_;
+    });
+    if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_)
+      return;
+    backoff = std::min(backoff * 2, options_.retry_max);
+  }
+}
+
+void TelemetryQueue::write_metrics(MetricsText& out) const {
+  const otlp::DurableQueueCounters q = queue_counters();
+  out.gauge("edgetraced_queue_depth", "Records in the durable queue not yet delivered.", {},
+            static_cast<double>(q.depth));
+  out.gauge("edgetraced_queue_bytes", "Payload bytes of the records in the durable queue.", {},
+            static_cast<double>(q.depth_bytes));
+  out.gauge("edgetraced_queue_disk_bytes", "Bytes of the durable queue's files.", {},
+            static_cast<double>(q.bytes_on_disk));
+  out.counter("edgetraced_queue_appended_total", "Records appended to the durable queue.", {},
+              q.appended);
+  out.counter("edgetraced_queue_recovered_total",
+              "Records found in the durable queue at start (left by the previous run).", {},
+              q.recovered);
+  for (std::size_t i = 0; i < otlp::kDropReasonCount; ++i) {
+    const std::string reason(otlp::to_string(static_cast<otlp::QueueDropReason>(i)));
+    out.sample("edgetraced_queue_dropped_total", "counter",
+               "Records the durable queue dropped, by reason (disk budget, size, I/O).",
+               {{"reason", reason}}, static_cast<double>(q.dropped[i]));
+  }
+  out.counter("edgetraced_queue_append_refused_total",
+              "Appends the queue refused (receivers did not acknowledge them).", {},
+              counters_.append_refused.load(std::memory_order_relaxed));
+  out.counter("edgetraced_queue_corrupt_records_total",
+              "Damaged stretches of the queue's files skipped.", {}, q.corrupt_records);
+  out.counter("edgetraced_queue_retries_total",
+              "Times delivery stopped for an exporter to retry later (backend unavailable).", {},
+              counters_.retries.load(std::memory_order_relaxed));
+  out.counter("edgetraced_queue_unreadable_total", "Queue records that did not decode.", {},
+              counters_.unreadable.load(std::memory_order_relaxed));
+}
+
+}  // namespace edgetrace::daemon

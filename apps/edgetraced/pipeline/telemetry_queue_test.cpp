@@ -1,0 +1,114 @@
+#include "pipeline/telemetry_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.hpp"
+#include "testing/wait.hpp"
+#include "tests/recording_exporter.hpp"
+
+namespace edgetrace::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RecordingExporter;
+
+otlp::TraceRequest one_span(const std::string& name) {
+  otlp::TraceRequest r;
+  auto* span = r.add_resource_spans()->add_scope_spans()->add_spans();
+  span->set_name(name);
+  span->set_trace_id(std::string(16, '\x01'));
+  span->set_span_id(std::string(8, '\x02'));
+  return r;
+}
+
+otlp::LogsRequest one_log(int severity) {
+  otlp::LogsRequest r;
+  auto* lr = r.add_resource_logs()->add_scope_logs()->add_log_records();
+  lr->set_severity_number(static_cast<opentelemetry::proto::logs::v1::SeverityNumber>(severity));
+  lr->mutable_body()->set_string_value("hello");
+  return r;
+}
+
+TelemetryQueueOptions options(const std::string& dir) {
+  TelemetryQueueOptions o;
+  o.queue.directory = dir;
+  o.queue.max_bytes = 1 << 20;
+  o.queue.segment_bytes = 64 << 10;
+  o.queue.max_record_bytes = 32 << 10;
+  o.retry_initial = 10ms;
+  o.retry_max = 20ms;
+  return o;
+}
+
+TEST(TelemetryQueueTest, DeliversEveryAppendToEveryExporter) {
+  edgetrace::testing::TempDir dir;
+  RecordingExporter a, b;
+  TelemetryQueue q(options((dir.path() / "q").string()), {&a, &b});
+  ASSERT_TRUE(q.open().ok());
+  q.start();
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(q.append(one_span("s" + std::to_string(i))).ok());
+  ASSERT_TRUE(q.append(one_log(9)).ok());
+  ASSERT_TRUE(q.wait_idle(std::chrono::steady_clock::now() + 10s));
+  EXPECT_EQ(a.span_count(), 10u);
+  EXPECT_EQ(b.span_count(), 10u);
+  EXPECT_EQ(a.log_count(), 1u);
+  EXPECT_EQ(a.traces()[3].resource_spans(0).scope_spans(0).spans(0).name(), "s3");
+  EXPECT_EQ(q.queue_counters().depth, 0u);
+}
+
+TEST(TelemetryQueueTest, KeepsRecordsWhileAnExporterRetriesAndDeliversEachOnceToTheOthers) {
+  edgetrace::testing::TempDir dir;
+  RecordingExporter healthy, down;
+  down.answer(ExportResult::kRetryLater);
+  TelemetryQueue q(options((dir.path() / "q").string()), {&healthy, &down});
+  ASSERT_TRUE(q.open().ok());
+  q.start();
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(q.append(one_span("s" + std::to_string(i))).ok());
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] { return down.calls() >= 3; }, 10s));
+  EXPECT_EQ(q.queue_counters().depth, 5u);  // nothing acknowledged while one is down
+  EXPECT_GE(q.counters().retries.load(), 2u);
+  down.answer(ExportResult::kDelivered);
+  ASSERT_TRUE(q.wait_idle(std::chrono::steady_clock::now() + 10s));
+  EXPECT_EQ(down.span_count(), 5u);
+  EXPECT_EQ(healthy.span_count(), 5u);  // not given the retried records again
+  EXPECT_EQ(q.queue_counters().depth, 0u);
+}
+
+TEST(TelemetryQueueTest, RecordsLeftByAStoppedRunAreDeliveredByTheNext) {
+  edgetrace::testing::TempDir dir;
+  {
+    RecordingExporter down;
+    down.answer(ExportResult::kRetryLater);
+    TelemetryQueue q(options((dir.path() / "q").string()), {&down});
+    ASSERT_TRUE(q.open().ok());
+    q.start();
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(q.append(one_span("kept" + std::to_string(i))).ok());
+    q.stop(std::chrono::steady_clock::now() + 50ms);
+    EXPECT_FALSE(q.append(one_span("late")).ok());  // stopped: refused, not acknowledged
+  }
+  RecordingExporter up;
+  TelemetryQueue q(options((dir.path() / "q").string()), {&up});
+  ASSERT_TRUE(q.open().ok());
+  q.start();
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] { return up.span_count() == 3; }, 10s));
+  EXPECT_EQ(up.traces()[0].resource_spans(0).scope_spans(0).spans(0).name(), "kept0");
+}
+
+TEST(TelemetryQueueTest, DroppedRecordsAreAcknowledgedNotRetried) {
+  edgetrace::testing::TempDir dir;
+  RecordingExporter refusing;
+  refusing.answer(ExportResult::kDropped);
+  TelemetryQueue q(options((dir.path() / "q").string()), {&refusing});
+  ASSERT_TRUE(q.open().ok());
+  q.start();
+  ASSERT_TRUE(q.append(one_span("bad")).ok());
+  ASSERT_TRUE(q.wait_idle(std::chrono::steady_clock::now() + 10s));
+  EXPECT_EQ(refusing.calls(), 1);
+  EXPECT_EQ(q.queue_counters().depth, 0u);
+}
+
+}  // namespace
+}  // namespace edgetrace::daemon

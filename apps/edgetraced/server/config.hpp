@@ -1,0 +1,108 @@
+// DaemonConfig: everything edgetraced can be told, as plain structs with their defaults, and
+// the one function that reads them from a TOML file, --set overrides and the environment.
+//
+//   core::Result<config::Document> doc = config::Document::load_file(path);
+//   doc->set("queue.max_bytes", "1073741824");                // --set KEY=VALUE
+//   core::Result<DaemonConfig> cfg = read_daemon_config(*doc, core::process_environment());
+//   if (!cfg) { fprintf(stderr, "%s\n", cfg.status().message().c_str()); return 2; }
+//
+// Layering, lowest first: the defaults below < the file < --set < the OTEL_EXPORTER_OTLP_*
+// variables (for exporters.otlp only). Errors carry "file:line:col: [table] ..." (see
+// config/loader.hpp). default_config_text() is the whole default config with every key
+// commented (`edgetraced --print-config`); a test proves it parses to DaemonConfig{}.
+//
+// docs/daemon.md documents every key; keep the three (structs, text, doc) together.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgetrace/bridge/resource.hpp"
+#include "edgetrace/config/loader.hpp"
+#include "edgetrace/core/env.hpp"
+#include "edgetrace/core/result.hpp"
+#include "edgetrace/otlp/durable_queue.hpp"
+#include "edgetrace/otlp/exporter_options.hpp"
+#include "receivers/device_tcp.hpp"
+
+namespace edgetrace::daemon {
+
+struct AdminConfig {
+  std::string listen = "127.0.0.1:7701";  // /healthz /readyz /metrics /v1/symbols; "" disables
+};
+
+struct SymbolsConfig {
+  std::string store = "edgetraced-data/symbols";
+  std::string token_file;  // bearer token for PUT/DELETE /v1/symbols; empty: read-only
+  std::string server;      // another daemon's admin URL, used when a build-id is not local
+  std::string server_token_file;
+  std::uint64_t cache_bytes = 64ull << 20;
+  std::uint64_t max_elf_bytes = 64ull << 20;
+  std::chrono::milliseconds hold_time{600000};
+  std::uint64_t hold_max_bytes = 1ull << 20;
+  std::uint64_t hold_total_bytes = 64ull << 20;
+};
+
+struct QueueConfig {
+  std::string dir = "edgetraced-data/queue";
+  std::uint64_t max_bytes = 1ull << 30;
+  otlp::FsyncMode fsync = otlp::FsyncMode::kInterval;
+  std::chrono::milliseconds fsync_interval{100};
+  std::size_t batch_records = 64;
+  std::chrono::milliseconds retry_max{30000};
+};
+
+struct OtlpExporterConfig {
+  std::string endpoint;  // base URL (http://host:4318) or gRPC target; "" and no OTEL_*: off
+  otlp::Protocol protocol = otlp::Protocol::kHttpProtobuf;
+  std::vector<otlp::Header> headers;  // secret values: never printed
+  otlp::Compression compression = otlp::Compression::kNone;
+  std::chrono::milliseconds timeout{10000};
+  bool insecure = false;
+  std::string ca_file;
+  // Filled by read_daemon_config: one per signal (traces, logs, metrics), endpoints resolved,
+  // OTEL_EXPORTER_OTLP_* applied. enabled: an endpoint was configured somewhere.
+  bool enabled = false;
+  std::array<otlp::OtlpExporterOptions, 3> per_signal{};
+};
+
+struct ConsoleExporterConfig {
+  bool enabled = false;
+  bool ascii = false;
+  bool logs = false;  // also print each log record
+};
+
+struct FileExporterConfig {
+  std::string path;  // "" disables
+  std::uint64_t max_bytes = 0;
+  std::size_t max_files = 5;
+};
+
+struct TelemetryConfig {
+  std::string log_level = "info";  // the daemon's own log: console on stderr
+  std::string otlp_endpoint;       // also export its own logs/spans there (never its pipeline)
+};
+
+struct DaemonConfig {
+  AdminConfig admin;
+  SymbolsConfig symbols;
+  DeviceTcpOptions device_tcp;
+  QueueConfig queue;
+  OtlpExporterConfig otlp;
+  ConsoleExporterConfig console;
+  FileExporterConfig file;
+  bridge::ResourceOptions devices;  // [[devices.services]], [devices.attributes]
+  TelemetryConfig telemetry;
+  std::chrono::milliseconds shutdown_timeout{10000};
+  // Warnings to log at start (ignored OTEL_* values).
+  std::vector<std::string> warnings;
+};
+
+core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
+                                              const core::EnvLookup& env);
+std::string_view default_config_text() noexcept;
+
+}  // namespace edgetrace::daemon

@@ -1,0 +1,265 @@
+#include "server/daemon.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "edgetrace/sdk/event.hpp"
+#include "exporters/otlp_exporter.hpp"
+#include "symbol_http.hpp"
+
+namespace edgetrace::daemon {
+namespace {
+
+void log_warn(const std::string& line) {
+  ET_WARN(line);
+}
+void log_info(const std::string& line) {
+  ET_INFO(line);
+}
+
+}  // namespace
+
+core::Result<std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    return core::not_found(path + ": cannot read the token file");
+  std::string line;
+  std::getline(in, line);
+  const auto first = line.find_first_not_of(" \t\r\n");
+  const auto last = line.find_last_not_of(" \t\r\n");
+  if (first == std::string::npos)
+    return core::invalid_argument(path + ": the token file is empty");
+  line = line.substr(first, last - first + 1);
+  for (char c : line)
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
+      return core::invalid_argument(path + ": the token holds a character that is not printable");
+  return line;
+}
+
+Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {}
+
+Daemon::~Daemon() {
+  stop();
+}
+
+core::Status Daemon::start_exporters() {
+  if (config_.otlp.enabled) {
+    core::Result<std::unique_ptr<OtlpQueueExporter>> otlp = OtlpQueueExporter::create(
+        config_.otlp.per_signal,
+        [](std::string_view message) { log_warn("exporters.otlp: " + std::string(message)); });
+    if (!otlp)
+      return otlp.status();
+    exporters_.push_back(std::move(otlp).value());
+  }
+  return {};
+}
+
+core::Status Daemon::start() {
+  if (started_)
+    return core::Status(core::StatusCode::kFailedPrecondition, "already started");
+  started_ = true;
+  for (const std::string& w : config_.warnings)
+    log_warn(w);
+  if (core::Status s = start_exporters(); !s.ok())
+    return s;
+
+  TelemetryQueueOptions q;
+  q.queue.directory = config_.queue.dir;
+  q.queue.max_bytes = config_.queue.max_bytes;
+  // Small budgets (tests, small devices) need small segments: at least 4 per budget.
+  q.queue.segment_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+      8u << 20, std::max<std::uint64_t>(config_.queue.max_bytes / 8, 4096)));
+  q.queue.max_record_bytes = q.queue.segment_bytes - 64;
+  q.queue.fsync.mode = config_.queue.fsync;
+  q.queue.fsync.interval = config_.queue.fsync_interval;
+  q.batch_records = config_.queue.batch_records;
+  q.retry_max = config_.queue.retry_max;
+  q.export_timeout = config_.otlp.timeout * 3;
+  std::vector<Exporter*> exporters;
+  for (auto& e : exporters_)
+    exporters.push_back(e.get());
+  {
+    // The queue creates its own directory, not its parents.
+    std::error_code ec;
+    const std::filesystem::path parent = std::filesystem::path(config_.queue.dir).parent_path();
+    if (!parent.empty())
+      std::filesystem::create_directories(parent, ec);
+  }
+  queue_ = std::make_unique<TelemetryQueue>(q, std::move(exporters));
+  if (core::Status s = queue_->open(); !s.ok())
+    return s;
+  if (queue_->queue_counters().depth > 0)
+    log_info("queue: " + std::to_string(queue_->queue_counters().depth) +
+             " records from the previous run will be delivered");
+  queue_->start();
+
+  SymbolSourceOptions so;
+  so.store.directory = config_.symbols.store;
+  so.store.max_elf_bytes = config_.symbols.max_elf_bytes;
+  so.store.cache_budget_bytes = config_.symbols.cache_bytes;
+  so.remote_url = config_.symbols.server;
+  if (!config_.symbols.server_token_file.empty()) {
+    core::Result<std::string> t = read_token_file(config_.symbols.server_token_file);
+    if (!t)
+      return core::Status(t.status().code(), "symbols.server_token_file: " + t.status().message());
+    so.remote_token = *t;
+  }
+  symbols_ = std::make_unique<SymbolSource>(so);
+  if (core::Status s = symbols_->open(); !s.ok())
+    return s;
+
+  DevicePipelineOptions po;
+  po.resource = config_.devices;
+  po.hold_time = config_.symbols.hold_time;
+  po.hold_max_bytes = config_.symbols.hold_max_bytes;
+  po.hold_total_bytes = config_.symbols.hold_total_bytes;
+  po.log = [](std::string_view line) { log_warn(std::string(line)); };
+  pipeline_ = std::make_unique<DevicePipeline>(po, *symbols_, *queue_);
+  held_thread_ = std::thread([this] { held_timer(); });
+
+  if (core::Status s = start_admin(); !s.ok())
+    return s;
+  if (core::Status s = start_receivers(); !s.ok())
+    return s;
+  return {};
+}
+
+core::Status Daemon::start_admin() {
+  std::string token;
+  if (!config_.symbols.token_file.empty()) {
+    core::Result<std::string> t = read_token_file(config_.symbols.token_file);
+    if (!t)
+      return core::Status(t.status().code(), "symbols.token_file: " + t.status().message());
+    token = *t;
+  }
+  symbols_handler_ = std::make_unique<decoder::SymbolHttpHandler>(symbols_->store(), token);
+  if (config_.admin.listen.empty())
+    return {};
+  net::HttpServerOptions o;
+  o.listen = config_.admin.listen;
+  o.handler_threads = 2;  // the symbol store's file I/O
+  o.max_body_bytes = config_.symbols.max_elf_bytes;
+  o.server_name = "edgetraced";
+  admin_ = std::make_unique<net::HttpServer>(o);
+  admin_->route("GET", "/healthz",
+                net::sync_handler([](net::Request&&) { return net::Response::text(200, "ok\n"); }));
+  admin_->route("GET", "/readyz", net::sync_handler([this](net::Request&&) {
+                  return ready() ? net::Response::text(200, "ready\n")
+                                 : net::Response::text(503, "not ready\n");
+                }));
+  admin_->route("GET", "/metrics", net::sync_handler([this](net::Request&&) {
+                  net::Response r = net::Response::text(200, metrics_text());
+                  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                  return r;
+                }));
+  auto on_stored = [this](const std::string& build_id) {
+    log_info("symbols: stored " + build_id);
+    symbols_->forget_misses();
+    {
+      std::lock_guard lock(mu_);
+      retry_now_ = true;
+    }
+    cv_.notify_all();
+  };
+  decoder::mount_symbols_api(
+      *admin_, *symbols_handler_,
+      decoder::SymbolsMount{.prefix = "/v1/symbols", .on_stored = on_stored});
+  decoder::mount_symbols_api(*admin_, *symbols_handler_,
+                             decoder::SymbolsMount{.prefix = std::string(decoder::kSymbolsApiPath),
+                                                   .on_stored = on_stored});
+  if (core::Status s = admin_->start(); !s.ok())
+    return core::Status(s.code(), "admin.listen: " + s.message());
+  return {};
+}
+
+core::Status Daemon::start_receivers() {
+  if (!config_.device_tcp.listen.empty()) {
+    auto tcp = std::make_unique<DeviceTcpReceiver>(config_.device_tcp, *pipeline_);
+    if (core::Status s = tcp->start(); !s.ok())
+      return s;
+    device_tcp_port_ = tcp->port();
+    receivers_.push_back(std::move(tcp));
+  }
+  return {};
+}
+
+void Daemon::held_timer() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || retry_now_; });
+    if (stopping_)
+      break;
+    retry_now_ = false;
+    lock.unlock();
+    pipeline_->retry_held();
+    lock.lock();
+  }
+}
+
+void Daemon::stop() {
+  if (!started_)
+    return;
+  started_ = false;
+  // Nothing new is accepted; streams finish into the queue.
+  for (auto& r : receivers_)
+    r->stop();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (held_thread_.joinable())
+    held_thread_.join();
+  if (queue_)
+    queue_->stop(std::chrono::steady_clock::now() + config_.shutdown_timeout);
+  if (admin_)
+    admin_->stop(std::chrono::milliseconds(1000));
+  receivers_.clear();
+}
+
+std::vector<std::string> Daemon::reload(const DaemonConfig& fresh) {
+  std::vector<std::string> restart;
+  if (fresh.symbols.token_file != config_.symbols.token_file)
+    restart.push_back("symbols.token_file");
+  if (fresh.admin.listen != config_.admin.listen)
+    restart.push_back("admin.listen");
+  if (fresh.device_tcp.listen != config_.device_tcp.listen)
+    restart.push_back("receivers.device_tcp.listen");
+  if (fresh.queue.dir != config_.queue.dir || fresh.queue.max_bytes != config_.queue.max_bytes)
+    restart.push_back("queue");
+  if (fresh.otlp.endpoint != config_.otlp.endpoint)
+    restart.push_back("exporters.otlp.endpoint");
+  return restart;
+}
+
+bool Daemon::ready() const {
+  for (const auto& r : receivers_)
+    if (!r->ready())
+      return false;
+  return queue_ != nullptr;
+}
+
+std::string Daemon::metrics_text() const {
+  MetricsText out;
+  if (pipeline_)
+    pipeline_->write_metrics(out);
+  for (const auto& r : receivers_)
+    r->write_metrics(out);
+  if (queue_)
+    queue_->write_metrics(out);
+  for (const auto& e : exporters_)
+    e->write_metrics(out);
+  if (symbols_)
+    symbols_->write_metrics(out);
+  return out.text();
+}
+
+std::uint16_t Daemon::admin_port() const noexcept {
+  return admin_ ? admin_->port() : 0;
+}
+std::uint16_t Daemon::device_tcp_port() const noexcept {
+  return device_tcp_port_;
+}
+
+}  // namespace edgetrace::daemon

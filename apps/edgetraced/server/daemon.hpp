@@ -1,0 +1,94 @@
+// Daemon: edgetraced's parts wired together from a DaemonConfig: the symbol source, the
+// durable queue and its exporters, the device pipeline, the receivers the config enables and
+// the admin listener (/healthz, /readyz, /metrics, /v1/symbols).
+//
+//   Daemon daemon(std::move(config));
+//   if (core::Status s = daemon.start(); !s.ok()) { log(s); return 1; }   // nothing left running
+//   wait_for_signal();
+//   daemon.stop();     // receivers first, then the queue drains for shutdown_timeout
+//
+// Start order: queue (recovering what a previous run left) and exporters, symbols, pipeline,
+// admin, then receivers, so nothing is accepted before it can be kept. Stop order is the
+// reverse: receivers stop accepting and finish their streams into the queue, the queue
+// delivers what it can until shutdown_timeout, and whatever is left stays on disk for the
+// next start.
+//
+// Thread-safety: start(), stop() and reload() from one controlling thread; metrics_text()
+// from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "edgetrace/core/result.hpp"
+#include "edgetrace/net/http_server.hpp"
+#include "pipeline/device_pipeline.hpp"
+#include "pipeline/exporter.hpp"
+#include "pipeline/receiver.hpp"
+#include "pipeline/symbol_source.hpp"
+#include "pipeline/telemetry_queue.hpp"
+#include "server/config.hpp"
+
+namespace edgetrace::decoder {
+class SymbolHttpHandler;
+}  // namespace edgetrace::decoder
+
+namespace edgetrace::daemon {
+
+class FileLinesExporter;
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonConfig config);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  core::Status start();
+  void stop();
+  // SIGHUP: applies what can change without a restart (see docs/daemon.md "Reloading"):
+  // the symbols token file is read again and the file exporter reopens its file. Returns the
+  // keys that changed but need a restart, for the log.
+  std::vector<std::string> reload(const DaemonConfig& fresh);
+
+  std::string metrics_text() const;
+  // The bound ports (tests start on port 0).
+  std::uint16_t admin_port() const noexcept;
+  std::uint16_t device_tcp_port() const noexcept;
+  TelemetryQueue& queue() noexcept { return *queue_; }
+  DevicePipeline& pipeline() noexcept { return *pipeline_; }
+  bool ready() const;
+
+ private:
+  core::Status start_exporters();
+  core::Status start_receivers();
+  core::Status start_admin();
+  void held_timer();
+
+  DaemonConfig config_;
+  std::vector<std::unique_ptr<Exporter>> exporters_;
+  FileLinesExporter* file_exporter_ = nullptr;
+  std::unique_ptr<TelemetryQueue> queue_;
+  std::unique_ptr<SymbolSource> symbols_;
+  std::unique_ptr<DevicePipeline> pipeline_;
+  std::vector<std::unique_ptr<Receiver>> receivers_;
+  std::unique_ptr<decoder::SymbolHttpHandler> symbols_handler_;
+  std::unique_ptr<net::HttpServer> admin_;
+  std::uint16_t device_tcp_port_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool retry_now_ = false;
+  std::thread held_thread_;
+  bool started_ = false;
+};
+
+// Reads a bearer token file (one line; surrounding whitespace ignored). Never in messages.
+core::Result<std::string> read_token_file(const std::string& path);
+
+}  // namespace edgetrace::daemon

@@ -1,0 +1,108 @@
+// The text `edgetraced --print-config` prints: every key with its default, commented.
+// server/config_test.cpp proves that it parses to DaemonConfig{} (keep them in step).
+#include "server/config.hpp"
+
+namespace edgetrace::daemon {
+
+std::string_view default_config_text() noexcept {
+  return R"(# edgetraced configuration (TOML). Every key is shown with its default.
+# Run `edgetraced --check-config FILE` to validate a file, `--set KEY=VALUE` to override a key.
+# Sizes: an integer (bytes) or "64KiB", "10MB", "1GiB". Durations: milliseconds or "250ms",
+# "5s", "10m".
+
+# How long SIGTERM/SIGINT waits for the queue to drain to the exporters before exiting.
+shutdown_timeout = "10s"
+
+[admin]
+# /healthz, /readyz, /metrics (Prometheus) and the symbol service /v1/symbols. "" disables.
+listen = "127.0.0.1:7701"
+
+[symbols]
+# Where firmware ELF files are kept, by GNU build-id (edgetrace symbols upload puts them here).
+store = "edgetraced-data/symbols"
+# File holding the bearer token that PUT/DELETE /v1/symbols require. "": uploads refused.
+token_file = ""
+# Another daemon's admin URL (e.g. "http://symbols.internal:7701"): build-ids missing here are
+# fetched from it once and kept in `store`.
+server = ""
+server_token_file = ""
+# Memory for parsed tables (LRU), and the largest ELF accepted.
+cache_bytes = "64MiB"
+max_elf_bytes = "64MiB"
+# A stream whose build-id is unknown is held this long (and at most these many bytes) waiting
+# for its ELF; then it is counted as expired and reported with the build-id.
+hold_time = "10m"
+hold_max_bytes = "1MiB"
+hold_total_bytes = "64MiB"
+
+[receivers.device_tcp]
+# Devices connect and stream frames: one stream per connection. "" disables.
+listen = "0.0.0.0:7700"
+max_connections = 16384
+# Read buffer of one connection (its memory while idle, with the decoder's state).
+buffer_bytes = 4096
+# A connection that sends nothing this long is closed; max_connection_age "0" is no limit.
+idle_timeout = "5m"
+max_connection_age = "0"
+io_threads = 1
+# edgetrace | defmt-rzcobs | defmt-raw
+format = "edgetrace"
+
+[queue]
+# The durable queue between receivers and exporters: what was accepted survives a backend
+# outage and a crash, within max_bytes (then the lowest severity, oldest first, is dropped).
+dir = "edgetraced-data/queue"
+max_bytes = "1GiB"
+# interval | always | never (kill -9 is survived with all three; power loss: see docs).
+fsync = "interval"
+fsync_interval = "100ms"
+batch_records = 64
+# Longest wait between two attempts while a backend is unavailable.
+retry_max = "30s"
+
+[exporters.otlp]
+# The OTLP backend: "http://collector:4318" (HTTP) or "collector:4317" (grpc). "" disables,
+# unless OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal variable) is set.
+endpoint = ""
+# http/protobuf | http/json | grpc
+protocol = "http/protobuf"
+# none | gzip
+compression = "none"
+timeout = "10s"
+insecure = false
+ca_file = ""
+# Extra request headers (values are secrets: never logged).
+headers = {}
+
+[exporters.console]
+# Print each finished trace as a tree on stdout.
+enabled = false
+ascii = false
+logs = false
+
+[exporters.file]
+# Append every request as a line of OTLP/JSON. "" disables.
+path = ""
+max_bytes = 0
+max_files = 5
+
+[devices]
+# Resource attributes added to every device's telemetry.
+attributes = {}
+# Service rules: the first matching rule names the firmware's service.
+#   [[devices.services]]
+#   build_id = "..."          # or elf = "sensor-*.elf"
+#   service_name = "sensor"
+#   service_version = "2.1.0"
+services = []
+
+[telemetry]
+# The daemon's own log (stderr): trace | debug | info | warn | error, or a filter directive.
+log_level = "info"
+# Also send the daemon's own logs and spans to this OTLP/HTTP endpoint (directly, never
+# through its own pipeline). "" disables.
+otlp_endpoint = ""
+)";
+}
+
+}  // namespace edgetrace::daemon

@@ -1,0 +1,75 @@
+// RecordingExporter: an Exporter for tests that keeps every request it is given and can be
+// told to answer kRetryLater (a backend outage) or kDropped.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "pipeline/exporter.hpp"
+
+namespace edgetrace::daemon::testing {
+
+class RecordingExporter : public Exporter {
+ public:
+  std::string_view name() const noexcept override { return "recording"; }
+  ExportResult export_traces(const otlp::TraceRequest& r, otlp::Deadline) override {
+    std::lock_guard lock(mu_);
+    ++calls_;
+    if (answer_ == ExportResult::kDelivered)
+      traces_.push_back(r);
+    return answer_;
+  }
+  ExportResult export_logs(const otlp::LogsRequest& r, otlp::Deadline) override {
+    std::lock_guard lock(mu_);
+    ++calls_;
+    if (answer_ == ExportResult::kDelivered)
+      logs_.push_back(r);
+    return answer_;
+  }
+  void write_metrics(MetricsText&) const override {}
+
+  void answer(ExportResult r) {
+    std::lock_guard lock(mu_);
+    answer_ = r;
+  }
+  std::vector<otlp::TraceRequest> traces() const {
+    std::lock_guard lock(mu_);
+    return traces_;
+  }
+  std::vector<otlp::LogsRequest> logs() const {
+    std::lock_guard lock(mu_);
+    return logs_;
+  }
+  std::size_t span_count() const {
+    std::lock_guard lock(mu_);
+    std::size_t n = 0;
+    for (const auto& r : traces_)
+      for (const auto& rs : r.resource_spans())
+        for (const auto& ss : rs.scope_spans())
+          n += static_cast<std::size_t>(ss.spans_size());
+    return n;
+  }
+  std::size_t log_count() const {
+    std::lock_guard lock(mu_);
+    std::size_t n = 0;
+    for (const auto& r : logs_)
+      for (const auto& rl : r.resource_logs())
+        for (const auto& sl : rl.scope_logs())
+          n += static_cast<std::size_t>(sl.log_records_size());
+    return n;
+  }
+  int calls() const {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  ExportResult answer_ = ExportResult::kDelivered;
+  std::vector<otlp::TraceRequest> traces_;
+  std::vector<otlp::LogsRequest> logs_;
+  int calls_ = 0;
+};
+
+}  // namespace edgetrace::daemon::testing
