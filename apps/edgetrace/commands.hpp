@@ -32,10 +32,6 @@ void add_version_command(CLI::App& app, Action& action);
 // Prints "edgetrace: <message>" on stderr.
 void print_error(const std::string& message);
 
-// The bearer token in a token file: one line of printable characters (surrounding
-// whitespace ignored). The token is never part of an error message.
-core::Result<std::string> read_token_file(const std::string& path);
-
 // Where symbols are: a local store directory or a server (`--store` / `--server`).
 struct SymbolsLocation {
   std::string store_dir;

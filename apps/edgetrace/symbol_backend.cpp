@@ -1,10 +1,9 @@
 // SymbolBackend: the local SymbolStore or the symbols API of a server, behind one interface.
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "commands.hpp"
+#include "edgetrace/config/loader.hpp"
 #include "edgetrace/core/text.hpp"
 #include "symbol_http.hpp"
 
@@ -74,31 +73,7 @@ class RemoteBackend final : public SymbolBackend {
   std::map<std::string, std::shared_ptr<const SymbolEntry>> cache_;
 };
 
-Result<std::string> read_token(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    return Status(core::StatusCode::kNotFound, "cannot read the token file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token(core::trim_ows(text.str()));
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
-    token.pop_back();
-  token = std::string(core::trim_ows(token));
-  if (token.empty())
-    return core::invalid_argument("the token file " + path + " is empty");
-  for (char c : token) {
-    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
-      return core::invalid_argument("the token file " + path +
-                                    " holds more than one line or a non-printable character");
-  }
-  return token;
-}
-
 }  // namespace
-
-Result<std::string> read_token_file(const std::string& path) {
-  return read_token(path);
-}
 
 void print_error(const std::string& message) {
   std::fprintf(stderr, "edgetrace: %s\n", message.c_str());
@@ -138,7 +113,7 @@ Result<std::unique_ptr<SymbolBackend>> SymbolBackend::open(const SymbolsLocation
   }
   std::string token;
   if (!location.token_file.empty()) {
-    auto t = read_token(location.token_file);
+    auto t = config::read_token_file(location.token_file);
     if (!t)
       return t.status();
     token = std::move(*t);

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "commands.hpp"
+#include "edgetrace/config/loader.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "symbol_http.hpp"
 
@@ -173,7 +174,7 @@ struct ServeOptions {
 int serve(const ServeOptions& o) {
   std::string token;
   if (!o.token_file.empty()) {
-    auto t = read_token_file(o.token_file);
+    auto t = config::read_token_file(o.token_file);
     if (!t) {
       print_error(t.status().message());
       return kExitFailed;

@@ -20,7 +20,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace edgetrace::config {
 namespace internal {
@@ -364,6 +366,26 @@ core::Result<Document> Document::load_file(const std::string& path, std::size_t 
   if (std::ferror(f.get()))
     return core::invalid_argument("config file '" + path + "': read error");
   return parse(text, path);
+}
+
+core::Result<std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    return core::not_found("cannot read the token file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token(core::trim_ows(text.str()));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+    token.pop_back();
+  token = std::string(core::trim_ows(token));
+  if (token.empty())
+    return core::invalid_argument("the token file " + path + " is empty");
+  for (char c : token) {
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
+      return core::invalid_argument("the token file " + path +
+                                    " holds more than one line or a non-printable character");
+  }
+  return token;
 }
 
 const std::string& Document::source_name() const noexcept {

@@ -14,6 +14,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 enum class Overflow { kDropOldest, kDropNewest, kBlock };
 constexpr std::array<EnumName<Overflow>, 3> kOverflow = {{{"drop_oldest", Overflow::kDropOldest},
@@ -261,6 +262,27 @@ TEST(LoaderTest, LoadsFilesAndReportsMissingAndHugeOnes) {
   core::Result<Document> missing = Document::load_file(path);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), core::StatusCode::kNotFound);
+}
+
+TEST(LoaderTest, ReadsOneLineTokenFilesAndRefusesOthersWithoutQuotingThem) {
+  const std::string path =
+      ::testing::TempDir() + "edgetrace_token_test_" + std::to_string(::getpid());
+  auto write = [&](const std::string& text) { std::ofstream(path) << text; };
+  write("  s3cret-token \n");
+  core::Result<std::string> ok = read_token_file(path);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(*ok, "s3cret-token");
+  write("first-line\nsecond-line\n");
+  core::Result<std::string> two = read_token_file(path);
+  ASSERT_FALSE(two.ok());
+  EXPECT_THAT(two.status().message(), HasSubstr("more than one line"));
+  EXPECT_THAT(two.status().message(), Not(HasSubstr("first-line")));
+  write(" \n");
+  EXPECT_THAT(read_token_file(path).status().message(), HasSubstr("is empty"));
+  std::filesystem::remove(path);
+  core::Result<std::string> missing = read_token_file(path);
+  EXPECT_EQ(missing.status().code(), core::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("cannot read the token file " + path));
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 #include "server/daemon.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "edgetrace/sdk/event.hpp"
 #include "exporters/otlp_exporter.hpp"
@@ -19,23 +17,6 @@ void log_info(const std::string& line) {
 }
 
 }  // namespace
-
-core::Result<std::string> read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    return core::not_found(path + ": cannot read the token file");
-  std::string line;
-  std::getline(in, line);
-  const auto first = line.find_first_not_of(" \t\r\n");
-  const auto last = line.find_last_not_of(" \t\r\n");
-  if (first == std::string::npos)
-    return core::invalid_argument(path + ": the token file is empty");
-  line = line.substr(first, last - first + 1);
-  for (char c : line)
-    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
-      return core::invalid_argument(path + ": the token holds a character that is not printable");
-  return line;
-}
 
 Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {}
 
@@ -100,7 +81,7 @@ core::Status Daemon::start() {
   so.store.cache_budget_bytes = config_.symbols.cache_bytes;
   so.remote_url = config_.symbols.server;
   if (!config_.symbols.server_token_file.empty()) {
-    core::Result<std::string> t = read_token_file(config_.symbols.server_token_file);
+    core::Result<std::string> t = config::read_token_file(config_.symbols.server_token_file);
     if (!t)
       return core::Status(t.status().code(), "symbols.server_token_file: " + t.status().message());
     so.remote_token = *t;
@@ -128,7 +109,7 @@ core::Status Daemon::start() {
 core::Status Daemon::start_admin() {
   std::string token;
   if (!config_.symbols.token_file.empty()) {
-    core::Result<std::string> t = read_token_file(config_.symbols.token_file);
+    core::Result<std::string> t = config::read_token_file(config_.symbols.token_file);
     if (!t)
       return core::Status(t.status().code(), "symbols.token_file: " + t.status().message());
     token = *t;

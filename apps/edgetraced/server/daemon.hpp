@@ -88,7 +88,4 @@ class Daemon {
   bool started_ = false;
 };
 
-// Reads a bearer token file (one line; surrounding whitespace ignored). Never in messages.
-core::Result<std::string> read_token_file(const std::string& path);
-
 }  // namespace edgetrace::daemon

@@ -164,6 +164,12 @@ class Document {
   std::shared_ptr<internal::DocumentData> data_;
 };
 
+// The bearer token in a token file: one line of printable ASCII, surrounding whitespace
+// ignored. Errors: kNotFound "cannot read the token file <path>", kInvalidArgument when it
+// is empty or holds more than one line or a non-printable character. The token is never part
+// of a message. Used for every token file (symbols, devices) of the CLI and the daemon.
+core::Result<std::string> read_token_file(const std::string& path);
+
 // Reads one table into typed fields. Each method declares a key (the list of valid keys in
 // unknown-key errors is in declaration order) and how to read it; finish() walks the table,
 // reads the keys that are present into their fields and returns the first problem:
