@@ -20,38 +20,6 @@ core::Status service_field(const CValue& v, std::string& out) {
   return {};
 }
 
-core::Status read_headers(const CValue& v, std::vector<otlp::Header>& out) {
-  if (v.is_string()) {
-    core::Result<std::vector<otlp::Header>> h = otlp::parse_headers(*v.string());
-    if (!h)
-      return h.status();
-    out = std::move(h).value();
-    return {};
-  }
-  std::optional<config::Table> table = v.table();
-  if (!table)
-    return TableReader::expected(v, "a table of strings or a string \"name=value,name2=value2\"");
-  std::vector<otlp::Header> headers;
-  for (auto&& [key, value] : table->entries()) {
-    const std::string name = core::to_lower_ascii(key);
-    bool ok_name = !name.empty();
-    for (char c : name)
-      ok_name = ok_name && c > 0x20 && c < 0x7f && c != ':';
-    if (!ok_name)
-      return core::invalid_argument("header name '" + key + "' is not valid");
-    if (!value.is_string())
-      return core::invalid_argument("header '" + name +
-                                    "': " + TableReader::expected(value, "a string").message());
-    const std::string text = *value.string();
-    for (char c : text)
-      if (c == '\r' || c == '\n' || c == '\0')
-        return core::invalid_argument("header '" + name + "' has a control character in its value");
-    headers.push_back(otlp::Header{name, text});
-  }
-  out = std::move(headers);
-  return {};
-}
-
 void read_console(TableReader& r, ConsoleConfig& c) {
   r.boolean("enabled", c.enabled)
       .string("level", c.level)  // checked by the builder with Filter::parse
@@ -100,7 +68,7 @@ void read_otlp(TableReader& r, OtlpConfig& o) {
       .string("level", o.level)
       .endpoint("endpoint", o.endpoint)
       .choice("protocol", o.protocol, config::kProtocolNames, "protocol")
-      .custom("headers", [&o](const CValue& v) { return read_headers(v, o.headers); })
+      .custom("headers", [&o](const CValue& v) { return read_otlp_headers(v, o.headers); })
       .duration("timeout", o.timeout)
       .choice("compression", o.compression, config::kCompressionNames, "compression")
       .choice("sampler", o.sampler, config::kTracesSamplerNames)
@@ -110,6 +78,38 @@ void read_otlp(TableReader& r, OtlpConfig& o) {
 }
 
 }  // namespace
+
+core::Status read_otlp_headers(const CValue& v, std::vector<otlp::Header>& out) {
+  if (v.is_string()) {
+    core::Result<std::vector<otlp::Header>> h = otlp::parse_headers(*v.string());
+    if (!h)
+      return h.status();
+    out = std::move(h).value();
+    return {};
+  }
+  std::optional<config::Table> table = v.table();
+  if (!table)
+    return TableReader::expected(v, "a table of strings or a string \"name=value,name2=value2\"");
+  std::vector<otlp::Header> headers;
+  for (auto&& [key, value] : table->entries()) {
+    const std::string name = core::to_lower_ascii(key);
+    bool ok_name = !name.empty();
+    for (char c : name)
+      ok_name = ok_name && c > 0x20 && c < 0x7f && c != ':';
+    if (!ok_name)
+      return core::invalid_argument("header name '" + key + "' is not valid");
+    if (!value.is_string())
+      return core::invalid_argument("header '" + name +
+                                    "': " + TableReader::expected(value, "a string").message());
+    const std::string text = *value.string();
+    for (char c : text)
+      if (c == '\r' || c == '\n' || c == '\0')
+        return core::invalid_argument("header '" + name + "' has a control character in its value");
+    headers.push_back(otlp::Header{name, text});
+  }
+  out = std::move(headers);
+  return {};
+}
 
 core::Result<TracingConfig> read_tracing_config(const config::Document& document,
                                                 std::string_view table_path) {

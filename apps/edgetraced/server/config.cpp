@@ -5,6 +5,7 @@
 
 #include "edgetrace/config/values.hpp"
 #include "edgetrace/decoder/decoder.hpp"
+#include "edgetrace/sdk/config.hpp"
 
 namespace edgetrace::daemon {
 namespace {
@@ -43,19 +44,6 @@ core::Status listen_address(const config::Value& v, std::string& out) {
       return hp.status();
   }
   out = std::move(text);
-  return {};
-}
-
-core::Status read_headers(const config::Value& v, std::vector<otlp::Header>& out) {
-  std::optional<Table> t = v.table();
-  if (!t)
-    return TableReader::expected(v, "a table of header names and values");
-  out.clear();
-  for (const auto& [name, value] : t->entries()) {
-    if (!value.is_string())
-      return TableReader::expected(value, "a string (header '" + name + "')");
-    out.push_back({name, *value.string()});
-  }
   return {};
 }
 
@@ -193,7 +181,8 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
                  return {};
                })
           .choice("protocol", o.protocol, kProtocols, "protocol")
-          .custom("headers", [&](const config::Value& v) { return read_headers(v, o.headers); })
+          .custom("headers",
+                  [&](const config::Value& v) { return sdk::read_otlp_headers(v, o.headers); })
           .choice("compression", o.compression, kCompressions, "compression")
           .duration("timeout", o.timeout)
           .boolean("insecure", o.insecure)

@@ -177,6 +177,12 @@ std::vector<std::string> apply_environment(TracingConfig& config, const core::En
 // when the file layer is on, sampler_arg is in [0, 1]; the same messages as the file loader.
 core::Status validate_config(const TracingConfig& config);
 
+// Reads an OTLP exporter's `headers` key: a table of names and string values, or one string
+// in the OTEL_EXPORTER_OTLP_HEADERS syntax ("name=value,name2=value2"). Names are lowered and
+// must be visible ASCII without ':'; values must not hold CR, LF or NUL. Errors name the
+// header, never its value. Used by the SDK's [otlp] table and edgetraced's [exporters.otlp].
+core::Status read_otlp_headers(const config::Value& value, std::vector<otlp::Header>& out);
+
 // Parses a duration: a whole number of milliseconds, or a number with a unit suffix
 // ("250ms", "10s", "2m"). Used for `timeout` (config/values.hpp).
 using config::parse_duration;
