@@ -177,9 +177,7 @@ struct DeviceStream::State {
 
   void replay_kept() {
     auto chunks = std::move(kept);
-    shared->held_counters.bytes_held.fetch_sub(kept_bytes, std::memory_order_relaxed);
-    kept.clear();
-    kept_bytes = 0;
+    release_kept();
     for (auto& [receive, bytes] : chunks)
       decode(bytes, receive);
   }
@@ -239,15 +237,7 @@ void DeviceStream::State::hold(core::Bytes id) {
 DeviceStream::DeviceStream(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 DeviceStream::~DeviceStream() {
-  bool was_active = false;
-  {
-    std::lock_guard lock(state_->mu);
-    if (!state_->finished) {
-      was_active = true;
-    }
-  }
-  if (was_active)
-    (void)finish();
+  (void)finish();
 }
 
 core::Status DeviceStream::feed(std::span<const std::uint8_t> bytes) {

@@ -36,8 +36,8 @@ std::shared_ptr<const decoder::SymbolEntry> SymbolSource::find(
   core::Result<std::shared_ptr<const decoder::SymbolEntry>> local = store_->get(build_id);
   if (local)
     return *local;
-  const std::string id = decoder::build_id_hex(build_id);
   if (remote_ && local.status().code() == core::StatusCode::kNotFound) {
+    const std::string id = decoder::build_id_hex(build_id);
     const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mu_);

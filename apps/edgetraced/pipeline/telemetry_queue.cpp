@@ -73,7 +73,7 @@ void TelemetryQueue::stop(std::chrono::steady_clock::time_point deadline) {
     // The consumer drains until the deadline; then the exporters are told to give up.
     std::thread watchdog([this, deadline] {
       std::unique_lock lock(mu_);
-      if (!cv_.wait_until(lock, deadline, [this] { return !thread_.joinable() || idle_; })) {
+      if (!cv_.wait_until(lock, deadline, [this] { return idle_; })) {
         lock.unlock();
         for (Exporter* e : exporters_)
           e->shutdown();
@@ -95,7 +95,7 @@ core::Status TelemetryQueue::append(const otlp::TraceRequest& request) {
   const std::size_t n = span_count(request);
   if (n == 0)
     return {};
-  core::Status s = append_encoded(kSignalTraces, request, kTracePriority, n);
+  core::Status s = append_encoded(kSignalTraces, request, kTracePriority);
   if (s.ok()) {
     counters_.appended_traces.fetch_add(1, std::memory_order_relaxed);
     counters_.spans_appended.fetch_add(n, std::memory_order_relaxed);
@@ -107,7 +107,7 @@ core::Status TelemetryQueue::append(const otlp::LogsRequest& request) {
   const auto [n, priority] = log_count_and_priority(request);
   if (n == 0)
     return {};
-  core::Status s = append_encoded(kSignalLogs, request, priority, n);
+  core::Status s = append_encoded(kSignalLogs, request, priority);
   if (s.ok()) {
     counters_.appended_logs.fetch_add(1, std::memory_order_relaxed);
     counters_.logs_appended.fetch_add(n, std::memory_order_relaxed);
@@ -118,7 +118,7 @@ core::Status TelemetryQueue::append(const otlp::LogsRequest& request) {
 core::Status TelemetryQueue::append(const otlp::MetricsRequest& request) {
   if (request.resource_metrics_size() == 0)
     return {};
-  core::Status s = append_encoded(kSignalMetrics, request, kMetricsPriority, 1);
+  core::Status s = append_encoded(kSignalMetrics, request, kMetricsPriority);
   if (s.ok())
     counters_.appended_metrics.fetch_add(1, std::memory_order_relaxed);
   return s;
@@ -126,8 +126,7 @@ core::Status TelemetryQueue::append(const otlp::MetricsRequest& request) {
 
 core::Status TelemetryQueue::append_encoded(std::uint8_t signal,
                                             const google::protobuf::Message& request,
-                                            std::uint8_t priority, std::size_t items) {
-  (void)items;
+                                            std::uint8_t priority) {
   if (!queue_)
     return core::Status(core::StatusCode::kUnavailable, "queue: not open");
   {

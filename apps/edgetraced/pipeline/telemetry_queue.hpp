@@ -101,7 +101,7 @@ class TelemetryQueue {
 
  private:
   core::Status append_encoded(std::uint8_t signal, const google::protobuf::Message& request,
-                              std::uint8_t priority, std::size_t items);
+                              std::uint8_t priority);
   void run();
   // Delivers one record to every exporter that has not taken it: false to retry later.
   bool deliver(const otlp::QueuedRecord& record);

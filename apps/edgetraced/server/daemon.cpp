@@ -70,9 +70,8 @@ core::Status Daemon::start() {
   queue_ = std::make_unique<TelemetryQueue>(q, std::move(exporters));
   if (core::Status s = queue_->open(); !s.ok())
     return s;
-  if (queue_->queue_counters().depth > 0)
-    log_info("queue: " + std::to_string(queue_->queue_counters().depth) +
-             " records from the previous run will be delivered");
+  if (const std::uint64_t left = queue_->queue_counters().depth; left > 0)
+    log_info("queue: " + std::to_string(left) + " records from the previous run will be delivered");
   queue_->start();
 
   SymbolSourceOptions so;
