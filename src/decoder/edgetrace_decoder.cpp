@@ -218,6 +218,9 @@ void StreamDecoder::reset() noexcept {
 }
 
 void StreamDecoder::finish(const RecordSink&) {
+  // A frame cut off by the end of the stream: its bytes are counted, not decoded.
+  if (!discarding_)
+    counters_.bytes_skipped += pending_.size();
   pending_.clear();
   discarding_ = false;
 }

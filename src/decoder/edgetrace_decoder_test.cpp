@@ -253,6 +253,22 @@ TEST(DecoderChunkingTest, RandomChunkingOfALongStreamIsIdentical) {
   EXPECT_EQ(d.counters().lost_frames, 0u);  // a handshake with seq 0 is a restart
 }
 
+TEST(DecoderChunkingTest, FrameCutOffByTheEndOfTheStreamIsCountedAsSkipped) {
+  const auto v = session();
+  // The stream ends 3 bytes before the end of its last frame (delimiter included).
+  const std::size_t cut = 3;
+  const std::size_t partial = v.stream_frames.back().size() - cut;
+  std::vector<std::uint8_t> bytes(v.stream.begin(),
+                                  v.stream.end() - static_cast<std::ptrdiff_t>(cut));
+  StreamDecoder d(table_from(v.sites));
+  d.feed(bytes, [](const Record&) {});
+  EXPECT_EQ(d.counters().bytes_skipped, 0u);  // still waiting for the rest of the frame
+  d.finish([](const Record&) {});
+  EXPECT_EQ(d.counters().bytes_skipped, partial);
+  EXPECT_EQ(d.counters().corrupt_frames, 0u);
+  EXPECT_EQ(d.counters().frames, v.stream_frames.size() - 1);
+}
+
 TEST(DecoderChunkingTest, JoiningMidFrameSkipsToTheNextDelimiter) {
   const auto v = session();
   // Start inside the third frame: its tail is skipped silently, not counted as corrupt.

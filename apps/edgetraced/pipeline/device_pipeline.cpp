@@ -38,7 +38,7 @@ struct DevicePipeline::Shared {
   }
 };
 
-struct DeviceStream::State {
+struct DeviceStream::State : std::enable_shared_from_this<DeviceStream::State> {
   enum class Mode : std::uint8_t { kProbing, kHeld, kDecoding };
 
   std::shared_ptr<DevicePipeline::Shared> shared;
@@ -75,6 +75,7 @@ struct DeviceStream::State {
     add(counters->frames_received, c.frames, seen.frames);
     add(counters->frames_decoded, c.records, seen.records);
     add(counters->frames_corrupt, c.corrupt_frames, seen.corrupt_frames);
+    add(counters->bytes_skipped, c.bytes_skipped, seen.bytes_skipped);
     add(counters->frames_lost, c.lost_frames + c.dropped_records,
         seen.lost_frames + seen.dropped_records);
     add(counters->frames_unknown, c.unknown_callsites + c.records_skipped,
@@ -229,6 +230,11 @@ void DeviceStream::State::hold(core::Bytes id) {
   build_id = std::move(id);
   held_since = std::chrono::steady_clock::now();
   shared->held_counters.streams_held.fetch_add(1, std::memory_order_relaxed);
+  {
+    // retry_held() looks here; it takes this lock without holding any stream's.
+    std::lock_guard lock(shared->mu);
+    shared->held.push_back(shared_from_this());
+  }
   shared->log("device stream " + origin.peer + ": build-id " + decoder::build_id_hex(build_id) +
               " is not in the symbol store; holding its bytes until the ELF is uploaded "
               "(edgetrace symbols upload)");
@@ -347,10 +353,6 @@ std::shared_ptr<DeviceStream> DevicePipeline::open(StreamOrigin origin) {
     else
       state->start_decoding(nullptr);
   }
-  if (state->mode == DeviceStream::State::Mode::kHeld) {
-    std::lock_guard lock(shared_->mu);
-    shared_->held.push_back(state);
-  }
   auto stream = std::shared_ptr<DeviceStream>(new DeviceStream(state));
   return stream;
 }
@@ -430,6 +432,10 @@ void DevicePipeline::write_metrics(MetricsText& out) const {
        &ReceiverCounters::frames_decoded);
   each("edgetraced_frames_corrupt_total", "counter", "Corrupt device frames discarded.",
        &ReceiverCounters::frames_corrupt);
+  each("edgetraced_device_bytes_skipped_total", "counter",
+       "Device bytes outside any whole frame (before the first delimiter, a frame cut off by "
+       "the end of the stream, oversized frames).",
+       &ReceiverCounters::bytes_skipped);
   each("edgetraced_frames_lost_total", "counter",
        "Device frames lost: sequence gaps and the devices' own drop reports.",
        &ReceiverCounters::frames_lost);

@@ -74,6 +74,7 @@ struct ReceiverCounters {
   std::atomic<std::uint64_t> frames_received{0};  // valid frames (framing and CRC)
   std::atomic<std::uint64_t> frames_decoded{0};   // records decoded
   std::atomic<std::uint64_t> frames_corrupt{0};
+  std::atomic<std::uint64_t> bytes_skipped{0};     // outside whole frames (cut off, oversized)
   std::atomic<std::uint64_t> frames_lost{0};       // sequence gaps + the device's drop reports
   std::atomic<std::uint64_t> frames_unknown{0};    // unknown call sites, no table for the build-id
   std::atomic<std::uint64_t> frames_duplicate{0};  // refused by accept_frame

@@ -18,9 +18,9 @@
 // - feed(): bytes may be split anywhere; the records and the counters do not depend on
 //   the chunking. The sink is called synchronously, in stream order, with a Record that
 //   is reused (copy what you keep).
-// - finish(): the stream ended. A partial frame is dropped (defmt counts its bytes in
-//   bytes_skipped and a cut raw frame in malformed_records; edgetrace drops it uncounted,
-//   as its frames only end at a delimiter). The decoder can then be fed a new stream.
+// - finish(): the stream ended. A partial frame is dropped and its bytes counted in
+//   bytes_skipped (defmt also counts a cut raw frame in malformed_records). The decoder can
+//   then be fed a new stream.
 // - reset(): a new connection; forgets the partial frame and the stream state (edgetrace:
 //   sequence and time). The counters and the tables stay.
 // - counters(): cumulative since construction.

@@ -1,0 +1,142 @@
+// read_daemon_config: the printed default config is the defaults, --set and OTEL_* layer on
+// top, and every kind of mistake is an error naming its place.
+#include "server/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace edgetrace::daemon {
+namespace {
+
+core::Result<DaemonConfig> read(std::string_view text,
+                                std::map<std::string, std::string, std::less<>> env = {},
+                                std::vector<std::pair<std::string, std::string>> sets = {}) {
+  core::Result<config::Document> doc = config::Document::parse(text, "test.toml");
+  if (!doc)
+    return doc.status();
+  for (const auto& [k, v] : sets)
+    if (core::Status s = doc->set(k, v); !s.ok())
+      return s;
+  return read_daemon_config(*doc, core::map_environment(std::move(env)));
+}
+
+// Every field of `c` equals the struct defaults (DaemonConfig{}).
+void expect_defaults(const DaemonConfig& c) {
+  const DaemonConfig d;
+  EXPECT_EQ(c.admin.listen, d.admin.listen);
+  EXPECT_EQ(c.symbols.store, d.symbols.store);
+  EXPECT_EQ(c.symbols.token_file, d.symbols.token_file);
+  EXPECT_EQ(c.symbols.server, d.symbols.server);
+  EXPECT_EQ(c.symbols.server_token_file, d.symbols.server_token_file);
+  EXPECT_EQ(c.symbols.cache_bytes, d.symbols.cache_bytes);
+  EXPECT_EQ(c.symbols.max_elf_bytes, d.symbols.max_elf_bytes);
+  EXPECT_EQ(c.symbols.hold_time, d.symbols.hold_time);
+  EXPECT_EQ(c.symbols.hold_max_bytes, d.symbols.hold_max_bytes);
+  EXPECT_EQ(c.symbols.hold_total_bytes, d.symbols.hold_total_bytes);
+  EXPECT_EQ(c.device_tcp.listen, d.device_tcp.listen);
+  EXPECT_EQ(c.device_tcp.max_connections, d.device_tcp.max_connections);
+  EXPECT_EQ(c.device_tcp.buffer_bytes, d.device_tcp.buffer_bytes);
+  EXPECT_EQ(c.device_tcp.idle_timeout, d.device_tcp.idle_timeout);
+  EXPECT_EQ(c.device_tcp.max_connection_age, d.device_tcp.max_connection_age);
+  EXPECT_EQ(c.device_tcp.io_threads, d.device_tcp.io_threads);
+  EXPECT_EQ(c.device_tcp.format, d.device_tcp.format);
+  EXPECT_EQ(c.queue.dir, d.queue.dir);
+  EXPECT_EQ(c.queue.max_bytes, d.queue.max_bytes);
+  EXPECT_EQ(c.queue.fsync, d.queue.fsync);
+  EXPECT_EQ(c.queue.fsync_interval, d.queue.fsync_interval);
+  EXPECT_EQ(c.queue.batch_records, d.queue.batch_records);
+  EXPECT_EQ(c.queue.retry_max, d.queue.retry_max);
+  EXPECT_EQ(c.otlp.endpoint, d.otlp.endpoint);
+  EXPECT_EQ(c.otlp.protocol, d.otlp.protocol);
+  EXPECT_TRUE(c.otlp.headers.empty());
+  EXPECT_EQ(c.otlp.compression, d.otlp.compression);
+  EXPECT_EQ(c.otlp.timeout, d.otlp.timeout);
+  EXPECT_EQ(c.otlp.insecure, d.otlp.insecure);
+  EXPECT_EQ(c.otlp.ca_file, d.otlp.ca_file);
+  EXPECT_FALSE(c.otlp.enabled);
+  EXPECT_EQ(c.console.enabled, d.console.enabled);
+  EXPECT_EQ(c.console.ascii, d.console.ascii);
+  EXPECT_EQ(c.console.logs, d.console.logs);
+  EXPECT_EQ(c.file.path, d.file.path);
+  EXPECT_EQ(c.file.max_bytes, d.file.max_bytes);
+  EXPECT_EQ(c.file.max_files, d.file.max_files);
+  EXPECT_TRUE(c.devices.services.empty());
+  EXPECT_TRUE(c.devices.attributes.empty());
+  EXPECT_EQ(c.telemetry.log_level, d.telemetry.log_level);
+  EXPECT_EQ(c.telemetry.otlp_endpoint, d.telemetry.otlp_endpoint);
+  EXPECT_EQ(c.shutdown_timeout, d.shutdown_timeout);
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(DaemonConfigTest, PrintedDefaultConfigIsTheDefaults) {
+  core::Result<DaemonConfig> c = read(default_config_text());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  expect_defaults(*c);
+}
+
+TEST(DaemonConfigTest, EmptyFileIsTheDefaults) {
+  core::Result<DaemonConfig> c = read("");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  expect_defaults(*c);
+}
+
+TEST(DaemonConfigTest, SetOverridesTheFileWithTomlValuesAndBareWords) {
+  core::Result<DaemonConfig> c = read("[queue]\nmax_bytes = \"1MiB\"\n", {},
+                                      {{"queue.max_bytes", "1073741824"},
+                                       {"exporters.otlp.endpoint", "\"http://collector:4318\""},
+                                       {"telemetry.log_level", "debug"},
+                                       {"symbols.hold_time", "\"30s\""}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->queue.max_bytes, 1073741824u);
+  EXPECT_EQ(c->otlp.endpoint, "http://collector:4318");
+  EXPECT_TRUE(c->otlp.enabled);
+  EXPECT_EQ(c->otlp.per_signal[0].endpoint, "http://collector:4318/v1/traces");
+  EXPECT_EQ(c->otlp.per_signal[1].endpoint, "http://collector:4318/v1/logs");
+  EXPECT_EQ(c->telemetry.log_level, "debug");
+  EXPECT_EQ(c->symbols.hold_time, std::chrono::seconds(30));
+}
+
+TEST(DaemonConfigTest, OtelVariablesConfigureTheOtlpExporter) {
+  core::Result<DaemonConfig> c =
+      read("", {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:4318"},
+                {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://logs:4318/custom"},
+                {"OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=abc"}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->otlp.enabled);
+  EXPECT_EQ(c->otlp.per_signal[0].endpoint, "http://env:4318/v1/traces");
+  EXPECT_EQ(c->otlp.per_signal[1].endpoint, "http://logs:4318/custom");
+  bool header = false;
+  for (const auto& h : c->otlp.per_signal[0].headers)
+    header = header || (h.name == "x-api-key" && h.value == "abc");
+  EXPECT_TRUE(header);
+}
+
+TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
+  struct Case {
+    std::string text;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"[queue]\nmax_bytes = \"lots\"\n", "test.toml:2:13"},
+      {"[queue]\nmax_byte = 10\n", "max_byte"},
+      {"[receivers.device_tcp]\nlisten = \"nohost\"\n", "test.toml:2:"},
+      {"[receivers.device_tcp]\nio_threads = 0\n", "test.toml:2:"},
+      {"[exporters.otlp]\nprotocol = \"udp\"\n", "udp"},
+      {"[exporters.otlp]\nheaders = { \"bad name\" = \"x\" }\n", "test.toml:2:"},
+      {"[queue\n", "test.toml:1:"},
+      {"[queue]\nfsync = \"sometimes\"\n", "sometimes"},
+      {"[[devices.services]]\nbuild_idd = \"ab\"\n", "build_idd"},
+      {"[devices.attributes]\nrack = [1, 2]\n", "rack"},
+      {"[symbols]\nhold_max_bytes = \"2MiB\"\nhold_total_bytes = \"1MiB\"\n", "hold_max_bytes"},
+      {"shutdown_timeout = true\n", "test.toml:1:"},
+      {"unknown_table = 1\n", "unknown_table"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    core::Result<DaemonConfig> r = read(c.text);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find(c.expected), std::string::npos) << r.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace edgetrace::daemon

@@ -1,0 +1,449 @@
+// End-to-end: the real edgetraced binary with simulated devices (edgetrace-sim, the device
+// library built for Linux) streaming over TCP, the real CLI uploading the ELF to the daemon's
+// symbol service, and a real OTLP/HTTP receiver (FakeOtlpHttpReceiver) as the backend.
+//
+// Each test starts its own daemon on ephemeral ports, in its own directory. What is checked:
+// every frame the devices sent is decoded and every span reaches the backend, exactly the
+// daemon's own counts; a stream with an unknown build-id waits and is decoded when the ELF is
+// uploaded; a kill -9 while the backend is down loses nothing once the daemon restarts;
+// corrupt and truncated streams are counted exactly; config mistakes exit 2 naming the place.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "edgetrace/core/ids.hpp"
+#include "testing/fake_http_receiver.hpp"
+#include "testing/temp_dir.hpp"
+#include "testing/wait.hpp"
+#include "tests/daemon_process.hpp"
+
+namespace edgetrace::daemon {
+namespace {
+
+using edgetrace::testing::FakeOtlpHttpReceiver;
+using edgetrace::testing::TempDir;
+using edgetrace::testing::wait_until;
+using testing::DaemonProcess;
+using testing::run_command;
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "e2e-upload-token";
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// A daemon config for this test's directory: ephemeral ports, uploads allowed with kToken.
+std::string daemon_config(const TempDir& dir, const std::string& otlp_endpoint,
+                          const std::string& extra = "") {
+  write_file(dir.file("token"), std::string(kToken) + "\n");
+  return "shutdown_timeout = \"5s\"\n"
+         "[admin]\nlisten = \"127.0.0.1:0\"\n"
+         "[symbols]\nstore = \"" +
+         dir.file("symbols") + "\"\ntoken_file = \"" + dir.file("token") +
+         "\"\n"
+         "[receivers.device_tcp]\nlisten = \"127.0.0.1:0\"\n"
+         "[queue]\ndir = \"" +
+         dir.file("queue") +
+         "\"\nretry_max = \"500ms\"\n"
+         "[exporters.otlp]\nendpoint = \"" +
+         otlp_endpoint + "\"\ntimeout = \"2s\"\n" + extra;
+}
+
+std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const std::string& config,
+                                            const std::string& name = "edgetraced") {
+  const std::string path = dir.file(name + ".toml");
+  write_file(path, config);
+  return std::make_unique<DaemonProcess>(ET_EDGETRACED, std::vector<std::string>{"--config", path},
+                                         dir.file(name + ".log"));
+}
+
+// Uploads the simulator's ELF (its own executable) through the daemon's symbol service.
+void upload_sim_elf(const DaemonProcess& d, const TempDir& dir) {
+  const auto [code, output] = run_command({ET_CLI, "symbols", "upload", "--server",
+                                           "http://127.0.0.1:" + std::to_string(d.port("admin")),
+                                           "--token-file", dir.file("token"), ET_SIM});
+  ASSERT_EQ(code, 0) << output;
+}
+
+// Runs the simulator against the daemon's device TCP port; returns the frames it sent.
+std::uint64_t run_sim(std::uint16_t port, int devices, int steps, int seed = 1) {
+  const auto [code, output] = run_command({ET_SIM, "--devices", std::to_string(devices), "--steps",
+                                           std::to_string(steps), "--seed", std::to_string(seed),
+                                           "--connect", "127.0.0.1:" + std::to_string(port)});
+  EXPECT_EQ(code, 0) << output;
+  // "edgetrace-sim: 3 devices, 123 frames sent, 0 not delivered"
+  const std::size_t at = output.find(" devices, ");
+  EXPECT_NE(at, std::string::npos) << output;
+  EXPECT_NE(output.find(", 0 not delivered"), std::string::npos) << output;
+  return at == std::string::npos ? 0 : std::strtoull(output.c_str() + at + 10, nullptr, 10);
+}
+
+// A counter or gauge of the daemon (-1: absent).
+std::int64_t metric(const DaemonProcess& d, std::string_view name,
+                    const std::map<std::string, std::string>& labels = {}) {
+  const std::optional<double> v = d.metric(name, labels);
+  return v ? static_cast<std::int64_t>(*v) : -1;
+}
+
+// The spans and log records the backend accepted, by span id / (time, body) (at-least-once:
+// a redelivered batch is counted once).
+struct Received {
+  std::set<std::string> span_ids;
+  std::size_t log_records = 0;
+  std::set<std::string> device_ids;
+  std::set<std::string> service_names;
+  std::set<std::string> environments;  // deployment.environment.name
+};
+
+Received received(const FakeOtlpHttpReceiver& rx) {
+  Received out;
+  for (const auto& r : rx.received()) {
+    if (!r.decode_error.empty())
+      continue;
+    for (const auto& rs : r.traces.resource_spans()) {
+      for (const auto& kv : rs.resource().attributes()) {
+        if (kv.key() == "device.id")
+          out.device_ids.insert(kv.value().string_value());
+        if (kv.key() == "service.name")
+          out.service_names.insert(kv.value().string_value());
+        if (kv.key() == "deployment.environment.name")
+          out.environments.insert(kv.value().string_value());
+      }
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& s : ss.spans())
+          out.span_ids.insert(s.span_id());
+    }
+    for (const auto& rl : r.logs.resource_logs())
+      for (const auto& sl : rl.scope_logs())
+        out.log_records += static_cast<std::size_t>(sl.log_records_size());
+  }
+  return out;
+}
+
+// Accepts one connection of the simulator and returns every byte it sent: a real capture.
+std::vector<std::uint8_t> capture_sim_stream(int steps) {
+  const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(server, 4) != 0 ||
+      ::getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(server);
+    ADD_FAILURE() << "cannot listen";
+    return {};
+  }
+  std::vector<std::uint8_t> bytes;
+  std::thread reader([&] {
+    const int fd = ::accept(server, nullptr, nullptr);
+    if (fd < 0)
+      return;
+    std::uint8_t buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      bytes.insert(bytes.end(), buf, buf + n);
+    ::close(fd);
+  });
+  run_sim(ntohs(addr.sin_port), 1, steps);
+  reader.join();
+  ::close(server);
+  return bytes;
+}
+
+// Sends `bytes` over one TCP connection to the daemon and closes it.
+void send_stream(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    ASSERT_GT(n, 0);
+    sent += static_cast<std::size_t>(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  char c;
+  while (::recv(fd, &c, 1, 0) > 0) {
+  }
+  ::close(fd);
+}
+
+TEST(DaemonE2eTest, EveryFrameOfEveryDeviceReachesTheBackend) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  auto d = start_daemon(dir, daemon_config(dir, rx.url(),
+                                           "[devices.attributes]\n"
+                                           "\"deployment.environment.name\" = \"e2e\"\n"));
+  ASSERT_TRUE(d->started()) << d->log();
+  ASSERT_NE(d->port("device TCP"), 0) << d->log();
+  upload_sim_elf(*d, dir);
+
+  const std::uint64_t sent = run_sim(d->port("device TCP"), 3, 40);
+  ASSERT_GT(sent, 100u);
+  const std::map<std::string, std::string> tcp{{"receiver", "device_tcp"}};
+  // Every frame, handshakes included, arrived whole and was decoded.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return metric(*d, "edgetraced_frames_received_total", tcp) >=
+               static_cast<std::int64_t>(sent);
+      },
+      20s))
+      << d->get("/metrics").second;
+  EXPECT_EQ(metric(*d, "edgetraced_frames_received_total", tcp), static_cast<std::int64_t>(sent));
+  EXPECT_EQ(metric(*d, "edgetraced_frames_corrupt_total", tcp), 0);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_lost_total", tcp), 0);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_unknown_total", tcp), 0);
+  EXPECT_EQ(metric(*d, "edgetraced_device_streams_opened_total", tcp), 3);
+
+  // The backend gets exactly the spans and logs the daemon rebuilt.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::int64_t spans = metric(*d, "edgetraced_device_spans_total", tcp);
+        const std::int64_t logs = metric(*d, "edgetraced_device_log_records_total", tcp);
+        const Received got = received(rx);
+        return spans > 0 && static_cast<std::int64_t>(got.span_ids.size()) == spans &&
+               static_cast<std::int64_t>(got.log_records) == logs;
+      },
+      20s))
+      << d->get("/metrics").second;
+  const Received got = received(rx);
+  EXPECT_EQ(got.device_ids.size(), 3u);
+  // [devices.attributes] are on every resource; the service name is the default (the
+  // store keeps ELF files by build-id, not by name).
+  EXPECT_EQ(got.service_names, std::set<std::string>{"edgetrace-device"});
+  EXPECT_EQ(got.environments, std::set<std::string>{"e2e"});
+  EXPECT_EQ(metric(*d, "edgetraced_queue_depth"), 0) << d->get("/metrics").second;
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+TEST(DaemonE2eTest, UnknownBuildIdIsHeldUntilItsElfIsUploaded) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  auto d = start_daemon(dir, daemon_config(dir, rx.url()));
+  ASSERT_TRUE(d->started()) << d->log();
+
+  // No ELF yet: the stream is held, nothing decoded, nothing exported.
+  const std::uint64_t sent = run_sim(d->port("device TCP"), 1, 30);
+  ASSERT_TRUE(wait_until([&] { return metric(*d, "edgetraced_held_streams") == 1; }, 20s))
+      << d->get("/metrics").second;
+  EXPECT_EQ(metric(*d, "edgetraced_device_spans_total", {{"receiver", "device_tcp"}}), 0);
+  EXPECT_GT(metric(*d, "edgetraced_held_bytes"), 0);
+  EXPECT_EQ(rx.items_accepted(), 0u);
+
+  upload_sim_elf(*d, dir);
+  ASSERT_TRUE(
+      wait_until([&] { return metric(*d, "edgetraced_held_streams_resolved_total") == 1; }, 20s))
+      << d->get("/metrics").second;
+  EXPECT_EQ(metric(*d, "edgetraced_held_streams"), 0);
+  EXPECT_EQ(metric(*d, "edgetraced_held_streams_expired_total"), 0);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_received_total", {{"receiver", "device_tcp"}}),
+            static_cast<std::int64_t>(sent));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return static_cast<std::int64_t>(received(rx).span_ids.size()) ==
+               metric(*d, "edgetraced_device_spans_total", {{"receiver", "device_tcp"}});
+      },
+      20s));
+  EXPECT_GT(received(rx).span_ids.size(), 0u);
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+TEST(DaemonE2eTest, HeldStreamWhoseElfNeverArrivesIsReportedWithItsBuildId) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  std::string config = daemon_config(dir, rx.url());
+  config.replace(config.find("[symbols]\n"), 10, "[symbols]\nhold_time = \"1s\"\n");
+  auto d = start_daemon(dir, config);
+  ASSERT_TRUE(d->started()) << d->log();
+  run_sim(d->port("device TCP"), 1, 10);
+  ASSERT_TRUE(
+      wait_until([&] { return metric(*d, "edgetraced_held_streams_expired_total") == 1; }, 20s))
+      << d->get("/metrics").second;
+  EXPECT_GT(metric(*d, "edgetraced_held_bytes_expired_total"), 0);
+  EXPECT_EQ(metric(*d, "edgetraced_held_streams"), 0);
+  // The log names the build-id of the simulator's ELF.
+  auto [code, id] =
+      run_command({ET_CLI, "symbols", "upload", "--store", dir.file("probe"), ET_SIM});
+  ASSERT_EQ(code, 0) << id;
+  const std::string build_id = id.substr(0, id.find_first_of(" \t:"));
+  ASSERT_GE(build_id.size(), 16u) << id;
+  EXPECT_NE(d->log().find(build_id), std::string::npos) << d->log();
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+TEST(DaemonE2eTest, KillDuringBackendOutageLosesNothingAfterRestart) {
+  TempDir dir("edgetraced-e2e");
+  // The backend is down: nothing listens on this port.
+  std::uint16_t down_port = 0;
+  {
+    FakeOtlpHttpReceiver gone;
+    down_port = gone.port();
+  }
+  auto d = start_daemon(dir, daemon_config(dir, "http://127.0.0.1:" + std::to_string(down_port)));
+  ASSERT_TRUE(d->started()) << d->log();
+  upload_sim_elf(*d, dir);
+  const std::uint64_t sent = run_sim(d->port("device TCP"), 4, 30);
+  const std::map<std::string, std::string> tcp{{"receiver", "device_tcp"}};
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return metric(*d, "edgetraced_frames_received_total", tcp) ==
+                   static_cast<std::int64_t>(sent) &&
+               metric(*d, "edgetraced_device_streams_active", tcp) == 0;
+      },
+      20s))
+      << d->get("/metrics").second;
+  const std::int64_t spans = metric(*d, "edgetraced_device_spans_total", tcp);
+  const std::int64_t logs = metric(*d, "edgetraced_device_log_records_total", tcp);
+  ASSERT_GT(spans, 0);
+  EXPECT_GT(metric(*d, "edgetraced_queue_depth"), 0);
+  d->kill9();
+
+  // Restarted with the backend up: the records accepted before the kill are delivered.
+  FakeOtlpHttpReceiver rx;
+  d = start_daemon(dir, daemon_config(dir, rx.url()), "edgetraced-2");
+  ASSERT_TRUE(d->started()) << d->log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const Received got = received(rx);
+        return static_cast<std::int64_t>(got.span_ids.size()) == spans &&
+               static_cast<std::int64_t>(got.log_records) >= logs;
+      },
+      30s))
+      << "spans " << received(rx).span_ids.size() << " of " << spans << "\n"
+      << d->log();
+  EXPECT_EQ(received(rx).device_ids.size(), 4u);
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+TEST(DaemonE2eTest, CorruptAndTruncatedStreamsAreCountedExactly) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  auto d = start_daemon(dir, daemon_config(dir, rx.url()));
+  ASSERT_TRUE(d->started()) << d->log();
+  upload_sim_elf(*d, dir);
+  const std::vector<std::uint8_t> clean = capture_sim_stream(20);
+  ASSERT_GT(clean.size(), 200u);
+  const std::map<std::string, std::string> tcp{{"receiver", "device_tcp"}};
+
+  // The clean capture: every frame valid.
+  send_stream(d->port("device TCP"), clean);
+  ASSERT_TRUE(wait_until([&] { return metric(*d, "edgetraced_device_streams_active", tcp) == 0; }));
+  const std::int64_t frames = metric(*d, "edgetraced_frames_received_total", tcp);
+  ASSERT_GT(frames, 10);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_corrupt_total", tcp), 0);
+
+  // One byte changed inside a frame in the middle (a non-zero byte made another non-zero
+  // byte, so the delimiters stay): exactly that frame is corrupt, and its sequence number is
+  // a gap of one.
+  std::vector<std::uint8_t> corrupt = clean;
+  std::size_t at = corrupt.size() / 2;
+  while (corrupt[at] == 0 || corrupt[at - 1] == 0 || corrupt[at + 1] == 0)
+    ++at;
+  corrupt[at] = corrupt[at] == 0xff ? 0x01 : static_cast<std::uint8_t>(corrupt[at] ^ 0x80);
+  if (corrupt[at] == 0)
+    corrupt[at] = 0x55;
+  send_stream(d->port("device TCP"), corrupt);
+  ASSERT_TRUE(wait_until([&] {
+    return metric(*d, "edgetraced_device_streams_opened_total", tcp) == 2 &&
+           metric(*d, "edgetraced_device_streams_active", tcp) == 0;
+  }));
+  EXPECT_EQ(metric(*d, "edgetraced_frames_corrupt_total", tcp), 1);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_lost_total", tcp), 1);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_received_total", tcp), 2 * frames - 1);
+
+  // Cut in the middle of the last frame: the frames before are decoded, the bytes of the
+  // partial one are counted as skipped when the connection ends.
+  EXPECT_EQ(metric(*d, "edgetraced_device_bytes_skipped_total", tcp), 0);
+  std::vector<std::uint8_t> truncated(clean.begin(), clean.end() - 3);
+  std::size_t last_delimiter = truncated.size() - 1;
+  while (truncated[last_delimiter] != 0)
+    --last_delimiter;
+  const std::int64_t partial = static_cast<std::int64_t>(truncated.size() - last_delimiter - 1);
+  ASSERT_GT(partial, 0);
+  send_stream(d->port("device TCP"), truncated);
+  ASSERT_TRUE(wait_until([&] {
+    return metric(*d, "edgetraced_device_streams_opened_total", tcp) == 3 &&
+           metric(*d, "edgetraced_device_streams_active", tcp) == 0;
+  }));
+  EXPECT_EQ(metric(*d, "edgetraced_frames_received_total", tcp), 3 * frames - 2);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_corrupt_total", tcp), 1);
+  EXPECT_EQ(metric(*d, "edgetraced_device_bytes_skipped_total", tcp), partial);
+
+  // Garbage without a delimiter or a handshake: no frame, every byte counted as skipped.
+  std::vector<std::uint8_t> garbage(5000);
+  for (std::size_t i = 0; i < garbage.size(); ++i)
+    garbage[i] = static_cast<std::uint8_t>((i * 131 + 7) % 251 + 1);
+  send_stream(d->port("device TCP"), garbage);
+  ASSERT_TRUE(wait_until([&] {
+    return metric(*d, "edgetraced_device_streams_opened_total", tcp) == 4 &&
+           metric(*d, "edgetraced_device_streams_active", tcp) == 0;
+  }));
+  EXPECT_EQ(metric(*d, "edgetraced_frames_received_total", tcp), 3 * frames - 2);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_corrupt_total", tcp), 1);
+  EXPECT_EQ(metric(*d, "edgetraced_device_bytes_skipped_total", tcp), partial + 5000);
+  EXPECT_EQ(metric(*d, "edgetraced_device_bytes_total", tcp),
+            static_cast<std::int64_t>(clean.size() * 3 - 3 + garbage.size()));
+  // Still serving: a clean stream afterwards decodes whole.
+  EXPECT_EQ(d->get("/healthz").first, 200);
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+TEST(DaemonE2eTest, ConfigMistakesExitTwoNamingTheFileLineAndColumn) {
+  TempDir dir("edgetraced-e2e");
+  struct Case {
+    std::string text;
+    std::string expected;  // in the message
+  };
+  const std::vector<Case> cases = {
+      {"[queue]\nmax_bytes = \"lots\"\n", "bad.toml:2:"},                      // bad size
+      {"[queue]\nmax_byte = 10\n", "max_byte"},                                // unknown key
+      {"[receivers.device_tcp]\nlisten = \"nohost\"\n", "bad.toml:2:"},        // bad address
+      {"[exporters.otlp]\nprotocol = \"udp\"\n", "udp"},                       // bad choice
+      {"[queue\nmax_bytes = 1\n", "bad.toml:1:"},                              // TOML syntax
+      {"[symbols]\nhold_max_bytes = \"2MiB\"\nhold_total_bytes = \"1MiB\"\n",  // inconsistent
+       "hold_max_bytes"},
+      {"shutdown_timeout = true\n", "bad.toml:1:"},  // wrong type
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    write_file(dir.file("bad.toml"), c.text);
+    const auto [code, output] =
+        run_command({ET_EDGETRACED, "--check-config", dir.file("bad.toml")});
+    EXPECT_EQ(code, 2) << output;
+    EXPECT_NE(output.find(c.expected), std::string::npos) << output;
+  }
+  // The printed default config is itself valid.
+  const auto [pcode, printed] = run_command({ET_EDGETRACED, "--print-config"});
+  ASSERT_EQ(pcode, 0);
+  write_file(dir.file("default.toml"), printed);
+  const auto [ccode, coutput] =
+      run_command({ET_EDGETRACED, "--check-config", dir.file("default.toml")});
+  EXPECT_EQ(ccode, 0) << coutput;
+  // --set takes TOML values and bare words.
+  const auto [scode, soutput] = run_command(
+      {ET_EDGETRACED, "--check-config", dir.file("default.toml"), "--set", "queue.max_bytes=1000",
+       "--set", "exporters.otlp.endpoint=\"http://collector:4318\"", "--set",
+       "telemetry.log_level=debug"});
+  EXPECT_EQ(scode, 0) << soutput;
+  const auto [bcode, boutput] =
+      run_command({ET_EDGETRACED, "--check-config", dir.file("default.toml"), "--set",
+                   "queue.max_bytes=\"lots\""});
+  EXPECT_EQ(bcode, 2) << boutput;
+  EXPECT_NE(boutput.find("queue.max_bytes"), std::string::npos) << boutput;
+}
+
+}  // namespace
+}  // namespace edgetrace::daemon
