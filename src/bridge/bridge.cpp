@@ -180,7 +180,10 @@ struct StreamBridge::State {
     seen = counters_now;
     if (!loss.any())
       return;
-    const std::uint64_t t = now(receive);
+    // On the device's timeline, at the last record decoded (the loss happened before the
+    // record that revealed it), in live mode too: the receive time can be later than the
+    // records around the loss.
+    const std::uint64_t t = clock.last_unix_nanos() != 0 ? clock.last_unix_nanos() : now(receive);
     counters.frames_lost += loss.frames_lost;
     counters.frames_corrupt += loss.frames_corrupt;
     counters.records_undecodable += loss.records_undecodable;

@@ -9,6 +9,7 @@ if(EDGETRACE_BUILD_TESTS AND EDGETRACE_BUILD_APPS AND ET_ARM_GCC AND ET_QEMU_ARM
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/firmware_bridge_test.cpp
     LIBS edgetrace::bridge)
   add_dependencies(firmware_bridge_test edgetrace)
+  target_include_directories(firmware_bridge_test PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_compile_definitions(firmware_bridge_test PRIVATE
     ET_CLI="$<TARGET_FILE:edgetrace>"
     ET_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -18,3 +18,23 @@ target_compile_definitions(edgetraced_e2e_test PRIVATE
   ET_EDGETRACED="$<TARGET_FILE:edgetraced>"
   ET_CLI="$<TARGET_FILE:edgetrace>"
   ET_SIM="$<TARGET_FILE:edgetrace-sim>")
+
+# The example firmware under QEMU streaming its UART over TCP to edgetraced
+# (firmware_daemon_test.cpp): one run for the whole binary, as src/bridge/firmware.cmake.
+if(EDGETRACE_BUILD_APPS AND ET_ARM_GCC AND ET_QEMU_ARM)
+  et_test(firmware_daemon_test E2E SOURCES ${CMAKE_CURRENT_LIST_DIR}/firmware_daemon_test.cpp
+    LIBS edgetraced_testing_process edgetrace_testing_http edgetrace::bridge edgetrace::decoder)
+  add_dependencies(firmware_daemon_test edgetraced edgetrace)
+  target_compile_definitions(firmware_daemon_test PRIVATE
+    ET_EDGETRACED="$<TARGET_FILE:edgetraced>"
+    ET_CLI="$<TARGET_FILE:edgetrace>"
+    ET_FIRMWARE_ELF="${CMAKE_BINARY_DIR}/firmware/e2e/arm/example.elf"
+    ET_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  add_test(NAME edgetraced.firmware_qemu_tcp COMMAND firmware_daemon_test)
+  # Every test of the binary must run and pass: a skip fails the case.
+  set_tests_properties(edgetraced.firmware_qemu_tcp PROPERTIES TIMEOUT 180
+    ENVIRONMENT ET_FIRMWARE_DAEMON=1
+    FIXTURES_REQUIRED et_firmware
+    PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] 8 tests"
+    FAIL_REGULAR_EXPRESSION "SKIPPED|FAILED")
+endif()
