@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "edgetrace/bridge/resource.hpp"
 #include "edgetrace/otlp/model.hpp"
 
 namespace edgetrace::daemon {
@@ -238,6 +239,18 @@ TEST(ConsoleTreeTest, SpanWithRemoteParentIsTheRootOfItsDevicePart) {
                    .end = 2 * kMs,
                    .flags = 0x301}}));
   EXPECT_EQ(c.take(), "handle_command (total: 2.00ms)  device=65740001 boot=1\n");
+}
+
+TEST(ConsoleTreeTest, ShowsTheDeviceAndBootOfTheResourceTheBridgeBuilds) {
+  // The resource exactly as the device bridge makes it, so a renamed attribute shows here.
+  const core::Resource resource =
+      bridge::device_resource({}, {.elf_name = "sensor", .build_id = {0xab, 0xcd}, .version = ""},
+                              {.device_id = {0x65, 0x74, 0x00, 0x01}, .boot_counter = 7});
+  otlp::TraceRequest r = request({root_span()});
+  otlp::to_otlp_resource(resource, *r.mutable_resource_spans(0)->mutable_resource());
+  Console c;
+  c.send(r);
+  EXPECT_EQ(c.take(), "sample (total: 12.4ms)  device=65740001 boot=7\n");
 }
 
 TEST(ConsoleTreeTest, ResourceWithoutDeviceShowsServiceName) {
