@@ -192,7 +192,10 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
     exporters.table("console", [&](TableReader& r) {
       r.boolean("enabled", c.console.enabled)
           .boolean("ascii", c.console.ascii)
-          .boolean("logs", c.console.logs);
+          .boolean("logs", c.console.logs)
+          .size("max_traces", c.console.max_traces, 1, 1'000'000)
+          .size("max_spans", c.console.max_spans, 1, 100'000'000)
+          .duration("root_timeout", c.console.root_timeout);
       return r.finish();
     });
     exporters.table("file", [&](TableReader& r) {

@@ -72,7 +72,10 @@ struct OtlpExporterConfig {
 struct ConsoleExporterConfig {
   bool enabled = false;
   bool ascii = false;
-  bool logs = false;  // also print each log record
+  bool logs = false;              // also print each log record
+  std::size_t max_traces = 1024;  // traces buffered until their root span arrives
+  std::size_t max_spans = 16384;
+  std::chrono::milliseconds root_timeout{10000};  // then a rootless trace is printed as is
 };
 
 struct FileExporterConfig {

@@ -56,6 +56,9 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_EQ(c.console.enabled, d.console.enabled);
   EXPECT_EQ(c.console.ascii, d.console.ascii);
   EXPECT_EQ(c.console.logs, d.console.logs);
+  EXPECT_EQ(c.console.max_traces, d.console.max_traces);
+  EXPECT_EQ(c.console.max_spans, d.console.max_spans);
+  EXPECT_EQ(c.console.root_timeout, d.console.root_timeout);
   EXPECT_EQ(c.file.path, d.file.path);
   EXPECT_EQ(c.file.max_bytes, d.file.max_bytes);
   EXPECT_EQ(c.file.max_files, d.file.max_files);

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "edgetrace/sdk/event.hpp"
+#include "exporters/console_tree.hpp"
+#include "exporters/file_lines.hpp"
 #include "exporters/otlp_exporter.hpp"
 #include "symbol_http.hpp"
 
@@ -33,6 +35,32 @@ core::Status Daemon::start_exporters() {
       return otlp.status();
     exporters_.push_back(std::move(otlp).value());
   }
+  if (config_.console.enabled) {
+    ConsoleTreeOptions o;
+    o.ascii = config_.console.ascii;
+    o.logs = config_.console.logs;
+    o.max_traces = config_.console.max_traces;
+    o.max_spans = config_.console.max_spans;
+    o.root_timeout = config_.console.root_timeout;
+    auto console = std::make_unique<ConsoleTreeExporter>(o);
+    console_exporter_ = console.get();
+    exporters_.push_back(std::move(console));
+  }
+  if (!config_.file.path.empty()) {
+    FileLinesOptions o;
+    o.path = config_.file.path;
+    o.max_bytes = config_.file.max_bytes;
+    o.max_files = config_.file.max_files;
+    auto file = std::make_unique<FileLinesExporter>(o);
+    if (core::Status s = file->open(); !s.ok())
+      return s;
+    file_exporter_ = file.get();
+    exporters_.push_back(std::move(file));
+  }
+  if (exporters_.empty())
+    log_warn(
+        "no exporter is enabled (exporters.otlp.endpoint, exporters.console.enabled, "
+        "exporters.file.path): telemetry is kept in the queue until one is");
   return {};
 }
 
@@ -96,7 +124,7 @@ core::Status Daemon::start() {
   po.hold_total_bytes = config_.symbols.hold_total_bytes;
   po.log = [](std::string_view line) { log_warn(std::string(line)); };
   pipeline_ = std::make_unique<DevicePipeline>(po, *symbols_, *queue_);
-  held_thread_ = std::thread([this] { held_timer(); });
+  held_thread_ = std::thread([this] { timer(); });
 
   if (core::Status s = start_admin(); !s.ok())
     return s;
@@ -164,7 +192,9 @@ core::Status Daemon::start_receivers() {
   return {};
 }
 
-void Daemon::held_timer() {
+// Once a second (and at once after a symbol upload): held streams are retried, the console
+// prints traces whose root never came.
+void Daemon::timer() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || retry_now_; });
@@ -173,6 +203,8 @@ void Daemon::held_timer() {
     retry_now_ = false;
     lock.unlock();
     pipeline_->retry_held();
+    if (console_exporter_ != nullptr)
+      console_exporter_->flush(otlp::Clock::now());
     lock.lock();
   }
 }
@@ -193,6 +225,9 @@ void Daemon::stop() {
     held_thread_.join();
   if (queue_)
     queue_->stop(std::chrono::steady_clock::now() + config_.shutdown_timeout);
+  // The console prints the trees still waiting for a root.
+  if (console_exporter_ != nullptr)
+    console_exporter_->shutdown();
   if (admin_)
     admin_->stop(std::chrono::milliseconds(1000));
   receivers_.clear();
@@ -200,6 +235,17 @@ void Daemon::stop() {
 
 std::vector<std::string> Daemon::reload(const DaemonConfig& fresh) {
   std::vector<std::string> restart;
+  // Log rotation by an external tool: the file is opened again under its name.
+  if (file_exporter_ != nullptr) {
+    if (core::Status s = file_exporter_->reopen(); !s.ok())
+      log_warn("exporters.file: " + s.message());
+  }
+  if (fresh.file.path != config_.file.path || fresh.file.max_bytes != config_.file.max_bytes ||
+      fresh.file.max_files != config_.file.max_files)
+    restart.push_back("exporters.file");
+  if (fresh.console.enabled != config_.console.enabled ||
+      fresh.console.ascii != config_.console.ascii || fresh.console.logs != config_.console.logs)
+    restart.push_back("exporters.console");
   if (fresh.symbols.token_file != config_.symbols.token_file)
     restart.push_back("symbols.token_file");
   if (fresh.admin.listen != config_.admin.listen)

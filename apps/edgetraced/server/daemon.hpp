@@ -39,6 +39,7 @@ class SymbolHttpHandler;
 
 namespace edgetrace::daemon {
 
+class ConsoleTreeExporter;
 class FileLinesExporter;
 
 class Daemon {
@@ -67,11 +68,12 @@ class Daemon {
   core::Status start_exporters();
   core::Status start_receivers();
   core::Status start_admin();
-  void held_timer();
+  void timer();
 
   DaemonConfig config_;
   std::vector<std::unique_ptr<Exporter>> exporters_;
-  FileLinesExporter* file_exporter_ = nullptr;
+  ConsoleTreeExporter* console_exporter_ = nullptr;  // flushed by the 1 s timer
+  FileLinesExporter* file_exporter_ = nullptr;       // reopened on SIGHUP
   std::unique_ptr<TelemetryQueue> queue_;
   std::unique_ptr<SymbolSource> symbols_;
   std::unique_ptr<DevicePipeline> pipeline_;

@@ -75,14 +75,22 @@ ca_file = ""
 headers = {}
 
 [exporters.console]
-# Print each finished trace as a tree on stdout.
+# Print each finished trace as a tree on stdout, with per-span durations.
 enabled = false
+# ASCII tree lines and "us" for microseconds instead of box drawing and the micro sign.
 ascii = false
+# Also print each log record as one line.
 logs = false
+# Spans are buffered per trace until the root arrives (at most these many); a trace whose
+# root has not come root_timeout after its latest span is printed as it is.
+max_traces = 1024
+max_spans = 16384
+root_timeout = "10s"
 
 [exporters.file]
-# Append every request as a line of OTLP/JSON. "" disables.
+# Append every request as a line of OTLP/JSON (as the Collector's file exporter). "" disables.
 path = ""
+# Rotate to path.1 ... path.N before the file would pass max_bytes (0: never); keep max_files.
 max_bytes = 0
 max_files = 5
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "edgetrace/core/ids.hpp"
+#include "edgetrace/otlp/codec.hpp"
 #include "testing/fake_http_receiver.hpp"
 #include "testing/temp_dir.hpp"
 #include "testing/wait.hpp"
@@ -185,8 +186,12 @@ TEST(DaemonE2eTest, EveryFrameOfEveryDeviceReachesTheBackend) {
   TempDir dir("edgetraced-e2e");
   FakeOtlpHttpReceiver rx;
   auto d = start_daemon(dir, daemon_config(dir, rx.url(),
-                                           "[devices.attributes]\n"
-                                           "\"deployment.environment.name\" = \"e2e\"\n"));
+                                           "[exporters.console]\nenabled = true\n"
+                                           "[exporters.file]\npath = \"" +
+                                               dir.file("out.jsonl") +
+                                               "\"\n"
+                                               "[devices.attributes]\n"
+                                               "\"deployment.environment.name\" = \"e2e\"\n"));
   ASSERT_TRUE(d->started()) << d->log();
   ASSERT_NE(d->port("device TCP"), 0) << d->log();
   upload_sim_elf(*d, dir);
@@ -226,7 +231,39 @@ TEST(DaemonE2eTest, EveryFrameOfEveryDeviceReachesTheBackend) {
   EXPECT_EQ(got.service_names, std::set<std::string>{"edgetrace-device"});
   EXPECT_EQ(got.environments, std::set<std::string>{"e2e"});
   EXPECT_EQ(metric(*d, "edgetraced_queue_depth"), 0) << d->get("/metrics").second;
+  const std::int64_t spans = metric(*d, "edgetraced_device_spans_total", tcp);
   EXPECT_EQ(d->terminate(), 0) << d->log();
+
+  // The same spans in the OTLP/JSON lines file, and every trace as a tree on the console
+  // (stdout, here in the log): one root line per trace.
+  std::ifstream lines(dir.file("out.jsonl"));
+  std::string line;
+  std::set<std::string> file_spans;
+  while (std::getline(lines, line)) {
+    if (line.rfind("{\"resourceSpans\"", 0) != 0)
+      continue;
+    core::Result<otlp::TraceRequest> r = otlp::decode_json<otlp::TraceRequest>(line);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    for (const auto& rs : r->resource_spans())
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& span : ss.spans())
+          file_spans.insert(span.span_id());
+  }
+  EXPECT_EQ(file_spans, got.span_ids);
+  std::size_t roots = 0;
+  for (const auto& r : rx.received())
+    for (const auto& rs : r.traces.resource_spans())
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& span : ss.spans())
+          // A root: no parent, or a remote one (SpanFlags bit 9: a W3C traceparent).
+          roots += span.parent_span_id().empty() || (span.flags() & 0x200) != 0 ? 1 : 0;
+  const std::string log = d->log();
+  std::size_t printed = 0;
+  for (std::size_t at = 0; (at = log.find(" (total: ", at)) != std::string::npos; ++at)
+    ++printed;
+  EXPECT_GT(roots, 0u);
+  EXPECT_EQ(printed, roots) << log;
+  EXPECT_GT(spans, 0);
 }
 
 TEST(DaemonE2eTest, UnknownBuildIdIsHeldUntilItsElfIsUploaded) {

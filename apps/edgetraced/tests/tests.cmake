@@ -12,7 +12,7 @@ target_include_directories(edgetraced_testing_process PUBLIC ${CMAKE_CURRENT_LIS
 et_project_target(edgetraced_testing_process)
 
 et_test(edgetraced_e2e_test E2E SOURCES ${CMAKE_CURRENT_LIST_DIR}/daemon_e2e_test.cpp
-  LIBS edgetraced_testing_process edgetrace_testing_http edgetrace::core)
+  LIBS edgetraced_testing_process edgetrace_testing_http edgetrace::core edgetrace::otlp)
 add_dependencies(edgetraced_e2e_test edgetraced edgetrace edgetrace-sim)
 target_compile_definitions(edgetraced_e2e_test PRIVATE
   ET_EDGETRACED="$<TARGET_FILE:edgetraced>"
