@@ -148,7 +148,10 @@ ConsoleTreeExporter::ConsoleTreeExporter(ConsoleTreeOptions options)
 void ConsoleTreeExporter::append_duration(std::string& out, const Span& span) const {
   const std::uint64_t nanos = span.end > span.start ? span.end - span.start : 0;
   const std::size_t at = out.size();
-  sdk::append_duration(out, nanos);
+  if (nanos == 0)
+    out += "0s";  // a device clock too coarse to tell (not "0.00ns")
+  else
+    sdk::append_duration(out, nanos);
   if (options_.ascii) {
     const std::size_t micro = out.find("\xC2\xB5", at);
     if (micro != std::string::npos)
@@ -276,10 +279,10 @@ void ConsoleTreeExporter::append_late_line(const Span& span, const std::string& 
 
 void ConsoleTreeExporter::print_trace(Trace& trace, std::string& out) {
   std::vector<Span>& spans = trace.spans;
-  // Sorted once, so every list of children below comes out in start order.
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
-    return a.start != b.start ? a.start < b.start : a.span_id < b.span_id;
-  });
+  // Sorted once, so every list of children below comes out in start order. Equal starts (a
+  // device clock coarser than the spans) keep the order of arrival: the order they ended in.
+  std::stable_sort(spans.begin(), spans.end(),
+                   [](const Span& a, const Span& b) { return a.start < b.start; });
   const std::size_t n = spans.size();
   std::unordered_map<std::string_view, std::size_t> index;
   index.reserve(n);

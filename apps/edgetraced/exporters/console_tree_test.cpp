@@ -206,8 +206,25 @@ TEST(ConsoleTreeTest, DurationsInSecondsMillisecondsMicrosecondsAndNanoseconds) 
     const std::string last = ascii ? "`-- " : "└── ";
     EXPECT_EQ(c.take(), "boot (total: 1.25s)  device=65740001 boot=1\n" + mid + "ms (12.4ms)\n" +
                             mid + "us (850" + us + ")\n" + mid + "ns (250ns)\n" + last +
-                            "backwards (0.00ns)\n");
+                            "backwards (0s)\n");
   }
+}
+
+TEST(ConsoleTreeTest, EqualStartTimesKeepTheOrderTheSpansEndedIn) {
+  // A 1 kHz device clock: every span of the trace starts in the same tick. The bridge sends
+  // them as they end (children first), which is the device's order among siblings.
+  Console c;
+  c.send(request({{.id = std::string(kI2cA), .parent = std::string(kRead), .name = "i2c_a"},
+                  {.id = std::string(kI2cB), .parent = std::string(kRead), .name = "i2c_b"},
+                  {.id = std::string(kRead), .parent = std::string(kRoot), .name = "read_sensor"},
+                  {.id = std::string(kReport), .parent = std::string(kRoot), .name = "report"},
+                  {.id = std::string(kRoot), .name = "sample"}}));
+  EXPECT_EQ(c.take(),
+            "sample (total: 0s)  device=65740001 boot=1\n"
+            "├── read_sensor (0s)\n"
+            "│   ├── i2c_a (0s)\n"
+            "│   └── i2c_b (0s)\n"
+            "└── report (0s)\n");
 }
 
 TEST(ConsoleTreeTest, MarksErrorAndIncompleteSpans) {
@@ -394,8 +411,8 @@ TEST(ConsoleTreeTest, ParentCycleIsPrintedNotLooped) {
                   {.id = std::string(kI2cA), .parent = std::string(kRead), .name = "y"}}));
   c.exporter.flush_all();
   EXPECT_EQ(c.take(),
-            "x (0.00ns) [parent cycle]  device=65740001 boot=1\n"
-            "└── y (0.00ns)\n");
+            "x (0s) [parent cycle]  device=65740001 boot=1\n"
+            "└── y (0s)\n");
 }
 
 otlp::LogsRequest log_request() {
