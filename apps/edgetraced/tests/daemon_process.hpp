@@ -37,6 +37,7 @@ class DaemonProcess {
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
   bool started() const noexcept { return started_; }
+  pid_t pid() const noexcept { return pid_; }
   bool running();
   std::string log() const;
   // The port of "<what> on port N" in the started line ("admin", "device TCP", ...); 0 if none.
