@@ -508,6 +508,40 @@ TEST_F(DeviceMqttTest, IdleDevicesAreFinishedAndDevicesBeyondTheLimitRefused) {
   EXPECT_EQ(rx.counters().devices_refused.load(), 1u);
 }
 
+// The PUBACK goes out only for data the queue took: a message the queue refused stays
+// unacknowledged in the broker's session and is delivered again to the next client with the
+// session's id, which exports it.
+TEST_F(DeviceMqttTest, MessageTheQueueRefusedIsNotAcknowledgedAndComesAgain) {
+  const auto messages = capture(5);
+  ASSERT_FALSE(messages.empty());
+  auto o = receiver_options(broker_, "rx-persistent");
+  o.clean_start = false;
+  o.session_expiry = 60s;
+  {
+    Daemon refusing(dir_.path() / "refusing");
+    refusing.queue.stop(std::chrono::steady_clock::now());  // append() fails from now on
+    DeviceMqttReceiver rx(o, refusing.pipeline);
+    ASSERT_TRUE(rx.start().ok());
+    ASSERT_TRUE(wait_until([&] { return rx.ready(); }, 20s));
+    Client pub(broker_.port(), "");
+    pub.publish("edgetrace/73696d0000000000/frames", messages[0].payload);
+    ASSERT_TRUE(pub.all_acked());
+    ASSERT_TRUE(wait_until([&] { return rx.counters().refused_feeds.load() >= 1; }, 20s));
+    EXPECT_GE(refusing.counters().queue_refusals.load(), 1u);
+    rx.stop();
+    EXPECT_EQ(refusing.exporter.span_count(), 0u);
+  }
+  Daemon d(dir_.path() / "d");
+  DeviceMqttReceiver rx(o, d.pipeline);
+  ASSERT_TRUE(rx.start().ok());
+  // The first message's two spans (step 0), from the broker's stored session.
+  ASSERT_TRUE(d.exported(2, 2)) << d.exporter.span_count() << " spans";
+  EXPECT_EQ(rx.counters().refused_feeds.load(), 0u);
+  rx.stop();
+  ASSERT_TRUE(d.queue.wait_idle(std::chrono::steady_clock::now() + 10s));
+  EXPECT_EQ(d.exporter.span_count(), 2u);
+}
+
 TEST(DeviceMqttOptionsTest, BadOptionsAreRefusedByStart) {
   edgetrace::testing::TempDir dir("edgetraced-mqtt-options");
   Daemon d(dir.path());
