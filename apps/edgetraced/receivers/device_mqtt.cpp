@@ -270,6 +270,7 @@ core::Status DeviceMqttReceiver::start() {
   mosquitto_connect_v5_callback_set(client_, &DeviceMqttReceiver::on_connect);
   mosquitto_disconnect_v5_callback_set(client_, &DeviceMqttReceiver::on_disconnect);
   mosquitto_message_v5_callback_set(client_, &DeviceMqttReceiver::on_message);
+  mosquitto_subscribe_v5_callback_set(client_, &DeviceMqttReceiver::on_subscribe);
   mosquitto_reconnect_delay_set(client_, static_cast<unsigned>(options_.reconnect_min.count()),
                                 static_cast<unsigned>(options_.reconnect_max.count()), true);
   if (!options_.username.empty() &&
@@ -355,11 +356,24 @@ void DeviceMqttReceiver::on_connect(mosquitto* m, void* self, int rc, int,
   if (r->ever_connected_)
     r->counters_.reconnects.fetch_add(1, std::memory_order_relaxed);
   r->ever_connected_ = true;
+  // Ready once the broker granted the subscription (on_subscribe), not at the CONNACK.
   const int sub = mosquitto_subscribe_v5(m, nullptr, r->subscription_.c_str(), 1, 0, nullptr);
   if (sub != MOSQ_ERR_SUCCESS && r->options_.log)
     r->options_.log("receivers.device_mqtt: subscribe to '" + r->subscription_ +
                     "': " + mosquitto_strerror(sub));
-  r->counters_.connected.store(1);
+}
+
+void DeviceMqttReceiver::on_subscribe(mosquitto*, void* self, int, int count, const int* granted,
+                                      const mosquitto_property*) {
+  auto* r = static_cast<DeviceMqttReceiver*>(self);
+  if (count >= 1 && granted[0] <= 2) {
+    r->counters_.connected.store(1);
+    return;
+  }
+  if (r->options_.log)
+    r->options_.log("receivers.device_mqtt: the broker refused the subscription to '" +
+                    r->subscription_ +
+                    "': " + mosquitto_reason_string(count >= 1 ? granted[0] : 0x80));
 }
 
 void DeviceMqttReceiver::on_disconnect(mosquitto*, void* self, int rc, const mosquitto_property*) {
@@ -390,6 +404,9 @@ void DeviceMqttReceiver::handle(mosquitto* m, const mosquitto_message& msg,
   }
   if (device.empty())
     device = std::string(topic);  // no device id: one stream per topic
+  if (is_hex(device))             // "0A0B" and "0a0b" are one device
+    std::transform(device.begin(), device.end(), device.begin(),
+                   [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c + 32) : c; });
   core::Bytes build_id;
   if (std::optional<std::string> hex = user_property(props, "build-id"); hex && is_hex(*hex))
     build_id = hex_bytes(*hex);

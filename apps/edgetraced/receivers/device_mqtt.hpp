@@ -102,7 +102,7 @@ struct DeviceMqttCounters {
   std::atomic<std::uint64_t> messages{0};
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint64_t> reconnects{0};  // connections after the first
-  std::atomic<std::uint64_t> connected{0};   // gauge: 0 or 1
+  std::atomic<std::uint64_t> connected{0};   // gauge: 1 while connected and subscribed
   std::atomic<std::uint64_t> devices{0};     // gauge
   std::atomic<std::uint64_t> devices_refused{0};
   std::atomic<std::uint64_t> refused_feeds{0};  // feed() failed: not acknowledged
@@ -121,12 +121,15 @@ class DeviceMqttReceiver : public Receiver {
   core::Status start() override;
   void stop() override;
   void write_metrics(MetricsText& out) const override;
+  // Connected and subscribed.
   bool ready() const override { return counters_.connected.load() != 0; }
   const DeviceMqttCounters& counters() const noexcept { return counters_; }
 
  private:
   struct Device;
   static void on_connect(mosquitto* m, void* self, int rc, int flags, const mqtt5__property* props);
+  static void on_subscribe(mosquitto* m, void* self, int mid, int count, const int* granted,
+                           const mqtt5__property* props);
   static void on_disconnect(mosquitto* m, void* self, int rc, const mqtt5__property* props);
   static void on_message(mosquitto* m, void* self, const mosquitto_message* msg,
                          const mqtt5__property* props);
