@@ -156,8 +156,6 @@ void lib_init() {
   (void)once;
 }
 
-}  // namespace
-
 // The recent frames of one device, to recognise redelivered ones: per sequence number the
 // hash of the last record accepted with it and when (in accepted frames). Guarded by its own
 // mutex: the stream may call accept_frame on the pipeline's retry thread (a held stream).
@@ -201,6 +199,8 @@ class DuplicateWindow {
   std::array<Slot, 128> saved_slots_{};
   std::uint64_t saved_accepted_ = 0;
 };
+
+}  // namespace
 
 struct DeviceMqttReceiver::Device {
   std::shared_ptr<DuplicateWindow> window;

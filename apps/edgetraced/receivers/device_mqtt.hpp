@@ -35,6 +35,12 @@
 // twice). Two daemons of a group that both get the same message (a broker redelivering to
 // another member) cannot see each other's windows and may export it twice.
 //
+// Groups. The broker hands each message to one member of a group, so one device's
+// messages are spread over the group's daemons: each daemon's stream of that device has
+// gaps, which its decoder counts in edgetraced_frames_lost_total (the frames went to another
+// member, they are not lost) and after which device times are uncertain until the next
+// handshake. Spans and logs are complete (a span's exit frame carries the whole span).
+//
 // Thread-safety: as Receiver. Messages are fed on libmosquitto's network thread; a sweeper
 // thread finishes idle devices. stop() disconnects, joins both threads and finishes every
 // stream. Allocation: each message's payload is copied by libmosquitto; the receiver keeps
