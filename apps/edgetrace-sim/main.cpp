@@ -4,13 +4,14 @@
 //
 //   edgetrace-sim --devices 100 --connect 127.0.0.1:7700 --steps 1000 --interval-ms 10
 //   edgetrace-sim --devices 4 --steps 50 --self-check     # own receiver, decodes, verifies
-//   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 [--topic-prefix edgetrace/devices]
+//   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 [--topic-prefix edgetrace/devices] [--qos 0|1]
 //   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 --self-check   # subscribes, verifies
 //
-// Over MQTT each device's frames are collected per workload step and published as one
-// message (QoS 1) to <prefix>/<device id in hex>/frames; the concatenated payloads of a
-// topic are the device's byte stream. After the client reconnects, each device sends its
-// handshake again before its next records, as over TCP.
+// Over MQTT (5) each device's frames are collected per workload step and published as one
+// message (QoS 1, or 0 with --qos 0) to <prefix>/<device id in hex>/frames, with the user
+// properties `device-id` (the same hex) and `build-id` (this executable's GNU build-id in
+// hex); the concatenated payloads of a topic are the device's byte stream. After the client
+// reconnects, each device sends its handshake again before its next records, as over TCP.
 //
 // Each device has its own et_device, callback transport, clock (1 MHz ticks), device id
 // (8 bytes: "sim" + index) and boot counter; all of them share this program's call-site
@@ -23,6 +24,7 @@
 #include <arpa/inet.h>
 #include <link.h>
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -68,6 +70,7 @@ struct SimDevice {
   std::vector<std::uint8_t> batch;
   std::uint32_t batch_frames = 0;
   std::string topic;
+  std::string id_hex;
   std::uint64_t generation = 0;
 };
 
@@ -75,6 +78,7 @@ std::vector<SimDevice>* g_devices = nullptr;
 std::string g_host = "127.0.0.1";
 int g_port = 0;
 std::vector<std::uint8_t> g_build_id_note;
+std::string g_build_id_hex;  // the descriptor of g_build_id_note
 
 // The active device's clock: the tick source has no context argument, so it looks up
 // the device the simulator selected.
@@ -127,6 +131,7 @@ struct MqttState {
   std::atomic<std::int64_t> pending{0};      // published, not yet acknowledged
   std::uint64_t messages = 0;
   std::uint64_t bytes = 0;
+  int qos = 1;
 };
 MqttState* g_mqtt = nullptr;
 
@@ -141,14 +146,24 @@ int send_frame_mqtt(void* ctx, const std::uint8_t* frame, std::size_t len) {
   return 1;
 }
 
-// Publishes the device's batch of complete frames as one QoS 1 message.
+// Publishes the device's batch of complete frames as one message (MQTT 5, with the
+// device-id and build-id user properties).
 void flush_mqtt(SimDevice& d) {
   if (d.batch.empty()) {
     return;
   }
+  mosquitto_property* props = nullptr;
+  mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "device-id",
+                                     d.id_hex.c_str());
+  if (!g_build_id_hex.empty()) {
+    mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "build-id",
+                                       g_build_id_hex.c_str());
+  }
   ++g_mqtt->pending;
-  const int rc = mosquitto_publish(g_mqtt->client, nullptr, d.topic.c_str(),
-                                   static_cast<int>(d.batch.size()), d.batch.data(), 1, false);
+  const int rc = mosquitto_publish_v5(g_mqtt->client, nullptr, d.topic.c_str(),
+                                      static_cast<int>(d.batch.size()), d.batch.data(), g_mqtt->qos,
+                                      false, props);
+  mosquitto_property_free_all(&props);
   if (rc != MOSQ_ERR_SUCCESS) {
     --g_mqtt->pending;
     d.callback.rejected += d.batch_frames;  // the batch is lost: its frames not delivered
@@ -229,6 +244,12 @@ int find_build_id(dl_phdr_info* info, std::size_t, void*) {
     if (const auto found = edgetrace::decoder::find_build_id_note(
             notes, std::endian::native == std::endian::little)) {
       g_build_id_note.assign(found->note.begin(), found->note.end());
+      static constexpr char kDigits[] = "0123456789abcdef";
+      g_build_id_hex.clear();
+      for (const std::uint8_t b : found->id) {
+        g_build_id_hex += kDigits[b >> 4];
+        g_build_id_hex += kDigits[b & 0x0f];
+      }
       return 1;
     }
   }
@@ -507,7 +528,7 @@ bool wait_for(F done, int seconds) {
 }
 
 int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices, int steps,
-             int interval_ms, unsigned seed, bool check) {
+             int interval_ms, unsigned seed, bool check, int qos) {
   std::string host;
   int port = 0;
   if (!split_endpoint(endpoint, &host, &port)) {
@@ -517,6 +538,7 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
   dl_iterate_phdr(find_build_id, nullptr);
   mosquitto_lib_init();
   MqttState state;
+  state.qos = qos;
   g_mqtt = &state;
   MqttReceiver rx;
   int result = 1;
@@ -579,6 +601,7 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
     cleanup();
     return 1;
   }
+  mosquitto_int_option(state.client, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
   mosquitto_connect_callback_set(state.client, [](mosquitto*, void* obj, int rc) {
     if (rc == 0) {
       auto* st = static_cast<MqttState*>(obj);
@@ -613,6 +636,7 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
     for (int b = 0; b < 8; ++b) {
       std::snprintf(hex + 2 * b, 3, "%02x", d.id[b]);
     }
+    d.id_hex = hex;
     d.topic = prefix + "/" + hex + "/frames";
   }
 
@@ -690,6 +714,9 @@ int main(int argc, char** argv) {
   app.add_option("--connect", endpoint, "host:port of the receiver (IPv4)");
   app.add_option("--mqtt", mqtt_endpoint, "host:port of an MQTT broker (IPv4) to publish to");
   app.add_option("--topic-prefix", topic_prefix, "MQTT topics are <prefix>/<device-id>/frames");
+  int qos = 1;
+  app.add_option("--qos", qos, "MQTT QoS of the published messages (0 or 1)")
+      ->check(CLI::Range(0, 1));
   app.add_flag("--self-check", check,
                "run a local receiver (with --mqtt: subscribe to the broker) and verify every "
                "stream");
@@ -707,7 +734,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (mqtt) {
-    return run_mqtt(mqtt_endpoint, topic_prefix, devices, steps, interval_ms, seed, check);
+    return run_mqtt(mqtt_endpoint, topic_prefix, devices, steps, interval_ms, seed, check, qos);
   }
   dl_iterate_phdr(find_build_id, nullptr);
 

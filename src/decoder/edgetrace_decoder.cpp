@@ -356,6 +356,11 @@ void StreamDecoder::on_frame(const std::uint8_t* in, std::size_t n, bool first,
   ++counters_.frames;
   const std::uint8_t seq = out[o - 1] & 0x7f;
   const std::size_t record_size = o - 3;
+  if (options_.accept_frame &&
+      !options_.accept_frame(std::span<const std::uint8_t>(out, record_size), seq)) {
+    ++counters_.duplicate_frames;
+    return;
+  }
   // A device restarts its sequence at 0 with a handshake: not a loss.
   const bool restart = seq == 0 && record_size > 0 && out[0] == 0;
   if (has_seq_ && !restart) {

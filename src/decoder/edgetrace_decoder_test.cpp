@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -363,6 +364,58 @@ TEST(DecoderCorruptionTest, DroppedFramesAreCountedFromTheSequenceGap) {
   EXPECT_EQ(d.counters().lost_frames, 3u);
   EXPECT_EQ(d.counters().corrupt_frames, 0u);
   EXPECT_EQ(got.records.size(), 6u);
+}
+
+// A transport that redelivers (MQTT QoS 1) gives some frames twice; accept_frame sees every
+// valid frame first and skips those it has seen, without a sequence gap or a second record.
+TEST(DecoderDuplicateTest, RefusedFramesAreSkippedCountedAndLeaveTheSequenceAlone) {
+  const auto v = session();
+  auto frames = v.stream_frames;
+  ASSERT_EQ(frames.size(), 9u);
+  // Frames 3..5 arrive again after frame 5 (a redelivered message), then the rest.
+  std::vector<std::vector<std::uint8_t>> sent(frames.begin(), frames.begin() + 6);
+  sent.insert(sent.end(), frames.begin() + 3, frames.begin() + 6);
+  sent.insert(sent.end(), frames.begin() + 6, frames.end());
+  std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>> seen;
+  std::vector<int> asked;
+  DecoderOptions o;
+  o.accept_frame = [&](std::span<const std::uint8_t> record, std::uint8_t seq) {
+    asked.push_back(seq);
+    std::pair<std::uint8_t, std::vector<std::uint8_t>> key{
+        seq, std::vector<std::uint8_t>(record.begin(), record.end())};
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      return false;
+    }
+    seen.push_back(std::move(key));
+    return true;
+  };
+  int on_frame_calls = 0;
+  o.on_frame = [&](std::span<const std::uint8_t>, std::uint8_t) { ++on_frame_calls; };
+  StreamDecoder d(table_from(v.sites), o);
+  const auto got = decode(d, join(sent), 5);
+  EXPECT_EQ(asked.size(), 12u);  // every valid frame, duplicates included
+  EXPECT_EQ(on_frame_calls, 9);  // refused frames go no further
+  EXPECT_EQ(got.lines, v.expect);
+  const DecoderCounters& k = d.counters();
+  EXPECT_EQ(k.duplicate_frames, 3u);
+  EXPECT_EQ(k.frames, 12u);
+  EXPECT_EQ(k.lost_frames, 0u);  // the repeated sequence numbers are no gap
+  EXPECT_EQ(k.corrupt_frames, 0u);
+  EXPECT_EQ(k.records, v.expect.size());
+}
+
+TEST(DecoderDuplicateTest, WithoutAcceptFrameARepeatedFrameIsDecodedAgainAndLooksLikeAGap) {
+  // The control: the same stream with no accept_frame decodes the repeats and counts the
+  // sequence jump back as lost frames, so the test above does see the callback at work.
+  const auto v = session();
+  auto frames = v.stream_frames;
+  std::vector<std::vector<std::uint8_t>> sent(frames.begin(), frames.begin() + 6);
+  sent.insert(sent.end(), frames.begin() + 3, frames.begin() + 6);
+  StreamDecoder d(table_from(v.sites));
+  decode(d, join(sent));
+  EXPECT_EQ(d.counters().duplicate_frames, 0u);
+  EXPECT_GT(d.counters().lost_frames, 0u);
+  EXPECT_EQ(d.counters().frames, 9u);
 }
 
 TEST(DecoderCorruptionTest, SequenceWrapsWithoutLoss) {

@@ -80,6 +80,7 @@ struct DeviceStream::State : std::enable_shared_from_this<DeviceStream::State> {
         seen.lost_frames + seen.dropped_records);
     add(counters->frames_unknown, c.unknown_callsites + c.records_skipped,
         seen.unknown_callsites + seen.records_skipped);
+    add(counters->frames_duplicate, c.duplicate_frames, seen.duplicate_frames);
     seen = c;
     if (bridge) {
       const bridge::BridgeCounters& b = bridge->counters();
@@ -93,6 +94,7 @@ struct DeviceStream::State : std::enable_shared_from_this<DeviceStream::State> {
   decoder::DecoderOptions decoder_options() {
     decoder::DecoderOptions o;
     o.render = true;
+    o.accept_frame = origin.accept_frame;
     return o;
   }
 

@@ -68,6 +68,12 @@ struct DecoderOptions {
   // edgetrace: called with each valid frame's record bytes (CRC and sequence byte removed)
   // and its sequence number, before the record is decoded: for raw dumps and forwarding.
   std::function<void(std::span<const std::uint8_t> record, std::uint8_t seq)> on_frame{};
+  // edgetrace: called with each valid frame's record bytes and sequence number before
+  // anything else looks at the frame (before on_frame and the sequence-gap check); false
+  // skips the frame as a duplicate of one already decoded: it is counted in frames and
+  // duplicate_frames, and neither decoded nor taken into the sequence (so a redelivered
+  // frame does not look like a gap). For transports that redeliver (MQTT QoS 1).
+  std::function<bool(std::span<const std::uint8_t> record, std::uint8_t seq)> accept_frame{};
 };
 
 inline constexpr std::size_t kEdgetraceMaxFrameBytes = 256;

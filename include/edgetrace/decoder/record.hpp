@@ -164,6 +164,7 @@ struct DecoderCounters {
                                            // stream and inside oversized frames
   std::uint64_t dropped_records = 0;       // sum of the device's "frames dropped" reports
   std::uint64_t truncated_args = 0;        // string/byte arguments the device cut to fit
+  std::uint64_t duplicate_frames = 0;      // valid frames refused by accept_frame (edgetrace)
 
   void reset() noexcept { *this = DecoderCounters{}; }
   friend bool operator==(const DecoderCounters&, const DecoderCounters&) = default;
