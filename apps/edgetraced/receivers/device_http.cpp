@@ -43,7 +43,7 @@ DeviceHttpReceiver::~DeviceHttpReceiver() {
 }
 
 core::Status DeviceHttpReceiver::start() {
-  if (options_.listen.empty() || server_)
+  if (options_.listen.empty() || running_.load())
     return {};
   if (!options_.token_file.empty()) {
     auto token = config::read_token_file(options_.token_file);
@@ -82,6 +82,7 @@ core::Status DeviceHttpReceiver::start() {
   if (core::Status s = server->start(); !s.ok())
     return core::Status(s.code(), "receivers.device_http: " + s.message());
   server_ = std::move(server);
+  running_.store(true);
   return {};
 }
 
@@ -126,10 +127,11 @@ void DeviceHttpReceiver::handle(net::Request&& request, net::Responder responder
 void DeviceHttpReceiver::stop() {
   if (server_)
     server_->stop();
+  running_.store(false);
 }
 
 bool DeviceHttpReceiver::ready() const {
-  return server_ != nullptr;
+  return running_.load() || options_.listen.empty();  // disabled: nothing to wait for
 }
 
 std::uint16_t DeviceHttpReceiver::port() const noexcept {

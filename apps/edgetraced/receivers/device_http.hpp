@@ -77,6 +77,7 @@ class DeviceHttpReceiver : public Receiver {
   core::Status start() override;
   void stop() override;
   void write_metrics(MetricsText& out) const override;
+  // Listening (or disabled).
   bool ready() const override;
   // The bound port, after start() (0 when disabled).
   std::uint16_t port() const noexcept;
@@ -89,7 +90,8 @@ class DeviceHttpReceiver : public Receiver {
   DevicePipeline& pipeline_;
   std::string token_;  // from token_file; empty: no authentication
   DeviceHttpCounters counters_;
-  std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<net::HttpServer> server_;  // kept after stop(): write_metrics may read it
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace edgetrace::daemon

@@ -23,6 +23,7 @@ class DeviceHttpTest : public ::testing::Test {
     receiver_ = std::make_unique<DeviceHttpReceiver>(std::move(options), *path_.pipeline);
     ASSERT_TRUE(receiver_->start().ok());
     ASSERT_NE(receiver_->port(), 0);
+    ASSERT_TRUE(receiver_->ready());
   }
   std::uint16_t port() const { return receiver_->port(); }
   std::string metrics() const {
@@ -53,6 +54,8 @@ TEST_F(DeviceHttpTest, StreamWithHandshakeIsExportedAndAnswered202) {
   for (const std::string& id : e.device_ids)
     EXPECT_EQ(id, "d301");
   EXPECT_EQ(path_.counters("device_http").streams_active.load(), 0u);  // finished
+  receiver_->stop();
+  EXPECT_FALSE(receiver_->ready());
   const std::string m = metrics();
   EXPECT_NE(
       m.find("edgetraced_device_http_requests_total{receiver=\"device_http\",code=\"202\"} 1"),
@@ -197,6 +200,7 @@ TEST_F(DeviceHttpTest, EmptyListenIsDisabled) {
   DeviceHttpReceiver r({}, *path_.pipeline);
   EXPECT_TRUE(r.start().ok());
   EXPECT_EQ(r.port(), 0);
+  EXPECT_TRUE(r.ready());  // nothing to wait for
   EXPECT_EQ(r.name(), "device_http");
 }
 

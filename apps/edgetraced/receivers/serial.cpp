@@ -28,6 +28,11 @@ std::uint64_t mtime_unix_nanos(int fd) {
          static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
 }
 
+bool is_directory(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 off_t file_size(int fd) {
   struct stat st {};
   return ::fstat(fd, &st) == 0 ? st.st_size : -1;
@@ -110,6 +115,9 @@ void SerialReceiver::run() {
     const serial::InputKind kind = fd < 0 ? serial::InputKind::kOther : serial::input_kind(fd);
     if (fd >= 0 && kind == serial::InputKind::kTerminal)
       opened = serial::configure_raw(fd, options_.baud, options_.path);
+    if (fd >= 0 && is_directory(fd))
+      opened = core::Status(core::StatusCode::kFailedPrecondition,
+                            options_.path + " is a directory, not a port, pipe or file");
     if (!opened.ok()) {
       if (fd >= 0)
         ::close(fd);
@@ -222,7 +230,7 @@ SerialReceiver::End SerialReceiver::read_stream(int fd, bool regular_file, Devic
 }
 
 bool SerialReceiver::ready() const {
-  return counters_.open.load() || counters_.done.load();
+  return counters_.open.load() || counters_.done.load() || options_.path.empty();
 }
 
 void SerialReceiver::write_metrics(MetricsText& out) const {

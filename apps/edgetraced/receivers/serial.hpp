@@ -75,7 +75,7 @@ class SerialReceiver : public Receiver {
   core::Status start() override;
   void stop() override;
   void write_metrics(MetricsText& out) const override;
-  // The port is open, or the replayed file was read to its end.
+  // The port is open, or the replayed file was read to its end (or it is disabled).
   bool ready() const override;
   const SerialCounters& counters() const noexcept { return counters_; }
 

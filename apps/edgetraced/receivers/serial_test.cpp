@@ -68,8 +68,9 @@ TEST_F(SerialTest, PseudoTerminalIsReadInRawModeAtTheConfiguredBaud) {
   ASSERT_TRUE(path_.wait_for(2, 4));
   const Exported e = path_.exported();
   EXPECT_EQ(e.log_bodies, kFixtureLogs);
+  // The stream's counters move after its records reached the queue.
+  EXPECT_TRUE(wait_until([&] { return path_.counters("serial").frames_received.load() == 9; }));
   EXPECT_EQ(path_.counters("serial").frames_corrupt.load(), 0u);
-  EXPECT_EQ(path_.counters("serial").frames_received.load(), 9u);
   // Unplugged: the stream ends and the receiver keeps trying to open the port again.
   ::close(master);
   ASSERT_TRUE(wait_until([&] { return receiver_->counters().stream_ends.load() >= 1; }));
@@ -136,6 +137,30 @@ TEST_F(SerialTest, FollowedFileDeliversAppendedBytes) {
   EXPECT_EQ(path_.counters("serial").streams_active.load(), 1u);
   receiver_->stop();
   EXPECT_EQ(path_.counters("serial").streams_active.load(), 0u);
+}
+
+TEST_F(SerialTest, ConfiguredIdsDecodeAStreamWithoutHandshake) {
+  const std::string file = path_.dir.file("frames.bin");
+  write_file(file, frames(stream_, 1), O_TRUNC);
+  start({.path = file, .device_id = "ABCD", .build_id = path_.build_id_hex});
+  ASSERT_TRUE(wait_until([&] { return receiver_->counters().done.load(); }));
+  ASSERT_TRUE(path_.wait_for(2, 4));
+  const Exported e = path_.exported();
+  EXPECT_EQ(e.log_bodies, kFixtureLogs);  // the table of receivers.serial.build_id
+  ASSERT_FALSE(e.device_ids.empty());
+  for (const std::string& id : e.device_ids)
+    EXPECT_EQ(id, "abcd");
+}
+
+TEST_F(SerialTest, DirectoryIsAnOpenFailureNotAStream) {
+  start({.path = path_.dir.path().string()});
+  ASSERT_TRUE(wait_until([&] { return receiver_->counters().open_failures.load() >= 2; }));
+  EXPECT_EQ(receiver_->counters().opens.load(), 0u);
+  EXPECT_FALSE(receiver_->ready());
+  receiver_->stop();
+  std::lock_guard lock(log_mu_);
+  ASSERT_EQ(log_.size(), 1u);  // reported once, not at every retry
+  EXPECT_NE(log_[0].find("is a directory"), std::string::npos) << log_[0];
 }
 
 TEST_F(SerialTest, BadOptionsFailStart) {
