@@ -185,6 +185,7 @@ SerialReceiver::End SerialReceiver::read_stream(int fd, bool regular_file, Devic
   for (;;) {
     if (stopping_.load())
       return End::kStop;
+    bool hung_up = false;
     if (!regular_file) {
       // Regular files are always readable; pipes and terminals are waited on.
       pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -197,6 +198,7 @@ SerialReceiver::End SerialReceiver::read_stream(int fd, bool regular_file, Devic
       }
       if (p[1].revents != 0)
         return End::kStop;
+      hung_up = (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
     }
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n > 0) {
@@ -207,8 +209,10 @@ SerialReceiver::End SerialReceiver::read_stream(int fd, bool regular_file, Devic
     }
     if (n < 0) {
       const int err = errno;
-      if (err == EINTR || err == EAGAIN)
+      if (err == EINTR || (err == EAGAIN && !hung_up))
         continue;
+      if (err == EAGAIN)
+        return End::kEndOfInput;  // hung up with nothing left to read
       if (serial::is_hangup(err))
         return End::kEndOfInput;
       counters_.read_errors.fetch_add(1, std::memory_order_relaxed);
