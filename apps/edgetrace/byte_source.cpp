@@ -4,7 +4,6 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +13,7 @@
 #include <system_error>
 
 #include "edgetrace/core/posix.hpp"
+#include "serial_port.hpp"
 
 namespace edgetrace::cli {
 namespace {
@@ -23,62 +23,6 @@ using core::Status;
 using core::StatusCode;
 
 volatile std::sig_atomic_t g_stop = 0;
-
-speed_t baud_constant(unsigned baud) noexcept {
-  switch (baud) {
-    case 9600:
-      return B9600;
-    case 19200:
-      return B19200;
-    case 38400:
-      return B38400;
-    case 57600:
-      return B57600;
-    case 115200:
-      return B115200;
-    case 230400:
-      return B230400;
-    case 460800:
-      return B460800;
-    case 500000:
-      return B500000;
-    case 921600:
-      return B921600;
-    case 1000000:
-      return B1000000;
-    case 1500000:
-      return B1500000;
-    case 2000000:
-      return B2000000;
-    case 3000000:
-      return B3000000;
-    case 4000000:
-      return B4000000;
-    default:
-      return B0;
-  }
-}
-
-Status make_raw(int fd, unsigned baud, const std::string& path) {
-  termios tio{};
-  if (::tcgetattr(fd, &tio) != 0)
-    return Status(StatusCode::kFailedPrecondition,
-                  path + ": not a serial port: " + core::errno_text(errno));
-  ::cfmakeraw(&tio);
-  tio.c_cflag |= CLOCAL | CREAD;
-  tio.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | PARENB | CRTSCTS);
-  tio.c_cc[VMIN] = 1;  // block until at least one byte
-  tio.c_cc[VTIME] = 0;
-  const speed_t speed = baud_constant(baud);
-  if (::cfsetispeed(&tio, speed) != 0 || ::cfsetospeed(&tio, speed) != 0 ||
-      ::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    return Status(StatusCode::kFailedPrecondition, path + ": cannot set raw mode at " +
-                                                       std::to_string(baud) +
-                                                       " baud: " + core::errno_text(errno));
-  }
-  ::tcflush(fd, TCIFLUSH);
-  return Status();
-}
 
 Result<int> connect_tcp(const std::string& hostport) {
   const auto colon = hostport.rfind(':');
@@ -121,10 +65,6 @@ Result<int> connect_tcp(const std::string& hostport) {
 
 }  // namespace
 
-bool is_supported_baud(unsigned baud) noexcept {
-  return baud_constant(baud) != B0;
-}
-
 void ByteSource::request_stop() noexcept {
   g_stop = 1;
 }
@@ -150,11 +90,8 @@ Result<std::unique_ptr<ByteSource>> ByteSource::open(const std::string& spec,
                   "cannot open " + spec + ": " + core::errno_text(err));
   }
   std::unique_ptr<ByteSource> src(new ByteSource(fd, true, "file " + spec));
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && ::isatty(fd)) {
-    if (!is_supported_baud(options.baud))
-      return core::invalid_argument("unsupported baud rate " + std::to_string(options.baud));
-    Status raw = make_raw(fd, options.baud, spec);
+  if (serial::input_kind(fd) == serial::InputKind::kTerminal) {
+    Status raw = serial::configure_raw(fd, options.baud, spec);
     if (!raw.ok())
       return raw;
     src->description_ = "serial " + spec + " at " + std::to_string(options.baud) + " baud";
@@ -191,8 +128,8 @@ Result<std::size_t> ByteSource::read(std::span<std::uint8_t> buffer) {
       return static_cast<std::size_t>(n);
     if (errno == EINTR)
       continue;  // a signal: the loop checks whether it asked us to stop
-    if (errno == ECONNRESET || errno == EIO)
-      return std::size_t{0};  // the peer went away; a serial port's EIO is a hang-up
+    if (serial::is_hangup(errno))
+      return std::size_t{0};  // the peer went away, or the serial port hung up
     return Status(StatusCode::kUnavailable,
                   description_ + ": read failed: " + core::errno_text(errno));
   }

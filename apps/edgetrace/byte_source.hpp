@@ -25,6 +25,7 @@
 #include <string>
 
 #include "edgetrace/core/result.hpp"
+#include "serial_port.hpp"
 
 namespace edgetrace::cli {
 
@@ -67,6 +68,6 @@ class ByteSource {
 };
 
 // Whether a baud rate is one termios knows (9600 .. 4000000).
-bool is_supported_baud(unsigned baud) noexcept;
+using serial::is_supported_baud;
 
 }  // namespace edgetrace::cli
