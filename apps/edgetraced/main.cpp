@@ -159,7 +159,10 @@ int main(int argc, char** argv) {
   ET_INFO("edgetraced " EDGETRACE_VERSION " started" +
           (d.admin_port() != 0 ? "; admin on port " + std::to_string(d.admin_port()) : "") +
           (d.device_tcp_port() != 0 ? "; device TCP on port " + std::to_string(d.device_tcp_port())
-                                    : ""));
+                                    : "") +
+          (d.device_http_port() != 0
+               ? "; device HTTP on port " + std::to_string(d.device_http_port())
+               : ""));
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0)

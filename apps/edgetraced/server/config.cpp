@@ -152,6 +152,69 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
           .choice("format", t.format, kFormats, "stream format");
       return r.finish();
     });
+    receivers.table("device_mqtt", [&](TableReader& r) {
+      DeviceMqttOptions& m = c.device_mqtt;
+      std::chrono::milliseconds keepalive = m.keepalive;
+      std::chrono::milliseconds reconnect_min = m.reconnect_min;
+      std::chrono::milliseconds reconnect_max = m.reconnect_max;
+      std::chrono::milliseconds session_expiry = m.session_expiry;
+      std::size_t receive_maximum = static_cast<std::size_t>(m.receive_maximum);
+      r.string("url", m.url)
+          .string("topic", m.topic)
+          .string("group", m.group)
+          .string("client_id", m.client_id)
+          .string("username", m.username)
+          .string("password_file", m.password_file)
+          .string("tls_ca_file", m.tls_ca_file)
+          .duration("keepalive", keepalive)
+          .duration("reconnect_min", reconnect_min)
+          .duration("reconnect_max", reconnect_max)
+          .boolean("clean_start", m.clean_start)
+          .duration("session_expiry", session_expiry)
+          .size("receive_maximum", receive_maximum, 1, 65535)
+          .duration("device_idle_timeout", m.device_idle_timeout)
+          .size("max_devices", m.max_devices, 1, 10'000'000)
+          .choice("format", m.format, kFormats, "stream format");
+      m.keepalive = std::chrono::duration_cast<std::chrono::seconds>(keepalive);
+      m.reconnect_min = std::chrono::duration_cast<std::chrono::seconds>(reconnect_min);
+      m.reconnect_max = std::chrono::duration_cast<std::chrono::seconds>(reconnect_max);
+      m.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(session_expiry);
+      m.receive_maximum = static_cast<int>(receive_maximum);
+      return r.finish();
+    });
+    receivers.table("device_http", [&](TableReader& r) {
+      DeviceHttpOptions& h = c.device_http;
+      std::chrono::milliseconds retry_after = h.retry_after;
+      std::uint64_t max_body = h.max_body_bytes;
+      r.custom("listen", [&](const config::Value& v) { return listen_address(v, h.listen); })
+          .byte_size("max_body_bytes", max_body)
+          .string("token_file", h.token_file)
+          .size("io_threads", h.io_threads, 1, 64)
+          .size("handler_threads", h.handler_threads, 1, 256)
+          .size("max_connections", h.max_connections, 1, 1'000'000)
+          .duration("idle_timeout", h.idle_timeout)
+          .duration("read_timeout", h.read_timeout)
+          .duration("retry_after", retry_after);
+      h.retry_after = std::chrono::duration_cast<std::chrono::seconds>(retry_after);
+      h.max_body_bytes = static_cast<std::size_t>(max_body);
+      return r.finish();
+    });
+    receivers.table("serial", [&](TableReader& r) {
+      SerialOptions& o = c.serial;
+      std::size_t baud = o.baud;
+      r.string("path", o.path)
+          .size("baud", baud, 50, 4'000'000)
+          .choice("format", o.format, kFormats, "stream format")
+          .string("device_id", o.device_id)
+          .string("build_id", o.build_id)
+          .boolean("follow", o.follow)
+          .duration("reopen_initial", o.reopen_initial)
+          .duration("reopen_max", o.reopen_max)
+          .duration("follow_interval", o.follow_interval)
+          .size("buffer_bytes", o.buffer_bytes, 16, 16u << 20, "an integer (bytes)");
+      o.baud = static_cast<unsigned>(baud);
+      return r.finish();
+    });
     return receivers.finish();
   });
   root.table("queue", [&](TableReader& r) {

@@ -26,7 +26,10 @@
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/durable_queue.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
+#include "receivers/device_http.hpp"
+#include "receivers/device_mqtt.hpp"
 #include "receivers/device_tcp.hpp"
+#include "receivers/serial.hpp"
 
 namespace edgetrace::daemon {
 
@@ -93,6 +96,13 @@ struct DaemonConfig {
   AdminConfig admin;
   SymbolsConfig symbols;
   DeviceTcpOptions device_tcp;
+  DeviceMqttOptions device_mqtt = [] {
+    DeviceMqttOptions o;
+    o.url = "";  // off unless configured
+    return o;
+  }();
+  DeviceHttpOptions device_http;
+  SerialOptions serial;
   QueueConfig queue;
   OtlpExporterConfig otlp;
   ConsoleExporterConfig console;

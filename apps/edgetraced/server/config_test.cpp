@@ -39,6 +39,41 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_EQ(c.device_tcp.max_connection_age, d.device_tcp.max_connection_age);
   EXPECT_EQ(c.device_tcp.io_threads, d.device_tcp.io_threads);
   EXPECT_EQ(c.device_tcp.format, d.device_tcp.format);
+  EXPECT_EQ(c.device_mqtt.url, "");
+  EXPECT_EQ(c.device_mqtt.topic, d.device_mqtt.topic);
+  EXPECT_EQ(c.device_mqtt.group, d.device_mqtt.group);
+  EXPECT_EQ(c.device_mqtt.client_id, d.device_mqtt.client_id);
+  EXPECT_EQ(c.device_mqtt.username, d.device_mqtt.username);
+  EXPECT_EQ(c.device_mqtt.password_file, d.device_mqtt.password_file);
+  EXPECT_EQ(c.device_mqtt.tls_ca_file, d.device_mqtt.tls_ca_file);
+  EXPECT_EQ(c.device_mqtt.keepalive, d.device_mqtt.keepalive);
+  EXPECT_EQ(c.device_mqtt.reconnect_min, d.device_mqtt.reconnect_min);
+  EXPECT_EQ(c.device_mqtt.reconnect_max, d.device_mqtt.reconnect_max);
+  EXPECT_EQ(c.device_mqtt.clean_start, d.device_mqtt.clean_start);
+  EXPECT_EQ(c.device_mqtt.session_expiry, d.device_mqtt.session_expiry);
+  EXPECT_EQ(c.device_mqtt.receive_maximum, d.device_mqtt.receive_maximum);
+  EXPECT_EQ(c.device_mqtt.device_idle_timeout, d.device_mqtt.device_idle_timeout);
+  EXPECT_EQ(c.device_mqtt.max_devices, d.device_mqtt.max_devices);
+  EXPECT_EQ(c.device_mqtt.format, d.device_mqtt.format);
+  EXPECT_EQ(c.device_http.listen, d.device_http.listen);
+  EXPECT_EQ(c.device_http.max_body_bytes, d.device_http.max_body_bytes);
+  EXPECT_EQ(c.device_http.token_file, d.device_http.token_file);
+  EXPECT_EQ(c.device_http.io_threads, d.device_http.io_threads);
+  EXPECT_EQ(c.device_http.handler_threads, d.device_http.handler_threads);
+  EXPECT_EQ(c.device_http.max_connections, d.device_http.max_connections);
+  EXPECT_EQ(c.device_http.idle_timeout, d.device_http.idle_timeout);
+  EXPECT_EQ(c.device_http.read_timeout, d.device_http.read_timeout);
+  EXPECT_EQ(c.device_http.retry_after, d.device_http.retry_after);
+  EXPECT_EQ(c.serial.path, d.serial.path);
+  EXPECT_EQ(c.serial.baud, d.serial.baud);
+  EXPECT_EQ(c.serial.format, d.serial.format);
+  EXPECT_EQ(c.serial.device_id, d.serial.device_id);
+  EXPECT_EQ(c.serial.build_id, d.serial.build_id);
+  EXPECT_EQ(c.serial.follow, d.serial.follow);
+  EXPECT_EQ(c.serial.reopen_initial, d.serial.reopen_initial);
+  EXPECT_EQ(c.serial.reopen_max, d.serial.reopen_max);
+  EXPECT_EQ(c.serial.follow_interval, d.serial.follow_interval);
+  EXPECT_EQ(c.serial.buffer_bytes, d.serial.buffer_bytes);
   EXPECT_EQ(c.queue.dir, d.queue.dir);
   EXPECT_EQ(c.queue.max_bytes, d.queue.max_bytes);
   EXPECT_EQ(c.queue.fsync, d.queue.fsync);
@@ -132,6 +167,9 @@ TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
       {"[symbols]\nhold_max_bytes = \"2MiB\"\nhold_total_bytes = \"1MiB\"\n", "hold_max_bytes"},
       {"shutdown_timeout = true\n", "test.toml:1:"},
       {"unknown_table = 1\n", "unknown_table"},
+      {"[receivers.device_mqtt]\nreceive_maximum = 0\n", "test.toml:2:"},
+      {"[receivers.device_http]\nlisten = \"nohost\"\n", "test.toml:2:"},
+      {"[receivers.serial]\nbaud = \"fast\"\n", "test.toml:2:"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

@@ -6,6 +6,9 @@
 #include "exporters/console_tree.hpp"
 #include "exporters/file_lines.hpp"
 #include "exporters/otlp_exporter.hpp"
+#include "receivers/device_http.hpp"
+#include "receivers/device_mqtt.hpp"
+#include "receivers/serial.hpp"
 #include "symbol_http.hpp"
 
 namespace edgetrace::daemon {
@@ -189,6 +192,29 @@ core::Status Daemon::start_receivers() {
     device_tcp_port_ = tcp->port();
     receivers_.push_back(std::move(tcp));
   }
+  if (!config_.device_http.listen.empty()) {
+    auto http = std::make_unique<DeviceHttpReceiver>(config_.device_http, *pipeline_);
+    if (core::Status s = http->start(); !s.ok())
+      return s;
+    device_http_port_ = http->port();
+    receivers_.push_back(std::move(http));
+  }
+  if (!config_.device_mqtt.url.empty()) {
+    DeviceMqttOptions o = config_.device_mqtt;
+    o.log = [](std::string_view line) { log_warn("receivers.device_mqtt: " + std::string(line)); };
+    auto mqtt = std::make_unique<DeviceMqttReceiver>(std::move(o), *pipeline_);
+    if (core::Status s = mqtt->start(); !s.ok())
+      return s;
+    receivers_.push_back(std::move(mqtt));
+  }
+  if (!config_.serial.path.empty()) {
+    SerialOptions o = config_.serial;
+    o.log = [](std::string_view line) { log_warn("receivers.serial: " + std::string(line)); };
+    auto serial = std::make_unique<SerialReceiver>(std::move(o), *pipeline_);
+    if (core::Status s = serial->start(); !s.ok())
+      return s;
+    receivers_.push_back(std::move(serial));
+  }
   return {};
 }
 
@@ -252,6 +278,15 @@ std::vector<std::string> Daemon::reload(const DaemonConfig& fresh) {
     restart.push_back("admin.listen");
   if (fresh.device_tcp.listen != config_.device_tcp.listen)
     restart.push_back("receivers.device_tcp.listen");
+  if (fresh.device_http.listen != config_.device_http.listen ||
+      fresh.device_http.token_file != config_.device_http.token_file)
+    restart.push_back("receivers.device_http");
+  if (fresh.device_mqtt.url != config_.device_mqtt.url ||
+      fresh.device_mqtt.topic != config_.device_mqtt.topic ||
+      fresh.device_mqtt.group != config_.device_mqtt.group)
+    restart.push_back("receivers.device_mqtt");
+  if (fresh.serial.path != config_.serial.path || fresh.serial.baud != config_.serial.baud)
+    restart.push_back("receivers.serial");
   if (fresh.queue.dir != config_.queue.dir || fresh.queue.max_bytes != config_.queue.max_bytes)
     restart.push_back("queue");
   if (fresh.otlp.endpoint != config_.otlp.endpoint)
@@ -286,6 +321,9 @@ std::uint16_t Daemon::admin_port() const noexcept {
 }
 std::uint16_t Daemon::device_tcp_port() const noexcept {
   return device_tcp_port_;
+}
+std::uint16_t Daemon::device_http_port() const noexcept {
+  return device_http_port_;
 }
 
 }  // namespace edgetrace::daemon

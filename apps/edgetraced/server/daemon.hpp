@@ -60,6 +60,7 @@ class Daemon {
   // The bound ports (tests start on port 0).
   std::uint16_t admin_port() const noexcept;
   std::uint16_t device_tcp_port() const noexcept;
+  std::uint16_t device_http_port() const noexcept;
   TelemetryQueue& queue() noexcept { return *queue_; }
   DevicePipeline& pipeline() noexcept { return *pipeline_; }
   bool ready() const;
@@ -81,6 +82,7 @@ class Daemon {
   std::unique_ptr<decoder::SymbolHttpHandler> symbols_handler_;
   std::unique_ptr<net::HttpServer> admin_;
   std::uint16_t device_tcp_port_ = 0;
+  std::uint16_t device_http_port_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -48,6 +48,63 @@ io_threads = 1
 # edgetrace | defmt-rzcobs | defmt-raw
 format = "edgetrace"
 
+[receivers.device_mqtt]
+# Devices publish frames to an MQTT broker (MQTT 5, QoS 1); "" disables. mqtt://host[:port] or
+# mqtts://host[:port] (TLS, tls_ca_file or the system's CAs).
+url = ""
+# The `+` level is the device id (an MQTT 5 user property `device-id` wins; `build-id` names the
+# firmware when the payload has no handshake).
+topic = "edgetrace/+/frames"
+# Several daemons with the same group split the fleet ($share/<group>/<topic>).
+group = ""
+# "" is edgetraced-<hostname>-<pid>; set a fixed one so the broker keeps the session (and the
+# messages published while the daemon is down) across restarts.
+client_id = ""
+username = ""
+password_file = ""
+tls_ca_file = ""
+keepalive = "30s"
+reconnect_min = "1s"
+reconnect_max = "30s"
+clean_start = false
+session_expiry = "60m"
+receive_maximum = 64
+# A device's stream ends after this long without a message (open spans end as incomplete).
+device_idle_timeout = "5m"
+max_devices = 100000
+format = "edgetrace"
+
+[receivers.device_http]
+# POST /v1/device/frames: 202 once the frames are in the durable queue. "" disables
+# (e.g. "0.0.0.0:7702").
+listen = ""
+max_body_bytes = "1MiB"
+# File holding the bearer token devices must send; "" accepts any request.
+token_file = ""
+io_threads = 1
+handler_threads = 2
+max_connections = 1024
+idle_timeout = "1m"
+read_timeout = "30s"
+# The Retry-After of a 503 (the queue refused the data).
+retry_after = "5s"
+
+[receivers.serial]
+# A tty (raw mode at `baud`), a named pipe (reopened for each writer) or a file (replayed;
+# follow = true keeps reading what is appended). "" disables.
+path = ""
+baud = 115200
+format = "edgetrace"
+# Hex ids for a stream without a handshake (defmt needs build_id).
+device_id = ""
+build_id = ""
+follow = false
+# An unplugged port is opened again after reopen_initial, doubling up to reopen_max.
+reopen_initial = "200ms"
+reopen_max = "10s"
+follow_interval = "250ms"
+buffer_bytes = 4096
+
 [queue]
 # The durable queue between receivers and exporters: what was accepted survives a backend
 # outage and a crash, within max_bytes (then the lowest severity, oldest first, is dropped).
