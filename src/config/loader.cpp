@@ -670,6 +670,12 @@ TableReader& TableReader::table(std::string_view key,
 }
 
 core::Status TableReader::finish() {
+  if (!finished_)
+    finished_ = walk();
+  return *finished_;
+}
+
+core::Status TableReader::walk() {
   for (auto&& [name, value] : table_.entries()) {
     const Key* key = nullptr;
     for (const Key& k : keys_)

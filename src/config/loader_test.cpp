@@ -126,6 +126,34 @@ TEST(LoaderTest, AbsentTableAndKeysKeepTheDefaults) {
   EXPECT_EQ(untouched.max_bytes, 1024u);
 }
 
+TEST(LoaderTest, SubTableReadThatFinishesItselfIsReadOnceAndMayConvertAfterwards) {
+  core::Result<Document> doc = Document::parse("[outer.inner]\ncount = 3\n");
+  ASSERT_TRUE(doc.ok());
+  int reads = 0;
+  std::int64_t doubled = 0;
+  TableReader root(doc->root());
+  root.table("outer", [&](TableReader& outer) {
+    outer.table("inner", [&](TableReader& r) {
+      std::int64_t local = 0;  // gone once this function returns
+      r.custom("count", [&](const Value& v) {
+        ++reads;
+        local = v.integer().value_or(0);
+        return core::Status{};
+      });
+      if (core::Status s = r.finish(); !s.ok())
+        return s;
+      doubled = local * 2;  // converted after the read, as the daemon's config does
+      return core::Status{};
+    });
+    return outer.finish();
+  });
+  ASSERT_TRUE(root.finish().ok());
+  EXPECT_EQ(reads, 1);  // table() does not walk the sub-table a second time
+  EXPECT_EQ(doubled, 6);
+  EXPECT_TRUE(root.finish().ok());  // the first result, nothing read again
+  EXPECT_EQ(reads, 1);
+}
+
 TEST(LoaderTest, TablesAreFoundAtAnyPath) {
   core::Result<Document> doc = Document::parse(
       "[worker.queue]\nsegments = 2\n[coordinator.queue]\nsegments = 3\n[queue]\nsegments = 1\n");

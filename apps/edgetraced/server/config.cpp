@@ -175,12 +175,14 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
           .duration("device_idle_timeout", m.device_idle_timeout)
           .size("max_devices", m.max_devices, 1, 10'000'000)
           .choice("format", m.format, kFormats, "stream format");
+      if (core::Status s = r.finish(); !s.ok())
+        return s;
       m.keepalive = std::chrono::duration_cast<std::chrono::seconds>(keepalive);
       m.reconnect_min = std::chrono::duration_cast<std::chrono::seconds>(reconnect_min);
       m.reconnect_max = std::chrono::duration_cast<std::chrono::seconds>(reconnect_max);
       m.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(session_expiry);
       m.receive_maximum = static_cast<int>(receive_maximum);
-      return r.finish();
+      return core::Status{};
     });
     receivers.table("device_http", [&](TableReader& r) {
       DeviceHttpOptions& h = c.device_http;
@@ -195,9 +197,11 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
           .duration("idle_timeout", h.idle_timeout)
           .duration("read_timeout", h.read_timeout)
           .duration("retry_after", retry_after);
+      if (core::Status s = r.finish(); !s.ok())
+        return s;
       h.retry_after = std::chrono::duration_cast<std::chrono::seconds>(retry_after);
       h.max_body_bytes = static_cast<std::size_t>(max_body);
-      return r.finish();
+      return core::Status{};
     });
     receivers.table("serial", [&](TableReader& r) {
       SerialOptions& o = c.serial;
@@ -212,8 +216,10 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
           .duration("reopen_max", o.reopen_max)
           .duration("follow_interval", o.follow_interval)
           .size("buffer_bytes", o.buffer_bytes, 16, 16u << 20, "an integer (bytes)");
+      if (core::Status s = r.finish(); !s.ok())
+        return s;
       o.baud = static_cast<unsigned>(baud);
-      return r.finish();
+      return core::Status{};
     });
     return receivers.finish();
   });

@@ -233,6 +233,9 @@ class TableReader {
   // table is an error ("expected a table ([<path>.<key>])").
   TableReader& table(std::string_view key, std::function<core::Status(TableReader&)> read);
 
+  // Walks the table once; a second call returns the first call's result without reading
+  // again (table() finishes a sub-table its `read` already finished, and the references that
+  // `read` gave may be gone by then).
   core::Status finish();
 
   // "expected <what>, got <type of v>", for custom readers.
@@ -247,7 +250,9 @@ class TableReader {
   };
   Table table_;
   std::vector<Key> keys_;
-  bool nested_error_ = false;  // the last error came from a sub-table (has its position)
+  bool nested_error_ = false;             // the last error came from a sub-table (has its position)
+  std::optional<core::Status> finished_;  // finish()'s result, once it ran
+  core::Status walk();
 };
 
 }  // namespace edgetrace::config
