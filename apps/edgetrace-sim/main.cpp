@@ -4,7 +4,7 @@
 //
 //   edgetrace-sim --devices 100 --connect 127.0.0.1:7700 --steps 1000 --interval-ms 10
 //   edgetrace-sim --devices 4 --steps 50 --self-check     # own receiver, decodes, verifies
-//   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 [--topic-prefix edgetrace/devices] [--qos 0|1]
+//   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 [--topic-prefix edgetrace] [--qos 0|1]
 //   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 --self-check   # subscribes, verifies
 //
 // Over MQTT (5) each device's frames are collected per workload step and published as one
@@ -704,7 +704,7 @@ int main(int argc, char** argv) {
   int interval_ms = 0;
   std::string endpoint;
   std::string mqtt_endpoint;
-  std::string topic_prefix = "edgetrace/devices";
+  std::string topic_prefix = "edgetrace";  // edgetraced's default topic: edgetrace/+/frames
   bool check = false;
   unsigned seed = 1;
   app.add_option("--devices", devices, "number of devices")->check(CLI::Range(1, 10000));

@@ -30,6 +30,7 @@
 #include "pipeline/telemetry_queue.hpp"
 #include "testing/temp_dir.hpp"
 #include "testing/wait.hpp"
+#include "tests/mosquitto_broker.hpp"
 #include "tests/recording_exporter.hpp"
 
 namespace edgetrace::daemon {
@@ -38,74 +39,7 @@ namespace {
 using namespace std::chrono_literals;
 using edgetrace::testing::wait_until;
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool port_open(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// A mosquitto broker on 127.0.0.1:<port>, anonymous, started as a child process.
-class Broker {
- public:
-  explicit Broker(const std::filesystem::path& dir)
-      : config_(dir / "mosquitto.conf"), log_(dir / "mosquitto.log") {
-    port_ = free_port();
-    std::ofstream(config_) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n";
-  }
-  ~Broker() { stop(); }
-  bool start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      // Its log (stderr) to a file opened before it may switch to the mosquitto user.
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execl(ET_MOSQUITTO_BROKER, "mosquitto", "-c", config_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    return pid_ > 0 && wait_until([&] { return port_open(port_); }, 20s);
-  }
-  void stop() {
-    if (pid_ <= 0)
-      return;
-    ::kill(pid_, SIGTERM);
-    if (!edgetrace::testing::wait_for_exit(pid_, 20s)) {
-      ::kill(pid_, SIGKILL);
-      (void)edgetrace::testing::wait_for_exit(pid_, 20s);
-    }
-    pid_ = -1;
-  }
-  int port() const { return port_; }
-  std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::filesystem::path config_;
-  std::filesystem::path log_;
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
+using testing::Broker;
 
 // One message as a subscriber saw it.
 struct Message {
@@ -315,7 +249,7 @@ class DeviceMqttTest : public ::testing::Test {
   }
 
   edgetrace::testing::TempDir dir_{"edgetraced-mqtt"};
-  Broker broker_{dir_.path()};
+  Broker broker_{ET_MOSQUITTO_BROKER, dir_.path()};
 };
 
 std::vector<std::uint8_t> joined(const std::vector<Message>& messages) {

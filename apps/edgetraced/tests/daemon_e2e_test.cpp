@@ -25,6 +25,7 @@
 #include "testing/temp_dir.hpp"
 #include "testing/wait.hpp"
 #include "tests/daemon_process.hpp"
+#include "tests/mosquitto_broker.hpp"
 
 namespace edgetrace::daemon {
 namespace {
@@ -435,6 +436,143 @@ TEST(DaemonE2eTest, CorruptAndTruncatedStreamsAreCountedExactly) {
             static_cast<std::int64_t>(clean.size() * 3 - 3 + garbage.size()));
   // Still serving: a clean stream afterwards decodes whole.
   EXPECT_EQ(d->get("/healthz").first, 200);
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+// Every span the backend got, with repeats (a span exported twice counts twice).
+std::size_t spans_with_repeats(const FakeOtlpHttpReceiver& rx) {
+  std::size_t n = 0;
+  for (const auto& r : rx.received())
+    for (const auto& rs : r.traces.resource_spans())
+      for (const auto& ss : rs.scope_spans())
+        n += static_cast<std::size_t>(ss.spans_size());
+  return n;
+}
+
+TEST(DaemonE2eTest, TwoDaemonsInOneMqttSharedGroupExportEveryFrameOnce) {
+  TempDir dir("edgetraced-e2e");
+  testing::Broker broker(ET_MOSQUITTO_BROKER, dir.path());
+  ASSERT_TRUE(broker.start());
+  FakeOtlpHttpReceiver rx;
+  std::vector<std::unique_ptr<DaemonProcess>> daemons;
+  for (const std::string name : {"a", "b"}) {
+    std::string config =
+        daemon_config(dir, rx.url(),
+                      "[receivers.device_mqtt]\nurl = \"" + broker.url() +
+                          "\"\ngroup = \"fleet\"\nclient_id = \"edgetraced-" + name + "\"\n");
+    // Each daemon its own queue; one symbol store directory is fine (read-mostly, atomic puts).
+    config.replace(config.find(dir.file("queue")), dir.file("queue").size(),
+                   dir.file("queue-" + name));
+    config.replace(config.find("[receivers.device_tcp]\nlisten = \"127.0.0.1:0\""),
+                   std::string("[receivers.device_tcp]\nlisten = \"127.0.0.1:0\"").size(),
+                   "[receivers.device_tcp]\nlisten = \"\"");
+    daemons.push_back(start_daemon(dir, config, "edgetraced-" + name));
+    ASSERT_TRUE(daemons.back()->started()) << daemons.back()->log();
+  }
+  upload_sim_elf(*daemons[0], dir);
+  // Both subscribed (MQTT /readyz) before the devices publish.
+  for (const auto& d : daemons)
+    ASSERT_TRUE(wait_until([&] { return d->get("/readyz").first == 200; }, 20s)) << d->log();
+
+  const auto [code, output] = run_command({ET_SIM, "--devices", "16", "--steps", "25", "--mqtt",
+                                           "127.0.0.1:" + std::to_string(broker.port())});
+  ASSERT_EQ(code, 0) << output;
+  // "edgetrace-sim: 16 devices, 1234 frames in 400 MQTT messages (...)"
+  const std::size_t at = output.find(" devices, ");
+  ASSERT_NE(at, std::string::npos) << output;
+  const std::int64_t sent = std::strtoll(output.c_str() + at + 10, nullptr, 10);
+  ASSERT_GT(sent, 400);
+  const std::map<std::string, std::string> mqtt{{"receiver", "device_mqtt"}};
+  const auto total = [&](std::string_view name) {
+    std::int64_t sum = 0;
+    for (const auto& d : daemons)
+      sum += std::max<std::int64_t>(0, metric(*d, name, mqtt));
+    return sum;
+  };
+  ASSERT_TRUE(wait_until([&] { return total("edgetraced_frames_received_total") >= sent; }, 30s))
+      << total("edgetraced_frames_received_total") << " of " << sent;
+  // Each message went to one daemon of the group: every frame decoded once, none twice.
+  EXPECT_EQ(total("edgetraced_frames_received_total"), sent);
+  EXPECT_EQ(total("edgetraced_frames_duplicate_total"), 0);
+  EXPECT_EQ(total("edgetraced_frames_corrupt_total"), 0);
+  for (const auto& d : daemons)
+    EXPECT_GT(metric(*d, "edgetraced_frames_received_total", mqtt), 0) << "one daemon got nothing";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return static_cast<std::int64_t>(spans_with_repeats(rx)) ==
+               total("edgetraced_device_spans_total");
+      },
+      30s));
+  // No span reached the backend twice.
+  EXPECT_EQ(received(rx).span_ids.size(), spans_with_repeats(rx));
+  EXPECT_EQ(received(rx).device_ids.size(), 16u);
+  for (const auto& d : daemons)
+    EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+TEST(DaemonE2eTest, HttpDeviceGets202OnceItsFramesAreQueued) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  write_file(dir.file("device-token"), "device-secret\n");
+  auto d = start_daemon(dir, daemon_config(dir, rx.url(),
+                                           "[receivers.device_http]\nlisten = \"127.0.0.1:0\"\n"
+                                           "token_file = \"" +
+                                               dir.file("device-token") + "\"\n"));
+  ASSERT_TRUE(d->started()) << d->log();
+  ASSERT_NE(d->port("device HTTP"), 0) << d->log();
+  upload_sim_elf(*d, dir);
+  const std::vector<std::uint8_t> stream = capture_sim_stream(10);
+  const std::string body(stream.begin(), stream.end());
+  const auto denied = d->http(d->port("device HTTP"), "POST", "/v1/device/frames", body,
+                              {"Content-Type: application/octet-stream"});
+  EXPECT_EQ(denied.first, 401) << denied.second;
+  const auto ok =
+      d->http(d->port("device HTTP"), "POST", "/v1/device/frames", body,
+              {"Content-Type: application/octet-stream", "Authorization: Bearer device-secret"});
+  ASSERT_EQ(ok.first, 202) << ok.second;
+  const std::map<std::string, std::string> http{{"receiver", "device_http"}};
+  // Answered after the queue had them: the counters are already there.
+  EXPECT_GT(metric(*d, "edgetraced_frames_received_total", http), 10);
+  EXPECT_EQ(metric(*d, "edgetraced_frames_corrupt_total", http), 0);
+  const std::int64_t spans = metric(*d, "edgetraced_device_spans_total", http);
+  ASSERT_GT(spans, 0);
+  ASSERT_TRUE(wait_until(
+      [&] { return static_cast<std::int64_t>(received(rx).span_ids.size()) == spans; }, 20s));
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+TEST(DaemonE2eTest, SerialReceiverReplaysACaptureFile) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  const std::vector<std::uint8_t> stream = capture_sim_stream(10);
+  {
+    std::ofstream out(dir.file("capture.bin"), std::ios::binary);
+    out.write(reinterpret_cast<const char*>(stream.data()),
+              static_cast<std::streamsize>(stream.size()));
+  }
+  // The ELF is in the store before the daemon starts (a lab bench replaying captures).
+  const auto [ucode, uout] =
+      run_command({ET_CLI, "symbols", "upload", "--store", dir.file("symbols"), ET_SIM});
+  ASSERT_EQ(ucode, 0) << uout;
+  auto d = start_daemon(
+      dir, daemon_config(dir, rx.url(),
+                         "[receivers.serial]\npath = \"" + dir.file("capture.bin") + "\"\n"));
+  ASSERT_TRUE(d->started()) << d->log();
+  const std::map<std::string, std::string> serial{{"receiver", "serial"}};
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return metric(*d, "edgetraced_device_bytes_total", serial) ==
+               static_cast<std::int64_t>(stream.size());
+      },
+      20s))
+      << d->get("/metrics").second;
+  ASSERT_TRUE(
+      wait_until([&] { return metric(*d, "edgetraced_device_streams_active", serial) == 0; }));
+  EXPECT_EQ(metric(*d, "edgetraced_frames_corrupt_total", serial), 0);
+  const std::int64_t spans = metric(*d, "edgetraced_device_spans_total", serial);
+  ASSERT_GT(spans, 0);
+  ASSERT_TRUE(wait_until(
+      [&] { return static_cast<std::int64_t>(received(rx).span_ids.size()) == spans; }, 20s));
   EXPECT_EQ(d->terminate(), 0) << d->log();
 }
 

@@ -119,15 +119,15 @@ std::uint16_t DaemonProcess::port(std::string_view what) const {
   return it == ports_.end() ? 0 : it->second;
 }
 
-std::pair<int, std::string> DaemonProcess::request(std::string_view method, std::string_view path,
-                                                   std::string_view body,
-                                                   std::string_view token) const {
+std::pair<int, std::string> DaemonProcess::http(std::uint16_t port, std::string_view method,
+                                                std::string_view path, std::string_view body,
+                                                const std::vector<std::string>& headers) const {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return {0, ""};
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(port("admin"));
+  addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   timeval tv{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -137,8 +137,8 @@ std::pair<int, std::string> DaemonProcess::request(std::string_view method, std:
   }
   std::string out = std::string(method) + " " + std::string(path) +
                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!token.empty())
-    out += "Authorization: Bearer " + std::string(token) + "\r\n";
+  for (const std::string& h : headers)
+    out += h + "\r\n";
   if (method != "GET")
     out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += "\r\n";
@@ -167,12 +167,12 @@ std::pair<int, std::string> DaemonProcess::request(std::string_view method, std:
 }
 
 std::pair<int, std::string> DaemonProcess::get(std::string_view path) const {
-  return request("GET", path, "", "");
+  return http(port("admin"), "GET", path, "", {});
 }
 
 std::pair<int, std::string> DaemonProcess::put(std::string_view path, std::string_view body,
                                                std::string_view token) const {
-  return request("PUT", path, body, token);
+  return http(port("admin"), "PUT", path, body, {"Authorization: Bearer " + std::string(token)});
 }
 
 std::optional<double> DaemonProcess::metric(

@@ -48,6 +48,10 @@ class DaemonProcess {
   // PUT body on the admin listener with a bearer token.
   std::pair<int, std::string> put(std::string_view path, std::string_view body,
                                   std::string_view token) const;
+  // A request to any of its listeners (the device HTTP receiver): {status, body}.
+  std::pair<int, std::string> http(std::uint16_t port, std::string_view method,
+                                   std::string_view path, std::string_view body,
+                                   const std::vector<std::string>& headers) const;
   // The value of one sample of /metrics whose labels include `labels` (summed when several
   // match); nullopt if none matches.
   std::optional<double> metric(std::string_view name,
@@ -58,9 +62,6 @@ class DaemonProcess {
   void kill9();
 
  private:
-  std::pair<int, std::string> request(std::string_view method, std::string_view path,
-                                      std::string_view body, std::string_view token) const;
-
   pid_t pid_ = -1;
   std::string log_path_;
   bool started_ = false;
