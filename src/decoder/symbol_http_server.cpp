@@ -38,16 +38,6 @@ int http_status_for(StatusCode code) {
   }
 }
 
-// Equal strings in time that depends only on their lengths, not on where they differ.
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-  unsigned diff = a.size() == b.size() ? 0u : 1u;
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (std::size_t i = 0; i < n; ++i)
-    diff |=
-        static_cast<unsigned>(static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]));
-  return diff == 0;
-}
-
 }  // namespace
 
 std::string symbol_info_json(const SymbolInfo& info) {
@@ -66,14 +56,12 @@ SymbolHttpHandler::SymbolHttpHandler(SymbolStore& store, std::string write_token
     : store_(store), token_(std::move(write_token)) {}
 
 int SymbolHttpHandler::authorize(const std::string& authorization) const {
-  constexpr std::string_view kScheme = "bearer ";
-  const std::string_view value = core::trim_ows(authorization);
-  if (value.size() <= kScheme.size() ||
-      !core::iequals_ascii(value.substr(0, kScheme.size()), kScheme))
+  const std::optional<std::string_view> token = core::bearer_token(authorization);
+  if (!token)
     return 401;
   if (token_.empty())
     return 403;
-  return constant_time_equal(core::trim_ows(value.substr(kScheme.size())), token_) ? 0 : 403;
+  return core::constant_time_equal(*token, token_) ? 0 : 403;
 }
 
 SymbolHttpResponse SymbolHttpHandler::handle(const SymbolHttpRequest& request) const {

@@ -14,23 +14,9 @@ namespace {
 
 constexpr std::string_view kReceiver = "device_http";
 
-// Equal strings in time that depends only on their lengths, not on where they differ.
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-  unsigned diff = a.size() == b.size() ? 0u : 1u;
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (std::size_t i = 0; i < n; ++i)
-    diff |=
-        static_cast<unsigned>(static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]));
-  return diff == 0;
-}
-
 bool bearer_matches(std::string_view authorization, std::string_view token) {
-  constexpr std::string_view kScheme = "bearer ";
-  const std::string_view value = core::trim_ows(authorization);
-  if (value.size() <= kScheme.size() ||
-      !core::iequals_ascii(value.substr(0, kScheme.size()), kScheme))
-    return false;
-  return constant_time_equal(core::trim_ows(value.substr(kScheme.size())), token);
+  const std::optional<std::string_view> given = core::bearer_token(authorization);
+  return given && core::constant_time_equal(*given, token);
 }
 
 }  // namespace

@@ -3,11 +3,14 @@
 //   trim_ows("  a b\t")          == "a b"     (spaces and horizontal tabs, as HTTP's OWS)
 //   to_lower_ascii("Content-Type") == "content-type"
 //   iequals_ascii("GZIP", "gzip")  == true
+//   bearer_token("Bearer abc")     == "abc"     (nullopt without the scheme or a token)
+//   constant_time_equal(token, expected)       (time depends on the lengths only)
 //
 // Only ASCII letters change case; other bytes (UTF-8 included) are left as they are.
 // Thread-safety: pure functions. Allocation: to_lower_ascii/to_upper_ascii return a string.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,6 +54,30 @@ constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
       return false;
   }
   return true;
+}
+
+// Equal strings in time that depends only on their lengths, not on where they differ: for
+// comparing secrets (bearer tokens) without a timing side channel.
+inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+  unsigned diff = a.size() == b.size() ? 0u : 1u;
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  for (std::size_t i = 0; i < n; ++i)
+    diff |=
+        static_cast<unsigned>(static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]));
+  return diff == 0;
+}
+
+// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive, RFC 6750),
+// without surrounding whitespace; nullopt when the scheme or the token is missing.
+constexpr std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept {
+  constexpr std::string_view kScheme = "bearer ";
+  const std::string_view value = trim_ows(authorization);
+  if (value.size() <= kScheme.size() || !iequals_ascii(value.substr(0, kScheme.size()), kScheme))
+    return std::nullopt;
+  const std::string_view token = trim_ows(value.substr(kScheme.size()));
+  if (token.empty())
+    return std::nullopt;
+  return token;
 }
 
 }  // namespace edgetrace::core
