@@ -607,6 +607,10 @@ TEST(DaemonE2eTest, ConfigMistakesExitTwoNamingTheFileLineAndColumn) {
   const auto [ccode, coutput] =
       run_command({ET_EDGETRACED, "--check-config", dir.file("default.toml")});
   EXPECT_EQ(ccode, 0) << coutput;
+  // The production config shipped in deploy/ is valid.
+  const auto [dcode, doutput] =
+      run_command({ET_EDGETRACED, "--check-config", ET_SOURCE_DIR "/deploy/edgetraced.toml"});
+  EXPECT_EQ(dcode, 0) << doutput;
   // --set takes TOML values and bare words.
   const auto [scode, soutput] = run_command(
       {ET_EDGETRACED, "--check-config", dir.file("default.toml"), "--set", "queue.max_bytes=1000",

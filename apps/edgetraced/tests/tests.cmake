@@ -16,6 +16,7 @@ et_test(edgetraced_e2e_test E2E SOURCES ${CMAKE_CURRENT_LIST_DIR}/daemon_e2e_tes
 add_dependencies(edgetraced_e2e_test edgetraced edgetrace edgetrace-sim)
 target_compile_definitions(edgetraced_e2e_test PRIVATE
   ET_MOSQUITTO_BROKER="${EDGETRACED_MOSQUITTO_BROKER}"
+  ET_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   ET_EDGETRACED="$<TARGET_FILE:edgetraced>"
   ET_CLI="$<TARGET_FILE:edgetrace>"
   ET_SIM="$<TARGET_FILE:edgetrace-sim>")
