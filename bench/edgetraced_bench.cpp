@@ -11,8 +11,9 @@
 //       connections that sent a handshake and stay open; the daemon's RSS growth per
 //       connection (VmRSS from /proc, before and after, each after a settle).
 //   edgetraced_bench soak [seconds=60] [devices=1000]
-//       edgetrace-sim streaming from `devices` devices over TCP every 100 ms; the daemon's
-//       RSS sampled every 5 s (first, last, max) and everything delivered at the end.
+//       edgetrace-sim streaming from `devices` devices every 100 ms, half over TCP, half
+//       publishing to a real mosquitto broker the daemon subscribes to; the daemon's RSS
+//       sampled every 5 s (first, last, max) and everything delivered at the end.
 //
 // Paths of the binaries come from the build (ET_EDGETRACED, ET_SIM, ET_CLI). Results go in
 // docs/benchmarks.md with the machine and the date.
@@ -36,6 +37,7 @@
 #include "testing/temp_dir.hpp"
 #include "testing/wait.hpp"
 #include "tests/daemon_process.hpp"
+#include "tests/mosquitto_broker.hpp"
 
 namespace {
 
@@ -267,10 +269,17 @@ int soak(int seconds, int devices) {
   ::getrlimit(RLIMIT_NOFILE, &r);
   r.rlim_cur = r.rlim_max;
   ::setrlimit(RLIMIT_NOFILE, &r);
-  Setup s;
+  TempDir broker_dir("edgetraced-bench-broker");
+  edgetrace::daemon::testing::Broker broker(ET_MOSQUITTO_BROKER, broker_dir.path());
+  if (!broker.start())
+    fail("mosquitto did not start");
+  Setup s("[receivers.device_mqtt]\nurl = \"" + broker.url() + "\"\n");
+  if (!wait_until([&] { return s.daemon->get("/readyz").first == 200; }, 20s))
+    fail("the daemon did not subscribe:\n" + s.daemon->log());
   const std::uint16_t port = s.daemon->port("device TCP");
   // 100 ms between rounds: about `seconds` * 10 steps per device.
-  const int steps = seconds * 10;
+  const std::string steps = std::to_string(seconds * 10);
+  const std::string half = std::to_string(devices / 2);
   std::vector<std::uint64_t> samples;
   std::atomic<bool> done{false};
   std::thread sampler([&] {
@@ -280,33 +289,46 @@ int soak(int seconds, int devices) {
         std::this_thread::sleep_for(100ms);
     }
   });
-  const auto [code, output] =
-      run_command({ET_SIM, "--devices", std::to_string(devices), "--steps", std::to_string(steps),
-                   "--interval-ms", "100", "--connect", "127.0.0.1:" + std::to_string(port)},
-                  std::chrono::seconds(seconds * 3 + 60));
-  done = true;
-  sampler.join();
-  if (code != 0)
-    fail("edgetrace-sim failed: " + output);
+  const auto limit = std::chrono::seconds(seconds * 3 + 60);
+  std::pair<int, std::string> tcp;
+  std::thread tcp_sim([&] {
+    tcp = run_command({ET_SIM, "--devices", half, "--steps", steps, "--interval-ms", "100",
+                       "--connect", "127.0.0.1:" + std::to_string(port)},
+                      limit);
+  });
+  const std::pair<int, std::string> mqtt =
+      run_command({ET_SIM, "--devices", half, "--steps", steps, "--interval-ms", "100", "--seed",
+                   "2", "--mqtt", "127.0.0.1:" + std::to_string(broker.port())},
+                  limit);
+  tcp_sim.join();
+  if (tcp.first != 0 || mqtt.first != 0)
+    fail("edgetrace-sim failed:\n" + tcp.second + mqtt.second);
   wait_until(
       [&] {
-        return s.metric("edgetraced_device_streams_active") == 0 &&
+        return s.metric("edgetraced_device_streams_active") <=
+                   static_cast<std::int64_t>(devices / 2) &&
                s.metric("edgetraced_queue_depth") == 0;
       },
       300s);
+  done = true;
+  sampler.join();
   std::uint64_t max = 0;
   for (std::uint64_t v : samples)
     max = std::max(max, v);
+  const auto first_line = [](const std::string& text) { return text.substr(0, text.find('\n')); };
   std::printf(
-      "soak: %d devices over TCP, %s; daemon RSS first %.1f MiB, last %.1f MiB, max %.1f MiB "
-      "(%zu samples, every 5 s); %lld frames, %lld corrupt, %lld lost, queue depth at end %lld\n",
-      devices, output.substr(0, output.find('\n')).c_str(),
+      "soak: %d devices (%s over TCP, %s over MQTT) for %d s\n  %s\n  %s\n  daemon RSS first "
+      "%.1f MiB, last %.1f MiB, max %.1f MiB (%zu samples, every 5 s); %lld frames decoded, %lld "
+      "corrupt, %lld lost, %lld duplicate; queue depth at end %lld\n",
+      devices, half.c_str(), half.c_str(), seconds, first_line(tcp.second).c_str(),
+      first_line(mqtt.second).c_str(),
       static_cast<double>(samples.empty() ? 0 : samples.front()) / 1048576.0,
       static_cast<double>(samples.empty() ? 0 : samples.back()) / 1048576.0,
       static_cast<double>(max) / 1048576.0, samples.size(),
       static_cast<long long>(s.metric("edgetraced_frames_received_total")),
       static_cast<long long>(s.metric("edgetraced_frames_corrupt_total")),
       static_cast<long long>(s.metric("edgetraced_frames_lost_total")),
+      static_cast<long long>(s.metric("edgetraced_frames_duplicate_total")),
       static_cast<long long>(s.metric("edgetraced_queue_depth")));
   return s.daemon->terminate() == 0 ? 0 : 1;
 }
