@@ -1,6 +1,10 @@
 #include "pipeline/telemetry_queue.hpp"
 
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
+#include <array>
+#include <span>
 #include <string>
 
 namespace edgetrace::daemon {
@@ -33,7 +37,7 @@ std::pair<std::size_t, std::uint8_t> log_count_and_priority(const otlp::LogsRequ
 TelemetryQueue::TelemetryQueue(TelemetryQueueOptions options, std::vector<Exporter*> exporters)
     : options_(std::move(options)),
       exporters_(std::move(exporters)),
-      done_up_to_(exporters_.size(), 0) {}
+      done_up_to_(exporters_.size(), std::array<std::uint64_t, kSignals>{}) {}
 
 TelemetryQueue::~TelemetryQueue() {
   stop(std::chrono::steady_clock::now());
@@ -161,58 +165,98 @@ otlp::DurableQueueCounters TelemetryQueue::queue_counters() const {
   return queue_ ? queue_->counters() : otlp::DurableQueueCounters{};
 }
 
-bool TelemetryQueue::deliver(const otlp::QueuedRecord& record) {
-  if (record.payload.empty()) {
-    counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
-    return true;
-  }
-  const std::uint8_t signal = record.payload[0];
-  const std::string_view body(reinterpret_cast<const char*>(record.payload.data()) + 1,
-                              record.payload.size() - 1);
-  otlp::DecodeLimits limits;
-  limits.max_message_bytes = record.payload.size();
-  otlp::TraceRequest traces;
-  otlp::LogsRequest logs;
-  otlp::MetricsRequest metrics;
+namespace {
+
+// Records of one signal delivered together stop at this many payload bytes: one export
+// request of a reasonable size (the exporters split larger ones anyway).
+constexpr std::size_t kGroupBytes = 1u << 20;
+
+std::uint8_t signal_of(const otlp::QueuedRecord& record) {
+  return record.payload.empty() ? 0 : record.payload[0];
+}
+
+}  // namespace
+
+TelemetryQueue::Delivery TelemetryQueue::deliver(Group group) {
+  const std::uint8_t signal = signal_of(*group.front());
+  // Serialized protobuf messages concatenated are their merge (repeated fields append): the
+  // group's bodies, one after the other, parse as one request with every record's
+  // resource spans or logs. Those an exporter already took (after a retry) are left out.
+  thread_local std::string bodies;
+  const auto parse = [&](google::protobuf::Message& message, std::uint64_t after) {
+    bodies.clear();
+    for (const otlp::QueuedRecord* r : group)
+      if (r->sequence > after)
+        bodies.append(reinterpret_cast<const char*>(r->payload.data()) + 1, r->payload.size() - 1);
+    otlp::DecodeLimits limits;
+    limits.max_message_bytes = bodies.size() + 1;
+    return otlp::decode_protobuf_message(bodies, message, limits).ok();
+  };
+  // One arena per group: the parsed request's thousands of small objects are freed at once.
+  google::protobuf::Arena arena;
   google::protobuf::Message* message = nullptr;
   switch (signal) {
     case kSignalTraces:
-      message = &traces;
+      message = google::protobuf::Arena::CreateMessage<otlp::TraceRequest>(&arena);
       break;
     case kSignalLogs:
-      message = &logs;
+      message = google::protobuf::Arena::CreateMessage<otlp::LogsRequest>(&arena);
       break;
     case kSignalMetrics:
-      message = &metrics;
+      message = google::protobuf::Arena::CreateMessage<otlp::MetricsRequest>(&arena);
       break;
     default:
       break;
   }
-  if (message == nullptr || !otlp::decode_protobuf_message(body, *message, limits).ok()) {
-    counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
-    return true;
-  }
+  if (message == nullptr || !parse(*message, 0))
+    return Delivery::kUnreadable;
+  const std::uint64_t first = group.front()->sequence;
+  const std::uint64_t last = group.back()->sequence;
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
-    if (done_up_to_[i] >= record.sequence)
+    std::uint64_t& done = done_up_to_[i][signal < kSignals ? signal : 0];
+    if (done >= last)
       continue;
+    google::protobuf::Message* m = message;
+    if (done >= first) {
+      // Part of the group went to this exporter before a retry: only the rest, once.
+      m = message->New(&arena);
+      if (!parse(*m, done))
+        continue;
+    }
     const otlp::Deadline deadline = otlp::Clock::now() + options_.export_timeout;
     ExportResult r = ExportResult::kDelivered;
     switch (signal) {
       case kSignalTraces:
-        r = exporters_[i]->export_traces(traces, deadline);
+        r = exporters_[i]->export_traces(static_cast<const otlp::TraceRequest&>(*m), deadline);
         break;
       case kSignalLogs:
-        r = exporters_[i]->export_logs(logs, deadline);
+        r = exporters_[i]->export_logs(static_cast<const otlp::LogsRequest&>(*m), deadline);
         break;
       default:
-        r = exporters_[i]->export_metrics(metrics, deadline);
+        r = exporters_[i]->export_metrics(static_cast<const otlp::MetricsRequest&>(*m), deadline);
         break;
     }
     if (r == ExportResult::kRetryLater)
-      return false;
-    done_up_to_[i] = record.sequence;
+      return Delivery::kRetry;
+    done = last;
   }
-  return true;
+  return Delivery::kDone;
+}
+
+TelemetryQueue::Delivery TelemetryQueue::deliver_group(Group group) {
+  const Delivery d = deliver(group);
+  if (d != Delivery::kUnreadable)
+    return d;
+  if (group.size() == 1) {
+    // Unreadable on its own: counted and acknowledged, never retried.
+    counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
+    return Delivery::kDone;
+  }
+  // One of them spoils the merge: each on its own, so the others are still delivered.
+  for (std::size_t k = 0; k < group.size(); ++k)
+    if (deliver_group(group.subspan(k, 1)) == Delivery::kRetry)
+      return Delivery::kRetry;
+  return Delivery::kDone;
 }
 
 void TelemetryQueue::run() {
@@ -243,15 +287,28 @@ void TelemetryQueue::run() {
       }
       continue;
     }
+    // The batch's records of each signal go out as few requests as possible (a device stream
+    // appends its spans and its logs alternately). Each exporter keeps, per signal, the last
+    // sequence it took, so a retry re-delivers only what it has not; the batch is
+    // acknowledged once every record of it went to every exporter.
     std::uint64_t last_done = 0;
     bool retry = false;
-    for (const otlp::QueuedRecord& record : *batch) {
-      if (!deliver(record)) {
-        retry = true;
-        break;
+    std::array<std::vector<const otlp::QueuedRecord*>, kSignals> by_signal;
+    for (const otlp::QueuedRecord& r : *batch)
+      by_signal[signal_of(r) < kSignals ? signal_of(r) : 0].push_back(&r);
+    for (const auto& records : by_signal) {
+      for (std::size_t begin = 0; begin < records.size() && !retry;) {
+        std::size_t end = begin + 1;
+        std::size_t bytes = records[begin]->payload.size();
+        while (end < records.size() && bytes + records[end]->payload.size() <= kGroupBytes)
+          bytes += records[end++]->payload.size();
+        if (deliver_group(Group(records.data() + begin, end - begin)) == Delivery::kRetry)
+          retry = true;
+        begin = end;
       }
-      last_done = record.sequence;
     }
+    if (!retry)
+      last_done = batch->back().sequence;
     if (last_done != 0)
       (void)queue_->ack(last_done);
     {

@@ -28,6 +28,7 @@
 // one controlling thread. counters()/write_metrics() from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -35,6 +36,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -104,11 +106,21 @@ class TelemetryQueue {
                               std::uint8_t priority);
   void run();
   // Delivers one record to every exporter that has not taken it: false to retry later.
-  bool deliver(const otlp::QueuedRecord& record);
+  enum class Delivery : std::uint8_t { kDone, kRetry, kUnreadable };
+  // Records of one signal, in sequence order.
+  using Group = std::span<const otlp::QueuedRecord* const>;
+  // Delivers the group as one request to every exporter that has not taken it yet.
+  // kRetry: an exporter asked to retry later; kUnreadable: the records do not decode.
+  Delivery deliver(Group group);
+  // deliver(), falling back to one record at a time when the group does not decode.
+  Delivery deliver_group(Group group);
+  // Payload signal bytes: 1 traces, 2 logs, 3 metrics (0: unknown).
+  static constexpr std::size_t kSignals = 4;
 
   TelemetryQueueOptions options_;
   std::vector<Exporter*> exporters_;
-  std::vector<std::uint64_t> done_up_to_;  // per exporter: last sequence taken
+  // Per exporter and signal: the last sequence taken.
+  std::vector<std::array<std::uint64_t, kSignals>> done_up_to_;
   std::optional<otlp::DurableQueue> queue_;
   TelemetryQueueCounters counters_;
 

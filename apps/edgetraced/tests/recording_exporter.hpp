@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "pipeline/exporter.hpp"
@@ -23,15 +25,32 @@ class RecordingExporter : public Exporter {
   ExportResult export_logs(const otlp::LogsRequest& r, otlp::Deadline) override {
     std::lock_guard lock(mu_);
     ++calls_;
-    if (answer_ == ExportResult::kDelivered)
+    const ExportResult answer = logs_answer_.value_or(answer_);
+    if (answer == ExportResult::kDelivered)
       logs_.push_back(r);
-    return answer_;
+    return answer;
   }
   void write_metrics(MetricsText&) const override {}
 
   void answer(ExportResult r) {
     std::lock_guard lock(mu_);
     answer_ = r;
+  }
+  // Log requests only (nullopt: as answer()).
+  void answer_logs(std::optional<ExportResult> r) {
+    std::lock_guard lock(mu_);
+    logs_answer_ = r;
+  }
+  // Every span's name, in the order delivered.
+  std::vector<std::string> span_names() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& r : traces_)
+      for (const auto& rs : r.resource_spans())
+        for (const auto& ss : rs.scope_spans())
+          for (const auto& s : ss.spans())
+            out.push_back(s.name());
+    return out;
   }
   std::vector<otlp::TraceRequest> traces() const {
     std::lock_guard lock(mu_);
@@ -67,6 +86,7 @@ class RecordingExporter : public Exporter {
  private:
   mutable std::mutex mu_;
   ExportResult answer_ = ExportResult::kDelivered;
+  std::optional<ExportResult> logs_answer_;
   std::vector<otlp::TraceRequest> traces_;
   std::vector<otlp::LogsRequest> logs_;
   int calls_ = 0;
