@@ -53,20 +53,6 @@ using namespace std::chrono_literals;
   std::exit(1);
 }
 
-int connect_to(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (fd >= 0)
-      ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool send_all(int fd, const std::vector<std::uint8_t>& bytes, std::size_t n) {
   std::size_t sent = 0;
   while (sent < n) {
@@ -80,31 +66,9 @@ bool send_all(int fd, const std::vector<std::uint8_t>& bytes, std::size_t n) {
 
 // One device's stream from edgetrace-sim, as it sent it over TCP.
 std::vector<std::uint8_t> capture(int steps) {
-  const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(server, 4) != 0 ||
-      ::getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    fail("cannot listen for the capture");
-  std::vector<std::uint8_t> bytes;
-  std::thread reader([&] {
-    const int fd = ::accept(server, nullptr, nullptr);
-    std::uint8_t buf[65536];
-    for (ssize_t n; fd >= 0 && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-      bytes.insert(bytes.end(), buf, buf + n);
-    if (fd >= 0)
-      ::close(fd);
-  });
-  const auto [code, output] =
-      run_command({ET_SIM, "--devices", "1", "--steps", std::to_string(steps), "--connect",
-                   "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))});
-  reader.join();
-  ::close(server);
-  if (code != 0 || bytes.empty())
-    fail("edgetrace-sim capture failed: " + output);
+  std::vector<std::uint8_t> bytes = edgetrace::daemon::testing::capture_sim_stream(ET_SIM, steps);
+  if (bytes.empty())
+    fail("edgetrace-sim capture failed");
   return bytes;
 }
 
@@ -181,7 +145,7 @@ int ingest(int streams, int connections) {
   for (int i = 0; i < connections; ++i) {
     senders.emplace_back([&] {
       while (left.fetch_sub(1) > 0) {
-        const int fd = connect_to(port);
+        const int fd = edgetrace::daemon::testing::connect_loopback(port);
         if (fd < 0)
           return;
         if (send_all(fd, stream, stream.size()))
@@ -237,7 +201,7 @@ int idle(int connections) {
   const std::uint64_t before = rss_bytes(s.pid());
   std::vector<int> fds;
   for (int i = 0; i < connections; ++i) {
-    const int fd = connect_to(port);
+    const int fd = edgetrace::daemon::testing::connect_loopback(port);
     if (fd < 0)
       fail("connect failed after " + std::to_string(i) + " connections");
     if (!send_all(fd, stream, handshake))

@@ -30,14 +30,7 @@ otlp::LogsRequest one_log(int severity) {
 }
 
 TelemetryQueueOptions options(const std::string& dir) {
-  TelemetryQueueOptions o;
-  o.queue.directory = dir;
-  o.queue.max_bytes = 1 << 20;
-  o.queue.segment_bytes = 64 << 10;
-  o.queue.max_record_bytes = 32 << 10;
-  o.retry_initial = 10ms;
-  o.retry_max = 20ms;
-  return o;
+  return testing::test_queue_options(dir);
 }
 
 TEST(TelemetryQueueTest, DeliversEveryAppendToEveryExporter) {

@@ -186,18 +186,7 @@ struct Daemon {
           o.store.directory = dir / "symbols";
           return o;
         }()),
-        queue(
-            [&] {
-              TelemetryQueueOptions o;
-              o.queue.directory = (dir / "queue").string();
-              o.queue.max_bytes = 64 << 20;
-              o.queue.segment_bytes = 4 << 20;
-              o.queue.max_record_bytes = 1 << 20;
-              o.retry_initial = 10ms;
-              o.retry_max = 20ms;
-              return o;
-            }(),
-            {&exporter}),
+        queue(testing::test_queue_options((dir / "queue").string(), 64 << 20), {&exporter}),
         pipeline({}, symbols, queue) {
     EXPECT_TRUE(symbols.open().ok());
     auto put = symbols.store().put_file(ET_SIM_PATH);

@@ -179,14 +179,7 @@ class ReceiverTestPath {
     return o;
   }
   TelemetryQueueOptions queue_options() {
-    TelemetryQueueOptions o;
-    o.queue.directory = (dir.path() / "queue").string();
-    o.queue.max_bytes = 4 << 20;
-    o.queue.segment_bytes = 256 << 10;
-    o.queue.max_record_bytes = 128 << 10;
-    o.retry_initial = 10ms;
-    o.retry_max = 20ms;
-    return o;
+    return test_queue_options((dir.path() / "queue").string(), 4 << 20);
   }
 
   SymbolSource symbols_;

@@ -132,44 +132,17 @@ Received received(const FakeOtlpHttpReceiver& rx) {
   return out;
 }
 
-// Accepts one connection of the simulator and returns every byte it sent: a real capture.
+// One simulated device's stream, as it sent it over TCP: a real capture.
 std::vector<std::uint8_t> capture_sim_stream(int steps) {
-  const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(server, 4) != 0 ||
-      ::getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(server);
-    ADD_FAILURE() << "cannot listen";
-    return {};
-  }
-  std::vector<std::uint8_t> bytes;
-  std::thread reader([&] {
-    const int fd = ::accept(server, nullptr, nullptr);
-    if (fd < 0)
-      return;
-    std::uint8_t buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-      bytes.insert(bytes.end(), buf, buf + n);
-    ::close(fd);
-  });
-  run_sim(ntohs(addr.sin_port), 1, steps);
-  reader.join();
-  ::close(server);
+  std::vector<std::uint8_t> bytes = testing::capture_sim_stream(ET_SIM, steps);
+  EXPECT_FALSE(bytes.empty()) << "edgetrace-sim capture failed";
   return bytes;
 }
 
 // Sends `bytes` over one TCP connection to the daemon and closes it.
 void send_stream(std::uint16_t port, const std::vector<std::uint8_t>& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = testing::connect_loopback(port);
+  ASSERT_GE(fd, 0);
   std::size_t sent = 0;
   while (sent < bytes.size()) {
     const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);

@@ -241,6 +241,54 @@ void DaemonProcess::kill9() {
   pid_ = -1;
 }
 
+int connect_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0)
+      ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::vector<std::uint8_t> capture_sim_stream(const std::string& sim, int steps) {
+  const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (server < 0 || ::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(server, 4) != 0 ||
+      ::getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (server >= 0)
+      ::close(server);
+    return {};
+  }
+  std::vector<std::uint8_t> bytes;
+  std::thread reader([&] {
+    const int fd = ::accept(server, nullptr, nullptr);
+    std::uint8_t buf[65536];
+    for (ssize_t n; fd >= 0 && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      bytes.insert(bytes.end(), buf, buf + n);
+    if (fd >= 0)
+      ::close(fd);
+  });
+  const auto [code, output] =
+      run_command({sim, "--devices", "1", "--steps", std::to_string(steps), "--connect",
+                   "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))});
+  if (code != 0)
+    ::shutdown(server, SHUT_RDWR);  // the reader's accept() returns
+  reader.join();
+  ::close(server);
+  if (code != 0)
+    bytes.clear();
+  return bytes;
+}
+
 std::pair<int, std::string> run_command(const std::vector<std::string>& argv,
                                         std::chrono::milliseconds timeout) {
   char path[] = "/tmp/edgetraced-cmd-XXXXXX";

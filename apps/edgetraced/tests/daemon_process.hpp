@@ -68,6 +68,13 @@ class DaemonProcess {
   std::map<std::string, std::uint16_t, std::less<>> ports_;
 };
 
+// One device's stream as edgetrace-sim (at `sim`) sends it over TCP for `steps` workload
+// steps, received on a listener of this process: a real capture. Empty when it failed.
+std::vector<std::uint8_t> capture_sim_stream(const std::string& sim, int steps);
+
+// Connects to 127.0.0.1:`port`; -1 on failure.
+int connect_loopback(std::uint16_t port);
+
 // Runs a command to its end (no shell), stdout+stderr captured: {exit code or -1, output}.
 std::pair<int, std::string> run_command(
     const std::vector<std::string>& argv,

@@ -1,5 +1,6 @@
 // RecordingExporter: an Exporter for tests that keeps every request it is given and can be
-// told to answer kRetryLater (a backend outage) or kDropped.
+// told to answer kRetryLater (a backend outage) or kDropped. test_queue_options(): a small
+// TelemetryQueue for tests, retrying every 10-20 ms.
 #pragma once
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "pipeline/exporter.hpp"
+#include "pipeline/telemetry_queue.hpp"
 
 namespace edgetrace::daemon::testing {
 
@@ -91,5 +93,19 @@ class RecordingExporter : public Exporter {
   std::vector<otlp::LogsRequest> logs_;
   int calls_ = 0;
 };
+
+// A queue in `directory` within `max_bytes` (segments of a sixteenth, records up to half a
+// segment), retrying after 10 ms, then 20 ms.
+inline TelemetryQueueOptions test_queue_options(const std::string& directory,
+                                                std::uint64_t max_bytes = 1u << 20) {
+  TelemetryQueueOptions o;
+  o.queue.directory = directory;
+  o.queue.max_bytes = max_bytes;
+  o.queue.segment_bytes = static_cast<std::uint32_t>(max_bytes / 16);
+  o.queue.max_record_bytes = static_cast<std::uint32_t>(max_bytes / 32);
+  o.retry_initial = std::chrono::milliseconds(10);
+  o.retry_max = std::chrono::milliseconds(20);
+  return o;
+}
 
 }  // namespace edgetrace::daemon::testing
