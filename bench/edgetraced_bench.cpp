@@ -279,6 +279,15 @@ int soak(int seconds, int devices) {
   std::uint64_t max = 0;
   for (std::uint64_t v : samples)
     max = std::max(max, v);
+  // "edgetrace-sim: 500 devices, 12345 frames ..." of each simulator.
+  const auto frames_sent = [](const std::string& text) {
+    const std::size_t at = text.find(" devices, ");
+    return at == std::string::npos ? 0ll : std::strtoll(text.c_str() + at + 10, nullptr, 10);
+  };
+  const long long sent = frames_sent(tcp.second) + frames_sent(mqtt.second);
+  const long long received = s.metric("edgetraced_frames_received_total");
+  std::printf("soak: %lld frames sent, %lld received: %lld unaccounted for\n", sent, received,
+              sent - received);
   const auto first_line = [](const std::string& text) { return text.substr(0, text.find('\n')); };
   std::printf(
       "soak: %d devices (%s over TCP, %s over MQTT) for %d s\n  %s\n  %s\n  daemon RSS first "
