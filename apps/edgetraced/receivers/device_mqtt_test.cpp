@@ -430,7 +430,9 @@ TEST_F(DeviceMqttTest, IdleDevicesAreFinishedAndDevicesBeyondTheLimitRefused) {
   Daemon d(dir_.path() / "d");
   auto o = receiver_options(broker_, "rx-idle");
   o.max_devices = 1;
-  o.device_idle_timeout = 300ms;
+  // Long enough that device 01 is still open when device 02's message arrives, on a loaded
+  // machine under the sanitizers too (the refusal below depends on it).
+  o.device_idle_timeout = 3s;
   DeviceMqttReceiver rx(o, d.pipeline);
   ASSERT_TRUE(rx.start().ok());
   ASSERT_TRUE(wait_until([&] { return rx.ready(); }, 20s));
