@@ -2,7 +2,7 @@
 // over loopback TCP with a real device stream (edgetrace-sim's, captured once), exporting to
 // a real OTLP/HTTP receiver that decodes and discards. Prints one result line per mode.
 //
-//   edgetraced_bench ingest [streams=80] [connections=8]
+//   edgetraced_bench ingest [streams=80] [connections=8] [buffer_bytes=4096]
 //       `connections` senders share `streams` connections, each sending the whole capture
 //       (about 22k frames); frames per second of wall time and per CPU-second of the daemon
 //       (utime + stime from /proc), the clock stopped only once the queue has delivered
@@ -104,7 +104,7 @@ struct Setup {
   FakeOtlpHttpReceiver rx;
   std::unique_ptr<DaemonProcess> daemon;
 
-  explicit Setup(const std::string& extra = "") {
+  explicit Setup(const std::string& extra = "", std::size_t buffer_bytes = 4096) {
     rx.set_discard(true);
     std::ofstream(dir.file("token")) << "bench\n";
     std::ofstream(dir.file("edgetraced.toml"))
@@ -112,6 +112,7 @@ struct Setup {
         << "[symbols]\nstore = \"" << dir.file("symbols") << "\"\ntoken_file = \""
         << dir.file("token") << "\"\n"
         << "[receivers.device_tcp]\nlisten = \"127.0.0.1:0\"\nidle_timeout = \"10m\"\n"
+        << "buffer_bytes = " << buffer_bytes << "\n"
         << "[queue]\ndir = \"" << dir.file("queue") << "\"\n"
         << "[exporters.otlp]\nendpoint = \"" << rx.url() << "\"\n"
         << extra;
@@ -133,9 +134,9 @@ struct Setup {
   pid_t pid() const { return daemon->pid(); }
 };
 
-int ingest(int streams, int connections) {
+int ingest(int streams, int connections, int buffer_bytes) {
   const std::vector<std::uint8_t> stream = capture(4000);
-  Setup s;
+  Setup s("", static_cast<std::size_t>(buffer_bytes));
   const std::uint16_t port = s.daemon->port("device TCP");
   std::atomic<int> left{streams};
   std::atomic<std::uint64_t> sent_streams{0};
@@ -170,10 +171,11 @@ int ingest(int streams, int connections) {
   const std::int64_t corrupt = s.metric("edgetraced_frames_corrupt_total");
   const std::int64_t exported = s.metric("edgetraced_exported_items_total");
   std::printf(
-      "ingest: %d connections, %llu streams of %zu bytes, %lld frames (%lld corrupt) in %.1f s "
+      "ingest: %d connections (%d-byte reads), %llu streams of %zu bytes, %lld frames (%lld corrupt) in %.1f s "
       "wall, daemon CPU %.1f s: %.0f frames/s wall, %.0f frames per daemon CPU-second; %lld "
       "spans+logs exported, %llu items at the receiver\n",
-      connections, static_cast<unsigned long long>(sent_streams.load()), stream.size(),
+      connections, buffer_bytes, static_cast<unsigned long long>(sent_streams.load()),
+      stream.size(),
       static_cast<long long>(frames), static_cast<long long>(corrupt), wall, cpu,
       static_cast<double>(frames) / wall, static_cast<double>(frames) / cpu,
       static_cast<long long>(exported), static_cast<unsigned long long>(s.rx.items_accepted()));
@@ -288,6 +290,10 @@ int soak(int seconds, int devices) {
   const long long received = s.metric("edgetraced_frames_received_total");
   std::printf("soak: %lld frames sent, %lld received: %lld unaccounted for\n", sent, received,
               sent - received);
+  std::printf("soak: daemon RSS every 5 s (MiB):");
+  for (std::uint64_t v : samples)
+    std::printf(" %.1f", static_cast<double>(v) / 1048576.0);
+  std::printf("\n");
   const auto first_line = [](const std::string& text) { return text.substr(0, text.find('\n')); };
   std::printf(
       "soak: %d devices (%s over TCP, %s over MQTT) for %d s\n  %s\n  %s\n  daemon RSS first "
@@ -312,13 +318,13 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   const auto arg = [&](int i, int fallback) { return argc > i ? std::atoi(argv[i]) : fallback; };
   if (mode == "ingest")
-    return ingest(arg(2, 80), arg(3, 8));
+    return ingest(arg(2, 80), arg(3, 8), arg(4, 4096));
   if (mode == "idle")
     return idle(arg(2, 10000));
   if (mode == "soak")
     return soak(arg(2, 60), arg(3, 1000));
   std::fprintf(stderr,
-               "usage: edgetraced_bench ingest [streams] [connections] | idle [connections] | "
+               "usage: edgetraced_bench ingest [streams] [connections] [buffer_bytes] | idle [connections] | "
                "soak [seconds] [devices]\n");
   return 2;
 }
