@@ -171,12 +171,12 @@ int ingest(int streams, int connections, int buffer_bytes) {
   const std::int64_t corrupt = s.metric("edgetraced_frames_corrupt_total");
   const std::int64_t exported = s.metric("edgetraced_exported_items_total");
   std::printf(
-      "ingest: %d connections (%d-byte reads), %llu streams of %zu bytes, %lld frames (%lld corrupt) in %.1f s "
+      "ingest: %d connections (%d-byte reads), %llu streams of %zu bytes, %lld frames (%lld "
+      "corrupt) in %.1f s "
       "wall, daemon CPU %.1f s: %.0f frames/s wall, %.0f frames per daemon CPU-second; %lld "
       "spans+logs exported, %llu items at the receiver\n",
       connections, buffer_bytes, static_cast<unsigned long long>(sent_streams.load()),
-      stream.size(),
-      static_cast<long long>(frames), static_cast<long long>(corrupt), wall, cpu,
+      stream.size(), static_cast<long long>(frames), static_cast<long long>(corrupt), wall, cpu,
       static_cast<double>(frames) / wall, static_cast<double>(frames) / cpu,
       static_cast<long long>(exported), static_cast<unsigned long long>(s.rx.items_accepted()));
   return s.daemon->terminate() == 0 ? 0 : 1;
@@ -324,7 +324,8 @@ int main(int argc, char** argv) {
   if (mode == "soak")
     return soak(arg(2, 60), arg(3, 1000));
   std::fprintf(stderr,
-               "usage: edgetraced_bench ingest [streams] [connections] [buffer_bytes] | idle [connections] | "
+               "usage: edgetraced_bench ingest [streams] [connections] [buffer_bytes] | idle "
+               "[connections] | "
                "soak [seconds] [devices]\n");
   return 2;
 }

@@ -51,9 +51,8 @@ class Daemon {
 
   core::Status start();
   void stop();
-  // SIGHUP: applies what can change without a restart (see docs/daemon.md "Reloading"):
-  // the symbols token file is read again and the file exporter reopens its file. Returns the
-  // keys that changed but need a restart, for the log.
+  // SIGHUP: the file exporter reopens its file (log rotation); returns the keys that changed
+  // in `fresh` but need a restart, for the log (docs/daemon.md "Signals").
   std::vector<std::string> reload(const DaemonConfig& fresh);
 
   std::string metrics_text() const;
