@@ -53,7 +53,9 @@ class SymbolBackend {
   static core::Result<std::unique_ptr<SymbolBackend>> open(const SymbolsLocation& location);
   virtual ~SymbolBackend() = default;
 
-  virtual core::Result<decoder::PutResult> put(const std::vector<std::uint8_t>& elf) = 0;
+  // `name`: the ELF's file name, kept with it (the daemon names the service after it).
+  virtual core::Result<decoder::PutResult> put(const std::vector<std::uint8_t>& elf,
+                                               const std::string& name) = 0;
   virtual core::Result<std::vector<decoder::SymbolInfo>> list() = 0;
   virtual core::Result<decoder::SymbolInfo> show(const std::string& build_id) = 0;
   virtual core::Status remove(const std::string& build_id) = 0;

@@ -19,7 +19,9 @@ using decoder::SymbolInfo;
 class LocalBackend final : public SymbolBackend {
  public:
   explicit LocalBackend(std::unique_ptr<decoder::SymbolStore> store) : store_(std::move(store)) {}
-  Result<PutResult> put(const std::vector<std::uint8_t>& elf) override { return store_->put(elf); }
+  Result<PutResult> put(const std::vector<std::uint8_t>& elf, const std::string& name) override {
+    return store_->put(elf, name);
+  }
   Result<std::vector<SymbolInfo>> list() override { return store_->list(); }
   Result<SymbolInfo> show(const std::string& id) override { return store_->show(id); }
   Status remove(const std::string& id) override { return store_->remove(id); }
@@ -35,8 +37,8 @@ class RemoteBackend final : public SymbolBackend {
  public:
   RemoteBackend(const std::string& url, std::string token, std::size_t max_elf_bytes)
       : client_(url, std::move(token), options(max_elf_bytes)), max_elf_bytes_(max_elf_bytes) {}
-  Result<PutResult> put(const std::vector<std::uint8_t>& elf) override {
-    return client_.upload(elf);
+  Result<PutResult> put(const std::vector<std::uint8_t>& elf, const std::string& name) override {
+    return client_.upload(elf, name);
   }
   Result<std::vector<SymbolInfo>> list() override { return client_.list(); }
   Result<SymbolInfo> show(const std::string& id) override { return client_.show(id); }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 
 #include "commands.hpp"
 #include "edgetrace/config/loader.hpp"
@@ -44,7 +45,7 @@ int upload(const SymbolsOptions& o) {
       ++failed;
       continue;
     }
-    auto put = (*backend)->put(*bytes);
+    auto put = (*backend)->put(*bytes, std::filesystem::path(path).filename().string());
     if (!put) {
       print_error(path + ": " + put.status().message());
       ++failed;

@@ -5,7 +5,8 @@
 //                                               call_sites}...]}
 //   GET    /api/v1/symbols/<build-id>      200 the ELF bytes (application/octet-stream), 404
 //   GET    /api/v1/symbols/<build-id>/info 200 JSON of one entry, 404
-//   PUT    /api/v1/symbols/<build-id>      body: the ELF. Bearer token required. 201 stored,
+//   PUT    /api/v1/symbols/<build-id>      body: the ELF (X-Edgetrace-Elf-Name: its file name,
+//                                          optional). Bearer token required. 201 stored,
 //                                          200 already present, 409 conflict, 400 invalid
 //                                          ELF or build-id not the path's, 413 too large
 //   DELETE /api/v1/symbols/<build-id>      Bearer token required. 204, 404
@@ -54,6 +55,7 @@ struct SymbolHttpRequest {
   std::string target;         // path and query, e.g. "/api/v1/symbols/ab12"
   std::string authorization;  // the Authorization header's value, or empty
   std::string body;
+  std::string elf_name{};  // PUT: the X-Edgetrace-Elf-Name header (the file's name), or empty
 };
 
 struct SymbolHttpResponse {
@@ -152,7 +154,8 @@ class SymbolHttpClient {
   core::Result<std::vector<std::uint8_t>> fetch(std::string_view build_id_hex);
   // Uploads an ELF (validated locally first, to read its build-id). Conflict:
   // kAlreadyExists; invalid: kInvalidArgument; 401/403: kUnauthenticated/kPermissionDenied.
-  core::Result<PutResult> upload(std::span<const std::uint8_t> elf);
+  // `name`: the file's name, sent as X-Edgetrace-Elf-Name (kept as SymbolInfo::name).
+  core::Result<PutResult> upload(std::span<const std::uint8_t> elf, std::string_view name = {});
   core::Result<std::vector<SymbolInfo>> list();
   core::Result<SymbolInfo> show(std::string_view build_id_hex);
   core::Status remove(std::string_view build_id_hex);
@@ -163,7 +166,8 @@ class SymbolHttpClient {
     std::string body;
   };
   core::Result<Reply> request(const std::string& method, const std::string& path,
-                              std::span<const std::uint8_t> body, bool with_token);
+                              std::span<const std::uint8_t> body, bool with_token,
+                              std::string_view elf_name = {});
 
   std::string base_url_;
   std::string token_;

@@ -105,6 +105,9 @@ Result<SymbolInfo> parse_info(Object&& obj, bool* already_present) {
   info.size = size;
   info.uploaded_unix_seconds = uploaded;
   info.call_sites = static_cast<std::size_t>(sites);
+  std::string_view name;
+  if (obj["name"].get_string().get(name) == simdjson::SUCCESS)
+    info.name = sanitize_elf_name(name);
   return info;
 }
 
@@ -128,7 +131,8 @@ SymbolHttpClient::~SymbolHttpClient() {
 Result<SymbolHttpClient::Reply> SymbolHttpClient::request(const std::string& method,
                                                           const std::string& path,
                                                           std::span<const std::uint8_t> body,
-                                                          bool with_token) {
+                                                          bool with_token,
+                                                          std::string_view elf_name) {
   auto* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr)
     return core::internal_error("libcurl could not be initialised");
@@ -152,6 +156,8 @@ Result<SymbolHttpClient::Reply> SymbolHttpClient::request(const std::string& met
   }
   if (method == "PUT") {
     headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    if (const std::string name = sanitize_elf_name(elf_name); !name.empty())
+      headers = curl_slist_append(headers, ("X-Edgetrace-Elf-Name: " + name).c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
@@ -188,11 +194,12 @@ Result<std::vector<std::uint8_t>> SymbolHttpClient::fetch(std::string_view build
   return std::vector<std::uint8_t>(reply->body.begin(), reply->body.end());
 }
 
-Result<PutResult> SymbolHttpClient::upload(std::span<const std::uint8_t> elf) {
+Result<PutResult> SymbolHttpClient::upload(std::span<const std::uint8_t> elf,
+                                           std::string_view name) {
   auto checked = check_elf(elf, options_.max_elf_bytes);
   if (!checked)
     return checked.status();
-  auto reply = request("PUT", "/" + checked->entry->build_id, elf, true);
+  auto reply = request("PUT", "/" + checked->entry->build_id, elf, true, name);
   if (!reply)
     return reply.status();
   if (reply->status != 200 && reply->status != 201)

@@ -48,6 +48,10 @@ std::string symbol_info_json(const SymbolInfo& info) {
   out += ",\"kind\":";
   core::append_json_string(out, to_string(info.kind), decoder::kJsonEscape);
   out += ",\"call_sites\":" + std::to_string(info.call_sites);
+  if (!info.name.empty()) {
+    out += ",\"name\":";
+    core::append_json_string(out, info.name, decoder::kJsonEscape);
+  }
   out += "}";
   return out;
 }
@@ -139,7 +143,7 @@ SymbolHttpResponse SymbolHttpHandler::handle(const SymbolHttpRequest& request) c
     return json_error(400, "the ELF's build-id is " + checked->entry->build_id + ", not the " +
                                *id + " of the URL");
   }
-  auto put = store_.put(elf);
+  auto put = store_.put(elf, request.elf_name);
   if (!put)
     return json_error(http_status_for(put.status().code()), put.status().message());
   SymbolHttpResponse r;
@@ -184,6 +188,7 @@ void mount_symbols_api(net::HttpServer& server, const SymbolHttpHandler& handler
     if (prefix != kSymbolsApiPath && r.target.starts_with(prefix))
       r.target = std::string(kSymbolsApiPath) + r.target.substr(prefix.size());
     r.authorization = std::string(request.header("Authorization"));
+    r.elf_name = std::string(request.header("X-Edgetrace-Elf-Name"));
     r.body = std::move(request.body);
     SymbolHttpResponse response = h->handle(r);
     if (response.status == 201 && *on_stored) {

@@ -66,6 +66,13 @@ TEST_F(SymbolHttpTest, UploadFetchListShowDeleteOverARealSocket) {
   auto shown = client.show(id);
   ASSERT_TRUE(shown) << shown.status().to_string();
   EXPECT_EQ(shown->size, elf.size());
+  EXPECT_EQ(shown->name, "");  // uploaded without a name
+
+  // The file name travels in X-Edgetrace-Elf-Name and is kept.
+  auto named = client.upload(elf, "build/sensor.elf");
+  ASSERT_TRUE(named) << named.status().to_string();
+  EXPECT_EQ(named->info.name, "sensor.elf");
+  EXPECT_EQ(client.show(id)->name, "sensor.elf");
   EXPECT_EQ(shown->uploaded_unix_seconds, put->info.uploaded_unix_seconds);
 
   ASSERT_TRUE(client.remove(id).ok());

@@ -124,6 +124,8 @@ std::string format_meta(const SymbolInfo& info) {
   out += "\nuploaded " + std::to_string(info.uploaded_unix_seconds);
   out += "\nkind " + std::string(to_string(info.kind));
   out += "\ncall_sites " + std::to_string(info.call_sites);
+  if (!info.name.empty())
+    out += "\nname " + info.name;  // optional: files written before it have none
   out += "\n";
   return out;
 }
@@ -156,6 +158,9 @@ bool parse_meta(const std::string& text, SymbolInfo* info) {
           info->kind = SymbolKind::kBoth;
         else
           return false;
+      } else if (key == "name") {
+        info->name = sanitize_elf_name(value);
+        continue;  // optional, not one of the five required fields
       } else if (key == "call_sites") {
         info->call_sites = static_cast<std::size_t>(std::stoull(value));
       } else {
@@ -334,13 +339,26 @@ Result<PutResult> SymbolStore::put_file(const fs::path& path) {
       invalid_.fetch_add(1, std::memory_order_relaxed);
     return bytes.status();
   }
-  auto r = put(*bytes);
+  auto r = put(*bytes, path.filename().string());
   if (!r)
     return r.status().with_context(path.string());
   return r;
 }
 
-Result<PutResult> SymbolStore::put(std::span<const std::uint8_t> elf) {
+std::string sanitize_elf_name(std::string_view name) {
+  const std::size_t slash = name.find_last_of('/');
+  if (slash != std::string_view::npos)
+    name = name.substr(slash + 1);
+  if (name.size() > 128)
+    name = name.substr(0, 128);
+  std::string out(name);
+  for (char& c : out)
+    if (c <= ' ' || c > '~')
+      c = '_';
+  return out;
+}
+
+Result<PutResult> SymbolStore::put(std::span<const std::uint8_t> elf, std::string_view name) {
   auto checked = check_elf(elf, options_.max_elf_bytes);
   if (!checked) {
     invalid_.fetch_add(1, std::memory_order_relaxed);
@@ -355,6 +373,7 @@ Result<PutResult> SymbolStore::put(std::span<const std::uint8_t> elf) {
   result.info.uploaded_unix_seconds = now_unix_seconds();
   result.info.kind = entry.kind;
   result.info.call_sites = entry.call_sites;
+  result.info.name = sanitize_elf_name(name);
 
   const fs::path dir = options_.directory / id.substr(0, 2);
   std::error_code ec;
@@ -380,7 +399,15 @@ Result<PutResult> SymbolStore::put(std::span<const std::uint8_t> elf) {
     already_present_.fetch_add(1, std::memory_order_relaxed);
     auto info = read_info(id);
     if (info && fs::exists(meta_path(id), ec)) {
+      const std::string given = result.info.name;
       result.info = *info;
+      if (result.info.name.empty() && !given.empty()) {
+        // Stored without a name before: keep the one given now.
+        result.info.name = given;
+        Status st = write_meta(result.info);
+        if (!st.ok())
+          return st;
+      }
     } else {
       // The first writer stopped between the ELF and its metadata: complete it.
       Status st = write_meta(result.info);

@@ -248,6 +248,37 @@ TEST(SymbolStoreTest, MissingMetadataIsDerivedFromTheElf) {
   EXPECT_TRUE(fs::exists(dir.path() / id.substr(0, 2) / (id + ".meta")));
 }
 
+TEST(SymbolStoreTest, KeepsTheNameTheElfWasUploadedUnder) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  const auto elf = fixture_elf();
+  testing::write_bytes(dir.path() / "sensor-2.1.elf", elf);
+  auto put = store->put_file(dir.path() / "sensor-2.1.elf");
+  ASSERT_TRUE(put) << put.status().to_string();
+  EXPECT_EQ(put->info.name, "sensor-2.1.elf");
+  const std::string id = put->info.build_id;
+  EXPECT_EQ(store->show(id)->name, "sensor-2.1.elf");
+  // A later put without a name keeps it; the metadata file names it on its own line.
+  ASSERT_TRUE(store->put(elf));
+  EXPECT_EQ(store->show(id)->name, "sensor-2.1.elf");
+  const std::vector<std::uint8_t> meta =
+      testing::read_bytes(dir.path() / id.substr(0, 2) / (id + ".meta"));
+  EXPECT_NE(std::string(meta.begin(), meta.end()).find("\nname sensor-2.1.elf\n"),
+            std::string::npos);
+}
+
+TEST(SymbolStoreTest, NameIsAddedLaterAndSanitized) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  auto put = store->put(fixture_elf());  // no name (as stores written before names)
+  ASSERT_TRUE(put);
+  EXPECT_EQ(store->show(put->info.build_id)->name, "");
+  ASSERT_TRUE(store->put(fixture_elf(), "../build/my fw\n.elf"));
+  EXPECT_EQ(store->show(put->info.build_id)->name, "my_fw_.elf");
+  EXPECT_EQ(sanitize_elf_name(std::string(300, 'a')).size(), 128u);
+  EXPECT_EQ(sanitize_elf_name("dir/sub/app.elf"), "app.elf");
+}
+
 TEST(SymbolStoreTest, CorruptStoredFileIsReportedAsDataLoss) {
   TempDir dir;
   auto store = open_store(dir.path());

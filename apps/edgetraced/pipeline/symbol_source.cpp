@@ -47,12 +47,18 @@ std::shared_ptr<const decoder::SymbolEntry> SymbolSource::find(
         return nullptr;
       }
     }
+    std::string name;  // the remote's name for the file, kept with the local copy
     core::Result<std::vector<std::uint8_t>> elf = [&] {
       std::lock_guard lock(remote_mu_);
-      return remote_->fetch(id);
+      core::Result<std::vector<std::uint8_t>> bytes = remote_->fetch(id);
+      if (bytes) {
+        if (core::Result<decoder::SymbolInfo> info = remote_->show(id); info)
+          name = info->name;
+      }
+      return bytes;
     }();
     if (elf) {
-      core::Result<decoder::PutResult> put = store_->put(*elf);
+      core::Result<decoder::PutResult> put = store_->put(*elf, name);
       if (put) {
         counters_.remote_fetches.fetch_add(1, std::memory_order_relaxed);
         core::Result<std::shared_ptr<const decoder::SymbolEntry>> got = store_->get(build_id);
@@ -86,6 +92,9 @@ bridge::FirmwareInfo SymbolSource::firmware(std::span<const std::uint8_t> build_
     core::Result<std::vector<std::uint8_t>> bytes = store_->read_elf(id);
     if (!bytes)
       return info;  // not stored (yet): not cached, so a later upload is seen
+    // The name it was uploaded under names the service (as `edgetrace decode --elf` does).
+    if (core::Result<decoder::SymbolInfo> stored = store_->show(id); stored)
+      info.elf_name = stored->name;
     core::Result<decoder::ElfFile> elf = decoder::ElfFile::from_bytes(std::move(bytes).value(), id);
     if (elf) {
       core::Result<bridge::FirmwareInfo> read = bridge::read_firmware_info(*elf, "");

@@ -200,9 +200,9 @@ TEST(DaemonE2eTest, EveryFrameOfEveryDeviceReachesTheBackend) {
       << d->get("/metrics").second;
   const Received got = received(rx);
   EXPECT_EQ(got.device_ids.size(), 3u);
-  // [devices.attributes] are on every resource; the service name is the default (the
-  // store keeps ELF files by build-id, not by name).
-  EXPECT_EQ(got.service_names, std::set<std::string>{"edgetrace-device"});
+  // [devices.attributes] are on every resource; the service is named after the ELF file the
+  // CLI uploaded (its name travels with the upload).
+  EXPECT_EQ(got.service_names, std::set<std::string>{"edgetrace-sim"});
   EXPECT_EQ(got.environments, std::set<std::string>{"e2e"});
   EXPECT_EQ(metric(*d, "edgetraced_queue_depth"), 0) << d->get("/metrics").second;
   const std::int64_t spans = metric(*d, "edgetraced_device_spans_total", tcp);

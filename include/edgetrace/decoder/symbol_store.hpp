@@ -70,7 +70,14 @@ struct SymbolInfo {
   std::int64_t uploaded_unix_seconds = 0;
   SymbolKind kind = SymbolKind::kEdgetrace;
   std::size_t call_sites = 0;  // edgetrace call sites plus defmt strings
+  // The ELF's file name when it was uploaded ("sensor-2.1.elf"; "" when not given): the
+  // daemon names a firmware's service after it, as `edgetrace decode --elf` does.
+  std::string name;
 };
+
+// A file name fit for SymbolInfo::name: its last path component, at most 128 bytes, with
+// every byte that is not printable ASCII (or is a space or a slash) replaced by '_'.
+std::string sanitize_elf_name(std::string_view name);
 
 struct PutResult {
   SymbolInfo info;
@@ -140,7 +147,9 @@ class SymbolStore {
   // before: OK with already_present. Different bytes under the same build-id:
   // kAlreadyExists with a message that says "conflict". Invalid ELF: kInvalidArgument or
   // kResourceExhausted. I/O failure: kInternal.
-  core::Result<PutResult> put(std::span<const std::uint8_t> elf);
+  // `name` (sanitized, optional) is kept as SymbolInfo::name; a later put of the same bytes
+  // with a name adds it when the first had none. put_file() gives the file's name.
+  core::Result<PutResult> put(std::span<const std::uint8_t> elf, std::string_view name = {});
   core::Result<PutResult> put_file(const std::filesystem::path& path);
 
   // The parsed tables for a build-id (hex, any case, or the raw bytes of a handshake).
