@@ -1,5 +1,7 @@
 #include "pipeline/device_pipeline.hpp"
 
+#include "pipeline/processors.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -132,6 +134,10 @@ struct DeviceStream::State : std::enable_shared_from_this<DeviceStream::State> {
       return std::optional<bridge::FirmwareInfo>(sh->symbols.firmware(id));
     };
     bridge = std::make_unique<bridge::StreamBridge>(std::move(b), [this](bridge::Batch& batch) {
+      if (Processors* p = shared->options.processors; p != nullptr) {
+        p->process(batch.traces);
+        p->process(batch.logs);
+      }
       if (core::Status s = shared->queue.append(batch.traces); !s.ok())
         queue_error = s;
       if (core::Status s = shared->queue.append(batch.logs); !s.ok())

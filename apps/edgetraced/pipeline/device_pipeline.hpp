@@ -85,9 +85,12 @@ struct ReceiverCounters {
   std::atomic<std::uint64_t> queue_refusals{0};  // feed() failed: the queue did not take it
 };
 
+class Processors;
+
 struct DevicePipelineOptions {
   bridge::ResourceOptions resource{};  // service rules, static attributes
   std::size_t batch_records = 512;     // bridge batch size
+  Processors* processors = nullptr;    // applied to every batch before the queue append
   std::chrono::milliseconds hold_time{600000};
   std::size_t hold_max_bytes = 1u << 20;
   std::size_t hold_total_bytes = 64u << 20;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "edgetrace/config/values.hpp"
+#include "edgetrace/core/severity.hpp"
 #include "edgetrace/decoder/decoder.hpp"
 #include "edgetrace/sdk/config.hpp"
 
@@ -282,6 +283,29 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
       return read_attributes(v, c.devices.attributes);
     });
     return r.finish();
+  });
+  root.table("processors", [&](TableReader& processors) {
+    processors.table("resource", [&](TableReader& r) {
+      r.custom("attributes", [&](const config::Value& v) {
+        return read_attributes(v, c.processors.resource_attributes);
+      });
+      return r.finish();
+    });
+    processors.table("logs", [&](TableReader& r) {
+      r.custom("min_severity", [&](const config::Value& v) -> core::Status {
+        if (!v.is_string())
+          return TableReader::expected(v,
+                                       "a string (trace, debug, info, warn, error, fatal or \"\")");
+        const std::string text = *v.string();
+        if (!text.empty() && !core::parse_level(text))
+          return core::invalid_argument(
+              "'" + text + "' is not a level (trace, debug, info, warn, error, fatal)");
+        c.processors.min_log_severity = text;
+        return {};
+      });
+      return r.finish();
+    });
+    return processors.finish();
   });
   root.table("telemetry", [&](TableReader& r) {
     r.string("log_level", c.telemetry.log_level).string("otlp_endpoint", c.telemetry.otlp_endpoint);

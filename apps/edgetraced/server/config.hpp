@@ -87,6 +87,11 @@ struct FileExporterConfig {
   std::size_t max_files = 5;
 };
 
+struct ProcessorsConfig {
+  core::Attributes resource_attributes;  // [processors.resource] attributes
+  std::string min_log_severity;          // [processors.logs] min_severity: "" or a level
+};
+
 struct TelemetryConfig {
   std::string log_level = "info";  // the daemon's own log: console on stderr
   std::string otlp_endpoint;       // also export its own logs/spans there (never its pipeline)
@@ -108,6 +113,7 @@ struct DaemonConfig {
   ConsoleExporterConfig console;
   FileExporterConfig file;
   bridge::ResourceOptions devices;  // [[devices.services]], [devices.attributes]
+  ProcessorsConfig processors;
   TelemetryConfig telemetry;
   std::chrono::milliseconds shutdown_timeout{10000};
   // Warnings to log at start (ignored OTEL_* values).

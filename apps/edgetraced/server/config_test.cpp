@@ -99,6 +99,8 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_EQ(c.file.max_files, d.file.max_files);
   EXPECT_TRUE(c.devices.services.empty());
   EXPECT_TRUE(c.devices.attributes.empty());
+  EXPECT_TRUE(c.processors.resource_attributes.empty());
+  EXPECT_EQ(c.processors.min_log_severity, "");
   EXPECT_EQ(c.telemetry.log_level, d.telemetry.log_level);
   EXPECT_EQ(c.telemetry.otlp_endpoint, d.telemetry.otlp_endpoint);
   EXPECT_EQ(c.shutdown_timeout, d.shutdown_timeout);
@@ -167,6 +169,7 @@ TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
       {"[symbols]\nhold_max_bytes = \"2MiB\"\nhold_total_bytes = \"1MiB\"\n", "hold_max_bytes"},
       {"shutdown_timeout = true\n", "test.toml:1:"},
       {"unknown_table = 1\n", "unknown_table"},
+      {"[processors.logs]\nmin_severity = \"loud\"\n", "test.toml:2:"},
       {"[receivers.device_mqtt]\nreceive_maximum = 0\n", "test.toml:2:"},
       {"[receivers.device_http]\nlisten = \"nohost\"\n", "test.toml:2:"},
       {"[receivers.serial]\nbaud = \"fast\"\n", "test.toml:2:"},

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "edgetrace/core/severity.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "exporters/console_tree.hpp"
 #include "exporters/file_lines.hpp"
@@ -120,8 +121,15 @@ core::Status Daemon::start() {
   if (core::Status s = symbols_->open(); !s.ok())
     return s;
 
+  ProcessorOptions pr;
+  pr.resource_attributes = config_.processors.resource_attributes;
+  if (std::optional<core::Level> level = core::parse_level(config_.processors.min_log_severity))
+    pr.min_log_severity = core::severity_number(*level);
+  processors_ = std::make_unique<Processors>(std::move(pr));
+
   DevicePipelineOptions po;
   po.resource = config_.devices;
+  po.processors = processors_.get();
   po.hold_time = config_.symbols.hold_time;
   po.hold_max_bytes = config_.symbols.hold_max_bytes;
   po.hold_total_bytes = config_.symbols.hold_total_bytes;
@@ -305,6 +313,8 @@ std::string Daemon::metrics_text() const {
   MetricsText out;
   if (pipeline_)
     pipeline_->write_metrics(out);
+  if (processors_)
+    processors_->write_metrics(out);
   for (const auto& r : receivers_)
     r->write_metrics(out);
   if (queue_)

@@ -28,6 +28,7 @@
 #include "edgetrace/net/http_server.hpp"
 #include "pipeline/device_pipeline.hpp"
 #include "pipeline/exporter.hpp"
+#include "pipeline/processors.hpp"
 #include "pipeline/receiver.hpp"
 #include "pipeline/symbol_source.hpp"
 #include "pipeline/telemetry_queue.hpp"
@@ -76,6 +77,7 @@ class Daemon {
   FileLinesExporter* file_exporter_ = nullptr;       // reopened on SIGHUP
   std::unique_ptr<TelemetryQueue> queue_;
   std::unique_ptr<SymbolSource> symbols_;
+  std::unique_ptr<Processors> processors_;
   std::unique_ptr<DevicePipeline> pipeline_;
   std::vector<std::unique_ptr<Receiver>> receivers_;
   std::unique_ptr<decoder::SymbolHttpHandler> symbols_handler_;

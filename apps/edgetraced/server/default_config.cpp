@@ -161,6 +161,15 @@ attributes = {}
 #   service_version = "2.1.0"
 services = []
 
+[processors.resource]
+# Set on every resource the daemon exports (device or not), replacing one of the same name.
+attributes = {}
+
+[processors.logs]
+# Drop log records below this level before the queue (counted): trace | debug | info | warn |
+# error | fatal; "" keeps everything.
+min_severity = ""
+
 [telemetry]
 # The daemon's own log (stderr): trace | debug | info | warn | error, or a filter directive.
 log_level = "info"

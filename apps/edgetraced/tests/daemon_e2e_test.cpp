@@ -105,6 +105,7 @@ struct Received {
   std::set<std::string> device_ids;
   std::set<std::string> service_names;
   std::set<std::string> environments;  // deployment.environment.name
+  std::set<std::string> fleets;        // "fleet", set by [processors.resource]
 };
 
 Received received(const FakeOtlpHttpReceiver& rx) {
@@ -120,6 +121,8 @@ Received received(const FakeOtlpHttpReceiver& rx) {
           out.service_names.insert(kv.value().string_value());
         if (kv.key() == "deployment.environment.name")
           out.environments.insert(kv.value().string_value());
+        if (kv.key() == "fleet")
+          out.fleets.insert(kv.value().string_value());
       }
       for (const auto& ss : rs.scope_spans())
         for (const auto& s : ss.spans())
@@ -165,7 +168,9 @@ TEST(DaemonE2eTest, EveryFrameOfEveryDeviceReachesTheBackend) {
                                                dir.file("out.jsonl") +
                                                "\"\n"
                                                "[devices.attributes]\n"
-                                               "\"deployment.environment.name\" = \"e2e\"\n"));
+                                               "\"deployment.environment.name\" = \"e2e\"\n"
+                                               "[processors.resource]\n"
+                                               "attributes = { \"fleet\" = \"north\" }\n"));
   ASSERT_TRUE(d->started()) << d->log();
   ASSERT_NE(d->port("device TCP"), 0) << d->log();
   upload_sim_elf(*d, dir);
@@ -204,6 +209,7 @@ TEST(DaemonE2eTest, EveryFrameOfEveryDeviceReachesTheBackend) {
   // CLI uploaded (its name travels with the upload).
   EXPECT_EQ(got.service_names, std::set<std::string>{"edgetrace-sim"});
   EXPECT_EQ(got.environments, std::set<std::string>{"e2e"});
+  EXPECT_EQ(got.fleets, std::set<std::string>{"north"});
   EXPECT_EQ(metric(*d, "edgetraced_queue_depth"), 0) << d->get("/metrics").second;
   const std::int64_t spans = metric(*d, "edgetraced_device_spans_total", tcp);
   EXPECT_EQ(d->terminate(), 0) << d->log();
