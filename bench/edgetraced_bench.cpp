@@ -128,9 +128,7 @@ struct Setup {
     if (code != 0)
       fail("upload failed: " + output);
   }
-  std::int64_t metric(std::string_view name) const {
-    return static_cast<std::int64_t>(daemon->metric(name).value_or(-1));
-  }
+  std::int64_t metric(std::string_view name) const { return daemon->count(name); }
   pid_t pid() const { return daemon->pid(); }
 };
 

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "edgetrace/core/text.hpp"
+#include "net/net_test_support.hpp"
 #include "pipeline/device_pipeline.hpp"
 #include "pipeline/symbol_source.hpp"
 #include "pipeline/telemetry_queue.hpp"
@@ -186,67 +187,20 @@ class ReceiverTestPath {
   TelemetryQueue queue_;
 };
 
-// One HTTP/1.1 exchange over a new connection to 127.0.0.1:`port`: sends `request` as
-// given, reads the answer until the server closes.
-struct HttpReply {
-  int status = 0;
-  std::string head;  // status line and headers
-  std::string body;
-  std::string header(std::string_view name) const {
-    std::size_t pos = head.find("\r\n");
-    while (pos != std::string::npos && pos + 2 < head.size()) {
-      const std::size_t end = head.find("\r\n", pos + 2);
-      const std::string_view line(head.data() + pos + 2,
-                                  (end == std::string::npos ? head.size() : end) - pos - 2);
-      const std::size_t colon = line.find(':');
-      if (colon != std::string_view::npos && core::iequals_ascii(line.substr(0, colon), name))
-        return std::string(core::trim_ows(line.substr(colon + 1)));
-      pos = end;
-    }
-    return "";
-  }
-};
+// One HTTP/1.1 exchange over a new connection to 127.0.0.1:`port` (the net tests' raw
+// client): sends `request` as given (the server may answer and close before reading it all:
+// 413) and reads one response.
+using HttpReply = net::testing_support::RawResponse;
 
 inline HttpReply http_exchange(std::uint16_t port, const std::string& request) {
-  HttpReply reply;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  net::testing_support::RawClient client(port);
+  if (!client.connected()) {
     ADD_FAILURE() << "connect to port " << port;
-    ::close(fd);
-    return reply;
+    return {};
   }
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0)
-      break;  // the server may answer and close before reading everything (413)
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string text;
-  char buf[4096];
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-      break;
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0)
-      break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  const std::size_t end = text.find("\r\n\r\n");
-  reply.head = text.substr(0, end);
-  reply.body = end == std::string::npos ? "" : text.substr(end + 4);
-  if (text.rfind("HTTP/1.1 ", 0) == 0 && text.size() >= 12)
-    reply.status = std::stoi(text.substr(9, 3));
-  return reply;
+  (void)client.send(request);
+  std::optional<HttpReply> reply = client.read_response(30s);
+  return reply ? *reply : HttpReply{};
 }
 
 // A POST of `body` with the given extra header lines ("Name: value").

@@ -93,8 +93,7 @@ std::uint64_t run_sim(std::uint16_t port, int devices, int steps, int seed = 1) 
 // A counter or gauge of the daemon (-1: absent).
 std::int64_t metric(const DaemonProcess& d, std::string_view name,
                     const std::map<std::string, std::string>& labels = {}) {
-  const std::optional<double> v = d.metric(name, labels);
-  return v ? static_cast<std::int64_t>(*v) : -1;
+  return d.count(name, labels);
 }
 
 // The spans and log records the backend accepted, by span id / (time, body) (at-least-once:

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "net/net_test_support.hpp"
 #include "testing/wait.hpp"
 
 extern char** environ;
@@ -122,19 +123,9 @@ std::uint16_t DaemonProcess::port(std::string_view what) const {
 std::pair<int, std::string> DaemonProcess::http(std::uint16_t port, std::string_view method,
                                                 std::string_view path, std::string_view body,
                                                 const std::vector<std::string>& headers) const {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
+  net::testing_support::RawClient client(port);
+  if (!client.connected())
     return {0, ""};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return {0, ""};
-  }
   std::string out = std::string(method) + " " + std::string(path) +
                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const std::string& h : headers)
@@ -143,27 +134,11 @@ std::pair<int, std::string> DaemonProcess::http(std::uint16_t port, std::string_
     out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += "\r\n";
   out += body;
-  std::size_t sent = 0;
-  while (sent < out.size()) {
-    const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0)
-      break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string in;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0)
-      break;
-    in.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (in.rfind("HTTP/1.1 ", 0) != 0)
-    return {0, in};
-  const int status = std::atoi(in.c_str() + 9);
-  const std::size_t end = in.find("\r\n\r\n");
-  return {status, end == std::string::npos ? "" : in.substr(end + 4)};
+  (void)client.send(out);  // the server may answer before reading it all (413)
+  std::optional<net::testing_support::RawResponse> r = client.read_response();
+  if (!r)
+    return {0, ""};
+  return {r->status, std::move(r->body)};
 }
 
 std::pair<int, std::string> DaemonProcess::get(std::string_view path) const {
@@ -216,6 +191,12 @@ std::optional<double> DaemonProcess::metric(
       sum = sum.value_or(0) + std::strtod(line.c_str() + value_at, nullptr);
   }
   return sum;
+}
+
+std::int64_t DaemonProcess::count(std::string_view name,
+                                  const std::map<std::string, std::string>& labels) const {
+  const std::optional<double> v = metric(name, labels);
+  return v ? static_cast<std::int64_t>(*v) : -1;
 }
 
 int DaemonProcess::terminate(std::chrono::milliseconds timeout) {

@@ -56,6 +56,9 @@ class DaemonProcess {
   // match); nullopt if none matches.
   std::optional<double> metric(std::string_view name,
                                const std::map<std::string, std::string>& labels = {}) const;
+  // metric() as an integer (counters and gauges of counts); -1 when absent.
+  std::int64_t count(std::string_view name,
+                     const std::map<std::string, std::string>& labels = {}) const;
 
   // SIGTERM and wait: waitpid()'s exit code, or -1 on timeout (then SIGKILLed) / a signal.
   int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(30));

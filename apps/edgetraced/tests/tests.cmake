@@ -8,7 +8,7 @@ et_test(edgetraced_test SOURCES
 # The real binaries, started as processes (tests/daemon_process.hpp): edgetraced, the CLI
 # uploading ELF files, and edgetrace-sim as the devices.
 add_library(edgetraced_testing_process STATIC ${CMAKE_CURRENT_LIST_DIR}/daemon_process.cpp)
-target_link_libraries(edgetraced_testing_process PUBLIC edgetrace::testing_support)
+target_link_libraries(edgetraced_testing_process PUBLIC edgetrace::testing_support edgetrace::core)
 target_include_directories(edgetraced_testing_process PUBLIC ${CMAKE_CURRENT_LIST_DIR}/..)
 et_project_target(edgetraced_testing_process)
 
