@@ -3,3 +3,4 @@ target_sources(edgetraced_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/device_tcp.cpp)
 include(${CMAKE_CURRENT_LIST_DIR}/mqtt.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/http_serial.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/otlp.cmake)

@@ -1,0 +1,1 @@
+# The proxy's authentication (JWT verification, verified-token cache) and rate limiting.
