@@ -1,0 +1,1 @@
+# The proxy's JWT parsing and verification (apps/edgetraced/proxy/jwt.cpp).

@@ -1,0 +1,1 @@
+# The OTLP receivers' request handling (apps/edgetraced/receivers/otlp_*.cpp).

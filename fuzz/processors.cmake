@@ -1,0 +1,1 @@
+# edgetrace::processors: redaction, sampling, rate caps on OTLP data (src/processors).
