@@ -12,3 +12,12 @@ target_link_libraries(edgetraced_core PUBLIC edgetrace::otlp_proto gRPC::grpc++
                                              protobuf::libprotobuf
                                       PRIVATE edgetrace_rpc_status_proto)
 
+# Real sockets and real grpc++ client stubs against the receivers, into an Intake test
+# double and into the daemon's real QueueIntake + TelemetryQueue.
+if(EDGETRACE_BUILD_TESTS)
+  include(${PROJECT_SOURCE_DIR}/src/testing/support.cmake)
+  find_package(ZLIB REQUIRED)
+  et_test(edgetraced_otlp_receivers_test E2E
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/otlp_receivers_test.cpp
+    LIBS edgetraced_core edgetrace::testing_support edgetrace_rpc_status_proto ZLIB::ZLIB)
+endif()
