@@ -84,6 +84,9 @@ std::string signing_input(const TestHeader& header, std::string_view claims_json
 // Signed tokens. The header is used as given (set alg yourself); claims_json is any text.
 std::string sign_hs256(const TestHeader& header, std::string_view claims_json,
                        std::string_view secret);
+// "<signing_input>.<b64(HMAC-SHA256(secret, signing_input))>": for a header that is not a
+// TestHeader (raw JSON text, duplicate members, ...).
+std::string sign_hs256_input(std::string_view signing_input, std::string_view secret);
 // RSASSA-PKCS1-v1_5 with SHA-256; `key` must be an RSA key.
 std::string sign_rs256(const TestHeader& header, std::string_view claims_json, const TestKey& key);
 // ECDSA P-256 with SHA-256, signature as the 64-byte R||S of RFC 7518 section 3.4.
