@@ -494,9 +494,22 @@ class JwtCache {
   explicit JwtCache(std::size_t capacity)
       : per_shard_(std::max<std::size_t>(1, (capacity + kShards - 1) / kShards)) {}
 
+  // SHA-256 through a per-thread EVP_MD_CTX and a fetched-once EVP_MD: the one-shot SHA256()
+  // of OpenSSL 3 fetches the algorithm (a global lock) on every call.
   static Digest digest(std::string_view token) {
-    Digest d;
-    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), d.data());
+    struct Ctx {
+      EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+      ~Ctx() { EVP_MD_CTX_free(ctx); }
+    };
+    thread_local Ctx t;
+    Digest d{};
+    unsigned int len = 0;
+    if (t.ctx == nullptr || EVP_DigestInit_ex2(t.ctx, sha256_md(), nullptr) != 1 ||
+        EVP_DigestUpdate(t.ctx, token.data(), token.size()) != 1 ||
+        EVP_DigestFinal_ex(t.ctx, d.data(), &len) != 1) {
+      // Out of memory: a one-shot digest is still correct, only slower.
+      SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), d.data());
+    }
     return d;
   }
 
