@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <utility>
 
@@ -25,7 +26,25 @@ struct BuiltIn {
   std::string_view regex;
   int secret_group;  // 1-based group inside `regex` holding what is replaced; 0: whole match
   int kind;          // Redactor::Kind as int (the enum is private)
+  // The bytes a match can start with ("a-z" ranges; a '-' last is itself): at a match of the
+  // combined expression, only the patterns that can start there are tried.
+  std::string_view first;
 };
+
+std::array<bool, 256> first_bytes(std::string_view spec) {
+  std::array<bool, 256> set{};
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    if (i + 2 < spec.size() && spec[i + 1] == '-') {
+      for (int c = static_cast<unsigned char>(spec[i]);
+           c <= static_cast<unsigned char>(spec[i + 2]); ++c)
+        set[static_cast<std::size_t>(c)] = true;
+      i += 2;
+    } else {
+      set[static_cast<unsigned char>(spec[i])] = true;
+    }
+  }
+  return set;
+}
 
 // One octet of a dotted-quad address, 0-255 without leading zeros.
 #define ET_OCTET "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -39,7 +58,7 @@ constexpr BuiltIn kBuiltIns[] = {
     {"email",
      "[A-Za-z0-9._%+\\-]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?"
      "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,}",
-     0, 0},
+     0, 0, "A-Za-z0-9._%+-"},
     // key=value / key: value / "key": "value" forms, also an Authorization header with or
     // without a scheme.
     {"api_key",
@@ -47,29 +66,30 @@ constexpr BuiltIn kBuiltIns[] = {
      "access[_\\-]?token|auth[_\\-]?token|refresh[_\\-]?token|id[_\\-]?token|client[_\\-]?secret|"
      "secret[_\\-]?key|secret|password|passwd|pwd|token)[\"']?\\s*[:=]\\s*[\"']?"
      "(?:(?:bearer|basic|digest|token)\\s+)?)([^\\s\"'&,;]{3,})",
-     1, 0},
-    {"bearer_token", "(?i:\\b(?:bearer|basic))\\s+([A-Za-z0-9\\-._~+/]{8,}=*)", 1, 5},
+     1, 0, "aApPxXrRiIcCsStT"},
+    {"bearer_token", "(?i:\\b(?:bearer|basic))\\s+([A-Za-z0-9\\-._~+/]{8,}=*)", 1, 5, "bB"},
     // A JSON Web Token: base64url of '{"' starts every header.
-    {"bearer_token", "\\beyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]*", 0, 0},
+    {"bearer_token", "\\beyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]*", 0, 0,
+     "e"},
     // Stripe/OpenAI-style sk-/pk-/rk- keys.
-    {"api_key", "\\b(?:sk|pk|rk)[\\-_][A-Za-z0-9_\\-]{16,}", 0, 4},
+    {"api_key", "\\b(?:sk|pk|rk)[\\-_][A-Za-z0-9_\\-]{16,}", 0, 4, "spr"},
     // AWS access key ids, GitHub, Slack, Google API and GitLab tokens.
-    {"api_key", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b", 0, 0},
-    {"api_key", "\\bgh[pousr]_[A-Za-z0-9]{36,}", 0, 0},
-    {"api_key", "\\bxox[abposr]-[A-Za-z0-9\\-]{10,}", 0, 0},
-    {"api_key", "\\bAIza[0-9A-Za-z_\\-]{35}", 0, 0},
-    {"api_key", "\\bglpat-[0-9A-Za-z_\\-]{20,}", 0, 0},
+    {"api_key", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b", 0, 0, "A"},
+    {"api_key", "\\bgh[pousr]_[A-Za-z0-9]{36,}", 0, 0, "g"},
+    {"api_key", "\\bxox[abposr]-[A-Za-z0-9\\-]{10,}", 0, 0, "x"},
+    {"api_key", "\\bAIza[0-9A-Za-z_\\-]{35}", 0, 0, "A"},
+    {"api_key", "\\bglpat-[0-9A-Za-z_\\-]{20,}", 0, 0, "g"},
     // Payment card numbers start with 2-6 (Mastercard, Amex/Diners, Visa, Mastercard,
     // Discover/UnionPay); digits may be grouped by single spaces or dashes.
-    {"card", "\\b[2-6][0-9](?:[ \\-]?[0-9]){11,17}\\b", 0, 1},
-    {"ipv4", "\\b" ET_IPV4 "\\b", 0, 2},
+    {"card", "\\b[2-6][0-9](?:[ \\-]?[0-9]){11,17}\\b", 0, 1, "2-6"},
+    {"ipv4", "\\b" ET_IPV4 "\\b", 0, 2, "0-9"},
     {"ipv6",
      "(?:(?:" ET_HEX ":){1,4}:" ET_IPV4 "|::(?:[Ff]{4}(?::0{1,4})?:)?" ET_IPV4 "|(?:" ET_HEX
      ":){7}" ET_HEX "|" ET_HEX ":(?::" ET_HEX "){1,6}|(?:" ET_HEX ":){1,2}(?::" ET_HEX
      "){1,5}|(?:" ET_HEX ":){1,3}(?::" ET_HEX "){1,4}|(?:" ET_HEX ":){1,4}(?::" ET_HEX
      "){1,3}|(?:" ET_HEX ":){1,5}(?::" ET_HEX "){1,2}|(?:" ET_HEX ":){1,6}:" ET_HEX "|(?:" ET_HEX
      ":){1,7}:|:(?:(?::" ET_HEX "){1,7}|:))",
-     0, 3},
+     0, 3, "0-9a-fA-F:"},
 };
 
 #undef ET_OCTET
@@ -142,22 +162,22 @@ core::Result<std::unique_ptr<Redactor>> Redactor::create(const RedactionOptions&
   std::unique_ptr<Redactor> r(new Redactor());
   r->options_ = options;
   std::string combined;
-  int group = 0;
   const re2::RE2::Options ro = regex_options();
-  auto add = [&](std::string_view regex, Kind kind, int secret_group) -> core::Status {
-    re2::RE2 alone(re2::StringPiece(regex.data(), regex.size()), ro);
-    if (!alone.ok()) {
+  auto add = [&](std::string_view regex, Kind kind, int secret_group,
+                 const std::array<bool, 256>& first) -> core::Status {
+    auto alone = std::make_unique<re2::RE2>(re2::StringPiece(regex.data(), regex.size()), ro);
+    if (!alone->ok()) {
       return core::invalid_argument("redaction pattern '" + std::string(regex) +
-                                    "': " + alone.error());
+                                    "': " + alone->error());
     }
     if (!combined.empty())
       combined += '|';
-    combined += '(';
+    // Non-capturing: the combined expression is only asked for a match's bounds.
+    combined += "(?:";
     combined.append(regex);
     combined += ')';
-    const int whole = group + 1;
-    r->patterns_.push_back({kind, whole, secret_group > 0 ? whole + secret_group : 0});
-    group = whole + alone.NumberOfCapturingGroups();
+    r->max_groups_ = std::max(r->max_groups_, alone->NumberOfCapturingGroups());
+    r->patterns_.push_back({std::move(alone), kind, secret_group, first});
     return {};
   };
   if (options.default_patterns) {
@@ -167,19 +187,22 @@ core::Result<std::unique_ptr<Redactor>> Redactor::create(const RedactionOptions&
                     b.name) == options.only_default_patterns.end()) {
         continue;
       }
-      if (core::Status s = add(b.regex, static_cast<Kind>(b.kind), b.secret_group); !s.ok())
+      if (core::Status s =
+              add(b.regex, static_cast<Kind>(b.kind), b.secret_group, first_bytes(b.first));
+          !s.ok())
         return core::internal_error(s.message());
     }
   }
   for (const std::string& p : options.patterns) {
-    if (core::Status s = add(p, Kind::kPlain, 0); !s.ok())
+    std::array<bool, 256> any;
+    any.fill(true);
+    if (core::Status s = add(p, Kind::kPlain, 0, any); !s.ok())
       return s;
   }
   if (!r->patterns_.empty()) {
     r->combined_ = std::make_unique<re2::RE2>(combined, ro);
     if (!r->combined_->ok())
       return core::invalid_argument("redaction patterns: " + r->combined_->error());
-    r->groups_ = group;
     // Only the built-in patterns have a known shortest match ("::" is the shortest IPv6).
     r->min_length_ = options.patterns.empty() ? 2 : 0;
   }
@@ -231,41 +254,43 @@ bool Redactor::accept(Kind kind, std::string_view text, std::size_t begin, std::
 }
 
 bool Redactor::redact(std::string& text) const {
-  if (!matches(text))
+  if (!combined_ || text.size() < min_length_)
     return false;
   thread_local std::vector<re2::StringPiece> groups;
   thread_local std::string out;
-  groups.assign(static_cast<std::size_t>(groups_) + 1, re2::StringPiece());
-  out.clear();
+  groups.resize(static_cast<std::size_t>(max_groups_) + 1);
   const re2::StringPiece input(text.data(), text.size());
   std::size_t pos = 0;
   std::size_t copied = 0;
   bool changed = false;
-  while (pos < text.size() && combined_->Match(input, pos, text.size(), re2::RE2::UNANCHORED,
-                                               groups.data(), groups_ + 1)) {
-    const std::size_t match_begin = static_cast<std::size_t>(groups[0].data() - text.data());
-    const std::size_t match_end = match_begin + groups[0].size();
-    const Pattern* pattern = nullptr;
+  re2::StringPiece whole;
+  while (pos < text.size() &&
+         combined_->Match(input, pos, text.size(), re2::RE2::UNANCHORED, &whole, 1)) {
+    const std::size_t match_begin = static_cast<std::size_t>(whole.data() - text.data());
+    const std::size_t match_end = match_begin + whole.size();
+    const auto first = static_cast<unsigned char>(text[match_begin]);
     for (const Pattern& p : patterns_) {
-      if (groups[static_cast<std::size_t>(p.group)].data() != nullptr) {
-        pattern = &p;
-        break;
-      }
-    }
-    std::size_t begin = match_begin;
-    std::size_t end = match_end;
-    if (pattern != nullptr && pattern->secret_group > 0) {
-      const re2::StringPiece& secret = groups[static_cast<std::size_t>(pattern->secret_group)];
-      if (secret.data() != nullptr) {
+      if (!p.first[first])
+        continue;
+      const int n = p.re->NumberOfCapturingGroups() + 1;
+      if (!p.re->Match(input, match_begin, text.size(), re2::RE2::ANCHOR_START, groups.data(), n))
+        continue;
+      std::size_t begin = match_begin;
+      std::size_t end = match_begin + groups[0].size();
+      if (p.secret_group > 0 && groups[static_cast<std::size_t>(p.secret_group)].data()) {
+        const re2::StringPiece& secret = groups[static_cast<std::size_t>(p.secret_group)];
         begin = static_cast<std::size_t>(secret.data() - text.data());
         end = begin + secret.size();
       }
-    }
-    if (pattern != nullptr && accept(pattern->kind, text, begin, end)) {
-      out.append(text, copied, begin - copied);
-      out += options_.replacement;
-      copied = end;
-      changed = true;
+      if (accept(p.kind, text, begin, end)) {
+        if (!changed)
+          out.clear();
+        out.append(text, copied, begin - copied);
+        out += options_.replacement;
+        copied = end;
+        changed = true;
+      }
+      break;
     }
     // An empty match is never replaced; step over one byte so the scan moves on.
     pos = match_end > match_begin ? match_end : match_begin + 1;

@@ -7,14 +7,15 @@
 //   std::string s = "mail bob@example.com from 10.1.2.3";
 //   if ((*r)->redact(s)) ...                              // "mail [REDACTED] from [REDACTED]"
 //
-// Matching: all patterns are one RE2 alternation. A string first gets one match-only scan
-// (RE2's DFA, no submatches); only a string that matches is scanned again to find and
-// replace each match. Strings shorter than the shortest possible match are skipped. Some
-// built-in patterns check a candidate beyond the regular expression (a card number must pass
-// the Luhn check; an IPv4 address must not be part of a longer dotted number; an IPv6
-// candidate must not be glued to a word); a rejected candidate is left as it is and the scan
-// goes on after it. For "bearer_token" and "api_key" key=value forms, the scheme or key name
-// is kept and only the secret is replaced ("Authorization: Bearer [REDACTED]",
+// Matching: all patterns are one RE2 alternation, searched for the bounds of the next match
+// only (RE2's DFAs, no submatches), so a string without a match costs one DFA scan. At a
+// match, the patterns alone are tried in order, anchored at its start, to learn which one
+// it was (the first that matches there is the one the alternation chose). Strings shorter than the
+// shortest possible match are skipped. Some built-in patterns check a candidate beyond the regular
+// expression (a card number must pass the Luhn check; an IPv4 address must not be part of a longer
+// dotted number; an IPv6 candidate must not be glued to a word); a rejected candidate is left as it
+// is and the scan goes on after it. For "bearer_token" and "api_key" key=value forms, the scheme or
+// key name is kept and only the secret is replaced ("Authorization: Bearer [REDACTED]",
 // "api_key=[REDACTED]").
 //
 // Thread-safety: immutable after create(); redact() may be called from many threads.
@@ -22,6 +23,7 @@
 // thread-local buffer and assigned.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -63,9 +65,10 @@ class Redactor {
  private:
   enum class Kind : unsigned char;
   struct Pattern {
+    std::unique_ptr<re2::RE2> re;  // this pattern alone
     Kind kind;
-    int group;         // the capture group of this pattern in the combined expression
-    int secret_group;  // the group holding the part replaced (0: the whole match)
+    int secret_group;  // the group of `re` holding the part replaced (0: the whole match)
+    std::array<bool, 256> first;  // the bytes a match can start with
   };
   Redactor() = default;
   // Whether the candidate [begin, end) of `text` (a pattern of `kind` matched) is replaced.
@@ -74,7 +77,7 @@ class Redactor {
   RedactionOptions options_;
   std::unique_ptr<re2::RE2> combined_;  // null without patterns
   std::vector<Pattern> patterns_;
-  int groups_ = 0;
+  int max_groups_ = 0;  // most capture groups of one pattern
   std::size_t min_length_ = 0;
 };
 
