@@ -222,8 +222,10 @@ std::size_t Processors::take_tokens(std::string_view scope, std::size_t wanted,
     bucket = &buckets_.emplace(key, Bucket{burst_, now}).first->second;
   } else {
     bucket = &overflow_bucket_;
-    if (bucket->last == Clock::time_point{})
+    if (!overflow_started_) {
       *bucket = Bucket{burst_, now};
+      overflow_started_ = true;
+    }
   }
   if (now > bucket->last) {
     const double seconds = std::chrono::duration<double>(now - bucket->last).count();

@@ -186,6 +186,7 @@ class Processors {
   std::mutex buckets_mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
   Bucket overflow_bucket_;
+  bool overflow_started_ = false;
   Totals totals_;
 };
 
