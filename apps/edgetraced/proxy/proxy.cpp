@@ -301,18 +301,22 @@ net::Response TelemetryProxy::process(otlp::Signal signal, Request& request,
       return refuse(ProxyOutcome::kQueueFull, 429, "queue_full", std::chrono::seconds(5));
     return refuse(ProxyOutcome::kUnavailable, 503, "unavailable", std::chrono::seconds(5));
   }
+  std::uint64_t capped = 0;
   if (processors_ != nullptr)
-    processors_->process(request);
-  return forward(signal, request, encoding);
+    capped = processors_->process(request).rate_capped;
+  return forward(signal, request, encoding, capped);
 }
 
 template <typename Request>
 net::Response TelemetryProxy::forward(otlp::Signal signal, const Request& request,
-                                      otlp::Encoding encoding) {
+                                      otlp::Encoding encoding, std::uint64_t capped) {
   const std::size_t items = otlp::count_items(request);
+  const auto rejected_here = static_cast<std::int64_t>(capped);
+  const std::string capped_message =
+      capped > 0 ? "rate cap of the instrumentation scope reached" : "";
   if (items == 0) {  // everything was sampled out or capped: nothing to send
     count(ProxyOutcome::kForwarded);
-    return success<Request>(encoding, 0, {});
+    return success<Request>(encoding, rejected_here, capped_message);
   }
   const std::string body = otlp::encode_protobuf(request);
   const otlp::TransportResponse sent = upstream_[signal == otlp::Signal::kTraces ? 0 : 1]->send(
@@ -322,8 +326,8 @@ net::Response TelemetryProxy::forward(otlp::Signal signal, const Request& reques
     items_forwarded_[signal == otlp::Signal::kTraces ? 0 : 1].fetch_add(
         items - static_cast<std::size_t>(std::max<std::int64_t>(0, sent.rejected_items)),
         std::memory_order_relaxed);
-    return success<Request>(encoding, sent.rejected_items,
-                            sent.rejected_items > 0 ? "refused by the upstream" : "");
+    return success<Request>(encoding, sent.rejected_items + rejected_here,
+                            sent.rejected_items > 0 ? "refused by the upstream" : capped_message);
   }
   if (sent.http_status == 429 || (sent.http_status == 503 && sent.verdict.retry_after)) {
     const std::chrono::seconds wait =

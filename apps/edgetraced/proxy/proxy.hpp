@@ -123,7 +123,8 @@ class TelemetryProxy final : public Receiver {
   net::Response process(otlp::Signal signal, Request& request, otlp::Encoding encoding,
                         const std::string& subject);
   template <typename Request>
-  net::Response forward(otlp::Signal signal, const Request& request, otlp::Encoding encoding);
+  net::Response forward(otlp::Signal signal, const Request& request, otlp::Encoding encoding,
+                        std::uint64_t capped);
   void count(ProxyOutcome outcome) noexcept;
 
   ProxyOptions options_;

@@ -228,6 +228,25 @@ TEST(DaemonConfigTest, ProxyReadsItsSecretsFromFilesAndTheEnvironment) {
   EXPECT_EQ(bad.status().message().find("pylf_v1_abc"), std::string::npos);
 }
 
+TEST(DaemonConfigTest, PipelineProcessorsLayerOnTheSharedOnes) {
+  core::Result<DaemonConfig> c = read(
+      "[processors.redaction]\nenabled = true\n"
+      "[processors.sampling]\ndebug_log_ratio = 0.5\n"
+      "[processors.proxy.redaction]\nreplacement = \"***\"\n"
+      "[processors.device.sampling]\ndebug_log_ratio = 1.0\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const auto& device = c->processors.pipelines[0];
+  const auto& otlp = c->processors.pipelines[1];
+  const auto& proxy = c->processors.pipelines[2];
+  EXPECT_TRUE(device.redaction.enabled);
+  EXPECT_EQ(device.sampling.debug_log_ratio, 1.0);
+  EXPECT_EQ(otlp.sampling.debug_log_ratio, 0.5);
+  EXPECT_EQ(otlp.redaction.replacement, "[REDACTED]");
+  EXPECT_TRUE(proxy.redaction.enabled);
+  EXPECT_EQ(proxy.redaction.replacement, "***");
+  EXPECT_EQ(proxy.sampling.debug_log_ratio, 0.5);
+}
+
 TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
   struct Case {
     std::string text;
@@ -253,6 +272,10 @@ TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
       {"[receivers.serial]\nbaud = \"fast\"\n", "test.toml:2:"},
       {"[proxy]\nmode = \"relay\"\n", "test.toml:2:"},
       {"[receivers.otlp]\nhttp = \"4318\"\n", "test.toml:2:"},
+      {"[processors.otlp]\nredact = 1\n", "redact"},
+      {"[processors.gateway.redaction]\nenabled = true\n", "gateway"},
+      {"[processors.redaction]\npatterns = [\"bad[(\"]\n", "test.toml:2:"},
+      {"[processors.proxy.sampling]\ntrace_ratio = 2.0\n", "test.toml:2:"},
       {"[receivers.otlp]\ngrpc_max_message_bytes = \"big\"\n", "test.toml:2:"},
       {"[proxy.rate_limit]\nsubject_per_second = -1\n", "test.toml:2:"},
       {"[proxy.cors]\nallowed_origins = 3\n", "test.toml:2:"},
