@@ -119,6 +119,24 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_TRUE(c.devices.attributes.empty());
   EXPECT_TRUE(c.processors.resource_attributes.empty());
   EXPECT_EQ(c.processors.min_log_severity, "");
+  for (const processors::ProcessorsOptions& p : c.processors.pipelines) {
+    const processors::ProcessorsOptions q;
+    EXPECT_EQ(p.redaction.enabled, q.redaction.enabled);
+    EXPECT_EQ(p.redaction.default_patterns, q.redaction.default_patterns);
+    EXPECT_EQ(p.redaction.only_default_patterns, q.redaction.only_default_patterns);
+    EXPECT_EQ(p.redaction.patterns, q.redaction.patterns);
+    EXPECT_EQ(p.redaction.replacement, q.redaction.replacement);
+    EXPECT_EQ(p.redaction.allowed_attributes, q.redaction.allowed_attributes);
+    EXPECT_EQ(p.redaction.trim_stack_paths, q.redaction.trim_stack_paths);
+    EXPECT_EQ(p.redaction.stack_path_roots, q.redaction.stack_path_roots);
+    EXPECT_EQ(p.sampling.trace_ratio, q.sampling.trace_ratio);
+    EXPECT_EQ(p.sampling.debug_log_ratio, q.sampling.debug_log_ratio);
+    EXPECT_EQ(p.sampling.info_log_ratio, q.sampling.info_log_ratio);
+    EXPECT_EQ(p.sampling.warn_log_ratio, q.sampling.warn_log_ratio);
+    EXPECT_EQ(p.scope_rate.per_second, q.scope_rate.per_second);
+    EXPECT_EQ(p.scope_rate.burst, q.scope_rate.burst);
+    EXPECT_EQ(p.scope_rate.max_scopes, q.scope_rate.max_scopes);
+  }
   EXPECT_EQ(c.proxy.listen, d.proxy.listen);
   EXPECT_EQ(c.proxy.mode, d.proxy.mode);
   EXPECT_EQ(c.proxy.subject_attribute, d.proxy.subject_attribute);
