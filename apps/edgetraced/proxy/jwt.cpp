@@ -57,6 +57,28 @@ std::string_view reason_code(JwtError error) noexcept {
   return "token_malformed";
 }
 
+std::string_view bearer_token(std::string_view authorization) noexcept {
+  auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!authorization.empty() && is_space(authorization.front()))
+    authorization.remove_prefix(1);
+  while (!authorization.empty() && is_space(authorization.back()))
+    authorization.remove_suffix(1);
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || !is_space(authorization[kScheme.size()]))
+    return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    char c = authorization[i];
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i])
+      return {};
+  }
+  authorization.remove_prefix(kScheme.size());
+  while (!authorization.empty() && is_space(authorization.front()))
+    authorization.remove_prefix(1);
+  return authorization;
+}
+
 namespace internal {
 namespace {
 

@@ -7,7 +7,8 @@
 //   options.audience = "edgetrace";
 //   auto verifier = JwtVerifier::create(std::move(options));
 //   if (!verifier) return verifier.status();          // names the file, never key material
-//   auto result = verifier.value()->verify(token, std::chrono::system_clock::now());
+//   auto result = verifier.value()->verify(bearer_token(request_authorization_header),
+//                                          std::chrono::system_clock::now());
 //   if (auto* error = std::get_if<JwtError>(&result))
 //     return reply(401, reason_code(*error));          // e.g. "token_expired"
 //   const VerifiedToken& ok = std::get<VerifiedToken>(result);   // ok.subject
@@ -99,6 +100,11 @@ inline constexpr std::size_t kJwtErrorCount = static_cast<std::size_t>(JwtError:
 // "bad_signature", "token_expired", "token_not_yet_valid", "wrong_issuer",
 // "wrong_audience", "no_subject".
 std::string_view reason_code(JwtError error) noexcept;
+
+// The token of an "Authorization" header value "Bearer <token>" (RFC 6750 2.1: the scheme
+// in any case, then spaces; surrounding whitespace ignored), or "" for another scheme or
+// none, which verify() reports as kMissing. The view borrows `authorization`.
+std::string_view bearer_token(std::string_view authorization) noexcept;
 
 struct VerifiedToken {
   std::string subject;

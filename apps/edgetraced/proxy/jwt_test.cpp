@@ -136,6 +136,18 @@ TEST_F(JwtTest, ReasonCodes) {
   EXPECT_EQ(reason_code(JwtError::kNoSubject), "no_subject");
 }
 
+TEST(BearerTokenTest, TakesTheTokenOfTheBearerScheme) {
+  EXPECT_EQ(bearer_token("Bearer abc.def.ghi"), "abc.def.ghi");
+  EXPECT_EQ(bearer_token("bearer abc"), "abc");
+  EXPECT_EQ(bearer_token("BEARER   abc  "), "abc");
+  EXPECT_EQ(bearer_token("  Bearer\tabc"), "abc");
+  EXPECT_EQ(bearer_token("Bearer"), "");
+  EXPECT_EQ(bearer_token("Bearer "), "");
+  EXPECT_EQ(bearer_token("Bearerabc"), "");
+  EXPECT_EQ(bearer_token("Basic dXNlcjpwYXNz"), "");
+  EXPECT_EQ(bearer_token(""), "");
+}
+
 TEST_F(JwtTest, AcceptsEs256Rs256AndHs256) {
   auto v = make(options());
   ASSERT_TRUE(v);
