@@ -115,6 +115,7 @@ struct VerifiedToken {
 namespace internal {
 class JwtKeys;
 class JwtCache;
+class HmacKey;
 }  // namespace internal
 
 class JwtVerifier {
@@ -163,7 +164,8 @@ class JwtVerifier {
   JwtOptions options_;
   Counters counters_;
   std::unique_ptr<internal::JwtCache> cache_;
-  mutable std::mutex keys_mutex_;  // guards keys_ (held only to copy or swap the pointer)
+  std::unique_ptr<internal::HmacKey> hmac_;  // keyed once with hs256_secret
+  mutable std::mutex keys_mutex_;            // guards keys_ (held only to copy or swap the pointer)
   std::shared_ptr<const internal::JwtKeys> keys_;
   std::atomic<std::uint64_t> generation_{0};  // of keys_; cache entries of others are stale
   std::mutex reload_mutex_;                   // one reload at a time; guards the two below
