@@ -114,6 +114,8 @@ using Bn = std::unique_ptr<BIGNUM, BnFree>;
 constexpr std::uintmax_t kMaxKeyFileBytes = 1 << 20;
 // A token without exp stays in the cache this long.
 constexpr std::chrono::seconds kCacheWithoutExp{60};
+// Tokens with a longer subject are verified each time rather than held in the cache.
+constexpr std::size_t kMaxCachedSubjectBytes = 1024;
 // NumericDates beyond this (year 2255) are treated as "never" (system_clock's ns range ends
 // in 2262).
 constexpr double kMaxNumericDate = 9.0e9;
@@ -790,7 +792,7 @@ std::variant<VerifiedToken, JwtError> JwtVerifier::verify(std::string_view token
   auto result = verify_uncached(token, now, generation);
   if (auto* ok = std::get_if<VerifiedToken>(&result)) {
     counters_.verified.fetch_add(1, std::memory_order_relaxed);
-    if (cache_) {
+    if (cache_ && ok->subject.size() <= internal::kMaxCachedSubjectBytes) {
       bool has_exp = ok->expires != Clock::time_point::max();
       Clock::time_point valid_until =
           has_exp ? (ok->expires >= Clock::time_point::max() - options_.clock_skew

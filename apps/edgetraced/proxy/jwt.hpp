@@ -38,7 +38,7 @@
 // Thread-safety: verify() and counters() may be called from any thread concurrently.
 // Blocking: verify() takes short mutexes; it reads the JWKS file (stat, and a read when it
 // changed) at most once a second. Memory: bounded by cache_entries (each entry holds the
-// subject) plus the key set.
+// subject, of at most 1 KiB: a token with a longer one is not cached) plus the key set.
 #pragma once
 
 #include <array>

@@ -516,6 +516,18 @@ TEST_F(JwtTest, CacheServesRepeatsAndHonoursExpiry) {
   EXPECT_EQ(v->counters().rejected(JwtError::kBadSignature), 2u);
 }
 
+TEST_F(JwtTest, TokenWithAHugeSubjectIsNotCached) {
+  auto v = make(options());
+  ASSERT_TRUE(v);
+  TestClaims c = good_claims();
+  c.sub = std::string(2000, 's');
+  const std::string token = es256(c);
+  EXPECT_EQ(subject_of(v->verify(token, kNowTp)), c.sub);
+  EXPECT_EQ(subject_of(v->verify(token, kNowTp)), c.sub);
+  EXPECT_EQ(v->counters().cache_hits.load(), 0u);
+  EXPECT_EQ(v->cache_size(), 0u);
+}
+
 TEST_F(JwtTest, CacheIsBounded) {
   JwtOptions o = options();
   o.cache_entries = 32;
