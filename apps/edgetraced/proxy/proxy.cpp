@@ -137,9 +137,7 @@ TelemetryProxy::TelemetryProxy(ProxyOptions options, Processors* processors, Int
     : options_(std::move(options)),
       processors_(processors),
       intake_(intake),
-      address_limiter_(options_.rate_limit.address),
-      subject_limiter_(options_.rate_limit.subject),
-      global_limiter_(options_.rate_limit.global) {}
+      limits_(options_.rate_limit) {}
 
 TelemetryProxy::~TelemetryProxy() {
   stop();
@@ -226,12 +224,15 @@ net::Response TelemetryProxy::refuse(ProxyOutcome outcome, int status, std::stri
   return r;
 }
 
-// Runs before the body is read: address bucket, token, subject bucket, global bucket.
+// Runs before the body is read: the address's and the global bucket (so signature checks
+// are bounded too), the token, the subject's bucket.
 std::optional<net::Response> TelemetryProxy::check(const net::Request& request) {
   const auto now = std::chrono::steady_clock::now();
-  if (const std::chrono::seconds wait = address_limiter_.take(client_address(request.remote), now);
-      wait.count() > 0)
-    return refuse(ProxyOutcome::kRateLimitedAddress, 429, "rate_limited", wait);
+  if (const ProxyRateLimits::Decision d = limits_.before_auth(client_address(request.remote), now);
+      !d.allowed())
+    return refuse(
+        d.limit == "global" ? ProxyOutcome::kRateLimitedGlobal : ProxyOutcome::kRateLimitedAddress,
+        429, "rate_limited", d.retry_after);
   const std::optional<std::string_view> token = core::bearer_token(request.header("Authorization"));
   if (!token)
     return refuse(ProxyOutcome::kUnauthorized, 401, reason_code(JwtError::kMissing));
@@ -239,10 +240,8 @@ std::optional<net::Response> TelemetryProxy::check(const net::Request& request) 
   if (const JwtError* error = std::get_if<JwtError>(&verified))
     return refuse(ProxyOutcome::kUnauthorized, 401, reason_code(*error));
   const VerifiedToken& who = std::get<VerifiedToken>(verified);
-  if (const std::chrono::seconds wait = subject_limiter_.take(who.subject, now); wait.count() > 0)
-    return refuse(ProxyOutcome::kRateLimitedSubject, 429, "rate_limited", wait);
-  if (const std::chrono::seconds wait = global_limiter_.take(now); wait.count() > 0)
-    return refuse(ProxyOutcome::kRateLimitedGlobal, 429, "rate_limited", wait);
+  if (const ProxyRateLimits::Decision d = limits_.after_auth(who.subject, now); !d.allowed())
+    return refuse(ProxyOutcome::kRateLimitedSubject, 429, "rate_limited", d.retry_after);
   return std::nullopt;
 }
 

@@ -46,8 +46,8 @@ ProxyOptions proxy_options(const ProxyConfig& c) {
   o.jwt.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(c.clock_skew);
   o.jwt.subject_claim = c.subject_claim;
   o.jwt.cache_entries = c.token_cache_entries;
-  o.rate_limit.address = {c.address_per_second, c.address_burst};
-  o.rate_limit.subject = {c.subject_per_second, c.subject_burst};
+  o.rate_limit.per_address = {c.address_per_second, c.address_burst};
+  o.rate_limit.per_subject = {c.subject_per_second, c.subject_burst};
   o.rate_limit.global = {c.global_per_second, c.global_burst};
   o.cors_allowed_origins = c.allowed_origins;
   return o;
