@@ -669,6 +669,33 @@ TEST_F(OtlpLayerTest, CreateFailsOnABadRedactionPattern) {
   EXPECT_NE(layer.status().message().find("(unclosed"), std::string::npos);
 }
 
+TEST_F(OtlpLayerTest, ConstructorWithBadProcessorOptionsExportsNothing) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.processors.redaction.enabled = true;
+  o.processors.redaction.patterns = {"(unclosed"};
+  std::vector<std::string> errors;
+  o.on_error = [&errors](std::string_view m) { errors.emplace_back(m); };
+  auto traces = otlp::OtlpExporter::create(o.traces, o.on_error);
+  auto logs = otlp::OtlpExporter::create(o.logs, o.on_error);
+  ASSERT_TRUE(traces.ok() && logs.ok());
+  auto layer = std::make_unique<OtlpLayer>(o, std::move(*traces), std::move(*logs));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("(unclosed"), std::string::npos);
+  EXPECT_EQ(layer->span_batch_counters(), nullptr);
+  EXPECT_EQ(layer->log_batch_counters(), nullptr);
+  OtlpLayer* raw = layer.get();
+  tracing_ = std::make_shared<Tracing>(Tracing::Options{});
+  tracing_->add_layer(std::move(layer), Filter::parse("trace").value());
+  set_global_subscriber(tracing_);
+  {
+    auto s = ET_SPAN("s", field<"user.email">(std::string_view("bob@example.com")));
+    ET_INFO("mail bob@example.com");
+  }
+  EXPECT_TRUE(raw->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_TRUE(rx.received().empty());
+}
+
 TEST_F(OtlpLayerTest, ExportsOverGrpc) {
   FakeOtlpGrpcReceiver rx;
   ASSERT_NE(rx.port(), 0) << rx.start_error();
