@@ -171,8 +171,13 @@ struct OtlpHttpReceiverOptions {
   std::chrono::seconds cors_max_age{600};
   // The Retry-After of a 429 or 503, and the RetryInfo in its Status body.
   std::chrono::seconds retry_after{5};
-  std::size_t io_threads = 2;
-  std::size_t handler_threads = 2;  // decode + Intake::accept (queue file I/O) per request
+  // One I/O thread serves thousands of connections; more threads on one io_context cost
+  // wake-ups (bench/otlp_receivers_bench.cpp: about a third fewer spans per core with 2).
+  std::size_t io_threads = 1;
+  // Decoding + Intake::accept() (the queue's file I/O, an fsync when due) per request, off
+  // the I/O thread. 0 runs them on the I/O threads: no hand-off (about 1.5 times the spans
+  // per core in the benchmark) but a slow disk then stalls every connection.
+  std::size_t handler_threads = 2;
   std::size_t max_connections = 1024;
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds read_timeout{30000};
