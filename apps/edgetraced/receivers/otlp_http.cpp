@@ -257,6 +257,53 @@ std::string otlp_error_status(int grpc_code, std::string_view message,
   return make_status(grpc_code, message, retry_delay).SerializeAsString();
 }
 
+net::Response answer_otlp_http(OtlpSignal signal, std::string_view content_type,
+                               std::string_view body, const OtlpHttpReceiverOptions& options,
+                               Intake& intake, OtlpReceiverCounters& counters) {
+  const std::optional<otlp::Encoding> encoding = encoding_of(content_type);
+  if (!encoding) {
+    // The OTLP specification names only the two media types; the answer to any other is the
+    // Collector's (otlphttp.go handleUnmatchedContentType): 415, text/plain, listing them.
+    counters.unsupported_media_type.fetch_add(1, std::memory_order_relaxed);
+    return net::Response::text(
+        415, "415 unsupported media type, supported: [application/json, application/x-protobuf]\n");
+  }
+  otlp::DecodeLimits limits;
+  limits.max_message_bytes = options.max_decompressed_bytes;
+  OtlpExportResult result = export_otlp(signal, *encoding, body, limits, intake, counters);
+  net::Response response;
+  switch (result.outcome) {
+    case OtlpOutcome::kAccepted:
+    case OtlpOutcome::kPartial:
+      // OTLP specification, "OTLP/HTTP Response": the same Content-Type as the request's.
+      response.status = 200;
+      response.content_type = std::string(otlp::content_type(*encoding));
+      response.body = std::move(result.response);
+      break;
+    case OtlpOutcome::kInvalid:
+      response = status_response(400, *encoding,
+                                 make_status(kGrpcInvalidArgument, result.status.message(), {}));
+      break;
+    case OtlpOutcome::kExhausted:
+    case OtlpOutcome::kUnavailable: {
+      // OTLP specification, "OTLP/HTTP Throttling": 429 or 503 with Retry-After (seconds),
+      // the same delay as the RetryInfo in the Status body.
+      const std::chrono::seconds retry_after =
+          std::max(options.retry_after, std::chrono::seconds(1));
+      const bool full = result.outcome == OtlpOutcome::kExhausted;
+      response = status_response(
+          full ? 429 : 503, *encoding,
+          make_status(full ? kGrpcResourceExhausted : kGrpcUnavailable,
+                      full ? "the durable queue is full; retry later: " + result.status.message()
+                           : "not accepting data now; retry later: " + result.status.message(),
+                      retry_after));
+      response.headers.push_back({"Retry-After", std::to_string(retry_after.count())});
+      break;
+    }
+  }
+  return response;
+}
+
 // ---- OtlpHttpReceiver ------------------------------------------------------------------
 
 OtlpHttpReceiver::OtlpHttpReceiver(OtlpHttpReceiverOptions options, Intake& intake)
@@ -307,51 +354,8 @@ core::Status OtlpHttpReceiver::start() {
 }
 
 void OtlpHttpReceiver::handle(OtlpSignal signal, net::Request&& request, net::Responder responder) {
-  const std::optional<otlp::Encoding> encoding = encoding_of(request.header("Content-Type"));
-  if (!encoding) {
-    // The OTLP specification names only the two media types; the answer to any other is the
-    // Collector's (otlphttp.go handleUnmatchedContentType): 415, text/plain, listing them.
-    counters_.unsupported_media_type.fetch_add(1, std::memory_order_relaxed);
-    responder.respond(net::Response::text(
-        415,
-        "415 unsupported media type, supported: [application/json, application/x-protobuf]\n"));
-    return;
-  }
-  otlp::DecodeLimits limits;
-  limits.max_message_bytes = options_.max_decompressed_bytes;
-  OtlpExportResult result =
-      export_otlp(signal, *encoding, request.body, limits, intake_, counters_);
-  const auto retry_delay =
-      std::chrono::duration_cast<std::chrono::milliseconds>(options_.retry_after);
-  net::Response response;
-  switch (result.outcome) {
-    case OtlpOutcome::kAccepted:
-    case OtlpOutcome::kPartial:
-      // OTLP specification, "OTLP/HTTP Response": the same Content-Type as the request's.
-      response.status = 200;
-      response.content_type = std::string(otlp::content_type(*encoding));
-      response.body = std::move(result.response);
-      break;
-    case OtlpOutcome::kInvalid:
-      response = status_response(400, *encoding,
-                                 make_status(kGrpcInvalidArgument, result.status.message(), {}));
-      break;
-    case OtlpOutcome::kExhausted:
-    case OtlpOutcome::kUnavailable: {
-      // OTLP specification, "OTLP/HTTP Throttling": 429 or 503 with Retry-After (seconds).
-      const bool full = result.outcome == OtlpOutcome::kExhausted;
-      response = status_response(
-          full ? 429 : 503, *encoding,
-          make_status(full ? kGrpcResourceExhausted : kGrpcUnavailable,
-                      full ? "the durable queue is full; retry later: " + result.status.message()
-                           : "not accepting data now; retry later: " + result.status.message(),
-                      retry_delay));
-      response.headers.push_back(
-          {"Retry-After", std::to_string(std::max<std::int64_t>(1, options_.retry_after.count()))});
-      break;
-    }
-  }
-  responder.respond(std::move(response));
+  responder.respond(answer_otlp_http(signal, request.header("Content-Type"), request.body, options_,
+                                     intake_, counters_));
 }
 
 void OtlpHttpReceiver::stop() {

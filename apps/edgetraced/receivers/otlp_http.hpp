@@ -184,6 +184,13 @@ struct OtlpHttpReceiverOptions {
   net::TlsOptions tls{};  // HTTPS when tls.certificate_file is set
 };
 
+// The answer to one OTLP/HTTP Export request of `signal` whose body the server has read
+// (and inflated): what OtlpHttpReceiver sends for it (200, 400, 415, 429, 503; see the top
+// of this file). Blocks for as long as Intake::accept() does. Exposed for the fuzz target.
+net::Response answer_otlp_http(OtlpSignal signal, std::string_view content_type,
+                               std::string_view body, const OtlpHttpReceiverOptions& options,
+                               Intake& intake, OtlpReceiverCounters& counters);
+
 class OtlpHttpReceiver : public Receiver {
  public:
   // `intake` is borrowed and must outlive the receiver.
