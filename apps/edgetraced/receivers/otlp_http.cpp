@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "edgetrace/core/text.hpp"
+#include "edgetrace/core/utf8.hpp"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -39,7 +40,11 @@ google::rpc::Status make_status(int grpc_code, std::string_view message,
                                 std::chrono::milliseconds retry_delay) {
   google::rpc::Status status;
   status.set_code(grpc_code);
-  status.set_message(std::string(message));
+  // Status.message is a proto3 string: it must be UTF-8 (the JSON printer refuses anything
+  // else), and a decoder's message may quote input bytes.
+  std::string text;
+  core::append_valid_utf8(text, message);
+  status.set_message(std::move(text));
   if (retry_delay.count() > 0) {
     // OTLP specification, "OTLP/gRPC Throttling": RetryInfo in the status details says how
     // long to wait; "Failures" lets an HTTP Status carry the same details.
