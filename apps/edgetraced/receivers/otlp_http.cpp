@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -77,6 +78,23 @@ void set_partial(otlp::MetricsResponse& r, std::uint64_t rejected, const std::st
   r.mutable_partial_success()->set_error_message(message);
 }
 
+// A decoded request lives on an arena: a batch of 100 spans is thousands of small objects
+// (spans, attributes, values, strings), and allocating and freeing each of them was a third
+// of the receiver's CPU time (bench/otlp_receivers_bench.cpp, perf). The arena starts in a
+// block each thread keeps (kArenaBlockBytes per thread that decodes: the handler pool,
+// grpc's callback threads), so a typical batch allocates no block at all; further blocks
+// stay under glibc's mmap threshold (128 KiB), so that they are not mapped and unmapped
+// per request. One arena per thread at a time: export_signal() does not nest.
+google::protobuf::ArenaOptions decode_arena_options() {
+  constexpr std::size_t kArenaBlockBytes = 128 * 1024;
+  thread_local const std::unique_ptr<char[]> block(new char[kArenaBlockBytes]);
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block.get();
+  options.initial_block_size = kArenaBlockBytes;
+  options.max_block_size = 64 * 1024;
+  return options;
+}
+
 template <typename Request, typename Response>
 OtlpExportResult export_signal(OtlpSignal signal, otlp::Encoding encoding, std::string_view body,
                                const otlp::DecodeLimits& limits, Intake& intake,
@@ -84,20 +102,8 @@ OtlpExportResult export_signal(OtlpSignal signal, otlp::Encoding encoding, std::
   OtlpExportResult result;
   const std::size_t s = index(signal);
   counters.body_bytes[s][index(encoding)].fetch_add(body.size(), std::memory_order_relaxed);
-  // The decoded request lives on an arena: a batch of 100 spans is thousands of small
-  // objects (spans, attributes, values, strings), and allocating and freeing each of them
-  // was a third of the receiver's CPU time (bench/otlp_receivers_bench.cpp, perf). The
-  // arena starts in a block each thread keeps (kArenaBlockBytes per thread that decodes:
-  // the handler pool, grpc's callback threads), so a typical batch allocates no block at
-  // all; further blocks stay under glibc's mmap threshold (128 KiB), so that they are not
-  // mapped and unmapped per request.
-  constexpr std::size_t kArenaBlockBytes = 128 * 1024;
-  thread_local std::unique_ptr<char[]> block(new char[kArenaBlockBytes]);
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.initial_block = block.get();
-  arena_options.initial_block_size = kArenaBlockBytes;
-  arena_options.max_block_size = 64 * 1024;
-  google::protobuf::Arena arena(arena_options);
+  // The decoded request lives on an arena (see decode_arena_options()).
+  google::protobuf::Arena arena(decode_arena_options());
   Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
   core::Status decoded = encoding == otlp::Encoding::kJson
                              ? otlp::decode_json(body, request, limits)
