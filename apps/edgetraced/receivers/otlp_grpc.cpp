@@ -195,7 +195,7 @@ std::uint16_t OtlpGrpcReceiver::port() const noexcept {
 }
 
 void OtlpGrpcReceiver::write_metrics(MetricsText& out) const {
-  counters_.write(out, kReceiver);
+  counters_.write(out, kReceiver, /*json=*/false);  // gRPC carries protobuf only
 }
 
 }  // namespace edgetrace::daemon

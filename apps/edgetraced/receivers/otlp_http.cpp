@@ -218,10 +218,11 @@ std::uint64_t OtlpReceiverCounters::requests_of(OtlpSignal signal, otlp::Encodin
   return requests[index(signal)][index(encoding)][index(outcome)].load(std::memory_order_relaxed);
 }
 
-void OtlpReceiverCounters::write(MetricsText& out, std::string_view receiver) const {
+void OtlpReceiverCounters::write(MetricsText& out, std::string_view receiver, bool json) const {
+  const std::size_t encodings = json ? 2 : 1;
   for (std::size_t s = 0; s < kOtlpSignals; ++s) {
     const std::string_view signal = to_string(static_cast<OtlpSignal>(s));
-    for (std::size_t e = 0; e < 2; ++e)
+    for (std::size_t e = 0; e < encodings; ++e)
       for (std::size_t o = 0; o < kOtlpOutcomes; ++o)
         out.counter("edgetraced_otlp_requests_total",
                     "OTLP Export requests decoded or refused by an OTLP receiver, by signal, "
@@ -244,7 +245,7 @@ void OtlpReceiverCounters::write(MetricsText& out, std::string_view receiver) co
                 {{"receiver", receiver}, {"signal", to_string(static_cast<OtlpSignal>(s))}},
                 items_rejected[s].load(std::memory_order_relaxed));
   for (std::size_t s = 0; s < kOtlpSignals; ++s)
-    for (std::size_t e = 0; e < 2; ++e)
+    for (std::size_t e = 0; e < encodings; ++e)
       out.counter("edgetraced_otlp_received_bytes_total",
                   "Request bytes an OTLP receiver decoded (after decompression).",
                   {{"receiver", receiver},
@@ -391,7 +392,7 @@ std::uint16_t OtlpHttpReceiver::port() const noexcept {
 }
 
 void OtlpHttpReceiver::write_metrics(MetricsText& out) const {
-  counters_.write(out, kReceiver);
+  counters_.write(out, kReceiver, /*json=*/true);
   if (!server_)
     return;
   // Refusals made by the HTTP layer before a request reaches the handler.

@@ -116,8 +116,9 @@ struct OtlpReceiverCounters {
                             OtlpOutcome outcome) const noexcept;
   // edgetraced_otlp_requests_total{receiver,signal,encoding,outcome},
   // edgetraced_otlp_items_{accepted,rejected}_total{receiver,signal},
-  // edgetraced_otlp_received_bytes_total{receiver,signal,encoding}.
-  void write(MetricsText& out, std::string_view receiver) const;
+  // edgetraced_otlp_received_bytes_total{receiver,signal,encoding}; encoding="json" series
+  // only when `json` (the gRPC receiver has none).
+  void write(MetricsText& out, std::string_view receiver, bool json) const;
 };
 
 // The transport-independent part of one Export call.

@@ -593,6 +593,7 @@ TEST_F(OtlpGrpcTest, ExportIsOkAndReachesTheIntake) {
                             "signal=\"traces\"} 4"),
             std::string::npos)
       << out.text();
+  EXPECT_EQ(out.text().find("encoding=\"json\""), std::string::npos) << out.text();
 }
 
 TEST_F(OtlpGrpcTest, GzipCompressedExportIsInflated) {
