@@ -38,15 +38,18 @@ function readConfig() {
   return { proxy: proxy.replace(/\/+$/, ""), token };
 }
 
-// Wraps an exporter to remember every failed export: forceFlush() resolves either way, and
-// the page must not say "done" for data the proxy refused.
-function recordingFailures(exporter, signal, failures) {
+// Wraps an exporter to count what it exported and remember every failure: forceFlush()
+// resolves either way (even when an exporter threw), and the page must not say "done" for
+// data that was not sent or that the proxy refused.
+function recording(exporter, signal, outcome) {
   return {
     export(items, resultCallback) {
       exporter.export(items, (result) => {
-        if (result.code !== 0) {
+        if (result.code === 0) {
+          outcome.exported[signal] += items.length;
+        } else {
           const reason = result.error ? result.error.message : "unknown error";
-          failures.push(`${signal}: ${reason}`);
+          outcome.failures.push(`${signal}: ${reason}`);
         }
         resultCallback(result);
       });
@@ -69,26 +72,26 @@ async function run() {
     "service.name": "edgetrace-browser-example",
     "service.version": "0.1.0",
   });
-  const failures = [];
+  const outcome = { exported: { traces: 0, logs: 0 }, failures: [] };
 
   const tracerProvider = new WebTracerProvider({
     resource,
     spanProcessors: [
       new BatchSpanProcessor(
-        recordingFailures(
-          new OTLPTraceExporter({ url: proxy + TRACES_PATH, headers }),
-          "traces",
-          failures,
-        ),
+        recording(new OTLPTraceExporter({ url: proxy + TRACES_PATH, headers }), "traces", outcome),
       ),
     ],
   });
   const loggerProvider = new LoggerProvider({
     resource,
     processors: [
-      new BatchLogRecordProcessor(
-        recordingFailures(new OTLPLogExporter({ url: proxy + LOGS_PATH, headers }), "logs", failures),
-      ),
+      new BatchLogRecordProcessor({
+        exporter: recording(
+          new OTLPLogExporter({ url: proxy + LOGS_PATH, headers }),
+          "logs",
+          outcome,
+        ),
+      }),
     ],
   });
 
@@ -118,7 +121,11 @@ async function run() {
   checkout.end();
 
   await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush()]);
-  if (failures.length > 0) throw new Error(failures.join("; "));
+  if (outcome.failures.length > 0) throw new Error(outcome.failures.join("; "));
+  const { traces, logs } = outcome.exported;
+  if (traces !== 2 || logs !== 2) {
+    throw new Error(`exported ${traces} spans and ${logs} log records, expected 2 and 2`);
+  }
 }
 
 run().then(
