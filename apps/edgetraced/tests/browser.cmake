@@ -12,14 +12,14 @@ if(NOT ET_CHROMIUM OR NOT ET_CHROMEDRIVER)
                   "the browser example test is not registered")
   return()
 endif()
-find_package(OpenSSL REQUIRED)
 find_package(simdjson CONFIG REQUIRED)
 set(ET_BROWSER_EXAMPLE_DIR ${CMAKE_BINARY_DIR}/examples/browser)
 
 add_executable(browser_proxy_test ${CMAKE_CURRENT_LIST_DIR}/browser_proxy_test.cpp)
 et_project_target(browser_proxy_test)
 target_link_libraries(browser_proxy_test PRIVATE edgetraced_testing_process edgetrace_testing_http
-  edgetrace::net edgetrace::core simdjson::simdjson OpenSSL::Crypto GTest::gtest GTest::gtest_main)
+  edgetraced_testing_jwt edgetrace::net edgetrace::core simdjson::simdjson GTest::gtest
+  GTest::gtest_main)
 add_dependencies(browser_proxy_test edgetraced)
 target_compile_definitions(browser_proxy_test PRIVATE
   ET_EDGETRACED="$<TARGET_FILE:edgetraced>"

@@ -5,9 +5,9 @@
 // Real parts only: the page is served by a net::HttpServer on a port of its own, so it is
 // another origin than the proxy and Chromium sends a CORS preflight before each POST that
 // carries Authorization; Chromium is driven through chromedriver's WebDriver HTTP API (the
-// Debian packages, versions matched); the token is an HS256 JWT for the subject "user-42"; the
-// daemon forwards with the credential of its header_file. The token reaches the page through
-// config.js, never through a URL, so no driver log has a reason to hold it.
+// Debian packages, versions matched); the token is an HS256 JWT (proxy/jwt_testing.hpp) for the
+// subject "user-42"; the daemon forwards with the credential of its header_file. The token reaches
+// the page through config.js, never through a URL, so no driver log has a reason to hold it.
 //
 // Checked: the upstream gets the spans "checkout" and "load-cart" and the INFO and ERROR log
 // records, each with enduser.id = "user-42"; the upstream sees the daemon's credential and
@@ -19,8 +19,6 @@
 // The bundle is built by the ctest fixture et_browser_example (tests/browser.cmake runs
 // examples/browser/build.sh into ET_BROWSER_EXAMPLE_DIR).
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <simdjson.h>
 
@@ -39,6 +37,7 @@
 #include "edgetrace/core/json.hpp"
 #include "edgetrace/net/http_server.hpp"
 #include "net/net_test_support.hpp"
+#include "proxy/jwt_testing.hpp"
 #include "testing/fake_http_receiver.hpp"
 #include "testing/temp_dir.hpp"
 #include "tests/daemon_process.hpp"
@@ -75,41 +74,18 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
-// ---- HS256 tokens (RFC 7519 with RFC 7515's HMAC-SHA256 JWS), as a dev token is minted ----
-
-std::string base64url(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '=')
-    out.pop_back();
-  for (char& c : out) {
-    if (c == '+')
-      c = '-';
-    else if (c == '/')
-      c = '_';
-  }
-  return out;
-}
-
+// An HS256 token for `subject`, valid for an hour, as a dev token is minted.
 std::string hs256_token(std::string_view secret, std::string_view subject) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  const std::string header = R"({"alg":"HS256","typ":"JWT"})";
-  const std::string payload = "{\"sub\":" + json_string(subject) +
-                              ",\"iat\":" + std::to_string(now) +
-                              ",\"exp\":" + std::to_string(now + 3600) + "}";
-  const std::string signing_input = base64url(header) + "." + base64url(payload);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
-       &mac_size);
-  return signing_input + "." +
-         base64url(std::string_view(reinterpret_cast<const char*>(mac), mac_size));
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  testing::TestClaims claims;
+  claims.sub = std::string(subject);
+  claims.iat = now;
+  claims.exp = now + 3600;
+  testing::TestHeader header;
+  header.alg = "HS256";
+  return testing::sign_hs256(header, claims.json(), secret);
 }
 
 // ---- the page's origin: a static site on its own port ----
