@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "net_test_support.hpp"
+#include "testing/gzip.hpp"
 
 namespace edgetrace::net {
 namespace {
@@ -29,48 +30,8 @@ Handler echo() {
       [](Request&& r) { return Response::text(200, r.method + " " + r.path + " " + r.body); });
 }
 
-std::string gzip(std::string_view data) {
-  z_stream zs{};
-  EXPECT_EQ(
-      deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
-      Z_OK);
-  std::string out(compressBound(static_cast<uLong>(data.size())) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-// `zeros` zero bytes, gzip-compressed without ever holding them in memory.
-std::string gzip_of_zeros(std::size_t zeros) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY),
-            Z_OK);
-  const std::string block(1 << 16, '\0');
-  std::string out;
-  char buf[1 << 16];
-  std::size_t left = zeros;
-  int flush = Z_NO_FLUSH;
-  do {
-    const std::size_t n = std::min(left, block.size());
-    left -= n;
-    flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(block.data()));
-    zs.avail_in = static_cast<uInt>(n);
-    do {
-      zs.next_out = reinterpret_cast<Bytef*>(buf);
-      zs.avail_out = sizeof buf;
-      deflate(&zs, flush);
-      out.append(buf, sizeof buf - zs.avail_out);
-    } while (zs.avail_out == 0);
-  } while (flush != Z_FINISH);
-  deflateEnd(&zs);
-  return out;
-}
+using edgetrace::testing::gzip;
+using edgetrace::testing::gzip_of_zeros;
 
 class HttpServerTest : public ::testing::Test {
  protected:

@@ -5,21 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/gzip.hpp"
+
 namespace edgetrace::net::internal {
 namespace {
 
 std::string gzip(std::string_view data) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(compressBound(static_cast<uLong>(data.size())) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
+  return edgetrace::testing::gzip(data, 6);
 }
 
 TEST(GunzipTest, InflatesOneOrSeveralMembers) {

@@ -4,23 +4,27 @@
 
 namespace edgetrace::otlp {
 
-core::Result<std::unique_ptr<OtlpExporter>> OtlpExporter::create(OtlpExporterOptions options,
-                                                                 ErrorCallback on_error) {
-  std::unique_ptr<Transport> transport;
+core::Result<std::unique_ptr<Transport>> make_transport(const OtlpExporterOptions& options) {
   if (options.protocol == Protocol::kGrpc) {
     core::Result<std::unique_ptr<internal::GrpcTransport>> grpc =
         internal::GrpcTransport::create(options);
     if (!grpc)
       return grpc.status();
-    transport = std::move(grpc).value();
-  } else {
-    core::Result<std::unique_ptr<internal::HttpTransport>> http =
-        internal::HttpTransport::create(options);
-    if (!http)
-      return http.status();
-    transport = std::move(http).value();
+    return std::unique_ptr<Transport>(std::move(grpc).value());
   }
-  return std::make_unique<OtlpExporter>(std::move(options), std::move(transport),
+  core::Result<std::unique_ptr<internal::HttpTransport>> http =
+      internal::HttpTransport::create(options);
+  if (!http)
+    return http.status();
+  return std::unique_ptr<Transport>(std::move(http).value());
+}
+
+core::Result<std::unique_ptr<OtlpExporter>> OtlpExporter::create(OtlpExporterOptions options,
+                                                                 ErrorCallback on_error) {
+  core::Result<std::unique_ptr<Transport>> transport = make_transport(options);
+  if (!transport)
+    return transport.status();
+  return std::make_unique<OtlpExporter>(std::move(options), std::move(transport).value(),
                                         std::move(on_error));
 }
 

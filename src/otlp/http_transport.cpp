@@ -351,6 +351,7 @@ TransportResponse HttpTransport::send(Signal signal, const std::string& body, De
     return out;
   }
   out.bytes_sent = payload->size();
+  out.http_status = static_cast<int>(status);
   out.verdict = classify_http(
       static_cast<int>(status),
       sink.retry_after.empty() ? std::nullopt : std::optional<std::string_view>(sink.retry_after),

@@ -1,10 +1,15 @@
 #include "server/config.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "edgetrace/config/values.hpp"
 #include "edgetrace/core/severity.hpp"
+#include "edgetrace/core/text.hpp"
 #include "edgetrace/decoder/decoder.hpp"
 #include "edgetrace/sdk/config.hpp"
 
@@ -116,6 +121,83 @@ void resolve_otlp(OtlpExporterConfig& o, const core::EnvLookup& env,
     o.per_signal[i] = std::move(loaded.options);
   }
   o.enabled = !o.endpoint.empty() || any_env_endpoint;
+}
+
+// "Name: value" lines (blank lines and lines starting with # ignored). Errors name the
+// line number, never its content (it holds a credential).
+core::Status parse_header_lines(std::string_view text, std::string_view source,
+                                std::vector<otlp::Header>& out) {
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    line = core::trim_ows(line);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++line_no;
+    if (line.empty() || line.front() == '#')
+      continue;
+    const std::size_t colon = line.find(':');
+    const std::string_view name = colon == std::string_view::npos
+                                      ? std::string_view()
+                                      : core::trim_ows(line.substr(0, colon));
+    const bool token_name =
+        !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+          return std::isalnum(c) ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                     std::string_view::npos;
+        });
+    if (!token_name)
+      return core::invalid_argument(std::string(source) + ": line " + std::to_string(line_no) +
+                                    ": expected 'Name: value'");
+    out.push_back({std::string(name), std::string(core::trim_ows(line.substr(colon + 1)))});
+  }
+  return {};
+}
+
+core::Status read_proxy_secrets(ProxyConfig& p, const core::EnvLookup& env) {
+  if (!p.enabled())
+    return {};
+  if (p.mode == "forward" && p.upstream_endpoint.find("://") == std::string::npos)
+    return core::invalid_argument("[proxy.upstream] endpoint: expected an http:// or https:// URL");
+  if (!p.upstream_header_file.empty()) {
+    std::ifstream in(p.upstream_header_file, std::ios::binary);
+    std::string text(64 * 1024 + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad() || (!in.eof() && !in.good()) ||
+        !std::filesystem::is_regular_file(p.upstream_header_file))
+      return core::invalid_argument("[proxy.upstream] header_file: cannot read " +
+                                    p.upstream_header_file);
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > 64 * 1024)
+      return core::invalid_argument("[proxy.upstream] header_file: " + p.upstream_header_file +
+                                    " is larger than 64 KiB");
+    if (core::Status s = parse_header_lines(text, p.upstream_header_file, p.upstream_headers);
+        !s.ok())
+      return core::Status(s.code(), "[proxy.upstream] header_file: " + s.message());
+  }
+  if (!p.upstream_header_env.empty()) {
+    const std::optional<std::string> text = env(p.upstream_header_env);
+    if (!text)
+      return core::invalid_argument("[proxy.upstream] header_env: $" + p.upstream_header_env +
+                                    " is not set");
+    if (core::Status s = parse_header_lines(*text, "$" + p.upstream_header_env, p.upstream_headers);
+        !s.ok())
+      return core::Status(s.code(), "[proxy.upstream] header_env: " + s.message());
+  }
+  if (!p.hs256_secret_file.empty()) {
+    core::Result<std::string> secret = config::read_token_file(p.hs256_secret_file);
+    if (!secret)
+      return core::Status(secret.status().code(),
+                          "[proxy.jwt] hs256_secret_file: " + secret.status().message());
+    p.hs256_secret = std::move(secret).value();
+  }
+  if (p.hs256_secret.empty() && p.public_key_file.empty() && p.jwks_file.empty())
+    return core::invalid_argument(
+        "[proxy.jwt] the proxy needs a key to check tokens: set hs256_secret_file, "
+        "public_key_file or jwks_file");
+  return {};
 }
 
 }  // namespace
@@ -307,6 +389,60 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
     });
     return processors.finish();
   });
+  root.table("proxy", [&](TableReader& proxy) {
+    ProxyConfig& p = c.proxy;
+    std::uint64_t token_cache = p.token_cache_entries;
+    proxy.custom("listen", [&](const config::Value& v) { return listen_address(v, p.listen); })
+        .custom("mode",
+                [&](const config::Value& v) -> core::Status {
+                  if (!v.is_string() || (*v.string() != "forward" && *v.string() != "queue"))
+                    return TableReader::expected(v, "\"forward\" or \"queue\"");
+                  p.mode = *v.string();
+                  return {};
+                })
+        .string("subject_attribute", p.subject_attribute)
+        .byte_size("max_body_bytes", p.max_body_bytes)
+        .byte_size("max_decompressed_bytes", p.max_decompressed_bytes)
+        .size("handler_threads", p.handler_threads, 1, 1024)
+        .duration("read_timeout", p.read_timeout);
+    proxy.table("upstream", [&](TableReader& r) {
+      r.string("endpoint", p.upstream_endpoint)
+          .string("header_file", p.upstream_header_file)
+          .string("header_env", p.upstream_header_env)
+          .duration("timeout", p.upstream_timeout)
+          .string("ca_file", p.upstream_ca_file);
+      return r.finish();
+    });
+    proxy.table("jwt", [&](TableReader& r) {
+      r.string("hs256_secret_file", p.hs256_secret_file)
+          .string("public_key_file", p.public_key_file)
+          .string("jwks_file", p.jwks_file)
+          .string("issuer", p.issuer)
+          .string("audience", p.audience)
+          .duration("clock_skew", p.clock_skew)
+          .string("subject_claim", p.subject_claim)
+          .byte_size("token_cache_entries", token_cache);
+      return r.finish();
+    });
+    proxy.table("rate_limit", [&](TableReader& r) {
+      constexpr double kMax = 1e9;
+      r.number("address_per_second", p.address_per_second, 0, kMax)
+          .number("address_burst", p.address_burst, 0, kMax)
+          .number("subject_per_second", p.subject_per_second, 0, kMax)
+          .number("subject_burst", p.subject_burst, 0, kMax)
+          .number("global_per_second", p.global_per_second, 0, kMax)
+          .number("global_burst", p.global_burst, 0, kMax);
+      return r.finish();
+    });
+    proxy.table("cors", [&](TableReader& r) {
+      r.string_list("allowed_origins", p.allowed_origins);
+      return r.finish();
+    });
+    if (core::Status s = proxy.finish(); !s.ok())
+      return s;
+    p.token_cache_entries = static_cast<std::size_t>(token_cache);
+    return core::Status{};
+  });
   root.table("telemetry", [&](TableReader& r) {
     r.string("log_level", c.telemetry.log_level).string("otlp_endpoint", c.telemetry.otlp_endpoint);
     return r.finish();
@@ -317,6 +453,8 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
   if (c.symbols.hold_max_bytes > c.symbols.hold_total_bytes)
     return core::invalid_argument("[symbols] hold_max_bytes must not exceed hold_total_bytes");
   resolve_otlp(c.otlp, env, c.warnings);
+  if (core::Status s = read_proxy_secrets(c.proxy, env); !s.ok())
+    return s;
   return c;
 }
 

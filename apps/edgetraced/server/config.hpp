@@ -92,6 +92,47 @@ struct ProcessorsConfig {
   std::string min_log_severity;          // [processors.logs] min_severity: "" or a level
 };
 
+// [proxy]: the authenticated endpoint for browsers and phones (proxy/proxy.hpp). On when
+// upstream.endpoint is set or mode is "queue".
+struct ProxyConfig {
+  std::string listen = "0.0.0.0:4320";
+  std::string mode = "forward";  // "forward" | "queue"
+  std::string subject_attribute = "enduser.id";
+  std::uint64_t max_body_bytes = 1ull << 20;
+  std::uint64_t max_decompressed_bytes = 8ull << 20;
+  std::size_t handler_threads = 16;
+  std::chrono::milliseconds read_timeout{30000};  // a whole request, from its first byte
+  // [proxy.upstream]
+  std::string upstream_endpoint;
+  std::string upstream_header_file;  // "Name: value" lines
+  std::string upstream_header_env;   // name of a variable holding "Name: value" lines
+  std::chrono::milliseconds upstream_timeout{10000};
+  std::string upstream_ca_file;
+  // [proxy.jwt]
+  std::string hs256_secret_file;
+  std::string public_key_file;
+  std::string jwks_file;
+  std::string issuer;
+  std::string audience;
+  std::chrono::milliseconds clock_skew{30000};
+  std::string subject_claim = "sub";
+  std::size_t token_cache_entries = 65536;
+  // [proxy.rate_limit]: requests per second and burst; 0 per second: no limit.
+  double address_per_second = 50;
+  double address_burst = 100;
+  double subject_per_second = 20;
+  double subject_burst = 40;
+  double global_per_second = 0;
+  double global_burst = 0;
+  // [proxy.cors]
+  std::vector<std::string> allowed_origins;
+  // Read by read_daemon_config from the files and the variable: never printed.
+  std::vector<otlp::Header> upstream_headers;
+  std::string hs256_secret;
+
+  bool enabled() const { return !upstream_endpoint.empty() || mode == "queue"; }
+};
+
 struct TelemetryConfig {
   std::string log_level = "info";  // the daemon's own log: console on stderr
   std::string otlp_endpoint;       // also export its own logs/spans there (never its pipeline)
@@ -114,6 +155,7 @@ struct DaemonConfig {
   FileExporterConfig file;
   bridge::ResourceOptions devices;  // [[devices.services]], [devices.attributes]
   ProcessorsConfig processors;
+  ProxyConfig proxy;
   TelemetryConfig telemetry;
   std::chrono::milliseconds shutdown_timeout{10000};
   // Warnings to log at start (ignored OTEL_* values).

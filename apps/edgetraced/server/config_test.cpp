@@ -4,8 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "testing/temp_dir.hpp"
+
 namespace edgetrace::daemon {
 namespace {
+
+void write_file(const std::string& path, std::string_view text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 core::Result<DaemonConfig> read(std::string_view text,
                                 std::map<std::string, std::string, std::less<>> env = {},
@@ -101,6 +109,34 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_TRUE(c.devices.attributes.empty());
   EXPECT_TRUE(c.processors.resource_attributes.empty());
   EXPECT_EQ(c.processors.min_log_severity, "");
+  EXPECT_EQ(c.proxy.listen, d.proxy.listen);
+  EXPECT_EQ(c.proxy.mode, d.proxy.mode);
+  EXPECT_EQ(c.proxy.subject_attribute, d.proxy.subject_attribute);
+  EXPECT_EQ(c.proxy.max_body_bytes, d.proxy.max_body_bytes);
+  EXPECT_EQ(c.proxy.max_decompressed_bytes, d.proxy.max_decompressed_bytes);
+  EXPECT_EQ(c.proxy.handler_threads, d.proxy.handler_threads);
+  EXPECT_EQ(c.proxy.read_timeout, d.proxy.read_timeout);
+  EXPECT_EQ(c.proxy.upstream_endpoint, d.proxy.upstream_endpoint);
+  EXPECT_EQ(c.proxy.upstream_header_file, d.proxy.upstream_header_file);
+  EXPECT_EQ(c.proxy.upstream_header_env, d.proxy.upstream_header_env);
+  EXPECT_EQ(c.proxy.upstream_timeout, d.proxy.upstream_timeout);
+  EXPECT_EQ(c.proxy.upstream_ca_file, d.proxy.upstream_ca_file);
+  EXPECT_EQ(c.proxy.hs256_secret_file, d.proxy.hs256_secret_file);
+  EXPECT_EQ(c.proxy.public_key_file, d.proxy.public_key_file);
+  EXPECT_EQ(c.proxy.jwks_file, d.proxy.jwks_file);
+  EXPECT_EQ(c.proxy.issuer, d.proxy.issuer);
+  EXPECT_EQ(c.proxy.audience, d.proxy.audience);
+  EXPECT_EQ(c.proxy.clock_skew, d.proxy.clock_skew);
+  EXPECT_EQ(c.proxy.subject_claim, d.proxy.subject_claim);
+  EXPECT_EQ(c.proxy.token_cache_entries, d.proxy.token_cache_entries);
+  EXPECT_EQ(c.proxy.address_per_second, d.proxy.address_per_second);
+  EXPECT_EQ(c.proxy.address_burst, d.proxy.address_burst);
+  EXPECT_EQ(c.proxy.subject_per_second, d.proxy.subject_per_second);
+  EXPECT_EQ(c.proxy.subject_burst, d.proxy.subject_burst);
+  EXPECT_EQ(c.proxy.global_per_second, d.proxy.global_per_second);
+  EXPECT_EQ(c.proxy.global_burst, d.proxy.global_burst);
+  EXPECT_TRUE(c.proxy.allowed_origins.empty());
+  EXPECT_FALSE(c.proxy.enabled());
   EXPECT_EQ(c.telemetry.log_level, d.telemetry.log_level);
   EXPECT_EQ(c.telemetry.otlp_endpoint, d.telemetry.otlp_endpoint);
   EXPECT_EQ(c.shutdown_timeout, d.shutdown_timeout);
@@ -150,6 +186,38 @@ TEST(DaemonConfigTest, OtelVariablesConfigureTheOtlpExporter) {
   EXPECT_TRUE(header);
 }
 
+TEST(DaemonConfigTest, ProxyReadsItsSecretsFromFilesAndTheEnvironment) {
+  testing::TempDir dir;
+  const std::string secret = dir.file("secret");
+  const std::string headers = dir.file("headers");
+  write_file(secret, "s3cret-value\n");
+  write_file(headers,
+             "# the backend's write token\r\nAuthorization: pylf_v1_abc\r\n\nX-Team: web\n");
+  core::Result<DaemonConfig> c =
+      read("[proxy.upstream]\nendpoint = \"http://up:4318\"\nheader_file = \"" + headers +
+               "\"\nheader_env = \"UPSTREAM_HEADERS\"\n[proxy.jwt]\nhs256_secret_file = \"" +
+               secret + "\"\n",
+           {{"UPSTREAM_HEADERS", "X-From-Env: yes"}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->proxy.enabled());
+  EXPECT_EQ(c->proxy.hs256_secret, "s3cret-value");
+  ASSERT_EQ(c->proxy.upstream_headers.size(), 3u);
+  EXPECT_EQ(c->proxy.upstream_headers[0].name, "Authorization");
+  EXPECT_EQ(c->proxy.upstream_headers[0].value, "pylf_v1_abc");
+  EXPECT_EQ(c->proxy.upstream_headers[1].name, "X-Team");
+  EXPECT_EQ(c->proxy.upstream_headers[2].value, "yes");
+
+  // A malformed line is named by its number, never by its content.
+  write_file(headers, "Authorization pylf_v1_abc\n");
+  core::Result<DaemonConfig> bad = read(
+      "[proxy.upstream]\nendpoint = \"http://up:4318\"\n"
+      "header_file = \"" +
+      headers + "\"\n[proxy.jwt]\nhs256_secret_file = \"" + secret + "\"\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("line 1"), std::string::npos) << bad.status().message();
+  EXPECT_EQ(bad.status().message().find("pylf_v1_abc"), std::string::npos);
+}
+
 TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
   struct Case {
     std::string text;
@@ -173,6 +241,11 @@ TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
       {"[receivers.device_mqtt]\nreceive_maximum = 0\n", "test.toml:2:"},
       {"[receivers.device_http]\nlisten = \"nohost\"\n", "test.toml:2:"},
       {"[receivers.serial]\nbaud = \"fast\"\n", "test.toml:2:"},
+      {"[proxy]\nmode = \"relay\"\n", "test.toml:2:"},
+      {"[proxy.rate_limit]\nsubject_per_second = -1\n", "test.toml:2:"},
+      {"[proxy.cors]\nallowed_origins = 3\n", "test.toml:2:"},
+      {"[proxy.upstream]\nendpoint = \"http://up:4318\"\n", "hs256_secret_file"},
+      {"[proxy.upstream]\nendpoint = \"up:4318\"\n", "http://"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

@@ -170,6 +170,64 @@ attributes = {}
 # error | fatal; "" keeps everything.
 min_severity = ""
 
+[proxy]
+# The authenticated endpoint for browsers and phones: POST /api/v1/telemetry/traces and
+# /api/v1/telemetry/logs with a bearer JWT. On when upstream.endpoint is set or mode = "queue".
+listen = "0.0.0.0:4320"
+# forward: send each request to the upstream and answer with its outcome (200 only when it
+# accepted); queue: put it in the durable queue (exported like everything else), 200 once
+# persisted.
+mode = "forward"
+# The verified subject (the token's sub) is set as this attribute on every span and record.
+subject_attribute = "enduser.id"
+# Limits on the body as read (chunked included) and once gzip-inflated: 413 past them.
+max_body_bytes = 1048576
+max_decompressed_bytes = 8388608
+# Threads waiting on the upstream's answers.
+handler_threads = 16
+# A request must arrive whole within this time from its first byte (slow clients are closed).
+read_timeout = "30s"
+
+[proxy.upstream]
+# OTLP/HTTP base URL: /v1/traces and /v1/logs are appended.
+endpoint = ""
+# A file of "Name: value" lines added to every forwarded request (the backend's write
+# token, e.g. "Authorization: <token>"). Never logged.
+header_file = ""
+# The name of an environment variable holding such lines.
+header_env = ""
+timeout = "10s"
+ca_file = ""
+
+[proxy.jwt]
+# One of these is needed when the proxy is on: an HS256 secret (file contents), a PEM public
+# key (RS256 or ES256), or a JWKS file (reloaded when it changes).
+hs256_secret_file = ""
+public_key_file = ""
+jwks_file = ""
+# Checked when set ("aud" may be a string or an array in the token).
+issuer = ""
+audience = ""
+# Allowed clock difference for exp and nbf.
+clock_skew = "30s"
+subject_claim = "sub"
+# Verified tokens remembered until they expire, so a busy client costs one signature check.
+token_cache_entries = 65536
+
+[proxy.rate_limit]
+# Token buckets: sustained requests per second and burst (0 per second: no limit). The
+# address bucket is taken before the token is checked, the subject's after it.
+address_per_second = 50.0
+address_burst = 100.0
+subject_per_second = 20.0
+subject_burst = 40.0
+global_per_second = 0.0
+global_burst = 0.0
+
+[proxy.cors]
+# Origins allowed to call from a browser ("https://app.example.com", or "*").
+allowed_origins = []
+
 [telemetry]
 # The daemon's own log (stderr): trace | debug | info | warn | error, or a filter directive.
 log_level = "info"

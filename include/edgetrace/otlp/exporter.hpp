@@ -109,6 +109,8 @@ struct TransportResponse {
   std::string message;
   // Bytes put on the wire for the request body (after compression).
   std::size_t bytes_sent = 0;
+  // OTLP/HTTP: the response's status code (0: no response, e.g. connection refused).
+  int http_status = 0;
 };
 
 // A way of sending encoded requests: OTLP/HTTP (protobuf or JSON) or OTLP/gRPC.
@@ -180,6 +182,11 @@ class OtlpExporter {
   int active_calls_ = 0;  // export_* calls inside the exporter; the destructor waits for 0
   bool shut_down_ = false;
 };
+
+// The transport the options ask for (OTLP/HTTP or OTLP/gRPC), for a caller that sends
+// requests itself and wants each answer as it came (e.g. a proxy passing a backend's
+// throttling back to its client): no retry, no split, no circuit breaker.
+core::Result<std::unique_ptr<Transport>> make_transport(const OtlpExporterOptions& options);
 
 // Item counting and halving, for every request type (spans / log records / data points).
 std::size_t count_items(const ExportTraceServiceRequest& request);

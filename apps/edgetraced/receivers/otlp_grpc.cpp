@@ -1,0 +1,163 @@
+#include "receivers/otlp_grpc.hpp"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+
+namespace edgetrace::daemon {
+namespace {
+
+namespace trace_v1 = opentelemetry::proto::collector::trace::v1;
+namespace logs_v1 = opentelemetry::proto::collector::logs::v1;
+namespace metrics_v1 = opentelemetry::proto::collector::metrics::v1;
+
+constexpr std::string_view kReceiver = "otlp_grpc";
+
+// What every Export method needs; owned by the receiver, outlives the server.
+struct ExportContext {
+  Intake& intake;
+  OtlpReceiverCounters& counters;
+  const OtlpGrpcReceiverOptions& options;
+};
+
+grpc::Status error(grpc::StatusCode code, const std::string& message,
+                   std::chrono::milliseconds retry_delay) {
+  // The details travel as grpc-status-details-bin: a serialized google.rpc.Status whose
+  // code and message repeat the call's (the rule of grpc's rich error model).
+  return grpc::Status(code, message,
+                      otlp_error_status(static_cast<int>(code), message, retry_delay));
+}
+
+grpc::Status handle(const ExportContext& context, OtlpSignal signal,
+                    const grpc::ByteBuffer& request, grpc::ByteBuffer& response) {
+  // One slice (the usual case) is decoded in place; a message grpc received in several
+  // slices is joined once.
+  grpc::Slice slice;
+  if (!request.TrySingleSlice(&slice).ok() && !request.DumpToSingleSlice(&slice).ok())
+    return error(grpc::StatusCode::INVALID_ARGUMENT, "the message could not be read", {});
+  const std::string_view body(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  otlp::DecodeLimits limits;
+  limits.max_message_bytes = context.options.max_message_bytes;
+  OtlpExportResult result = export_otlp(signal, otlp::Encoding::kProtobuf, body, limits,
+                                        context.intake, context.counters);
+  switch (result.outcome) {
+    case OtlpOutcome::kAccepted:
+    case OtlpOutcome::kPartial: {
+      grpc::Slice out(result.response);
+      response = grpc::ByteBuffer(&out, 1);
+      return grpc::Status::OK;
+    }
+    case OtlpOutcome::kInvalid:
+      // OTLP specification, "Failures": InvalidArgument for bad data.
+      return error(grpc::StatusCode::INVALID_ARGUMENT, result.status.message(), {});
+    case OtlpOutcome::kExhausted:
+      // "Failures": RESOURCE_EXHAUSTED is retryable only with a RetryInfo, which we give:
+      // a full queue drains as the exporters deliver.
+      return error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                   "the durable queue is full; retry later: " + result.status.message(),
+                   context.options.retry_delay);
+    case OtlpOutcome::kUnavailable:
+      // "OTLP/gRPC Throttling": UNAVAILABLE with RetryInfo.
+      return error(grpc::StatusCode::UNAVAILABLE,
+                   "not accepting data now; retry later: " + result.status.message(),
+                   context.options.retry_delay);
+  }
+  return grpc::Status(grpc::StatusCode::INTERNAL, "unknown outcome");
+}
+
+// One signal's Export method, taking the request as raw bytes (see the header: the
+// project's decoder, not grpc's, reads them).
+template <typename Grpc, OtlpSignal kSignal>
+class ExportService final
+    : public Grpc::template WithRawCallbackMethod_Export<typename Grpc::Service> {
+ public:
+  explicit ExportService(ExportContext context) : context_(context) {}
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* call,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override {
+    grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+    reactor->Finish(handle(context_, kSignal, *request, *response));
+    return reactor;
+  }
+
+ private:
+  ExportContext context_;
+};
+
+}  // namespace
+
+OtlpGrpcReceiver::OtlpGrpcReceiver(OtlpGrpcReceiverOptions options, Intake& intake)
+    : options_(std::move(options)), intake_(intake) {}
+
+OtlpGrpcReceiver::~OtlpGrpcReceiver() {
+  stop();
+}
+
+core::Status OtlpGrpcReceiver::start() {
+  if (options_.listen.empty() || running_.load())
+    return {};
+  const ExportContext context{intake_, counters_, options_};
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(
+      std::make_unique<ExportService<trace_v1::TraceService, OtlpSignal::kTraces>>(context));
+  services.push_back(
+      std::make_unique<ExportService<logs_v1::LogsService, OtlpSignal::kLogs>>(context));
+  services.push_back(
+      std::make_unique<ExportService<metrics_v1::MetricsService, OtlpSignal::kMetrics>>(context));
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<std::size_t>(options_.max_message_bytes, std::numeric_limits<int>::max())));
+  // grpc sets SO_REUSEPORT by default: a second daemon would then share the port and half
+  // the calls, instead of failing to start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  for (const auto& service : services)
+    builder.RegisterService(service.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    if (server) {
+      server->Shutdown();
+      server->Wait();
+    }
+    return core::Status(core::StatusCode::kUnavailable,
+                        "receivers.otlp.grpc: " + options_.listen +
+                            ": cannot listen (address in use, or not an address of this host)");
+  }
+  services_ = std::move(services);
+  server_ = std::move(server);
+  port_ = port;
+  running_.store(true);
+  return {};
+}
+
+void OtlpGrpcReceiver::stop() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + options_.drain_timeout);
+    server_->Wait();
+    server_.reset();
+  }
+  running_.store(false);
+}
+
+bool OtlpGrpcReceiver::ready() const {
+  return running_.load() || options_.listen.empty();
+}
+
+std::uint16_t OtlpGrpcReceiver::port() const noexcept {
+  return static_cast<std::uint16_t>(port_);
+}
+
+void OtlpGrpcReceiver::write_metrics(MetricsText& out) const {
+  counters_.write(out, kReceiver);
+}
+
+}  // namespace edgetrace::daemon
