@@ -114,7 +114,10 @@ class StaticSite {
     started_ = server_->start();
   }
 
-  bool started() const { return started_.ok() && !files_.at("/main.js").body.empty(); }
+  bool started() const {
+    const std::lock_guard lock(mu_);
+    return started_.ok() && !files_.at("/main.js").body.empty();
+  }
   std::string origin() const { return server_->url(); }
   void set_config(std::string_view proxy_url, std::string_view token) {
     const std::lock_guard lock(mu_);
@@ -128,7 +131,7 @@ class StaticSite {
     std::string content_type;
     std::string body;
   };
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, File, std::less<>> files_;
   std::unique_ptr<net::HttpServer> server_;
   core::Status started_;
@@ -204,21 +207,21 @@ class Browser {
     return "wait: " + std::to_string(status) + " " + body;
   }
 
-  // The browser's console and network messages so far, one a line.
+  // The browser's console and network messages since the session began, one a line
+  // (WebDriver hands out each message once; they are kept here).
   std::string console() {
     const auto [status, body] = call("POST", session_ + "/se/log", R"({"type":"browser"})", 30s);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     simdjson::dom::array entries;
     if (status != 200 || parser.parse(body).get(doc) || doc["value"].get(entries))
-      return "(no browser log: " + std::to_string(status) + " " + body + ")";
-    std::string out;
+      return console_ + "(no more browser log: " + std::to_string(status) + " " + body + ")";
     for (simdjson::dom::element entry : entries) {
       std::string_view message;
       if (!entry["message"].get(message))
-        out.append(message).push_back('\n');
+        console_.append(message).push_back('\n');
     }
-    return out;
+    return console_;
   }
 
   // What chromedriver printed (its INFO log holds every command and answer).
@@ -246,6 +249,7 @@ class Browser {
   std::uint16_t port_ = 0;
   std::string session_;
   std::string error_;
+  std::string console_;
 };
 
 // ---- what the upstream received ----
@@ -390,8 +394,10 @@ struct Scene {
     return browser->run_page(site.origin() + "/index.html");
   }
 
-  // Every output of the run (daemon, chromedriver, browser console).
-  void expect_outputs_hold_no_secret(const std::string& token) {
+  // Stops the daemon (a clean exit), then checks every output of the run (the daemon's
+  // whole log, chromedriver, the browser's console) for the secrets.
+  void finish(const std::string& token) {
+    EXPECT_EQ(daemon->terminate(), 0) << daemon->log();
     expect_no_secret("the daemon's output", daemon->log(), token);
     expect_no_secret("chromedriver's output", browser->driver_output(), token);
     expect_no_secret("the browser's console", browser->console(), token);
@@ -399,18 +405,18 @@ struct Scene {
 };
 
 TEST(BrowserProxyTest, PageTelemetryReachesTheUpstreamAsTheTokensUser) {
-  Scene run;
-  ASSERT_NO_FATAL_FAILURE(run.start());
+  Scene scene;
+  ASSERT_NO_FATAL_FAILURE(scene.start());
   const std::string token = hs256_token(kSigningSecret, kSubject);
 
-  const std::string outcome = run.open_page(token);
+  const std::string outcome = scene.open_page(token);
   ASSERT_EQ(outcome, "done") << "browser:\n"
-                             << run.browser->console() << "daemon:\n"
-                             << run.daemon->log();
+                             << scene.browser->console() << "daemon:\n"
+                             << scene.daemon->log();
 
   // The page resolves its flushes only once the proxy answered, and the proxy answers (in
   // forward mode) only after the upstream did: everything is there now.
-  const Upstream got = upstream(run.rx);
+  const Upstream got = upstream(scene.rx);
   EXPECT_TRUE(got.problems.empty()) << ::testing::PrintToString(got.problems);
   EXPECT_EQ(got.paths, (std::set<std::string>{"/v1/traces", "/v1/logs"}));
   ASSERT_EQ(got.spans.size(), 2u);
@@ -441,7 +447,7 @@ TEST(BrowserProxyTest, PageTelemetryReachesTheUpstreamAsTheTokensUser) {
   }
 
   // The upstream saw the daemon's credential and never the browser's token.
-  for (const ReceivedRequest& r : run.rx.received()) {
+  for (const ReceivedRequest& r : scene.rx.received()) {
     EXPECT_EQ(r.headers.count("authorization"), 1u) << r.path;
     if (r.headers.count("authorization") == 1) {
       EXPECT_EQ(r.headers.at("authorization"), "Bearer " + std::string(kUpstreamCredential));
@@ -456,37 +462,38 @@ TEST(BrowserProxyTest, PageTelemetryReachesTheUpstreamAsTheTokensUser) {
   // header), else nothing would have arrived. The proxy's own answer, for the page's origin
   // and for another:
   const auto preflight = [&](const std::string& origin) {
-    return run.daemon->http(run.daemon->port("proxy"), "OPTIONS", "/api/v1/telemetry/traces", "",
-                            {"Origin: " + origin, "Access-Control-Request-Method: POST",
-                             "Access-Control-Request-Headers: authorization,content-type"});
+    return scene.daemon->http(scene.daemon->port("proxy"), "OPTIONS", "/api/v1/telemetry/traces",
+                              "",
+                              {"Origin: " + origin, "Access-Control-Request-Method: POST",
+                               "Access-Control-Request-Headers: authorization,content-type"});
   };
-  EXPECT_EQ(preflight(run.site.origin()).first, 204);
+  EXPECT_EQ(preflight(scene.site.origin()).first, 204);
   EXPECT_EQ(preflight("http://evil.example").first, 403);
 
-  run.expect_outputs_hold_no_secret(token);
+  scene.finish(token);
 }
 
 TEST(BrowserProxyTest, PageFromAnOriginNotAllowedDeliversNothing) {
-  Scene run;
-  ASSERT_NO_FATAL_FAILURE(run.start("http://127.0.0.1:1"));  // not the page's origin
+  Scene scene;
+  ASSERT_NO_FATAL_FAILURE(scene.start("http://127.0.0.1:1"));  // not the page's origin
   const std::string token = hs256_token(kSigningSecret, kSubject);
 
-  const std::string outcome = run.open_page(token);
+  const std::string outcome = scene.open_page(token);
   EXPECT_TRUE(outcome.starts_with("failed: ")) << outcome;
-  EXPECT_EQ(run.rx.request_count(), 0u);
-  run.expect_outputs_hold_no_secret(token);
+  EXPECT_EQ(scene.rx.request_count(), 0u);
+  scene.finish(token);
 }
 
 TEST(BrowserProxyTest, PageWithATokenOfAnotherKeyDeliversNothing) {
-  Scene run;
-  ASSERT_NO_FATAL_FAILURE(run.start());
+  Scene scene;
+  ASSERT_NO_FATAL_FAILURE(scene.start());
   const std::string token = hs256_token("another-key-entirely-0c4b", kSubject);
 
-  const std::string outcome = run.open_page(token);
+  const std::string outcome = scene.open_page(token);
   EXPECT_TRUE(outcome.starts_with("failed: ")) << outcome;
   EXPECT_NE(outcome.find("401"), std::string::npos) << outcome;
-  EXPECT_EQ(run.rx.request_count(), 0u);
-  run.expect_outputs_hold_no_secret(token);
+  EXPECT_EQ(scene.rx.request_count(), 0u);
+  scene.finish(token);
 }
 
 }  // namespace
