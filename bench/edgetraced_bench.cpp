@@ -113,6 +113,7 @@ struct Setup {
         << dir.file("token") << "\"\n"
         << "[receivers.device_tcp]\nlisten = \"127.0.0.1:0\"\nidle_timeout = \"10m\"\n"
         << "buffer_bytes = " << buffer_bytes << "\n"
+        << "[receivers.otlp]\nhttp = \"\"\ngrpc = \"\"\n"
         << "[queue]\ndir = \"" << dir.file("queue") << "\"\n"
         << "[exporters.otlp]\nendpoint = \"" << rx.url() << "\"\n"
         << extra;

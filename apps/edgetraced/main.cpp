@@ -156,13 +156,10 @@ int main(int argc, char** argv) {
     d.stop();
     return kExitFailed;
   }
-  ET_INFO("edgetraced " EDGETRACE_VERSION " started" +
-          (d.admin_port() != 0 ? "; admin on port " + std::to_string(d.admin_port()) : "") +
-          (d.device_tcp_port() != 0 ? "; device TCP on port " + std::to_string(d.device_tcp_port())
-                                    : "") +
-          (d.device_http_port() != 0
-               ? "; device HTTP on port " + std::to_string(d.device_http_port())
-               : ""));
+  std::string started = "edgetraced " EDGETRACE_VERSION " started";
+  for (const auto& [what, port] : d.listening())
+    started += "; " + what + " on port " + std::to_string(port);
+  ET_INFO(started);
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0)

@@ -9,3 +9,19 @@ if(EDGETRACE_BUILD_TESTS)
   target_link_libraries(edgetraced_testing_jwt PRIVATE OpenSSL::Crypto)
   et_project_target(edgetraced_testing_jwt)
 endif()
+
+find_package(simdjson CONFIG REQUIRED)
+target_sources(edgetraced_core PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/jwt.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/token_bucket.cpp)
+target_link_libraries(edgetraced_core PUBLIC OpenSSL::Crypto PRIVATE simdjson::simdjson)
+
+# Every rejection reason with real keys and files (JWKS reload by mtime), the cache, and the
+# buckets with a controlled clock.
+if(EDGETRACE_BUILD_TESTS)
+  include(${PROJECT_SOURCE_DIR}/src/testing/support.cmake)
+  et_test(edgetraced_auth_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/jwt_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/token_bucket_test.cpp
+    LIBS edgetraced_core edgetraced_testing_jwt edgetrace::testing_support)
+endif()

@@ -283,7 +283,11 @@ std::string signing_input(const TestHeader& header, std::string_view claims_json
 
 std::string sign_hs256(const TestHeader& header, std::string_view claims_json,
                        std::string_view secret) {
-  std::string input = signing_input(header, claims_json);
+  return sign_hs256_input(signing_input(header, claims_json), secret);
+}
+
+std::string sign_hs256_input(std::string_view signing_input_text, std::string_view secret) {
+  std::string input(signing_input_text);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),

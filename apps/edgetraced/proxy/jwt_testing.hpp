@@ -4,9 +4,11 @@
 //   using namespace edgetrace::daemon::testing;
 //   TestKey ec = TestKey::generate_ec("ec-1");            // P-256 pair, JWK with kid "ec-1"
 //   write_file(dir.file("jwks.json"), jwks_json({&ec}));  // {"keys":[<ec.public_jwk>]}
-//   std::string claims = TestClaims{.sub = "user-1", .exp = unix_now + 600}.json();
-//   std::string token = sign_es256({.alg = "ES256", .kid = "ec-1"}, claims, ec);
-//   std::string none = unsigned_token({.alg = "none"}, claims);     // "<h>.<p>."
+//   TestClaims claims;
+//   claims.sub = "user-1";
+//   claims.exp = unix_now + 600;
+//   std::string token = sign_es256({"ES256", "ec-1"}, claims.json(), ec);
+//   std::string none = unsigned_token({"none"}, claims.json());     // "<h>.<p>."
 //
 // The header and claims are written exactly as given (the header's alg is not checked
 // against the key), so a test can make any wrong token: an HS256 token whose secret is an
@@ -21,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace edgetrace::daemon::testing {
@@ -46,6 +49,10 @@ std::string jwks_json(std::initializer_list<const TestKey*> keys);
 
 // JOSE header fields; an empty field is left out of the header.
 struct TestHeader {
+  TestHeader() = default;
+  TestHeader(std::string alg_value, std::string kid_value = "")  // NOLINT: {"ES256", "kid"}
+      : alg(std::move(alg_value)), kid(std::move(kid_value)) {}
+
   std::string alg;
   std::string kid;
   std::string typ = "JWT";
@@ -77,6 +84,9 @@ std::string signing_input(const TestHeader& header, std::string_view claims_json
 // Signed tokens. The header is used as given (set alg yourself); claims_json is any text.
 std::string sign_hs256(const TestHeader& header, std::string_view claims_json,
                        std::string_view secret);
+// "<signing_input>.<b64(HMAC-SHA256(secret, signing_input))>": for a header that is not a
+// TestHeader (raw JSON text, duplicate members, ...).
+std::string sign_hs256_input(std::string_view signing_input, std::string_view secret);
 // RSASSA-PKCS1-v1_5 with SHA-256; `key` must be an RSA key.
 std::string sign_rs256(const TestHeader& header, std::string_view claims_json, const TestKey& key);
 // ECDSA P-256 with SHA-256, signature as the 64-byte R||S of RFC 7518 section 3.4.

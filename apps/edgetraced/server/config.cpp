@@ -304,6 +304,31 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
       o.baud = static_cast<unsigned>(baud);
       return core::Status{};
     });
+    receivers.table("otlp", [&](TableReader& r) {
+      OtlpHttpReceiverOptions& h = c.otlp_http;
+      OtlpGrpcReceiverOptions& g = c.otlp_grpc;
+      std::uint64_t max_body = h.max_body_bytes;
+      std::uint64_t max_inflated = h.max_decompressed_bytes;
+      std::uint64_t max_message = g.max_message_bytes;
+      std::chrono::milliseconds retry_after = h.retry_after;
+      r.custom("http", [&](const config::Value& v) { return listen_address(v, h.listen); })
+          .custom("grpc", [&](const config::Value& v) { return listen_address(v, g.listen); })
+          .byte_size("max_body_bytes", max_body)
+          .byte_size("max_decompressed_bytes", max_inflated)
+          .byte_size("grpc_max_message_bytes", max_message)
+          .string_list("cors_allowed_origins", h.cors_allowed_origins)
+          .duration("retry_after", retry_after)
+          .size("handler_threads", h.handler_threads, 1, 256)
+          .duration("read_timeout", h.read_timeout);
+      if (core::Status s = r.finish(); !s.ok())
+        return s;
+      h.max_body_bytes = static_cast<std::size_t>(max_body);
+      h.max_decompressed_bytes = static_cast<std::size_t>(max_inflated);
+      g.max_message_bytes = static_cast<std::size_t>(max_message);
+      h.retry_after = std::chrono::duration_cast<std::chrono::seconds>(retry_after);
+      g.retry_delay = retry_after;
+      return core::Status{};
+    });
     return receivers.finish();
   });
   root.table("queue", [&](TableReader& r) {

@@ -29,6 +29,8 @@
 #include "receivers/device_http.hpp"
 #include "receivers/device_mqtt.hpp"
 #include "receivers/device_tcp.hpp"
+#include "receivers/otlp_grpc.hpp"
+#include "receivers/otlp_http.hpp"
 #include "receivers/serial.hpp"
 
 namespace edgetrace::daemon {
@@ -149,6 +151,8 @@ struct DaemonConfig {
   }();
   DeviceHttpOptions device_http;
   SerialOptions serial;
+  OtlpHttpReceiverOptions otlp_http;  // [receivers.otlp] http = "0.0.0.0:4318" ...
+  OtlpGrpcReceiverOptions otlp_grpc;  // [receivers.otlp] grpc = "0.0.0.0:4317" ...
   QueueConfig queue;
   OtlpExporterConfig otlp;
   ConsoleExporterConfig console;

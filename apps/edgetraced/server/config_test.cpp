@@ -82,6 +82,16 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_EQ(c.serial.reopen_max, d.serial.reopen_max);
   EXPECT_EQ(c.serial.follow_interval, d.serial.follow_interval);
   EXPECT_EQ(c.serial.buffer_bytes, d.serial.buffer_bytes);
+  EXPECT_EQ(c.otlp_http.listen, "0.0.0.0:4318");
+  EXPECT_EQ(c.otlp_grpc.listen, "0.0.0.0:4317");
+  EXPECT_EQ(c.otlp_http.max_body_bytes, d.otlp_http.max_body_bytes);
+  EXPECT_EQ(c.otlp_http.max_decompressed_bytes, d.otlp_http.max_decompressed_bytes);
+  EXPECT_EQ(c.otlp_grpc.max_message_bytes, d.otlp_grpc.max_message_bytes);
+  EXPECT_TRUE(c.otlp_http.cors_allowed_origins.empty());
+  EXPECT_EQ(c.otlp_http.retry_after, d.otlp_http.retry_after);
+  EXPECT_EQ(c.otlp_grpc.retry_delay, d.otlp_grpc.retry_delay);
+  EXPECT_EQ(c.otlp_http.handler_threads, d.otlp_http.handler_threads);
+  EXPECT_EQ(c.otlp_http.read_timeout, d.otlp_http.read_timeout);
   EXPECT_EQ(c.queue.dir, d.queue.dir);
   EXPECT_EQ(c.queue.max_bytes, d.queue.max_bytes);
   EXPECT_EQ(c.queue.fsync, d.queue.fsync);
@@ -242,6 +252,8 @@ TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
       {"[receivers.device_http]\nlisten = \"nohost\"\n", "test.toml:2:"},
       {"[receivers.serial]\nbaud = \"fast\"\n", "test.toml:2:"},
       {"[proxy]\nmode = \"relay\"\n", "test.toml:2:"},
+      {"[receivers.otlp]\nhttp = \"4318\"\n", "test.toml:2:"},
+      {"[receivers.otlp]\ngrpc_max_message_bytes = \"big\"\n", "test.toml:2:"},
       {"[proxy.rate_limit]\nsubject_per_second = -1\n", "test.toml:2:"},
       {"[proxy.cors]\nallowed_origins = 3\n", "test.toml:2:"},
       {"[proxy.upstream]\nendpoint = \"http://up:4318\"\n", "hs256_secret_file"},

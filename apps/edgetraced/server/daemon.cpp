@@ -7,8 +7,11 @@
 #include "exporters/console_tree.hpp"
 #include "exporters/file_lines.hpp"
 #include "exporters/otlp_exporter.hpp"
+#include "proxy/proxy.hpp"
 #include "receivers/device_http.hpp"
 #include "receivers/device_mqtt.hpp"
+#include "receivers/otlp_grpc.hpp"
+#include "receivers/otlp_http.hpp"
 #include "receivers/serial.hpp"
 #include "symbol_http.hpp"
 
@@ -20,6 +23,34 @@ void log_warn(const std::string& line) {
 }
 void log_info(const std::string& line) {
   ET_INFO(line);
+}
+
+ProxyOptions proxy_options(const ProxyConfig& c) {
+  ProxyOptions o;
+  o.listen = c.listen;
+  o.mode = c.mode == "queue" ? ProxyMode::kQueue : ProxyMode::kForward;
+  o.subject_attribute = c.subject_attribute;
+  o.max_body_bytes = static_cast<std::size_t>(c.max_body_bytes);
+  o.max_decompressed_bytes = static_cast<std::size_t>(c.max_decompressed_bytes);
+  o.handler_threads = c.handler_threads;
+  o.read_timeout = c.read_timeout;
+  o.upstream.endpoint = c.upstream_endpoint;
+  o.upstream.headers = c.upstream_headers;
+  o.upstream.timeout = c.upstream_timeout;
+  o.upstream.ca_file = c.upstream_ca_file;
+  o.jwt.hs256_secret = c.hs256_secret;
+  o.jwt.public_key_file = c.public_key_file;
+  o.jwt.jwks_file = c.jwks_file;
+  o.jwt.issuer = c.issuer;
+  o.jwt.audience = c.audience;
+  o.jwt.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(c.clock_skew);
+  o.jwt.subject_claim = c.subject_claim;
+  o.jwt.cache_entries = c.token_cache_entries;
+  o.rate_limit.address = {c.address_per_second, c.address_burst};
+  o.rate_limit.subject = {c.subject_per_second, c.subject_burst};
+  o.rate_limit.global = {c.global_per_second, c.global_burst};
+  o.cors_allowed_origins = c.allowed_origins;
+  return o;
 }
 
 }  // namespace
@@ -189,6 +220,7 @@ core::Status Daemon::start_admin() {
                                                    .on_stored = on_stored});
   if (core::Status s = admin_->start(); !s.ok())
     return core::Status(s.code(), "admin.listen: " + s.message());
+  listening_.emplace_back("admin", admin_->port());
   return {};
 }
 
@@ -198,6 +230,7 @@ core::Status Daemon::start_receivers() {
     if (core::Status s = tcp->start(); !s.ok())
       return s;
     device_tcp_port_ = tcp->port();
+    listening_.emplace_back("device TCP", device_tcp_port_);
     receivers_.push_back(std::move(tcp));
   }
   if (!config_.device_http.listen.empty()) {
@@ -205,6 +238,7 @@ core::Status Daemon::start_receivers() {
     if (core::Status s = http->start(); !s.ok())
       return s;
     device_http_port_ = http->port();
+    listening_.emplace_back("device HTTP", device_http_port_);
     receivers_.push_back(std::move(http));
   }
   if (!config_.device_mqtt.url.empty()) {
@@ -214,6 +248,29 @@ core::Status Daemon::start_receivers() {
     if (core::Status s = mqtt->start(); !s.ok())
       return s;
     receivers_.push_back(std::move(mqtt));
+  }
+  intake_ = std::make_unique<QueueIntake>(processors_.get(), *queue_);
+  if (!config_.otlp_http.listen.empty()) {
+    auto http = std::make_unique<OtlpHttpReceiver>(config_.otlp_http, *intake_);
+    if (core::Status s = http->start(); !s.ok())
+      return s;
+    listening_.emplace_back("OTLP/HTTP", http->port());
+    receivers_.push_back(std::move(http));
+  }
+  if (!config_.otlp_grpc.listen.empty()) {
+    auto grpc = std::make_unique<OtlpGrpcReceiver>(config_.otlp_grpc, *intake_);
+    if (core::Status s = grpc->start(); !s.ok())
+      return s;
+    listening_.emplace_back("OTLP/gRPC", grpc->port());
+    receivers_.push_back(std::move(grpc));
+  }
+  if (config_.proxy.enabled()) {
+    auto proxy = std::make_unique<TelemetryProxy>(proxy_options(config_.proxy), processors_.get(),
+                                                  intake_.get());
+    if (core::Status s = proxy->start(); !s.ok())
+      return s;
+    listening_.emplace_back("proxy", proxy->port());
+    receivers_.push_back(std::move(proxy));
   }
   if (!config_.serial.path.empty()) {
     SerialOptions o = config_.serial;
@@ -293,10 +350,22 @@ std::vector<std::string> Daemon::reload(const DaemonConfig& fresh) {
       fresh.device_mqtt.topic != config_.device_mqtt.topic ||
       fresh.device_mqtt.group != config_.device_mqtt.group)
     restart.push_back("receivers.device_mqtt");
+  if (fresh.otlp_http.listen != config_.otlp_http.listen ||
+      fresh.otlp_grpc.listen != config_.otlp_grpc.listen)
+    restart.push_back("receivers.otlp");
   if (fresh.serial.path != config_.serial.path || fresh.serial.baud != config_.serial.baud)
     restart.push_back("receivers.serial");
   if (fresh.queue.dir != config_.queue.dir || fresh.queue.max_bytes != config_.queue.max_bytes)
     restart.push_back("queue");
+  const ProxyConfig& a = fresh.proxy;
+  const ProxyConfig& b = config_.proxy;
+  if (a.listen != b.listen || a.mode != b.mode || a.upstream_endpoint != b.upstream_endpoint ||
+      a.upstream_headers != b.upstream_headers || a.hs256_secret != b.hs256_secret ||
+      a.public_key_file != b.public_key_file || a.jwks_file != b.jwks_file ||
+      a.issuer != b.issuer || a.audience != b.audience || a.allowed_origins != b.allowed_origins ||
+      a.address_per_second != b.address_per_second ||
+      a.subject_per_second != b.subject_per_second || a.global_per_second != b.global_per_second)
+    restart.push_back("proxy");
   if (fresh.otlp.endpoint != config_.otlp.endpoint)
     restart.push_back("exporters.otlp.endpoint");
   return restart;
@@ -324,6 +393,10 @@ std::string Daemon::metrics_text() const {
   if (symbols_)
     symbols_->write_metrics(out);
   return out.text();
+}
+
+std::vector<std::pair<std::string, std::uint16_t>> Daemon::listening() const {
+  return listening_;
 }
 
 std::uint16_t Daemon::admin_port() const noexcept {

@@ -28,6 +28,7 @@
 #include "edgetrace/net/http_server.hpp"
 #include "pipeline/device_pipeline.hpp"
 #include "pipeline/exporter.hpp"
+#include "pipeline/intake.hpp"
 #include "pipeline/processors.hpp"
 #include "pipeline/receiver.hpp"
 #include "pipeline/symbol_source.hpp"
@@ -61,6 +62,9 @@ class Daemon {
   std::uint16_t admin_port() const noexcept;
   std::uint16_t device_tcp_port() const noexcept;
   std::uint16_t device_http_port() const noexcept;
+  // Every listener with its bound port, in start order: {"admin", 7701}, {"proxy", 4320}...
+  // (the "started" line prints them as "<name> on port <n>").
+  std::vector<std::pair<std::string, std::uint16_t>> listening() const;
   TelemetryQueue& queue() noexcept { return *queue_; }
   DevicePipeline& pipeline() noexcept { return *pipeline_; }
   bool ready() const;
@@ -80,6 +84,8 @@ class Daemon {
   std::unique_ptr<Processors> processors_;
   std::unique_ptr<DevicePipeline> pipeline_;
   std::vector<std::unique_ptr<Receiver>> receivers_;
+  std::unique_ptr<Intake> intake_;  // processors + queue, for the OTLP receivers and the proxy
+  std::vector<std::pair<std::string, std::uint16_t>> listening_;
   std::unique_ptr<decoder::SymbolHttpHandler> symbols_handler_;
   std::unique_ptr<net::HttpServer> admin_;
   std::uint16_t device_tcp_port_ = 0;

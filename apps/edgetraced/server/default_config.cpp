@@ -105,6 +105,25 @@ reopen_max = "10s"
 follow_interval = "250ms"
 buffer_bytes = 4096
 
+[receivers.otlp]
+# The standard OTLP receivers, for OpenTelemetry SDKs and Collectors: OTLP/HTTP
+# (/v1/traces, /v1/logs, /v1/metrics; protobuf or JSON; gzip) and OTLP/gRPC. "" disables one.
+http = "0.0.0.0:4318"
+grpc = "0.0.0.0:4317"
+# OTLP/HTTP bodies as sent, and once gzip-inflated: 413 past them.
+max_body_bytes = 20971520
+max_decompressed_bytes = 20971520
+# Largest OTLP/gRPC message (after decompression): RESOURCE_EXHAUSTED past it.
+grpc_max_message_bytes = 4194304
+# Origins allowed to send OTLP/HTTP from a browser ("*" for any); [] sends no CORS headers.
+cors_allowed_origins = []
+# When the queue is full: 429 (HTTP) / RESOURCE_EXHAUSTED (gRPC) asking to retry after this.
+retry_after = "5s"
+# Threads decoding requests and appending them to the queue.
+handler_threads = 2
+# An OTLP/HTTP request must arrive whole within this time from its first byte.
+read_timeout = "30s"
+
 [queue]
 # The durable queue between receivers and exporters: what was accepted survives a backend
 # outage and a crash, within max_bytes (then the lowest severity, oldest first, is dropped).

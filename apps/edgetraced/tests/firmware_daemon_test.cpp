@@ -73,6 +73,7 @@ class FirmwareDaemonTest : public ::testing::Test {
              << "[symbols]\nstore = \"" << dir.file("symbols") << "\"\ntoken_file = \""
              << dir.file("token") << "\"\n"
              << "[receivers.device_tcp]\nlisten = \"127.0.0.1:0\"\n"
+             << "[receivers.otlp]\nhttp = \"\"\ngrpc = \"\"\n"
              << "[queue]\ndir = \"" << dir.file("queue") << "\"\n"
              << "[exporters.otlp]\nendpoint = \"" << rx.url() << "\"\n"
              << "[[devices.services]]\nbuild_id = \"" << run.elf_build_id

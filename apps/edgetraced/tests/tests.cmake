@@ -41,4 +41,14 @@ if(EDGETRACE_BUILD_APPS AND ET_ARM_GCC AND ET_QEMU_ARM)
     PASS_REGULAR_EXPRESSION "\\[  PASSED  \\] 8 tests"
     FAIL_REGULAR_EXPRESSION "SKIPPED|FAILED")
 endif()
+
+# The proxy for browsers and phones through the binary, in front of a fake upstream, with
+# tokens signed by proxy/jwt_testing.hpp.
+et_test(edgetraced_proxy_e2e_test E2E SOURCES ${CMAKE_CURRENT_LIST_DIR}/proxy_e2e_test.cpp
+  LIBS edgetraced_testing_process edgetraced_testing_jwt edgetrace_testing_http edgetrace::core
+       edgetrace::otlp ZLIB::ZLIB)
+add_dependencies(edgetraced_proxy_e2e_test edgetraced)
+target_include_directories(edgetraced_proxy_e2e_test PRIVATE ${PROJECT_SOURCE_DIR}/src/net
+  ${PROJECT_SOURCE_DIR}/src)
+target_compile_definitions(edgetraced_proxy_e2e_test PRIVATE ET_EDGETRACED="$<TARGET_FILE:edgetraced>")
 include(${CMAKE_CURRENT_LIST_DIR}/browser.cmake)

@@ -1,0 +1,372 @@
+#include "proxy/proxy.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "edgetrace/core/json.hpp"
+#include "edgetrace/core/text.hpp"
+#include "edgetrace/otlp/model.hpp"
+#include "pipeline/processors.hpp"
+
+namespace edgetrace::daemon {
+namespace {
+
+constexpr std::string_view kOutcomeNames[] = {
+    "forwarded",
+    "rate_limited_address",
+    "rate_limited_subject",
+    "rate_limited_global",
+    "unauthorized",
+    "malformed",
+    "unsupported_media",
+    "upstream_throttled",
+    "upstream_failed",
+    "upstream_unreachable",
+    "queue_full",
+    "unavailable",
+};
+static_assert(std::size(kOutcomeNames) == static_cast<std::size_t>(ProxyOutcome::kCount));
+
+// The client's address without its port: "1.2.3.4:5678" -> "1.2.3.4", "[::1]:5678" -> "::1".
+std::string_view client_address(std::string_view remote) noexcept {
+  if (!remote.empty() && remote.front() == '[') {
+    const std::size_t end = remote.find(']');
+    return end == std::string_view::npos ? remote : remote.substr(1, end - 1);
+  }
+  const std::size_t colon = remote.rfind(':');
+  return colon == std::string_view::npos ? remote : remote.substr(0, colon);
+}
+
+// The media type of a Content-Type value, without parameters and in lower case.
+std::optional<otlp::Encoding> encoding_of(std::string_view content_type) {
+  const std::size_t semi = content_type.find(';');
+  std::string media(core::trim_ows(content_type.substr(0, semi)));
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (media == "application/json")
+    return otlp::Encoding::kJson;
+  if (media == "application/x-protobuf" || media == "application/protobuf")
+    return otlp::Encoding::kProtobuf;
+  return std::nullopt;
+}
+
+// Sets `key` = `value` in `kvs`, replacing an attribute of that name the client sent.
+template <typename KeyValues>
+void stamp(KeyValues& kvs, const std::string& key, const std::string& value) {
+  for (auto& kv : kvs) {
+    if (kv.key() == key) {
+      kv.mutable_value()->set_string_value(value);
+      return;
+    }
+  }
+  auto* kv = kvs.Add();
+  kv->set_key(key);
+  kv->mutable_value()->set_string_value(value);
+}
+
+std::uint64_t stamp_subject(otlp::TraceRequest& request, const std::string& key,
+                            const std::string& subject) {
+  std::uint64_t items = 0;
+  for (auto& rs : *request.mutable_resource_spans())
+    for (auto& ss : *rs.mutable_scope_spans())
+      for (auto& span : *ss.mutable_spans()) {
+        stamp(*span.mutable_attributes(), key, subject);
+        ++items;
+      }
+  return items;
+}
+
+std::uint64_t stamp_subject(otlp::LogsRequest& request, const std::string& key,
+                            const std::string& subject) {
+  std::uint64_t items = 0;
+  for (auto& rl : *request.mutable_resource_logs())
+    for (auto& sl : *rl.mutable_scope_logs())
+      for (auto& record : *sl.mutable_log_records()) {
+        stamp(*record.mutable_attributes(), key, subject);
+        ++items;
+      }
+  return items;
+}
+
+std::string error_body(std::string_view code) {
+  std::string body = "{\"error\":";
+  core::append_json_string(body, code, core::JsonEscape::kShortForms);
+  body += "}\n";
+  return body;
+}
+
+template <typename Request>
+struct ResponseOf;
+template <>
+struct ResponseOf<otlp::TraceRequest> {
+  using type = otlp::TraceResponse;
+  static void set_rejected(type& r, std::int64_t n, const std::string& message) {
+    r.mutable_partial_success()->set_rejected_spans(n);
+    r.mutable_partial_success()->set_error_message(message);
+  }
+};
+template <>
+struct ResponseOf<otlp::LogsRequest> {
+  using type = otlp::LogsResponse;
+  static void set_rejected(type& r, std::int64_t n, const std::string& message) {
+    r.mutable_partial_success()->set_rejected_log_records(n);
+    r.mutable_partial_success()->set_error_message(message);
+  }
+};
+
+// 200 with an OTLP export response (partial success when `rejected` > 0) in `encoding`.
+template <typename Request>
+net::Response success(otlp::Encoding encoding, std::int64_t rejected, const std::string& message) {
+  typename ResponseOf<Request>::type response;
+  if (rejected > 0)
+    ResponseOf<Request>::set_rejected(response, rejected, message);
+  net::Response r;
+  r.status = 200;
+  r.content_type = std::string(otlp::content_type(encoding));
+  otlp::encode(response, encoding, r.body);
+  return r;
+}
+
+std::chrono::seconds whole_seconds(std::chrono::milliseconds ms) {
+  return std::chrono::seconds(std::max<std::int64_t>(1, (ms.count() + 999) / 1000));
+}
+
+}  // namespace
+
+TelemetryProxy::TelemetryProxy(ProxyOptions options, Processors* processors, Intake* intake)
+    : options_(std::move(options)),
+      processors_(processors),
+      intake_(intake),
+      address_limiter_(options_.rate_limit.address),
+      subject_limiter_(options_.rate_limit.subject),
+      global_limiter_(options_.rate_limit.global) {}
+
+TelemetryProxy::~TelemetryProxy() {
+  stop();
+}
+
+core::Status TelemetryProxy::start() {
+  core::Result<std::unique_ptr<JwtVerifier>> jwt = JwtVerifier::create(options_.jwt);
+  if (!jwt)
+    return core::Status(jwt.status().code(), "proxy.jwt: " + jwt.status().message());
+  jwt_ = std::move(jwt).value();
+
+  if (options_.mode == ProxyMode::kForward) {
+    for (const otlp::Signal signal : {otlp::Signal::kTraces, otlp::Signal::kLogs}) {
+      otlp::OtlpExporterOptions o;
+      o.protocol = otlp::Protocol::kHttpProtobuf;
+      o.endpoint = otlp::signal_endpoint(options_.upstream.endpoint, o.protocol, signal);
+      o.headers = options_.upstream.headers;
+      o.timeout = options_.upstream.timeout;
+      o.ca_file = options_.upstream.ca_file;
+      core::Result<std::unique_ptr<otlp::Transport>> t = otlp::make_transport(o);
+      if (!t)
+        return core::Status(t.status().code(), "proxy.upstream: " + t.status().message());
+      upstream_[signal == otlp::Signal::kTraces ? 0 : 1] = std::move(t).value();
+    }
+  } else if (intake_ == nullptr) {
+    return core::Status(core::StatusCode::kFailedPrecondition, "proxy: queue mode without a queue");
+  }
+
+  net::HttpServerOptions so;
+  so.listen = options_.listen;
+  so.io_threads = options_.io_threads;
+  so.handler_threads = options_.handler_threads;
+  so.max_body_bytes = options_.max_body_bytes;
+  so.max_decompressed_bytes = options_.max_decompressed_bytes;
+  so.read_timeout = options_.read_timeout;
+  so.server_name = "edgetraced";
+  server_ = std::make_unique<net::HttpServer>(so);
+
+  net::RouteOptions route;
+  route.auth = [this](const net::Request& r) { return check(r); };
+  if (!options_.cors_allowed_origins.empty()) {
+    auto cors = std::make_shared<net::CorsPolicy>();
+    cors->allowed_origins = options_.cors_allowed_origins;
+    route.cors = std::move(cors);
+  }
+  server_->route(
+      "POST", "/api/v1/telemetry/traces",
+      [this](net::Request&& r, net::Responder responder) {
+        handle(otlp::Signal::kTraces, std::move(r), std::move(responder));
+      },
+      route);
+  server_->route(
+      "POST", "/api/v1/telemetry/logs",
+      [this](net::Request&& r, net::Responder responder) {
+        handle(otlp::Signal::kLogs, std::move(r), std::move(responder));
+      },
+      route);
+  if (core::Status s = server_->start(); !s.ok())
+    return core::Status(s.code(), "proxy.listen: " + s.message());
+  return {};
+}
+
+void TelemetryProxy::stop() {
+  if (server_)
+    server_->stop(std::chrono::milliseconds(2000));
+}
+
+std::uint16_t TelemetryProxy::port() const noexcept {
+  return server_ ? server_->port() : 0;
+}
+
+void TelemetryProxy::count(ProxyOutcome outcome) noexcept {
+  outcomes_[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
+}
+
+net::Response TelemetryProxy::refuse(ProxyOutcome outcome, int status, std::string_view code,
+                                     std::chrono::seconds retry_after) {
+  count(outcome);
+  net::Response r = net::Response::json(status, error_body(code));
+  if (retry_after.count() > 0)
+    r.headers.push_back({"Retry-After", std::to_string(retry_after.count())});
+  if (status == 401)
+    r.headers.push_back({"WWW-Authenticate", "Bearer error=\"invalid_token\""});
+  return r;
+}
+
+// Runs before the body is read: address bucket, token, subject bucket, global bucket.
+std::optional<net::Response> TelemetryProxy::check(const net::Request& request) {
+  const auto now = std::chrono::steady_clock::now();
+  if (const std::chrono::seconds wait = address_limiter_.take(client_address(request.remote), now);
+      wait.count() > 0)
+    return refuse(ProxyOutcome::kRateLimitedAddress, 429, "rate_limited", wait);
+  const std::optional<std::string_view> token = core::bearer_token(request.header("Authorization"));
+  if (!token)
+    return refuse(ProxyOutcome::kUnauthorized, 401, reason_code(JwtError::kMissing));
+  auto verified = jwt_->verify(*token, std::chrono::system_clock::now());
+  if (const JwtError* error = std::get_if<JwtError>(&verified))
+    return refuse(ProxyOutcome::kUnauthorized, 401, reason_code(*error));
+  const VerifiedToken& who = std::get<VerifiedToken>(verified);
+  if (const std::chrono::seconds wait = subject_limiter_.take(who.subject, now); wait.count() > 0)
+    return refuse(ProxyOutcome::kRateLimitedSubject, 429, "rate_limited", wait);
+  if (const std::chrono::seconds wait = global_limiter_.take(now); wait.count() > 0)
+    return refuse(ProxyOutcome::kRateLimitedGlobal, 429, "rate_limited", wait);
+  return std::nullopt;
+}
+
+void TelemetryProxy::handle(otlp::Signal signal, net::Request&& request, net::Responder responder) {
+  const std::optional<otlp::Encoding> encoding = encoding_of(request.header("Content-Type"));
+  if (!encoding) {
+    responder.respond(refuse(ProxyOutcome::kUnsupportedMedia, 415, "unsupported_media_type"));
+    return;
+  }
+  // The token was verified by check(); this is a cache hit.
+  const std::optional<std::string_view> token = core::bearer_token(request.header("Authorization"));
+  auto verified = jwt_->verify(token.value_or(""), std::chrono::system_clock::now());
+  if (std::holds_alternative<JwtError>(verified)) {  // expired between the two
+    responder.respond(
+        refuse(ProxyOutcome::kUnauthorized, 401, reason_code(std::get<JwtError>(verified))));
+    return;
+  }
+  const std::string& subject = std::get<VerifiedToken>(verified).subject;
+  otlp::DecodeLimits limits;
+  limits.max_message_bytes = options_.max_decompressed_bytes;
+  if (signal == otlp::Signal::kTraces) {
+    core::Result<otlp::TraceRequest> r =
+        otlp::decode<otlp::TraceRequest>(request.body, *encoding, limits);
+    if (!r) {
+      responder.respond(refuse(ProxyOutcome::kMalformed, 400, "malformed_request"));
+      return;
+    }
+    responder.respond(process(signal, *r, *encoding, subject));
+  } else {
+    core::Result<otlp::LogsRequest> r =
+        otlp::decode<otlp::LogsRequest>(request.body, *encoding, limits);
+    if (!r) {
+      responder.respond(refuse(ProxyOutcome::kMalformed, 400, "malformed_request"));
+      return;
+    }
+    responder.respond(process(signal, *r, *encoding, subject));
+  }
+}
+
+template <typename Request>
+net::Response TelemetryProxy::process(otlp::Signal signal, Request& request,
+                                      otlp::Encoding encoding, const std::string& subject) {
+  if (stamp_subject(request, options_.subject_attribute, subject) == 0) {
+    count(ProxyOutcome::kForwarded);
+    return success<Request>(encoding, 0, {});
+  }
+  if (options_.mode == ProxyMode::kQueue) {
+    IntakeResult r = intake_->accept(request);
+    if (r.status.ok()) {
+      count(ProxyOutcome::kForwarded);
+      items_forwarded_[signal == otlp::Signal::kTraces ? 0 : 1].fetch_add(
+          r.accepted, std::memory_order_relaxed);
+      return success<Request>(encoding, static_cast<std::int64_t>(r.rejected), r.message);
+    }
+    if (r.status.code() == core::StatusCode::kResourceExhausted)
+      return refuse(ProxyOutcome::kQueueFull, 429, "queue_full", std::chrono::seconds(5));
+    return refuse(ProxyOutcome::kUnavailable, 503, "unavailable", std::chrono::seconds(5));
+  }
+  if (processors_ != nullptr)
+    processors_->process(request);
+  return forward(signal, request, encoding);
+}
+
+template <typename Request>
+net::Response TelemetryProxy::forward(otlp::Signal signal, const Request& request,
+                                      otlp::Encoding encoding) {
+  const std::size_t items = otlp::count_items(request);
+  if (items == 0) {  // everything was sampled out or capped: nothing to send
+    count(ProxyOutcome::kForwarded);
+    return success<Request>(encoding, 0, {});
+  }
+  const std::string body = otlp::encode_protobuf(request);
+  const otlp::TransportResponse sent = upstream_[signal == otlp::Signal::kTraces ? 0 : 1]->send(
+      signal, body, otlp::Clock::now() + options_.upstream.timeout);
+  if (sent.verdict.action == otlp::Action::kSuccess) {
+    count(ProxyOutcome::kForwarded);
+    items_forwarded_[signal == otlp::Signal::kTraces ? 0 : 1].fetch_add(
+        items - static_cast<std::size_t>(std::max<std::int64_t>(0, sent.rejected_items)),
+        std::memory_order_relaxed);
+    return success<Request>(encoding, sent.rejected_items,
+                            sent.rejected_items > 0 ? "refused by the upstream" : "");
+  }
+  if (sent.http_status == 429 || (sent.http_status == 503 && sent.verdict.retry_after)) {
+    const std::chrono::seconds wait =
+        whole_seconds(sent.verdict.retry_after.value_or(std::chrono::milliseconds(1000)));
+    return refuse(ProxyOutcome::kUpstreamThrottled, 429, "upstream_throttled", wait);
+  }
+  if (sent.http_status == 0)
+    return refuse(ProxyOutcome::kUpstreamUnreachable, 502, "upstream_unreachable");
+  return refuse(ProxyOutcome::kUpstreamFailed, 502, "upstream_failed");
+}
+
+void TelemetryProxy::write_metrics(MetricsText& out) const {
+  for (std::size_t i = 0; i < outcomes_.size(); ++i)
+    out.counter("edgetraced_proxy_requests_total",
+                "Requests to /api/v1/telemetry/*, by how they ended.",
+                {{"outcome", kOutcomeNames[i]}}, outcomes_[i].load(std::memory_order_relaxed));
+  out.counter("edgetraced_proxy_items_forwarded_total",
+              "Spans and log records accepted by the upstream (or persisted, queue mode).",
+              {{"signal", "traces"}}, items_forwarded_[0].load(std::memory_order_relaxed));
+  out.counter("edgetraced_proxy_items_forwarded_total",
+              "Spans and log records accepted by the upstream (or persisted, queue mode).",
+              {{"signal", "logs"}}, items_forwarded_[1].load(std::memory_order_relaxed));
+  if (jwt_) {
+    const JwtVerifier::Counters& j = jwt_->counters();
+    out.counter("edgetraced_proxy_tokens_verified_total", "Tokens accepted (cache hits included).",
+                {}, j.verified.load(std::memory_order_relaxed));
+    out.counter("edgetraced_proxy_token_cache_hits_total",
+                "Tokens accepted from the verified-token cache (no signature check).", {},
+                j.cache_hits.load(std::memory_order_relaxed));
+    for (std::size_t i = 0; i < kJwtErrorCount; ++i)
+      out.counter("edgetraced_proxy_tokens_rejected_total", "Tokens refused, by reason code.",
+                  {{"reason", reason_code(static_cast<JwtError>(i))}},
+                  j.rejected_by_reason[i].load(std::memory_order_relaxed));
+  }
+  if (server_) {
+    const net::HttpServerCounters& c = server_->counters();
+    out.counter("edgetraced_proxy_cors_preflights_total", "CORS preflight requests answered.", {},
+                c.cors_preflights.load(std::memory_order_relaxed));
+    out.counter("edgetraced_proxy_body_too_large_total",
+                "Requests refused with 413 (body or inflated body over the limit).", {},
+                c.body_too_large.load(std::memory_order_relaxed) +
+                    c.decompressed_too_large.load(std::memory_order_relaxed));
+  }
+}
+
+}  // namespace edgetrace::daemon

@@ -1,0 +1,143 @@
+// TelemetryProxy: the authenticated, rate-limited OTLP endpoint for browsers and phones.
+// Apps cannot hold a backend's write token (a browser shows it to anyone), so they send
+// OTLP here with the user's JWT; the proxy checks who they are, limits how much they may
+// send, stamps their subject on every record and forwards with the server-side credential.
+//
+//   ProxyOptions o;
+//   o.listen = "0.0.0.0:4320";
+//   o.upstream.endpoint = "https://logfire-api.pydantic.dev";   // OTLP/HTTP base URL
+//   o.upstream.headers = {{"Authorization", write_token}};      // never logged
+//   o.jwt.hs256_secret = secret;
+//   o.cors.allowed_origins = {"https://app.example.com"};
+//   TelemetryProxy proxy(o, processors, nullptr);               // forward mode
+//   proxy.start();
+//
+// POST /api/v1/telemetry/traces and /api/v1/telemetry/logs take an OTLP export request
+// (application/json or application/x-protobuf, gzip allowed). In order, before any body
+// byte is read: the client address's token bucket (429), the bearer JWT (401 with a reason
+// code), the subject's bucket and the global bucket (429 with Retry-After). Then the body
+// (413 over max_body_bytes as read, chunked included, and over max_decompressed_bytes once
+// inflated; 400 malformed; 415 other media types), `enduser.id` = subject on every span
+// and log record (replacing what the client sent), the pipeline's processors, and:
+//   - forward mode: the request, as protobuf, to <endpoint>/v1/traces|logs with the
+//     upstream headers. 200 (with the upstream's partial success) only when the upstream
+//     answered 2xx; its 429 (or 503 with Retry-After) passed back as 429 with its
+//     Retry-After; anything else, or no answer, 502.
+//   - queue mode: into the durable queue (Intake); 200 once persisted, 429/503 when full or
+//     stopping.
+// Refusals carry {"error":"<reason code>"} and never echo a token; docs/gateway.md lists
+// the codes.
+//
+// Threads: the listener's I/O threads run the checks; forwarding blocks a handler thread
+// for the upstream's round trip (`handler_threads` of them).
+// Thread-safety: start()/stop() from the controlling thread; write_metrics() from any.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgetrace/net/http_server.hpp"
+#include "edgetrace/otlp/exporter.hpp"
+#include "pipeline/intake.hpp"
+#include "pipeline/receiver.hpp"
+#include "proxy/jwt.hpp"
+#include "proxy/token_bucket.hpp"
+
+namespace edgetrace::daemon {
+
+class Processors;
+
+enum class ProxyMode : std::uint8_t { kForward, kQueue };
+
+struct ProxyUpstreamOptions {
+  std::string endpoint;               // OTLP/HTTP base URL; /v1/traces and /v1/logs are appended
+  std::vector<otlp::Header> headers;  // added to every forwarded request; never logged
+  std::chrono::milliseconds timeout{10000};
+  std::string ca_file;
+};
+
+struct ProxyRateLimits {
+  TokenBucket::Limit address;  // per client address, before authentication
+  TokenBucket::Limit subject;  // per JWT subject, after it
+  TokenBucket::Limit global;   // every request
+};
+
+struct ProxyOptions {
+  std::string listen = "0.0.0.0:4320";
+  ProxyMode mode = ProxyMode::kForward;
+  ProxyUpstreamOptions upstream;
+  JwtOptions jwt;
+  ProxyRateLimits rate_limit;
+  std::vector<std::string> cors_allowed_origins;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_decompressed_bytes = 8 << 20;
+  std::string subject_attribute = "enduser.id";
+  std::size_t io_threads = 2;
+  std::size_t handler_threads = 16;
+  std::chrono::milliseconds read_timeout{30000};
+};
+
+// Why a request was refused or failed: the `reason` label of its metric and, for client
+// errors, the body's error code.
+enum class ProxyOutcome : std::uint8_t {
+  kForwarded,            // 200: the upstream accepted (or, queue mode, persisted)
+  kRateLimitedAddress,   // 429
+  kRateLimitedSubject,   // 429
+  kRateLimitedGlobal,    // 429
+  kUnauthorized,         // 401 (by JwtError: see the jwt counters)
+  kMalformed,            // 400
+  kUnsupportedMedia,     // 415
+  kUpstreamThrottled,    // 429 from the upstream
+  kUpstreamFailed,       // 502: the upstream answered an error
+  kUpstreamUnreachable,  // 502: no answer
+  kQueueFull,            // 429 (queue mode)
+  kUnavailable,          // 503 (queue mode, stopping)
+  kCount
+};
+
+class TelemetryProxy final : public Receiver {
+ public:
+  // `processors` (may be null) and `intake` (queue mode; may be null in forward mode) are
+  // borrowed and outlive the proxy.
+  TelemetryProxy(ProxyOptions options, Processors* processors, Intake* intake);
+  ~TelemetryProxy() override;
+
+  std::string_view name() const noexcept override { return "proxy"; }
+  core::Status start() override;
+  void stop() override;
+  void write_metrics(MetricsText& out) const override;
+
+  std::uint16_t port() const noexcept;
+
+ private:
+  std::optional<net::Response> check(const net::Request& headers_only);
+  void handle(otlp::Signal signal, net::Request&& request, net::Responder responder);
+  net::Response refuse(ProxyOutcome outcome, int status, std::string_view code,
+                       std::chrono::seconds retry_after = std::chrono::seconds(0));
+  template <typename Request>
+  net::Response process(otlp::Signal signal, Request& request, otlp::Encoding encoding,
+                        const std::string& subject);
+  template <typename Request>
+  net::Response forward(otlp::Signal signal, const Request& request, otlp::Encoding encoding);
+  void count(ProxyOutcome outcome) noexcept;
+
+  ProxyOptions options_;
+  Processors* processors_;
+  Intake* intake_;
+  std::unique_ptr<JwtVerifier> jwt_;
+  RateLimiter address_limiter_;
+  RateLimiter subject_limiter_;
+  SharedTokenBucket global_limiter_;
+  std::array<std::unique_ptr<otlp::Transport>, 2> upstream_;  // traces, logs
+  std::unique_ptr<net::HttpServer> server_;
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ProxyOutcome::kCount)>
+      outcomes_{};
+  std::array<std::atomic<std::uint64_t>, 2> items_forwarded_{};  // spans, log records
+};
+
+}  // namespace edgetrace::daemon
