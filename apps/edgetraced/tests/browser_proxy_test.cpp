@@ -458,17 +458,24 @@ TEST(BrowserProxyTest, PageTelemetryReachesTheUpstreamAsTheTokensUser) {
     EXPECT_EQ(r.logs.DebugString().find(token), std::string::npos) << r.path;
   }
 
-  // The preflight: Chromium sent one before each POST (Authorization is not a CORS-safelisted
-  // header), else nothing would have arrived. The proxy's own answer, for the page's origin
-  // and for another:
+  // The daemon's own count: one request forwarded per signal, every item, and one preflight
+  // per path (Authorization is not a CORS-safelisted header, so Chromium asked first).
+  const DaemonProcess& d = *scene.daemon;
+  EXPECT_EQ(d.count("edgetraced_proxy_requests_total", {{"outcome", "forwarded"}}), 2);
+  EXPECT_EQ(d.count("edgetraced_proxy_requests_total"), 2);
+  EXPECT_EQ(d.count("edgetraced_proxy_items_forwarded_total", {{"signal", "traces"}}), 2);
+  EXPECT_EQ(d.count("edgetraced_proxy_items_forwarded_total", {{"signal", "logs"}}), 2);
+  EXPECT_EQ(d.count("edgetraced_proxy_cors_preflights_total"), 2);
+
+  // The proxy's preflight answer, for the page's origin and for another.
   const auto preflight = [&](const std::string& origin) {
-    return scene.daemon->http(scene.daemon->port("proxy"), "OPTIONS", "/api/v1/telemetry/traces",
-                              "",
-                              {"Origin: " + origin, "Access-Control-Request-Method: POST",
-                               "Access-Control-Request-Headers: authorization,content-type"});
+    return d.http(d.port("proxy"), "OPTIONS", "/api/v1/telemetry/traces", "",
+                  {"Origin: " + origin, "Access-Control-Request-Method: POST",
+                   "Access-Control-Request-Headers: authorization,content-type"});
   };
   EXPECT_EQ(preflight(scene.site.origin()).first, 204);
   EXPECT_EQ(preflight("http://evil.example").first, 403);
+  EXPECT_EQ(d.count("edgetraced_proxy_cors_preflights_total"), 4);
 
   scene.finish(token);
 }
@@ -481,6 +488,10 @@ TEST(BrowserProxyTest, PageFromAnOriginNotAllowedDeliversNothing) {
   const std::string outcome = scene.open_page(token);
   EXPECT_TRUE(outcome.starts_with("failed: ")) << outcome;
   EXPECT_EQ(scene.rx.request_count(), 0u);
+  // Chromium asked (and asks again on each of the exporter's retries), was refused, and
+  // sent no POST.
+  EXPECT_GE(scene.daemon->count("edgetraced_proxy_cors_preflights_total"), 2);
+  EXPECT_EQ(scene.daemon->count("edgetraced_proxy_requests_total"), 0);
   scene.finish(token);
 }
 
@@ -493,6 +504,11 @@ TEST(BrowserProxyTest, PageWithATokenOfAnotherKeyDeliversNothing) {
   EXPECT_TRUE(outcome.starts_with("failed: ")) << outcome;
   EXPECT_NE(outcome.find("401"), std::string::npos) << outcome;
   EXPECT_EQ(scene.rx.request_count(), 0u);
+  // One POST per signal, each refused (401 is not retried).
+  const DaemonProcess& d = *scene.daemon;
+  EXPECT_EQ(d.count("edgetraced_proxy_requests_total", {{"outcome", "unauthorized"}}), 2);
+  EXPECT_EQ(d.count("edgetraced_proxy_requests_total"), 2);
+  EXPECT_EQ(d.count("edgetraced_proxy_tokens_rejected_total", {{"reason", "bad_signature"}}), 2);
   scene.finish(token);
 }
 
