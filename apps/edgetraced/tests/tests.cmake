@@ -51,3 +51,4 @@ add_dependencies(edgetraced_proxy_e2e_test edgetraced)
 target_include_directories(edgetraced_proxy_e2e_test PRIVATE ${PROJECT_SOURCE_DIR}/src/net
   ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(edgetraced_proxy_e2e_test PRIVATE ET_EDGETRACED="$<TARGET_FILE:edgetraced>")
+include(${CMAKE_CURRENT_LIST_DIR}/browser.cmake)
