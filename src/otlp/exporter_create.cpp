@@ -4,7 +4,7 @@
 
 namespace edgetrace::otlp {
 
-core::Result<std::unique_ptr<Transport>> make_transport(const OtlpExporterOptions& options) {
+core::Result<std::unique_ptr<Transport>> create_transport(const OtlpExporterOptions& options) {
   if (options.protocol == Protocol::kGrpc) {
     core::Result<std::unique_ptr<internal::GrpcTransport>> grpc =
         internal::GrpcTransport::create(options);
@@ -21,7 +21,7 @@ core::Result<std::unique_ptr<Transport>> make_transport(const OtlpExporterOption
 
 core::Result<std::unique_ptr<OtlpExporter>> OtlpExporter::create(OtlpExporterOptions options,
                                                                  ErrorCallback on_error) {
-  core::Result<std::unique_ptr<Transport>> transport = make_transport(options);
+  core::Result<std::unique_ptr<Transport>> transport = create_transport(options);
   if (!transport)
     return transport.status();
   return std::make_unique<OtlpExporter>(std::move(options), std::move(transport).value(),

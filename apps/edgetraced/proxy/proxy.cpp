@@ -157,7 +157,7 @@ core::Status TelemetryProxy::start() {
       o.headers = options_.upstream.headers;
       o.timeout = options_.upstream.timeout;
       o.ca_file = options_.upstream.ca_file;
-      core::Result<std::unique_ptr<otlp::Transport>> t = otlp::make_transport(o);
+      core::Result<std::unique_ptr<otlp::Transport>> t = otlp::create_transport(o);
       if (!t)
         return core::Status(t.status().code(), "proxy.upstream: " + t.status().message());
       upstream_[signal == otlp::Signal::kTraces ? 0 : 1] = std::move(t).value();

@@ -558,7 +558,7 @@ TEST(DaemonE2eTest, OtlpReceiversFeedThePipelineWithItsProcessors) {
   otlp::OtlpExporterOptions grpc;
   grpc.protocol = otlp::Protocol::kGrpc;
   grpc.endpoint = "http://127.0.0.1:" + std::to_string(grpc_port);
-  auto transport = otlp::make_transport(grpc);
+  auto transport = otlp::create_transport(grpc);
   ASSERT_TRUE(transport) << transport.status().message();
   const otlp::TransportResponse sent =
       (*transport)

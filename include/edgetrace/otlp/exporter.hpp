@@ -186,7 +186,7 @@ class OtlpExporter {
 // The transport the options ask for (OTLP/HTTP or OTLP/gRPC), for a caller that sends
 // requests itself and wants each answer as it came (e.g. a proxy passing a backend's
 // throttling back to its client): no retry, no split, no circuit breaker.
-core::Result<std::unique_ptr<Transport>> make_transport(const OtlpExporterOptions& options);
+core::Result<std::unique_ptr<Transport>> create_transport(const OtlpExporterOptions& options);
 
 // Item counting and halving, for every request type (spans / log records / data points).
 std::size_t count_items(const ExportTraceServiceRequest& request);
