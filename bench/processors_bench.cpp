@@ -149,6 +149,22 @@ void BM_RedactClean(benchmark::State& state) {
 }
 BENCHMARK(BM_RedactClean);
 
+// One 256 KiB string of pseudo-random words, digits and punctuation (a large body, such as a
+// dumped payload): the DFA meets many distinct states.
+void BM_RedactLongString(benchmark::State& state) {
+  std::string text;
+  std::uint64_t x = 88172645463325252u;
+  const char alphabet[] = "abcdefxyzABC0123456789.:-_@=/ ";
+  while (text.size() < 256 * 1024) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    text += alphabet[x % (sizeof(alphabet) - 1)];
+  }
+  redact_strings(state, {text});
+}
+BENCHMARK(BM_RedactLongString);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -125,10 +125,9 @@ bool luhn_ok(std::string_view s) noexcept {
 
 re2::RE2::Options regex_options() {
   re2::RE2::Options o;
+  // Errors are returned to the caller, never logged. The default memory budget (8 MiB) is
+  // kept: a 64 MiB one measured no faster (processors_bench, BM_RedactLongString).
   o.set_log_errors(false);
-  // The combined expression's DFA needs more than the default 8 MiB budget to stay out of
-  // the slow NFA fallback on long inputs.
-  o.set_max_mem(std::int64_t{64} << 20);
   return o;
 }
 

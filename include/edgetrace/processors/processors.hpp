@@ -25,8 +25,7 @@
 // with the same ratio, gets the same decision. Log records: ERROR and FATAL always kept;
 // TRACE/DEBUG, INFO and WARN at their ratios, by the same trace-id rule when the record
 // carries a trace id (a trace kept at a ratio <= the log ratio keeps its logs), by a
-// thread-local pseudo-random number otherwise. Spans and records without a valid trace id
-// are kept by trace sampling.
+// thread-local pseudo-random number otherwise. A span without a valid trace id is kept.
 //
 // Rate caps: log records, per instrumentation scope name (the logger), a token bucket of
 // `burst` records refilled at `per_second`; time is the `now` the caller passes (no clock is
@@ -36,8 +35,9 @@
 // Thread-safety: process() and counters() may be called from any number of threads at once.
 // The compiled patterns are immutable; the rate-cap buckets are behind one mutex taken once
 // per ScopeLogs when rate caps are on; counters are relaxed atomics. process() does no I/O
-// and does not block (beyond that mutex); it allocates only where a redacted string is
-// rewritten and for a scope's first bucket.
+// and does not block (beyond that mutex); it allocates where a string is rewritten, for a
+// scope's first bucket, and to grow its thread-local work buffers to the largest request
+// seen.
 #pragma once
 
 #include <array>
