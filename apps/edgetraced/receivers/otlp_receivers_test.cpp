@@ -446,7 +446,7 @@ TEST_F(OtlpHttpTest, FullQueueIs429WithRetryAfterAndRetryInfo) {
             1u);
 }
 
-TEST_F(OtlpHttpTest, StoppingIs503WithRetryAfter) {
+TEST_F(OtlpHttpTest, StoppingOrAFailedWriteIs503WithRetryAfter) {
   start({.retry_after = 3s});
   intake_.answer(core::Status(core::StatusCode::kUnavailable, "stopping"));
   const RawResponse r = post(port(), "/v1/metrics", kProtobuf, otlp::encode_protobuf(metrics("m")));
@@ -455,6 +455,15 @@ TEST_F(OtlpHttpTest, StoppingIs503WithRetryAfter) {
   const google::rpc::Status s = status_body(r);
   EXPECT_EQ(s.code(), 14);  // UNAVAILABLE
   EXPECT_EQ(retry_delay_of(s), 3s);
+
+  // A queue that failed to write (disk full): nothing was kept, the sender may retry.
+  intake_.answer(core::Status(core::StatusCode::kDataLoss, "write failed: No space left"));
+  const RawResponse io = post(port(), "/v1/logs", kJson, otlp::encode_json(logs(1)));
+  EXPECT_EQ(io.status, 503);
+  EXPECT_EQ(io.header("Retry-After"), "3");
+  EXPECT_EQ(receiver_->counters().requests_of(OtlpSignal::kLogs, otlp::Encoding::kJson,
+                                              OtlpOutcome::kUnavailable),
+            1u);
 }
 
 TEST_F(OtlpHttpTest, CorsPreflightFromAnAllowedOriginOnlyAndHeadersOnResponses) {
