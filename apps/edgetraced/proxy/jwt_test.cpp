@@ -711,5 +711,38 @@ TEST_F(JwtTest, ConcurrentVerifyOfTheSameAndDistinctTokens) {
   EXPECT_GE(v->counters().cache_hits.load(), 1600u - 8u * 4u);
 }
 
+TEST_F(JwtTest, ConcurrentVerifyWhileTheJwksChanges) {
+  // ec-1 is in every version of the file; ec-2 comes and goes. Tokens of ec-1 must pass
+  // throughout, whichever thread happens to reload.
+  auto v = make(options());
+  ASSERT_TRUE(v);
+  const std::string token1 = es256(good_claims());
+  std::atomic<int> failures{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; !stop.load() || i < 50; ++i) {
+        // Each thread's clock moves a second per call, so the file is looked at often.
+        const auto now = kNowTp + std::chrono::seconds(i % 200) + std::chrono::milliseconds(t);
+        auto r = v->verify(token1, now);
+        if (!std::holds_alternative<VerifiedToken>(r))
+          failures.fetch_add(1);
+        if (i > 100000)
+          break;
+      }
+    });
+  }
+  for (int round = 0; round < 20; ++round) {
+    write_file(jwks_path_, round % 2 == 0 ? testing::jwks_json({rsa_, ec_, ec2_})
+                                          : testing::jwks_json({ec_, rsa_}));
+    touch_later(jwks_path_, std::chrono::seconds(round + 1));
+  }
+  stop.store(true);
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 }  // namespace
 }  // namespace edgetrace::daemon
