@@ -273,7 +273,7 @@ std::string resource_service(const opentelemetry::proto::resource::v1::Resource&
 
 struct Span {
   std::string trace_id, span_id, parent_span_id, service;
-  bool user = false;  // enduser.id = kSubject on the span or its resource
+  bool user = false;  // the attribute enduser.id = kSubject (the proxy stamps each record)
 };
 struct Log {
   std::string body, severity_text, trace_id, span_id, service;
@@ -299,7 +299,7 @@ Upstream upstream(const FakeOtlpHttpReceiver& rx) {
       for (const auto& ss : rs.scope_spans()) {
         for (const auto& s : ss.spans()) {
           Span span{s.trace_id(), s.span_id(), s.parent_span_id(), resource_service(rs.resource()),
-                    has_user(rs.resource().attributes()) || has_user(s.attributes())};
+                    has_user(s.attributes())};
           if (!out.spans.emplace(s.name(), span).second)
             out.problems.push_back("span " + s.name() + " twice");
         }
@@ -314,7 +314,7 @@ Upstream upstream(const FakeOtlpHttpReceiver& rx) {
                   l.span_id(),
                   resource_service(rl.resource()),
                   static_cast<int>(l.severity_number()),
-                  has_user(rl.resource().attributes()) || has_user(l.attributes())};
+                  has_user(l.attributes())};
           if (!out.logs.emplace(log.body, log).second)
             out.problems.push_back("log record " + log.body + " twice");
         }
