@@ -326,7 +326,8 @@ Upstream upstream(const FakeOtlpHttpReceiver& rx) {
 
 // ---- the daemon ----
 
-// edgetraced with only its admin listener and the proxy: the page's origin allowed, the
+// edgetraced with only its admin listener and the proxy (no fixed port, so tests and other
+// daemons run side by side): the page's origin allowed, the
 // upstream `rx`, header_file holding the upstream credential, tokens signed with
 // kSigningSecret.
 std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const FakeOtlpHttpReceiver& rx,
@@ -341,6 +342,7 @@ std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const FakeOtlpHt
       json_string(dir.file("symbols")) +
       "\n"
       "[receivers.device_tcp]\nlisten = \"\"\n"
+      "[receivers.otlp]\nhttp = \"\"\ngrpc = \"\"\n"
       "[queue]\ndir = " +
       json_string(dir.file("queue")) +
       "\n"
