@@ -470,3 +470,24 @@ TEST(ProcessorsTest, SampledAndRateCappedCountedSeparatelyFromManyThreads) {
 
 }  // namespace
 }  // namespace edgetrace::processors
+
+namespace edgetrace::processors {
+namespace {
+
+TEST(ProcessorsOptionsTest, ActiveOnlyWhenSomethingIsOn) {
+  ProcessorsOptions o;
+  EXPECT_FALSE(is_active(o));
+  o.sampling.warn_log_ratio = 0.9;
+  EXPECT_TRUE(is_active(o));
+  o = {};
+  o.scope_rate.per_second = 1;
+  EXPECT_TRUE(is_active(o));
+  o = {};
+  o.redaction.enabled = true;
+  EXPECT_TRUE(is_active(o));
+  EXPECT_EQ(to_string(Signal::kLogs), "logs");
+  EXPECT_EQ(to_string(DropReason::kRateCapped), "rate_capped");
+}
+
+}  // namespace
+}  // namespace edgetrace::processors

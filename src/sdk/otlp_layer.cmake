@@ -9,7 +9,8 @@ add_library(edgetrace::sdk_otlp ALIAS edgetrace_sdk_otlp)
 target_include_directories(edgetrace_sdk_otlp
   PUBLIC ${PROJECT_SOURCE_DIR}/include
   PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(edgetrace_sdk_otlp PUBLIC edgetrace::sdk edgetrace::otlp_exporter)
+target_link_libraries(edgetrace_sdk_otlp PUBLIC edgetrace::sdk edgetrace::otlp_exporter
+                                        edgetrace::processors)
 et_project_target(edgetrace_sdk_otlp)
 
 if(EDGETRACE_BUILD_TESTS)

@@ -3,6 +3,8 @@
 #include "edgetrace/sdk/otlp_layer.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "edgetrace/otlp/exporter.hpp"
+#include "edgetrace/processors/processors.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_log_pool.hpp"
 
@@ -29,15 +32,26 @@ void fill_scope(const OtlpLayerOptions& o, otlp_proto::common::v1::Instrumentati
 // outlives an export call the processor had to abandon at shutdown.
 struct SpanExport {
   std::unique_ptr<otlp::OtlpExporter> exporter;
-  otlp::ExportTraceServiceRequest request;  // reused: cleared spans keep their memory
+  otlp::ExportTraceServiceRequest request;             // reused: cleared spans keep their memory
+  std::shared_ptr<processors::Processors> processors;  // null when inactive
+  otlp::ExportTraceServiceRequest skeleton;            // resource and scope, to rebuild `request`
 
   BatchOutcome run(std::vector<SpanRef>& batch, otlp::Deadline deadline) {
+    // The processors remove a scope left empty: start again from the skeleton then.
+    if (request.resource_spans_size() == 0 || request.resource_spans(0).scope_spans_size() == 0)
+      request = skeleton;
     auto* spans = request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans();
     spans->Clear();
     for (const SpanRef& ref : batch)
       to_otlp_span(*ref, *spans->Add());
-    const std::size_t n = batch.size();
+    std::size_t n = batch.size();
     batch.clear();  // the records go back to their pool before the network is touched
+    if (processors) {
+      n = static_cast<std::size_t>(
+          processors->process(request, std::chrono::steady_clock::now()).kept);
+      if (n == 0)
+        return {};
+    }
     const otlp::ExportOutcome out = exporter->export_traces(request, deadline);
     return {out.delivered, n - std::min(n, out.delivered)};
   }
@@ -48,14 +62,24 @@ struct LogExport {
   std::shared_ptr<OtlpLogPool> pool;  // kept alive while queued handles may point into it
   LogRecordOptions record_options;
   otlp::ExportLogsServiceRequest request;
+  std::shared_ptr<processors::Processors> processors;  // null when inactive
+  otlp::ExportLogsServiceRequest skeleton;             // resource and scope, to rebuild `request`
 
   BatchOutcome run(std::vector<OtlpLogHandle>& batch, otlp::Deadline deadline) {
+    if (request.resource_logs_size() == 0 || request.resource_logs(0).scope_logs_size() == 0)
+      request = skeleton;
     auto* records = request.mutable_resource_logs(0)->mutable_scope_logs(0)->mutable_log_records();
     records->Clear();
     for (const OtlpLogHandle& h : batch)
       to_otlp_log_record(*h.get(), record_options, *records->Add());
-    const std::size_t n = batch.size();
+    std::size_t n = batch.size();
     batch.clear();  // items go back to the pool before the network is touched
+    if (processors) {
+      n = static_cast<std::size_t>(
+          processors->process(request, std::chrono::steady_clock::now()).kept);
+      if (n == 0)
+        return {};
+    }
     const otlp::ExportOutcome out = exporter->export_logs(request, deadline);
     return {out.delivered, n - std::min(n, out.delivered)};
   }
@@ -74,6 +98,9 @@ struct OtlpLayerState {
   std::shared_ptr<OtlpLogPool> log_pool;
   std::unique_ptr<BatchProcessor<OtlpLogHandle>> logs;
   std::atomic<std::uint64_t> logs_no_buffer{0};
+
+  // Shared by both export threads (one set of counters); null when inactive.
+  std::shared_ptr<processors::Processors> processors;
 
   std::mutex shutdown_mu;
   bool shutdown_done = false;
@@ -116,6 +143,12 @@ constexpr std::size_t kUrgentLogClass = 1 + static_cast<std::size_t>(core::Level
 }  // namespace internal
 
 core::Result<std::unique_ptr<OtlpLayer>> OtlpLayer::create(OtlpLayerOptions options) {
+  if (processors::is_active(options.processors)) {
+    core::Result<std::unique_ptr<processors::Processors>> p =
+        processors::Processors::create(options.processors);
+    if (!p)
+      return p.status();
+  }
   std::unique_ptr<otlp::OtlpExporter> traces;
   std::unique_ptr<otlp::OtlpExporter> logs;
   if (options.export_spans) {
@@ -139,6 +172,21 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
   using namespace internal;
   OtlpLayerState& s = *state_;
   s.options = std::move(options);
+  if (processors::is_active(s.options.processors)) {
+    core::Result<std::unique_ptr<processors::Processors>> p =
+        processors::Processors::create(s.options.processors);
+    if (!p) {
+      // Fail closed: what the processors were to remove must not be sent unprocessed.
+      const std::string message =
+          "edgetrace: OTLP layer disabled, invalid processors options: " + p.status().message();
+      if (s.options.on_error)
+        s.options.on_error(message);
+      else
+        std::fprintf(stderr, "%s\n", message.c_str());
+      return;
+    }
+    s.processors = std::move(*p);
+  }
   if (s.options.export_spans && traces) {
     auto e = std::make_shared<SpanExport>();
     e->exporter = std::move(traces);
@@ -146,6 +194,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     otlp::to_otlp_resource(s.options.resource, *rs->mutable_resource());
     rs->set_schema_url(s.options.resource.schema_url());
     fill_scope(s.options, *rs->add_scope_spans()->mutable_scope());
+    e->skeleton = e->request;
+    e->processors = s.processors;
     s.span_export = e;
     s.spans = std::make_unique<BatchProcessor<SpanRef>>(
         s.options.span_batch,
@@ -165,6 +215,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     otlp::to_otlp_resource(s.options.resource, *rl->mutable_resource());
     rl->set_schema_url(s.options.resource.schema_url());
     fill_scope(s.options, *rl->add_scope_logs()->mutable_scope());
+    e->skeleton = e->request;
+    e->processors = s.processors;
     s.log_export = e;
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
@@ -279,6 +331,15 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
     c.logs_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
                      b.rejected_after_shutdown.load(r) + s.logs_no_buffer.load(r);
     c.log_batches = b.batches.load(r);
+  }
+  if (s.processors) {
+    using processors::DropReason;
+    using processors::Signal;
+    const processors::ProcessorsCounters p = s.processors->counters();
+    c.spans_sampled_out = p.dropped_count(Signal::kTraces, DropReason::kSampled);
+    c.logs_sampled_out = p.dropped_count(Signal::kLogs, DropReason::kSampled);
+    c.logs_rate_capped = p.dropped_count(Signal::kLogs, DropReason::kRateCapped);
+    c.values_redacted = p.values_redacted + p.attributes_masked;
   }
   return c;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "edgetrace/core/resource.hpp"
+#include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/layer.hpp"
@@ -594,6 +595,105 @@ TEST_F(OtlpLayerTest, DisabledSignalsAreNotExported) {
   for (const auto& r : rx.received())
     EXPECT_EQ(r.path, "/v1/traces");
   EXPECT_EQ(spans_of(rx.received()).size(), 1u);
+}
+
+TEST_F(OtlpLayerTest, ProcessorsRedactAndSampleBeforeExport) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.processors.redaction.enabled = true;
+  o.processors.sampling.debug_log_ratio = 0.0;
+  OtlpLayer* layer = install(std::move(o));
+  {
+    auto s = ET_SPAN("checkout", field<"user.email">(std::string_view("bob@example.com")));
+    ET_INFO("order placed by bob@example.com",
+            field<"contact">(std::string_view("alice@example.org")));
+    ET_DEBUG("debug detail for bob@example.com");
+  }
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  ASSERT_FALSE(reqs.empty());
+  // Nothing the receiver got, in any field, holds an address.
+  for (const auto& r : reqs) {
+    EXPECT_TRUE(r.decode_error.empty()) << r.decode_error;
+    const std::string text =
+        r.path == "/v1/logs" ? otlp::encode_json(r.logs) : otlp::encode_json(r.traces);
+    EXPECT_EQ(text.find("@example."), std::string::npos) << text;
+  }
+  const auto spans = spans_of(reqs);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(attribute(spans[0].attributes(), "user.email")->string_value(), "[REDACTED]");
+  const auto logs = logs_of(reqs);
+  ASSERT_EQ(logs.size(), 1u);  // the DEBUG record was sampled out
+  EXPECT_EQ(logs[0].body().string_value(), "order placed by [REDACTED]");
+  EXPECT_EQ(attribute(logs[0].attributes(), "contact")->string_value(), "[REDACTED]");
+
+  const OtlpLayer::Counters c = layer->counters();
+  EXPECT_EQ(c.logs_sampled_out, 1u);
+  EXPECT_EQ(c.values_redacted, 3u);
+  EXPECT_EQ(c.logs_exported, 1u);
+  EXPECT_EQ(c.spans_exported, 1u);
+}
+
+TEST_F(OtlpLayerTest, EveryRecordSampledOutSendsNothingAndTheNextBatchStillWorks) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.processors.sampling.debug_log_ratio = 0.0;
+  OtlpLayer* layer = install(std::move(o));
+  ET_DEBUG("dropped");
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_TRUE(logs_of(rx.received()).empty());
+  ET_WARN("kept");
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  const auto logs = logs_of(reqs);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0].body().string_value(), "kept");
+  for (const auto& r : reqs) {
+    if (r.path == "/v1/logs") {
+      EXPECT_EQ(attribute(r.logs.resource_logs(0).resource().attributes(), "service.name")
+                    ->string_value(),
+                "checkout");
+      EXPECT_EQ(r.logs.resource_logs(0).scope_logs(0).scope().name(), "edgetrace");
+    }
+  }
+  EXPECT_EQ(layer->counters().logs_sampled_out, 1u);
+}
+
+TEST_F(OtlpLayerTest, CreateFailsOnABadRedactionPattern) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.processors.redaction.enabled = true;
+  o.processors.redaction.patterns = {"(unclosed"};
+  auto layer = OtlpLayer::create(std::move(o));
+  ASSERT_FALSE(layer.ok());
+  EXPECT_NE(layer.status().message().find("(unclosed"), std::string::npos);
+}
+
+TEST_F(OtlpLayerTest, ConstructorWithBadProcessorOptionsExportsNothing) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.processors.redaction.enabled = true;
+  o.processors.redaction.patterns = {"(unclosed"};
+  std::vector<std::string> errors;
+  o.on_error = [&errors](std::string_view m) { errors.emplace_back(m); };
+  auto traces = otlp::OtlpExporter::create(o.traces, o.on_error);
+  auto logs = otlp::OtlpExporter::create(o.logs, o.on_error);
+  ASSERT_TRUE(traces.ok() && logs.ok());
+  auto layer = std::make_unique<OtlpLayer>(o, std::move(*traces), std::move(*logs));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("(unclosed"), std::string::npos);
+  EXPECT_EQ(layer->span_batch_counters(), nullptr);
+  EXPECT_EQ(layer->log_batch_counters(), nullptr);
+  OtlpLayer* raw = layer.get();
+  tracing_ = std::make_shared<Tracing>(Tracing::Options{});
+  tracing_->add_layer(std::move(layer), Filter::parse("trace").value());
+  set_global_subscriber(tracing_);
+  {
+    auto s = ET_SPAN("s", field<"user.email">(std::string_view("bob@example.com")));
+    ET_INFO("mail bob@example.com");
+  }
+  EXPECT_TRUE(raw->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_TRUE(rx.received().empty());
 }
 
 TEST_F(OtlpLayerTest, ExportsOverGrpc) {

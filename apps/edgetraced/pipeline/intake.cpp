@@ -40,18 +40,27 @@ IntakeResult append(TelemetryQueue& queue, const Request& request) {
   return result;
 }
 
+template <typename Request>
+IntakeResult process_and_append(Processors* processors, TelemetryQueue& queue, Request& request) {
+  std::uint64_t capped = 0;
+  if (processors != nullptr)
+    capped = processors->process(request).rate_capped;
+  IntakeResult result = append(queue, request);
+  if (capped > 0 && result.status.ok()) {
+    result.rejected = capped;
+    result.message = "rate cap of the instrumentation scope reached";
+  }
+  return result;
+}
+
 }  // namespace
 
 IntakeResult QueueIntake::accept(otlp::TraceRequest& request) {
-  if (processors_ != nullptr)
-    processors_->process(request);
-  return append(queue_, request);
+  return process_and_append(processors_, queue_, request);
 }
 
 IntakeResult QueueIntake::accept(otlp::LogsRequest& request) {
-  if (processors_ != nullptr)
-    processors_->process(request);
-  return append(queue_, request);
+  return process_and_append(processors_, queue_, request);
 }
 
 IntakeResult QueueIntake::accept(otlp::MetricsRequest& request) {

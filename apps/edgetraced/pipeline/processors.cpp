@@ -25,16 +25,22 @@ void set_attributes(const core::Attributes& attributes,
 
 Processors::Processors(ProcessorOptions options) : options_(std::move(options)) {}
 
-void Processors::process(otlp::TraceRequest& request) {
+ProcessResult Processors::process(otlp::TraceRequest& request) {
+  ProcessResult result;
+  if (options_.chain)
+    result.rate_capped =
+        options_.chain->process(request, std::chrono::steady_clock::now()).rate_capped;
   if (options_.resource_attributes.empty())
-    return;
+    return result;
   for (auto& rs : *request.mutable_resource_spans()) {
     set_attributes(options_.resource_attributes, *rs.mutable_resource());
     resources_.fetch_add(1, std::memory_order_relaxed);
   }
+  return result;
 }
 
-void Processors::process(otlp::LogsRequest& request) {
+ProcessResult Processors::process(otlp::LogsRequest& request) {
+  ProcessResult result;
   if (options_.min_log_severity > 0) {
     std::uint64_t dropped = 0;
     for (auto& rl : *request.mutable_resource_logs()) {
@@ -53,21 +59,51 @@ void Processors::process(otlp::LogsRequest& request) {
     if (dropped > 0)
       logs_dropped_.fetch_add(dropped, std::memory_order_relaxed);
   }
+  if (options_.chain)
+    result.rate_capped =
+        options_.chain->process(request, std::chrono::steady_clock::now()).rate_capped;
   if (options_.resource_attributes.empty())
-    return;
+    return result;
   for (auto& rl : *request.mutable_resource_logs()) {
     set_attributes(options_.resource_attributes, *rl.mutable_resource());
     resources_.fetch_add(1, std::memory_order_relaxed);
   }
+  return result;
+}
+
+processors::ProcessorsCounters Processors::chain_counters() const {
+  return options_.chain ? options_.chain->counters() : processors::ProcessorsCounters{};
 }
 
 void Processors::write_metrics(MetricsText& out) const {
+  const std::string_view pipeline = options_.pipeline;
   out.counter("edgetraced_processor_resources_total",
-              "Resources given the [processors.resource] attributes.", {},
+              "Resources given the [processors.resource] attributes.", {{"pipeline", pipeline}},
               resources_.load(std::memory_order_relaxed));
   out.counter("edgetraced_processor_log_records_dropped_total",
-              "Log records below processors.logs.min_severity, dropped before the queue.", {},
-              logs_dropped_.load(std::memory_order_relaxed));
+              "Log records below processors.logs.min_severity, dropped before the queue.",
+              {{"pipeline", pipeline}}, logs_dropped_.load(std::memory_order_relaxed));
+  if (!options_.chain)
+    return;
+  const processors::ProcessorsCounters c = options_.chain->counters();
+  for (const processors::Signal signal : {processors::Signal::kTraces, processors::Signal::kLogs})
+    for (const processors::DropReason reason :
+         {processors::DropReason::kSampled, processors::DropReason::kRateCapped})
+      out.counter("edgetraced_processor_items_dropped_total",
+                  "Spans and log records dropped by sampling or rate caps, by pipeline.",
+                  {{"pipeline", pipeline},
+                   {"signal", processors::to_string(signal)},
+                   {"reason", processors::to_string(reason)}},
+                  c.dropped_count(signal, reason));
+  out.counter("edgetraced_processor_values_redacted_total",
+              "String values changed by a redaction pattern.", {{"pipeline", pipeline}},
+              c.values_redacted);
+  out.counter("edgetraced_processor_attributes_masked_total",
+              "Attribute values masked by the redaction allow-list.", {{"pipeline", pipeline}},
+              c.attributes_masked);
+  out.counter("edgetraced_processor_stack_paths_trimmed_total",
+              "Stack traces and file paths whose directories were trimmed.",
+              {{"pipeline", pipeline}}, c.stack_paths_trimmed);
 }
 
 }  // namespace edgetrace::daemon

@@ -1,7 +1,9 @@
 // Processors: what the daemon does to telemetry between its receivers and the durable queue,
 // in place, on the receiving thread, before the append (so nothing dropped here takes disk
-// or export time). Configured under [processors]; applied to every device stream (and to
-// what later receivers accept).
+// or export time). One per pipeline ("device", "otlp", "proxy"), configured under
+// [processors] (shared) and [processors.<pipeline>] (that pipeline's redaction, sampling and
+// rate caps): the minimum log severity, then edgetrace::processors (sampling, rate caps,
+// redaction), then the resource attributes.
 //
 //   ProcessorOptions o;
 //   o.resource_attributes.set("deployment.environment.name", "prod");
@@ -16,9 +18,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <string>
 
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/otlp/codec.hpp"
+#include "edgetrace/processors/processors.hpp"
 #include "pipeline/metrics_text.hpp"
 
 namespace edgetrace::daemon {
@@ -29,14 +34,27 @@ struct ProcessorOptions {
   // Log records with a SeverityNumber below this are dropped (0: keep everything). Records
   // without a severity (0) are kept.
   int min_log_severity = 0;
+  // Sampling, rate caps and redaction (null: none). Shared so a test can keep a handle.
+  std::shared_ptr<processors::Processors> chain;
+  // The `pipeline` label of the metrics: "device", "otlp", "proxy".
+  std::string pipeline = "device";
+};
+
+// Items a process() call refused (rate caps): reported to senders as a partial success.
+// Sampled-out items are not refusals.
+struct ProcessResult {
+  std::uint64_t rate_capped = 0;
 };
 
 class Processors {
  public:
   explicit Processors(ProcessorOptions options);
-  void process(otlp::TraceRequest& request);
-  void process(otlp::LogsRequest& request);
+  ProcessResult process(otlp::TraceRequest& request);
+  ProcessResult process(otlp::LogsRequest& request);
   void write_metrics(MetricsText& out) const;
+  const std::string& pipeline() const noexcept { return options_.pipeline; }
+  // Totals of the sampling / rate-cap / redaction stage (zeros without one).
+  processors::ProcessorsCounters chain_counters() const;
 
   std::uint64_t logs_dropped() const noexcept { return logs_dropped_.load(); }
 

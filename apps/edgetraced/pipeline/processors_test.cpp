@@ -53,7 +53,8 @@ TEST(ProcessorsTest, LogsBelowTheMinimumSeverityAreDroppedAndCounted) {
   EXPECT_EQ(p.logs_dropped(), 3u);
   MetricsText m;
   p.write_metrics(m);
-  EXPECT_NE(m.text().find("edgetraced_processor_log_records_dropped_total 3"), std::string::npos)
+  EXPECT_NE(m.text().find("edgetraced_processor_log_records_dropped_total{pipeline=\"device\"} 3"),
+            std::string::npos)
       << m.text();
 }
 
@@ -66,6 +67,40 @@ TEST(ProcessorsTest, NothingConfiguredChangesNothing) {
   p.process(logs);
   EXPECT_EQ(logs.SerializeAsString(), before);
   EXPECT_EQ(p.logs_dropped(), 0u);
+}
+
+TEST(ProcessorsTest, TheChainRedactsCapsAndReportsWhatItRefused) {
+  processors::ProcessorsOptions chain;
+  chain.redaction.enabled = true;
+  chain.scope_rate.per_second = 0.001;
+  chain.scope_rate.burst = 2;
+  ProcessorOptions o;
+  o.pipeline = "proxy";
+  o.chain = processors::Processors::create(chain).value();
+  o.resource_attributes.set("region", "eu");
+  Processors p(o);
+  otlp::LogsRequest logs;
+  auto* rl = logs.add_resource_logs();
+  auto* scope = rl->add_scope_logs();
+  scope->mutable_scope()->set_name("checkout");
+  for (int i = 0; i < 3; ++i)
+    scope->add_log_records()->mutable_body()->set_string_value("mail jane.doe@example.com");
+  const ProcessResult r = p.process(logs);
+  EXPECT_EQ(r.rate_capped, 1u);
+  ASSERT_EQ(logs.resource_logs(0).scope_logs(0).log_records_size(), 2);
+  for (const auto& record : logs.resource_logs(0).scope_logs(0).log_records())
+    EXPECT_EQ(record.body().string_value(), "mail [REDACTED]");
+  EXPECT_EQ(attribute(logs.resource_logs(0).resource(), "region"), "eu");
+  MetricsText m;
+  p.write_metrics(m);
+  EXPECT_NE(
+      m.text().find("edgetraced_processor_items_dropped_total{pipeline=\"proxy\",signal=\"logs\","
+                    "reason=\"rate_capped\"} 1"),
+      std::string::npos)
+      << m.text();
+  EXPECT_NE(m.text().find("edgetraced_processor_values_redacted_total{pipeline=\"proxy\"} 2"),
+            std::string::npos)
+      << m.text();
 }
 
 }  // namespace

@@ -19,7 +19,6 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -55,6 +54,28 @@ std::string_view reason_code(JwtError error) noexcept {
       return "no_subject";
   }
   return "token_malformed";
+}
+
+std::string_view bearer_token(std::string_view authorization) noexcept {
+  auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!authorization.empty() && is_space(authorization.front()))
+    authorization.remove_prefix(1);
+  while (!authorization.empty() && is_space(authorization.back()))
+    authorization.remove_suffix(1);
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || !is_space(authorization[kScheme.size()]))
+    return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    char c = authorization[i];
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i])
+      return {};
+  }
+  authorization.remove_prefix(kScheme.size());
+  while (!authorization.empty() && is_space(authorization.front()))
+    authorization.remove_prefix(1);
+  return authorization;
 }
 
 namespace internal {
@@ -93,6 +114,8 @@ using Bn = std::unique_ptr<BIGNUM, BnFree>;
 constexpr std::uintmax_t kMaxKeyFileBytes = 1 << 20;
 // A token without exp stays in the cache this long.
 constexpr std::chrono::seconds kCacheWithoutExp{60};
+// Tokens with a longer subject are verified each time rather than held in the cache.
+constexpr std::size_t kMaxCachedSubjectBytes = 1024;
 // NumericDates beyond this (year 2255) are treated as "never" (system_clock's ns range ends
 // in 2262).
 constexpr double kMaxNumericDate = 9.0e9;
@@ -392,21 +415,6 @@ bool verify_es256(EVP_PKEY* pkey, std::string_view input, std::string_view sig) 
   return verify_digest_signature(pkey, input, der, static_cast<std::size_t>(der_len));
 }
 
-bool verify_hs256(std::string_view secret, std::string_view input, std::string_view sig) {
-  if (sig.size() != 32)
-    return false;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(sha256_md(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-           &len) == nullptr ||
-      len != 32) {
-    ERR_clear_error();
-    return false;
-  }
-  return CRYPTO_memcmp(mac, sig.data(), 32) == 0;
-}
-
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            auto lower = [](char c) {
@@ -470,6 +478,59 @@ void file_identity(const std::string& path, std::int64_t& mtime_ns, std::int64_t
 }
 
 }  // namespace
+
+// HMAC-SHA256 keyed once; each use duplicates the keyed context (the key schedule and the
+// algorithm fetch are not repeated per token). The template is only read, so concurrent
+// verify() calls may duplicate it.
+class HmacKey {
+ public:
+  static std::unique_ptr<HmacKey> create(std::string_view secret) {
+    auto key = std::unique_ptr<HmacKey>(new HmacKey());
+    key->mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (key->mac_ != nullptr)
+      key->keyed_ = EVP_MAC_CTX_new(key->mac_);
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (key->keyed_ == nullptr ||
+        EVP_MAC_init(key->keyed_, reinterpret_cast<const unsigned char*>(secret.data()),
+                     secret.size(), params) != 1) {
+      ERR_clear_error();
+      return nullptr;
+    }
+    return key;
+  }
+  ~HmacKey() {
+    EVP_MAC_CTX_free(keyed_);
+    EVP_MAC_free(mac_);
+  }
+
+  // True if `sig` is the HMAC of `input` (compared in constant time).
+  bool verify(std::string_view input, std::string_view sig) const {
+    if (sig.size() != 32)
+      return false;
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(keyed_);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    std::size_t len = 0;
+    bool ok = ctx != nullptr &&
+              EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()),
+                             input.size()) == 1 &&
+              EVP_MAC_final(ctx, mac, &len, sizeof mac) == 1 && len == 32;
+    EVP_MAC_CTX_free(ctx);
+    if (!ok) {
+      ERR_clear_error();
+      return false;
+    }
+    ok = CRYPTO_memcmp(mac, sig.data(), 32) == 0;
+    OPENSSL_cleanse(mac, sizeof mac);
+    return ok;
+  }
+
+ private:
+  HmacKey() = default;
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* keyed_ = nullptr;
+};
 
 class JwtKeys {
  public:
@@ -618,7 +679,14 @@ core::Result<std::unique_ptr<JwtVerifier>> JwtVerifier::create(JwtOptions option
     for (auto& key : jwks.value())
       keys->keys.push_back(std::move(key));
   }
+  std::unique_ptr<internal::HmacKey> hmac;
+  if (!options.hs256_secret.empty()) {
+    hmac = internal::HmacKey::create(options.hs256_secret);
+    if (!hmac)
+      return core::internal_error("proxy.jwt: OpenSSL has no HMAC-SHA256");
+  }
   std::unique_ptr<JwtVerifier> verifier(new JwtVerifier(std::move(options)));
+  verifier->hmac_ = std::move(hmac);
   verifier->keys_ = std::move(keys);
   verifier->jwks_mtime_ns_ = mtime_ns;
   verifier->jwks_size_ = size;
@@ -724,7 +792,7 @@ std::variant<VerifiedToken, JwtError> JwtVerifier::verify(std::string_view token
   auto result = verify_uncached(token, now, generation);
   if (auto* ok = std::get_if<VerifiedToken>(&result)) {
     counters_.verified.fetch_add(1, std::memory_order_relaxed);
-    if (cache_) {
+    if (cache_ && ok->subject.size() <= internal::kMaxCachedSubjectBytes) {
       bool has_exp = ok->expires != Clock::time_point::max();
       Clock::time_point valid_until =
           has_exp ? (ok->expires >= Clock::time_point::max() - options_.clock_skew
@@ -779,7 +847,7 @@ std::variant<VerifiedToken, JwtError> JwtVerifier::verify_uncached(std::string_v
   Key::Type key_type = Key::Type::kRsa;
   const bool hmac = alg == "HS256";
   if (hmac) {
-    if (options_.hs256_secret.empty())
+    if (!hmac_)
       return JwtError::kUnsupportedAlgorithm;
   } else if (alg == "RS256") {
     key_type = Key::Type::kRsa;
@@ -805,7 +873,7 @@ std::variant<VerifiedToken, JwtError> JwtVerifier::verify_uncached(std::string_v
   std::shared_ptr<const internal::JwtKeys> keys = current_keys();
   generation = keys->generation;
   if (hmac) {
-    if (!internal::verify_hs256(options_.hs256_secret, signing_input, s.signature))
+    if (!hmac_->verify(signing_input, s.signature))
       return JwtError::kBadSignature;
   } else {
     auto matches = [&](const Key& key) {

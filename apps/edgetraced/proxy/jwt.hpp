@@ -7,7 +7,8 @@
 //   options.audience = "edgetrace";
 //   auto verifier = JwtVerifier::create(std::move(options));
 //   if (!verifier) return verifier.status();          // names the file, never key material
-//   auto result = verifier.value()->verify(token, std::chrono::system_clock::now());
+//   auto result = verifier.value()->verify(bearer_token(request_authorization_header),
+//                                          std::chrono::system_clock::now());
 //   if (auto* error = std::get_if<JwtError>(&result))
 //     return reply(401, reason_code(*error));          // e.g. "token_expired"
 //   const VerifiedToken& ok = std::get<VerifiedToken>(result);   // ok.subject
@@ -37,7 +38,7 @@
 // Thread-safety: verify() and counters() may be called from any thread concurrently.
 // Blocking: verify() takes short mutexes; it reads the JWKS file (stat, and a read when it
 // changed) at most once a second. Memory: bounded by cache_entries (each entry holds the
-// subject) plus the key set.
+// subject, of at most 1 KiB: a token with a longer one is not cached) plus the key set.
 #pragma once
 
 #include <array>
@@ -100,6 +101,11 @@ inline constexpr std::size_t kJwtErrorCount = static_cast<std::size_t>(JwtError:
 // "wrong_audience", "no_subject".
 std::string_view reason_code(JwtError error) noexcept;
 
+// The token of an "Authorization" header value "Bearer <token>" (RFC 6750 2.1: the scheme
+// in any case, then spaces; surrounding whitespace ignored), or "" for another scheme or
+// none, which verify() reports as kMissing. The view borrows `authorization`.
+std::string_view bearer_token(std::string_view authorization) noexcept;
+
 struct VerifiedToken {
   std::string subject;
   // The token's exp; time_point::max() when it has none.
@@ -109,6 +115,7 @@ struct VerifiedToken {
 namespace internal {
 class JwtKeys;
 class JwtCache;
+class HmacKey;
 }  // namespace internal
 
 class JwtVerifier {
@@ -157,7 +164,8 @@ class JwtVerifier {
   JwtOptions options_;
   Counters counters_;
   std::unique_ptr<internal::JwtCache> cache_;
-  mutable std::mutex keys_mutex_;  // guards keys_ (held only to copy or swap the pointer)
+  std::unique_ptr<internal::HmacKey> hmac_;  // keyed once with hs256_secret
+  mutable std::mutex keys_mutex_;            // guards keys_ (held only to copy or swap the pointer)
   std::shared_ptr<const internal::JwtKeys> keys_;
   std::atomic<std::uint64_t> generation_{0};  // of keys_; cache entries of others are stale
   std::mutex reload_mutex_;                   // one reload at a time; guards the two below

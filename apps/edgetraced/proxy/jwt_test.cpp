@@ -136,6 +136,18 @@ TEST_F(JwtTest, ReasonCodes) {
   EXPECT_EQ(reason_code(JwtError::kNoSubject), "no_subject");
 }
 
+TEST(BearerTokenTest, TakesTheTokenOfTheBearerScheme) {
+  EXPECT_EQ(bearer_token("Bearer abc.def.ghi"), "abc.def.ghi");
+  EXPECT_EQ(bearer_token("bearer abc"), "abc");
+  EXPECT_EQ(bearer_token("BEARER   abc  "), "abc");
+  EXPECT_EQ(bearer_token("  Bearer\tabc"), "abc");
+  EXPECT_EQ(bearer_token("Bearer"), "");
+  EXPECT_EQ(bearer_token("Bearer "), "");
+  EXPECT_EQ(bearer_token("Bearerabc"), "");
+  EXPECT_EQ(bearer_token("Basic dXNlcjpwYXNz"), "");
+  EXPECT_EQ(bearer_token(""), "");
+}
+
 TEST_F(JwtTest, AcceptsEs256Rs256AndHs256) {
   auto v = make(options());
   ASSERT_TRUE(v);
@@ -502,6 +514,18 @@ TEST_F(JwtTest, CacheServesRepeatsAndHonoursExpiry) {
   EXPECT_EQ(error_of(v->verify(bad, kNowTp)), JwtError::kBadSignature);
   EXPECT_EQ(error_of(v->verify(bad, kNowTp)), JwtError::kBadSignature);
   EXPECT_EQ(v->counters().rejected(JwtError::kBadSignature), 2u);
+}
+
+TEST_F(JwtTest, TokenWithAHugeSubjectIsNotCached) {
+  auto v = make(options());
+  ASSERT_TRUE(v);
+  TestClaims c = good_claims();
+  c.sub = std::string(2000, 's');
+  const std::string token = es256(c);
+  EXPECT_EQ(subject_of(v->verify(token, kNowTp)), c.sub);
+  EXPECT_EQ(subject_of(v->verify(token, kNowTp)), c.sub);
+  EXPECT_EQ(v->counters().cache_hits.load(), 0u);
+  EXPECT_EQ(v->cache_size(), 0u);
 }
 
 TEST_F(JwtTest, CacheIsBounded) {

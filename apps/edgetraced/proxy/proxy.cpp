@@ -137,9 +137,7 @@ TelemetryProxy::TelemetryProxy(ProxyOptions options, Processors* processors, Int
     : options_(std::move(options)),
       processors_(processors),
       intake_(intake),
-      address_limiter_(options_.rate_limit.address),
-      subject_limiter_(options_.rate_limit.subject),
-      global_limiter_(options_.rate_limit.global) {}
+      limits_(options_.rate_limit) {}
 
 TelemetryProxy::~TelemetryProxy() {
   stop();
@@ -226,12 +224,15 @@ net::Response TelemetryProxy::refuse(ProxyOutcome outcome, int status, std::stri
   return r;
 }
 
-// Runs before the body is read: address bucket, token, subject bucket, global bucket.
+// Runs before the body is read: the address's and the global bucket (so signature checks
+// are bounded too), the token, the subject's bucket.
 std::optional<net::Response> TelemetryProxy::check(const net::Request& request) {
   const auto now = std::chrono::steady_clock::now();
-  if (const std::chrono::seconds wait = address_limiter_.take(client_address(request.remote), now);
-      wait.count() > 0)
-    return refuse(ProxyOutcome::kRateLimitedAddress, 429, "rate_limited", wait);
+  if (const ProxyRateLimits::Decision d = limits_.before_auth(client_address(request.remote), now);
+      !d.allowed())
+    return refuse(
+        d.limit == "global" ? ProxyOutcome::kRateLimitedGlobal : ProxyOutcome::kRateLimitedAddress,
+        429, "rate_limited", d.retry_after);
   const std::optional<std::string_view> token = core::bearer_token(request.header("Authorization"));
   if (!token)
     return refuse(ProxyOutcome::kUnauthorized, 401, reason_code(JwtError::kMissing));
@@ -239,10 +240,8 @@ std::optional<net::Response> TelemetryProxy::check(const net::Request& request) 
   if (const JwtError* error = std::get_if<JwtError>(&verified))
     return refuse(ProxyOutcome::kUnauthorized, 401, reason_code(*error));
   const VerifiedToken& who = std::get<VerifiedToken>(verified);
-  if (const std::chrono::seconds wait = subject_limiter_.take(who.subject, now); wait.count() > 0)
-    return refuse(ProxyOutcome::kRateLimitedSubject, 429, "rate_limited", wait);
-  if (const std::chrono::seconds wait = global_limiter_.take(now); wait.count() > 0)
-    return refuse(ProxyOutcome::kRateLimitedGlobal, 429, "rate_limited", wait);
+  if (const ProxyRateLimits::Decision d = limits_.after_auth(who.subject, now); !d.allowed())
+    return refuse(ProxyOutcome::kRateLimitedSubject, 429, "rate_limited", d.retry_after);
   return std::nullopt;
 }
 
@@ -301,18 +300,22 @@ net::Response TelemetryProxy::process(otlp::Signal signal, Request& request,
       return refuse(ProxyOutcome::kQueueFull, 429, "queue_full", std::chrono::seconds(5));
     return refuse(ProxyOutcome::kUnavailable, 503, "unavailable", std::chrono::seconds(5));
   }
+  std::uint64_t capped = 0;
   if (processors_ != nullptr)
-    processors_->process(request);
-  return forward(signal, request, encoding);
+    capped = processors_->process(request).rate_capped;
+  return forward(signal, request, encoding, capped);
 }
 
 template <typename Request>
 net::Response TelemetryProxy::forward(otlp::Signal signal, const Request& request,
-                                      otlp::Encoding encoding) {
+                                      otlp::Encoding encoding, std::uint64_t capped) {
   const std::size_t items = otlp::count_items(request);
+  const auto rejected_here = static_cast<std::int64_t>(capped);
+  const std::string capped_message =
+      capped > 0 ? "rate cap of the instrumentation scope reached" : "";
   if (items == 0) {  // everything was sampled out or capped: nothing to send
     count(ProxyOutcome::kForwarded);
-    return success<Request>(encoding, 0, {});
+    return success<Request>(encoding, rejected_here, capped_message);
   }
   const std::string body = otlp::encode_protobuf(request);
   const otlp::TransportResponse sent = upstream_[signal == otlp::Signal::kTraces ? 0 : 1]->send(
@@ -322,8 +325,8 @@ net::Response TelemetryProxy::forward(otlp::Signal signal, const Request& reques
     items_forwarded_[signal == otlp::Signal::kTraces ? 0 : 1].fetch_add(
         items - static_cast<std::size_t>(std::max<std::int64_t>(0, sent.rejected_items)),
         std::memory_order_relaxed);
-    return success<Request>(encoding, sent.rejected_items,
-                            sent.rejected_items > 0 ? "refused by the upstream" : "");
+    return success<Request>(encoding, sent.rejected_items + rejected_here,
+                            sent.rejected_items > 0 ? "refused by the upstream" : capped_message);
   }
   if (sent.http_status == 429 || (sent.http_status == 503 && sent.verdict.retry_after)) {
     const std::chrono::seconds wait =

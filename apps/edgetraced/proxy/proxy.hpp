@@ -15,7 +15,8 @@
 // POST /api/v1/telemetry/traces and /api/v1/telemetry/logs take an OTLP export request
 // (application/json or application/x-protobuf, gzip allowed). In order, before any body
 // byte is read: the client address's token bucket (429), the bearer JWT (401 with a reason
-// code), the subject's bucket and the global bucket (429 with Retry-After). Then the body
+// code), the subject's bucket (429 with Retry-After); the global bucket is taken with the
+// address's, so that signature checks are bounded too. Then the body
 // (413 over max_body_bytes as read, chunked included, and over max_decompressed_bytes once
 // inflated; 400 malformed; 415 other media types), `enduser.id` = subject on every span
 // and log record (replacing what the client sent), the pipeline's processors, and:
@@ -61,18 +62,12 @@ struct ProxyUpstreamOptions {
   std::string ca_file;
 };
 
-struct ProxyRateLimits {
-  TokenBucket::Limit address;  // per client address, before authentication
-  TokenBucket::Limit subject;  // per JWT subject, after it
-  TokenBucket::Limit global;   // every request
-};
-
 struct ProxyOptions {
   std::string listen = "0.0.0.0:4320";
   ProxyMode mode = ProxyMode::kForward;
   ProxyUpstreamOptions upstream;
   JwtOptions jwt;
-  ProxyRateLimits rate_limit;
+  ProxyRateLimits::Options rate_limit;  // per address and global before the JWT, subject after
   std::vector<std::string> cors_allowed_origins;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_decompressed_bytes = 8 << 20;
@@ -123,16 +118,15 @@ class TelemetryProxy final : public Receiver {
   net::Response process(otlp::Signal signal, Request& request, otlp::Encoding encoding,
                         const std::string& subject);
   template <typename Request>
-  net::Response forward(otlp::Signal signal, const Request& request, otlp::Encoding encoding);
+  net::Response forward(otlp::Signal signal, const Request& request, otlp::Encoding encoding,
+                        std::uint64_t capped);
   void count(ProxyOutcome outcome) noexcept;
 
   ProxyOptions options_;
   Processors* processors_;
   Intake* intake_;
   std::unique_ptr<JwtVerifier> jwt_;
-  RateLimiter address_limiter_;
-  RateLimiter subject_limiter_;
-  SharedTokenBucket global_limiter_;
+  ProxyRateLimits limits_;
   std::array<std::unique_ptr<otlp::Transport>, 2> upstream_;  // traces, logs
   std::unique_ptr<net::HttpServer> server_;
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ProxyOutcome::kCount)>

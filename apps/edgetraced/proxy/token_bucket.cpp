@@ -129,4 +129,25 @@ std::size_t RateLimiter::size() const {
   return n;
 }
 
+ProxyRateLimits::ProxyRateLimits(const Options& options, RateClock::time_point now)
+    : per_address_(options.per_address, options.max_keys),
+      per_subject_(options.per_subject, options.max_keys),
+      global_(options.global, now) {}
+
+ProxyRateLimits::Decision ProxyRateLimits::before_auth(std::string_view address,
+                                                       RateClock::time_point now) {
+  if (auto wait = per_address_.take(address, now); wait.count() > 0)
+    return {wait, "address"};
+  if (auto wait = global_.take(now); wait.count() > 0)
+    return {wait, "global"};
+  return {};
+}
+
+ProxyRateLimits::Decision ProxyRateLimits::after_auth(std::string_view subject,
+                                                      RateClock::time_point now) {
+  if (auto wait = per_subject_.take(subject, now); wait.count() > 0)
+    return {wait, "subject"};
+  return {};
+}
+
 }  // namespace edgetrace::daemon

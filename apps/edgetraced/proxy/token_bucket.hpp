@@ -118,4 +118,45 @@ class RateLimiter {
   Counters counters_;
 };
 
+// The proxy's three limits in their order: before authentication the client address's
+// bucket, then the global one (so that signature checks are bounded too); after it the
+// subject's bucket. Each refusal names its limit (for a counter label and a log line).
+//
+//   ProxyRateLimits limits(options);
+//   if (auto d = limits.before_auth(peer_address, now); !d.allowed()) return reply_429(d);
+//   ... verify the token ...
+//   if (auto d = limits.after_auth(token.subject, now); !d.allowed()) return reply_429(d);
+//
+// Thread-safety: as RateLimiter. A request refused by the global bucket has already taken
+// a token from its address's bucket (it did arrive).
+class ProxyRateLimits {
+ public:
+  struct Options {
+    TokenBucket::Limit per_address;
+    TokenBucket::Limit per_subject;
+    TokenBucket::Limit global;
+    std::size_t max_keys = 100000;  // for each of the address and subject maps
+  };
+  struct Decision {
+    std::chrono::seconds retry_after{0};  // 0 = allowed
+    std::string_view limit;               // "" when allowed, else "address", "global", "subject"
+    bool allowed() const noexcept { return retry_after.count() == 0; }
+  };
+
+  explicit ProxyRateLimits(const Options& options,
+                           RateClock::time_point now = RateClock::time_point{});
+
+  Decision before_auth(std::string_view address, RateClock::time_point now);
+  Decision after_auth(std::string_view subject, RateClock::time_point now);
+
+  const RateLimiter& per_address() const noexcept { return per_address_; }
+  const RateLimiter& per_subject() const noexcept { return per_subject_; }
+  const SharedTokenBucket& global() const noexcept { return global_; }
+
+ private:
+  RateLimiter per_address_;
+  RateLimiter per_subject_;
+  SharedTokenBucket global_;
+};
+
 }  // namespace edgetrace::daemon

@@ -168,5 +168,43 @@ TEST(SharedTokenBucketTest, GlobalLimit) {
   EXPECT_EQ(unlimited.allowed(), 100u);
 }
 
+TEST(ProxyRateLimitsTest, AddressThenGlobalBeforeAuthSubjectAfter) {
+  ProxyRateLimits::Options o;
+  o.per_address = {.per_second = 1, .burst = 2};
+  o.global = {.per_second = 1, .burst = 3};
+  o.per_subject = {.per_second = 0.5, .burst = 1};
+  ProxyRateLimits limits(o, kT0);
+  EXPECT_TRUE(limits.before_auth("10.0.0.1", kT0).allowed());
+  EXPECT_TRUE(limits.before_auth("10.0.0.1", kT0).allowed());
+  auto d = limits.before_auth("10.0.0.1", kT0);
+  EXPECT_FALSE(d.allowed());
+  EXPECT_EQ(d.limit, "address");
+  EXPECT_EQ(d.retry_after, 1s);
+  EXPECT_TRUE(limits.before_auth("10.0.0.2", kT0).allowed());  // global: 3 of 3
+  d = limits.before_auth("10.0.0.3", kT0);
+  EXPECT_EQ(d.limit, "global");
+  EXPECT_EQ(d.retry_after, 1s);
+
+  EXPECT_TRUE(limits.after_auth("user-1", kT0).allowed());
+  d = limits.after_auth("user-1", kT0);
+  EXPECT_EQ(d.limit, "subject");
+  EXPECT_EQ(d.retry_after, 2s);
+  EXPECT_TRUE(limits.after_auth("user-2", kT0).allowed());
+  EXPECT_TRUE(limits.after_auth("user-1", kT0 + 2s).allowed());
+
+  EXPECT_EQ(limits.per_address().counters().limited.load(), 1u);
+  EXPECT_EQ(limits.global().limited(), 1u);
+  EXPECT_EQ(limits.per_subject().counters().limited.load(), 1u);
+}
+
+TEST(ProxyRateLimitsTest, UnsetLimitsAllowEverything) {
+  ProxyRateLimits limits(ProxyRateLimits::Options{});
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_TRUE(limits.before_auth("10.0.0.1", kT0).allowed());
+    EXPECT_TRUE(limits.after_auth("user", kT0).allowed());
+  }
+  EXPECT_EQ(limits.per_address().size(), 0u);
+}
+
 }  // namespace
 }  // namespace edgetrace::daemon

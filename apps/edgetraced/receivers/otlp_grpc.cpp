@@ -4,7 +4,9 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include <algorithm>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <utility>
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
@@ -91,6 +93,39 @@ class ExportService final
   ExportContext context_;
 };
 
+core::Result<std::string> read_pem(const std::string& path, std::string_view key) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in)
+    text << in.rdbuf();
+  if (!in || text.str().empty())
+    return core::Status(core::StatusCode::kInvalidArgument,
+                        "receivers.otlp.grpc.tls." + std::string(key) + ": cannot read " + path);
+  return text.str();
+}
+
+core::Result<std::shared_ptr<grpc::ServerCredentials>> credentials(const net::TlsOptions& tls) {
+  if (!tls.enabled())
+    return grpc::InsecureServerCredentials();
+  auto certificate = read_pem(tls.certificate_file, "certificate_file");
+  if (!certificate)
+    return certificate.status();
+  auto key = read_pem(tls.private_key_file, "private_key_file");
+  if (!key)
+    return key.status();
+  grpc::SslServerCredentialsOptions ssl(
+      tls.client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                 : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!tls.client_ca_file.empty()) {
+    auto ca = read_pem(tls.client_ca_file, "client_ca_file");
+    if (!ca)
+      return ca.status();
+    ssl.pem_root_certs = std::move(ca).value();
+  }
+  ssl.pem_key_cert_pairs.push_back({std::move(key).value(), std::move(certificate).value()});
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 OtlpGrpcReceiver::OtlpGrpcReceiver(OtlpGrpcReceiverOptions options, Intake& intake)
@@ -112,9 +147,12 @@ core::Status OtlpGrpcReceiver::start() {
   services.push_back(
       std::make_unique<ExportService<metrics_v1::MetricsService, OtlpSignal::kMetrics>>(context));
 
+  auto creds = credentials(options_.tls);
+  if (!creds)
+    return creds.status();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options_.listen, *creds, &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<std::size_t>(options_.max_message_bytes, std::numeric_limits<int>::max())));
   // grpc sets SO_REUSEPORT by default: a second daemon would then share the port and half
@@ -157,7 +195,7 @@ std::uint16_t OtlpGrpcReceiver::port() const noexcept {
 }
 
 void OtlpGrpcReceiver::write_metrics(MetricsText& out) const {
-  counters_.write(out, kReceiver);
+  counters_.write(out, kReceiver, /*json=*/false);  // gRPC carries protobuf only
 }
 
 }  // namespace edgetrace::daemon

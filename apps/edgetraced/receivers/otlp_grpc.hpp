@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "edgetrace/net/http_server.hpp"
 #include "pipeline/intake.hpp"
 #include "pipeline/receiver.hpp"
 #include "receivers/otlp_http.hpp"
@@ -66,6 +67,10 @@ struct OtlpGrpcReceiverOptions {
   std::chrono::milliseconds retry_delay{5000};
   // How long stop() lets calls in flight finish before cancelling them.
   std::chrono::milliseconds drain_timeout{5000};
+  // TLS when tls.certificate_file is set (PEM files, read by start()); with client_ca_file,
+  // clients must present a certificate signed by it (mutual TLS). The same fields as the
+  // OTLP/HTTP receiver's.
+  net::TlsOptions tls{};
 };
 
 class OtlpGrpcReceiver : public Receiver {

@@ -1,12 +1,15 @@
 #include "receivers/otlp_http.hpp"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "edgetrace/core/text.hpp"
+#include "edgetrace/core/utf8.hpp"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -38,7 +41,11 @@ google::rpc::Status make_status(int grpc_code, std::string_view message,
                                 std::chrono::milliseconds retry_delay) {
   google::rpc::Status status;
   status.set_code(grpc_code);
-  status.set_message(std::string(message));
+  // Status.message is a proto3 string: it must be UTF-8 (the JSON printer refuses anything
+  // else), and a decoder's message may quote input bytes.
+  std::string text;
+  core::append_valid_utf8(text, message);
+  status.set_message(std::move(text));
   if (retry_delay.count() > 0) {
     // OTLP specification, "OTLP/gRPC Throttling": RetryInfo in the status details says how
     // long to wait; "Failures" lets an HTTP Status carry the same details.
@@ -71,6 +78,23 @@ void set_partial(otlp::MetricsResponse& r, std::uint64_t rejected, const std::st
   r.mutable_partial_success()->set_error_message(message);
 }
 
+// A decoded request lives on an arena: a batch of 100 spans is thousands of small objects
+// (spans, attributes, values, strings), and allocating and freeing each of them was a third
+// of the receiver's CPU time (bench/otlp_receivers_bench.cpp, perf). The arena starts in a
+// block each thread keeps (kArenaBlockBytes per thread that decodes: the handler pool,
+// grpc's callback threads), so a typical batch allocates no block at all; further blocks
+// stay under glibc's mmap threshold (128 KiB), so that they are not mapped and unmapped
+// per request. One arena per thread at a time: export_signal() does not nest.
+google::protobuf::ArenaOptions decode_arena_options() {
+  constexpr std::size_t kArenaBlockBytes = 128 * 1024;
+  thread_local const std::unique_ptr<char[]> block(new char[kArenaBlockBytes]);
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block.get();
+  options.initial_block_size = kArenaBlockBytes;
+  options.max_block_size = 64 * 1024;
+  return options;
+}
+
 template <typename Request, typename Response>
 OtlpExportResult export_signal(OtlpSignal signal, otlp::Encoding encoding, std::string_view body,
                                const otlp::DecodeLimits& limits, Intake& intake,
@@ -78,7 +102,9 @@ OtlpExportResult export_signal(OtlpSignal signal, otlp::Encoding encoding, std::
   OtlpExportResult result;
   const std::size_t s = index(signal);
   counters.body_bytes[s][index(encoding)].fetch_add(body.size(), std::memory_order_relaxed);
-  Request request;
+  // The decoded request lives on an arena (see decode_arena_options()).
+  google::protobuf::Arena arena(decode_arena_options());
+  Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
   core::Status decoded = encoding == otlp::Encoding::kJson
                              ? otlp::decode_json(body, request, limits)
                              : otlp::decode_protobuf(body, request, limits);
@@ -192,10 +218,11 @@ std::uint64_t OtlpReceiverCounters::requests_of(OtlpSignal signal, otlp::Encodin
   return requests[index(signal)][index(encoding)][index(outcome)].load(std::memory_order_relaxed);
 }
 
-void OtlpReceiverCounters::write(MetricsText& out, std::string_view receiver) const {
+void OtlpReceiverCounters::write(MetricsText& out, std::string_view receiver, bool json) const {
+  const std::size_t encodings = json ? 2 : 1;
   for (std::size_t s = 0; s < kOtlpSignals; ++s) {
     const std::string_view signal = to_string(static_cast<OtlpSignal>(s));
-    for (std::size_t e = 0; e < 2; ++e)
+    for (std::size_t e = 0; e < encodings; ++e)
       for (std::size_t o = 0; o < kOtlpOutcomes; ++o)
         out.counter("edgetraced_otlp_requests_total",
                     "OTLP Export requests decoded or refused by an OTLP receiver, by signal, "
@@ -218,7 +245,7 @@ void OtlpReceiverCounters::write(MetricsText& out, std::string_view receiver) co
                 {{"receiver", receiver}, {"signal", to_string(static_cast<OtlpSignal>(s))}},
                 items_rejected[s].load(std::memory_order_relaxed));
   for (std::size_t s = 0; s < kOtlpSignals; ++s)
-    for (std::size_t e = 0; e < 2; ++e)
+    for (std::size_t e = 0; e < encodings; ++e)
       out.counter("edgetraced_otlp_received_bytes_total",
                   "Request bytes an OTLP receiver decoded (after decompression).",
                   {{"receiver", receiver},
@@ -247,6 +274,53 @@ OtlpExportResult export_otlp(OtlpSignal signal, otlp::Encoding encoding, std::st
 std::string otlp_error_status(int grpc_code, std::string_view message,
                               std::chrono::milliseconds retry_delay) {
   return make_status(grpc_code, message, retry_delay).SerializeAsString();
+}
+
+net::Response answer_otlp_http(OtlpSignal signal, std::string_view content_type,
+                               std::string_view body, const OtlpHttpReceiverOptions& options,
+                               Intake& intake, OtlpReceiverCounters& counters) {
+  const std::optional<otlp::Encoding> encoding = encoding_of(content_type);
+  if (!encoding) {
+    // The OTLP specification names only the two media types; the answer to any other is the
+    // Collector's (otlphttp.go handleUnmatchedContentType): 415, text/plain, listing them.
+    counters.unsupported_media_type.fetch_add(1, std::memory_order_relaxed);
+    return net::Response::text(
+        415, "415 unsupported media type, supported: [application/json, application/x-protobuf]\n");
+  }
+  otlp::DecodeLimits limits;
+  limits.max_message_bytes = options.max_decompressed_bytes;
+  OtlpExportResult result = export_otlp(signal, *encoding, body, limits, intake, counters);
+  net::Response response;
+  switch (result.outcome) {
+    case OtlpOutcome::kAccepted:
+    case OtlpOutcome::kPartial:
+      // OTLP specification, "OTLP/HTTP Response": the same Content-Type as the request's.
+      response.status = 200;
+      response.content_type = std::string(otlp::content_type(*encoding));
+      response.body = std::move(result.response);
+      break;
+    case OtlpOutcome::kInvalid:
+      response = status_response(400, *encoding,
+                                 make_status(kGrpcInvalidArgument, result.status.message(), {}));
+      break;
+    case OtlpOutcome::kExhausted:
+    case OtlpOutcome::kUnavailable: {
+      // OTLP specification, "OTLP/HTTP Throttling": 429 or 503 with Retry-After (seconds),
+      // the same delay as the RetryInfo in the Status body.
+      const std::chrono::seconds retry_after =
+          std::max(options.retry_after, std::chrono::seconds(1));
+      const bool full = result.outcome == OtlpOutcome::kExhausted;
+      response = status_response(
+          full ? 429 : 503, *encoding,
+          make_status(full ? kGrpcResourceExhausted : kGrpcUnavailable,
+                      full ? "the durable queue is full; retry later: " + result.status.message()
+                           : "not accepting data now; retry later: " + result.status.message(),
+                      retry_after));
+      response.headers.push_back({"Retry-After", std::to_string(retry_after.count())});
+      break;
+    }
+  }
+  return response;
 }
 
 // ---- OtlpHttpReceiver ------------------------------------------------------------------
@@ -299,51 +373,8 @@ core::Status OtlpHttpReceiver::start() {
 }
 
 void OtlpHttpReceiver::handle(OtlpSignal signal, net::Request&& request, net::Responder responder) {
-  const std::optional<otlp::Encoding> encoding = encoding_of(request.header("Content-Type"));
-  if (!encoding) {
-    // The OTLP specification names only the two media types; the answer to any other is the
-    // Collector's (otlphttp.go handleUnmatchedContentType): 415, text/plain, listing them.
-    counters_.unsupported_media_type.fetch_add(1, std::memory_order_relaxed);
-    responder.respond(net::Response::text(
-        415,
-        "415 unsupported media type, supported: [application/json, application/x-protobuf]\n"));
-    return;
-  }
-  otlp::DecodeLimits limits;
-  limits.max_message_bytes = options_.max_decompressed_bytes;
-  OtlpExportResult result =
-      export_otlp(signal, *encoding, request.body, limits, intake_, counters_);
-  const auto retry_delay =
-      std::chrono::duration_cast<std::chrono::milliseconds>(options_.retry_after);
-  net::Response response;
-  switch (result.outcome) {
-    case OtlpOutcome::kAccepted:
-    case OtlpOutcome::kPartial:
-      // OTLP specification, "OTLP/HTTP Response": the same Content-Type as the request's.
-      response.status = 200;
-      response.content_type = std::string(otlp::content_type(*encoding));
-      response.body = std::move(result.response);
-      break;
-    case OtlpOutcome::kInvalid:
-      response = status_response(400, *encoding,
-                                 make_status(kGrpcInvalidArgument, result.status.message(), {}));
-      break;
-    case OtlpOutcome::kExhausted:
-    case OtlpOutcome::kUnavailable: {
-      // OTLP specification, "OTLP/HTTP Throttling": 429 or 503 with Retry-After (seconds).
-      const bool full = result.outcome == OtlpOutcome::kExhausted;
-      response = status_response(
-          full ? 429 : 503, *encoding,
-          make_status(full ? kGrpcResourceExhausted : kGrpcUnavailable,
-                      full ? "the durable queue is full; retry later: " + result.status.message()
-                           : "not accepting data now; retry later: " + result.status.message(),
-                      retry_delay));
-      response.headers.push_back(
-          {"Retry-After", std::to_string(std::max<std::int64_t>(1, options_.retry_after.count()))});
-      break;
-    }
-  }
-  responder.respond(std::move(response));
+  responder.respond(answer_otlp_http(signal, request.header("Content-Type"), request.body, options_,
+                                     intake_, counters_));
 }
 
 void OtlpHttpReceiver::stop() {
@@ -361,7 +392,7 @@ std::uint16_t OtlpHttpReceiver::port() const noexcept {
 }
 
 void OtlpHttpReceiver::write_metrics(MetricsText& out) const {
-  counters_.write(out, kReceiver);
+  counters_.write(out, kReceiver, /*json=*/true);
   if (!server_)
     return;
   // Refusals made by the HTTP layer before a request reaches the handler.

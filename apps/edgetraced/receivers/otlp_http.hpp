@@ -116,8 +116,9 @@ struct OtlpReceiverCounters {
                             OtlpOutcome outcome) const noexcept;
   // edgetraced_otlp_requests_total{receiver,signal,encoding,outcome},
   // edgetraced_otlp_items_{accepted,rejected}_total{receiver,signal},
-  // edgetraced_otlp_received_bytes_total{receiver,signal,encoding}.
-  void write(MetricsText& out, std::string_view receiver) const;
+  // edgetraced_otlp_received_bytes_total{receiver,signal,encoding}; encoding="json" series
+  // only when `json` (the gRPC receiver has none).
+  void write(MetricsText& out, std::string_view receiver, bool json) const;
 };
 
 // The transport-independent part of one Export call.
@@ -171,13 +172,25 @@ struct OtlpHttpReceiverOptions {
   std::chrono::seconds cors_max_age{600};
   // The Retry-After of a 429 or 503, and the RetryInfo in its Status body.
   std::chrono::seconds retry_after{5};
-  std::size_t io_threads = 2;
-  std::size_t handler_threads = 2;  // decode + Intake::accept (queue file I/O) per request
+  // One I/O thread serves thousands of connections; more threads on one io_context cost
+  // wake-ups (bench/otlp_receivers_bench.cpp: about a third fewer spans per core with 2).
+  std::size_t io_threads = 1;
+  // Decoding + Intake::accept() (the queue's file I/O, an fsync when due) per request, off
+  // the I/O thread. 0 runs them on the I/O threads: no hand-off (about 1.5 times the spans
+  // per core in the benchmark) but a slow disk then stalls every connection.
+  std::size_t handler_threads = 2;
   std::size_t max_connections = 1024;
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds read_timeout{30000};
   net::TlsOptions tls{};  // HTTPS when tls.certificate_file is set
 };
+
+// The answer to one OTLP/HTTP Export request of `signal` whose body the server has read
+// (and inflated): what OtlpHttpReceiver sends for it (200, 400, 415, 429, 503; see the top
+// of this file). Blocks for as long as Intake::accept() does. Exposed for the fuzz target.
+net::Response answer_otlp_http(OtlpSignal signal, std::string_view content_type,
+                               std::string_view body, const OtlpHttpReceiverOptions& options,
+                               Intake& intake, OtlpReceiverCounters& counters);
 
 class OtlpHttpReceiver : public Receiver {
  public:

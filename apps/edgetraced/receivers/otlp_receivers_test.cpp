@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,6 +30,7 @@
 #include "receivers/otlp_grpc.hpp"
 #include "receivers/otlp_http.hpp"
 #include "testing/temp_dir.hpp"
+#include "testing/test_certificates.hpp"
 #include "testing/wait.hpp"
 #include "tests/recording_exporter.hpp"
 
@@ -590,6 +593,7 @@ TEST_F(OtlpGrpcTest, ExportIsOkAndReachesTheIntake) {
                             "signal=\"traces\"} 4"),
             std::string::npos)
       << out.text();
+  EXPECT_EQ(out.text().find("encoding=\"json\""), std::string::npos) << out.text();
 }
 
 TEST_F(OtlpGrpcTest, GzipCompressedExportIsInflated) {
@@ -691,6 +695,47 @@ TEST_F(OtlpGrpcTest, MessageOverTheLimitIsRefusedAlsoWhenItInflatesPastIt) {
   EXPECT_EQ(compressed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
       << compressed.error_message();
   EXPECT_EQ(intake_.calls(), 0u);
+}
+
+TEST(OtlpGrpcTlsTest, ServesOverTlsAndRefusesPlaintextAndUnreadableFiles) {
+  edgetrace::testing::TempDir dir("et-otlp-grpc-tls");
+  const std::string error = edgetrace::testing::make_test_certificates(dir.path());
+  ASSERT_TRUE(error.empty()) << error;
+  RecordingIntake intake;
+  OtlpGrpcReceiverOptions options;
+  options.listen = "127.0.0.1:0";
+  options.tls.certificate_file = dir.file("server.pem");
+  options.tls.private_key_file = dir.file("server.key");
+  OtlpGrpcReceiver receiver(options, intake);
+  const core::Status started = receiver.start();
+  ASSERT_TRUE(started.ok()) << started.to_string();
+  const std::string target = "127.0.0.1:" + std::to_string(receiver.port());
+
+  grpc::SslCredentialsOptions ssl;
+  std::ifstream ca(dir.file("ca.pem"));
+  ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(ca), {});
+  auto tls_stub =
+      trace_v1::TraceService::NewStub(grpc::CreateChannel(target, grpc::SslCredentials(ssl)));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 30s);
+  otlp::TraceResponse response;
+  const grpc::Status ok = tls_stub->Export(&context, traces(2), &response);
+  EXPECT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(intake.traces().size(), 1u);
+
+  auto plain_stub = trace_v1::TraceService::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext plain_context;
+  plain_context.set_deadline(std::chrono::system_clock::now() + 30s);
+  EXPECT_FALSE(plain_stub->Export(&plain_context, traces(1), &response).ok());
+  EXPECT_EQ(intake.traces().size(), 1u);
+
+  options.tls.private_key_file = dir.file("missing.key");
+  OtlpGrpcReceiver broken(options, intake);
+  const core::Status s = broken.start();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("receivers.otlp.grpc.tls.private_key_file"), std::string::npos)
+      << s.message();
 }
 
 TEST_F(OtlpGrpcTest, ABusyPortFailsStartNamingTheReceiver) {

@@ -11,6 +11,7 @@
 #include "edgetrace/core/severity.hpp"
 #include "edgetrace/core/text.hpp"
 #include "edgetrace/decoder/decoder.hpp"
+#include "edgetrace/processors/config.hpp"
 #include "edgetrace/sdk/config.hpp"
 
 namespace edgetrace::daemon {
@@ -197,6 +198,27 @@ core::Status read_proxy_secrets(ProxyConfig& p, const core::EnvLookup& env) {
     return core::invalid_argument(
         "[proxy.jwt] the proxy needs a key to check tokens: set hs256_secret_file, "
         "public_key_file or jwks_file");
+  return {};
+}
+
+// [processors] redaction/sampling/rate_cap for every pipeline, then each pipeline's own.
+core::Status read_pipeline_processors(const config::Document& doc, ProcessorsConfig& out) {
+  processors::ProcessorsOptions shared;
+  core::Result<std::optional<Table>> t = doc.table("processors");
+  if (!t)
+    return t.status();
+  if (*t)
+    if (core::Status s = processors::read_processors_options(**t, shared); !s.ok())
+      return s;
+  for (std::size_t i = 0; i < kPipelines.size(); ++i) {
+    out.pipelines[i] = shared;
+    core::Result<std::optional<Table>> own = doc.table("processors." + std::string(kPipelines[i]));
+    if (!own)
+      return own.status();
+    if (*own)
+      if (core::Status s = processors::read_processors_options(**own, out.pipelines[i]); !s.ok())
+        return s;
+  }
   return {};
 }
 
@@ -398,6 +420,27 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
       });
       return r.finish();
     });
+    // Read below with edgetrace::processors' own reader (shared first, then per pipeline).
+    auto processor_table = [](const config::Value& v) -> core::Status {
+      if (!v.table())
+        return TableReader::expected(v, "a table");
+      return {};
+    };
+    processors.custom("redaction", processor_table)
+        .custom("sampling", processor_table)
+        .custom("rate_cap", processor_table);
+    for (const std::string_view pipeline : kPipelines) {
+      processors.custom(pipeline, [](const config::Value& v) -> core::Status {
+        std::optional<Table> t = v.table();
+        if (!t)
+          return TableReader::expected(v, "a table ([processors.<pipeline>.redaction] ...)");
+        for (const auto& [key, value] : t->entries())
+          if (key != "redaction" && key != "sampling" && key != "rate_cap")
+            return core::invalid_argument(value.position().to_string() + ": unknown key '" + key +
+                                          "' (valid keys: redaction, sampling, rate_cap)");
+        return {};
+      });
+    }
     processors.table("logs", [&](TableReader& r) {
       r.custom("min_severity", [&](const config::Value& v) -> core::Status {
         if (!v.is_string())
@@ -479,6 +522,8 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
     return core::invalid_argument("[symbols] hold_max_bytes must not exceed hold_total_bytes");
   resolve_otlp(c.otlp, env, c.warnings);
   if (core::Status s = read_proxy_secrets(c.proxy, env); !s.ok())
+    return s;
+  if (core::Status s = read_pipeline_processors(doc, c.processors); !s.ok())
     return s;
   return c;
 }

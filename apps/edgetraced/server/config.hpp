@@ -14,6 +14,7 @@
 // docs/daemon.md documents every key; keep the three (structs, text, doc) together.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -26,6 +27,7 @@
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/durable_queue.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
+#include "edgetrace/processors/processors.hpp"
 #include "receivers/device_http.hpp"
 #include "receivers/device_mqtt.hpp"
 #include "receivers/device_tcp.hpp"
@@ -92,7 +94,11 @@ struct FileExporterConfig {
 struct ProcessorsConfig {
   core::Attributes resource_attributes;  // [processors.resource] attributes
   std::string min_log_severity;          // [processors.logs] min_severity: "" or a level
+  // [processors.redaction|sampling|rate_cap] (every pipeline), then
+  // [processors.<pipeline>.redaction|sampling|rate_cap] on top: device, otlp, proxy.
+  std::array<processors::ProcessorsOptions, 3> pipelines{};
 };
+inline constexpr std::array<std::string_view, 3> kPipelines = {"device", "otlp", "proxy"};
 
 // [proxy]: the authenticated endpoint for browsers and phones (proxy/proxy.hpp). On when
 // upstream.endpoint is set or mode is "queue".

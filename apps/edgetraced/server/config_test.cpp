@@ -119,6 +119,24 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_TRUE(c.devices.attributes.empty());
   EXPECT_TRUE(c.processors.resource_attributes.empty());
   EXPECT_EQ(c.processors.min_log_severity, "");
+  for (const processors::ProcessorsOptions& p : c.processors.pipelines) {
+    const processors::ProcessorsOptions q;
+    EXPECT_EQ(p.redaction.enabled, q.redaction.enabled);
+    EXPECT_EQ(p.redaction.default_patterns, q.redaction.default_patterns);
+    EXPECT_EQ(p.redaction.only_default_patterns, q.redaction.only_default_patterns);
+    EXPECT_EQ(p.redaction.patterns, q.redaction.patterns);
+    EXPECT_EQ(p.redaction.replacement, q.redaction.replacement);
+    EXPECT_EQ(p.redaction.allowed_attributes, q.redaction.allowed_attributes);
+    EXPECT_EQ(p.redaction.trim_stack_paths, q.redaction.trim_stack_paths);
+    EXPECT_EQ(p.redaction.stack_path_roots, q.redaction.stack_path_roots);
+    EXPECT_EQ(p.sampling.trace_ratio, q.sampling.trace_ratio);
+    EXPECT_EQ(p.sampling.debug_log_ratio, q.sampling.debug_log_ratio);
+    EXPECT_EQ(p.sampling.info_log_ratio, q.sampling.info_log_ratio);
+    EXPECT_EQ(p.sampling.warn_log_ratio, q.sampling.warn_log_ratio);
+    EXPECT_EQ(p.scope_rate.per_second, q.scope_rate.per_second);
+    EXPECT_EQ(p.scope_rate.burst, q.scope_rate.burst);
+    EXPECT_EQ(p.scope_rate.max_scopes, q.scope_rate.max_scopes);
+  }
   EXPECT_EQ(c.proxy.listen, d.proxy.listen);
   EXPECT_EQ(c.proxy.mode, d.proxy.mode);
   EXPECT_EQ(c.proxy.subject_attribute, d.proxy.subject_attribute);
@@ -228,6 +246,25 @@ TEST(DaemonConfigTest, ProxyReadsItsSecretsFromFilesAndTheEnvironment) {
   EXPECT_EQ(bad.status().message().find("pylf_v1_abc"), std::string::npos);
 }
 
+TEST(DaemonConfigTest, PipelineProcessorsLayerOnTheSharedOnes) {
+  core::Result<DaemonConfig> c = read(
+      "[processors.redaction]\nenabled = true\n"
+      "[processors.sampling]\ndebug_log_ratio = 0.5\n"
+      "[processors.proxy.redaction]\nreplacement = \"***\"\n"
+      "[processors.device.sampling]\ndebug_log_ratio = 1.0\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const auto& device = c->processors.pipelines[0];
+  const auto& otlp = c->processors.pipelines[1];
+  const auto& proxy = c->processors.pipelines[2];
+  EXPECT_TRUE(device.redaction.enabled);
+  EXPECT_EQ(device.sampling.debug_log_ratio, 1.0);
+  EXPECT_EQ(otlp.sampling.debug_log_ratio, 0.5);
+  EXPECT_EQ(otlp.redaction.replacement, "[REDACTED]");
+  EXPECT_TRUE(proxy.redaction.enabled);
+  EXPECT_EQ(proxy.redaction.replacement, "***");
+  EXPECT_EQ(proxy.sampling.debug_log_ratio, 0.5);
+}
+
 TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
   struct Case {
     std::string text;
@@ -253,6 +290,10 @@ TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
       {"[receivers.serial]\nbaud = \"fast\"\n", "test.toml:2:"},
       {"[proxy]\nmode = \"relay\"\n", "test.toml:2:"},
       {"[receivers.otlp]\nhttp = \"4318\"\n", "test.toml:2:"},
+      {"[processors.otlp]\nredact = 1\n", "redact"},
+      {"[processors.gateway.redaction]\nenabled = true\n", "gateway"},
+      {"[processors.redaction]\npatterns = [\"bad[(\"]\n", "test.toml:2:"},
+      {"[processors.proxy.sampling]\ntrace_ratio = 2.0\n", "test.toml:2:"},
       {"[receivers.otlp]\ngrpc_max_message_bytes = \"big\"\n", "test.toml:2:"},
       {"[proxy.rate_limit]\nsubject_per_second = -1\n", "test.toml:2:"},
       {"[proxy.cors]\nallowed_origins = 3\n", "test.toml:2:"},

@@ -46,8 +46,8 @@ ProxyOptions proxy_options(const ProxyConfig& c) {
   o.jwt.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(c.clock_skew);
   o.jwt.subject_claim = c.subject_claim;
   o.jwt.cache_entries = c.token_cache_entries;
-  o.rate_limit.address = {c.address_per_second, c.address_burst};
-  o.rate_limit.subject = {c.subject_per_second, c.subject_burst};
+  o.rate_limit.per_address = {c.address_per_second, c.address_burst};
+  o.rate_limit.per_subject = {c.subject_per_second, c.subject_burst};
   o.rate_limit.global = {c.global_per_second, c.global_burst};
   o.cors_allowed_origins = c.allowed_origins;
   return o;
@@ -152,15 +152,31 @@ core::Status Daemon::start() {
   if (core::Status s = symbols_->open(); !s.ok())
     return s;
 
-  ProcessorOptions pr;
-  pr.resource_attributes = config_.processors.resource_attributes;
-  if (std::optional<core::Level> level = core::parse_level(config_.processors.min_log_severity))
-    pr.min_log_severity = core::severity_number(*level);
-  processors_ = std::make_unique<Processors>(std::move(pr));
+  for (std::size_t i = 0; i < kPipelines.size(); ++i) {
+    ProcessorOptions pr;
+    pr.pipeline = std::string(kPipelines[i]);
+    pr.resource_attributes = config_.processors.resource_attributes;
+    if (std::optional<core::Level> level = core::parse_level(config_.processors.min_log_severity))
+      pr.min_log_severity = core::severity_number(*level);
+    const processors::ProcessorsOptions& chain = config_.processors.pipelines[i];
+    const bool any = chain.redaction.enabled || chain.sampling.trace_ratio < 1.0 ||
+                     chain.sampling.debug_log_ratio < 1.0 || chain.sampling.info_log_ratio < 1.0 ||
+                     chain.sampling.warn_log_ratio < 1.0 || chain.scope_rate.per_second > 0;
+    if (any) {
+      core::Result<std::unique_ptr<processors::Processors>> p =
+          processors::Processors::create(chain);
+      if (!p)
+        return core::Status(p.status().code(),
+                            "processors." + pr.pipeline + ": " + p.status().message());
+      pr.chain = std::move(p).value();
+    }
+    pipeline_processors_[i] = std::make_unique<Processors>(std::move(pr));
+  }
+  processors_ = pipeline_processors_[0].get();
 
   DevicePipelineOptions po;
   po.resource = config_.devices;
-  po.processors = processors_.get();
+  po.processors = processors_;
   po.hold_time = config_.symbols.hold_time;
   po.hold_max_bytes = config_.symbols.hold_max_bytes;
   po.hold_total_bytes = config_.symbols.hold_total_bytes;
@@ -249,7 +265,8 @@ core::Status Daemon::start_receivers() {
       return s;
     receivers_.push_back(std::move(mqtt));
   }
-  intake_ = std::make_unique<QueueIntake>(processors_.get(), *queue_);
+  intake_ = std::make_unique<QueueIntake>(pipeline_processors_[1].get(), *queue_);
+  proxy_intake_ = std::make_unique<QueueIntake>(pipeline_processors_[2].get(), *queue_);
   if (!config_.otlp_http.listen.empty()) {
     auto http = std::make_unique<OtlpHttpReceiver>(config_.otlp_http, *intake_);
     if (core::Status s = http->start(); !s.ok())
@@ -265,8 +282,8 @@ core::Status Daemon::start_receivers() {
     receivers_.push_back(std::move(grpc));
   }
   if (config_.proxy.enabled()) {
-    auto proxy = std::make_unique<TelemetryProxy>(proxy_options(config_.proxy), processors_.get(),
-                                                  intake_.get());
+    auto proxy = std::make_unique<TelemetryProxy>(
+        proxy_options(config_.proxy), pipeline_processors_[2].get(), proxy_intake_.get());
     if (core::Status s = proxy->start(); !s.ok())
       return s;
     listening_.emplace_back("proxy", proxy->port());
@@ -382,8 +399,9 @@ std::string Daemon::metrics_text() const {
   MetricsText out;
   if (pipeline_)
     pipeline_->write_metrics(out);
-  if (processors_)
-    processors_->write_metrics(out);
+  for (const auto& p : pipeline_processors_)
+    if (p)
+      p->write_metrics(out);
   for (const auto& r : receivers_)
     r->write_metrics(out);
   if (queue_)

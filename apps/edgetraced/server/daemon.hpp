@@ -81,10 +81,13 @@ class Daemon {
   FileLinesExporter* file_exporter_ = nullptr;       // reopened on SIGHUP
   std::unique_ptr<TelemetryQueue> queue_;
   std::unique_ptr<SymbolSource> symbols_;
-  std::unique_ptr<Processors> processors_;
+  // By pipeline: device, otlp, proxy (kPipelines).
+  std::array<std::unique_ptr<Processors>, 3> pipeline_processors_;
+  Processors* processors_ = nullptr;  // the device pipeline's
   std::unique_ptr<DevicePipeline> pipeline_;
   std::vector<std::unique_ptr<Receiver>> receivers_;
-  std::unique_ptr<Intake> intake_;  // processors + queue, for the OTLP receivers and the proxy
+  std::unique_ptr<Intake> intake_;        // the otlp pipeline's processors + queue
+  std::unique_ptr<Intake> proxy_intake_;  // the proxy's (queue mode)
   std::vector<std::pair<std::string, std::uint16_t>> listening_;
   std::unique_ptr<decoder::SymbolHttpHandler> symbols_handler_;
   std::unique_ptr<net::HttpServer> admin_;

@@ -189,6 +189,39 @@ attributes = {}
 # error | fatal; "" keeps everything.
 min_severity = ""
 
+# Redaction, sampling and rate caps (docs/processors.md), for every pipeline. A pipeline's
+# own tables change keys on top of these: [processors.device.redaction],
+# [processors.otlp.sampling], [processors.proxy.rate_cap], ...
+[processors.redaction]
+enabled = false
+# true: every built-in pattern (email, bearer_token, api_key, ipv4, ipv6, card); false: none;
+# or a list of their names.
+default_patterns = true
+# Extra RE2 patterns; each whole match is replaced.
+patterns = []
+replacement = "[REDACTED]"
+# Allow-list mode when not empty: other string attributes of spans, events, links and log
+# records are masked.
+allowed_attributes = []
+# Trim absolute paths in exception.stacktrace and code.filepath to the part after one of
+# stack_path_roots (else the file name).
+trim_stack_paths = false
+stack_path_roots = []
+
+[processors.sampling]
+# Fraction of traces kept, by trace id: the same traces are kept on every daemon.
+trace_ratio = 1.0
+# Fractions of log records kept by level (ERROR and FATAL are always kept).
+debug_log_ratio = 1.0
+info_log_ratio = 1.0
+warn_log_ratio = 1.0
+
+[processors.rate_cap]
+# Log records per second per instrumentation scope (logger name); 0: no cap.
+per_second = 0.0
+burst = 0.0
+max_scopes = 10000
+
 [proxy]
 # The authenticated endpoint for browsers and phones: POST /api/v1/telemetry/traces and
 # /api/v1/telemetry/logs with a bearer JWT. On when upstream.endpoint is set or mode = "queue".

@@ -21,6 +21,7 @@
 
 #include "edgetrace/core/ids.hpp"
 #include "edgetrace/otlp/codec.hpp"
+#include "edgetrace/otlp/exporter.hpp"
 #include "testing/fake_http_receiver.hpp"
 #include "testing/temp_dir.hpp"
 #include "testing/wait.hpp"
@@ -520,6 +521,81 @@ TEST(DaemonE2eTest, HttpDeviceGets202OnceItsFramesAreQueued) {
   ASSERT_GT(spans, 0);
   ASSERT_TRUE(wait_until(
       [&] { return static_cast<std::int64_t>(received(rx).span_ids.size()) == spans; }, 20s));
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+// OpenTelemetry SDKs and Collectors send to the standard receivers: the data takes the otlp
+// pipeline's processors, the durable queue and the exporters, like device data.
+TEST(DaemonE2eTest, OtlpReceiversFeedThePipelineWithItsProcessors) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  auto d =
+      start_daemon(dir, daemon_config(dir, rx.url(),
+                                      "[processors.resource]\nattributes = { region = \"eu\" }\n"
+                                      "[processors.otlp.redaction]\nenabled = true\n"));
+  ASSERT_TRUE(d->started()) << d->log();
+  const std::uint16_t http_port = d->port("OTLP/HTTP");
+  const std::uint16_t grpc_port = d->port("OTLP/gRPC");
+  ASSERT_NE(http_port, 0) << d->log();
+  ASSERT_NE(grpc_port, 0) << d->log();
+
+  // Logs as OTLP/JSON over HTTP; the answer is JSON too.
+  const std::string logs =
+      R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":)"
+      R"({"stringValue":"billing"}}]},"scopeLogs":[{"scope":{"name":"invoices"},"logRecords":[)"
+      R"({"severityNumber":9,"body":{"stringValue":"sent to jane.doe@example.com"}}]}]}]})";
+  const auto logs_reply =
+      d->http(http_port, "POST", "/v1/logs", logs, {"Content-Type: application/json"});
+  EXPECT_EQ(logs_reply.first, 200) << logs_reply.second;
+  EXPECT_EQ(logs_reply.second, "{}");
+
+  // Traces over OTLP/gRPC, sent by the project's own gRPC exporter transport.
+  otlp::TraceRequest traces;
+  auto* span = traces.add_resource_spans()->add_scope_spans()->add_spans();
+  span->set_name("charge-card");
+  span->set_trace_id(std::string(16, '\x21'));
+  span->set_span_id(std::string(8, '\x42'));
+  otlp::OtlpExporterOptions grpc;
+  grpc.protocol = otlp::Protocol::kGrpc;
+  grpc.endpoint = "http://127.0.0.1:" + std::to_string(grpc_port);
+  auto transport = otlp::make_transport(grpc);
+  ASSERT_TRUE(transport) << transport.status().message();
+  const otlp::TransportResponse sent =
+      (*transport)
+          ->send(otlp::Signal::kTraces, otlp::encode_protobuf(traces), otlp::Clock::now() + 10s);
+  EXPECT_EQ(sent.verdict.action, otlp::Action::kSuccess) << sent.message;
+
+  // Metrics as protobuf over HTTP: accepted and forwarded as they are.
+  otlp::MetricsRequest metrics;
+  auto* metric_proto = metrics.add_resource_metrics()->add_scope_metrics()->add_metrics();
+  metric_proto->set_name("invoices.sent");
+  metric_proto->mutable_sum()->add_data_points()->set_as_int(3);
+  const auto metrics_reply =
+      d->http(http_port, "POST", "/v1/metrics", otlp::encode_protobuf(metrics),
+              {"Content-Type: application/x-protobuf"});
+  EXPECT_EQ(metrics_reply.first, 200) << metrics_reply.second;
+
+  std::string body;
+  bool span_seen = false;
+  bool metric_seen = false;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& r : rx.received()) {
+          for (const auto& rl : r.logs.resource_logs())
+            body = rl.scope_logs(0).log_records(0).body().string_value();
+          for (const auto& rs : r.traces.resource_spans())
+            span_seen = span_seen || rs.scope_spans(0).spans(0).name() == "charge-card";
+          for (const auto& rm : r.metrics.resource_metrics())
+            metric_seen = metric_seen || rm.scope_metrics(0).metrics(0).name() == "invoices.sent";
+        }
+        return !body.empty() && span_seen && metric_seen;
+      },
+      20s))
+      << d->get("/metrics").second;
+  EXPECT_EQ(body, "sent to [REDACTED]");
+  EXPECT_EQ(metric(*d, "edgetraced_processor_values_redacted_total", {{"pipeline", "otlp"}}), 1);
+  // The device pipeline has no redaction configured (no such metric, or 0).
+  EXPECT_LE(metric(*d, "edgetraced_processor_values_redacted_total", {{"pipeline", "device"}}), 0);
   EXPECT_EQ(d->terminate(), 0) << d->log();
 }
 

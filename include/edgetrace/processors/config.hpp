@@ -1,9 +1,9 @@
 // Reads ProcessorsOptions from a TOML table: its [redaction], [sampling] and [rate_cap]
 // sub-tables (docs/processors.md lists every key and its default). The caller picks the table,
-// e.g. the daemon's [pipelines.otlp.processors]; other keys of that table are the caller's.
+// e.g. the daemon's [processors.otlp]; other keys of that table are the caller's.
 //
 //   processors::ProcessorsOptions o;
-//   core::Result<std::optional<config::Table>> t = doc.table("pipelines.otlp.processors");
+//   core::Result<std::optional<config::Table>> t = doc.table("processors.otlp");
 //   if (t && *t)
 //     if (core::Status s = processors::read_processors_options(**t, o); !s.ok())
 //       return s;    // "edgetraced.toml:12:14: [...redaction] key 'patterns': pattern ..."

@@ -19,7 +19,7 @@
 //   if (!layer) { report(layer.status()); return; }
 //   tracing->add_layer(std::move(*layer), Filter::parse("info").value());
 //
-// What goes out:
+// What goes out (after OtlpLayerOptions::processors, when active):
 //  - every sampled span that ends (unsampled spans are counted in unsampled_skipped and not
 //    exported), with ids, parent, kind, times, attributes, span events, links, status,
 //    dropped counts and flags (W3C trace flags plus the OTLP "parent is remote" bits);
@@ -54,6 +54,7 @@
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/batch_processor.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
+#include "edgetrace/processors/options.hpp"
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 
@@ -81,6 +82,13 @@ struct OtlpLayerOptions {
   bool log_code_location = false;
   // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.
   otlp::ErrorCallback on_error;
+  // Redaction, sampling and rate caps (edgetrace::processors, docs/processors.md), applied on
+  // each signal's export thread to every request before it is sent: the same rules as the
+  // daemon's pipelines, so secrets can be removed before they leave the process. Inactive by
+  // default (processors::is_active()). All records share one scope (scope_name), so a rate
+  // cap is one budget for the layer's logs. create() fails on invalid options (a bad
+  // pattern); the constructor then exports nothing and reports through on_error.
+  processors::ProcessorsOptions processors;
 
   static otlp::BatchOptions log_defaults() { return otlp::default_log_batch_options(); }
 };
@@ -101,6 +109,12 @@ struct OtlpLayerCounters {
   std::uint64_t logs_dropped = 0;
   std::uint64_t span_batches = 0;
   std::uint64_t log_batches = 0;
+  // Dropped by OtlpLayerOptions::processors (neither exported nor failed), and strings they
+  // redacted or masked.
+  std::uint64_t spans_sampled_out = 0;
+  std::uint64_t logs_sampled_out = 0;
+  std::uint64_t logs_rate_capped = 0;
+  std::uint64_t values_redacted = 0;
 };
 
 namespace internal {
