@@ -273,7 +273,7 @@ std::string resource_service(const opentelemetry::proto::resource::v1::Resource&
 
 struct Span {
   std::string trace_id, span_id, parent_span_id, service;
-  bool user = false;  // enduser.id = kSubject on the span or its resource
+  bool user = false;  // the attribute enduser.id = kSubject (the proxy stamps each record)
 };
 struct Log {
   std::string body, severity_text, trace_id, span_id, service;
@@ -299,7 +299,7 @@ Upstream upstream(const FakeOtlpHttpReceiver& rx) {
       for (const auto& ss : rs.scope_spans()) {
         for (const auto& s : ss.spans()) {
           Span span{s.trace_id(), s.span_id(), s.parent_span_id(), resource_service(rs.resource()),
-                    has_user(rs.resource().attributes()) || has_user(s.attributes())};
+                    has_user(s.attributes())};
           if (!out.spans.emplace(s.name(), span).second)
             out.problems.push_back("span " + s.name() + " twice");
         }
@@ -314,7 +314,7 @@ Upstream upstream(const FakeOtlpHttpReceiver& rx) {
                   l.span_id(),
                   resource_service(rl.resource()),
                   static_cast<int>(l.severity_number()),
-                  has_user(rl.resource().attributes()) || has_user(l.attributes())};
+                  has_user(l.attributes())};
           if (!out.logs.emplace(log.body, log).second)
             out.problems.push_back("log record " + log.body + " twice");
         }
@@ -326,7 +326,8 @@ Upstream upstream(const FakeOtlpHttpReceiver& rx) {
 
 // ---- the daemon ----
 
-// edgetraced with only its admin listener and the proxy: the page's origin allowed, the
+// edgetraced with only its admin listener and the proxy (no fixed port, so tests and other
+// daemons run side by side): the page's origin allowed, the
 // upstream `rx`, header_file holding the upstream credential, tokens signed with
 // kSigningSecret.
 std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const FakeOtlpHttpReceiver& rx,
@@ -341,6 +342,7 @@ std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const FakeOtlpHt
       json_string(dir.file("symbols")) +
       "\n"
       "[receivers.device_tcp]\nlisten = \"\"\n"
+      "[receivers.otlp]\nhttp = \"\"\ngrpc = \"\"\n"
       "[queue]\ndir = " +
       json_string(dir.file("queue")) +
       "\n"

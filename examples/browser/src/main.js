@@ -1,11 +1,11 @@
 // The browser example: a page that sends one trace and two log records with the
 // OpenTelemetry JS SDK through edgetraced's authenticated proxy.
 //
-//   index.html?proxy=http://127.0.0.1:4319&token=<JWT>
+//   index.html?proxy=http://127.0.0.1:4320&token=<JWT>
 //
 // or, without a query string, from the object config.js sets:
 //
-//   window.edgetraceExample = { proxy: "http://127.0.0.1:4319", token: "<JWT>" };
+//   window.edgetraceExample = { proxy: "http://127.0.0.1:4320", token: "<JWT>" };
 //
 // (the query string wins where both say something). The token is sent as
 // `Authorization: Bearer <token>` to <proxy>/api/v1/telemetry/traces and .../logs; the
