@@ -272,6 +272,15 @@ TEST_F(FindTracesTest, ByOperationAndSpanTag) {
   ASSERT_TRUE(found.ok()) << found.status().to_string();
   ASSERT_EQ(found->size(), 1u);
   EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(2));
+
+  // A tag is a whole key and a whole value: no prefix or suffix of either matches.
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"method", "cash"}, {"payment.method", "cas"}, {"payment.method", "ash"}}) {
+    q.tags = {{key, value}};
+    found = store_->find_traces(q);
+    ASSERT_TRUE(found.ok());
+    EXPECT_THAT(*found, IsEmpty()) << key << "=" << value;
+  }
 }
 
 TEST_F(FindTracesTest, ByResourceTagAndNoMatch) {

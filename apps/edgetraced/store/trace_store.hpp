@@ -85,8 +85,10 @@ struct TraceQuery {
   // Every pair must match one span of the trace (span or resource attribute, compared as
   // text: "true", "42", "1.5", the string itself).
   std::vector<std::pair<std::string, std::string>> tags;
-  std::uint64_t start_unix_nano = 0;  // spans starting at or after
-  std::uint64_t end_unix_nano = 0;    // ... and at or before; 0 = now
+  // Spans starting at or after, and at or before (0 = now). Without a service, the
+  // trace's start (its earliest span) is compared instead.
+  std::uint64_t start_unix_nano = 0;
+  std::uint64_t end_unix_nano = 0;
   std::optional<std::uint64_t> min_duration_ns;
   std::optional<std::uint64_t> max_duration_ns;
   std::size_t limit = 20;  // traces, newest first (by trace start); 0 = 20
