@@ -15,22 +15,36 @@
 // kind, start, duration, status) plus its OTLP protobuf encoding, so a query returns the
 // span exactly as it arrived (attributes, events, links, flags). Resources and scopes are
 // stored once per distinct value and referenced. Span attributes (and resource attributes)
-// are indexed as (key, value text) pairs for tag search; log bodies are indexed with FTS5.
+// are searchable as (key, value text) pairs for tag search (values up to 256 bytes; span
+// pairs packed into the span's row, resource pairs in a table); log bodies are indexed
+// with FTS5. A span whose (trace id, span id) is already stored is ignored, so a request
+// delivered again (at-least-once) stores its spans once; log records have no such key.
+// docs/store.md describes the schema.
 //
 // Pruning. `max_bytes` caps the file (page_count * page_size, checked after each write
 // once it grows past the cap) and `max_age` the age of traces (by start time): the oldest
 // traces (and logs) go first, whole traces at a time, until the file is under 90 % of the
 // cap. Freed pages are reused (auto_vacuum = INCREMENTAL), so the file stops growing.
+// Writes apply max_age at most once a minute (prune() at once); logs go by their time
+// (time_unix_nano, else observed_time_unix_nano). Each prune is its own transaction, after
+// the write's commit: a failed prune is counted (edgetraced_store_prune_errors_total), the
+// write still succeeds.
 //
-// Errors. open() fails with a clear message when the file is not a database, is corrupt
-// (quick_check), or is locked by another process; the daemon then runs without a store.
-// A write that fails (disk full, I/O error) returns the error and counts it; the store
-// stays usable for later writes.
+// Errors. open() fails with a clear message naming the path when the file is not a
+// database or is corrupt (kDataLoss; quick_check, see StoreOptions::quick_check), is locked
+// by another process for longer than busy_timeout (kUnavailable), cannot be written
+// (kPermissionDenied), or belongs to another program or a newer edgetraced
+// (kFailedPrecondition); the daemon then runs without a store. A write that fails (disk
+// full, I/O error, lock held elsewhere) is rolled back, returns the error and counts it;
+// the store stays usable for later writes.
 //
 // Thread-safety: one writer at a time (the store exporter's thread) and any number of
 // concurrent readers (the query API's handler threads): each thread uses its own
-// connection from a small pool, so reads never wait for a write transaction (WAL).
-// Memory: bounded by SQLite's page cache (cache_bytes) per connection.
+// connection from a small pool, so reads never wait for a write transaction (WAL). The
+// pool keeps max_readers idle connections; a query beyond them opens one for its duration.
+// Every call may block on file I/O. Memory: SQLite's page cache (cache_bytes) per
+// connection, plus up to 256 MiB of address space per connection for the memory-mapped
+// file (the kernel's page cache, shared). Results are owned by the caller.
 #pragma once
 
 #include <chrono>
