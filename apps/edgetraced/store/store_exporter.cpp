@@ -41,8 +41,14 @@ ExportResult StoreExporter::hand_off(std::shared_ptr<Item> item, otlp::Deadline 
   queue_.push_back(item);
   queued_.store(queue_.size(), std::memory_order_relaxed);
   work_.notify_one();
-  if (!done_.wait_until(lock, deadline, [&] { return item->done; })) {
+  // shutdown() releases the caller at once (the Exporter contract); the item is still
+  // written by the drain, and its spans are not stored twice when delivered again.
+  if (!done_.wait_until(lock, deadline, [&] { return item->done || stopping_; })) {
     retry_deadline_.fetch_add(1, std::memory_order_relaxed);
+    return ExportResult::kRetryLater;
+  }
+  if (!item->done) {
+    retry_shutdown_.fetch_add(1, std::memory_order_relaxed);
     return ExportResult::kRetryLater;
   }
   if (!item->written) {
@@ -120,6 +126,7 @@ void StoreExporter::shutdown() {
     stopping_ = true;
   }
   work_.notify_all();
+  done_.notify_all();
   if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id())
     writer_.join();
 }

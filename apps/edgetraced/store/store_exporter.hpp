@@ -21,7 +21,8 @@
 // - the deadline passes before the commit: kRetryLater; the request stays queued and is
 //   still written, so the queue's retry delivers it again: spans are stored once (the
 //   store ignores a (trace id, span id) it already holds), log records may be stored twice;
-// - shutdown() called: kRetryLater for later calls; requests already accepted are written;
+// - shutdown() called: kRetryLater at once for calls waiting on a commit and for later
+//   calls; requests already accepted are still written (shutdown() waits for that);
 // - the write fails (disk full, I/O error, corrupt page): kDropped, counted. The store is
 //   a local view beside the other exporters: a store that cannot write must not hold the
 //   queue back from them, so the request is not retried for the store.
@@ -71,8 +72,9 @@ class StoreExporter final : public Exporter {
   ExportResult export_traces(const otlp::TraceRequest& request, otlp::Deadline deadline) override;
   ExportResult export_logs(const otlp::LogsRequest& request, otlp::Deadline deadline) override;
   void write_metrics(MetricsText& out) const override;
-  // Writes what is queued, stops the writer thread and joins it; export_*() waiting for a
-  // commit get their result, later calls return kRetryLater.
+  // Releases export_*() calls waiting for a commit (kRetryLater), writes what is queued,
+  // stops the writer thread and joins it (blocks for the writes, each bounded by the
+  // store's busy_timeout); later calls return kRetryLater.
   void shutdown() override;
 
  private:

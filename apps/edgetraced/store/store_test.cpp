@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -465,6 +466,19 @@ TEST_F(LogsTest, FullTextSearchNewestFirst) {
   EXPECT_THAT(bodies_of(*rows), ElementsAre("i2c timeout on bus \"1\""));
 }
 
+TEST_F(LogsTest, AnyTextIsAValidSearch) {
+  // FTS5 has a query language; the store quotes every word, so no text is a syntax error.
+  std::mt19937 random(7);
+  const std::string alphabet = "ab \"*()^:+-{}NEARORANDNOT\x01\xc3\xa9\t";
+  for (int i = 0; i < 500; ++i) {
+    LogQuery q;
+    for (std::size_t n = random() % 24; n > 0; --n)
+      q.text += alphabet[random() % alphabet.size()];
+    auto rows = store_->logs(q);
+    ASSERT_TRUE(rows.ok()) << "text \"" << q.text << "\": " << rows.status().to_string();
+  }
+}
+
 TEST_F(LogsTest, BySeverityServiceTraceAndTime) {
   LogQuery q;
   q.min_severity_number = 13;
@@ -823,6 +837,40 @@ TEST(StoreExporterTest, DeadlineBeforeTheCommitIsRetriedAndStoredOnce) {
             ExportResult::kDelivered);
   EXPECT_EQ(store->trace(trace_id(1))->size(), 1u);
   exporter.shutdown();
+}
+
+TEST(StoreExporterTest, ShutdownReleasesAWaitingCallerAndStillWritesItsRequest) {
+  testing::TempDir dir("et-store");
+  StoreOptions options = options_in(dir);
+  options.busy_timeout = std::chrono::seconds(30);
+  auto store = open_store(options);
+  ASSERT_NE(store, nullptr);
+  StoreExporter exporter(*store);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(options.path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::atomic<int> result{-1};
+  std::thread caller([&] {
+    result = static_cast<int>(
+        exporter.export_traces(traces("svc", {{.trace = 1, .id = 1, .start = now_ns()}}),
+                               otlp::Clock::now() + std::chrono::seconds(60)));
+  });
+  // The writer has taken the request and waits for the lock.
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] {
+    MetricsText m;
+    exporter.write_metrics(m);
+    return m.text().find("edgetraced_store_export_batches_total{exporter=\"store\"} 1\n") !=
+           std::string::npos;
+  }));
+  std::thread stopper([&] { exporter.shutdown(); });
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] { return result.load() != -1; }));
+  EXPECT_EQ(result.load(), static_cast<int>(ExportResult::kRetryLater));
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  stopper.join();
+  caller.join();
+  // The drain wrote it: delivered again after a restart, its span is stored once.
+  EXPECT_EQ(store->trace(trace_id(1))->size(), 1u);
 }
 
 TEST(StoreExporterTest, AFailedWriteIsDroppedNotRetried) {
