@@ -286,6 +286,10 @@ log_level = "info"
 # Also send the daemon's own logs and spans to this OTLP/HTTP endpoint (directly, never
 # through its own pipeline). "" disables.
 otlp_endpoint = ""
+# How often the counts of what was dropped (by processors, the queue, exporters) are sent
+# through the pipeline as OTLP metrics (edgetraced.logs.dropped ... with a reason attribute),
+# so they show up where the data is looked at. "0s" disables.
+drop_report_interval = "60s"
 )";
 }
 
