@@ -52,10 +52,10 @@ namespace edgetrace::daemon::store {
 
 struct StoreOptions {
   std::filesystem::path path = "edgetraced-data/traces.db";
-  std::uint64_t max_bytes = 1ull << 30;             // store.max_bytes; 0 = no size cap
-  std::chrono::seconds max_age{7 * 24 * 3600};      // store.max_age; 0 = no age cap
-  std::uint64_t cache_bytes = 16ull << 20;          // SQLite page cache per connection
-  std::size_t max_readers = 4;                      // reader connections kept open
+  std::uint64_t max_bytes = 1ull << 30;         // store.max_bytes; 0 = no size cap
+  std::chrono::seconds max_age{7 * 24 * 3600};  // store.max_age; 0 = no age cap
+  std::uint64_t cache_bytes = 16ull << 20;      // SQLite page cache per connection
+  std::size_t max_readers = 4;                  // reader connections kept open
 };
 
 // One span as stored, with the resource and scope it arrived under.
