@@ -356,15 +356,15 @@ def owners_of(path: Path, mounts: dict[Path, list[str]]) -> list[str]:
 
 
 def without_tables(text: str, tables: set[str]) -> str:
-    """The TOML text without the sections of the given top-level tables ([t] and [t.x])."""
+    """The TOML text without the sections of the given top-level tables ([t] and [t.x]): their
+    lines become empty, so that line numbers in edgetraced's messages stay those of the file."""
     out, skipping = [], False
     header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_-]+)[^\]]*\]\]?\s*(#.*)?$")
     for line in text.splitlines(keepends=True):
         m = header.match(line)
         if m:
             skipping = m.group(1) in tables
-        if not skipping:
-            out.append(line)
+        out.append("\n" if skipping else line)
     return "".join(out)
 
 

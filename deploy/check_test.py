@@ -246,7 +246,7 @@ class EdgetracedCheckTest(unittest.TestCase):
     def test_without_tables_drops_only_those_sections(self) -> None:
         text = "a = 1\n[store]\npath = 'x'\n[store.sub]\nk = 2\n[ui]\nlisten = ''\n[queue]\ndir = 'q'\n"
         self.assertEqual(check.without_tables(text, {"store", "ui"}),
-                         "a = 1\n[queue]\ndir = 'q'\n")
+                         "a = 1\n" + "\n" * 6 + "[queue]\ndir = 'q'\n")
 
 
 if __name__ == "__main__":
