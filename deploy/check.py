@@ -8,7 +8,7 @@
 What it checks:
   - every YAML file parses, and every TOML file (tomllib);
   - each compose service has an image (with a pinned tag, not `latest`) or a build whose
-    context and Dockerfile exist;
+    context and Dockerfile exist, and whose COPY sources are in the context;
   - every file or folder a service mounts exists (relative to the compose file), and every
     named volume is declared;
   - every host port is published once;
@@ -231,6 +231,25 @@ def parse_port_entry(entry, where: str, report: Report) -> list[tuple[int | None
     return [(h, c, proto) for h, c in zip(hosts, containers)]
 
 
+def check_dockerfile_copies(dockerfile: Path, context: Path, where: str, report: Report) -> None:
+    """Each COPY/ADD source taken from the build context (not --from a stage) must exist."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) < 3 or words[0].upper() not in ("COPY", "ADD"):
+            continue
+        args = words[1:]
+        if any(a.startswith("--from=") for a in args):
+            continue
+        sources = [a for a in args if not a.startswith("--")][:-1]
+        for source in sources:
+            if "://" in source or any(c in source for c in "*?[$"):
+                continue
+            if not (context / source).exists():
+                report.problem(where, f"{dockerfile.name} copies '{source}', which is not in the "
+                               f"build context")
+
+
 def resolve_env(value: str) -> str:
     """A compose value with ${VAR:-default} replaced by its default (the variable's value is
     the user's business; the default is what the repository ships)."""
@@ -279,6 +298,8 @@ def check_compose(deploy: Path, report: Report):
                 report.problem(at, f"build context '{context}' does not exist")
             elif not (context_dir / dockerfile).is_file():
                 report.problem(at, f"Dockerfile '{dockerfile}' does not exist in '{context}'")
+            else:
+                check_dockerfile_copies(context_dir / dockerfile, context_dir, at, report)
 
         for entry in svc.get("volumes") or []:
             if isinstance(entry, dict):

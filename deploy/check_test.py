@@ -28,6 +28,10 @@ class BrokenCopy:
         self._tmp = tempfile.TemporaryDirectory()
         self.root = Path(self._tmp.name) / "deploy"
         shutil.copytree(HERE, self.root, ignore=shutil.ignore_patterns("__pycache__"))
+        # The image's build context is the repository root: what its Dockerfile copies from
+        # outside deploy/.
+        (self.root.parent / "scripts").mkdir()
+        shutil.copy(HERE.parent / "scripts" / "setup", self.root.parent / "scripts" / "setup")
 
     def replace(self, name: str, old: str, new: str) -> None:
         path = self.root / name
@@ -169,6 +173,13 @@ class CheckTest(unittest.TestCase):
         (self.copy.root / "edgetraced" / "Dockerfile").unlink()
         # The copy's build context (..) is the temporary folder, which has no Dockerfile either.
         self.assertReported(self.copy.check(), "service 'edgetraced'", "Dockerfile")
+
+    def test_dockerfile_copying_a_missing_file_is_reported(self) -> None:
+        (self.copy.root / "edgetraced" / "entrypoint.sh").unlink()
+        report = self.copy.check()
+        self.assertReported(report, "service 'edgetraced'", "deploy/edgetraced/entrypoint.sh",
+                            "not in the build context")
+        self.assertEqual(len(report.problems), 1, report.problems)
 
     def test_undeclared_named_volume_is_reported(self) -> None:
         self.copy.replace("docker-compose.yml", "  grafana-data:\n", "")
