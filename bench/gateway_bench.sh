@@ -107,6 +107,8 @@ enabled = true
 TOML
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 run_proxy() {
   local label=$1 key=$2 token=$3 cache=$4
   start_daemon "proxy-$label" "$(proxy_config "$key" "$cache")"
@@ -123,9 +125,15 @@ LUA
   # A warm-up second fills the connection pools and the token cache.
   taskset -c "$load_cpu" wrk -t1 -c"$connections" -d1s -s "$work/post.lua" \
     "http://127.0.0.1:$proxy_port/api/v1/telemetry/logs" > /dev/null
+  local before after
+  before=$(cpu_ticks "$daemon_pid")
   taskset -c "$load_cpu" wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" \
     "http://127.0.0.1:$proxy_port/api/v1/telemetry/logs" | tee "$work/wrk.txt"
+  after=$(cpu_ticks "$daemon_pid")
   stop_daemon
+  # Requests per CPU-second of the daemon: what one core would serve, whatever else runs.
+  awk -v t=$((after - before)) -v hz="$hz" '/^Requests\/sec/ { rps = $2 }
+    END { if (t > 0) printf "   daemon CPU %.2f s; %.0f requests per daemon CPU-second\n", t / hz, rps * '"$seconds"' / (t / hz) }' "$work/wrk.txt"
   if grep -q "Non-2xx" "$work/wrk.txt"; then
     echo "gateway_bench: the proxy refused requests (see above)" >&2
     exit 1
@@ -135,8 +143,6 @@ LUA
 run_proxy "ES256, cached token" es256.pub.pem token.es256 65536
 run_proxy "ES256, no token cache" es256.pub.pem token.es256 0
 run_proxy "RS256, no token cache" rs256.pub.pem token.rs256 0
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run_load_point() {
   local protocol=$1

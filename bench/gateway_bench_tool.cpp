@@ -154,7 +154,9 @@ int load(const std::string& protocol, const std::string& endpoint, double spans_
          double seconds, std::size_t batch) {
   otlp::OtlpExporterOptions options;
   options.protocol = protocol == "grpc" ? otlp::Protocol::kGrpc : otlp::Protocol::kHttpProtobuf;
-  options.endpoint = endpoint;
+  options.endpoint = protocol == "grpc"
+                         ? endpoint
+                         : otlp::signal_endpoint(endpoint, options.protocol, otlp::Signal::kTraces);
   options.insecure = true;
   auto transport = otlp::create_transport(options);
   if (!transport.ok()) {
