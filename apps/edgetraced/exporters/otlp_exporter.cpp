@@ -62,6 +62,22 @@ void OtlpQueueExporter::shutdown() {
     e->shutdown();
 }
 
+void OtlpQueueExporter::drop_counts(DropCounts& out) const {
+  std::uint64_t partial = 0;
+  std::array<std::uint64_t, 3> by_reason{};
+  constexpr std::array<otlp::DropReason, 3> kForGood = {
+      otlp::DropReason::kRejected, otlp::DropReason::kTooLarge, otlp::DropReason::kEncodeFailed};
+  for (const auto& e : exporters_) {
+    partial += e->counters().items_rejected_partial.load(std::memory_order_relaxed);
+    for (std::size_t r = 0; r < kForGood.size(); ++r)
+      by_reason[r] += e->counters().dropped(kForGood[r]);
+  }
+  for (std::size_t r = 0; r < kForGood.size(); ++r)
+    out.push_back({"edgetraced.export.items.dropped", std::string(otlp::to_string(kForGood[r])), "",
+                   by_reason[r]});
+  out.push_back({"edgetraced.export.items.dropped", "partial_success", "", partial});
+}
+
 void OtlpQueueExporter::write_metrics(MetricsText& out) const {
   static constexpr std::array<std::string_view, 3> kSignals = {"traces", "logs", "metrics"};
   auto each = [&](std::string_view metric, std::string_view help, auto read) {

@@ -33,6 +33,7 @@ class OtlpQueueExporter : public Exporter {
   ExportResult export_metrics(const otlp::MetricsRequest& request,
                               otlp::Deadline deadline) override;
   void write_metrics(MetricsText& out) const override;
+  void drop_counts(DropCounts& out) const override;
   void shutdown() override;
 
  private:

@@ -26,6 +26,7 @@
 
 #include "edgetrace/otlp/batch_processor.hpp"
 #include "edgetrace/otlp/codec.hpp"
+#include "pipeline/drop_report.hpp"
 #include "pipeline/metrics_text.hpp"
 
 namespace edgetrace::daemon {
@@ -53,6 +54,8 @@ class Exporter {
   }
   // Its counters, in Prometheus text, each sample labelled exporter="<name()>".
   virtual void write_metrics(MetricsText& out) const = 0;
+  // Items it dropped for good, for the drop report (pipeline/drop_report.hpp).
+  virtual void drop_counts(DropCounts& out) const { (void)out; }
   virtual void shutdown() {}
 };
 

@@ -71,6 +71,21 @@ ProcessResult Processors::process(otlp::LogsRequest& request) {
   return result;
 }
 
+void Processors::drop_counts(DropCounts& out) const {
+  out.push_back({"edgetraced.logs.dropped", "below_min_severity", options_.pipeline,
+                 logs_dropped_.load(std::memory_order_relaxed)});
+  if (!options_.chain)
+    return;
+  const processors::ProcessorsCounters c = options_.chain->counters();
+  for (const processors::DropReason reason :
+       {processors::DropReason::kSampled, processors::DropReason::kRateCapped}) {
+    out.push_back({"edgetraced.spans.dropped", std::string(processors::to_string(reason)),
+                   options_.pipeline, c.dropped_count(processors::Signal::kTraces, reason)});
+    out.push_back({"edgetraced.logs.dropped", std::string(processors::to_string(reason)),
+                   options_.pipeline, c.dropped_count(processors::Signal::kLogs, reason)});
+  }
+}
+
 processors::ProcessorsCounters Processors::chain_counters() const {
   return options_.chain ? options_.chain->counters() : processors::ProcessorsCounters{};
 }

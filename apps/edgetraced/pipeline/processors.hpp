@@ -24,6 +24,7 @@
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/processors/processors.hpp"
+#include "pipeline/drop_report.hpp"
 #include "pipeline/metrics_text.hpp"
 
 namespace edgetrace::daemon {
@@ -52,6 +53,8 @@ class Processors {
   ProcessResult process(otlp::TraceRequest& request);
   ProcessResult process(otlp::LogsRequest& request);
   void write_metrics(MetricsText& out) const;
+  // What it dropped, for the drop report (by signal and reason, labelled with the pipeline).
+  void drop_counts(DropCounts& out) const;
   const std::string& pipeline() const noexcept { return options_.pipeline; }
   // Totals of the sampling / rate-cap / redaction stage (zeros without one).
   processors::ProcessorsCounters chain_counters() const;

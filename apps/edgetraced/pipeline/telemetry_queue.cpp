@@ -336,6 +336,18 @@ void TelemetryQueue::run() {
   }
 }
 
+void TelemetryQueue::drop_counts(DropCounts& out) const {
+  const otlp::DurableQueueCounters q = queue_counters();
+  for (std::size_t r = 0; r < otlp::kDropReasonCount; ++r)
+    out.push_back({"edgetraced.queue.records.dropped",
+                   std::string(otlp::to_string(static_cast<otlp::QueueDropReason>(r))), "",
+                   q.dropped[r]});
+  out.push_back({"edgetraced.queue.records.dropped", "unreadable", "",
+                 counters_.unreadable.load(std::memory_order_relaxed)});
+  out.push_back({"edgetraced.queue.records.dropped", "refused", "",
+                 counters_.append_refused.load(std::memory_order_relaxed)});
+}
+
 void TelemetryQueue::write_metrics(MetricsText& out) const {
   const otlp::DurableQueueCounters q = queue_counters();
   out.gauge("edgetraced_queue_depth", "Records in the durable queue not yet delivered.", {},

@@ -44,6 +44,7 @@
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/otlp/durable_queue.hpp"
+#include "pipeline/drop_report.hpp"
 #include "pipeline/exporter.hpp"
 #include "pipeline/metrics_text.hpp"
 
@@ -100,6 +101,8 @@ class TelemetryQueue {
   const TelemetryQueueCounters& counters() const noexcept { return counters_; }
   otlp::DurableQueueCounters queue_counters() const;
   void write_metrics(MetricsText& out) const;
+  // Records it dropped, for the drop report.
+  void drop_counts(DropCounts& out) const;
 
  private:
   core::Status append_encoded(std::uint8_t signal, const google::protobuf::Message& request,

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "edgetrace/core/json.hpp"
 #include "edgetrace/core/text.hpp"
@@ -133,6 +138,127 @@ std::chrono::seconds whole_seconds(std::chrono::milliseconds ms) {
 
 }  // namespace
 
+namespace internal {
+
+// One client's request waiting for the upstream.
+template <typename Request>
+struct PendingForward {
+  Request request;
+  std::size_t items = 0;
+  std::size_t body_bytes = 0;
+  std::int64_t rejected_here = 0;  // refused by the proxy's rate caps
+  std::string capped_message;
+  otlp::Encoding encoding = otlp::Encoding::kProtobuf;
+  std::optional<net::Responder> responder;  // always set once queued
+};
+
+inline auto* resources_of(otlp::TraceRequest& r) {
+  return r.mutable_resource_spans();
+}
+inline auto* resources_of(otlp::LogsRequest& r) {
+  return r.mutable_resource_logs();
+}
+
+// The forward mode's senders for one signal: whatever is waiting when a sender is free goes
+// upstream as one request (no timer: an idle proxy sends each request at once).
+template <typename Request>
+class ForwardBatcher {
+ public:
+  using Answer =
+      std::function<void(std::vector<PendingForward<Request>>&, const otlp::TransportResponse&)>;
+
+  ForwardBatcher(otlp::Signal signal, otlp::Transport& transport, std::chrono::milliseconds timeout,
+                 const ProxyOptions& options, Answer answer)
+      : signal_(signal),
+        transport_(transport),
+        timeout_(timeout),
+        max_batch_bytes_(options.max_batch_bytes),
+        max_pending_bytes_(options.max_pending_bytes),
+        answer_(std::move(answer)) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, options.upstream_senders); ++i)
+      threads_.emplace_back([this] { run(); });
+  }
+  ~ForwardBatcher() { stop(); }
+  ForwardBatcher(const ForwardBatcher&) = delete;
+  ForwardBatcher& operator=(const ForwardBatcher&) = delete;
+
+  // False (and `pending` untouched) when max_pending_bytes already wait, or stopping.
+  bool submit(PendingForward<Request>& pending) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ ||
+          (pending_bytes_ > 0 && pending_bytes_ + pending.body_bytes > max_pending_bytes_))
+        return false;
+      pending_bytes_ += pending.body_bytes;
+      pending_.push_back(std::move(pending));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  // Sends what waits, then joins the senders.
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_)
+      if (t.joinable())
+        t.join();
+    threads_.clear();
+  }
+
+ private:
+  void run() {
+    std::vector<PendingForward<Request>> batch;
+    for (;;) {
+      batch.clear();
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+        if (pending_.empty())
+          return;  // stopping, nothing left
+        std::size_t bytes = 0;
+        while (!pending_.empty() &&
+               (batch.empty() || bytes + pending_.front().body_bytes <= max_batch_bytes_)) {
+          bytes += pending_.front().body_bytes;
+          batch.push_back(std::move(pending_.front()));
+          pending_.pop_front();
+        }
+        pending_bytes_ -= bytes;
+      }
+      Request merged;
+      if (batch.size() == 1) {
+        merged.Swap(&batch.front().request);
+      } else {
+        for (PendingForward<Request>& p : batch)
+          for (auto& resource : *resources_of(p.request))
+            resources_of(merged)->Add()->Swap(&resource);
+      }
+      const std::string body = otlp::encode_protobuf(merged);
+      const otlp::TransportResponse sent =
+          transport_.send(signal_, body, otlp::Clock::now() + timeout_);
+      answer_(batch, sent);
+    }
+  }
+
+  const otlp::Signal signal_;
+  otlp::Transport& transport_;
+  const std::chrono::milliseconds timeout_;
+  const std::size_t max_batch_bytes_;
+  const std::size_t max_pending_bytes_;
+  const Answer answer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<PendingForward<Request>> pending_;
+  std::size_t pending_bytes_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace internal
+
 TelemetryProxy::TelemetryProxy(ProxyOptions options, Processors* processors, Intake* intake)
     : options_(std::move(options)),
       processors_(processors),
@@ -162,6 +288,16 @@ core::Status TelemetryProxy::start() {
         return core::Status(t.status().code(), "proxy.upstream: " + t.status().message());
       upstream_[signal == otlp::Signal::kTraces ? 0 : 1] = std::move(t).value();
     }
+    trace_batcher_ = std::make_unique<internal::ForwardBatcher<otlp::TraceRequest>>(
+        otlp::Signal::kTraces, *upstream_[0], options_.upstream.timeout, options_,
+        [this](auto& batch, const otlp::TransportResponse& sent) {
+          answer_batch(otlp::Signal::kTraces, batch, sent);
+        });
+    logs_batcher_ = std::make_unique<internal::ForwardBatcher<otlp::LogsRequest>>(
+        otlp::Signal::kLogs, *upstream_[1], options_.upstream.timeout, options_,
+        [this](auto& batch, const otlp::TransportResponse& sent) {
+          answer_batch(otlp::Signal::kLogs, batch, sent);
+        });
   } else if (intake_ == nullptr) {
     return core::Status(core::StatusCode::kFailedPrecondition, "proxy: queue mode without a queue");
   }
@@ -169,7 +305,9 @@ core::Status TelemetryProxy::start() {
   net::HttpServerOptions so;
   so.listen = options_.listen;
   so.io_threads = options_.io_threads;
-  so.handler_threads = options_.handler_threads;
+  // Forward mode never blocks a handler (the senders wait for the upstream), so bodies are
+  // decoded on the I/O threads: no hand-off to another thread and back per request.
+  so.handler_threads = options_.mode == ProxyMode::kQueue ? options_.handler_threads : 0;
   so.max_body_bytes = options_.max_body_bytes;
   so.max_decompressed_bytes = options_.max_decompressed_bytes;
   so.read_timeout = options_.read_timeout;
@@ -201,8 +339,14 @@ core::Status TelemetryProxy::start() {
 }
 
 void TelemetryProxy::stop() {
+  // The listener first (requests in flight are answered by the senders meanwhile), then the
+  // senders, which send what still waits.
   if (server_)
     server_->stop(std::chrono::milliseconds(2000));
+  if (trace_batcher_)
+    trace_batcher_->stop();
+  if (logs_batcher_)
+    logs_batcher_->stop();
 }
 
 std::uint16_t TelemetryProxy::port() const noexcept {
@@ -269,7 +413,7 @@ void TelemetryProxy::handle(otlp::Signal signal, net::Request&& request, net::Re
       responder.respond(refuse(ProxyOutcome::kMalformed, 400, "malformed_request"));
       return;
     }
-    responder.respond(process(signal, *r, *encoding, subject));
+    process(signal, std::move(*r), *encoding, subject, request.body.size(), std::move(responder));
   } else {
     core::Result<otlp::LogsRequest> r =
         otlp::decode<otlp::LogsRequest>(request.body, *encoding, limits);
@@ -277,16 +421,18 @@ void TelemetryProxy::handle(otlp::Signal signal, net::Request&& request, net::Re
       responder.respond(refuse(ProxyOutcome::kMalformed, 400, "malformed_request"));
       return;
     }
-    responder.respond(process(signal, *r, *encoding, subject));
+    process(signal, std::move(*r), *encoding, subject, request.body.size(), std::move(responder));
   }
 }
 
 template <typename Request>
-net::Response TelemetryProxy::process(otlp::Signal signal, Request& request,
-                                      otlp::Encoding encoding, const std::string& subject) {
+void TelemetryProxy::process(otlp::Signal signal, Request&& request, otlp::Encoding encoding,
+                             const std::string& subject, std::size_t body_bytes,
+                             net::Responder responder) {
   if (stamp_subject(request, options_.subject_attribute, subject) == 0) {
     count(ProxyOutcome::kForwarded);
-    return success<Request>(encoding, 0, {});
+    responder.respond(success<Request>(encoding, 0, {}));
+    return;
   }
   if (options_.mode == ProxyMode::kQueue) {
     IntakeResult r = intake_->accept(request);
@@ -294,48 +440,80 @@ net::Response TelemetryProxy::process(otlp::Signal signal, Request& request,
       count(ProxyOutcome::kForwarded);
       items_forwarded_[signal == otlp::Signal::kTraces ? 0 : 1].fetch_add(
           r.accepted, std::memory_order_relaxed);
-      return success<Request>(encoding, static_cast<std::int64_t>(r.rejected), r.message);
+      responder.respond(
+          success<Request>(encoding, static_cast<std::int64_t>(r.rejected), r.message));
+    } else if (r.status.code() == core::StatusCode::kResourceExhausted) {
+      responder.respond(
+          refuse(ProxyOutcome::kQueueFull, 429, "queue_full", std::chrono::seconds(5)));
+    } else {
+      responder.respond(
+          refuse(ProxyOutcome::kUnavailable, 503, "unavailable", std::chrono::seconds(5)));
     }
-    if (r.status.code() == core::StatusCode::kResourceExhausted)
-      return refuse(ProxyOutcome::kQueueFull, 429, "queue_full", std::chrono::seconds(5));
-    return refuse(ProxyOutcome::kUnavailable, 503, "unavailable", std::chrono::seconds(5));
+    return;
   }
   std::uint64_t capped = 0;
   if (processors_ != nullptr)
     capped = processors_->process(request).rate_capped;
-  return forward(signal, request, encoding, capped);
+  forward(std::move(request), encoding, capped, body_bytes, std::move(responder));
 }
 
 template <typename Request>
-net::Response TelemetryProxy::forward(otlp::Signal signal, const Request& request,
-                                      otlp::Encoding encoding, std::uint64_t capped) {
-  const std::size_t items = otlp::count_items(request);
-  const auto rejected_here = static_cast<std::int64_t>(capped);
-  const std::string capped_message =
-      capped > 0 ? "rate cap of the instrumentation scope reached" : "";
-  if (items == 0) {  // everything was sampled out or capped: nothing to send
+void TelemetryProxy::forward(Request&& request, otlp::Encoding encoding, std::uint64_t capped,
+                             std::size_t body_bytes, net::Responder responder) {
+  internal::PendingForward<Request> pending;
+  pending.items = otlp::count_items(request);
+  pending.rejected_here = static_cast<std::int64_t>(capped);
+  if (capped > 0)
+    pending.capped_message = "rate cap of the instrumentation scope reached";
+  if (pending.items == 0) {  // everything was sampled out or capped: nothing to send
     count(ProxyOutcome::kForwarded);
-    return success<Request>(encoding, rejected_here, capped_message);
+    responder.respond(success<Request>(encoding, pending.rejected_here, pending.capped_message));
+    return;
   }
-  const std::string body = otlp::encode_protobuf(request);
-  const otlp::TransportResponse sent = upstream_[signal == otlp::Signal::kTraces ? 0 : 1]->send(
-      signal, body, otlp::Clock::now() + options_.upstream.timeout);
+  pending.request = std::move(request);
+  pending.body_bytes = body_bytes;
+  pending.encoding = encoding;
+  pending.responder.emplace(std::move(responder));
+  bool queued = false;
+  if constexpr (std::is_same_v<Request, otlp::TraceRequest>)
+    queued = trace_batcher_->submit(pending);
+  else
+    queued = logs_batcher_->submit(pending);
+  if (!queued)
+    pending.responder->respond(
+        refuse(ProxyOutcome::kUnavailable, 503, "busy", std::chrono::seconds(1)));
+}
+
+template <typename Request>
+void TelemetryProxy::answer_batch(otlp::Signal signal,
+                                  std::vector<internal::PendingForward<Request>>& batch,
+                                  const otlp::TransportResponse& sent) {
   if (sent.verdict.action == otlp::Action::kSuccess) {
-    count(ProxyOutcome::kForwarded);
-    items_forwarded_[signal == otlp::Signal::kTraces ? 0 : 1].fetch_add(
-        items - static_cast<std::size_t>(std::max<std::int64_t>(0, sent.rejected_items)),
-        std::memory_order_relaxed);
-    return success<Request>(encoding, sent.rejected_items + rejected_here,
-                            sent.rejected_items > 0 ? "refused by the upstream" : capped_message);
+    const auto upstream_rejected = std::max<std::int64_t>(0, sent.rejected_items);
+    for (internal::PendingForward<Request>& p : batch) {
+      const std::int64_t rejected =
+          std::min<std::int64_t>(static_cast<std::int64_t>(p.items), upstream_rejected);
+      count(ProxyOutcome::kForwarded);
+      items_forwarded_[signal == otlp::Signal::kTraces ? 0 : 1].fetch_add(
+          p.items - static_cast<std::size_t>(rejected), std::memory_order_relaxed);
+      p.responder->respond(
+          success<Request>(p.encoding, rejected + p.rejected_here,
+                           rejected > 0 ? "refused by the upstream" : p.capped_message));
+    }
+    return;
   }
-  if (sent.http_status == 429 || (sent.http_status == 503 && sent.verdict.retry_after)) {
-    const std::chrono::seconds wait =
-        whole_seconds(sent.verdict.retry_after.value_or(std::chrono::milliseconds(1000)));
-    return refuse(ProxyOutcome::kUpstreamThrottled, 429, "upstream_throttled", wait);
+  for (internal::PendingForward<Request>& p : batch) {
+    if (sent.http_status == 429 || (sent.http_status == 503 && sent.verdict.retry_after)) {
+      const std::chrono::seconds wait =
+          whole_seconds(sent.verdict.retry_after.value_or(std::chrono::milliseconds(1000)));
+      p.responder->respond(
+          refuse(ProxyOutcome::kUpstreamThrottled, 429, "upstream_throttled", wait));
+    } else if (sent.http_status == 0) {
+      p.responder->respond(refuse(ProxyOutcome::kUpstreamUnreachable, 502, "upstream_unreachable"));
+    } else {
+      p.responder->respond(refuse(ProxyOutcome::kUpstreamFailed, 502, "upstream_failed"));
+    }
   }
-  if (sent.http_status == 0)
-    return refuse(ProxyOutcome::kUpstreamUnreachable, 502, "upstream_unreachable");
-  return refuse(ProxyOutcome::kUpstreamFailed, 502, "upstream_failed");
 }
 
 void TelemetryProxy::write_metrics(MetricsText& out) const {

@@ -23,14 +23,22 @@
 //   - forward mode: the request, as protobuf, to <endpoint>/v1/traces|logs with the
 //     upstream headers. 200 (with the upstream's partial success) only when the upstream
 //     answered 2xx; its 429 (or 503 with Retry-After) passed back as 429 with its
-//     Retry-After; anything else, or no answer, 502.
+//     Retry-After; anything else, or no answer, 502. Requests that wait for the upstream
+//     at the same time go in one upstream request (their resource spans or logs merged, in
+//     arrival order), and every client of that request gets its answer: under load one
+//     upstream round trip serves many clients. When the upstream reports a partial success
+//     for such a batch, each client is told min(its items, the batch's rejected items): an
+//     upper bound, since the upstream does not say whose items it refused. 503 "busy" when
+//     max_pending_bytes of bodies already wait.
 //   - queue mode: into the durable queue (Intake); 200 once persisted, 429/503 when full or
 //     stopping.
 // Refusals carry {"error":"<reason code>"} and never echo a token; docs/gateway.md lists
 // the codes.
 //
-// Threads: the listener's I/O threads run the checks; forwarding blocks a handler thread
-// for the upstream's round trip (`handler_threads` of them).
+// Threads: the listener's I/O threads run the checks and, in forward mode, decode, stamp
+// and process the bodies (nothing there waits); `upstream_senders` threads per signal send
+// the batches and answer the clients. In queue mode `handler_threads` do the body's work
+// and the queue append.
 // Thread-safety: start()/stop() from the controlling thread; write_metrics() from any.
 #pragma once
 
@@ -52,6 +60,12 @@
 namespace edgetrace::daemon {
 
 class Processors;
+namespace internal {
+template <typename Request>
+class ForwardBatcher;
+template <typename Request>
+struct PendingForward;
+}  // namespace internal
 
 enum class ProxyMode : std::uint8_t { kForward, kQueue };
 
@@ -75,6 +89,13 @@ struct ProxyOptions {
   std::size_t io_threads = 2;
   std::size_t handler_threads = 16;
   std::chrono::milliseconds read_timeout{30000};
+  // Forward mode: requests waiting for the upstream are sent together, several clients'
+  // requests merged into one upstream request, by this many sender threads per signal; a
+  // batch holds at most max_batch_bytes of client bodies. Past max_pending_bytes of bodies
+  // waiting, requests are refused with 503 and Retry-After (the upstream is not keeping up).
+  std::size_t upstream_senders = 4;
+  std::size_t max_batch_bytes = 4 << 20;
+  std::size_t max_pending_bytes = 64 << 20;
 };
 
 // Why a request was refused or failed: the `reason` label of its metric and, for client
@@ -115,11 +136,15 @@ class TelemetryProxy final : public Receiver {
   net::Response refuse(ProxyOutcome outcome, int status, std::string_view code,
                        std::chrono::seconds retry_after = std::chrono::seconds(0));
   template <typename Request>
-  net::Response process(otlp::Signal signal, Request& request, otlp::Encoding encoding,
-                        const std::string& subject);
+  void process(otlp::Signal signal, Request&& request, otlp::Encoding encoding,
+               const std::string& subject, std::size_t body_bytes, net::Responder responder);
   template <typename Request>
-  net::Response forward(otlp::Signal signal, const Request& request, otlp::Encoding encoding,
-                        std::uint64_t capped);
+  void forward(Request&& request, otlp::Encoding encoding, std::uint64_t capped,
+               std::size_t body_bytes, net::Responder responder);
+  // Answers the clients whose requests went upstream together in one request.
+  template <typename Request>
+  void answer_batch(otlp::Signal signal, std::vector<internal::PendingForward<Request>>& batch,
+                    const otlp::TransportResponse& sent);
   void count(ProxyOutcome outcome) noexcept;
 
   ProxyOptions options_;
@@ -128,6 +153,8 @@ class TelemetryProxy final : public Receiver {
   std::unique_ptr<JwtVerifier> jwt_;
   ProxyRateLimits limits_;
   std::array<std::unique_ptr<otlp::Transport>, 2> upstream_;  // traces, logs
+  std::unique_ptr<internal::ForwardBatcher<otlp::TraceRequest>> trace_batcher_;
+  std::unique_ptr<internal::ForwardBatcher<otlp::LogsRequest>> logs_batcher_;
   std::unique_ptr<net::HttpServer> server_;
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ProxyOutcome::kCount)>
       outcomes_{};

@@ -512,7 +512,9 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
     return core::Status{};
   });
   root.table("telemetry", [&](TableReader& r) {
-    r.string("log_level", c.telemetry.log_level).string("otlp_endpoint", c.telemetry.otlp_endpoint);
+    r.string("log_level", c.telemetry.log_level)
+        .string("otlp_endpoint", c.telemetry.otlp_endpoint)
+        .duration("drop_report_interval", c.telemetry.drop_report_interval);
     return r.finish();
   });
   root.duration("shutdown_timeout", c.shutdown_timeout);

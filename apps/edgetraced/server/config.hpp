@@ -144,6 +144,9 @@ struct ProxyConfig {
 struct TelemetryConfig {
   std::string log_level = "info";  // the daemon's own log: console on stderr
   std::string otlp_endpoint;       // also export its own logs/spans there (never its pipeline)
+  // How often what was dropped is sent through the pipeline as OTLP metrics
+  // (pipeline/drop_report.hpp); 0 disables.
+  std::chrono::milliseconds drop_report_interval{60000};
 };
 
 struct DaemonConfig {

@@ -167,6 +167,7 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_FALSE(c.proxy.enabled());
   EXPECT_EQ(c.telemetry.log_level, d.telemetry.log_level);
   EXPECT_EQ(c.telemetry.otlp_endpoint, d.telemetry.otlp_endpoint);
+  EXPECT_EQ(c.telemetry.drop_report_interval, d.telemetry.drop_report_interval);
   EXPECT_EQ(c.shutdown_timeout, d.shutdown_timeout);
   EXPECT_TRUE(c.warnings.empty());
 }

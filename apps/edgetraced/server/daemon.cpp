@@ -103,6 +103,10 @@ core::Status Daemon::start() {
   if (started_)
     return core::Status(core::StatusCode::kFailedPrecondition, "already started");
   started_ = true;
+  started_unix_nano_ =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (const std::string& w : config_.warnings)
     log_warn(w);
   if (core::Status s = start_exporters(); !s.ok())
@@ -304,6 +308,7 @@ core::Status Daemon::start_receivers() {
 // prints traces whose root never came.
 void Daemon::timer() {
   std::unique_lock lock(mu_);
+  auto next_report = std::chrono::steady_clock::now() + config_.telemetry.drop_report_interval;
   while (!stopping_) {
     cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || retry_now_; });
     if (stopping_)
@@ -313,6 +318,11 @@ void Daemon::timer() {
     pipeline_->retry_held();
     if (console_exporter_ != nullptr)
       console_exporter_->flush(otlp::Clock::now());
+    if (config_.telemetry.drop_report_interval.count() > 0 &&
+        std::chrono::steady_clock::now() >= next_report) {
+      next_report = std::chrono::steady_clock::now() + config_.telemetry.drop_report_interval;
+      report_drops();
+    }
     lock.lock();
   }
 }
@@ -331,6 +341,9 @@ void Daemon::stop() {
   cv_.notify_all();
   if (held_thread_.joinable())
     held_thread_.join();
+  // The last counts go out with the data still queued.
+  if (queue_ && config_.telemetry.drop_report_interval.count() > 0)
+    report_drops();
   if (queue_)
     queue_->stop(std::chrono::steady_clock::now() + config_.shutdown_timeout);
   // The console prints the trees still waiting for a root.
@@ -393,6 +406,36 @@ bool Daemon::ready() const {
     if (!r->ready())
       return false;
   return queue_ != nullptr;
+}
+
+DropCounts Daemon::collect_drops() const {
+  DropCounts counts;
+  for (const auto& p : pipeline_processors_)
+    if (p)
+      p->drop_counts(counts);
+  if (queue_)
+    queue_->drop_counts(counts);
+  for (const auto& e : exporters_)
+    e->drop_counts(counts);
+  return counts;
+}
+
+void Daemon::report_drops() {
+  const DropCounts counts = collect_drops();
+  std::uint64_t total = 0;
+  for (const DropCount& c : counts)
+    total += c.count;
+  if (total == last_reported_drops_)
+    return;  // nothing new (cumulative sums: the backend keeps the last value)
+  core::Attributes resource;
+  resource.set("service.name", "edgetraced");
+  resource.set("service.version", EDGETRACE_VERSION);
+  const auto now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  if (queue_->append(drop_report(counts, resource, started_unix_nano_, now)).ok())
+    last_reported_drops_ = total;
 }
 
 std::string Daemon::metrics_text() const {

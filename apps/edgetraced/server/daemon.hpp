@@ -74,6 +74,10 @@ class Daemon {
   core::Status start_receivers();
   core::Status start_admin();
   void timer();
+  // Every counter of what was dropped (processors, queue, exporters).
+  DropCounts collect_drops() const;
+  // Appends a drop report to the queue when a count changed since the last one.
+  void report_drops();
 
   DaemonConfig config_;
   std::vector<std::unique_ptr<Exporter>> exporters_;
@@ -98,6 +102,8 @@ class Daemon {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool retry_now_ = false;
+  std::uint64_t started_unix_nano_ = 0;
+  std::uint64_t last_reported_drops_ = 0;  // sum of the counts in the last report
   std::thread held_thread_;
   bool started_ = false;
 };

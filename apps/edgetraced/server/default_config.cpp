@@ -235,7 +235,7 @@ subject_attribute = "enduser.id"
 # Limits on the body as read (chunked included) and once gzip-inflated: 413 past them.
 max_body_bytes = 1048576
 max_decompressed_bytes = 8388608
-# Threads waiting on the upstream's answers.
+# Queue mode: threads decoding bodies and appending them to the durable queue.
 handler_threads = 16
 # A request must arrive whole within this time from its first byte (slow clients are closed).
 read_timeout = "30s"
@@ -286,6 +286,10 @@ log_level = "info"
 # Also send the daemon's own logs and spans to this OTLP/HTTP endpoint (directly, never
 # through its own pipeline). "" disables.
 otlp_endpoint = ""
+# How often the counts of what was dropped (by processors, the queue, exporters) are sent
+# through the pipeline as OTLP metrics (edgetraced.logs.dropped ... with a reason attribute),
+# so they show up where the data is looked at. "0s" disables.
+drop_report_interval = "60s"
 )";
 }
 

@@ -73,8 +73,8 @@ struct StoreOptions {
   // How long a statement waits for a lock another connection holds before it fails with
   // "locked" (open() included: a file another process keeps locked fails after this).
   std::chrono::milliseconds busy_timeout{5000};
-  // open() runs PRAGMA quick_check, which reads every page: about a second per GiB on a
-  // warm cache (docs/store.md). Off, a corrupt page is reported by the first query that
+  // open() runs PRAGMA quick_check, which reads every page: about 1.7 s per GiB on the
+  // reference machine (docs/store.md). Off, a corrupt page is reported by the first query that
   // reads it instead.
   bool quick_check = true;
 };

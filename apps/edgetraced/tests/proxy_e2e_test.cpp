@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -493,4 +494,56 @@ TEST_F(ProxyE2e, QueueModeAnswersOncePersistedAndExportsThroughTheQueue) {
 }
 
 }  // namespace
+// Many clients at once (forward mode merges the requests that wait for the upstream into
+// one upstream request): every client is answered 200, every record reaches the upstream
+// exactly once, stamped with its own client's subject, whatever batch it went in.
+TEST_F(ProxyE2e, ConcurrentClientsAreEachForwardedWithTheirOwnSubject) {
+  start("",
+        "[proxy.rate_limit]\naddress_per_second = 100000.0\naddress_burst = 100000.0\n"
+        "subject_per_second = 100000.0\nsubject_burst = 100000.0\n");
+  constexpr int kClients = 16;
+  constexpr int kRequests = 10;
+  std::vector<std::string> tokens;
+  for (int c = 0; c < kClients; ++c)
+    tokens.push_back(token_for("user-" + std::to_string(c)));
+  std::vector<int> failures(kClients, 0);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < kRequests; ++i) {
+        const std::string body =
+            R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":")" +
+            std::to_string(c) + "/" + std::to_string(i) + R"("}}]}]}]})";
+        RawResponse r =
+            send(port_, "POST", "/api/v1/telemetry/logs", body,
+                 {"Content-Type: application/json", "Authorization: Bearer " + tokens[c]});
+        failures[c] += r.status == 200 ? 0 : 1;
+      }
+    });
+  for (std::thread& t : clients)
+    t.join();
+  for (const std::string& t : tokens)
+    used_tokens_.push_back(t);
+  for (int c = 0; c < kClients; ++c)
+    EXPECT_EQ(failures[c], 0) << "client " << c;
+
+  std::map<std::string, int> seen;  // "c/i" -> times received
+  for (const auto& r : upstream_.received())
+    for (const auto& rl : r.logs.resource_logs())
+      for (const auto& sl : rl.scope_logs())
+        for (const auto& record : sl.log_records()) {
+          const std::string& text = record.body().string_value();
+          ++seen[text];
+          EXPECT_EQ(attribute(record.attributes(), "enduser.id"),
+                    "user-" + text.substr(0, text.find('/')))
+              << text;
+        }
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kClients * kRequests));
+  for (const auto& [text, n] : seen)
+    EXPECT_EQ(n, 1) << text;
+  EXPECT_LE(upstream_.request_count(), static_cast<std::size_t>(kClients * kRequests));
+  EXPECT_EQ(daemon_->count("edgetraced_proxy_items_forwarded_total", {{"signal", "logs"}}),
+            kClients * kRequests);
+}
+
 }  // namespace edgetrace::daemon
