@@ -293,7 +293,8 @@ max_age = "7d"
 
 [ui]
 # The query API (Jaeger's /api/traces..., so Grafana's Jaeger data source works, and
-# edgetrace's /api/v1/logs, /api/v1/live) and the web viewer. "" disables.
+# edgetrace's /api/v1/logs, /api/v1/live) and the web viewer; on when store.enabled is.
+# "" disables.
 listen = "0.0.0.0:16686"
 # Origins allowed to call the API from other pages ("https://grafana.example.com" or "*").
 cors_allowed_origins = []
