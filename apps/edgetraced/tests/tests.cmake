@@ -2,6 +2,7 @@
 et_test(edgetraced_test SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/../pipeline/telemetry_queue_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/../pipeline/processors_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../pipeline/drop_report_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/../server/config_test.cpp
   LIBS edgetraced_core edgetrace::testing_support edgetrace_testing_http)
 
