@@ -52,3 +52,4 @@ target_include_directories(edgetraced_proxy_e2e_test PRIVATE ${PROJECT_SOURCE_DI
   ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(edgetraced_proxy_e2e_test PRIVATE ET_EDGETRACED="$<TARGET_FILE:edgetraced>")
 include(${CMAKE_CURRENT_LIST_DIR}/browser.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/viewer.cmake)

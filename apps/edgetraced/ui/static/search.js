@@ -134,6 +134,7 @@ export async function render(main, {query, signal}) {
     if (signal.aborted) return;
     for (const name of names) service.append(el("option", {value: name}, name));
     service.value = names.includes(q("service")) ? q("service") : "";
+    service.dataset.loaded = "true";
     await loadOperations(q("operation"));
   } catch (e) {
     results.replaceChildren(errorBox(`services: ${e.message}`));
