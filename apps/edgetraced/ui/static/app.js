@@ -11,6 +11,7 @@ import * as trace from "./trace.js";
 
 const main = document.getElementById("main");
 let current = null;  // {abort: AbortController, cleanup}
+const TITLES = {search: "Find traces", trace: "Trace", logs: "Logs", live: "Live"};
 
 function route(pathname) {
   const m = pathname.match(/^\/trace\/([0-9a-fA-F]+)\/?$/);
@@ -29,6 +30,7 @@ async function render() {
   current = {abort, cleanup: null};
   const r = route(location.pathname);
   document.body.dataset.page = r.name;
+  document.title = `${TITLES[r.name]} · edgetrace`;
   for (const a of document.querySelectorAll("header nav a")) {
     const active = a.getAttribute("href") === "/" + r.name;
     if (active) a.setAttribute("aria-current", "page");
@@ -65,6 +67,14 @@ document.addEventListener("click", (event) => {
 });
 
 window.addEventListener("popstate", render);
+
+// Space opens a result link as Enter does (links only react to Enter by themselves).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== " " || !(event.target instanceof HTMLAnchorElement)) return;
+  if (!event.target.matches("[data-testid=trace-result], [data-testid=live-trace]")) return;
+  event.preventDefault();
+  event.target.click();
+});
 
 // "/" focuses the page's search field unless typing in a field already.
 document.addEventListener("keydown", (event) => {
