@@ -3,7 +3,8 @@
 
 Serves apps/edgetraced/ui/static/ and canned answers in the shape of
 the query API contract (docs/viewer.md lists the endpoints): two traces (a device's and a
-service's), their logs, and a live stream that sends a trace summary every two seconds.
+service's), their logs, and a live stream that sends a trace summary every two seconds. OTLP/JSON posted to
+/v1/traces and /v1/logs is added to the canned data (the daemon's OTLP/HTTP receiver's paths).
 
     python3 apps/edgetraced/ui/dev/mock_server.py --port 8099   # then open http://127.0.0.1:8099/
 
@@ -13,7 +14,8 @@ import argparse
 import json
 import mimetypes
 import os
-import threading
+import signal
+import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
@@ -22,7 +24,7 @@ STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "static"
 NOW = int(time.time() * 1e6)
 
 DEVICE_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
-SERVICE_TRACE = "0af7651916cd43dd8448eb211c80319c"
+SERVICE_TRACE = "7c1e5d2a9b8f4e3d8c7b6a5f4e3d2c1b"
 
 
 def tag(key, value):
@@ -107,7 +109,78 @@ def summary(seq, trace):
             "spanCount": len(spans), "error": any(t["key"] == "error" for s in spans for t in s["tags"])}
 
 
+def otlp_value(v):
+    for key in ("stringValue", "boolValue", "doubleValue"):
+        if key in v:
+            return v[key]
+    if "intValue" in v:
+        return int(v["intValue"])
+    return json.dumps(v)
+
+
+def otlp_tags(attributes):
+    return [tag(a["key"], otlp_value(a.get("value", {}))) for a in attributes or []]
+
+
+KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
+
+
+def ingest_traces(request):
+    """OTLP/JSON traces into the canned store, in the Jaeger shape (what the daemon answers)."""
+    for rs in request.get("resourceSpans", []):
+        tags = otlp_tags(rs.get("resource", {}).get("attributes"))
+        service = next((t["value"] for t in tags if t["key"] == "service.name"), "unknown")
+        process = {"serviceName": service, "tags": [t for t in tags if t["key"] != "service.name"]}
+        for ss in rs.get("scopeSpans", []):
+            for sp in ss.get("spans", []):
+                trace_id = sp["traceId"].lower()
+                t = TRACES.setdefault(trace_id, {"traceID": trace_id, "spans": [],
+                                                 "processes": {}, "warnings": None})
+                pid = next((k for k, p in t["processes"].items() if p == process), None)
+                if pid is None:
+                    pid = f"p{len(t['processes']) + 1}"
+                    t["processes"][pid] = process
+                start = int(sp["startTimeUnixNano"]) // 1000
+                span_tags = otlp_tags(sp.get("attributes"))
+                span_tags.append(tag("span.kind", KINDS.get(sp.get("kind", 1), "internal")))
+                status = sp.get("status", {})
+                if status.get("code") == 2:
+                    span_tags += [tag("otel.status_code", "ERROR"), tag("error", True),
+                                  tag("otel.status_description", status.get("message", ""))]
+                events = [{"timestamp": int(e["timeUnixNano"]) // 1000,
+                           "fields": [tag("event", e.get("name", ""))] + otlp_tags(e.get("attributes"))}
+                          for e in sp.get("events", [])]
+                t["spans"].append(span(trace_id, sp["spanId"].lower(), sp["name"],
+                                       sp.get("parentSpanId", "").lower() or None, start,
+                                       int(sp["endTimeUnixNano"]) // 1000 - start, pid,
+                                       span_tags, events))
+
+
+def ingest_logs(request):
+    for rl in request.get("resourceLogs", []):
+        tags = otlp_tags(rl.get("resource", {}).get("attributes"))
+        service = next((t["value"] for t in tags if t["key"] == "service.name"), "unknown")
+        for sl in rl.get("scopeLogs", []):
+            for r in sl.get("logRecords", []):
+                entry = log(max(l["id"] for l in LOGS) + 1, r.get("traceId", "").lower(),
+                            r.get("spanId", "").lower(), int(r["timeUnixNano"]) // 1000,
+                            r.get("severityNumber", 0), r.get("severityText", ""),
+                            otlp_value(r.get("body", {})), service)
+                entry["attributes"] = otlp_tags(r.get("attributes"))
+                LOGS.append(entry)
+
+
 class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if self.path == "/v1/traces":
+            ingest_traces(body)
+        elif self.path == "/v1/logs":
+            ingest_logs(body)
+        else:
+            return self.send_json({"error": "not found"}, 404)
+        self.send_json({})
+
     def send_json(self, obj, status=200):
         body = json.dumps(obj).encode()
         self.send_response(status)
@@ -141,7 +214,8 @@ class Handler(BaseHTTPRequestHandler):
             t = TRACES.get(parts[2])
             return self.envelope([t]) if t else self.envelope(None, 404, "trace not found")
         if len(parts) == 5 and parts[:3] == ["api", "v1", "traces"] and parts[4] == "logs":
-            return self.send_json({"data": [l for l in LOGS if l["traceID"] == parts[3]]})
+            return self.send_json({"data": sorted([l for l in LOGS if l["traceID"] == parts[3]],
+                                                  key=lambda l: l["timestamp"])})
         if path == "/api/v1/logs":
             found = [l for l in sorted(LOGS, key=lambda l: -l["id"])
                      if q.get("q", "") in l["body"]
@@ -198,5 +272,10 @@ if __name__ == "__main__":
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
-    print(f"mock viewer API on http://127.0.0.1:{server.server_address[1]}/", flush=True)
+    port = server.server_address[1]
+    print(f"mock viewer API on http://127.0.0.1:{port}/", flush=True)
+    # The line edgetraced writes when ready, so tests' process helpers find the ports.
+    print(f"mock edgetraced started; OTLP/HTTP on port {port}; UI on port {port}",
+          file=sys.stderr, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server.serve_forever()
