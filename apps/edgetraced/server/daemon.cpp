@@ -103,10 +103,10 @@ core::Status Daemon::start() {
   if (started_)
     return core::Status(core::StatusCode::kFailedPrecondition, "already started");
   started_ = true;
-  started_unix_nano_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  started_unix_nano_ =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (const std::string& w : config_.warnings)
     log_warn(w);
   if (core::Status s = start_exporters(); !s.ok())
@@ -430,10 +430,10 @@ void Daemon::report_drops() {
   core::Attributes resource;
   resource.set("service.name", "edgetraced");
   resource.set("service.version", EDGETRACE_VERSION);
-  const auto now = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const auto now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   if (queue_->append(drop_report(counts, resource, started_unix_nano_, now)).ok())
     last_reported_drops_ = total;
 }
