@@ -201,12 +201,14 @@ function showResults(results, summaries) {
                    `${formatTime(s.startTime)} (${formatAgo(s.startTime)})`),
                 " · ", el("span", {class: "tr-id"}, s.traceID.slice(0, 12))))));
   }
-  results.replaceChildren(count, scatter(summaries, maxDuration), list);
+  // The plot in the results column's own pixels, so dots stay round.
+  const width = Math.max(300, Math.round(results.clientWidth) - 18);
+  results.replaceChildren(count, scatter(summaries, maxDuration, width), list);
 }
 
 // Duration against start time, one dot per trace (red: with errors), each a link.
-function scatter(summaries, maxDuration) {
-  const W = 600, H = 120, P = 6;
+function scatter(summaries, maxDuration, W) {
+  const H = 120, P = 6;
   const t0 = Math.min(...summaries.map((s) => s.startTime));
   const t1 = Math.max(...summaries.map((s) => s.startTime));
   const x = (t) => P + (t1 === t0 ? (W - 2 * P) / 2 : ((t - t0) / (t1 - t0)) * (W - 2 * P));
