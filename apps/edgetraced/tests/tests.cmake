@@ -59,3 +59,4 @@ et_test(edgetraced_ui_e2e_test E2E SOURCES ${CMAKE_CURRENT_LIST_DIR}/ui_e2e_test
   LIBS edgetraced_testing_process edgetrace_testing_http edgetrace::core edgetrace::otlp)
 add_dependencies(edgetraced_ui_e2e_test edgetraced)
 target_compile_definitions(edgetraced_ui_e2e_test PRIVATE ET_EDGETRACED="$<TARGET_FILE:edgetraced>")
+include(${CMAKE_CURRENT_LIST_DIR}/viewer.cmake)
