@@ -8,7 +8,7 @@ std::string_view default_config_text() noexcept {
   return R"(# edgetraced configuration (TOML). Every key is shown with its default.
 # Run `edgetraced --check-config FILE` to validate a file, `--set KEY=VALUE` to override a key.
 # Sizes: an integer (bytes) or "64KiB", "10MB", "1GiB". Durations: milliseconds or "250ms",
-# "5s", "10m".
+# "5s", "10m", "2h", "7d".
 
 # How long SIGTERM/SIGINT waits for the queue to drain to the exporters before exiting.
 shutdown_timeout = "10s"
