@@ -78,6 +78,7 @@ class QueryApiTest : public ::testing::Test {
     o.live_poll_interval = std::chrono::milliseconds(20);
     o.max_live_subscribers = max_live;
     o.heartbeat_interval = heartbeat_;
+    o.cors_allowed_origins = cors_;
     o.now_unix_nano = [] { return kNow; };
     api_ = std::make_unique<QueryApi>(with_store ? &store_ : nullptr,
                                       with_store ? "" : "test: no store", o);
@@ -103,6 +104,7 @@ class QueryApiTest : public ::testing::Test {
   }
 
   std::chrono::milliseconds heartbeat_{15000};
+  std::vector<std::string> cors_;
   testing::FakeTraceStore store_;
   std::unique_ptr<QueryApi> api_;
   std::unique_ptr<net::HttpServer> server_;
@@ -221,6 +223,27 @@ TEST_F(QueryApiTest, LiveStreamSendsNewTracesAndLogs) {
   ASSERT_TRUE(log);
   EXPECT_NE(log->find("event: log\ndata: {\"id\":"), std::string::npos);
   EXPECT_GT(api_->counters().live_events.load(), 0u);
+}
+
+TEST_F(QueryApiTest, AllowedOriginsGetCorsHeadersOnAnswersAndStreams) {
+  cors_ = {"https://grafana.example.com"};
+  start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.send(get("/api/services", "Origin: https://grafana.example.com\r\n")));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header("Access-Control-Allow-Origin"), "https://grafana.example.com");
+  RawClient other(server_->port());
+  ASSERT_TRUE(other.send(get("/api/services", "Origin: https://evil.example.com\r\n")));
+  auto refused = other.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->has_header("Access-Control-Allow-Origin"));
+  RawClient live(server_->port());
+  ASSERT_TRUE(live.send(get("/api/v1/live", "Origin: https://grafana.example.com\r\n")));
+  auto head = live.read_until(": connected\n");
+  ASSERT_TRUE(head);
+  EXPECT_NE(head->find("Access-Control-Allow-Origin: https://grafana.example.com\r\n"),
+            std::string::npos);
 }
 
 TEST_F(QueryApiTest, LiveStreamGetsHeartbeatsWhenNothingHappens) {
