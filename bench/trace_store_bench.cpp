@@ -13,6 +13,8 @@
 //     minDuration over the last hour, limit 20 (Jaeger's search page).
 //   - BM_LogTextSearch: logs() with a word found in about 1 % of the records, limit 100.
 //   Each reports p50 and p95 over its iterations (counters p50_ms, p95_ms).
+//   - BM_PruneToSizeCap (last): one size prune of that store to 90 % of a cap set at 85 % of
+//     its size (about a quarter of the data deleted, then incremental_vacuum).
 //
 // The stores live in a temporary directory under $EDGETRACE_BENCH_DIR, else the system
 // temporary directory, removed at exit. Results: docs/benchmarks.md, "Trace store".
@@ -359,6 +361,46 @@ void BM_LogTextSearch(benchmark::State& state) {
 }
 // 0: a word in ~1 % of the records; 1: two common words (~2 % of the records have both).
 BENCHMARK(BM_LogTextSearch)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(200);
+
+// A size prune on the big store: a second handle on the same file with max_bytes at 85 %
+// of its size, prune() once (deletes the oldest traces and logs until under 90 % of that
+// cap, then incremental_vacuum). Registered last, although it removes only the oldest
+// quarter of the day, far from the last hour the searches above read.
+void BM_PruneToSizeCap(benchmark::State& state) {
+  BigStore& big = big_store();
+  if (big.store == nullptr) {
+    state.SkipWithError("no store");
+    return;
+  }
+  auto before = big.store->stats();
+  if (!before.ok()) {
+    state.SkipWithError("stats failed");
+    return;
+  }
+  daemon::store::StoreOptions options;
+  options.path = big.dir.path() / "big.db";
+  options.max_bytes = before->file_bytes * 85 / 100;
+  options.max_age = std::chrono::seconds(0);
+  options.quick_check = false;
+  auto opened = TraceStore::open(options);
+  if (!opened.ok()) {
+    state.SkipWithError(opened.status().to_string().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    if (!(*opened)->prune(now_ns()).ok()) {
+      state.SkipWithError("prune failed");
+      return;
+    }
+  }
+  auto after = big.store->stats();
+  if (after.ok()) {
+    state.counters["MiB_before"] = static_cast<double>(before->file_bytes) / (1 << 20);
+    state.counters["MiB_after"] = static_cast<double>(after->file_bytes) / (1 << 20);
+    state.counters["spans_deleted"] = static_cast<double>(before->spans - after->spans);
+  }
+}
+BENCHMARK(BM_PruneToSizeCap)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 

@@ -11,6 +11,11 @@
 //   auto trace = db->trace(trace_id);               // every span of one trace
 //   auto found = db->find_traces(query);            // Jaeger's /api/traces search
 //
+// In the daemon, StoreExporter (store/store_exporter.hpp) is the one writer: it takes the
+// queue's requests and calls write_traces()/write_logs() on its own thread; the query API
+// calls the reader side from its handler threads. Destroy the store after the exporter's
+// shutdown().
+//
 // What is kept. Every span as an indexed row (trace id, span id, parent, service, name,
 // kind, start, duration, status) plus its OTLP protobuf encoding, so a query returns the
 // span exactly as it arrived (attributes, events, links, flags). Resources and scopes are
