@@ -1,0 +1,24 @@
+# The demo as a test: `scripts/demo --once --no-build` with this build's binaries (so the
+# test never builds with another preset than the ctest run it belongs to). It starts
+# mosquitto, edgetraced, two QEMU devices, simulated devices and the HTTP service, and fails
+# naming any expected trace that is missing or any process that did not stop cleanly.
+if(NOT EDGETRACE_BUILD_TESTS OR NOT EDGETRACE_BUILD_APPS)
+  return()
+endif()
+find_program(ET_ARM_GCC arm-none-eabi-gcc)
+find_program(ET_QEMU_ARM qemu-system-arm)
+if(NOT ET_ARM_GCC OR NOT ET_QEMU_ARM)
+  message(WARNING "arm-none-eabi-gcc or qemu-system-arm missing (scripts/setup): "
+                  "demo.once not registered")
+  return()
+endif()
+add_test(NAME demo.once COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo --once --no-build)
+set_tests_properties(demo.once PROPERTIES
+  ENVIRONMENT "EDGETRACE_DEMO_BUILD=${CMAKE_BINARY_DIR}"
+  LABELS e2e
+  TIMEOUT 300
+  RUN_SERIAL TRUE
+  # The example firmware's ELF, built by firmware.build (firmware/host-tests.cmake).
+  FIXTURES_REQUIRED et_firmware
+  PASS_REGULAR_EXPRESSION "demo: every expected trace seen, every process stopped cleanly"
+  FAIL_REGULAR_EXPRESSION "MISSING|UNCLEAN")
