@@ -66,6 +66,7 @@
 #include <utility>
 #include <vector>
 
+#include "command.hpp"
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
@@ -155,7 +156,7 @@ struct MqttState {
   std::string prefix;
   std::vector<std::string> command_topics;
   std::map<std::string, int, std::less<>> device_by_command_topic;
-  std::atomic<bool> commands_subscribed{false};
+  std::atomic<std::size_t> command_subacks{0};  // SUBACKs received, over all connections
   std::mutex commands_mutex;
   std::deque<std::pair<int, std::string>> commands;  // (device, payload), guarded
   std::atomic<std::uint64_t> commands_rejected{0};
@@ -323,32 +324,6 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
   }
 }
 
-// A command message: "<name> <traceparent>" (see the banner). Returns whether `payload` is
-// one; `name` then views `payload`.
-bool parse_command(std::string_view payload, std::string_view* name, et_remote_parent* parent) {
-  while (!payload.empty() &&
-         (payload.back() == '\n' || payload.back() == '\r' || payload.back() == ' ')) {
-    payload.remove_suffix(1);
-  }
-  const std::size_t space = payload.find(' ');
-  if (space == std::string_view::npos || space == 0 || space > 32) {
-    return false;
-  }
-  for (const char c : payload.substr(0, space)) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) {
-      return false;
-    }
-  }
-  const std::string_view traceparent = payload.substr(space + 1);
-  if (et_remote_parent_parse(parent, traceparent.data(), traceparent.size()) == 0) {
-    return false;
-  }
-  *name = payload.substr(0, space);
-  return true;
-}
-
 // Runs one command on the selected device: a span continuing the sender's trace.
 void handle_command(SimDevice& d, std::string_view name, const et_remote_parent& parent) {
   // The device library copies string arguments into the frame: a NUL-terminated copy.
@@ -377,7 +352,7 @@ void run_commands(std::vector<SimDevice>& sims) {
   for (const auto& [index, payload] : pending) {
     std::string_view name;
     et_remote_parent parent;
-    if (!parse_command(payload, &name, &parent)) {
+    if (!edgetrace::sim::parse_command(payload, &name, &parent)) {
       ++g_mqtt->commands_rejected;
       std::fprintf(stderr,
                    "edgetrace-sim: device %d: not a command (\"<name> <traceparent>\"): %.80s\n",
@@ -747,9 +722,8 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
   });
   mosquitto_subscribe_callback_set(state.client, [](mosquitto*, void* obj, int, int, const int*) {
     auto* st = static_cast<MqttState*>(obj);
-    if (!st->commands_subscribed.exchange(true)) {
-      // Subscriptions are acknowledged in order: the first SUBACK is the first topic's; the
-      // line tells a script the devices listen (the last topic follows within a round trip).
+    // Once every topic of the first connection is acknowledged, a script may send commands.
+    if (++st->command_subacks == st->command_topics.size()) {
       std::printf(
           "edgetrace-sim: %zu devices started, listening for commands on "
           "%s/<device-id>/commands\n",

@@ -116,8 +116,9 @@ TEST(HttpServiceMqttTest, CommandReachesTheDevicesTopicWithTheProducerSpansTrace
     if (s.kind == sdk::SpanKind::kProducer)
       producer = &s;
   ASSERT_NE(producer, nullptr);
+  // A new trace here: sampled, and its id random (flags 03, W3C Trace Context level 2).
   const std::string traceparent = "00-" + producer->context.trace_id.to_hex() + "-" +
-                                  producer->context.span_id.to_hex() + "-01";
+                                  producer->context.span_id.to_hex() + "-03";
   EXPECT_NE(res->body().find(producer->context.trace_id.to_hex()), std::string::npos);
 
   // Acknowledged by the broker before the 202: the subscriber gets it shortly.

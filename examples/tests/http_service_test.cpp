@@ -262,8 +262,9 @@ TEST_F(HttpServiceTest, CommandRouteIs503WithoutABrokerOrWhenThePublishFails) {
   EXPECT_EQ(publisher.messages.size(), 1u);
   const auto spans = layer_->spans();
   for (const SeenSpan& s : spans) {
-    if (s.kind == sdk::SpanKind::kProducer)
+    if (s.kind == sdk::SpanKind::kProducer) {
       EXPECT_EQ(s.status, sdk::SpanStatusCode::kError) << s.status_message;
+    }
   }
 
   // A GET is not a command; a bad name never reaches the transport.
