@@ -27,7 +27,7 @@ core::Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   std::string_view unit;
   auto bad = [&] {
     return core::invalid_argument("duration '" + std::string(text) +
-                                  "' is not a whole number with an optional unit (ms, s, m)");
+                                  "' is not a whole number with an optional unit (ms, s, m, h, d)");
   };
   if (!split_number(text, n, unit))
     return bad();
@@ -38,6 +38,10 @@ core::Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     scale = 1000;
   else if (unit == "m")
     scale = 60 * 1000;
+  else if (unit == "h")
+    scale = 3600 * 1000;
+  else if (unit == "d")
+    scale = 24 * 3600 * 1000;
   else
     return bad();
   if (n > std::uint64_t{365} * 24 * 3600 * 1000 / scale)

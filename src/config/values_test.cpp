@@ -14,6 +14,9 @@ TEST(ValuesTest, DurationsTakeMillisecondsSecondsOrMinutes) {
   EXPECT_EQ(parse_duration("250ms").value(), milliseconds(250));
   EXPECT_EQ(parse_duration(" 5 s ").value(), milliseconds(5000));
   EXPECT_EQ(parse_duration("1m").value(), milliseconds(60000));
+  EXPECT_EQ(parse_duration("2h").value(), milliseconds(7200000));
+  EXPECT_EQ(parse_duration("7d").value(), milliseconds(7 * 24 * 3600 * 1000));
+  EXPECT_THAT(parse_duration("366d").status().message(), HasSubstr("longer than a year"));
   EXPECT_THAT(parse_duration("5 hours").status().message(),
               HasSubstr("duration '5 hours' is not a whole number with an optional unit"));
   EXPECT_FALSE(parse_duration("-1s").ok());

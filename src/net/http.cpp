@@ -74,6 +74,11 @@ class ResponderState {
     return true;
   }
   bool responded() const noexcept { return done_.load(); }
+  std::shared_ptr<StreamSink> start_stream(Response&& head, std::size_t max_queued_bytes) {
+    if (done_.exchange(true))
+      return nullptr;
+    return sink_->start_stream(std::move(head), max_queued_bytes);
+  }
   bool abort() {
     if (done_.exchange(true))
       return false;
@@ -101,6 +106,31 @@ bool Responder::abort() const {
 
 bool Responder::responded() const noexcept {
   return state_ == nullptr || state_->responded();
+}
+
+StreamWriter Responder::start_stream(int status, std::string content_type,
+                                     std::vector<Header> headers,
+                                     std::size_t max_queued_bytes) const {
+  if (state_ == nullptr)
+    return StreamWriter();
+  Response head;
+  head.status = status;
+  head.content_type = std::move(content_type);
+  head.headers = std::move(headers);
+  return StreamWriter(state_->start_stream(std::move(head), max_queued_bytes));
+}
+
+bool StreamWriter::write(std::string chunk) const {
+  return sink_ != nullptr && sink_->write(std::move(chunk));
+}
+
+void StreamWriter::close() const {
+  if (sink_ != nullptr)
+    sink_->close();
+}
+
+bool StreamWriter::is_open() const noexcept {
+  return sink_ != nullptr && !sink_->closed();
 }
 
 Handler sync_handler(SyncHandler handler) {

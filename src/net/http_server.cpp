@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -123,6 +124,52 @@ class ConnectionBase : public internal::ResponseSink,
   // Both may be called from any thread; they queue work on the connection's strand.
   virtual void begin_drain() = 0;
   virtual void force_close() = 0;
+  // A streamed response's pieces (ConnectionStream); any thread, queued on the strand.
+  virtual void stream_push(std::string&& chunk) = 0;
+  virtual void stream_finish() = 0;  // write what is queued, then close
+  virtual void stream_overflow() = 0;
+};
+
+// The StreamSink of one streamed response. The writer side counts the bytes waiting on the
+// strand; the connection side marks it closed when the socket closes. The connection keeps
+// only a weak reference, so dropping every StreamWriter finishes the response.
+class ConnectionStream final : public internal::StreamSink {
+ public:
+  ConnectionStream(std::shared_ptr<ConnectionBase> connection, std::size_t max_queued_bytes)
+      : connection_(std::move(connection)), max_queued_bytes_(max_queued_bytes) {}
+  ~ConnectionStream() override {
+    if (!closed_.exchange(true))
+      connection_->stream_finish();
+  }
+  ConnectionStream(const ConnectionStream&) = delete;
+  ConnectionStream& operator=(const ConnectionStream&) = delete;
+
+  bool write(std::string&& chunk) override {
+    if (closed_.load(std::memory_order_acquire))
+      return false;
+    const std::size_t n = chunk.size();
+    if (queued_.fetch_add(n, std::memory_order_acq_rel) + n > max_queued_bytes_) {
+      if (!closed_.exchange(true))
+        connection_->stream_overflow();
+      return false;
+    }
+    connection_->stream_push(std::move(chunk));
+    return true;
+  }
+  void close() override {
+    if (!closed_.exchange(true))
+      connection_->stream_finish();
+  }
+  bool closed() const noexcept override { return closed_.load(std::memory_order_acquire); }
+
+  void written(std::size_t n) { queued_.fetch_sub(n, std::memory_order_acq_rel); }
+  void mark_closed() { closed_.store(true, std::memory_order_release); }
+
+ private:
+  std::shared_ptr<ConnectionBase> connection_;
+  const std::size_t max_queued_bytes_;
+  std::atomic<std::size_t> queued_{0};
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace
@@ -249,7 +296,8 @@ class Connection final : public ConnectionBase {
   void begin_drain() override {
     asio::dispatch(stream_.get_executor(), [self = self()] {
       self->draining_ = true;
-      if (self->state_ == State::kIdle || self->state_ == State::kHandshake)
+      if (self->state_ == State::kIdle || self->state_ == State::kHandshake ||
+          self->state_ == State::kStreaming)
         self->close();
     });
   }
@@ -272,6 +320,41 @@ class Connection final : public ConnectionBase {
     core_->post_unless_stopped(stream_.get_executor(), [self = self()] { self->close(); });
   }
 
+  std::shared_ptr<internal::StreamSink> start_stream(Response&& head,
+                                                     std::size_t max_queued_bytes) override {
+    auto stream = std::make_shared<ConnectionStream>(shared_from_this(), max_queued_bytes);
+    core_->post_unless_stopped(stream_.get_executor(),
+                               [self = self(), stream, h = std::move(head)]() mutable {
+                                 self->begin_stream(std::move(h), stream);
+                               });
+    return stream;
+  }
+
+  // Posted, never run inline: each may close the connection, which takes the core's lock.
+  void stream_push(std::string&& chunk) override {
+    core_->post_unless_stopped(stream_.get_executor(),
+                               [self = self(), c = std::move(chunk)]() mutable {
+                                 if (self->closed_ || self->state_ != State::kStreaming)
+                                   return;
+                                 self->stream_queue_.push_back({std::move(c), true});
+                                 if (!self->stream_writing_)
+                                   self->write_stream_next();
+                               });
+  }
+
+  void stream_finish() override {
+    core_->post_unless_stopped(stream_.get_executor(), [self = self()] {
+      self->stream_finishing_ = true;
+      if (!self->stream_writing_ && self->stream_queue_.empty())
+        self->close();
+    });
+  }
+
+  void stream_overflow() override {
+    core_->counters.stream_overflows.fetch_add(1, std::memory_order_relaxed);
+    core_->post_unless_stopped(stream_.get_executor(), [self = self()] { self->close(); });
+  }
+
   void abandoned() override {
     core_->counters.handler_errors.fetch_add(1, std::memory_order_relaxed);
     Response r = Response::text(500, "the request was not answered\n");
@@ -280,7 +363,21 @@ class Connection final : public ConnectionBase {
   }
 
  private:
-  enum class State { kHandshake, kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+  enum class State {
+    kHandshake,
+    kIdle,
+    kReading,
+    kHandling,
+    kWriting,
+    kStreaming,
+    kLingering,
+    kClosed
+  };
+
+  struct StreamPiece {
+    std::string bytes;
+    bool counted = false;  // body bytes, counted against the stream's bound (not the head)
+  };
 
   std::shared_ptr<Connection> self() {
     return std::static_pointer_cast<Connection>(shared_from_this());
@@ -541,8 +638,87 @@ class Connection final : public ConnectionBase {
     write_response(std::move(response));
   }
 
+  // The head of a streamed response: no Content-Length, the body ends with the connection.
+  void begin_stream(Response&& head, const std::shared_ptr<ConnectionStream>& stream) {
+    if (closed_ || state_ != State::kHandling || draining_) {
+      stream->mark_closed();
+      if (!closed_)
+        close();
+      return;
+    }
+    response_stream_ = stream;
+    state_ = State::kStreaming;
+    keep_after_ = false;
+    count_response(counters(), head.status);
+    if (cors_ != nullptr && !origin_.empty()) {
+      Request origin_only;
+      origin_only.headers.push_back({"Origin", origin_});
+      add_cors_headers(*cors_, origin_only, head);
+    }
+    out_head_.clear();
+    out_head_ += version_ == 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+    append_number(static_cast<unsigned>(head.status));
+    out_head_ += ' ';
+    const auto reason =
+        http::obsolete_reason(http::int_to_status(static_cast<unsigned>(head.status)));
+    out_head_.append(reason.data(), reason.size());
+    out_head_ += "\r\n";
+    if (!core_->options.server_name.empty())
+      append_field("Server", core_->options.server_name);
+    if (!head.content_type.empty())
+      append_field("Content-Type", head.content_type);
+    for (const auto& h : head.headers)
+      append_field(h.name, h.value);
+    out_head_ += "Connection: close\r\n\r\n";
+    stream_queue_.push_back({std::move(out_head_), false});
+    out_head_.clear();
+    write_stream_next();
+  }
+
+  void write_stream_next() {
+    if (closed_)
+      return;
+    if (stream_queue_.empty()) {
+      if (stream_finishing_) {
+        close();
+        return;
+      }
+      // Idle between pieces: no deadline (a pending timer would fail the next write).
+      lowest().expires_never();
+      return;
+    }
+    stream_writing_ = true;
+    lowest().expires_after(core_->options.write_timeout);
+    const std::string& front = stream_queue_.front().bytes;
+    asio::async_write(
+        stream_, asio::buffer(front.data(), front.size()),
+        [self = self()](const beast::error_code& ec, std::size_t) { self->on_stream_write(ec); });
+  }
+
+  void on_stream_write(const beast::error_code& ec) {
+    stream_writing_ = false;
+    StreamPiece piece = std::move(stream_queue_.front());
+    stream_queue_.pop_front();
+    if (closed_) {
+      stream_queue_.clear();
+      return;
+    }
+    if (piece.counted) {
+      if (auto s = response_stream_.lock())
+        s->written(piece.bytes.size());
+    }
+    if (ec) {
+      if (ec == beast::error::timeout)
+        counters().write_timeouts.fetch_add(1, std::memory_order_relaxed);
+      close();
+      return;
+    }
+    write_stream_next();
+  }
+
   void write_response(Response&& r) {
-    if (closed_ || state_ == State::kWriting || state_ == State::kLingering)
+    if (closed_ || state_ == State::kWriting || state_ == State::kStreaming ||
+        state_ == State::kLingering)
       return;
     if (cors_ != nullptr && !origin_.empty()) {
       Request origin_only;
@@ -685,6 +861,9 @@ class Connection final : public ConnectionBase {
       return;
     closed_ = true;
     state_ = State::kClosed;
+    if (auto s = response_stream_.lock())
+      s->mark_closed();
+    // stream_queue_ stays: a write in flight still reads its front piece.
     beast::error_code ignored;
     lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
     lowest().close();
@@ -711,6 +890,10 @@ class Connection final : public ConnectionBase {
   bool draining_ = false;
   bool closed_ = false;
   std::size_t lingered_ = 0;
+  std::weak_ptr<ConnectionStream> response_stream_;  // a streamed response's writer side
+  std::deque<StreamPiece> stream_queue_;
+  bool stream_writing_ = false;
+  bool stream_finishing_ = false;
   std::chrono::steady_clock::time_point request_start_;  // the first byte of the request
   bool deadline_armed_ = false;  // the stream's timer holds the request's read deadline
 };

@@ -592,6 +592,98 @@ TEST_F(HttpServerTest, StopForceClosesWhatIsLeftAfterTheDeadline) {
   held.reset();
 }
 
+// A handler that starts a stream and hands its writer to the test.
+class StreamHolder {
+ public:
+  Handler handler(std::size_t max_queued_bytes = 1 << 20) {
+    return [this, max_queued_bytes](Request&&, Responder responder) {
+      StreamWriter w = responder.start_stream(200, "text/event-stream",
+                                              {{"Cache-Control", "no-cache"}}, max_queued_bytes);
+      std::lock_guard<std::mutex> lock(mu_);
+      writer_ = w;
+      cv_.notify_all();
+    };
+  }
+  std::optional<StreamWriter> wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, kDeadline, [&] { return writer_.has_value(); }))
+      return std::nullopt;
+    return writer_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<StreamWriter> writer_;
+};
+
+TEST_F(HttpServerTest, StreamedResponseSendsPiecesAsTheyComeAndEndsWithTheConnection) {
+  StreamHolder holder;
+  add("GET", "/stream", holder.handler());
+  start();
+  RawClient c(port());
+  ASSERT_TRUE(c.send(get("/stream")));
+  std::optional<StreamWriter> w = holder.wait();
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(w->is_open());
+  ASSERT_TRUE(w->write("data: one\n\n"));
+  auto first = c.read_until("data: one\n\n");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << *first;
+  EXPECT_NE(first->find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(first->find("Cache-Control: no-cache\r\n"), std::string::npos);
+  EXPECT_NE(first->find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(first->find("Content-Length"), std::string::npos);
+  // The second piece arrives while the response is still open.
+  ASSERT_TRUE(w->write("data: two\n\n"));
+  ASSERT_TRUE(c.read_until("data: two\n\n"));
+  w->close();
+  EXPECT_FALSE(w->is_open());
+  EXPECT_FALSE(w->write("late"));
+  auto all = c.read_response();  // the whole response, read to the close
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->body, "data: one\n\ndata: two\n\n");
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(counters().responses_2xx.load(), 1u);
+}
+
+TEST_F(HttpServerTest, SlowStreamClientIsDisconnectedInsteadOfBuffered) {
+  StreamHolder holder;
+  add("GET", "/stream", holder.handler(64 * 1024));
+  start();
+  RawClient c(port());
+  ASSERT_TRUE(c.send(get("/stream")));
+  std::optional<StreamWriter> w = holder.wait();
+  ASSERT_TRUE(w);
+  // The client reads nothing: once the socket buffers are full, pieces wait on the strand
+  // until the bound is passed and the stream is closed. Socket buffers hold a few MiB at most.
+  const std::string piece(32 * 1024, 'x');
+  bool refused = false;
+  for (int i = 0; i < 100000 && !refused; ++i)
+    refused = !w->write(piece);
+  EXPECT_TRUE(refused);
+  EXPECT_FALSE(w->is_open());
+  EXPECT_TRUE(wait_for_count(counters().stream_overflows, 1));
+  EXPECT_TRUE(c.wait_closed());
+}
+
+TEST_F(HttpServerTest, StopClosesOpenStreams) {
+  StreamHolder holder;
+  add("GET", "/stream", holder.handler());
+  start();
+  RawClient c(port());
+  ASSERT_TRUE(c.send(get("/stream")));
+  std::optional<StreamWriter> w = holder.wait();
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(w->write(": hello\n\n"));
+  ASSERT_TRUE(c.read_until(": hello\n\n"));
+  server_->stop(std::chrono::milliseconds(kDeadline));
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_FALSE(w->is_open());
+  EXPECT_FALSE(w->write("after stop"));
+  EXPECT_EQ(counters().forced_closes.load(), 0u);  // closed by the drain, not the deadline
+}
+
 TEST_F(HttpServerTest, AddressInUseIsAClearError) {
   start();
   HttpServerOptions o;

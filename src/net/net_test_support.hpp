@@ -115,6 +115,18 @@ class RawClient {
     return r;
   }
 
+  // Everything received so far once it contains `needle` (for streamed responses);
+  // nullopt if the connection closed first or the deadline passed.
+  std::optional<std::string> read_until(std::string_view needle,
+                                        std::chrono::milliseconds deadline = kDeadline) {
+    const auto until = Clock::now() + deadline;
+    while (pending_.find(needle) == std::string::npos) {
+      if (!fill(until))
+        return std::nullopt;
+    }
+    return pending_;
+  }
+
   // True once the server has closed the connection (end of stream or reset), false if the
   // deadline passes first. Bytes that arrive meanwhile are discarded.
   bool wait_closed(std::chrono::milliseconds deadline = kDeadline) {

@@ -511,6 +511,23 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
     p.token_cache_entries = static_cast<std::size_t>(token_cache);
     return core::Status{};
   });
+  root.table("store", [&](TableReader& r) {
+    r.boolean("enabled", c.store.enabled)
+        .string("path", c.store.path)
+        .byte_size("max_bytes", c.store.max_bytes)
+        .duration("max_age", c.store.max_age);
+    if (core::Status s = r.finish(); !s.ok())
+      return s;
+    if (c.store.enabled && c.store.path.empty())
+      return core::invalid_argument("[store] path must not be empty when the store is enabled");
+    return core::Status{};
+  });
+  root.table("ui", [&](TableReader& r) {
+    r.custom("listen", [&](const config::Value& v) {
+       return listen_address(v, c.ui.listen);
+     }).string_list("cors_allowed_origins", c.ui.cors_allowed_origins);
+    return r.finish();
+  });
   root.table("telemetry", [&](TableReader& r) {
     r.string("log_level", c.telemetry.log_level)
         .string("otlp_endpoint", c.telemetry.otlp_endpoint)

@@ -141,6 +141,20 @@ struct ProxyConfig {
   bool enabled() const { return !upstream_endpoint.empty() || mode == "queue"; }
 };
 
+// [store]: the embedded trace store (store/trace_store.hpp) the UI queries.
+struct StoreConfig {
+  bool enabled = false;  // the demo config turns it on
+  std::string path = "edgetraced-data/traces.db";
+  std::uint64_t max_bytes = 1ull << 30;                       // 0: no size cap
+  std::chrono::milliseconds max_age{7 * 24 * 3600 * 1000ll};  // 0: no age cap
+};
+
+// [ui]: the query API (Jaeger's and edgetrace's) and the web viewer (ui/query_api.hpp).
+struct UiConfig {
+  std::string listen = "0.0.0.0:16686";  // Jaeger's query port; "" disables
+  std::vector<std::string> cors_allowed_origins;
+};
+
 struct TelemetryConfig {
   std::string log_level = "info";  // the daemon's own log: console on stderr
   std::string otlp_endpoint;       // also export its own logs/spans there (never its pipeline)
@@ -169,6 +183,8 @@ struct DaemonConfig {
   bridge::ResourceOptions devices;  // [[devices.services]], [devices.attributes]
   ProcessorsConfig processors;
   ProxyConfig proxy;
+  StoreConfig store;
+  UiConfig ui;
   TelemetryConfig telemetry;
   std::chrono::milliseconds shutdown_timeout{10000};
   // Warnings to log at start (ignored OTEL_* values).

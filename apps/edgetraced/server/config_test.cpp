@@ -168,6 +168,14 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_EQ(c.telemetry.log_level, d.telemetry.log_level);
   EXPECT_EQ(c.telemetry.otlp_endpoint, d.telemetry.otlp_endpoint);
   EXPECT_EQ(c.telemetry.drop_report_interval, d.telemetry.drop_report_interval);
+  EXPECT_EQ(c.store.enabled, d.store.enabled);
+  EXPECT_FALSE(c.store.enabled);
+  EXPECT_EQ(c.store.path, d.store.path);
+  EXPECT_EQ(c.store.max_bytes, d.store.max_bytes);
+  EXPECT_EQ(c.store.max_age, d.store.max_age);
+  EXPECT_EQ(c.ui.listen, d.ui.listen);
+  EXPECT_EQ(c.ui.listen, "0.0.0.0:16686");
+  EXPECT_EQ(c.ui.cors_allowed_origins, d.ui.cors_allowed_origins);
   EXPECT_EQ(c.shutdown_timeout, d.shutdown_timeout);
   EXPECT_TRUE(c.warnings.empty());
 }
@@ -266,6 +274,24 @@ TEST(DaemonConfigTest, PipelineProcessorsLayerOnTheSharedOnes) {
   EXPECT_EQ(proxy.sampling.debug_log_ratio, 0.5);
 }
 
+TEST(DaemonConfigTest, StoreAndUiTables) {
+  core::Result<DaemonConfig> c = read(
+      "[store]\nenabled = true\npath = \"/var/lib/et/t.db\"\nmax_bytes = \"10MiB\"\n"
+      "max_age = \"2d\"\n[ui]\nlisten = \"127.0.0.1:0\"\n"
+      "cors_allowed_origins = [\"https://grafana.example.com\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->store.enabled);
+  EXPECT_EQ(c->store.path, "/var/lib/et/t.db");
+  EXPECT_EQ(c->store.max_bytes, 10u << 20);
+  EXPECT_EQ(c->store.max_age, std::chrono::hours(48));
+  EXPECT_EQ(c->ui.listen, "127.0.0.1:0");
+  EXPECT_EQ(c->ui.cors_allowed_origins, std::vector<std::string>{"https://grafana.example.com"});
+  core::Result<DaemonConfig> off = read("[ui]\nlisten = \"\"\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->ui.listen, "");
+  EXPECT_EQ(DaemonConfig{}.store.max_age, std::chrono::hours(7 * 24));
+}
+
 TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
   struct Case {
     std::string text;
@@ -300,6 +326,11 @@ TEST(DaemonConfigTest, EachKindOfMistakeNamesItsPlace) {
       {"[proxy.cors]\nallowed_origins = 3\n", "test.toml:2:"},
       {"[proxy.upstream]\nendpoint = \"http://up:4318\"\n", "hs256_secret_file"},
       {"[proxy.upstream]\nendpoint = \"up:4318\"\n", "http://"},
+      {"[store]\nmax_age = \"forever\"\n", "test.toml:2:"},
+      {"[store]\nenabled = \"yes\"\n", "test.toml:2:"},
+      {"[store]\nenabled = true\npath = \"\"\n", "[store] path"},
+      {"[ui]\nlisten = \"16686\"\n", "test.toml:2:"},
+      {"[ui]\nport = 1\n", "port"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

@@ -13,6 +13,7 @@
 #include "receivers/otlp_grpc.hpp"
 #include "receivers/otlp_http.hpp"
 #include "receivers/serial.hpp"
+#include "store/store_exporter.hpp"
 #include "symbol_http.hpp"
 
 namespace edgetrace::daemon {
@@ -61,7 +62,33 @@ Daemon::~Daemon() {
   stop();
 }
 
+// A store that cannot be opened (corrupt, locked, not a database, unwritable directory) does
+// not stop the daemon: the other exporters still get everything, the UI answers 503 with
+// the reason, and edgetraced_store_open is 0.
+void Daemon::open_store() {
+  if (!config_.store.enabled)
+    return;
+  store::StoreOptions o;
+  o.path = config_.store.path;
+  o.max_bytes = config_.store.max_bytes;
+  o.max_age = std::chrono::duration_cast<std::chrono::seconds>(config_.store.max_age);
+  std::error_code ec;
+  if (const auto parent = o.path.parent_path(); !parent.empty())
+    std::filesystem::create_directories(parent, ec);
+  core::Result<std::unique_ptr<store::TraceStore>> opened = store::TraceStore::open(o);
+  if (!opened) {
+    store_error_ = config_.store.path + ": " + opened.status().message();
+    log_warn("store: cannot open the trace store " + store_error_ +
+             "; running without it (telemetry is still exported, the UI answers 503)");
+    return;
+  }
+  store_ = std::move(opened).value();
+  exporters_.push_back(std::make_unique<store::StoreExporter>(*store_));
+  log_info("store: " + config_.store.path);
+}
+
 core::Status Daemon::start_exporters() {
+  open_store();
   if (config_.otlp.enabled) {
     core::Result<std::unique_ptr<OtlpQueueExporter>> otlp = OtlpQueueExporter::create(
         config_.otlp.per_signal,
@@ -103,10 +130,10 @@ core::Status Daemon::start() {
   if (started_)
     return core::Status(core::StatusCode::kFailedPrecondition, "already started");
   started_ = true;
-  started_unix_nano_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  started_unix_nano_ =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (const std::string& w : config_.warnings)
     log_warn(w);
   if (core::Status s = start_exporters(); !s.ok())
@@ -190,6 +217,8 @@ core::Status Daemon::start() {
 
   if (core::Status s = start_admin(); !s.ok())
     return s;
+  if (core::Status s = start_ui(); !s.ok())
+    return s;
   if (core::Status s = start_receivers(); !s.ok())
     return s;
   return {};
@@ -241,6 +270,28 @@ core::Status Daemon::start_admin() {
   if (core::Status s = admin_->start(); !s.ok())
     return core::Status(s.code(), "admin.listen: " + s.message());
   listening_.emplace_back("admin", admin_->port());
+  return {};
+}
+
+core::Status Daemon::start_ui() {
+  if (config_.ui.listen.empty())
+    return {};
+  if (!config_.store.enabled)
+    store_error_ = "the trace store is disabled (store.enabled = false)";
+  ui::QueryApiOptions qo;
+  qo.cors_allowed_origins = config_.ui.cors_allowed_origins;
+  query_api_ = std::make_unique<ui::QueryApi>(store_.get(), store_error_, std::move(qo));
+  net::HttpServerOptions o;
+  o.listen = config_.ui.listen;
+  o.handler_threads = 4;         // store reads
+  o.max_body_bytes = 64 * 1024;  // GET only
+  o.server_name = "edgetraced";
+  ui_server_ = std::make_unique<net::HttpServer>(o);
+  query_api_->mount(*ui_server_);
+  if (core::Status s = ui_server_->start(); !s.ok())
+    return core::Status(s.code(), "ui.listen: " + s.message());
+  query_api_->start();
+  listening_.emplace_back("UI", ui_server_->port());
   return {};
 }
 
@@ -349,6 +400,10 @@ void Daemon::stop() {
   // The console prints the trees still waiting for a root.
   if (console_exporter_ != nullptr)
     console_exporter_->shutdown();
+  if (query_api_)
+    query_api_->stop();  // closes the live streams
+  if (ui_server_)
+    ui_server_->stop(std::chrono::milliseconds(1000));
   if (admin_)
     admin_->stop(std::chrono::milliseconds(1000));
   receivers_.clear();
@@ -398,6 +453,13 @@ std::vector<std::string> Daemon::reload(const DaemonConfig& fresh) {
     restart.push_back("proxy");
   if (fresh.otlp.endpoint != config_.otlp.endpoint)
     restart.push_back("exporters.otlp.endpoint");
+  if (fresh.store.enabled != config_.store.enabled || fresh.store.path != config_.store.path ||
+      fresh.store.max_bytes != config_.store.max_bytes ||
+      fresh.store.max_age != config_.store.max_age)
+    restart.push_back("store");
+  if (fresh.ui.listen != config_.ui.listen ||
+      fresh.ui.cors_allowed_origins != config_.ui.cors_allowed_origins)
+    restart.push_back("ui");
   return restart;
 }
 
@@ -430,10 +492,10 @@ void Daemon::report_drops() {
   core::Attributes resource;
   resource.set("service.name", "edgetraced");
   resource.set("service.version", EDGETRACE_VERSION);
-  const auto now = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const auto now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   if (queue_->append(drop_report(counts, resource, started_unix_nano_, now)).ok())
     last_reported_drops_ = total;
 }
@@ -453,6 +515,12 @@ std::string Daemon::metrics_text() const {
     e->write_metrics(out);
   if (symbols_)
     symbols_->write_metrics(out);
+  if (config_.store.enabled)
+    out.gauge("edgetraced_store_open",
+              "1 when the trace store is open; 0 when it could not be opened (see the log)", {},
+              store_ != nullptr ? 1 : 0);
+  if (query_api_)
+    query_api_->write_metrics(out);
   return out.text();
 }
 
@@ -465,6 +533,9 @@ std::uint16_t Daemon::admin_port() const noexcept {
 }
 std::uint16_t Daemon::device_tcp_port() const noexcept {
   return device_tcp_port_;
+}
+std::uint16_t Daemon::ui_port() const noexcept {
+  return ui_server_ ? ui_server_->port() : 0;
 }
 std::uint16_t Daemon::device_http_port() const noexcept {
   return device_http_port_;

@@ -7,11 +7,12 @@
 //   wait_for_signal();
 //   daemon.stop();     // receivers first, then the queue drains for shutdown_timeout
 //
-// Start order: queue (recovering what a previous run left) and exporters, symbols, pipeline,
-// admin, then receivers, so nothing is accepted before it can be kept. Stop order is the
-// reverse: receivers stop accepting and finish their streams into the queue, the queue
-// delivers what it can until shutdown_timeout, and whatever is left stays on disk for the
-// next start.
+// Start order: the trace store (when enabled; a store that cannot be opened is logged and
+// the daemon runs without it), queue (recovering what a previous run left) and exporters,
+// symbols, pipeline, admin, the UI listener (query API + viewer), then receivers, so nothing is
+// accepted before it can be kept. Stop order is the reverse: receivers stop accepting and finish
+// their streams into the queue, the queue delivers what it can until shutdown_timeout, and whatever
+// is left stays on disk for the next start.
 //
 // Thread-safety: start(), stop() and reload() from one controlling thread; metrics_text()
 // from any thread.
@@ -34,6 +35,8 @@
 #include "pipeline/symbol_source.hpp"
 #include "pipeline/telemetry_queue.hpp"
 #include "server/config.hpp"
+#include "store/trace_store.hpp"
+#include "ui/query_api.hpp"
 
 namespace edgetrace::decoder {
 class SymbolHttpHandler;
@@ -62,6 +65,9 @@ class Daemon {
   std::uint16_t admin_port() const noexcept;
   std::uint16_t device_tcp_port() const noexcept;
   std::uint16_t device_http_port() const noexcept;
+  std::uint16_t ui_port() const noexcept;
+  // Whether the trace store is open (store.enabled and open() succeeded).
+  bool store_open() const noexcept { return store_ != nullptr; }
   // Every listener with its bound port, in start order: {"admin", 7701}, {"proxy", 4320}...
   // (the "started" line prints them as "<name> on port <n>").
   std::vector<std::pair<std::string, std::uint16_t>> listening() const;
@@ -73,6 +79,8 @@ class Daemon {
   core::Status start_exporters();
   core::Status start_receivers();
   core::Status start_admin();
+  core::Status start_ui();
+  void open_store();
   void timer();
   // Every counter of what was dropped (processors, queue, exporters).
   DropCounts collect_drops() const;
@@ -80,6 +88,9 @@ class Daemon {
   void report_drops();
 
   DaemonConfig config_;
+  // Declared before the exporters (its StoreExporter) and the query API, which borrow it.
+  std::unique_ptr<store::TraceStore> store_;
+  std::string store_error_;  // why the store is off, for the UI's 503 answers
   std::vector<std::unique_ptr<Exporter>> exporters_;
   ConsoleTreeExporter* console_exporter_ = nullptr;  // flushed by the 1 s timer
   FileLinesExporter* file_exporter_ = nullptr;       // reopened on SIGHUP
@@ -95,6 +106,8 @@ class Daemon {
   std::vector<std::pair<std::string, std::uint16_t>> listening_;
   std::unique_ptr<decoder::SymbolHttpHandler> symbols_handler_;
   std::unique_ptr<net::HttpServer> admin_;
+  std::unique_ptr<ui::QueryApi> query_api_;
+  std::unique_ptr<net::HttpServer> ui_server_;
   std::uint16_t device_tcp_port_ = 0;
   std::uint16_t device_http_port_ = 0;
 

@@ -280,6 +280,24 @@ global_burst = 0.0
 # Origins allowed to call from a browser ("https://app.example.com", or "*").
 allowed_origins = []
 
+[store]
+# The embedded trace store: every span and log the daemon receives is also kept in one
+# SQLite file, searchable through the [ui] listener (docs/query-api.md). A file that cannot
+# be opened (corrupt, locked) is logged and the daemon runs without the store.
+enabled = false
+path = "edgetraced-data/traces.db"
+# The file is kept under this size (oldest traces pruned first); 0: no size cap.
+max_bytes = "1GiB"
+# Traces older than this are pruned; 0: kept until max_bytes needs the room.
+max_age = "7d"
+
+[ui]
+# The query API (Jaeger's /api/traces..., so Grafana's Jaeger data source works, and
+# edgetrace's /api/v1/logs, /api/v1/live) and the web viewer. "" disables.
+listen = "0.0.0.0:16686"
+# Origins allowed to call the API from other pages ("https://grafana.example.com" or "*").
+cors_allowed_origins = []
+
 [telemetry]
 # The daemon's own log (stderr): trace | debug | info | warn | error, or a filter directive.
 log_level = "info"

@@ -52,10 +52,17 @@ namespace edgetrace::daemon::store {
 
 struct StoreOptions {
   std::filesystem::path path = "edgetraced-data/traces.db";
-  std::uint64_t max_bytes = 1ull << 30;             // store.max_bytes; 0 = no size cap
-  std::chrono::seconds max_age{7 * 24 * 3600};      // store.max_age; 0 = no age cap
-  std::uint64_t cache_bytes = 16ull << 20;          // SQLite page cache per connection
-  std::size_t max_readers = 4;                      // reader connections kept open
+  std::uint64_t max_bytes = 1ull << 30;         // store.max_bytes; 0 = no size cap
+  std::chrono::seconds max_age{7 * 24 * 3600};  // store.max_age; 0 = no age cap
+  std::uint64_t cache_bytes = 16ull << 20;      // SQLite page cache per connection
+  std::size_t max_readers = 4;                  // reader connections kept open
+  // How long a statement waits for a lock another connection holds before it fails with
+  // "locked" (open() included: a file another process keeps locked fails after this).
+  std::chrono::milliseconds busy_timeout{5000};
+  // open() runs PRAGMA quick_check, which reads every page: about a second per GiB on a
+  // warm cache (docs/store.md). Off, a corrupt page is reported by the first query that
+  // reads it instead.
+  bool quick_check = true;
 };
 
 // One span as stored, with the resource and scope it arrived under.
@@ -82,7 +89,7 @@ struct TraceQuery {
   std::uint64_t end_unix_nano = 0;    // ... and at or before; 0 = now
   std::optional<std::uint64_t> min_duration_ns;
   std::optional<std::uint64_t> max_duration_ns;
-  std::size_t limit = 20;  // traces, newest first
+  std::size_t limit = 20;  // traces, newest first (by trace start); 0 = 20
 };
 
 struct LogQuery {
@@ -92,7 +99,7 @@ struct LogQuery {
   std::optional<core::TraceId> trace_id;
   std::uint64_t start_unix_nano = 0;
   std::uint64_t end_unix_nano = 0;  // 0 = now
-  std::size_t limit = 100;          // newest first
+  std::size_t limit = 100;          // newest first (by id, i.e. write order); 0 = 100
   std::int64_t before_id = 0;       // paging: only rows with id < before_id; 0 = from newest
 };
 

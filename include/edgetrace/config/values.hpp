@@ -3,15 +3,15 @@
 // reader (otel_environment.hpp) use them, so a value means the same in a file, in a variable
 // and on a command line.
 //
-//   parse_duration("250ms")  -> 250 ms      parse_duration("5s") -> 5000 ms   ("1m", "250")
-//   parse_byte_size("64KiB") -> 65536       parse_byte_size("10MB") -> 10000000
+//   parse_duration("250ms")  -> 250 ms      parse_duration("5s") -> 5000 ms   ("1m", "2h", "7d",
+//   "250") parse_byte_size("64KiB") -> 65536       parse_byte_size("10MB") -> 10000000
 //   parse_bool("TRUE")       -> true        split_list(" a, b,,c ") -> {"a", "b", "c"}
 //   parse_endpoint("https://collector:4318/otlp") -> {https, collector, 4318, "/otlp"}
 //   parse_enum("GZIP", kCompressions, "compression") -> Compression::kGzip
 //
 // Errors are core::Status values of code kInvalidArgument whose message quotes the text and
 // says what was expected ("duration '5 hours' is not a whole number with an optional unit
-// (ms, s, m)"); callers add the position (loader.hpp) or the variable name.
+// (ms, s, m, h, d)"); callers add the position (loader.hpp) or the variable name.
 //
 // Thread-safety: pure functions; they allocate only for their results and error messages.
 #pragma once

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -67,11 +68,29 @@ struct Response {
 };
 
 namespace internal {
+// The connection end of a streamed response (see StreamWriter).
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // False (and nothing queued) once the stream is closed.
+  virtual bool write(std::string&& chunk) = 0;
+  virtual void close() = 0;
+  virtual bool closed() const noexcept = 0;
+};
+
 // What a Responder delivers to: the connection that read the request.
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
   virtual void deliver(Response&& response) = 0;
+  // Sends `head` (status and headers) without a Content-Length and keeps the connection for
+  // a body written in pieces. nullptr when the sink cannot stream (the connection is gone,
+  // or a test double).
+  virtual std::shared_ptr<StreamSink> start_stream(Response&& head, std::size_t max_queued_bytes) {
+    (void)head;
+    (void)max_queued_bytes;
+    return nullptr;
+  }
   // Every Responder copy was destroyed without an answer.
   virtual void abandoned() = 0;
   // Close the connection without an answer.
@@ -79,6 +98,33 @@ class ResponseSink {
 };
 class ResponderState;
 }  // namespace internal
+
+// A response body sent in pieces as they come (server-sent events, live tails), returned
+// by Responder::start_stream(). The response has no Content-Length: it ends when the
+// connection closes (`Connection: close`), so the client reads until then.
+//
+// Bounds. Pieces wait on the connection's strand to be written, at most `max_queued_bytes`
+// of them: a write that would pass that closes the stream (and the connection), so a slow
+// client is disconnected, never buffered without limit. Each socket write must finish
+// within the server's write_timeout. HttpServer::stop() closes every stream.
+//
+// Thread-safety: copyable; the copies share the stream; write() and close() from any
+// thread, never blocking. A default-constructed StreamWriter is closed.
+class StreamWriter {
+ public:
+  StreamWriter() = default;
+  explicit StreamWriter(std::shared_ptr<internal::StreamSink> sink) : sink_(std::move(sink)) {}
+
+  // Queues `chunk`. False when the stream is closed (client gone, queue over its bound,
+  // server stopping): the caller should drop this writer.
+  bool write(std::string chunk) const;
+  // Sends what is queued, then closes the connection. Idempotent.
+  void close() const;
+  bool is_open() const noexcept;
+
+ private:
+  std::shared_ptr<internal::StreamSink> sink_;
+};
 
 // The one way to answer a request. Copyable; the copies share one answer: the first
 // respond() (from any thread, at any time) sends it, later calls return false and do
@@ -102,6 +148,11 @@ class Responder {
   // test double dropping a connection). True if no answer had been given.
   bool abort() const;
   bool responded() const noexcept;
+  // Answers with `status` and these headers, then a body written in pieces through the
+  // returned writer (see StreamWriter). Counts as the answer: a closed writer when one had
+  // been given already or the connection is gone.
+  StreamWriter start_stream(int status, std::string content_type, std::vector<Header> headers = {},
+                            std::size_t max_queued_bytes = 1 << 20) const;
 
  private:
   std::shared_ptr<internal::ResponderState> state_;

@@ -110,8 +110,9 @@ struct HttpServerCounters {
   std::atomic<std::uint64_t> tls_handshake_failures{0};
   std::atomic<std::uint64_t> auth_refused{0};
   std::atomic<std::uint64_t> cors_preflights{0};
-  std::atomic<std::uint64_t> handler_errors{0};  // handler threw, or dropped its Responder
-  std::atomic<std::uint64_t> forced_closes{0};   // connections closed by stop()'s deadline
+  std::atomic<std::uint64_t> handler_errors{0};    // handler threw, or dropped its Responder
+  std::atomic<std::uint64_t> forced_closes{0};     // connections closed by stop()'s deadline
+  std::atomic<std::uint64_t> stream_overflows{0};  // streamed responses closed: client too slow
 };
 
 struct RouteOptions {
