@@ -324,6 +324,16 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
   }
 }
 
+// A paced device's clock follows real time (never backwards), so the bridge's wall-clock
+// mapping of its spans matches when they happened.
+void advance_to_real_time(SimDevice& d, std::chrono::steady_clock::time_point started) {
+  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  const std::uint64_t now = 1000000ull * static_cast<std::uint64_t>(d.index) +
+                            static_cast<std::uint64_t>(elapsed.count());
+  d.clock = std::max(d.clock, now);
+}
+
 // Runs one command on the selected device: a span continuing the sender's trace.
 void handle_command(SimDevice& d, std::string_view name, const et_remote_parent& parent) {
   // The device library copies string arguments into the frame: a NUL-terminated copy.
@@ -343,7 +353,9 @@ void handle_command(SimDevice& d, std::string_view name, const et_remote_parent&
 }
 
 // Runs the commands received so far, each on its device, whose frames are then published.
-void run_commands(std::vector<SimDevice>& sims) {
+// `started`: the start of a paced run (the clocks follow real time), else null.
+void run_commands(std::vector<SimDevice>& sims,
+                  const std::chrono::steady_clock::time_point* started) {
   std::deque<std::pair<int, std::string>> pending;
   {
     std::lock_guard lock(g_mqtt->commands_mutex);
@@ -361,6 +373,9 @@ void run_commands(std::vector<SimDevice>& sims) {
     }
     SimDevice& d = sims[static_cast<std::size_t>(index)];
     et_device_select(&d.device);
+    if (started != nullptr) {
+      advance_to_real_time(d, *started);
+    }
     handle_command(d, name, parent);
     flush_mqtt(d);
     ++g_mqtt->commands_handled;
@@ -600,16 +615,6 @@ std::string device_id_hex(int i) {
   return hex;
 }
 
-// A paced device's clock follows real time (never backwards), so the bridge's wall-clock
-// mapping of its spans matches when they happened.
-void advance_to_real_time(SimDevice& d, std::chrono::steady_clock::time_point started) {
-  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started);
-  const std::uint64_t now = 1000000ull * static_cast<std::uint64_t>(d.index) +
-                            static_cast<std::uint64_t>(elapsed.count());
-  d.clock = std::max(d.clock, now);
-}
-
 // Waits up to `seconds` for `done` to hold, polling every 10 ms.
 template <typename F>
 bool wait_for(F done, int seconds) {
@@ -788,7 +793,7 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
     }
     // Commands wait at most 20 ms while the round's interval passes.
     do {
-      run_commands(sims);
+      run_commands(sims, paced ? &started : nullptr);
       const auto left = round_end - std::chrono::steady_clock::now();
       if (left <= std::chrono::steady_clock::duration::zero()) {
         break;
@@ -797,7 +802,7 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
           std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
     } while (g_stop == 0);
   }
-  run_commands(sims);
+  run_commands(sims, paced ? &started : nullptr);
   et_device_select(nullptr);
   const bool acked = wait_for([&] { return state.pending.load() == 0; }, 20);
   std::uint64_t frames = 0;
