@@ -293,7 +293,8 @@ TEST(ConfigTest, DurationsTakeUnits) {
   EXPECT_EQ(parse_duration("2m").value(), std::chrono::milliseconds(120000));
   EXPECT_FALSE(parse_duration("").ok());
   EXPECT_FALSE(parse_duration("s").ok());
-  EXPECT_FALSE(parse_duration("1h").ok());
+  EXPECT_EQ(parse_duration("1h").value(), std::chrono::milliseconds(3600000));
+  EXPECT_FALSE(parse_duration("1w").ok());
   EXPECT_FALSE(parse_duration("-1s").ok());
   EXPECT_FALSE(parse_duration("99999999999999m").ok());
 }

@@ -73,8 +73,8 @@ void OtlpQueueExporter::drop_counts(DropCounts& out) const {
       by_reason[r] += e->counters().dropped(kForGood[r]);
   }
   for (std::size_t r = 0; r < kForGood.size(); ++r)
-    out.push_back({"edgetraced.export.items.dropped", std::string(otlp::to_string(kForGood[r])),
-                   "", by_reason[r]});
+    out.push_back({"edgetraced.export.items.dropped", std::string(otlp::to_string(kForGood[r])), "",
+                   by_reason[r]});
   out.push_back({"edgetraced.export.items.dropped", "partial_success", "", partial});
 }
 

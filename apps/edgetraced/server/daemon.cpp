@@ -274,10 +274,10 @@ core::Status Daemon::start_admin() {
 }
 
 core::Status Daemon::start_ui() {
-  if (config_.ui.listen.empty())
+  // The UI shows the store: without store.enabled there is nothing to serve. A store that
+  // failed to open still gets its listener, answering 503 with the reason.
+  if (config_.ui.listen.empty() || !config_.store.enabled)
     return {};
-  if (!config_.store.enabled)
-    store_error_ = "the trace store is disabled (store.enabled = false)";
   ui::QueryApiOptions qo;
   qo.cors_allowed_origins = config_.ui.cors_allowed_origins;
   query_api_ = std::make_unique<ui::QueryApi>(store_.get(), store_error_, std::move(qo));

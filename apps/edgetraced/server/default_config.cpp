@@ -8,7 +8,7 @@ std::string_view default_config_text() noexcept {
   return R"(# edgetraced configuration (TOML). Every key is shown with its default.
 # Run `edgetraced --check-config FILE` to validate a file, `--set KEY=VALUE` to override a key.
 # Sizes: an integer (bytes) or "64KiB", "10MB", "1GiB". Durations: milliseconds or "250ms",
-# "5s", "10m".
+# "5s", "10m", "2h", "7d".
 
 # How long SIGTERM/SIGINT waits for the queue to drain to the exporters before exiting.
 shutdown_timeout = "10s"
@@ -293,7 +293,8 @@ max_age = "7d"
 
 [ui]
 # The query API (Jaeger's /api/traces..., so Grafana's Jaeger data source works, and
-# edgetrace's /api/v1/logs, /api/v1/live) and the web viewer. "" disables.
+# edgetrace's /api/v1/logs, /api/v1/live) and the web viewer; on when store.enabled is.
+# "" disables.
 listen = "0.0.0.0:16686"
 # Origins allowed to call the API from other pages ("https://grafana.example.com" or "*").
 cors_allowed_origins = []

@@ -12,12 +12,13 @@ if(NOT ET_CHROMIUM OR NOT ET_CHROMEDRIVER)
                   "the browser example test is not registered")
   return()
 endif()
-find_package(simdjson CONFIG REQUIRED)
+include(${CMAKE_CURRENT_LIST_DIR}/headless_chromium.cmake)
 set(ET_BROWSER_EXAMPLE_DIR ${CMAKE_BINARY_DIR}/examples/browser)
 
 add_executable(browser_proxy_test ${CMAKE_CURRENT_LIST_DIR}/browser_proxy_test.cpp)
 et_project_target(browser_proxy_test)
-target_link_libraries(browser_proxy_test PRIVATE edgetraced_testing_process edgetrace_testing_http
+target_link_libraries(browser_proxy_test PRIVATE edgetraced_testing_chromium
+  edgetraced_testing_process edgetrace_testing_http
   edgetraced_testing_jwt edgetrace::net edgetrace::core simdjson::simdjson GTest::gtest
   GTest::gtest_main)
 add_dependencies(browser_proxy_test edgetraced)

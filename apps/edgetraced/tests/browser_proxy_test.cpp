@@ -36,11 +36,11 @@
 
 #include "edgetrace/core/json.hpp"
 #include "edgetrace/net/http_server.hpp"
-#include "net/net_test_support.hpp"
 #include "proxy/jwt_testing.hpp"
 #include "testing/fake_http_receiver.hpp"
 #include "testing/temp_dir.hpp"
 #include "tests/daemon_process.hpp"
+#include "tests/headless_chromium.hpp"
 
 namespace edgetrace::daemon {
 namespace {
@@ -49,6 +49,7 @@ using edgetrace::testing::FakeOtlpHttpReceiver;
 using edgetrace::testing::ReceivedRequest;
 using edgetrace::testing::TempDir;
 using testing::DaemonProcess;
+using testing::HeadlessChromium;
 using namespace std::chrono_literals;
 
 constexpr std::string_view kSubject = "user-42";
@@ -137,120 +138,33 @@ class StaticSite {
   core::Status started_;
 };
 
-// ---- headless Chromium through chromedriver (W3C WebDriver over HTTP) ----
+// ---- headless Chromium through chromedriver (tests/headless_chromium.hpp) ----
 
-class Browser {
- public:
-  explicit Browser(const TempDir& dir)
-      : driver_(ET_CHROMEDRIVER, {"--port=0", "--log-level=INFO"}, dir.file("chromedriver.out")) {
-    const std::string out = driver_.log();
-    // "ChromeDriver was started successfully on port 41234."
-    const std::size_t at = out.find("started successfully on port ");
-    if (!driver_.started() || at == std::string::npos)
-      return;
-    port_ = static_cast<std::uint16_t>(std::strtoul(out.c_str() + at + 29, nullptr, 10));
-    const std::string capabilities =
-        R"({"capabilities":{"alwaysMatch":{"browserName":"chrome",)"
-        R"("goog:loggingPrefs":{"browser":"ALL"},"goog:chromeOptions":{"binary":)" +
-        json_string(ET_CHROMIUM) +
-        R"(,"args":["--headless=new","--no-sandbox","--disable-gpu","--disable-dev-shm-usage",)"
-        R"("--no-proxy-server","--disable-background-networking","--no-first-run"]}}}})";
-    const auto [status, body] = call("POST", "/session", capabilities, 60s);
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    std::string_view id;
-    if (status == 200 && !parser.parse(body).get(doc) && !doc["value"]["sessionId"].get(id))
-      session_ = "/session/" + std::string(id);
-    else
-      error_ = "new session: " + std::to_string(status) + " " + body;
-  }
-  // Closes Chromium (the session), then stops chromedriver.
-  ~Browser() {
-    if (!session_.empty())
-      (void)call("DELETE", session_, "", 30s);
-    if (driver_.running())
-      (void)driver_.terminate();
-  }
-  Browser(const Browser&) = delete;
-  Browser& operator=(const Browser&) = delete;
-
-  bool ready() const { return !session_.empty(); }
-  std::string error() const { return error_.empty() ? driver_.log() : error_; }
-
-  // Opens `url` and waits (in the page: a MutationObserver, no polling) until the example
-  // reports "done" or "failed: ..."; returns that text, or why there is none.
-  std::string run_page(const std::string& url) {
-    const std::string timeout =
-        R"({"script":)" + std::to_string(kPageDeadline.count()) + R"(,"pageLoad":60000})";
-    if (auto [status, body] = call("POST", session_ + "/timeouts", timeout, 30s); status != 200)
-      return "timeouts: " + body;
-    if (auto [status, body] =
-            call("POST", session_ + "/url", R"({"url":)" + json_string(url) + "}", 90s);
-        status != 200)
-      return "navigate: " + body;
-    constexpr std::string_view kWait = R"(
-      const finish = arguments[0];
-      const settled = () => document.title === "done" || document.title.startsWith("failed");
-      if (settled()) { finish(document.title); return; }
-      new MutationObserver((changes, observer) => {
-        if (settled()) { observer.disconnect(); finish(document.title); }
-      }).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
-    )";
-    const auto [status, body] =
-        call("POST", session_ + "/execute/async",
-             R"({"script":)" + json_string(kWait) + R"(,"args":[]})", kPageDeadline + 30s);
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    std::string_view title;
-    if (status == 200 && !parser.parse(body).get(doc) && !doc["value"].get(title))
-      return std::string(title);
-    return "wait: " + std::to_string(status) + " " + body;
-  }
-
-  // The browser's console and network messages since the session began, one a line
-  // (WebDriver hands out each message once; they are kept here).
-  std::string console() {
-    const auto [status, body] = call("POST", session_ + "/se/log", R"({"type":"browser"})", 30s);
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    simdjson::dom::array entries;
-    if (status != 200 || parser.parse(body).get(doc) || doc["value"].get(entries))
-      return console_ + "(no more browser log: " + std::to_string(status) + " " + body + ")";
-    for (simdjson::dom::element entry : entries) {
-      std::string_view message;
-      if (!entry["message"].get(message))
-        console_.append(message).push_back('\n');
-    }
-    return console_;
-  }
-
-  // What chromedriver printed (its INFO log holds every command and answer).
-  std::string driver_output() const { return driver_.log(); }
-
- private:
-  std::pair<int, std::string> call(std::string_view method, const std::string& path,
-                                   std::string_view body, std::chrono::milliseconds deadline) {
-    net::testing_support::RawClient client(port_);
-    if (!client.connected())
-      return {0, "chromedriver: cannot connect"};
-    std::string request = std::string(method) + " " + path +
-                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                          "Content-Type: application/json\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-    if (!client.send(request))
-      return {0, "chromedriver: send failed"};
-    std::optional<net::testing_support::RawResponse> response = client.read_response(deadline);
-    if (!response)
-      return {0, "chromedriver: no answer"};
-    return {response->status, std::move(response->body)};
-  }
-
-  DaemonProcess driver_;
-  std::uint16_t port_ = 0;
-  std::string session_;
-  std::string error_;
-  std::string console_;
-};
+// Opens `url` and waits (in the page: a MutationObserver, no polling) until the example
+// reports "done" or "failed: ..."; returns that text, or why there is none.
+std::string run_page(HeadlessChromium& browser, const std::string& url) {
+  if (!browser.set_timeouts(kPageDeadline, 60s))
+    return "timeouts: " + browser.last_error();
+  if (std::string error = browser.navigate(url); !error.empty())
+    return "navigate: " + error;
+  constexpr std::string_view kWait = R"(
+    const finish = arguments[0];
+    const settled = () => document.title === "done" || document.title.startsWith("failed");
+    if (settled()) { finish(document.title); return; }
+    new MutationObserver((changes, observer) => {
+      if (settled()) { observer.disconnect(); finish(document.title); }
+    }).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+  )";
+  const std::optional<std::string> title = browser.execute_async(kWait, "[]", 30s);
+  if (!title)
+    return "wait: " + browser.last_error();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string_view text;
+  if (!parser.parse(*title).get(doc) && !doc.get(text))
+    return std::string(text);
+  return "wait: " + *title;
+}
 
 // ---- what the upstream received ----
 
@@ -375,7 +289,7 @@ struct Scene {
   FakeOtlpHttpReceiver rx;
   StaticSite site{ET_BROWSER_EXAMPLE_DIR};
   std::unique_ptr<DaemonProcess> daemon;
-  std::unique_ptr<Browser> browser;
+  std::unique_ptr<HeadlessChromium> browser;
   std::string proxy_url;
 
   // Starts everything; `allowed_origin` empty: the page's own origin.
@@ -386,14 +300,14 @@ struct Scene {
     ASSERT_TRUE(daemon->started()) << daemon->log();
     ASSERT_NE(daemon->port("proxy"), 0) << daemon->log();
     proxy_url = "http://127.0.0.1:" + std::to_string(daemon->port("proxy"));
-    browser = std::make_unique<Browser>(dir);
+    browser = std::make_unique<HeadlessChromium>(ET_CHROMEDRIVER, ET_CHROMIUM, dir);
     ASSERT_TRUE(browser->ready()) << browser->error();
   }
 
   // Serves config.js with `token` and runs the page: "done" or "failed: ...".
   std::string open_page(const std::string& token) {
     site.set_config(proxy_url, token);
-    return browser->run_page(site.origin() + "/index.html");
+    return run_page(*browser, site.origin() + "/index.html");
   }
 
   // Stops the daemon (a clean exit), then checks every output of the run (the daemon's

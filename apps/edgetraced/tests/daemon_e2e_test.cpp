@@ -672,6 +672,62 @@ TEST(DaemonE2eTest, OtlpReceiversFeedThePipelineWithItsProcessors) {
   EXPECT_EQ(d->terminate(), 0) << d->log();
 }
 
+// What the processors drop reaches the backend as OTLP metrics (the drop report), with the
+// reason and the pipeline, so a team sees its losses where it looks at its data.
+TEST(DaemonE2eTest, DroppedItemsAreReportedToTheBackendAsMetrics) {
+  TempDir dir("edgetraced-e2e");
+  FakeOtlpHttpReceiver rx;
+  auto d = start_daemon(dir, daemon_config(dir, rx.url(),
+                                           "[processors.logs]\nmin_severity = \"warn\"\n"
+                                           "[telemetry]\ndrop_report_interval = \"1s\"\n"));
+  ASSERT_TRUE(d->started()) << d->log();
+  const std::uint16_t http_port = d->port("OTLP/HTTP");
+  ASSERT_NE(http_port, 0) << d->log();
+  // Three records below WARN (dropped), one at ERROR (kept).
+  const std::string logs = R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[)"
+                           R"({"severityNumber":5,"body":{"stringValue":"a"}},)"
+                           R"({"severityNumber":9,"body":{"stringValue":"b"}},)"
+                           R"({"severityNumber":9,"body":{"stringValue":"c"}},)"
+                           R"({"severityNumber":17,"body":{"stringValue":"kept"}}]}]}]})";
+  const auto reply =
+      d->http(http_port, "POST", "/v1/logs", logs, {"Content-Type: application/json"});
+  EXPECT_EQ(reply.first, 200) << reply.second;
+
+  std::int64_t reported = -1;
+  std::string service;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& r : rx.received())
+          for (const auto& rm : r.metrics.resource_metrics())
+            for (const auto& sm : rm.scope_metrics())
+              for (const auto& m : sm.metrics()) {
+                if (m.name() != "edgetraced.logs.dropped")
+                  continue;
+                for (const auto& kv : rm.resource().attributes())
+                  if (kv.key() == "service.name")
+                    service = kv.value().string_value();
+                for (const auto& p : m.sum().data_points()) {
+                  std::string reason;
+                  std::string pipeline;
+                  for (const auto& kv : p.attributes()) {
+                    if (kv.key() == "reason")
+                      reason = kv.value().string_value();
+                    if (kv.key() == "pipeline")
+                      pipeline = kv.value().string_value();
+                  }
+                  if (reason == "below_min_severity" && pipeline == "otlp")
+                    reported = p.as_int();
+                }
+              }
+        return reported == 3;
+      },
+      20s))
+      << "reported " << reported << "\n"
+      << d->log();
+  EXPECT_EQ(service, "edgetraced");
+  EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
 TEST(DaemonE2eTest, SerialReceiverReplaysACaptureFile) {
   TempDir dir("edgetraced-e2e");
   FakeOtlpHttpReceiver rx;

@@ -2,6 +2,7 @@
 et_test(edgetraced_test SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/../pipeline/telemetry_queue_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/../pipeline/processors_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../pipeline/drop_report_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/../server/config_test.cpp
   LIBS edgetraced_core edgetrace::testing_support edgetrace_testing_http)
 
@@ -54,3 +55,10 @@ target_include_directories(edgetraced_proxy_e2e_test PRIVATE ${PROJECT_SOURCE_DI
   ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(edgetraced_proxy_e2e_test PRIVATE ET_EDGETRACED="$<TARGET_FILE:edgetraced>")
 include(${CMAKE_CURRENT_LIST_DIR}/browser.cmake)
+
+# The trace store and the UI listener through the binary: OTLP/HTTP in, the query API out.
+et_test(edgetraced_ui_e2e_test E2E SOURCES ${CMAKE_CURRENT_LIST_DIR}/ui_e2e_test.cpp
+  LIBS edgetraced_testing_process edgetrace_testing_http edgetrace::core edgetrace::otlp)
+add_dependencies(edgetraced_ui_e2e_test edgetraced)
+target_compile_definitions(edgetraced_ui_e2e_test PRIVATE ET_EDGETRACED="$<TARGET_FILE:edgetraced>")
+include(${CMAKE_CURRENT_LIST_DIR}/viewer.cmake)
