@@ -336,8 +336,21 @@ void QueryApi::live(const net::Request& request, const net::Responder& responder
   auto sub = std::make_shared<Subscriber>();
   sub->traces = params.get("traces").value_or("1") != "0";
   sub->logs = params.get("logs").value_or("1") != "0";
+  bool first;
   {
     std::lock_guard lock(mu_);
+    first = subscribers_.empty();
+  }
+  // Read outside the lock (store reads); only the first subscriber moves the cursors.
+  const std::pair<std::int64_t, std::int64_t> end =
+      first ? store_end() : std::pair<std::int64_t, std::int64_t>{0, 0};
+  {
+    std::lock_guard lock(mu_);
+    if (first && subscribers_.empty()) {
+      trace_seq_ = end.first;
+      log_id_ = end.second;
+      ++cursor_epoch_;
+    }
     if (stopping_ || !started_) {
       responder.respond(unavailable());
       return;
@@ -395,7 +408,7 @@ void QueryApi::stop() {
   started_ = false;
 }
 
-void QueryApi::fan_out(const std::string& event, bool is_trace) {
+void QueryApi::fan_out(const std::string& event, bool is_trace, bool to_all) {
   std::vector<std::shared_ptr<Subscriber>> subs;
   {
     std::lock_guard lock(mu_);
@@ -403,7 +416,7 @@ void QueryApi::fan_out(const std::string& event, bool is_trace) {
   }
   std::vector<Subscriber*> gone;
   for (auto& s : subs) {
-    if (is_trace ? !s->traces : !s->logs)
+    if (!to_all && (is_trace ? !s->traces : !s->logs))
       continue;
     if (s->writer.write(event))
       counters_.live_events.fetch_add(1, std::memory_order_relaxed);
@@ -419,82 +432,71 @@ void QueryApi::fan_out(const std::string& event, bool is_trace) {
   counters_.live_dropped.fetch_add(gone.size(), std::memory_order_relaxed);
 }
 
-// The live tail. The cursors start at the store's end when the first subscriber arrives
-// (a stream shows what happens from then on), then follow every poll.
+std::pair<std::int64_t, std::int64_t> QueryApi::store_end() {
+  std::int64_t seq = 0;
+  std::int64_t id = 0;
+  for (;;) {
+    auto batch = store_->traces_after(seq, kSkipBatch);
+    if (!batch || batch->empty())
+      break;
+    seq = batch->back().seq;
+    if (batch->size() < kSkipBatch)
+      break;
+  }
+  for (;;) {
+    auto batch = store_->logs_after(id, kSkipBatch);
+    if (!batch || batch->empty())
+      break;
+    id = batch->back().id;
+    if (batch->size() < kSkipBatch)
+      break;
+  }
+  return {seq, id};
+}
+
+// The live tail: while anyone listens, polls the store from the cursors and writes what is
+// new to every subscriber.
 void QueryApi::tail() {
-  std::int64_t trace_seq = 0;
-  std::int64_t log_id = 0;
-  bool at_end = false;
   auto last_heartbeat = std::chrono::steady_clock::now();
   std::unique_lock lock(mu_);
   while (!stopping_) {
     cv_.wait_for(lock, options_.live_poll_interval);
     if (stopping_)
       break;
-    if (subscribers_.empty()) {
-      at_end = false;  // skip what arrives while nobody listens
+    if (subscribers_.empty())
       continue;
-    }
+    std::int64_t trace_seq = trace_seq_;
+    std::int64_t log_id = log_id_;
+    const std::uint64_t epoch = cursor_epoch_;
     lock.unlock();
-    if (!at_end) {
-      for (;;) {
-        auto batch = store_->traces_after(trace_seq, kSkipBatch);
-        if (!batch || batch->empty())
-          break;
-        trace_seq = batch->back().seq;
-        if (batch->size() < kSkipBatch)
-          break;
+    if (auto summaries = store_->traces_after(trace_seq, kTailBatch); summaries) {
+      for (const store::TraceSummary& s : *summaries) {
+        std::string event = "event: trace\ndata: ";
+        append_summary(event, s);
+        event += "\n\n";
+        fan_out(event, true);
+        trace_seq = std::max(trace_seq, s.seq);
       }
-      for (;;) {
-        auto batch = store_->logs_after(log_id, kSkipBatch);
-        if (!batch || batch->empty())
-          break;
-        log_id = batch->back().id;
-        if (batch->size() < kSkipBatch)
-          break;
-      }
-      at_end = true;
-    } else {
-      if (auto summaries = store_->traces_after(trace_seq, kTailBatch); summaries) {
-        for (const store::TraceSummary& s : *summaries) {
-          std::string event = "event: trace\ndata: ";
-          append_summary(event, s);
-          event += "\n\n";
-          fan_out(event, true);
-          trace_seq = std::max(trace_seq, s.seq);
-        }
-      }
-      if (auto rows = store_->logs_after(log_id, kTailBatch); rows) {
-        for (const store::LogRow& row : *rows) {
-          std::string event = "event: log\ndata: ";
-          append_log(event, row);
-          event += "\n\n";
-          fan_out(event, false);
-          log_id = std::max(log_id, row.id);
-        }
+    }
+    if (auto rows = store_->logs_after(log_id, kTailBatch); rows) {
+      for (const store::LogRow& row : *rows) {
+        std::string event = "event: log\ndata: ";
+        append_log(event, row);
+        event += "\n\n";
+        fan_out(event, false);
+        log_id = std::max(log_id, row.id);
       }
     }
     const auto now = std::chrono::steady_clock::now();
     if (now - last_heartbeat >= options_.heartbeat_interval) {
       last_heartbeat = now;
-      std::vector<std::shared_ptr<Subscriber>> subs;
-      {
-        std::lock_guard l(mu_);
-        subs = subscribers_;
-      }
-      std::size_t dropped = 0;
-      for (auto& s : subs) {
-        if (!s->writer.write(": heartbeat\n\n"))
-          ++dropped;
-      }
-      if (dropped > 0) {
-        std::lock_guard l(mu_);
-        const std::size_t before = subscribers_.size();
-        std::erase_if(subscribers_, [](const auto& s) { return !s->writer.is_open(); });
-        counters_.live_dropped.fetch_add(before - subscribers_.size(), std::memory_order_relaxed);
-      }
+      fan_out(": heartbeat\n\n", true, true);
     }
     lock.lock();
+    if (cursor_epoch_ == epoch) {
+      trace_seq_ = trace_seq;
+      log_id_ = log_id;
+    }
   }
 }
 
@@ -512,8 +514,8 @@ void QueryApi::write_metrics(MetricsText& out) const {
               counters_.unavailable.load(std::memory_order_relaxed));
   out.gauge("edgetraced_ui_live_subscribers", "Open /api/v1/live streams", {},
             static_cast<double>(live_subscribers()));
-  out.counter("edgetraced_ui_live_events_total", "Events written to live streams", {},
-              counters_.live_events.load(std::memory_order_relaxed));
+  out.counter("edgetraced_ui_live_events_total", "Events and heartbeats written to live streams",
+              {}, counters_.live_events.load(std::memory_order_relaxed));
   out.counter("edgetraced_ui_live_dropped_total", "Live streams dropped (client gone or too slow)",
               {}, counters_.live_dropped.load(std::memory_order_relaxed));
 }

@@ -38,6 +38,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "edgetrace/net/http_server.hpp"
@@ -97,8 +98,11 @@ class QueryApi {
   net::Response recent(const net::Request& request);
   void live(const net::Request& request, const net::Responder& responder);
   void tail();
-  // Writes `event` to the subscribers that want it; drops the closed ones.
-  void fan_out(const std::string& event, bool is_trace);
+  // The store's current end: the cursors a new stream starts from.
+  std::pair<std::int64_t, std::int64_t> store_end();
+  // Writes `event` to the subscribers that want it (every one with `to_all`); drops the
+  // closed ones.
+  void fan_out(const std::string& event, bool is_trace, bool to_all = false);
   std::uint64_t now() const;
   net::Response unavailable();
   net::Response bad_request(const std::string& message);
@@ -113,6 +117,12 @@ class QueryApi {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::shared_ptr<Subscriber>> subscribers_;
+  // The live tail's cursors: set to the store's end by the first subscriber (before its
+  // stream says "connected", so nothing written after that is missed), then advanced by
+  // the tail thread. `cursor_epoch_` tells the tail a first subscriber reset them.
+  std::int64_t trace_seq_ = 0;
+  std::int64_t log_id_ = 0;
+  std::uint64_t cursor_epoch_ = 0;
   bool stopping_ = false;
   bool started_ = false;
   std::thread tail_thread_;
