@@ -29,6 +29,10 @@ void board_system_reset(void) __attribute__((noreturn));
 void board_exit(int status) __attribute__((noreturn));
 /* Boot counter kept across resets in RAM that startup does not clear. */
 uint32_t board_boot_counter(void);
+/* The device number (1-255) QEMU was given as "device=N" in its -append text (semihosting
+ * SYS_GET_CMDLINE); 1 when absent. The last byte of the device id, so that several QEMU
+ * instances of one firmware are distinct devices. */
+uint8_t board_device_number(void);
 
 #ifdef __cplusplus
 }

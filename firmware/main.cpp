@@ -98,7 +98,9 @@ int main() {
   board_init();
   et_ring_init(&ring, ring_memory, sizeof ring_memory);
   et_ring_set_critical(&ring, board_critical_enter, board_critical_exit);
-  static const uint8_t kDeviceId[] = {0x65, 0x74, 0x00, 0x01};
+  // 65740001 by default; run-qemu.sh's device number makes the last byte.
+  static uint8_t device_id[] = {0x65, 0x74, 0x00, 0x01};
+  device_id[3] = board_device_number();
   et_device_config cfg = ETD_DEVICE_CONFIG_INIT;
   cfg.transport = et_ring_transport(&ring);
   cfg.tick32 = board_millis;
@@ -107,8 +109,8 @@ int main() {
   cfg.critical_exit = board_critical_exit;
   cfg.in_interrupt = board_in_interrupt;
   cfg.build_id_note = __build_id_note;
-  cfg.device_id = kDeviceId;
-  cfg.device_id_len = sizeof kDeviceId;
+  cfg.device_id = device_id;
+  cfg.device_id_len = sizeof device_id;
   cfg.boot_counter = board_boot_counter();
   et_device_init(&device, &cfg);
 

@@ -6,12 +6,26 @@
 //   edgetrace-sim --devices 4 --steps 50 --self-check     # own receiver, decodes, verifies
 //   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 [--topic-prefix edgetrace] [--qos 0|1]
 //   edgetrace-sim --devices 8 --mqtt 127.0.0.1:1883 --self-check   # subscribes, verifies
+//   edgetrace-sim --devices 3 --mqtt 127.0.0.1:1883 --steps 0 --interval-ms 1000  # until ^C
 //
 // Over MQTT (5) each device's frames are collected per workload step and published as one
 // message (QoS 1, or 0 with --qos 0) to <prefix>/<device id in hex>/frames, with the user
 // properties `device-id` (the same hex) and `build-id` (this executable's GNU build-id in
 // hex); the concatenated payloads of a topic are the device's byte stream. After the client
 // reconnects, each device sends its handshake again before its next records, as over TCP.
+//
+// Commands (MQTT only): each device subscribes to <prefix>/<device id in hex>/commands. A
+// command message's payload is one line of text, "<name> <traceparent>" (name: 1 to 32 of
+// [A-Za-z0-9_.-]; traceparent: a W3C version-00 header), e.g.
+// "blink 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01". The device runs a
+// `handle_command` span whose parent is that remote span (so it continues the sender's
+// trace), with the child spans `apply_command` and `ack_command` and a log naming the
+// command, then publishes its frames at once. Malformed commands are counted and printed on
+// stderr. docs/firmware.md ("Commands from the cloud") describes the format.
+//
+// --steps 0 runs until SIGINT or SIGTERM (one round of steps every --interval-ms, 1000 by
+// default); either signal also ends a finite run after its current round. Paced runs (an
+// interval, or --steps 0) advance the devices' clocks with real time.
 //
 // Each device has its own et_device, callback transport, clock (1 MHz ticks), device id
 // (8 bytes: "sim" + index) and boot counter; all of them share this program's call-site
@@ -31,12 +45,16 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
+
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +66,7 @@
 #include <utility>
 #include <vector>
 
+#include "command.hpp"
 #include "edgetrace/decoder/edgetrace_decoder.hpp"
 #include "edgetrace/decoder/edgetrace_table.hpp"
 #include "edgetrace/decoder/elf_file.hpp"
@@ -132,8 +151,24 @@ struct MqttState {
   std::uint64_t messages = 0;
   std::uint64_t bytes = 0;
   int qos = 1;
+  // Commands: the topic of each device (index = device), subscribed on every connection;
+  // commands received on the network thread wait in `commands` for the main thread.
+  std::string prefix;
+  std::vector<std::string> command_topics;
+  std::map<std::string, int, std::less<>> device_by_command_topic;
+  std::atomic<std::size_t> command_subacks{0};  // SUBACKs received, over all connections
+  std::mutex commands_mutex;
+  std::deque<std::pair<int, std::string>> commands;  // (device, payload), guarded
+  std::atomic<std::uint64_t> commands_rejected{0};
+  std::uint64_t commands_handled = 0;
 };
 MqttState* g_mqtt = nullptr;
+
+// Set by SIGINT/SIGTERM: the run ends after its current round.
+volatile sig_atomic_t g_stop = 0;
+extern "C" void on_stop_signal(int) {
+  g_stop = 1;
+}
 
 int send_frame_mqtt(void* ctx, const std::uint8_t* frame, std::size_t len) {
   auto* d = static_cast<SimDevice*>(ctx);
@@ -287,6 +322,65 @@ void workload_step(SimDevice& d, int step, std::mt19937& rng) {
       ETD_INFO("command {} applied", "set_interval");
     }
   }
+}
+
+// A paced device's clock follows real time (never backwards), so the bridge's wall-clock
+// mapping of its spans matches when they happened.
+void advance_to_real_time(SimDevice& d, std::chrono::steady_clock::time_point started) {
+  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  const std::uint64_t now = 1000000ull * static_cast<std::uint64_t>(d.index) +
+                            static_cast<std::uint64_t>(elapsed.count());
+  d.clock = std::max(d.clock, now);
+}
+
+// Runs one command on the selected device: a span continuing the sender's trace.
+void handle_command(SimDevice& d, std::string_view name, const et_remote_parent& parent) {
+  // The device library copies string arguments into the frame: a NUL-terminated copy.
+  const std::string command(name);
+  ETD_SPAN_REMOTE("handle_command", parent);
+  d.clock += 150;
+  ETD_INFO("command {} received (device {})", command.c_str(), d.index);
+  {
+    ETD_SPAN("apply_command");
+    d.clock += 1500;
+    ETD_DEBUG("applied {}", command.c_str());
+  }
+  {
+    ETD_SPAN("ack_command");
+    d.clock += 300;
+  }
+}
+
+// Runs the commands received so far, each on its device, whose frames are then published.
+// `started`: the start of a paced run (the clocks follow real time), else null.
+void run_commands(std::vector<SimDevice>& sims,
+                  const std::chrono::steady_clock::time_point* started) {
+  std::deque<std::pair<int, std::string>> pending;
+  {
+    std::lock_guard lock(g_mqtt->commands_mutex);
+    pending.swap(g_mqtt->commands);
+  }
+  for (const auto& [index, payload] : pending) {
+    std::string_view name;
+    et_remote_parent parent;
+    if (!edgetrace::sim::parse_command(payload, &name, &parent)) {
+      ++g_mqtt->commands_rejected;
+      std::fprintf(stderr,
+                   "edgetrace-sim: device %d: not a command (\"<name> <traceparent>\"): %.80s\n",
+                   index, payload.c_str());
+      continue;
+    }
+    SimDevice& d = sims[static_cast<std::size_t>(index)];
+    et_device_select(&d.device);
+    if (started != nullptr) {
+      advance_to_real_time(d, *started);
+    }
+    handle_command(d, name, parent);
+    flush_mqtt(d);
+    ++g_mqtt->commands_handled;
+  }
+  et_device_select(nullptr);
 }
 
 // This executable's call-site table, read from its ELF file as a bridge would; null (the
@@ -514,6 +608,13 @@ bool init_device(SimDevice& d, int i, int (*send)(void*, const std::uint8_t*, st
   return true;
 }
 
+// The device id init_device gives device `i`, in hex: the id level of its MQTT topics.
+std::string device_id_hex(int i) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "73696d00%08x", static_cast<unsigned>(i));  // "sim\0" + index
+  return hex;
+}
+
 // Waits up to `seconds` for `done` to hold, polling every 10 ms.
 template <typename F>
 bool wait_for(F done, int seconds) {
@@ -602,18 +703,52 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
     return 1;
   }
   mosquitto_int_option(state.client, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-  mosquitto_connect_callback_set(state.client, [](mosquitto*, void* obj, int rc) {
-    if (rc == 0) {
-      auto* st = static_cast<MqttState*>(obj);
-      ++st->generation;
-      st->connected = true;
-    }
-  });
   mosquitto_disconnect_callback_set(state.client, [](mosquitto*, void* obj, int) {
     static_cast<MqttState*>(obj)->connected = false;
   });
   mosquitto_publish_callback_set(
       state.client, [](mosquitto*, void* obj, int) { --static_cast<MqttState*>(obj)->pending; });
+  // Every device's command topic, subscribed on each connection (the session is not kept).
+  state.prefix = prefix;
+  for (int i = 0; i < devices; ++i) {
+    state.command_topics.push_back(prefix + "/" + device_id_hex(i) + "/commands");
+    state.device_by_command_topic.emplace(state.command_topics.back(), i);
+  }
+  mosquitto_connect_callback_set(state.client, [](mosquitto* m, void* obj, int rc) {
+    if (rc != 0) {
+      return;
+    }
+    auto* st = static_cast<MqttState*>(obj);
+    for (const std::string& topic : st->command_topics) {
+      mosquitto_subscribe(m, nullptr, topic.c_str(), 1);
+    }
+    ++st->generation;
+    st->connected = true;
+  });
+  mosquitto_subscribe_callback_set(state.client, [](mosquitto*, void* obj, int, int, const int*) {
+    auto* st = static_cast<MqttState*>(obj);
+    // Once every topic of the first connection is acknowledged, a script may send commands.
+    if (++st->command_subacks == st->command_topics.size()) {
+      std::printf(
+          "edgetrace-sim: %zu devices started, listening for commands on "
+          "%s/<device-id>/commands\n",
+          st->command_topics.size(), st->prefix.c_str());
+      std::fflush(stdout);
+    }
+  });
+  mosquitto_message_callback_set(
+      state.client, [](mosquitto*, void* obj, const mosquitto_message* msg) {
+        auto* st = static_cast<MqttState*>(obj);
+        const auto it = st->device_by_command_topic.find(std::string_view(msg->topic));
+        if (it == st->device_by_command_topic.end() || msg->payloadlen > 256) {
+          ++st->commands_rejected;
+          return;
+        }
+        std::string payload(static_cast<const char*>(msg->payload),
+                            static_cast<std::size_t>(std::max(msg->payloadlen, 0)));
+        std::lock_guard lock(st->commands_mutex);
+        st->commands.emplace_back(it->second, std::move(payload));
+      });
   mosquitto_reconnect_delay_set(state.client, 1, 10, true);
   // The first connection is made here; later ones by the network thread.
   if (mosquitto_connect(state.client, host.c_str(), port, 30) != MOSQ_ERR_SUCCESS) {
@@ -632,16 +767,16 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
       cleanup();
       return 1;
     }
-    char hex[17];
-    for (int b = 0; b < 8; ++b) {
-      std::snprintf(hex + 2 * b, 3, "%02x", d.id[b]);
-    }
-    d.id_hex = hex;
-    d.topic = prefix + "/" + hex + "/frames";
+    d.id_hex = device_id_hex(i);
+    d.topic = prefix + "/" + d.id_hex + "/frames";
   }
 
   std::mt19937 rng(seed);
-  for (int step = 0; step < steps; ++step) {
+  const auto started = std::chrono::steady_clock::now();
+  const bool paced = steps == 0 || interval_ms > 0;
+  for (int step = 0; (steps == 0 || step < steps) && g_stop == 0; ++step) {
+    const auto round_end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms);
     for (auto& d : sims) {
       et_device_select(&d.device);
       if (d.generation != state.generation && state.connected) {
@@ -650,13 +785,24 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
         d.callback.seq = 0;  // a new connection is a new stream
         et_device_handshake(&d.device);
       }
+      if (paced) {
+        advance_to_real_time(d, started);
+      }
       workload_step(d, step, rng);
       flush_mqtt(d);
     }
-    if (interval_ms > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
-    }
+    // Commands wait at most 20 ms while the round's interval passes.
+    do {
+      run_commands(sims, paced ? &started : nullptr);
+      const auto left = round_end - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        break;
+      }
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
+    } while (g_stop == 0);
   }
+  run_commands(sims, paced ? &started : nullptr);
   et_device_select(nullptr);
   const bool acked = wait_for([&] { return state.pending.load() == 0; }, 20);
   std::uint64_t frames = 0;
@@ -667,10 +813,12 @@ int run_mqtt(const std::string& endpoint, const std::string& prefix, int devices
   }
   std::printf(
       "edgetrace-sim: %d devices, %llu frames in %llu MQTT messages (%llu bytes), %llu not "
-      "delivered, %lld unacknowledged\n",
+      "delivered, %lld unacknowledged; %llu commands handled, %llu rejected\n",
       devices, static_cast<unsigned long long>(frames),
       static_cast<unsigned long long>(state.messages), static_cast<unsigned long long>(state.bytes),
-      static_cast<unsigned long long>(lost), static_cast<long long>(state.pending.load()));
+      static_cast<unsigned long long>(lost), static_cast<long long>(state.pending.load()),
+      static_cast<unsigned long long>(state.commands_handled),
+      static_cast<unsigned long long>(state.commands_rejected.load()));
   if (!check) {
     result = acked ? 0 : 1;
     cleanup();
@@ -708,8 +856,10 @@ int main(int argc, char** argv) {
   bool check = false;
   unsigned seed = 1;
   app.add_option("--devices", devices, "number of devices")->check(CLI::Range(1, 10000));
-  app.add_option("--steps", steps, "workload steps per device")->check(CLI::Range(1, 100000000));
-  app.add_option("--interval-ms", interval_ms, "pause between rounds of steps")
+  app.add_option("--steps", steps, "workload steps per device; 0: until SIGINT/SIGTERM")
+      ->check(CLI::Range(0, 100000000));
+  app.add_option("--interval-ms", interval_ms,
+                 "time between rounds of steps (with --steps 0, 1000 by default)")
       ->check(CLI::Range(0, 60000));
   app.add_option("--connect", endpoint, "host:port of the receiver (IPv4)");
   app.add_option("--mqtt", mqtt_endpoint, "host:port of an MQTT broker (IPv4) to publish to");
@@ -729,6 +879,18 @@ int main(int argc, char** argv) {
                  "(--mqtt may add --self-check)\n");
     return 2;
   }
+  if (steps == 0 && check) {
+    std::fprintf(stderr, "edgetrace-sim: --self-check needs a number of --steps\n");
+    return 2;
+  }
+  if (steps == 0 && interval_ms == 0) {
+    interval_ms = 1000;
+  }
+  struct sigaction stop {};
+  stop.sa_handler = on_stop_signal;
+  sigemptyset(&stop.sa_mask);
+  sigaction(SIGINT, &stop, nullptr);
+  sigaction(SIGTERM, &stop, nullptr);
   if (mqtt && (topic_prefix.empty() || topic_prefix.find_first_of("+#") != std::string::npos)) {
     std::fprintf(stderr, "edgetrace-sim: --topic-prefix must be non-empty, without + or #\n");
     return 2;
@@ -773,7 +935,7 @@ int main(int argc, char** argv) {
 
   std::mt19937 rng(seed);
   std::uint64_t lost = 0;
-  for (int step = 0; step < steps; ++step) {
+  for (int step = 0; (steps == 0 || step < steps) && g_stop == 0; ++step) {
     for (auto& d : sims) {
       if (d.fd < 0) {
         d.fd = dial();

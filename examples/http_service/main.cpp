@@ -1,7 +1,8 @@
 // edgetrace-example-http-service: an HTTP service instrumented with edgetrace.
 //
 //   edgetrace-example-http-service [--host 127.0.0.1] [--port 8080] [--downstream URL]
-//                                  [--max-requests N] [--config edgetrace.toml]
+//                                  [--mqtt 127.0.0.1:1883] [--max-requests N]
+//                                  [--config edgetrace.toml]
 //
 // Prints "listening on http://<host>:<port>" once it serves (port 0 picks a free one), and
 // stops on SIGINT/SIGTERM or after N answered requests (downstream calls to itself count),
@@ -11,10 +12,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "../common/run.hpp"
 #include "edgetrace/sdk/event.hpp"
+#include "mqtt_commands.hpp"
 #include "service.hpp"
 
 int main(int argc, char** argv) {
@@ -26,6 +29,9 @@ int main(int argc, char** argv) {
   std::string downstream;
   if (const char* env = std::getenv("EDGETRACE_EXAMPLE_DOWNSTREAM"))
     downstream = env;
+  std::string mqtt;
+  if (const char* env = std::getenv("EDGETRACE_EXAMPLE_MQTT"))
+    mqtt = env;
   std::uint64_t max_requests = 0;
   std::string config;
   CLI::App app{"An HTTP service instrumented with edgetrace"};
@@ -34,6 +40,9 @@ int main(int argc, char** argv) {
   app.add_option("--downstream", downstream,
                  "base URL of the service /users/{id} calls (default: this service; "
                  "env EDGETRACE_EXAMPLE_DOWNSTREAM)");
+  app.add_option("--mqtt", mqtt,
+                 "host:port of the MQTT broker POST /devices/{id}/commands/{name} publishes to "
+                 "(env EDGETRACE_EXAMPLE_MQTT; none: that route answers 503)");
   app.add_option("--max-requests", max_requests, "stop after this many answered requests");
   app.add_option("--config", config, "edgetrace TOML config (default: $EDGETRACE_CONFIG)");
   CLI11_PARSE(app, argc, argv);
@@ -48,8 +57,20 @@ int main(int argc, char** argv) {
   auto propagators = edgetrace::sdk::Propagators::from_env(edgetrace::otlp::process_environment());
   for (const std::string& warning : propagators.warnings)
     std::fprintf(stderr, "propagation: %s\n", warning.c_str());
-  auto service =
-      ex::HttpService::create({.downstream = downstream, .propagators = propagators.propagators});
+  std::unique_ptr<ex::MqttCommandPublisher> commands;
+  if (!mqtt.empty()) {
+    auto connected = ex::MqttCommandPublisher::connect(mqtt);
+    if (!connected) {
+      std::fprintf(stderr, "%s\n", connected.status().to_string().c_str());
+      return 1;
+    }
+    commands = std::move(connected).value();
+  }
+  ex::HttpServiceOptions options;
+  options.downstream = downstream;
+  options.propagators = propagators.propagators;
+  options.commands = commands.get();
+  auto service = ex::HttpService::create(std::move(options));
   if (!service) {
     std::fprintf(stderr, "%s\n", service.status().to_string().c_str());
     return 2;

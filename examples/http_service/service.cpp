@@ -3,9 +3,11 @@
 
 #include <array>
 #include <charconv>
+#include <tuple>
 #include <utility>
 
 #include "edgetrace/core/ids.hpp"
+#include "edgetrace/core/trace_context.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/semconv.hpp"
 #include "edgetrace/sdk/span.hpp"
@@ -76,6 +78,24 @@ std::string_view match_id(std::string_view path, std::string_view prefix) {
   return id.find('/') == std::string_view::npos ? id : std::string_view{};
 }
 
+// "/devices/{id}/commands/{name}" matched against a path: {id, name}, or empty views.
+std::pair<std::string_view, std::string_view> match_command(std::string_view path) {
+  constexpr std::string_view kPrefix = "/devices/";
+  constexpr std::string_view kMiddle = "/commands/";
+  if (!path.starts_with(kPrefix))
+    return {};
+  const std::string_view rest = path.substr(kPrefix.size());
+  const std::size_t middle = rest.find(kMiddle);
+  if (middle == std::string_view::npos || middle == 0)
+    return {};
+  const std::string_view device = rest.substr(0, middle);
+  const std::string_view command = rest.substr(middle + kMiddle.size());
+  if (device.find('/') != std::string_view::npos || command.empty() ||
+      command.find('/') != std::string_view::npos)
+    return {};
+  return {device, command};
+}
+
 Response make_response(const Request& request, beast_http::status status, std::string body) {
   Response response{status, request.version()};
   response.set(beast_http::field::content_type, "application/json");
@@ -135,10 +155,13 @@ Response HttpService::handle(const Request& request, const Peer& peer) const {
 
   std::string_view route;
   std::string_view id;
+  std::string_view command;
   if (!(id = match_id(path, "/users/")).empty()) {
     route = "/users/{id}";
   } else if (!(id = match_id(path, "/profiles/")).empty()) {
     route = "/profiles/{id}";
+  } else if (std::tie(id, command) = match_command(path); !id.empty()) {
+    route = "/devices/{id}/commands/{name}";
   }
 
   std::string request_id = incoming.get(kRequestIdHeader).value_or("");
@@ -187,6 +210,8 @@ Response HttpService::handle(const Request& request, const Peer& peer) const {
     response = get_user(request, id, request_id, extracted.baggage);
   } else if (route == "/profiles/{id}" && method == "GET") {
     response = get_profile(request, id);
+  } else if (route == "/devices/{id}/commands/{name}" && method == "POST") {
+    response = post_command(request, id, command);
   } else if (!route.empty()) {
     response = make_response(request, beast_http::status::method_not_allowed,
                              R"({"error":"method not allowed"})");
@@ -286,6 +311,64 @@ Response HttpService::get_profile(const Request& request, std::string_view id) c
   return make_response(
       request, beast_http::status::ok,
       R"({"id":")" + std::string(id) + R"(","name":"user )" + std::string(id) + R"("})");
+}
+
+Response HttpService::post_command(const Request& request, std::string_view device,
+                                   std::string_view command) const {
+  if (!is_simple_segment(device) || !is_simple_segment(command))
+    return make_response(request, beast_http::status::not_found,
+                         R"({"error":"bad device id or command name"})");
+  const std::string topic = options_.command_topic_prefix + "/" + std::string(device) + "/commands";
+  const std::string topic_template = options_.command_topic_prefix + "/{device}/commands";
+
+  // Messaging conventions: a PRODUCER span named "<operation> <destination template>".
+  auto producer = ET_SPAN_WITH((SpanOptions{.kind = SpanKind::kProducer}), "messaging.publish");
+  producer.update_name("publish " + topic_template);
+  producer.record(sc::messaging::kSystem, "mqtt");
+  producer.record(sc::messaging::kOperationName, "publish");
+  producer.record(sc::messaging::kOperationType, "send");
+  producer.record(sc::messaging::kDestinationName, topic);
+  producer.record("messaging.destination.template", topic_template);
+  producer.record("device.id", device);
+  producer.record("command.name", command);
+
+  // An unrecorded (filtered out) producer span has no context: pass the current one on.
+  const core::SpanContext context =
+      producer.is_recording() ? producer.context() : sdk::Context::current().span_context();
+  CommandMessage message;
+  message.topic = topic;
+  if (context.valid()) {
+    core::TraceParent tp;
+    tp.trace_id = context.trace_id;
+    tp.parent_id = context.span_id;
+    tp.flags = context.flags;
+    message.traceparent = core::format_traceparent(tp);
+    message.tracestate = context.state.to_header();
+  }
+  message.payload = std::string(command) + " " + message.traceparent;
+  producer.record(sc::messaging::kMessageBodySize,
+                  static_cast<std::int64_t>(message.payload.size()));
+
+  if (options_.commands == nullptr || message.traceparent.empty()) {
+    producer.record(sc::error::kType, "unavailable");
+    producer.set_status(SpanStatusCode::kError, "no MQTT broker configured");
+    ET_WARN("command not sent: no MQTT broker configured", field<"device.id">(device));
+    return make_response(request, beast_http::status::service_unavailable,
+                         R"({"error":"no MQTT broker configured"})");
+  }
+  ET_INFO("sending command", field<"device.id">(device), field<"command.name">(command),
+          field<"messaging.destination.name">(topic));
+  if (const core::Status sent = options_.commands->publish(message); !sent.ok()) {
+    producer.record(sc::error::kType, core::to_string(sent.code()));
+    producer.set_status(SpanStatusCode::kError, sent.message());
+    ET_ERROR("command not sent", field<"error.message">(sent.message()));
+    return make_response(request, beast_http::status::service_unavailable,
+                         R"({"error":"MQTT broker unavailable"})");
+  }
+  return make_response(request, beast_http::status::accepted,
+                       R"({"device":")" + std::string(device) + R"(","command":")" +
+                           std::string(command) + R"(","trace_id":")" + context.trace_id.to_hex() +
+                           R"("})");
 }
 
 }  // namespace edgetrace::examples

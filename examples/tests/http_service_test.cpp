@@ -36,8 +36,9 @@ class HttpServiceTest : public ::testing::Test {
     sdk::set_global_subscriber(nullptr);
   }
 
-  Response get(std::string_view target, bool with_context, std::string_view request_id) {
-    Request req{beast_http::verb::get, std::string(target), 11};
+  Response get(std::string_view target, bool with_context, std::string_view request_id,
+               beast_http::verb verb = beast_http::verb::get) {
+    Request req{verb, std::string(target), 11};
     req.set(beast_http::field::user_agent, "examples-test/1.0");
     if (with_context)
       req.set("traceparent", "00-" + std::string(kTraceId) + "-" + std::string(kParentId) + "-01");
@@ -200,6 +201,77 @@ TEST_F(HttpServiceTest, UnreachableDownstreamIs502WithClientError) {
   EXPECT_EQ(client->status, sdk::SpanStatusCode::kError);
   EXPECT_EQ(client->attribute("error.type"), "unavailable");
   EXPECT_EQ(client->attribute("http.response.status_code"), "<missing>");
+}
+
+// Records what the command route hands its transport.
+class RecordingPublisher final : public CommandPublisher {
+ public:
+  core::Status publish(const CommandMessage& message) override {
+    messages.push_back(message);
+    return status;
+  }
+  std::vector<CommandMessage> messages;
+  core::Status status;
+};
+
+TEST_F(HttpServiceTest, CommandRouteSendsTheProducerSpansTraceparentInTheMessage) {
+  RecordingPublisher publisher;
+  HttpServiceOptions options;
+  options.commands = &publisher;
+  *service_ = HttpService::create(std::move(options)).value();
+  Response res =
+      get("/devices/73696d0000000001/commands/blink", true, "c1", beast_http::verb::post);
+  ASSERT_EQ(res.result_int(), 202u) << res.body();
+  EXPECT_EQ(res.body(), R"({"device":"73696d0000000001","command":"blink","trace_id":")" +
+                            std::string(kTraceId) + R"("})");
+
+  auto spans = layer_->spans();
+  ASSERT_EQ(spans.size(), 2u);
+  const SeenSpan* server = find(spans, "POST /devices/{id}/commands/{name}");
+  const SeenSpan* producer = find(spans, "publish edgetrace/{device}/commands");
+  ASSERT_TRUE(server && producer);
+  EXPECT_EQ(producer->kind, sdk::SpanKind::kProducer);
+  EXPECT_EQ(producer->parent, server->context.span_id);
+  EXPECT_EQ(producer->context.trace_id.to_hex(), kTraceId);
+  EXPECT_EQ(producer->attribute("messaging.system"), "mqtt");
+  EXPECT_EQ(producer->attribute("messaging.destination.name"),
+            "edgetrace/73696d0000000001/commands");
+  EXPECT_EQ(producer->attribute("messaging.operation.type"), "send");
+  EXPECT_EQ(server->attribute("http.response.status_code"), "202");
+
+  ASSERT_EQ(publisher.messages.size(), 1u);
+  const CommandMessage& m = publisher.messages[0];
+  const std::string traceparent =
+      "00-" + std::string(kTraceId) + "-" + producer->context.span_id.to_hex() + "-01";
+  EXPECT_EQ(m.topic, "edgetrace/73696d0000000001/commands");
+  EXPECT_EQ(m.traceparent, traceparent);
+  EXPECT_EQ(m.payload, "blink " + traceparent);
+}
+
+TEST_F(HttpServiceTest, CommandRouteIs503WithoutABrokerOrWhenThePublishFails) {
+  Response none = get("/devices/d1/commands/blink", false, "c2", beast_http::verb::post);
+  EXPECT_EQ(none.result_int(), 503u) << none.body();
+
+  RecordingPublisher publisher;
+  publisher.status = core::Status(core::StatusCode::kUnavailable, "no PUBACK");
+  HttpServiceOptions options;
+  options.commands = &publisher;
+  *service_ = HttpService::create(std::move(options)).value();
+  Response failed = get("/devices/d1/commands/blink", false, "c3", beast_http::verb::post);
+  EXPECT_EQ(failed.result_int(), 503u);
+  EXPECT_EQ(publisher.messages.size(), 1u);
+  const auto spans = layer_->spans();
+  for (const SeenSpan& s : spans) {
+    if (s.kind == sdk::SpanKind::kProducer) {
+      EXPECT_EQ(s.status, sdk::SpanStatusCode::kError) << s.status_message;
+    }
+  }
+
+  // A GET is not a command; a bad name never reaches the transport.
+  EXPECT_EQ(get("/devices/d1/commands/blink", false, "c4").result_int(), 405u);
+  EXPECT_EQ(get("/devices/d1/commands/bl%20nk", false, "c5", beast_http::verb::post).result_int(),
+            404u);
+  EXPECT_EQ(publisher.messages.size(), 1u);
 }
 
 TEST(HttpServiceOptionsTest, RejectsANonHttpDownstream) {

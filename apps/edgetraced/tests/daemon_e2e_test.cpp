@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -491,6 +492,78 @@ TEST(DaemonE2eTest, TwoDaemonsInOneMqttSharedGroupExportEveryFrameOnce) {
   EXPECT_EQ(received(rx).device_ids.size(), 16u);
   for (const auto& d : daemons)
     EXPECT_EQ(d->terminate(), 0) << d->log();
+}
+
+// A command published to a simulated device's command topic (docs/firmware.md, "Commands
+// from the cloud") continues the sender's trace: the device's handle_command span has the
+// sender's trace id, the sender's span as its parent, and the remote-parent flags.
+TEST(DaemonE2eTest, SimDeviceCommandContinuesTheSendersTrace) {
+  TempDir dir("edgetraced-e2e");
+  testing::Broker broker(ET_MOSQUITTO_BROKER, dir.path());
+  ASSERT_TRUE(broker.start());
+  FakeOtlpHttpReceiver rx;
+  auto d = start_daemon(
+      dir,
+      daemon_config(dir, rx.url(), "[receivers.device_mqtt]\nurl = \"" + broker.url() + "\"\n"));
+  ASSERT_TRUE(d->started()) << d->log();
+  upload_sim_elf(*d, dir);
+  ASSERT_TRUE(wait_until([&] { return d->get("/readyz").first == 200; }, 20s)) << d->log();
+
+  // Two devices running until SIGTERM; "started" once they listen for commands.
+  const std::string mqtt = "127.0.0.1:" + std::to_string(broker.port());
+  DaemonProcess sim(ET_SIM,
+                    {"--devices", "2", "--mqtt", mqtt, "--steps", "0", "--interval-ms", "50"},
+                    dir.file("sim.log"));
+  ASSERT_TRUE(sim.started()) << sim.log();
+  constexpr std::string_view kTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  constexpr std::string_view kParent = "00f067aa0ba902b7";
+  const std::string topic = "edgetrace/73696d0000000001/commands";  // device 1: "sim\0" + 1
+  for (const std::string& payload :
+       {std::string("set_interval 00-") + std::string(kTrace) + "-" + std::string(kParent) + "-01",
+        std::string("no-traceparent-here")}) {
+    const auto [code, output] =
+        run_command({ET_MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q",
+                     "1", "-t", topic, "-m", payload});
+    ASSERT_EQ(code, 0) << output;
+  }
+
+  // The command's spans, as the backend got them.
+  struct Seen {
+    std::string trace_id, span_id, parent_span_id, device_id;
+    std::uint32_t flags = 0;
+  };
+  const auto find = [&](std::string_view name) {
+    std::optional<Seen> out;
+    for (const auto& r : rx.received()) {
+      for (const auto& rs : r.traces.resource_spans()) {
+        std::string device;
+        for (const auto& kv : rs.resource().attributes())
+          if (kv.key() == "device.id")
+            device = kv.value().string_value();
+        for (const auto& ss : rs.scope_spans())
+          for (const auto& s : ss.spans())
+            if (s.name() == name)
+              out = Seen{core::to_hex(s.trace_id()), core::to_hex(s.span_id()),
+                         core::to_hex(s.parent_span_id()), device, s.flags()};
+      }
+    }
+    return out;
+  };
+  ASSERT_TRUE(wait_until([&] { return find("apply_command").has_value(); }, 30s)) << d->log();
+  const std::optional<Seen> handle = find("handle_command");
+  const std::optional<Seen> apply = find("apply_command");
+  ASSERT_TRUE(handle && apply);
+  EXPECT_EQ(handle->trace_id, kTrace);
+  EXPECT_EQ(handle->parent_span_id, kParent);
+  // Sampled, and "the parent is remote" known and set (OTLP SpanFlags 0x100 | 0x200).
+  EXPECT_EQ(handle->flags, 0x301u);
+  EXPECT_EQ(handle->device_id, "73696d0000000001");
+  EXPECT_EQ(apply->trace_id, kTrace);
+  EXPECT_EQ(apply->parent_span_id, handle->span_id);
+
+  EXPECT_EQ(sim.terminate(), 0) << sim.log();
+  EXPECT_NE(sim.log().find("1 commands handled, 1 rejected"), std::string::npos) << sim.log();
+  EXPECT_EQ(d->terminate(), 0) << d->log();
 }
 
 TEST(DaemonE2eTest, HttpDeviceGets202OnceItsFramesAreQueued) {

@@ -16,8 +16,10 @@ et_project_target(edgetraced_testing_process)
 et_test(edgetraced_e2e_test E2E SOURCES ${CMAKE_CURRENT_LIST_DIR}/daemon_e2e_test.cpp
   LIBS edgetraced_testing_process edgetrace_testing_http edgetrace::core edgetrace::otlp)
 add_dependencies(edgetraced_e2e_test edgetraced edgetrace edgetrace-sim)
+find_program(EDGETRACED_MOSQUITTO_PUB mosquitto_pub REQUIRED)
 target_compile_definitions(edgetraced_e2e_test PRIVATE
   ET_MOSQUITTO_BROKER="${EDGETRACED_MOSQUITTO_BROKER}"
+  ET_MOSQUITTO_PUB="${EDGETRACED_MOSQUITTO_PUB}"
   ET_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   ET_EDGETRACED="$<TARGET_FILE:edgetraced>"
   ET_CLI="$<TARGET_FILE:edgetrace>"
