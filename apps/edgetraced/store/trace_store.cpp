@@ -330,6 +330,8 @@ class SqliteTraceStore final : public TraceStore {
   Status insert_logs(const otlp::LogsRequest& request);
   Result<std::int64_t> resource_id(const v1::resource::v1::Resource& resource);
   Result<std::int64_t> scope_id(const v1::common::v1::InstrumentationScope& scope);
+  // The id of the row `find_sql` selects for (hash, encoded_), or 0 when there is none.
+  Result<std::int64_t> find_encoded(const char* find_sql, std::int64_t hash, const char* what);
   Status add_operation(const std::string& service, const std::string& name, int kind);
   void forget_cached_ids();
   void after_write();
@@ -504,6 +506,22 @@ void SqliteTraceStore::forget_cached_ids() {
   operations_.clear();
 }
 
+Result<std::int64_t> SqliteTraceStore::find_encoded(const char* find_sql, std::int64_t hash,
+                                                    const char* what) {
+  Connection& c = *writer_;
+  auto find = c.statement(find_sql);
+  if (!find)
+    return find.status();
+  find->bind_int(1, hash);
+  find->bind_blob(2, encoded_);
+  const int rc = find->step();
+  if (rc == SQLITE_ROW)
+    return find->column_int(0);
+  if (rc != SQLITE_DONE)
+    return c.error(rc, what);
+  return std::int64_t{0};
+}
+
 Result<std::int64_t> SqliteTraceStore::resource_id(const v1::resource::v1::Resource& resource) {
   encoded_.clear();
   resource.SerializeToString(&encoded_);
@@ -511,19 +529,11 @@ Result<std::int64_t> SqliteTraceStore::resource_id(const v1::resource::v1::Resou
     return it->second;
   Connection& c = *writer_;
   const std::int64_t hash = static_cast<std::int64_t>(fnv1a(encoded_));
-  std::int64_t id = 0;
-  {
-    auto find = c.statement("SELECT id FROM resources WHERE hash = ?1 AND body = ?2");
-    if (!find)
-      return find.status();
-    find->bind_int(1, hash);
-    find->bind_blob(2, encoded_);
-    const int rc = find->step();
-    if (rc == SQLITE_ROW)
-      id = find->column_int(0);
-    else if (rc != SQLITE_DONE)
-      return c.error(rc, "find resource");
-  }
+  Result<std::int64_t> found =
+      find_encoded("SELECT id FROM resources WHERE hash = ?1 AND body = ?2", hash, "find resource");
+  if (!found)
+    return found.status();
+  std::int64_t id = found.value();
   if (id == 0) {
     auto insert = c.statement("INSERT INTO resources(hash, service, body) VALUES(?1, ?2, ?3)");
     if (!insert)
@@ -565,19 +575,11 @@ Result<std::int64_t> SqliteTraceStore::scope_id(const v1::common::v1::Instrument
     return it->second;
   Connection& c = *writer_;
   const std::int64_t hash = static_cast<std::int64_t>(fnv1a(encoded_));
-  std::int64_t id = 0;
-  {
-    auto find = c.statement("SELECT id FROM scopes WHERE hash = ?1 AND body = ?2");
-    if (!find)
-      return find.status();
-    find->bind_int(1, hash);
-    find->bind_blob(2, encoded_);
-    const int rc = find->step();
-    if (rc == SQLITE_ROW)
-      id = find->column_int(0);
-    else if (rc != SQLITE_DONE)
-      return c.error(rc, "find scope");
-  }
+  Result<std::int64_t> found =
+      find_encoded("SELECT id FROM scopes WHERE hash = ?1 AND body = ?2", hash, "find scope");
+  if (!found)
+    return found.status();
+  std::int64_t id = found.value();
   if (id == 0) {
     auto insert = c.statement("INSERT INTO scopes(hash, body) VALUES(?1, ?2)");
     if (!insert)
