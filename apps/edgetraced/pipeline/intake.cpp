@@ -1,37 +1,17 @@
 #include "pipeline/intake.hpp"
 
+#include "edgetrace/otlp/exporter.hpp"
+
 #include "pipeline/processors.hpp"
 #include "pipeline/telemetry_queue.hpp"
 
 namespace edgetrace::daemon {
 namespace {
 
-std::uint64_t count_items(const otlp::TraceRequest& r) {
-  std::uint64_t n = 0;
-  for (const auto& rs : r.resource_spans())
-    for (const auto& ss : rs.scope_spans())
-      n += static_cast<std::uint64_t>(ss.spans_size());
-  return n;
-}
-std::uint64_t count_items(const otlp::LogsRequest& r) {
-  std::uint64_t n = 0;
-  for (const auto& rl : r.resource_logs())
-    for (const auto& sl : rl.scope_logs())
-      n += static_cast<std::uint64_t>(sl.log_records_size());
-  return n;
-}
-std::uint64_t count_items(const otlp::MetricsRequest& r) {
-  std::uint64_t n = 0;
-  for (const auto& rm : r.resource_metrics())
-    for (const auto& sm : rm.scope_metrics())
-      n += static_cast<std::uint64_t>(sm.metrics_size());
-  return n;
-}
-
 template <typename Request>
 IntakeResult append(TelemetryQueue& queue, const Request& request) {
   IntakeResult result;
-  result.accepted = count_items(request);
+  result.accepted = otlp::count_items(request);  // spans, log records, data points
   if (result.accepted == 0)
     return result;
   result.status = queue.append(request);
