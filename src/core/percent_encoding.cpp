@@ -1,21 +1,9 @@
 #include "edgetrace/core/percent_encoding.hpp"
 
+#include "edgetrace/core/text.hpp"
 #include "internal/grammar.hpp"
 
 namespace edgetrace::core {
-namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 Result<std::string> percent_decode(std::string_view text) {
   std::string out;
@@ -28,8 +16,8 @@ Result<std::string> percent_decode(std::string_view text) {
     if (i + 2 >= text.size()) {
       return invalid_argument("truncated percent-escape at offset " + std::to_string(i));
     }
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
+    const int hi = hex_digit_value(text[i + 1]);
+    const int lo = hex_digit_value(text[i + 2]);
     if (hi < 0 || lo < 0) {
       return invalid_argument("invalid percent-escape at offset " + std::to_string(i));
     }

@@ -14,6 +14,16 @@ TEST(TextTest, TrimAndCase) {
   EXPECT_FALSE(iequals_ascii("gzip", "gzipx"));
 }
 
+TEST(TextTest, HexDigitValueInEitherCase) {
+  EXPECT_EQ(hex_digit_value('0'), 0);
+  EXPECT_EQ(hex_digit_value('9'), 9);
+  EXPECT_EQ(hex_digit_value('a'), 10);
+  EXPECT_EQ(hex_digit_value('F'), 15);
+  EXPECT_EQ(hex_digit_value('g'), -1);
+  EXPECT_EQ(hex_digit_value('/'), -1);
+  EXPECT_EQ(hex_digit_value('\0'), -1);
+}
+
 TEST(TextTest, BearerTokenTakesTheSchemeInAnyCaseAndTrims) {
   EXPECT_EQ(bearer_token("Bearer abc"), "abc");
   EXPECT_EQ(bearer_token("bearer  abc \t"), "abc");

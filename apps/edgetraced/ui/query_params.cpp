@@ -14,16 +14,6 @@ namespace {
 constexpr std::uint64_t kMaxNanos =
     static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // application/x-www-form-urlencoded decoding (what Go's r.FormValue sees): '+' is a space,
 // %XX a byte; a '%' without two hex digits is kept as is.
 std::string form_decode(std::string_view s) {
@@ -32,9 +22,10 @@ std::string form_decode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-               hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+    } else if (s[i] == '%' && i + 2 < s.size() && core::hex_digit_value(s[i + 1]) >= 0 &&
+               core::hex_digit_value(s[i + 2]) >= 0) {
+      out +=
+          static_cast<char>(core::hex_digit_value(s[i + 1]) * 16 + core::hex_digit_value(s[i + 2]));
       i += 2;
     } else {
       out += s[i];

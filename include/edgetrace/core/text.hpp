@@ -5,6 +5,7 @@
 //   iequals_ascii("GZIP", "gzip")  == true
 //   bearer_token("Bearer abc")     == "abc"     (nullopt without the scheme or a token)
 //   constant_time_equal(token, expected)       (time depends on the lengths only)
+//   hex_digit_value('b')             == 11      (either case; -1 for a non-hex character)
 //
 // Only ASCII letters change case; other bytes (UTF-8 included) are left as they are.
 // Thread-safety: pure functions. Allocation: to_lower_ascii/to_upper_ascii return a string.
@@ -26,6 +27,17 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && is_ows(s.back()))
     s.remove_suffix(1);
   return s;
+}
+
+// The value of one hexadecimal digit, either case; -1 when `c` is not one.
+constexpr int hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
 }
 
 constexpr char to_lower_ascii(char c) noexcept {
