@@ -17,8 +17,6 @@
 #include <string>
 #include <vector>
 
-#include <zlib.h>
-
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "net/net_test_support.hpp"
@@ -29,6 +27,7 @@
 #include "pipeline/telemetry_queue.hpp"
 #include "receivers/otlp_grpc.hpp"
 #include "receivers/otlp_http.hpp"
+#include "testing/gzip.hpp"
 #include "testing/temp_dir.hpp"
 #include "testing/test_certificates.hpp"
 #include "testing/wait.hpp"
@@ -37,6 +36,7 @@
 namespace edgetrace::daemon {
 namespace {
 
+using edgetrace::testing::gzip;
 using namespace std::chrono_literals;
 using net::testing_support::RawClient;
 using net::testing_support::RawResponse;
@@ -75,22 +75,6 @@ otlp::MetricsRequest metrics(const std::string& name) {
   m->set_name(name);
   m->mutable_gauge()->add_data_points()->set_as_int(42);
   return r;
-}
-
-std::string gzip(const std::string& in) {
-  z_stream zs{};
-  EXPECT_EQ(
-      deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
-      Z_OK);
-  std::string out(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 // ---- Intake test double ----------------------------------------------------------------
