@@ -275,10 +275,10 @@ core::Status read_otlp(TableReader& r, OtlpConfig& o) {
     return s;
   if (o.max_queue_size && o.max_export_batch_size && *o.max_export_batch_size > *o.max_queue_size) {
     const config::Table& t = r.source_table();
-    return core::invalid_argument(t.key_position("max_export_batch_size").to_string() + ": [" +
-                                  t.path() +
-                                  "] key 'max_export_batch_size': must not exceed max_queue_size (" +
-                                  std::to_string(*o.max_queue_size) + ")");
+    return core::invalid_argument(
+        t.key_position("max_export_batch_size").to_string() + ": [" + t.path() +
+        "] key 'max_export_batch_size': must not exceed max_queue_size (" +
+        std::to_string(*o.max_queue_size) + ")");
   }
   return {};
 }
@@ -351,8 +351,8 @@ core::Result<TracingConfig> read_tracing_config(const config::Document& document
   const auto read_otlp_table = [&c, &otlp_seen, &otlp_path,
                                 &otel_path](TableReader& t) -> core::Status {
     if (otlp_seen) {
-      return core::invalid_argument(t.source_table().position().to_string() + ": [" +
-                                    otel_path + "] and [" + otlp_path +
+      return core::invalid_argument(t.source_table().position().to_string() + ": [" + otel_path +
+                                    "] and [" + otlp_path +
                                     "] are two names for one table: give only one");
     }
     otlp_seen = true;
@@ -386,16 +386,14 @@ core::Result<TracingConfig> parse_config(std::string_view toml_text, std::string
   return read_tracing_config(*doc, table_path);
 }
 
-core::Result<TracingConfig> load_config_file(const std::string& path,
-                                             std::string_view table_path) {
+core::Result<TracingConfig> load_config_file(const std::string& path, std::string_view table_path) {
   core::Result<config::Document> doc = config::Document::load_file(path, kMaxConfigBytes);
   if (!doc)
     return doc.status();
   return read_tracing_config(*doc, table_path);
 }
 
-core::Result<FileLocation> resolve_file_location(const FileConfig& f,
-                                                 std::string_view service_name,
+core::Result<FileLocation> resolve_file_location(const FileConfig& f, std::string_view service_name,
                                                  const core::EnvLookup& env) {
   namespace fs = std::filesystem;
   FileLocation out;
@@ -428,8 +426,9 @@ core::Result<FileLocation> resolve_file_location(const FileConfig& f,
     return out;
   }
   if (!f.prefix.empty())
-    return core::invalid_argument("tracing.file: `prefix` cannot be used when `path` names a file ('" +
-                                  f.path + "'): the file's name is the prefix");
+    return core::invalid_argument(
+        "tracing.file: `prefix` cannot be used when `path` names a file ('" + f.path +
+        "'): the file's name is the prefix");
   out.directory = path.has_parent_path() ? path.parent_path().string() : std::string(".");
   out.prefix = path.stem().string();
   std::string ext = path.extension().string();
@@ -460,9 +459,8 @@ std::vector<std::string> check_otlp_ports(const OtlpConfig& c, const config::Ote
     if (port == 4317 && http) {
       warnings.push_back(std::string(what) + " " + endpoint +
                          " is on port 4317, the OTLP/gRPC port, but the protocol is " +
-                         std::string(otlp::to_string(protocol)) +
-                         ": set protocol = \"grpc\" (" + std::string(protocol_variable) +
-                         "=grpc), or use port 4318 for OTLP/HTTP");
+                         std::string(otlp::to_string(protocol)) + ": set protocol = \"grpc\" (" +
+                         std::string(protocol_variable) + "=grpc), or use port 4318 for OTLP/HTTP");
     } else if (port == 4318 && !http) {
       warnings.push_back(std::string(what) + " " + endpoint +
                          " is on port 4318, the OTLP/HTTP port, but the protocol is grpc: set "

@@ -621,7 +621,6 @@ TEST(FileLayerTest, LoggingDoesNotAllocateInSteadyState) {
   std::fclose(devnull);
 }
 
-
 // ---- line_prefix (worker_prefix): several writers share one file ----
 
 // Checks that `text` is made of whole lines "<prefix> ... line i=<n>" and returns how many

@@ -1,6 +1,6 @@
 // The OTLP layer's part of TracingBuilder, compiled into edgetrace::sdk_otlp.
-#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/processors/config.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 
 namespace edgetrace::sdk {
@@ -68,8 +68,8 @@ OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const config::OtelEnvir
   o.traces = load(otlp::Signal::kTraces);
   o.logs = load(otlp::Signal::kLogs);
   append(warnings, env.otlp.span_batch.warnings);
-  o.span_batch = otlp::batch_options(configured_batch(c, otlp::BatchOptions{}),
-                                     env.otlp.span_batch, "OTEL_BSP_", warnings);
+  o.span_batch = otlp::batch_options(configured_batch(c, otlp::BatchOptions{}), env.otlp.span_batch,
+                                     "OTEL_BSP_", warnings);
   append(warnings, env.otlp.log_batch.warnings);
   o.log_batch = otlp::batch_options(configured_batch(c, otlp::default_log_batch_options()),
                                     env.otlp.log_batch, "OTEL_BLRP_", warnings);

@@ -185,8 +185,8 @@ struct OtlpConfig {
   // Batching, for both signals: the preset, then the keys below over it, then OTEL_BSP_* /
   // OTEL_BLRP_* over those (edgetrace::sdk_otlp's otlp_layer_options()).
   OtlpPreset preset = OtlpPreset::kDefault;
-  std::optional<std::size_t> max_queue_size;         // records queued per signal
-  std::optional<std::size_t> max_export_batch_size;  // records per request
+  std::optional<std::size_t> max_queue_size;                 // records queued per signal
+  std::optional<std::size_t> max_export_batch_size;          // records per request
   std::optional<std::chrono::milliseconds> scheduled_delay;  // export interval
   std::optional<std::chrono::milliseconds> export_timeout;   // one batch, retries included
   // ERROR and FATAL log records are exported at once instead of at the next interval.

@@ -72,9 +72,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -168,16 +168,14 @@ class TracingBuilder {
   // `service_name` is used when neither the config file nor the environment names the service.
   // `application_version`: the default service.version; leave it to the default argument,
   // which is EDGETRACE_SERVICE_VERSION when the calling file is compiled with it (see above).
-  explicit TracingBuilder(std::string service_name,
-                          std::string_view application_version =
-                              EDGETRACE_INTERNAL_APPLICATION_VERSION);
+  explicit TracingBuilder(std::string service_name, std::string_view application_version =
+                                                        EDGETRACE_INTERNAL_APPLICATION_VERSION);
 
   // A builder whose config comes from `path` (or $EDGETRACE_CONFIG when `path` is empty; no
   // file at all when that is unset too), from the table at `table_path`. Read by build().
-  static TracingBuilder from_config_file(std::string service_name, std::string path = {},
-                                         std::string table_path = "tracing",
-                                         std::string_view application_version =
-                                             EDGETRACE_INTERNAL_APPLICATION_VERSION);
+  static TracingBuilder from_config_file(
+      std::string service_name, std::string path = {}, std::string table_path = "tracing",
+      std::string_view application_version = EDGETRACE_INTERNAL_APPLICATION_VERSION);
 
   // Resource identity and line details; each beats the config file and the environment.
   // service.version.
