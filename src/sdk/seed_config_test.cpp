@@ -21,6 +21,7 @@
 #include "edgetrace/sdk/tracing_builder.hpp"
 #include "fake_http_receiver.hpp"
 #include "testing/temp_dir.hpp"
+#include "testing/wait.hpp"
 
 #ifndef EDGETRACE_SEED_TESTDATA
 #error "EDGETRACE_SEED_TESTDATA must name src/sdk/testdata/seed001"
@@ -361,6 +362,38 @@ TEST(SeedConfigTest, BatchKeysAndTheMobilePreset) {
   EXPECT_THAT(error_of("[tracing.otlp]\nmax_queue_size = 0\n"), HasSubstr("between 1 and"));
 }
 
+// With the mobile preset records wait 30 s, but an ERROR goes out at once (and takes the
+// INFO queued before it along); with export_immediately_on_error = false it waits too.
+TEST(SeedConfigTest, MobilePresetExportsErrorsAtOnce) {
+  for (bool immediately : {true, false}) {
+    SCOPED_TRACE(immediately ? "immediately" : "at the interval");
+    FakeOtlpHttpReceiver rx;
+    auto c = parse_config(std::string("[tracing.console]\nenabled = false\n[tracing.otlp]\n"
+                                      "enabled = true\npreset = \"mobile\"\n"
+                                      "export_immediately_on_error = ") +
+                          (immediately ? "true" : "false") + "\nendpoint = \"" + rx.url() + "\"\n");
+    ASSERT_TRUE(c.ok()) << c.status().to_string();
+    auto guard = TracingBuilder("svc")
+                     .with_env(env_of())
+                     .with_config(*c)
+                     .with_otlp_factory(&make_otlp_layer)
+                     .build();
+    ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+    ASSERT_EQ(guard->tracing()->layer_count(), 1u);
+    auto& layer = dynamic_cast<OtlpLayer&>(guard->tracing()->layer(0));
+    ET_INFO("queued");
+    ET_ERROR("payment failed");
+    const bool arrived = edgetrace::testing::wait_until(
+        [&] { return layer.counters().logs_exported >= 2; },
+        immediately ? std::chrono::seconds(20) : std::chrono::milliseconds(1500));
+    // Waiting the full 1.5 s for the negative case: an urgent export would have come after
+    // min_export_interval (100 ms); a 30 s interval cannot have passed.
+    EXPECT_EQ(arrived, immediately);
+    ASSERT_TRUE(guard->force_flush(std::chrono::seconds(10)));
+    EXPECT_EQ(layer.counters().logs_exported, 2u);
+  }
+}
+
 TEST(SeedConfigTest, ProcessorsPerLayerInTheTracingTable) {
   core::Result<TracingConfig> c = parse_config(
       "[tracing.otlp.processors.redaction]\nenabled = true\nallowed_attributes = [\"user.id\"]\n"
@@ -380,6 +413,32 @@ TEST(SeedConfigTest, ProcessorsPerLayerInTheTracingTable) {
   ASSERT_TRUE(c.ok());
   EXPECT_THAT(read_otlp_processors(c->otlp, p).message(), HasSubstr("unknown key 'redact'"));
   EXPECT_THAT(error_of("[tracing.otlp]\nprocessors = 3\n"), HasSubstr("expected a table"));
+}
+
+TEST(SeedConfigTest, ProcessorsFromTheTracingTableRedactBeforeExport) {
+  FakeOtlpHttpReceiver rx;
+  auto c = parse_config(
+      "[tracing.console]\nenabled = false\n[tracing.otlp]\nenabled = true\n"
+      "endpoint = \"" +
+      rx.url() + "\"\n[tracing.otlp.processors.redaction]\nenabled = true\n");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  {
+    auto guard = TracingBuilder("svc")
+                     .with_env(env_of())
+                     .with_config(*c)
+                     .with_otlp_factory(&make_otlp_layer)
+                     .build();
+    ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+    ET_INFO("reset mail sent to bob@example.com");
+  }
+  std::string bodies;
+  for (const testing::ReceivedRequest& r : rx.received())
+    for (const auto& rl : r.logs.resource_logs())
+      for (const auto& sl : rl.scope_logs())
+        for (const auto& lr : sl.log_records())
+          bodies += lr.body().string_value() + "\n";
+  EXPECT_THAT(bodies, HasSubstr("reset mail sent to [REDACTED]"));
+  EXPECT_THAT(bodies, Not(HasSubstr("bob@example.com")));
 }
 
 // ---- the environment ----
