@@ -288,7 +288,7 @@ TEST(SeedConfigTest, BuilderWritesTheSeedFileLayerIntoTheCacheDirectoryWithWorke
   TracingConfig c = load("phase2.toml");
   c.console.enabled = false;
   c.file.rotation = Rotation::kNever;
-  c.file.worker_prefix = "[{instance_id}]";
+  c.file.worker_prefix = "[{instance_id}|worker-{uuid}|{pid}]";
   {
     auto guard = TracingBuilder("ignored")
                      .with_env(env_of({{"XDG_CACHE_HOME", dir.path().string()}}))
@@ -304,7 +304,7 @@ TEST(SeedConfigTest, BuilderWritesTheSeedFileLayerIntoTheCacheDirectoryWithWorke
   ASSERT_TRUE(in.good()) << file;
   std::string line;
   std::getline(in, line);
-  EXPECT_TRUE(line.starts_with("[w-42] ")) << line;
+  EXPECT_TRUE(line.starts_with("[w-42|worker-w-42|" + std::to_string(::getpid()) + "] ")) << line;
   EXPECT_THAT(line, HasSubstr("shop::seed: task done"));
 }
 

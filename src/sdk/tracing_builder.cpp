@@ -105,7 +105,7 @@ struct LineOverrides {
   }
 };
 
-// "{instance_id}" and "{pid}" in a worker prefix.
+// "{instance_id}" (or "{uuid}") and "{pid}" in a worker prefix.
 std::string expand_worker_prefix(std::string text, const std::string& instance_id) {
   const auto replace_all = [&text](std::string_view from, const std::string& to) {
     for (std::size_t at = text.find(from); at != std::string::npos;
@@ -113,6 +113,7 @@ std::string expand_worker_prefix(std::string text, const std::string& instance_i
       text.replace(at, from.size(), to);
   };
   replace_all("{instance_id}", instance_id);
+  replace_all("{uuid}", instance_id);  // the netmito plan's spelling ("worker-{uuid}")
   replace_all("{pid}", std::to_string(::getpid()));
   return text;
 }

@@ -145,7 +145,8 @@ struct FileConfig {
   LineFormat format = LineFormat::kFull;  // full | compact | json (pretty is console-only)
   // Text written, with a space, at the start of every line, so that several processes can
   // share one file (each line is one write(2) in O_APPEND mode, so lines never tear).
-  // "{instance_id}" is replaced by service.instance.id and "{pid}" by the process id.
+  // "{instance_id}" (or "{uuid}") is replaced by service.instance.id, "{pid}" by the
+  // process id.
   // Not with format = json (a prefix would break the JSON line). Empty: none.
   std::string worker_prefix{};
 };
