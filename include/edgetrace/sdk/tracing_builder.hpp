@@ -222,9 +222,11 @@ class TracingBuilder {
   // How long the guard's shutdown may take in total (default 5 s).
   TracingBuilder& with_shutdown_deadline(std::chrono::milliseconds timeout);
 
-  // Builds and installs. Errors: an unreadable or invalid config file, a bad filter, a layer
-  // that cannot be created (file directory not writable, bad OTLP options). Nothing is
-  // installed on error. Call once.
+  // Builds and installs. Errors: an unreadable or invalid config file, a bad filter, a file
+  // layer that cannot be created (directory not writable, no cache directory), a config that
+  // enables OTLP in a program without the OTLP factory. An OTLP layer that cannot be built
+  // is a warning, not an error (fail open for logging). Nothing is installed on error. Call
+  // once.
   core::Result<TracingGuard> build();
 
  private:
