@@ -146,15 +146,41 @@ Span start_client_span() {
 
 }  // namespace
 
-std::string_view known_method(std::string_view method) noexcept {
+std::string_view known_method(std::string_view method,
+                              const std::vector<std::string>& known) noexcept {
+  if (!known.empty()) {
+    for (const std::string& k : known) {
+      if (method == k)
+        return method;
+    }
+    return sc::http::kMethodOther;
+  }
   // RFC 9110 section 9 and RFC 5789 (PATCH), as the conventions define "known".
   static constexpr std::array<std::string_view, 9> kKnown = {
       "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  for (std::string_view known : kKnown) {
-    if (method == known)
-      return known;
+  for (std::string_view k : kKnown) {
+    if (method == k)
+      return k;
   }
   return sc::http::kMethodOther;
+}
+
+std::vector<std::string> split_methods(std::string_view comma_separated) {
+  std::vector<std::string> out;
+  while (!comma_separated.empty()) {
+    const std::size_t comma = comma_separated.find(',');
+    std::string_view item = comma_separated.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.remove_suffix(1);
+    if (!item.empty())
+      out.emplace_back(item);
+    if (comma == std::string_view::npos)
+      break;
+    comma_separated.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 std::optional<UrlParts> parse_url(std::string_view url) {
@@ -216,7 +242,7 @@ ServerSpan::ServerSpan(const ServerRequest& request, const ServerOptions& option
 ServerSpan::ServerSpan(const ServerRequest& request, const ServerOptions& options,
                        Extracted&& extracted)
     : options_(options),
-      method_(known_method(request.method)),
+      method_(known_method(request.method, options.known_methods)),
       baggage_(std::move(extracted.baggage)),
       remote_parent_(extracted.context),
       span_(start_server_span(remote_parent_)) {
@@ -353,10 +379,10 @@ ClientSpan::ClientSpan(const ClientRequest& request, const ClientOptions& option
     : options_(options), span_(start_client_span()) {
   if (!span_.is_recording())
     return;
-  const std::string_view method = known_method(request.method);
+  const std::string method(known_method(request.method, options_.known_methods));
   // No url.template is known: client spans are named after the method alone.
   span_.update_name(span_name(method, {}));
-  span_.record(sc::http::kRequestMethod, method);
+  span_.record(sc::http::kRequestMethod, std::string_view(method));
   if (method == sc::http::kMethodOther)
     span_.record(sc::http::kRequestMethodOriginal, request.method);
   if (std::optional<UrlParts> url = parse_url(request.url)) {

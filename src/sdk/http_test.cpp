@@ -170,6 +170,23 @@ TEST_F(HttpHelpersTest, UnknownMethodIsOtherAndNamedHttp) {
   EXPECT_EQ(known_method("Get"), "_OTHER");
 }
 
+TEST_F(HttpHelpersTest, KnownMethodsCanBeReplaced) {
+  const std::vector<std::string> webdav = split_methods(" GET, MKCOL ,,PROPFIND");
+  ASSERT_EQ(webdav, (std::vector<std::string>{"GET", "MKCOL", "PROPFIND"}));
+  EXPECT_EQ(known_method("MKCOL", webdav), "MKCOL");
+  EXPECT_EQ(known_method("POST", webdav), "_OTHER");  // the list replaces the default one
+  HeaderMap in;
+  ServerRequest r = request_with(in);
+  r.method = "PROPFIND";
+  ServerOptions options;
+  options.known_methods = webdav;
+  { ServerSpan server(r, options); }
+  const SeenSpan s = only_span();
+  EXPECT_EQ(s.name, "PROPFIND");
+  EXPECT_EQ(s.attribute("http.request.method"), "PROPFIND");
+  EXPECT_EQ(s.attribute("http.request.method_original"), "<missing>");
+}
+
 TEST_F(HttpHelpersTest, ServerAddressAndPortComeFromTheHostHeaderWithSchemeDefaults) {
   struct Case {
     std::string_view host;

@@ -55,6 +55,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "edgetrace/core/baggage.hpp"
 #include "edgetrace/core/trace_context.hpp"
@@ -64,8 +65,13 @@
 namespace edgetrace::sdk::http {
 
 // The method as the conventions record it: one of RFC 9110's methods or PATCH, exactly as
-// written (methods are case-sensitive), else "_OTHER".
-std::string_view known_method(std::string_view method) noexcept;
+// written (methods are case-sensitive), else "_OTHER". With a non-empty `known`, the methods
+// listed there replace that default list (the conventions' override, which
+// OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS names; split it with split_methods()).
+std::string_view known_method(std::string_view method,
+                              const std::vector<std::string>& known = {}) noexcept;
+// "GET,POST, MKCOL" -> {"GET", "POST", "MKCOL"} (spaces trimmed, empty items dropped).
+std::vector<std::string> split_methods(std::string_view comma_separated);
 
 // One request as the server received it. Every view is read by the ServerSpan constructor
 // only.
@@ -90,6 +96,8 @@ struct ServerOptions {
   std::string request_id_header = "x-request-id";
   // Answered with the trace id (32 hex digits); empty: not sent.
   std::string trace_id_header = "x-trace-id";
+  // Methods recorded as themselves; empty: RFC 9110's and PATCH (see known_method()).
+  std::vector<std::string> known_methods;
 };
 
 // The SERVER span of one request: started by the constructor (child of the extracted remote
@@ -155,6 +163,8 @@ struct ClientOptions {
   Propagators propagators = Propagators::w3c();
   // Sent in the baggage header; borrowed, read by inject().
   const core::Baggage* baggage = nullptr;
+  // Methods recorded as themselves; empty: RFC 9110's and PATCH (see known_method()).
+  std::vector<std::string> known_methods;
 };
 
 // The CLIENT span of one request sent: a child of the thread's current span (the server span
