@@ -455,6 +455,55 @@ INSTANTIATE_TEST_SUITE_P(
                                          ClientKind::kCurl)),
     param_name);
 
+TEST(HttplibInstrumentTest, TracesEveryRequestOnceWithRoutesFromTracedHandlers) {
+  testing::RecordingLayer* layer = testing::install_recording_tracing();
+  ::httplib::Server server;
+  httplib_adapter::instrument(server);
+  server.Get(R"(/status/(\d+))",
+             httplib_adapter::traced(std::string(kRoute), [](const ::httplib::Request& request,
+                                                             ::httplib::Response& response) {
+               response.status = code_of(request.path);
+             }));
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] { return server.is_running(); }));
+
+  Call call;
+  call.port = static_cast<std::uint16_t>(port);
+  call.path = "/status/200";
+  call.request_id = "kept";
+  const Answer routed = call_with_httplib(call);
+  call.path = "/no/such/route";
+  call.request_id.clear();
+  const Answer unrouted = call_with_httplib(call);
+  server.stop();
+  thread.join();
+
+  EXPECT_EQ(routed.status, 200);
+  EXPECT_EQ(routed.header("x-request-id"), "kept");
+  EXPECT_EQ(unrouted.status, 404);
+  EXPECT_EQ(unrouted.header("x-request-id").size(), 32u);
+  const auto spans = layer->spans();
+  ASSERT_EQ(spans.size(), 4u);  // server and client span of each request, none twice
+  std::vector<const SeenSpan*> servers;
+  for (const SeenSpan& s : spans) {
+    if (s.kind == SpanKind::kServer)
+      servers.push_back(&s);
+  }
+  ASSERT_EQ(servers.size(), 2u);
+  EXPECT_EQ(servers[0]->name, "GET /status/{code}");
+  EXPECT_EQ(servers[0]->attribute("http.route"), "/status/{code}");
+  EXPECT_EQ(servers[0]->attribute("http.response.status_code"), "200");
+  EXPECT_EQ(servers[1]->name, "GET");  // no route matched: the method alone
+  EXPECT_EQ(servers[1]->attribute("url.path"), "/no/such/route");
+  EXPECT_EQ(servers[1]->attribute("http.response.status_code"), "404");
+  EXPECT_EQ(servers[1]->status, SpanStatusCode::kUnset);
+  EXPECT_EQ(unrouted.header("x-trace-id"), servers[1]->context.trace_id.to_hex());
+  EXPECT_EQ(unrouted.header("traceparent"), "00-" + servers[1]->context.trace_id.to_hex() + "-" +
+                                                servers[1]->context.span_id.to_hex() + "-03");
+  set_global_subscriber(nullptr);
+}
+
 // A port nobody listens on: bound, then closed.
 std::uint16_t closed_port() {
   asio::io_context io;

@@ -23,8 +23,12 @@
 // traced() starts the SERVER span before the handler runs (so the handler's spans and
 // events are inside it) and finishes it when the handler returns, before cpp-httplib writes
 // the response; a handler that throws gets error.type = "exception", status 500, and the
-// exception goes on to cpp-httplib. Requests that match no route are not traced (cpp-httplib
-// answers them without calling a handler).
+// exception goes on to cpp-httplib. Alone, it leaves requests that match no route untraced
+// (cpp-httplib answers them without a handler); instrument(server) traces every request
+// from its pre- and post-routing handlers, and traced() then only names the span:
+//
+//   et_httplib::instrument(server);                 // every request, 404s included
+//   server.Get(R"(/users/(\d+))", et_httplib::traced("/users/{id}", handler));
 //
 // Thread-safety: the handler returned by traced() is called by cpp-httplib's worker threads
 // concurrently; it holds only immutable state. The Headers carrier is one thread's.
@@ -34,6 +38,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -109,6 +114,38 @@ inline void finish(ServerSpan& span, ::httplib::Response& response) {
   span.finish(response.status, headers);
 }
 
+namespace internal {
+// The span instrument() opened for the request this thread is serving (cpp-httplib runs the
+// pre-routing handler, the route's handler and the post-routing handler on one thread).
+inline thread_local std::unique_ptr<ServerSpan> request_span;
+}  // namespace internal
+
+// The SERVER span of the request the calling thread serves, when instrument() opened one.
+inline ServerSpan* current_request_span() noexcept {
+  return internal::request_span.get();
+}
+
+// Traces every request `server` receives, including those no route matches (404): a SERVER
+// span opened before routing and finished just before the answer is written. Handlers
+// wrapped with traced() then only name the span with their route. Replaces the server's
+// pre- and post-routing handlers.
+inline void instrument(::httplib::Server& server, ServerOptions options = {}) {
+  auto shared = std::make_shared<const ServerOptions>(std::move(options));
+  server.set_pre_routing_handler([shared](const ::httplib::Request& request, ::httplib::Response&) {
+    // A span left by a request that never reached post-routing ends first.
+    internal::request_span.reset();
+    const Headers in(request.headers);
+    internal::request_span = std::make_unique<ServerSpan>(server_request(request, in), *shared);
+    return ::httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_post_routing_handler([](const ::httplib::Request&, ::httplib::Response& response) {
+    if (std::unique_ptr<ServerSpan> span = std::move(internal::request_span)) {
+      Headers headers(response.headers);
+      span->finish(response.status, headers);
+    }
+  });
+}
+
 // A handler running `handler` inside a SERVER span named "{method} {route}". `handler` is
 // called as handler(request, response), or handler(request, response, span) when it takes the
 // ServerSpan (for its request id, the caller's baggage, or a more precise route).
@@ -116,6 +153,17 @@ template <class Handler>
 ::httplib::Server::Handler traced(std::string route, Handler handler, ServerOptions options = {}) {
   return [route = std::move(route), handler = std::move(handler), options = std::move(options)](
              const ::httplib::Request& request, ::httplib::Response& response) {
+    if (ServerSpan* opened = current_request_span()) {
+      // instrument() opened the span and finishes it: name it, and run the handler.
+      opened->set_route(route);
+      if constexpr (std::is_invocable_v<Handler&, const ::httplib::Request&, ::httplib::Response&,
+                                        ServerSpan&>) {
+        handler(request, response, *opened);
+      } else {
+        handler(request, response);
+      }
+      return;
+    }
     const Headers in(request.headers);
     ServerSpan span(server_request(request, in, route), options);
     try {
