@@ -20,6 +20,7 @@
 #include <charconv>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -310,6 +311,16 @@ Answer call_with_curl(const Call& call, CURLcode* rc_out = nullptr) {
 
 enum class ServerKind { kBeast, kHttplib };
 enum class ClientKind { kBeast, kHttplib, kCurl };
+
+// Readable parameters in test listings.
+void PrintTo(ServerKind kind, std::ostream* os) {
+  *os << (kind == ServerKind::kBeast ? "beast server" : "httplib server");
+}
+void PrintTo(ClientKind kind, std::ostream* os) {
+  *os << (kind == ClientKind::kBeast     ? "beast client"
+          : kind == ClientKind::kHttplib ? "httplib client"
+                                         : "curl client");
+}
 
 std::unique_ptr<TestServer> make_server(ServerKind kind) {
   if (kind == ServerKind::kBeast)
