@@ -31,13 +31,16 @@
 //     (from the Host header), client.address, client.port, network.peer.address,
 //     network.peer.port, network.local.address, network.local.port, network.protocol.version,
 //     user_agent.original, http.request.header.x-request-id, http.response.status_code.
-//     Status: Error for 5xx with error.type the code ("503"); 1xx-4xx leave it unset.
+//     Status: Error for 5xx (and codes below 100, which are not HTTP) with error.type the
+//     code ("503"); 1xx-4xx leave it unset.
 //   CLIENT span "{method}": http.request.method, url.full (user info and the signature
 //     query parameters the conventions name are replaced by "REDACTED"), server.address,
 //     server.port, network.protocol.version, http.request.resend_count when > 0,
 //     http.response.status_code. Status: Error for 4xx and 5xx with error.type the code, or
 //     for a transport failure with the caller's error.type ("timeout", ...).
 //   The status description is left empty when the status code explains it.
+//   Both spans are info-level spans of the target "edgetrace::http" (a filter directive
+//   "edgetrace::http=off" turns them off; the caller's trace then still continues).
 //
 // Request id: the request's x-request-id is kept when it is 1-128 printable ASCII characters,
 // else replaced by 32 random hex digits; finish() answers with it.
