@@ -197,6 +197,11 @@ if ldd "$work/console_only/console_only" | grep -E 'grpc|protobuf|curl'; then
 fi
 "$work/console_only/console_only" | grep "consumer ready"
 
+step "HTTP adapters (COMPONENTS sdk_http_beast sdk_http_httplib sdk_http_curl)"
+consumer_cmake -S "$src/tests/install/http_adapters" -B "$work/http_adapters" -DCMAKE_PREFIX_PATH="$prefix"
+cmake --build "$work/http_adapters" -j "$jobs"
+"$work/http_adapters/http_adapters" | grep "http adapters ready"
+
 step "pkg-config consumer"
 pcdir=$(dirname "$(find "$prefix" -name edgetrace-sdk.pc)")
 export PKG_CONFIG_PATH="$pcdir"
