@@ -98,21 +98,6 @@ foreach(component IN LISTS ET_COMPONENTS)
     if(NOT target MATCHES "_proto$")
       et_install_interface_includes(${target})
     endif()
-    get_target_property(type ${target} TYPE)
-    if(type STREQUAL "SHARED_LIBRARY")
-      # SONAME libedgetrace_x.so.<major>.<minor>: ABI may change with each minor version
-      # before 1.0. Only the edgetrace:: namespace is exported (generated protobuf code,
-      # whose symbols other libraries must see, keeps default visibility).
-      set_target_properties(${target} PROPERTIES
-        VERSION ${PROJECT_VERSION}
-        SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
-      if(NOT target MATCHES "_proto$")
-        target_link_options(${target} PRIVATE
-          -Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/package/edgetrace.map)
-        set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
-                     ${PROJECT_SOURCE_DIR}/cmake/package/edgetrace.map)
-      endif()
-    endif()
   endforeach()
   install(TARGETS ${ET_COMPONENT_${component}} EXPORT edgetrace-${component}
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev

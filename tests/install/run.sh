@@ -11,11 +11,10 @@
 #             packaged edgetrace CLI.
 #   source    `cmake --install <build> --component dev` into a prefix, examples/consumer
 #             built against it.
-# (The third way, a CMake subproject, is the build.subproject_release test.)
+# (The third way, a CMake subproject with shared libraries, is build.subproject_release.)
 #
-#   shared    the SDK built as shared libraries: SONAME, exported symbols, a consumer.
 #
-#   tests/install/run.sh <source dir> <build dir> <work dir> packages|source|shared
+#   tests/install/run.sh <source dir> <build dir> <work dir> packages|source
 set -euo pipefail
 src="$(cd "$1" && pwd)"
 build="$(cd "$2" && pwd)"
@@ -85,42 +84,6 @@ TOML
     fail "the consumer's log did not reach edgetraced"
   echo "$(basename "$consumer"): span and log delivered over OTLP to the packaged edgetraced"
 }
-
-if [ "$mode" = shared ]; then
-  # The SDK as shared libraries: SONAME major.minor, only edgetrace:: exported, and a
-  # program linked against them runs.
-  step "shared libraries (-DBUILD_SHARED_LIBS=ON)"
-  launcher=()
-  if command -v ccache >/dev/null; then
-    export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=true
-    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  fi
-  consumer_cmake -S "$src" -B "$work/shared" -DBUILD_SHARED_LIBS=ON -DEDGETRACE_BUILD_TESTS=OFF \
-    -DEDGETRACE_BUILD_APPS=OFF -DEDGETRACE_BUILD_EXAMPLES=OFF -DEDGETRACE_BUILD_BENCH=OFF \
-    "${launcher[@]}"
-  cmake --build "$work/shared" --target edgetrace_sdk -j "$jobs"
-  lib=$(find "$work/shared" -name "libedgetrace_sdk.so.$version")
-  soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-  [ "$soname" = "libedgetrace_sdk.so.${version%.*}" ] || fail "SONAME is '$soname'"
-  # Every exported symbol belongs to edgetrace (weak template instantiations excepted: the
-  # consumer makes its own).
-  leaked=$(nm -D --defined-only -C "$lib" | awk '$2 != "W" && $2 != "V" && $2 != "u"' |
-    grep -v -E ' (edgetrace::|typeinfo for edgetrace::|typeinfo name for edgetrace::|vtable for edgetrace::|guard variable for edgetrace::)' || true)
-  [ -z "$leaked" ] || { echo "$leaked" | head -20; fail "libedgetrace_sdk.so exports symbols outside edgetrace::"; }
-  libdirs=$(find "$work/shared" -name 'libedgetrace_*.so' -printf '%h\n' | sort -u)
-  ldflags=()
-  for d in $libdirs; do ldflags+=(-L"$d"); done
-  g++ -std=c++20 -O2 -o "$work/shared_consumer" "$src/tests/subproject/main.cpp" -I"$src/include" \
-    -I"$work/shared/generated/include" "${ldflags[@]}" -ledgetrace_sdk -ledgetrace_config \
-    -ledgetrace_otlp_options -ledgetrace_core -lfmt -pthread
-  export LD_LIBRARY_PATH
-  LD_LIBRARY_PATH=$(echo $libdirs | tr ' ' ':')
-  "$work/shared_consumer" | grep "consumer ready"
-  ldd "$work/shared_consumer" | grep "libedgetrace_sdk.so.${version%.*} => $work/shared/" ||
-    fail "the consumer did not use the shared SDK"
-  echo "shared: consumer ready (SONAME $soname)"
-  exit 0
-fi
 
 if [ "$mode" = source ]; then
   step "cmake --install"
