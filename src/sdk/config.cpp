@@ -61,6 +61,32 @@ core::Status one_of(const TableReader& r, const SeenKeys& seen, std::string_view
                                 "' are two names for one setting: give only one");
 }
 
+// A count of records (1 to 1000000) for an optional batch setting.
+auto optional_records(std::optional<std::size_t>& out) {
+  return [&out](const CValue& v) -> core::Status {
+    std::optional<std::int64_t> n = v.integer();
+    if (!n)
+      return TableReader::expected(v, "an integer (records)");
+    if (*n < 1 || *n > 1000000)
+      return core::invalid_argument("must be between 1 and 1000000");
+    out = static_cast<std::size_t>(*n);
+    return {};
+  };
+}
+
+// A duration for an optional batch setting; `key` is noted in `seen` (for one_of()).
+auto optional_duration(std::optional<std::chrono::milliseconds>& out, SeenKeys& seen,
+                       const char* key) {
+  return [&out, &seen, key](const CValue& v) -> core::Status {
+    std::chrono::milliseconds d{0};
+    if (core::Status s = read_duration(v, d); !s.ok())
+      return s;
+    out = d;
+    seen.add(key);
+    return {};
+  };
+}
+
 core::Status read_console(TableReader& r, ConsoleConfig& c) {
   SeenKeys seen;
   r.boolean("enabled", c.enabled)
@@ -210,52 +236,11 @@ core::Status read_otlp(TableReader& r, OtlpConfig& o) {
       .custom("service_name_override",
               [&o](const CValue& v) { return service_field(v, o.service_name_override); })
       .choice("preset", o.preset, kOtlpPresetNames, "preset")
-      .custom("max_queue_size",
-              [&o](const CValue& v) -> core::Status {
-                std::optional<std::int64_t> n = v.integer();
-                if (!n)
-                  return TableReader::expected(v, "an integer (records)");
-                if (*n < 1 || *n > 1000000)
-                  return core::invalid_argument("must be between 1 and 1000000");
-                o.max_queue_size = static_cast<std::size_t>(*n);
-                return {};
-              })
-      .custom("max_export_batch_size",
-              [&o](const CValue& v) -> core::Status {
-                std::optional<std::int64_t> n = v.integer();
-                if (!n)
-                  return TableReader::expected(v, "an integer (records)");
-                if (*n < 1 || *n > 1000000)
-                  return core::invalid_argument("must be between 1 and 1000000");
-                o.max_export_batch_size = static_cast<std::size_t>(*n);
-                return {};
-              })
-      .custom("scheduled_delay",
-              [&](const CValue& v) -> core::Status {
-                std::chrono::milliseconds d{0};
-                if (core::Status s = read_duration(v, d); !s.ok())
-                  return s;
-                o.scheduled_delay = d;
-                seen.add("scheduled_delay");
-                return {};
-              })
-      .custom("export_interval",
-              [&](const CValue& v) -> core::Status {
-                std::chrono::milliseconds d{0};
-                if (core::Status s = read_duration(v, d); !s.ok())
-                  return s;
-                o.scheduled_delay = d;
-                seen.add("export_interval");
-                return {};
-              })
-      .custom("export_timeout",
-              [&o](const CValue& v) -> core::Status {
-                std::chrono::milliseconds d{0};
-                if (core::Status s = read_duration(v, d); !s.ok())
-                  return s;
-                o.export_timeout = d;
-                return {};
-              })
+      .custom("max_queue_size", optional_records(o.max_queue_size))
+      .custom("max_export_batch_size", optional_records(o.max_export_batch_size))
+      .custom("scheduled_delay", optional_duration(o.scheduled_delay, seen, "scheduled_delay"))
+      .custom("export_interval", optional_duration(o.scheduled_delay, seen, "export_interval"))
+      .custom("export_timeout", optional_duration(o.export_timeout, seen, "export_timeout"))
       .custom("export_immediately_on_error",
               [&o](const CValue& v) -> core::Status {
                 if (!v.is_boolean())
