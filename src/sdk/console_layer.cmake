@@ -3,6 +3,8 @@ target_sources(edgetrace_sdk PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/line_format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/internal/line_text.cpp
   ${CMAKE_CURRENT_LIST_DIR}/console_layer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/console_layer_tree.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/trace_tree.cpp
 )
 
 if(EDGETRACE_BUILD_TESTS)

@@ -55,11 +55,12 @@ namespace edgetrace::sdk {
 using config::kMaxConfigBytes;
 
 // The names the file uses for the enums below (the first of each value is its canonical name).
-inline constexpr std::array<config::EnumName<LineFormat>, 4> kConsoleFormatNames = {{
+inline constexpr std::array<config::EnumName<LineFormat>, 5> kConsoleFormatNames = {{
     {"full", LineFormat::kFull},
     {"compact", LineFormat::kCompact},
     {"pretty", LineFormat::kPretty},
     {"json", LineFormat::kJson},
+    {"tree", LineFormat::kTree},
 }};
 // pretty is console-only.
 inline constexpr std::array<config::EnumName<LineFormat>, 3> kFileFormatNames = {{
