@@ -15,6 +15,7 @@ if(EDGETRACE_BUILD_TESTS)
       ${CMAKE_CURRENT_LIST_DIR}/line_format_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/console_layer_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/console_layer_tree_config_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/trace_tree_test.cpp
     LIBS edgetrace::sdk simdjson::simdjson)
   target_include_directories(sdk_console_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 endif()
