@@ -85,7 +85,7 @@ struct ConsoleConfig {
   bool enabled = true;
   // Filter directives (filter.hpp). Empty: $EDGETRACE_LOG, then "info".
   std::string level;
-  LineFormat format = LineFormat::kFull;  // full | compact | pretty | json
+  LineFormat format = LineFormat::kFull;  // full | compact | pretty | json | tree
   Ansi ansi = Ansi::kAuto;                // auto (a terminal without NO_COLOR) | always | never
   bool to_stderr = false;                 // key `stderr`: write to stderr instead of stdout
   bool show_target = true;
