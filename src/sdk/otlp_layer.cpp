@@ -220,7 +220,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     s.log_export = e;
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
-        &log_class, kUrgentLogClass);
+        &log_class,
+        s.options.export_immediately_on_error ? kUrgentLogClass : otlp::kSeverityClasses);
   }
 }
 
