@@ -36,6 +36,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(header.size() <= TraceState::kMaxHeaderSize);
     check(TraceState::parse(header).ok());
   }
+  // Skipping invalid members never fails, keeps at most 32 members, each valid and unique.
+  if (Result<TraceState> ts = TraceState::parse(text, TraceState::InvalidMembers::kSkip); ts.ok()) {
+    check(ts->size() <= TraceState::kMaxMembers);
+    for (std::size_t i = 0; i < ts->size(); ++i) {
+      const auto& [key, value] = ts->members()[i];
+      check(TraceState::valid_key(key) && TraceState::valid_value(value));
+      for (std::size_t j = 0; j < i; ++j)
+        check(ts->members()[j].first != key);
+    }
+    check(TraceState::parse(ts->to_header()).ok());
+  } else {
+    check(false);
+  }
 
   (void)extract_trace_context(text.substr(0, 55), text.size() > 55 ? text.substr(55) : "");
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -270,7 +271,6 @@ TEST_F(ConformanceTest, InvalidTracestateIsDroppedButTraceparentKept) {
     members32 += (i ? "," : "") + std::string("k") + std::to_string(i) + "=v";
   const std::vector<std::pair<std::string, std::string>> cases_and_expected = {
       {members33, ""},                  // more than 32 members
-      {"foo=1,bar=2,foo=3", ""},        // duplicate keys
       {"foo=1,BAR=2", ""},              // uppercase key
       {"foo=1,,bar=2", "foo=1,bar=2"},  // empty members are allowed
       {members32, members32},           // exactly 32 is fine
@@ -287,6 +287,112 @@ TEST_F(ConformanceTest, InvalidTracestateIsDroppedButTraceparentKept) {
       EXPECT_TRUE(calls[0].all("tracestate").empty()) << calls[0].one("tracestate");
     } else {
       EXPECT_EQ(calls[0].one("tracestate"), expected);
+    }
+  }
+}
+
+// The tracestate cases of the official test suite (w3c/trace-context test/test.py,
+// TraceContextTest, Level 2 key grammar since w3c/trace-context#584), sent as the harness
+// sends them: header by header, with the traceparent
+// 00-12345678901234567890123456789012-1234567890123456-00. `expected` is the forwarded
+// tracestate; "" means none is forwarded (the suite's "expects the tracestate to be
+// discarded").
+TEST_F(ConformanceTest, W3cTestSuiteTracestateCases) {
+  const std::string tp = "00-12345678901234567890123456789012-1234567890123456-00";
+  std::string bar01_10, bar11_20, bar21_30;
+  for (int i = 1; i <= 30; ++i) {
+    std::string& part = i <= 10 ? bar01_10 : i <= 20 ? bar11_20 : bar21_30;
+    char member[16];
+    std::snprintf(member, sizeof member, "bar%02d=%02d", i, i);
+    part += (part.empty() ? "" : ",") + std::string(member);
+  }
+  const std::string bar01_32 = bar01_10 + "," + bar11_20 + "," + bar21_30 + ",bar31=31,bar32=32";
+  std::string all_key;
+  for (char c = 'a'; c <= 'z'; ++c)
+    all_key += c;
+  all_key += "0123456789_-*/";
+  std::string all_value;
+  for (int c = 0x20; c <= 0x7e; ++c)
+    if (c != ',' && c != '=')
+      all_value += static_cast<char>(c);
+  struct Case {
+    const char* test;                     // the suite's test method
+    std::vector<std::string> tracestate;  // one entry per header
+    std::string expected;
+  };
+  const std::vector<Case> suite = {
+      {"test_tracestate_included_traceparent_included", {"foo=1,bar=2"}, "foo=1,bar=2"},
+      {"test_tracestate_empty_header", {""}, ""},
+      {"test_tracestate_empty_header", {"foo=1", ""}, "foo=1"},
+      {"test_tracestate_empty_header", {"", "foo=1"}, "foo=1"},
+      {"test_tracestate_multiple_headers_different_keys",
+       {"foo=1,bar=2", "rojo=1,congo=2", "baz=3"},
+       "foo=1,bar=2,rojo=1,congo=2,baz=3"},
+      {"test_tracestate_duplicated_keys", {"foo=1,foo=1"}, "foo=1"},
+      {"test_tracestate_duplicated_keys", {"foo=1,foo=2"}, "foo=1"},
+      {"test_tracestate_duplicated_keys", {"foo=1", "foo=1"}, "foo=1"},
+      {"test_tracestate_duplicated_keys", {"foo=1", "foo=2"}, "foo=1"},
+      {"test_tracestate_all_allowed_characters",
+       {all_key + "=" + all_value},
+       all_key + "=" + all_value},
+      {"test_tracestate_all_allowed_characters",
+       {all_key + "@a-z0-9_-*/=" + all_value},
+       all_key + "@a-z0-9_-*/=" + all_value},
+      {"test_tracestate_ows_handling", {"foo=1 \t , \t bar=2, \t baz=3"}, "foo=1,bar=2,baz=3"},
+      {"test_tracestate_ows_handling", {"foo=1\t \t,\t \tbar=2,\t \tbaz=3"}, "foo=1,bar=2,baz=3"},
+      {"test_tracestate_ows_handling", {" foo=1"}, "foo=1"},
+      {"test_tracestate_ows_handling", {"\tfoo=1"}, "foo=1"},
+      {"test_tracestate_ows_handling", {"foo=1 "}, "foo=1"},
+      {"test_tracestate_ows_handling", {"foo=1\t"}, "foo=1"},
+      {"test_tracestate_ows_handling", {"\t foo=1 \t"}, "foo=1"},
+      {"test_tracestate_key_illegal_characters", {"foo =1"}, ""},
+      {"test_tracestate_key_illegal_characters", {"FOO=1"}, ""},
+      {"test_tracestate_key_illegal_characters", {"foo.bar=1"}, ""},
+      {"test_tracestate_key_illegal_vendor_format", {"foo@=1,bar=2"}, "foo@=1,bar=2"},
+      {"test_tracestate_key_illegal_vendor_format", {"@foo=1,bar=2"}, ""},
+      {"test_tracestate_key_illegal_vendor_format", {"foo@@bar=1,bar=2"}, "foo@@bar=1,bar=2"},
+      {"test_tracestate_key_illegal_vendor_format", {"foo@bar@baz=1,bar=2"}, "foo@bar@baz=1,bar=2"},
+      {"test_tracestate_member_count_limit",
+       {bar01_10, bar11_20, bar21_30, "bar31=31,bar32=32"},
+       bar01_32},
+      {"test_tracestate_member_count_limit",
+       {bar01_10, bar11_20, bar21_30, "bar31=31,bar32=32,bar33=33"},
+       ""},
+      {"test_tracestate_key_length_limit",
+       {"foo=1", std::string(256, 'z') + "=1"},
+       "foo=1," + std::string(256, 'z') + "=1"},
+      {"test_tracestate_key_length_limit", {"foo=1", std::string(257, 'z') + "=1"}, ""},
+      {"test_tracestate_key_length_limit",
+       {"foo=1", std::string(241, 't') + "@" + std::string(14, 'v') + "=1"},
+       "foo=1," + std::string(241, 't') + "@" + std::string(14, 'v') + "=1"},
+      {"test_tracestate_key_length_limit",
+       {"foo=1", std::string(242, 't') + "@v=1"},
+       "foo=1," + std::string(242, 't') + "@v=1"},
+      {"test_tracestate_key_length_limit",
+       {"foo=1", "t@" + std::string(15, 'v') + "=1"},
+       "foo=1,t@" + std::string(15, 'v') + "=1"},
+      {"test_tracestate_value_illegal_characters", {"foo=bar=baz"}, ""},
+      {"test_tracestate_value_illegal_characters", {"foo=,bar=3"}, ""},
+  };
+  for (const Case& c : suite) {
+    std::string shown;
+    for (const std::string& h : c.tracestate)
+      shown += "[" + h.substr(0, 40) + "]";
+    SCOPED_TRACE(std::string(c.test) + " " + shown);
+    reset();
+    std::vector<std::pair<std::string, std::string>> headers = {{"traceparent", tp}};
+    for (const std::string& h : c.tracestate)
+      headers.emplace_back("tracestate", h);
+    Response res = post_test(headers, cases({"/cb"}));
+    EXPECT_EQ(res.result_int(), 200u);
+    auto calls = received();
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(forwarded_traceparent(calls[0]).trace_id.to_hex(),
+              "12345678901234567890123456789012");
+    if (c.expected.empty()) {
+      EXPECT_TRUE(calls[0].all("tracestate").empty()) << calls[0].one("tracestate");
+    } else {
+      EXPECT_EQ(calls[0].one("tracestate"), c.expected);
     }
   }
 }

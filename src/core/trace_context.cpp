@@ -23,7 +23,7 @@ bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
 }
 bool is_key_char(char c) noexcept {
-  return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*' || c == '/';
+  return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*' || c == '/' || c == '@';
 }
 // nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
 bool is_nblk_chr(char c) noexcept {
@@ -116,26 +116,17 @@ std::string format_traceparent(const TraceParent& tp) {
 }
 
 bool TraceState::valid_key(std::string_view key) noexcept {
-  // key = simple-key / multi-tenant-key
-  // simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-  // multi-tenant-key = tenant-id "@" system-id
-  // tenant-id = ( lcalpha / DIGIT ) 0*240( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-  // system-id = lcalpha 0*13( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
+  // W3C Trace Context Level 2, "Key":
+  //   key     = ( lcalpha / DIGIT ) 0*255 ( keychar )
+  //   keychar = lcalpha / DIGIT / "_" / "-"/ "*" / "/" / "@"
+  // "@" is an ordinary key character: the Level 1 split into tenant-id (241) "@" system-id
+  // (14) is gone, so "tenant@system" is still valid and so are "foo@", "a@b@c" and a
+  // 250-character tenant before "@".
   if (key.empty() || key.size() > kMaxKeySize)
     return false;
-  const std::size_t at = key.find('@');
-  if (at == std::string_view::npos) {
-    return is_lcalpha(key[0]) && std::all_of(key.begin() + 1, key.end(), is_key_char);
-  }
-  std::string_view tenant = key.substr(0, at);
-  std::string_view system = key.substr(at + 1);
-  if (tenant.empty() || tenant.size() > 241 || system.empty() || system.size() > 14)
+  if (!(is_lcalpha(key[0]) || is_digit(key[0])))
     return false;
-  if (!(is_lcalpha(tenant[0]) || is_digit(tenant[0])))
-    return false;
-  if (!std::all_of(tenant.begin() + 1, tenant.end(), is_key_char))
-    return false;
-  return is_lcalpha(system[0]) && std::all_of(system.begin() + 1, system.end(), is_key_char);
+  return std::all_of(key.begin() + 1, key.end(), is_key_char);
 }
 
 bool TraceState::valid_value(std::string_view value) noexcept {
@@ -147,8 +138,10 @@ bool TraceState::valid_value(std::string_view value) noexcept {
   return std::all_of(value.begin(), value.end(), [](char c) { return c == ' ' || is_nblk_chr(c); });
 }
 
-Result<TraceState> TraceState::parse(std::string_view header) {
+Result<TraceState> TraceState::parse(std::string_view header, InvalidMembers invalid) {
+  const bool skip = invalid == InvalidMembers::kSkip;
   TraceState ts;
+  std::size_t members = 0;  // list-members seen, duplicates included (the grammar's 32)
   std::size_t pos = 0;
   while (pos <= header.size()) {
     std::size_t comma = header.find(',', pos);
@@ -166,29 +159,40 @@ Result<TraceState> TraceState::parse(std::string_view header) {
     if (member.empty())
       continue;  // empty and whitespace-only members are allowed
     const std::size_t at = member_offset + static_cast<std::size_t>(member.data() - raw.data());
+    if (++members > kMaxMembers) {
+      if (skip)
+        break;  // best effort: the first 32 list-members
+      return invalid_argument("tracestate: more than 32 list-members (at offset " +
+                              std::to_string(at) + ")");
+    }
     const std::size_t eq = member.find('=');
     if (eq == std::string_view::npos) {
+      if (skip)
+        continue;
       return invalid_argument("tracestate: member without '=' at offset " + std::to_string(at));
     }
     std::string_view key = member.substr(0, eq);
     std::string_view value = member.substr(eq + 1);
     if (!valid_key(key)) {
+      if (skip)
+        continue;
       return invalid_argument("tracestate: invalid key '" + std::string(key.substr(0, 64)) +
                               "' at offset " + std::to_string(at));
     }
     if (!valid_value(value)) {
+      if (skip)
+        continue;
       return invalid_argument("tracestate: invalid value for key '" + std::string(key) +
                               "' at offset " + std::to_string(at + eq + 1));
     }
-    if (ts.members_.size() == kMaxMembers) {
-      return invalid_argument("tracestate: more than 32 list-members (at offset " +
-                              std::to_string(at) + ")");
-    }
-    for (const auto& m : ts.members_) {
-      if (m.first == key) {
-        return invalid_argument("tracestate: duplicate key '" + std::string(key) + "' at offset " +
-                                std::to_string(at));
-      }
+    // A duplicated key keeps its left-most member: the list is ordered most recent first,
+    // and a receiver is not responsible for other participants' duplicates (the test suite
+    // accepts either keeping one member or forwarding both).
+    const bool duplicate = std::any_of(ts.members_.begin(), ts.members_.end(),
+                                       [&](const Member& m) { return m.first == key; });
+    if (duplicate) {
+      ++ts.duplicates_dropped_;
+      continue;
     }
     ts.members_.emplace_back(std::string(key), std::string(value));
   }
@@ -271,7 +275,12 @@ Result<SpanContext> extract_trace_context(std::string_view traceparent,
   ctx.span_id = tp->parent_id;
   ctx.flags.bits = tp->flags.bits & TraceFlags::kKnown;
   ctx.remote = true;
-  Result<TraceState> ts = TraceState::parse(tracestate);
+  // Version 00: an invalid member makes the whole tracestate invalid (the test suite's strict
+  // level). A higher version may carry members this version cannot read: keep the valid
+  // ones ("to the best of its ability", Versioning of tracestate).
+  Result<TraceState> ts =
+      TraceState::parse(tracestate, tp->version == 0 ? TraceState::InvalidMembers::kDiscardHeader
+                                                     : TraceState::InvalidMembers::kSkip);
   if (ts)
     ctx.state = std::move(ts).value();
   return ctx;

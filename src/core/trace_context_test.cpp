@@ -170,25 +170,59 @@ TEST(TraceStateTest, ValueKeepsLeadingSpaces) {
   EXPECT_EQ(ts->get("foo"), "  bar");
 }
 
+// Where the cases come from:
+//  [spec]  W3C Trace Context Level 2, section "tracestate Header", "Key":
+//          key = ( lcalpha / DIGIT ) 0*255 ( keychar ),
+//          keychar = lcalpha / DIGIT / "_" / "-"/ "*" / "/" / "@"
+//  [suite] the official test suite, w3c/trace-context test/test.py, TraceContextTest, with
+//          the Level 2 key grammar (w3c/trace-context#583, #584: "@" is an ordinary key
+//          character, a key is limited to 256 characters in total).
 TEST(TraceStateTest, KeyGrammar) {
   EXPECT_TRUE(TraceState::valid_key("a"));
   EXPECT_TRUE(TraceState::valid_key("congo_1-a*b/c"));
-  EXPECT_TRUE(TraceState::valid_key("tenant@system"));
+  // [spec] a key may start with a digit, simple or multi-tenant.
+  EXPECT_TRUE(TraceState::valid_key("1abc"));
   EXPECT_TRUE(TraceState::valid_key("1tenant@sys"));
-  EXPECT_TRUE(TraceState::valid_key(std::string(256, 'a')));
-  EXPECT_FALSE(TraceState::valid_key(std::string(257, 'a')));
-  EXPECT_FALSE(TraceState::valid_key(""));
-  EXPECT_FALSE(TraceState::valid_key("1abc"));  // simple key must start with a-z
+  // [spec] the Level 1 multi-tenant form is still valid.
+  EXPECT_TRUE(TraceState::valid_key("tenant@system"));
+  EXPECT_TRUE(TraceState::valid_key("fw529a3039@dt"));
+  // [suite] test_tracestate_key_illegal_vendor_format: keys containing at signs.
+  EXPECT_TRUE(TraceState::valid_key("foo@"));
+  EXPECT_TRUE(TraceState::valid_key("foo@@bar"));
+  EXPECT_TRUE(TraceState::valid_key("foo@bar@baz"));
+  EXPECT_FALSE(TraceState::valid_key("@foo"));  // must begin with lcalpha or DIGIT
+  // [suite] test_tracestate_key_length_limit: 256 and 257 characters in total, "@" or not.
+  EXPECT_TRUE(TraceState::valid_key(std::string(256, 'z')));
+  EXPECT_FALSE(TraceState::valid_key(std::string(257, 'z')));
+  EXPECT_TRUE(TraceState::valid_key(std::string(241, 't') + "@" + std::string(14, 'v')));
+  EXPECT_TRUE(TraceState::valid_key(std::string(242, 't') + "@v"));
+  EXPECT_TRUE(TraceState::valid_key("t@" + std::string(15, 'v')));
+  EXPECT_TRUE(TraceState::valid_key("tenant@1sys"));
+  EXPECT_FALSE(TraceState::valid_key(std::string(242, 't') + "@" + std::string(14, 'v')));
+  // [suite] test_tracestate_key_illegal_characters.
+  EXPECT_FALSE(TraceState::valid_key("foo "));
+  EXPECT_FALSE(TraceState::valid_key("FOO"));
+  EXPECT_FALSE(TraceState::valid_key("foo.bar"));
   EXPECT_FALSE(TraceState::valid_key("Congo"));
-  EXPECT_FALSE(TraceState::valid_key("a.b"));
-  EXPECT_FALSE(TraceState::valid_key("@sys"));
-  EXPECT_FALSE(TraceState::valid_key("tenant@"));
-  EXPECT_FALSE(TraceState::valid_key("tenant@1sys"));
-  EXPECT_FALSE(TraceState::valid_key("tenant@" + std::string(15, 's')));
-  EXPECT_TRUE(TraceState::valid_key("tenant@" + std::string(14, 's')));
-  EXPECT_FALSE(TraceState::valid_key(std::string(242, 't') + "@s"));
-  EXPECT_TRUE(TraceState::valid_key(std::string(241, 't') + "@s"));
-  EXPECT_FALSE(TraceState::valid_key("a@b@c"));
+  EXPECT_FALSE(TraceState::valid_key(""));
+}
+
+// [suite] test_tracestate_all_allowed_characters: every key character, every value character.
+TEST(TraceStateTest, AllAllowedCharacters) {
+  std::string key_without_vendor;
+  for (char c = 'a'; c <= 'z'; ++c)
+    key_without_vendor += c;
+  key_without_vendor += "0123456789_-*/";
+  const std::string key_with_vendor = key_without_vendor + "@a-z0-9_-*/";
+  std::string value;
+  for (int c = 0x20; c <= 0x7e; ++c)
+    if (c != ',' && c != '=')
+      value += static_cast<char>(c);
+  for (const std::string& key : {key_without_vendor, key_with_vendor}) {
+    Result<TraceState> ts = TraceState::parse(key + "=" + value);
+    ASSERT_TRUE(ts.ok()) << ts.status().to_string();
+    EXPECT_EQ(ts->get(key), value);
+  }
 }
 
 TEST(TraceStateTest, ValueGrammar) {
@@ -209,14 +243,74 @@ TEST(TraceStateTest, RejectsInvalidMembers) {
   EXPECT_FALSE(TraceState::parse("foo=").ok());
   EXPECT_FALSE(TraceState::parse("=bar").ok());
   EXPECT_FALSE(TraceState::parse("FOO=bar").ok());
-  EXPECT_FALSE(TraceState::parse("foo=bar=baz").ok());
   EXPECT_FALSE(TraceState::parse("foo=bar,bad key=1").ok());
+  // [suite] test_tracestate_value_illegal_characters: the whole header is discarded.
+  EXPECT_FALSE(TraceState::parse("foo=bar=baz").ok());
+  EXPECT_FALSE(TraceState::parse("foo=,bar=3").ok());
+  // [suite] test_tracestate_key_illegal_vendor_format: "@foo" is invalid, so "bar" goes too.
+  EXPECT_FALSE(TraceState::parse("@foo=1,bar=2").ok());
+  // [suite] test_tracestate_key_length_limit: a 257-character key discards "foo=1".
+  EXPECT_FALSE(TraceState::parse("foo=1," + std::string(257, 'z') + "=1").ok());
 }
 
-TEST(TraceStateTest, RejectsDuplicateKeys) {
+// [suite] test_tracestate_key_illegal_vendor_format and test_tracestate_key_length_limit:
+// keys with at signs are inherited together with the members beside them.
+TEST(TraceStateTest, AcceptsLevel2KeysBesideOtherMembers) {
+  for (const std::string_view key : {"foo@", "foo@@bar", "foo@bar@baz"}) {
+    Result<TraceState> ts = TraceState::parse(std::string(key) + "=1,bar=2");
+    ASSERT_TRUE(ts.ok()) << key << ": " << ts.status().to_string();
+    EXPECT_EQ(ts->get(key), "1");
+    EXPECT_EQ(ts->get("bar"), "2");
+  }
+  for (const std::string& key :
+       {std::string(256, 'z'), std::string(242, 't') + "@v", "t@" + std::string(15, 'v')}) {
+    Result<TraceState> ts = TraceState::parse("foo=1," + key + "=1");
+    ASSERT_TRUE(ts.ok()) << ts.status().to_string();
+    EXPECT_EQ(ts->get("foo"), "1");
+  }
+}
+
+// [spec] "Combined Header Value": only one entry per key; a receiver is not responsible for
+// another participant's duplicates. [suite] test_tracestate_duplicated_keys: the tracestate
+// is inherited, the duplicated key either kept as-is or one member of it discarded. We keep
+// the left-most member (the most recent position, as the list is ordered newest first).
+TEST(TraceStateTest, DuplicatedKeyKeepsItsLeftMostMember) {
   Result<TraceState> ts = TraceState::parse("foo=1,bar=2,foo=3");
-  ASSERT_FALSE(ts.ok());
-  EXPECT_NE(ts.status().message().find("duplicate key 'foo'"), std::string::npos);
+  ASSERT_TRUE(ts.ok()) << ts.status().to_string();
+  EXPECT_EQ(ts->to_header(), "foo=1,bar=2");
+  EXPECT_EQ(ts->duplicates_dropped(), 1u);
+  Result<TraceState> same = TraceState::parse("foo=1,foo=1");
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->to_header(), "foo=1");
+  // Two tracestate headers combined with a comma (RFC 7230 field order) behave the same.
+  Result<TraceState> combined = TraceState::parse("foo=1,foo=2");
+  ASSERT_TRUE(combined.ok());
+  EXPECT_EQ(combined->to_header(), "foo=1");
+}
+
+// Duplicates still count as list-members: the grammar allows 32 of them in a list.
+TEST(TraceStateTest, DuplicatesCountTowardsThe32Members) {
+  std::string h;
+  for (int i = 0; i < 32; ++i)
+    h += (i ? "," : "") + std::string("k") + std::to_string(i) + "=v";
+  EXPECT_FALSE(TraceState::parse(h + ",k0=again").ok());
+}
+
+// [spec] "Versioning of tracestate": with a higher traceparent version, parse tracestate to
+// the best of one's ability; using partially parsed members is the vendor's decision. kSkip
+// keeps every valid member and the first 32 list-members.
+TEST(TraceStateTest, SkipKeepsTheValidMembers) {
+  const auto skip = TraceState::InvalidMembers::kSkip;
+  Result<TraceState> ts = TraceState::parse("foo=1,FOO=2,bar,baz=3=4,qux=5,foo=6", skip);
+  ASSERT_TRUE(ts.ok());
+  EXPECT_EQ(ts->to_header(), "foo=1,qux=5");
+  std::string h;
+  for (int i = 0; i < 40; ++i)
+    h += (i ? "," : "") + std::string("k") + std::to_string(i) + "=v";
+  Result<TraceState> capped = TraceState::parse(h, skip);
+  ASSERT_TRUE(capped.ok());
+  EXPECT_EQ(capped->size(), 32u);
+  EXPECT_EQ(capped->members().back().first, "k31");
 }
 
 TEST(TraceStateTest, AtMost32Members) {
@@ -283,12 +377,30 @@ TEST(ExtractTraceContextTest, IgnoresTracestateWhenTraceparentInvalid) {
 }
 
 TEST(ExtractTraceContextTest, InvalidTracestateDoesNotAffectTraceparent) {
-  Result<SpanContext> ctx = extract_trace_context(kValid, "foo=1,foo=2");
+  Result<SpanContext> ctx = extract_trace_context(kValid, "foo=1,FOO=2");
   ASSERT_TRUE(ctx.ok());
   EXPECT_TRUE(ctx->valid());
   EXPECT_TRUE(ctx->remote);
   EXPECT_TRUE(ctx->sampled());
   EXPECT_TRUE(ctx->state.empty());
+}
+
+TEST(ExtractTraceContextTest, DuplicatedKeyIsInherited) {
+  Result<SpanContext> ctx = extract_trace_context(kValid, "foo=1,foo=2");
+  ASSERT_TRUE(ctx.ok());
+  EXPECT_EQ(ctx->state.to_header(), "foo=1");
+}
+
+// [spec] "Versioning of tracestate" with [suite] test_traceparent_version_0xcc's header.
+TEST(ExtractTraceContextTest, HigherVersionKeepsValidTracestateMembers) {
+  Result<SpanContext> v00 = extract_trace_context(kValid, "foo=1,FOO=2,bar=3");
+  ASSERT_TRUE(v00.ok());
+  EXPECT_TRUE(v00->state.empty());
+  Result<SpanContext> vcc = extract_trace_context(
+      "cc-12345678901234567890123456789012-1234567890123456-01-what-the-future-will-be-like",
+      "foo=1,FOO=2,bar=3");
+  ASSERT_TRUE(vcc.ok()) << vcc.status().to_string();
+  EXPECT_EQ(vcc->state.to_header(), "foo=1,bar=3");
 }
 
 TEST(ExtractTraceContextTest, CarriesStateAndFlags) {

@@ -1,10 +1,13 @@
 #include "edgetrace/sdk/callsite.hpp"
 
+#include <fmt/format.h>
+
 #include <pthread.h>
 
 #include <mutex>
 #include <vector>
 
+#include "edgetrace/sdk/event.hpp"
 #include "internal/fast_clock.hpp"
 #include "internal/thread_context.hpp"
 
@@ -101,6 +104,59 @@ void dispatch_event(const Callsite& callsite, std::string_view message,
     return;
   s->event(
       Event{callsite.metadata(), message, fields, now_unix_nanos(), thread_context().span, mask});
+}
+
+namespace {
+
+// The ET_*F forms' per-thread buffer. It keeps its capacity, so formatting stops allocating
+// once it has grown to the longest message of the thread. A message formatted while the
+// buffer is in use (a formatter that logs) or after the thread's buffer was destroyed (an
+// event from a thread_local destructor) goes to a buffer on the stack instead.
+struct FormatScratch {
+  fmt::memory_buffer buffer;
+  bool in_use = false;
+  ~FormatScratch();
+};
+thread_local bool t_format_scratch_destroyed = false;  // trivially destructible: always usable
+thread_local FormatScratch t_format_scratch;
+FormatScratch::~FormatScratch() {
+  t_format_scratch_destroyed = true;
+}
+
+void deliver(Subscriber* s, const Callsite& callsite, std::uint32_t mask, fmt::string_view format,
+             fmt::format_args args, fmt::memory_buffer& buffer) {
+  buffer.clear();
+  fmt::vformat_to(fmt::appender(buffer), format, args);
+  s->event(Event{callsite.metadata(),
+                 std::string_view(buffer.data(), buffer.size()),
+                 {},
+                 now_unix_nanos(),
+                 thread_context().span,
+                 mask});
+}
+
+}  // namespace
+
+void dispatch_formatted_event(const Callsite& callsite, fmt::string_view format,
+                              fmt::format_args args) {
+  Subscriber* s = current_subscriber();
+  if (s == nullptr)
+    return;
+  std::uint32_t mask = callsite.mask();
+  if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
+    return;
+  if (t_format_scratch_destroyed || t_format_scratch.in_use) {
+    fmt::memory_buffer local;
+    deliver(s, callsite, mask, format, args, local);
+    return;
+  }
+  FormatScratch& scratch = t_format_scratch;
+  scratch.in_use = true;
+  struct Release {
+    FormatScratch& s;
+    ~Release() { s.in_use = false; }
+  } release{scratch};
+  deliver(s, callsite, mask, format, args, scratch.buffer);
 }
 
 const SpanRecord* current_span() noexcept {

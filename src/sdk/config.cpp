@@ -94,7 +94,7 @@ core::Status read_console(TableReader& r, ConsoleConfig& c) {
       .custom("format",
               [&](const CValue& v) -> core::Status {
                 if (!v.is_string())
-                  return TableReader::expected(v, "a string (full, compact, pretty or json)");
+                  return TableReader::expected(v, "a string (full, compact, pretty, json or tree)");
                 core::Result<LineFormat> f =
                     config::parse_enum<LineFormat>(*v.string(), kConsoleFormatNames, "value");
                 if (!f)

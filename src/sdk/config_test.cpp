@@ -231,7 +231,7 @@ TEST(ConfigTest, WrongTypesSayWhatWasExpected) {
   EXPECT_THAT(error_of("[tracing.otlp]\nsampler_arg = \"0.5\"\n"),
               HasSubstr("expected a number between 0 and 1, got a string"));
   EXPECT_THAT(error_of("[tracing.console]\nformat = 1\n"),
-              HasSubstr("expected a string (full, compact, pretty or json), got an integer"));
+              HasSubstr("expected a string (full, compact, pretty, json or tree), got an integer"));
   EXPECT_THAT(error_of("[tracing.file]\npath = 1\n"),
               HasSubstr("expected a string (a directory or a file)"));
   EXPECT_THAT(error_of("[tracing.otlp]\nendpoint = 4318\n"), HasSubstr("expected a string"));
@@ -243,8 +243,9 @@ TEST(ConfigTest, WrongTypesSayWhatWasExpected) {
 }
 
 TEST(ConfigTest, BadChoicesListTheAllowedValues) {
-  EXPECT_THAT(error_of("[tracing.console]\nformat = \"xml\"\n"),
-              HasSubstr("key 'format': value 'xml' is not one of full, compact, pretty or json"));
+  EXPECT_THAT(
+      error_of("[tracing.console]\nformat = \"xml\"\n"),
+      HasSubstr("key 'format': value 'xml' is not one of full, compact, pretty, json or tree"));
   EXPECT_THAT(error_of("[tracing.console]\nansi = \"yes\"\n"),
               HasSubstr("'yes' is not one of auto, always or never"));
   EXPECT_THAT(error_of("[tracing.file]\nrotation = \"weekly\"\n"),

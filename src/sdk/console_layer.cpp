@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "internal/console_tree.hpp"
 #include "internal/line_text.hpp"
 
 namespace edgetrace::sdk {
@@ -37,9 +38,16 @@ bool resolve_ansi(Ansi mode, bool is_terminal, const char* no_color) noexcept {
 }
 
 ConsoleLayer::ConsoleLayer(ConsoleLayerOptions options)
-    : stream_(pick_stream(options)), formatter_(options.line, ansi_for(options, stream_)) {}
+    : stream_(pick_stream(options)), formatter_(options.line, ansi_for(options, stream_)) {
+  if (options.line.format == LineFormat::kTree)
+    tree_ = std::make_unique<internal::ConsoleTree>(options.tree, counters_);
+}
+
+ConsoleLayer::~ConsoleLayer() = default;
 
 void ConsoleLayer::write(const std::string& line) noexcept {
+  if (line.empty())
+    return;
   flockfile(stream_);
   const std::size_t n = fwrite_unlocked(line.data(), 1, line.size(), stream_);
   const bool flushed = fflush_unlocked(stream_) == 0;
@@ -54,12 +62,16 @@ void ConsoleLayer::write(const std::string& line) noexcept {
 void ConsoleLayer::on_event(const Event& event) {
   if (shut_down_.load(std::memory_order_relaxed))
     return;
+  if (tree_ && tree_->on_event(event))
+    return;  // kept under its span
   internal::ScratchLine line;
   formatter_.format_event(event, line.str());
   write(line.str());
 }
 
 void ConsoleLayer::on_new_span(const SpanRecord& span) {
+  if (tree_ && !shut_down_.load(std::memory_order_relaxed))
+    tree_->on_new_span(span);
   if (!formatter_.wants_new_span_lines() || shut_down_.load(std::memory_order_relaxed))
     return;
   internal::ScratchLine line;
@@ -68,6 +80,11 @@ void ConsoleLayer::on_new_span(const SpanRecord& span) {
 }
 
 void ConsoleLayer::on_close(const SpanRecord& span) {
+  if (tree_ && !shut_down_.load(std::memory_order_relaxed)) {
+    internal::ScratchLine text;
+    tree_->on_close(span, text.str());
+    write(text.str());
+  }
   if (!formatter_.wants_close_span_lines() || shut_down_.load(std::memory_order_relaxed))
     return;
   internal::ScratchLine line;
@@ -82,6 +99,11 @@ bool ConsoleLayer::force_flush(Deadline) {
 bool ConsoleLayer::shutdown(Deadline deadline) {
   if (shut_down_.exchange(true, std::memory_order_acq_rel))
     return true;
+  if (tree_) {
+    std::string text;
+    tree_->flush_unfinished(text);  // spans whose root never closed
+    write(text);
+  }
   return force_flush(deadline);
 }
 

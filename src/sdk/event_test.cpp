@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "edgetrace/sdk/filter.hpp"
+#include "edgetrace/sdk/semconv.hpp"
 
 namespace shop {
 struct Money {
@@ -160,6 +161,61 @@ TEST_F(EventTest, FormattedMessagesEnumsCharsAndUserTypes) {
   EXPECT_EQ(f[1].second, "2");
   EXPECT_EQ(f[2].second, "B");
   EXPECT_EQ(f[3].second, "card declined");
+}
+
+TEST_F(EventTest, SemanticConventionConstantsAreFieldNames) {
+  auto s = std::make_shared<RecordingSubscriber>("info");
+  set_global_subscriber(s);
+  namespace sc = edgetrace::semconv;
+  ET_INFO("answered", field<sc::http::kRequestMethod>("GET"),
+          field<sc::http::kResponseStatusCode>(200), field<"custom">(1));
+  ASSERT_EQ(s->events.size(), 1u);
+  EXPECT_EQ(
+      s->events[0].declared_fields,
+      (std::vector<std::string>{"http.request.method", "http.response.status_code", "custom"}));
+  ASSERT_EQ(s->events[0].fields.size(), 3u);
+  EXPECT_EQ(s->events[0].fields[0],
+            (std::pair<std::string, std::string>{"http.request.method", "GET"}));
+  EXPECT_EQ(s->events[0].fields[1].second, "200");
+}
+
+TEST_F(EventTest, FormattedMessageIsNotFormattedWhenTheSubscriberRefusesIt) {
+  auto s = std::make_shared<RecordingSubscriber>("info");
+  s->dynamic = true;
+  s->allow_dynamic = false;
+  set_global_subscriber(s);
+  int formatted = 0;
+  ET_INFOF("value {}", ++formatted);
+  EXPECT_EQ(formatted, 1);         // arguments of a possibly enabled call site are evaluated...
+  EXPECT_TRUE(s->events.empty());  // ...but the refused event is not delivered
+  s->allow_dynamic = true;
+  ET_INFOF("{} and {}", std::string(40, 'a'), 7);
+  ASSERT_EQ(s->events.size(), 1u);
+  EXPECT_EQ(s->events[0].message, std::string(40, 'a') + " and 7");
+}
+
+struct LogsWhenFormatted {};
+}  // namespace
+}  // namespace edgetrace::sdk
+
+template <>
+struct fmt::formatter<edgetrace::sdk::LogsWhenFormatted> : fmt::formatter<std::string_view> {
+  auto format(const edgetrace::sdk::LogsWhenFormatted&, fmt::format_context& ctx) const {
+    ET_DEBUGF("inner {}", 2);  // formats while the outer message is being built
+    return fmt::formatter<std::string_view>::format("x", ctx);
+  }
+};
+
+namespace edgetrace::sdk {
+namespace {
+
+TEST_F(EventTest, FormattedMessagesNestInsideFormatters) {
+  auto s = std::make_shared<RecordingSubscriber>("trace");
+  set_global_subscriber(s);
+  ET_INFOF("outer {} end", LogsWhenFormatted{});
+  ASSERT_EQ(s->events.size(), 2u);
+  EXPECT_EQ(s->events[0].message, "inner 2");
+  EXPECT_EQ(s->events[1].message, "outer x end");
 }
 
 TEST_F(EventTest, CallSitesAreRegisteredOnce) {

@@ -232,6 +232,7 @@ void LineFormatter::format(const Line& line, std::string& out) const {
   switch (options_.format) {
     case LineFormat::kFull:
     case LineFormat::kCompact:
+    case LineFormat::kTree:  // lines outside trees
       format_text(line, out);
       break;
     case LineFormat::kPretty:

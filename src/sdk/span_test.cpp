@@ -180,6 +180,54 @@ TEST_F(SpanTest, InstrumentNamesTheSpanAfterTheFunction) {
   EXPECT_NE(layer->attribute(c, "code.line.number"), "<missing>");
 }
 
+void named_debug_function() {
+  ET_INSTRUMENT(span_name<"verify_pbkdf2_hash">, span_level<core::Level::kDebug>,
+                field<"rounds">(600000));
+}
+void leveled_function() {
+  ET_INSTRUMENT(span_level<core::Level::kTrace>);
+  EXPECT_EQ(internal::current_span() != nullptr, false);  // filtered out under "debug"
+}
+
+TEST_F(SpanTest, InstrumentTakesASpanNameAndALevel) {
+  RecordingLayer* layer = install("debug");
+  named_debug_function();
+  leveled_function();
+  ASSERT_EQ(layer->closed.size(), 1u);
+  const ClosedSpan& c = layer->find("verify_pbkdf2_hash");
+  EXPECT_EQ(layer->attribute(c, "rounds"), "600000");
+  EXPECT_EQ(layer->attribute(c, "code.function.name"), "named_debug_function");
+  EXPECT_EQ(c.attributes.size(), 4u);  // rounds + code.*: the name and level are no fields
+
+  RecordingLayer* info = install("info");  // a debug span is below an info filter
+  named_debug_function();
+  EXPECT_TRUE(info->closed.empty());
+}
+
+TEST_F(SpanTest, InstrumentMetadataCarriesTheGivenLevel) {
+  struct LevelLayer : Layer {
+    void on_new_span(const SpanRecord& r) override { levels.push_back(r.metadata->level); }
+    std::vector<core::Level> levels;
+  };
+  auto tracing = std::make_shared<Tracing>(Tracing::Options{});
+  auto layer = std::make_unique<LevelLayer>();
+  LevelLayer* raw = layer.get();
+  tracing->add_layer(std::move(layer), Filter::parse("trace").value());
+  set_global_subscriber(tracing);
+  named_debug_function();
+  instrumented_function(1);
+  { auto s = ET_SPAN_AT(core::Level::kWarn, "warned"); }
+  EXPECT_EQ(raw->levels, (std::vector<core::Level>{core::Level::kDebug, core::Level::kInfo,
+                                                   core::Level::kWarn}));
+}
+
+TEST_F(SpanTest, SemanticConventionConstantsNameSpanFields) {
+  RecordingLayer* layer = install();
+  static constexpr std::string_view kRoute = "http.route";
+  { auto s = ET_SPAN("GET /users/{id}", field<kRoute>("/users/{id}")); }
+  EXPECT_EQ(layer->attribute(layer->find("GET /users/{id}"), "http.route"), "/users/{id}");
+}
+
 TEST_F(SpanTest, RemoteParentStartsAChildOfAnotherProcess) {
   RecordingLayer* layer = install();
   core::SpanContext remote =

@@ -13,6 +13,33 @@ std::string display(const FieldStore& store, std::string_view name) {
   return v ? v->to_display_string() : "<missing>";
 }
 
+TEST(ValueTest, OfTakesEveryIntegerTypeWithoutAmbiguity) {
+  EXPECT_EQ(Value::of(42).kind(), Value::Kind::kInt);
+  EXPECT_EQ(Value::of(42).as_int(), 42);
+  EXPECT_EQ(Value::of(-7L).as_int(), -7);
+  EXPECT_EQ(Value::of(-7LL).as_int(), -7);
+  EXPECT_EQ(Value::of(short{-3}).as_int(), -3);
+  EXPECT_EQ(Value::of(std::int64_t{-9}).as_int(), -9);
+  EXPECT_EQ(Value::of(std::int8_t{-1}).as_int(), -1);  // signed char is a number
+  EXPECT_EQ(Value::of(std::uint8_t{200}).as_uint(), 200u);
+  EXPECT_EQ(Value::of(42u).kind(), Value::Kind::kUint);
+  EXPECT_EQ(Value::of(42u).as_uint(), 42u);
+  EXPECT_EQ(Value::of(std::size_t{1} << 40).as_uint(), std::uint64_t{1} << 40);
+  EXPECT_EQ(Value::of(std::uint16_t{65535}).as_uint(), 65535u);
+  EXPECT_EQ(Value::of(~std::uint64_t{0}).as_uint(), ~std::uint64_t{0});
+  EXPECT_EQ(Value::of(true).kind(), Value::Kind::kBool);
+  EXPECT_EQ(Value::of(2.5).kind(), Value::Kind::kDouble);
+  EXPECT_EQ(Value::of(2.5f).as_double(), 2.5);
+  EXPECT_EQ(Value::of(2.5L).as_double(), 2.5);
+  // A string literal is text, not the bool its pointer would convert to.
+  EXPECT_EQ(Value::of("GET").kind(), Value::Kind::kString);
+  EXPECT_EQ(Value::of("GET").as_string(), "GET");
+  const char* null = nullptr;
+  EXPECT_EQ(Value::of(null).as_string(), "(null)");
+  static_assert(Value::of(5).as_int() == 5);
+  static_assert(Value::of(5u).as_uint() == 5u);
+}
+
 TEST(FieldStoreTest, KeepsEveryKindInInsertionOrder) {
   FieldStore store;
   const core::AttributeValue array(std::vector<std::int64_t>{1, 2});

@@ -10,6 +10,7 @@
 #include "edgetrace/core/severity.hpp"
 #include "edgetrace/core/utf8.hpp"
 #include "edgetrace/sdk/line_format.hpp"
+#include "edgetrace/sdk/trace_tree.hpp"
 
 namespace edgetrace::daemon {
 namespace {
@@ -19,21 +20,8 @@ using AnyValue = v1::common::v1::AnyValue;
 
 // OTLP SpanFlags: bit 8 "is_remote is known", bit 9 "the parent is remote".
 constexpr std::uint32_t kParentIsRemote = 0x100 | 0x200;
-// Deeper spans are drawn at this indentation, marked with their depth, so a hostile chain
-// of parents cannot make each line as long as the chain.
-constexpr std::size_t kMaxIndent = 32;
 
 constexpr std::string_view kIncompleteAttribute = "edgetrace.span.incomplete";
-
-struct TreeGlyphs {
-  std::string_view branch;  // a child with siblings after it
-  std::string_view last;    // the last child
-  std::string_view pipe;    // continuation below a child with siblings after it
-  std::string_view space;   // continuation below the last child
-};
-constexpr TreeGlyphs kBoxGlyphs{"\xE2\x94\x9C\xE2\x94\x80\xE2\x94\x80 ",
-                                "\xE2\x94\x94\xE2\x94\x80\xE2\x94\x80 ", "\xE2\x94\x82   ", "    "};
-constexpr TreeGlyphs kAsciiGlyphs{"|-- ", "`-- ", "|   ", "    "};
 
 // Appends text with each control character escaped (C0, DEL and C1: \n, \t, \x1b,
 // \u{9b}) and invalid UTF-8 replaced by U+FFFD: one span is one line, and telemetry cannot
@@ -146,17 +134,7 @@ ConsoleTreeExporter::ConsoleTreeExporter(ConsoleTreeOptions options)
       }()) {}
 
 void ConsoleTreeExporter::append_duration(std::string& out, const Span& span) const {
-  const std::uint64_t nanos = span.end > span.start ? span.end - span.start : 0;
-  const std::size_t at = out.size();
-  if (nanos == 0)
-    out += "0s";  // a device clock too coarse to tell (not "0.00ns")
-  else
-    sdk::append_duration(out, nanos);
-  if (options_.ascii) {
-    const std::size_t micro = out.find("\xC2\xB5", at);
-    if (micro != std::string::npos)
-      out.replace(micro, 2, "u");
-  }
+  sdk::append_tree_duration(out, span.end > span.start ? span.end - span.start : 0, options_.ascii);
 }
 
 ExportResult ConsoleTreeExporter::export_traces(const otlp::TraceRequest& request,
@@ -278,110 +256,34 @@ void ConsoleTreeExporter::append_late_line(const Span& span, const std::string& 
 }
 
 void ConsoleTreeExporter::print_trace(Trace& trace, std::string& out) {
-  std::vector<Span>& spans = trace.spans;
-  // Sorted once, so every list of children below comes out in start order. Equal starts (a
-  // device clock coarser than the spans) keep the order of arrival: the order they ended in.
-  std::stable_sort(spans.begin(), spans.end(),
-                   [](const Span& a, const Span& b) { return a.start < b.start; });
+  // The tree itself (order, glyphs, missing parents, cycles, depth) is the SDK's renderer,
+  // shared with the SDK's console layer; this builds each span's line.
+  const std::vector<Span>& spans = trace.spans;
   const std::size_t n = spans.size();
-  std::unordered_map<std::string_view, std::size_t> index;
-  index.reserve(n);
-  for (std::size_t i = 0; i < n; ++i)
-    index.emplace(spans[i].span_id, i);  // a duplicate span id: the first one is the parent
-
-  std::vector<std::vector<std::size_t>> children(n);
-  std::vector<std::size_t> top;
+  std::vector<std::string> texts(n);
+  std::vector<sdk::TreeLine> lines(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!spans[i].root) {
-      const auto parent = index.find(spans[i].parent_span_id);
-      if (parent != index.end() && parent->second != i) {
-        children[parent->second].push_back(i);
-        continue;
-      }
-    }
-    top.push_back(i);
-  }
-  // Roots first, then spans whose parent is missing; each group in start order.
-  std::stable_partition(top.begin(), top.end(), [&](std::size_t i) { return spans[i].root; });
-
-  const TreeGlyphs& glyphs = options_.ascii ? kAsciiGlyphs : kBoxGlyphs;
-  std::vector<bool> printed(n, false);
-  const auto append_marks = [&](const Span& span) {
+    const Span& span = spans[i];
+    std::string& text = texts[i];
+    append_printable(text, span.name);
+    text += span.root ? " (total: " : " (";
+    append_duration(text, span);
+    text += ')';
     if (span.error)
-      out += " ERROR";
+      text += " ERROR";
     if (span.incomplete)
-      out += " INCOMPLETE";
-  };
-  struct Frame {
-    std::size_t span;
-    std::string prefix;  // drawn before this span's name
-    std::string indent;  // the prefix of its children
-    std::size_t depth;
-  };
-  const auto print_from = [&](std::size_t first, std::string_view top_mark) {
-    const Span& head = spans[first];
-    printed[first] = true;
-    append_printable(out, head.name);
-    out += head.root ? " (total: " : " (";
-    append_duration(out, head);
-    out += ')';
-    append_marks(head);
-    out += top_mark;
-    if (!head.resource.empty()) {
-      out += "  ";
-      out += head.resource;
-    }
-    out += '\n';
-    std::vector<Frame> stack;
-    const auto push_children = [&](std::size_t parent, const std::string& indent,
-                                   std::size_t depth) {
-      const std::vector<std::size_t>& list = children[parent];
-      for (std::size_t k = list.size(); k-- > 0;) {
-        if (printed[list[k]])
-          continue;
-        const bool last = k + 1 == list.size();
-        Frame frame{list[k], indent + std::string(last ? glyphs.last : glyphs.branch), indent,
-                    depth};
-        if (depth <= kMaxIndent)
-          frame.indent += last ? glyphs.space : glyphs.pipe;
-        stack.push_back(std::move(frame));
-      }
-    };
-    push_children(first, "", 1);
-    while (!stack.empty()) {
-      Frame frame = std::move(stack.back());
-      stack.pop_back();
-      if (printed[frame.span])
-        continue;
-      printed[frame.span] = true;
-      const Span& span = spans[frame.span];
-      out += frame.prefix;
-      append_printable(out, span.name);
-      out += " (";
-      append_duration(out, span);
-      out += ')';
-      append_marks(span);
-      if (frame.depth > kMaxIndent)
-        out += " [depth " + std::to_string(frame.depth) + "]";
-      const Span& parent = spans[index.at(span.parent_span_id)];
-      if (span.resource != parent.resource && !span.resource.empty()) {
-        out += "  ";
-        out += span.resource;
-      }
-      out += '\n';
-      push_children(frame.span, frame.indent, frame.depth + 1);
-    }
-  };
-  for (std::size_t i : top) {
-    std::string mark;
-    if (!spans[i].root)
-      mark = " [parent " + short_id(spans[i].parent_span_id) + " missing]";
-    print_from(i, mark);
+      text += " INCOMPLETE";
+    lines[i].id = span.span_id;
+    lines[i].parent_id = span.parent_span_id;
+    lines[i].order = span.start;
+    lines[i].top = span.root;
+    lines[i].tail = span.resource;
   }
-  // Spans whose parents form a cycle are reachable from no top-level span.
   for (std::size_t i = 0; i < n; ++i)
-    if (!printed[i])
-      print_from(i, " [parent cycle]");
+    lines[i].text = texts[i];
+  sdk::TreeStyle style;
+  style.ascii = options_.ascii;
+  sdk::render_tree(lines, style, out);
 
   if (trace.has_root)
     traces_printed_.fetch_add(1, std::memory_order_relaxed);

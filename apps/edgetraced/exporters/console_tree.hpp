@@ -28,6 +28,9 @@
 //   the spans printed is a top-level line marked " [parent 00f067aa missing]".
 // - Names and values are printed with control characters escaped (\n, \x1b), so a span is
 //   one line and telemetry cannot send terminal escape sequences.
+// - The tree (order, glyphs, missing parents, cycles, depth limit) is drawn by the SDK's
+//   renderer, edgetrace/sdk/trace_tree.hpp, which the SDK's console layer uses for its
+//   "tree" format too: both consoles draw trees the same way.
 //
 // When a trace is printed. The spans of one trace may arrive in several export_traces()
 // calls, children usually before their root (a device emits a span when it exits). Spans

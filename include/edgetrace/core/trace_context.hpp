@@ -18,9 +18,12 @@
 //  - hex must be lowercase; all-zero trace-id or parent-id is invalid;
 //  - flags: sampled (0x01) and random (0x02) are kept; other bits are reserved and are
 //    written as zero when the header is formatted (always as version 00);
-//  - tracestate: at most 32 list-members, key/value grammar enforced, duplicate keys make
-//    the header invalid, empty members and OWS are allowed; when formatting exceeds 512
-//    characters, members over 128 characters are removed first, then members from the end;
+//  - tracestate: at most 32 list-members; keys `(lcalpha / DIGIT) 0*255(keychar)` where a
+//    keychar may be "@" (Level 2: "tenant@system" is one valid form among others); a
+//    duplicated key keeps its left-most member; empty members and OWS are allowed; with a
+//    version-00 traceparent one invalid member discards the whole tracestate, with a higher
+//    version the valid members are kept; when formatting exceeds 512 characters, members
+//    over 128 characters are removed first, then members from the end;
 //  - tracestate is ignored when traceparent is invalid.
 //
 // Thread-safety: all types are values. Parsing never throws, never reads past the input.
@@ -89,9 +92,17 @@ class TraceState {
 
   TraceState() = default;
 
-  // Parses a (possibly comma-combined) tracestate header. Any invalid member, a duplicate
-  // key or more than 32 members makes the whole header invalid.
-  static Result<TraceState> parse(std::string_view header);
+  // What parse() does with a member that breaks the grammar (or with members past 32).
+  enum class InvalidMembers : std::uint8_t {
+    kDiscardHeader,  // the whole header is invalid (an error)
+    kSkip,           // keep the valid members, skip the others, keep the first 32
+  };
+
+  // Parses a (possibly comma-combined) tracestate header. A duplicated key keeps its
+  // left-most member (duplicates_dropped() counts the others); invalid members and more
+  // than 32 list-members are handled as `invalid` says.
+  static Result<TraceState> parse(std::string_view header,
+                                  InvalidMembers invalid = InvalidMembers::kDiscardHeader);
 
   static bool valid_key(std::string_view key) noexcept;
   static bool valid_value(std::string_view value) noexcept;
@@ -106,14 +117,19 @@ class TraceState {
   const std::vector<Member>& members() const noexcept { return members_; }
   bool empty() const noexcept { return members_.empty(); }
   std::size_t size() const noexcept { return members_.size(); }
+  // Members parse() dropped because their key appeared earlier in the header.
+  std::size_t duplicates_dropped() const noexcept { return duplicates_dropped_; }
 
   // The header value, at most kMaxHeaderSize characters (whole members are dropped).
   std::string to_header() const;
 
-  friend bool operator==(const TraceState&, const TraceState&) = default;
+  friend bool operator==(const TraceState& a, const TraceState& b) {
+    return a.members_ == b.members_;
+  }
 
  private:
   std::vector<Member> members_;
+  std::size_t duplicates_dropped_ = 0;
 };
 
 // What a span's identity is, as propagated between processes.
@@ -132,7 +148,8 @@ struct SpanContext {
 
 // Extracts a remote SpanContext from the two headers. An invalid traceparent is an error
 // (and tracestate is not looked at); an invalid tracestate is discarded and does not
-// affect the result, as the recommendation requires.
+// affect the result, as the recommendation requires. With a traceparent version above 00,
+// the tracestate's valid members are kept even when others are invalid.
 Result<SpanContext> extract_trace_context(std::string_view traceparent,
                                           std::string_view tracestate);
 

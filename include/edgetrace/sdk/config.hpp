@@ -67,11 +67,12 @@ namespace edgetrace::sdk {
 using config::kMaxConfigBytes;
 
 // The names the file uses for the enums below (the first of each value is its canonical name).
-inline constexpr std::array<config::EnumName<LineFormat>, 4> kConsoleFormatNames = {{
+inline constexpr std::array<config::EnumName<LineFormat>, 5> kConsoleFormatNames = {{
     {"full", LineFormat::kFull},
     {"compact", LineFormat::kCompact},
     {"pretty", LineFormat::kPretty},
     {"json", LineFormat::kJson},
+    {"tree", LineFormat::kTree},
 }};
 // pretty is console-only.
 inline constexpr std::array<config::EnumName<LineFormat>, 3> kFileFormatNames = {{
@@ -119,7 +120,7 @@ struct ConsoleConfig {
   bool enabled = true;
   // Filter directives (filter.hpp). Empty: $EDGETRACE_LOG, then "info".
   std::string level;
-  LineFormat format = LineFormat::kFull;  // full | compact | pretty | json
+  LineFormat format = LineFormat::kFull;  // full | compact | pretty | json | tree
   Ansi ansi = Ansi::kAuto;                // auto (a terminal without NO_COLOR) | always | never
   bool to_stderr = false;                 // key `stderr`: write to stderr instead of stdout
   bool show_target = true;

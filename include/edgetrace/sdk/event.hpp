@@ -6,6 +6,11 @@
 //   ET_INFO("payment accepted", field<"order_id">(order.id), field<"amount">(12.5));
 //   ET_WARNF("retrying in {} ms", delay_ms);                 // {}-formatted message (fmt)
 //   ET_EVENT(edgetrace::core::Level::kError, "disk full", field<"path">(path));
+//   ET_INFO("answered", field<semconv::http::kResponseStatusCode>(200));  // semconv names
+//
+// Field names are string literals or constants: field<"name">(v), or field<kName>(v) where
+// kName is a `constexpr std::string_view` with static storage (every constant of
+// edgetrace/sdk/semconv.hpp). A name computed at run time does not compile.
 //
 // Field values may be any integer, floating point, bool, char, string, string_view, C string,
 // enum (recorded as its integer), core::AttributeValue (arrays), or a type T for which the
@@ -18,11 +23,17 @@
 // fatal, default 0) is removed at compile time. ET_TARGET (default "app") names the target
 // of every call site in a file: define it before including this header.
 //
+// The ET_*F forms check the format string against the arguments at compile time (fmt) and
+// format into a per-thread buffer that keeps its capacity: in steady state they do not
+// allocate (src/sdk/alloc_test.cpp proves it). The message is formatted only when a layer
+// wants the event.
+//
 // Thread-safety: call sites may run on any thread.
 #pragma once
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstddef>
 #include <string_view>
 #include <tuple>
@@ -63,6 +74,29 @@ constexpr NamedField<Name, T> field(T&& value) noexcept {
   return NamedField<Name, T>{std::forward<T>(value)};
 }
 
+// The same with a name given as a constant: field<semconv::http::kRoute>(route). `Name` must
+// be a constexpr std::string_view with static storage.
+template <const std::string_view& Name, typename T>
+struct ConstantNamedField {
+  T&& value;
+};
+
+template <const std::string_view& Name, typename T>
+constexpr ConstantNamedField<Name, T> field(T&& value) noexcept {
+  return ConstantNamedField<Name, T>{std::forward<T>(value)};
+}
+
+// ET_INSTRUMENT's span name and level, Rust's #[instrument(name = "...", level = "debug")]:
+//   ET_INSTRUMENT(span_name<"verify_pbkdf2_hash">, span_level<core::Level::kDebug>);
+template <FixedString Name>
+struct SpanNameArgument {};
+template <FixedString Name>
+inline constexpr SpanNameArgument<Name> span_name{};
+template <core::Level L>
+struct SpanLevelArgument {};
+template <core::Level L>
+inline constexpr SpanLevelArgument<L> span_level{};
+
 namespace sdk::internal {
 
 constexpr bool passes_min_level(core::Level level, int min_level) noexcept {
@@ -75,17 +109,48 @@ template <FixedString Name, typename T>
 struct FieldTraits<NamedField<Name, T>> {
   static constexpr std::string_view name = Name.view();
 };
+template <const std::string_view& Name, typename T>
+struct FieldTraits<ConstantNamedField<Name, T>> {
+  static constexpr std::string_view name = Name;  // fails unless Name is a constant
+};
 
+template <typename F>
+concept NamedFieldType = requires {
+  FieldTraits<F>::name;
+};
+
+// The static names of a call site's fields. Arguments that are not fields (ET_INSTRUMENT's
+// span_name and span_level) are skipped.
 template <typename... Fs>
 struct FieldNames {
-  static constexpr std::string_view names[sizeof...(Fs) == 0 ? 1 : sizeof...(Fs)] = {
-      FieldTraits<Fs>::name...};
+  static constexpr std::size_t count = (std::size_t{0} + ... + (NamedFieldType<Fs> ? 1 : 0));
+  static constexpr auto names = [] {
+    std::array<std::string_view, count == 0 ? 1 : count> out{};
+    [[maybe_unused]] std::size_t i = 0;
+    (
+        [&] {
+          if constexpr (NamedFieldType<Fs>)
+            out[i++] = FieldTraits<Fs>::name;
+        }(),
+        ...);
+    return out;
+  }();
   static constexpr std::span<const std::string_view> span() noexcept {
-    return {names, sizeof...(Fs)};
+    return {names.data(), count};
   }
 };
 template <typename... Fs>
 FieldNames<std::decay_t<Fs>...> field_names_of(Fs&&...);  // for decltype only
+
+// The slow path of the ET_*F forms: formats into the thread's buffer when a layer wants the
+// event, then dispatches it. One non-template function for every call site.
+void dispatch_formatted_event(const Callsite& callsite, fmt::string_view format,
+                              fmt::format_args args);
+
+template <typename... Args>
+void emit_formatted(const Callsite& callsite, fmt::format_string<Args...> format, Args&&... args) {
+  dispatch_formatted_event(callsite, format, fmt::make_format_args(args...));
+}
 
 template <typename... Fs>
 void emit(const Callsite& callsite, std::string_view message, Fs&&... fields) {
@@ -107,11 +172,12 @@ void emit(const Callsite& callsite, std::string_view message, Fs&&... fields) {
 }  // namespace sdk::internal
 }  // namespace edgetrace
 
-// The call site of one event. `level_` is a core::Level constant expression.
-#define ET_EVENT_IMPL(level_, make_message_, ...)                                                  \
+// A call site: static metadata and callsite, then `...` (the emitting statement) when the
+// subscriber may want it. `names_` is a FieldNames type.
+#define ET_EVENT_SITE_(level_, names_, ...)                                                        \
   do {                                                                                             \
     if constexpr (::edgetrace::sdk::internal::passes_min_level(level_, ET_MIN_LEVEL)) {            \
-      using et_names_ = decltype(::edgetrace::sdk::internal::field_names_of(__VA_ARGS__));         \
+      using et_names_ = names_;                                                                    \
       static const ::edgetrace::sdk::Metadata et_metadata_{"event",                                \
                                                            ET_TARGET,                              \
                                                            level_,                                 \
@@ -122,10 +188,16 @@ void emit(const Callsite& callsite, std::string_view message, Fs&&... fields) {
                                                            et_names_::span()};                     \
       static const ::edgetrace::sdk::Callsite et_callsite_{et_metadata_};                          \
       if (et_callsite_.interest() != ::edgetrace::sdk::Interest::kNever) {                         \
-        ::edgetrace::sdk::internal::emit(et_callsite_, make_message_ __VA_OPT__(, ) __VA_ARGS__);  \
+        __VA_ARGS__;                                                                               \
       }                                                                                            \
     }                                                                                              \
   } while (0)
+
+// The call site of one event. `level_` is a core::Level constant expression.
+#define ET_EVENT_IMPL(level_, make_message_, ...)                                \
+  ET_EVENT_SITE_(                                                                \
+      level_, decltype(::edgetrace::sdk::internal::field_names_of(__VA_ARGS__)), \
+      ::edgetrace::sdk::internal::emit(et_callsite_, make_message_ __VA_OPT__(, ) __VA_ARGS__))
 
 #define ET_EVENT(level_, message_, ...) \
   ET_EVENT_IMPL(level_, std::string_view(message_) __VA_OPT__(, ) __VA_ARGS__)
@@ -138,8 +210,10 @@ void emit(const Callsite& callsite, std::string_view message, Fs&&... fields) {
 #define ET_FATAL(...) ET_EVENT(::edgetrace::core::Level::kFatal, __VA_ARGS__)
 
 // {}-formatted message (checked at compile time by fmt); no structured fields.
-#define ET_EVENTF(level_, format_, ...) \
-  ET_EVENT_IMPL(level_, std::string_view(fmt::format(format_ __VA_OPT__(, ) __VA_ARGS__)))
+#define ET_EVENTF(level_, format_, ...)                                   \
+  ET_EVENT_SITE_(level_, ::edgetrace::sdk::internal::FieldNames<>,        \
+                 ::edgetrace::sdk::internal::emit_formatted(et_callsite_, \
+                                                            format_ __VA_OPT__(, ) __VA_ARGS__))
 #define ET_TRACEF(...) ET_EVENTF(::edgetrace::core::Level::kTrace, __VA_ARGS__)
 #define ET_DEBUGF(...) ET_EVENTF(::edgetrace::core::Level::kDebug, __VA_ARGS__)
 #define ET_INFOF(...) ET_EVENTF(::edgetrace::core::Level::kInfo, __VA_ARGS__)

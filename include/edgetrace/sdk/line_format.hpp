@@ -35,7 +35,9 @@ namespace edgetrace::sdk {
 
 class SpanRecord;
 
-enum class LineFormat : std::uint8_t { kFull, kCompact, kPretty, kJson };
+// kTree is the console layer's trace-tree format (console_layer.hpp): spans print as a tree
+// when their local root closes; the lines it writes outside trees are kFull lines.
+enum class LineFormat : std::uint8_t { kFull, kCompact, kPretty, kJson, kTree };
 
 // Whether a layer writes ANSI colours. kAuto: only on a terminal, and only when the NO_COLOR
 // environment variable is unset or empty (https://no-color.org).

@@ -8,6 +8,7 @@
 //   span.record(sc::http::kRequestMethod, "GET");
 //   span.record(sc::http::kRoute, "/users/{id}");
 //   span.record(sc::http::kResponseStatusCode, 200);
+//   ET_INFO("answered", field<sc::http::kResponseStatusCode>(200));
 //
 // The names are those of the stable OpenTelemetry semantic conventions (v1.3x): HTTP, URL,
 // server/client/network, user agent, error, database, exception, code, service and thread.
@@ -15,9 +16,10 @@
 // earlier convention used and newer ones replaced are grouped in `deprecated` namespaces, for
 // readers of older data only.
 //
-// Field names of the ET_* macros are template arguments (field<"http.route">(v)); the
-// constants are for Span::record(), attribute maps and tests. Constants are
-// std::string_view literals with static storage: no allocation, usable from any thread.
+// The constants are field names of the ET_* macros too: field<sc::http::kRoute>(route) is
+// field<"http.route">(route) (event.hpp), besides Span::record(), attribute maps and tests.
+// Constants are std::string_view literals with static storage: no allocation, usable from
+// any thread.
 #pragma once
 
 #include <string_view>

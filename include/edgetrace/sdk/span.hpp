@@ -13,6 +13,12 @@
 //     ...
 //   }
 //
+//   void verify(const Key& key) {            // Rust: #[instrument(name = "verify_pbkdf2_hash",
+//     ET_INSTRUMENT(span_name<"verify_pbkdf2_hash">,  //                 level = "debug")]
+//                   span_level<core::Level::kDebug>, field<"key.id">(key.id));
+//     ...
+//   }
+//
 //   auto server = ET_SPAN_WITH((SpanOptions{.kind = SpanKind::kServer, .remote_parent = ctx}),
 //                              "GET /users");
 //
@@ -22,6 +28,11 @@
 // A span's call site is static like an event's: when no layer wants it, ET_SPAN costs a load
 // and a branch and returns an inert Span (every method is then a no-op, and children attach
 // to the enclosing span). Spans default to level info; ET_SPAN_AT picks another.
+//
+// Span names live in the call site's static metadata, so ET_SPAN, ET_SPAN_AT, ET_SPAN_WITH
+// and span_name<...> take a string literal (or a constant array with static storage): a
+// std::string, a `const char*` or a local array does not compile (it would dangle once the
+// call site's metadata outlives it). Name a span at run time with update_name().
 //
 // Identity: a span gets the trace id of its parent (the current span, or the remote parent
 // given in SpanOptions, or the one of an attached Context) or a new random one, a new random
@@ -271,10 +282,79 @@ class Span {
 
 namespace internal {
 
-// Span names live in static metadata: only string literals (or static arrays) are accepted.
+// Span names live in static metadata: only string literals (or constant arrays with static
+// storage) are accepted. consteval: a local array is not a constant, so it is refused too.
 template <std::size_t N>
-constexpr const char* span_name_literal(const char (&name)[N]) noexcept {
+consteval const char* span_name_literal(const char (&name)[N]) noexcept {
   return name;
+}
+template <typename T>
+consteval const char* span_name_literal(const T&) noexcept {
+  static_assert(kDependentFalse<T>,
+                "the span name must be a string literal (it lives in the call site's static "
+                "metadata); name a span at run time with Span::update_name()");
+  return nullptr;
+}
+
+// ET_INSTRUMENT's arguments: fields, at most one span_name<...> and one span_level<...>.
+template <typename T>
+struct InstrumentArgument {
+  static constexpr bool is_field = NamedFieldType<T>;
+  static constexpr bool is_name = false;
+  static constexpr bool is_level = false;
+  static constexpr const char* name = nullptr;
+  static constexpr core::Level level = core::Level::kInfo;
+};
+template <FixedString Name>
+struct InstrumentArgument<SpanNameArgument<Name>> {
+  static constexpr bool is_field = false;
+  static constexpr bool is_name = true;
+  static constexpr bool is_level = false;
+  static constexpr const char* name = Name.data;
+  static constexpr core::Level level = core::Level::kInfo;
+};
+template <core::Level L>
+struct InstrumentArgument<SpanLevelArgument<L>> {
+  static constexpr bool is_field = false;
+  static constexpr bool is_name = false;
+  static constexpr bool is_level = true;
+  static constexpr const char* name = nullptr;
+  static constexpr core::Level level = L;
+};
+
+template <typename... As>
+struct InstrumentOptions {
+  static_assert((... && (InstrumentArgument<As>::is_field || InstrumentArgument<As>::is_name ||
+                         InstrumentArgument<As>::is_level)),
+                "ET_INSTRUMENT takes field<...>(value), span_name<\"...\"> and span_level<...>");
+  static_assert((0 + ... + (InstrumentArgument<As>::is_name ? 1 : 0)) <= 1,
+                "ET_INSTRUMENT: give span_name<...> at most once");
+  static_assert((0 + ... + (InstrumentArgument<As>::is_level ? 1 : 0)) <= 1,
+                "ET_INSTRUMENT: give span_level<...> at most once");
+  static constexpr core::Level level = [] {
+    core::Level l = core::Level::kInfo;
+    ((l = InstrumentArgument<As>::is_level ? InstrumentArgument<As>::level : l), ...);
+    return l;
+  }();
+  static constexpr const char* given_name = [] {
+    const char* n = nullptr;
+    ((n = InstrumentArgument<As>::is_name ? InstrumentArgument<As>::name : n), ...);
+    return n;
+  }();
+  // The span's name: span_name<...> when given, else the enclosing function's.
+  static constexpr const char* name(const char* function) noexcept {
+    return given_name != nullptr ? given_name : function;
+  }
+};
+template <typename... As>
+InstrumentOptions<std::decay_t<As>...> instrument_options_of(As&&...);  // for decltype only
+
+template <typename A>
+auto field_only(A& a) {
+  if constexpr (NamedFieldType<std::decay_t<A>>)
+    return std::tuple<A&>(a);
+  else
+    return std::tuple<>();
 }
 
 template <typename... Fs>
@@ -291,6 +371,13 @@ Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fie
     }
     (std::index_sequence_for<Fs...>{});
   }
+}
+
+// ET_INSTRUMENT's span: its fields without the span_name/span_level arguments.
+template <typename... As>
+Span make_instrument_span(const Callsite& callsite, const SpanOptions& options, As&&... args) {
+  return std::apply([&](auto&... fields) { return make_span(callsite, options, fields...); },
+                    std::tuple_cat(field_only(args)...));
 }
 
 }  // namespace internal
@@ -318,8 +405,10 @@ Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fie
     return ::edgetrace::sdk::Span();                                                              \
   }(function_)
 
-#define ET_SPAN_AT(level_, name_, ...) \
-  ET_SPAN_IMPL(level_, ::edgetrace::sdk::SpanOptions{}, name_, __func__ __VA_OPT__(, ) __VA_ARGS__)
+#define ET_SPAN_AT(level_, name_, ...)                               \
+  ET_SPAN_IMPL(level_, ::edgetrace::sdk::SpanOptions{},              \
+               ::edgetrace::sdk::internal::span_name_literal(name_), \
+               __func__ __VA_OPT__(, ) __VA_ARGS__)
 #define ET_SPAN(name_, ...) \
   ET_SPAN_AT(::edgetrace::core::Level::kInfo, name_ __VA_OPT__(, ) __VA_ARGS__)
 // `options_` in parentheses when it contains commas: ET_SPAN_WITH((SpanOptions{...}), "x").
@@ -328,9 +417,31 @@ Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fie
                ::edgetrace::sdk::internal::span_name_literal(name_), \
                __func__ __VA_OPT__(, ) __VA_ARGS__)
 
-// A span named after the enclosing function, living until the end of the enclosing scope,
-// with code.function.name, code.file.path and code.line.number attributes (Rust's #[instrument]).
-#define ET_INSTRUMENT(...)                                                                   \
-  ::edgetrace::sdk::Span et_instrument_span_ = ET_SPAN_IMPL(                                 \
-      ::edgetrace::core::Level::kInfo, ::edgetrace::sdk::SpanOptions{.code_location = true}, \
-      et_function_, __func__ __VA_OPT__(, ) __VA_ARGS__)
+// A span named after the enclosing function (or span_name<"...">), at level info (or
+// span_level<...>), living until the end of the enclosing scope, with code.function.name,
+// code.file.path and code.line.number attributes: Rust's #[instrument(name = ..., level = ...)].
+//   ET_INSTRUMENT(span_name<"verify">, span_level<core::Level::kDebug>, field<"id">(id));
+#define ET_INSTRUMENT(...)                                                                        \
+  ::edgetrace::sdk::Span et_instrument_span_ =                                                    \
+      [&](const char* et_function_) -> ::edgetrace::sdk::Span {                                   \
+    using et_options_ = decltype(::edgetrace::sdk::internal::instrument_options_of(__VA_ARGS__)); \
+    if constexpr (::edgetrace::sdk::internal::passes_min_level(et_options_::level,                \
+                                                               ET_MIN_LEVEL)) {                   \
+      using et_names_ = decltype(::edgetrace::sdk::internal::field_names_of(__VA_ARGS__));        \
+      static const ::edgetrace::sdk::Metadata et_metadata_{et_options_::name(et_function_),       \
+                                                           ET_TARGET,                             \
+                                                           et_options_::level,                    \
+                                                           __FILE__,                              \
+                                                           __LINE__,                              \
+                                                           et_function_,                          \
+                                                           ::edgetrace::sdk::CallsiteKind::kSpan, \
+                                                           et_names_::span()};                    \
+      static const ::edgetrace::sdk::Callsite et_callsite_{et_metadata_};                         \
+      if (et_callsite_.interest() != ::edgetrace::sdk::Interest::kNever) {                        \
+        return ::edgetrace::sdk::internal::make_instrument_span(                                  \
+            et_callsite_,                                                                         \
+            ::edgetrace::sdk::SpanOptions{.code_location = true} __VA_OPT__(, ) __VA_ARGS__);     \
+      }                                                                                           \
+    }                                                                                             \
+    return ::edgetrace::sdk::Span();                                                              \
+  }(__func__)

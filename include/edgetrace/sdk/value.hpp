@@ -1,6 +1,8 @@
 // Field values: a non-owning view for the hot path and an owning, reusable store for spans.
 //
 //   Value v = Value::of(42);                 // view: no allocation, borrows strings
+//   Value::of(42u); Value::of(std::size_t{7}); Value::of(-1L);   // any integer type
+//   Value::of("GET"); Value::of(2.5); Value::of(true);
 //   std::string s; v.append_display(s);      // "42"
 //
 //   FieldStore store;                        // owned by a span record, reused across spans
@@ -9,7 +11,10 @@
 //   store.clear();                           // keeps every buffer for the next span
 //
 // Value is what events and spans hand to layers: an integer, unsigned integer, double,
-// bool, string view, or a pointer to a core::AttributeValue (for user types and arrays). It
+// bool, string view, or a pointer to a core::AttributeValue (for user types and arrays).
+// Value::of() takes every integer type (signed ones become kInt, unsigned ones kUint),
+// every floating-point type, bool, C strings and string views; a char does not compile
+// (text or number? say which with of(std::string_view(&c, 1)) or of_int(c)). It
 // borrows: a Value is valid only as long as what it points to (for events, the duration of
 // the layer callback).
 //
@@ -32,6 +37,17 @@
 #include "edgetrace/core/attributes.hpp"
 
 namespace edgetrace::sdk {
+
+namespace internal {
+// Character types other than signed/unsigned char (which are std::int8_t and std::uint8_t,
+// numbers).
+template <typename T>
+inline constexpr bool kIsCharType =
+    std::is_same_v<T, char> || std::is_same_v<T, wchar_t> || std::is_same_v<T, char8_t> ||
+    std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>;
+template <typename T>
+inline constexpr bool kDependentFalse = false;
+}  // namespace internal
 
 class Value {
  public:
@@ -62,6 +78,33 @@ class Value {
     v.kind_ = Kind::kDouble;
     v.u_.d = d;
     return v;
+  }
+  // Every integer type (int, long, unsigned, short, std::size_t, std::int64_t, ...): an
+  // exact match, so no integer is ambiguous between bool and double.
+  template <typename T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+           !internal::kIsCharType<T>) static constexpr Value of(T i) noexcept {
+    if constexpr (std::is_signed_v<T>)
+      return of_int(static_cast<std::int64_t>(i));
+    else
+      return of_uint(static_cast<std::uint64_t>(i));
+  }
+  template <typename T>
+  requires(std::is_floating_point_v<T> && !std::is_same_v<T, double>) static constexpr Value
+      of(T d) noexcept {
+    return of(static_cast<double>(d));
+  }
+  template <typename T>
+  requires internal::kIsCharType<T>
+  static constexpr Value of(T) noexcept {
+    static_assert(internal::kDependentFalse<T>,
+                  "Value::of(char) is ambiguous: use Value::of(std::string_view(&c, 1)) for "
+                  "text or Value::of_int(c) for a number");
+    return {};
+  }
+  // A C string (null: "(null)"). Without it a string literal would choose of(bool).
+  static constexpr Value of(const char* s) noexcept {
+    return of(s == nullptr ? std::string_view("(null)") : std::string_view(s));
   }
   static constexpr Value of(std::string_view s) noexcept {
     Value v;
