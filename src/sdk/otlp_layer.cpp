@@ -137,7 +137,10 @@ std::size_t log_class(const OtlpLogHandle& h) {
   return 1 + static_cast<std::size_t>(h->metadata->level);
 }
 
-constexpr std::size_t kUrgentLogClass = 1 + static_cast<std::size_t>(core::Level::kError);
+// The batch processor's class of the first urgent level; past every class when none is.
+std::size_t urgent_log_class(const std::optional<core::Level>& level) {
+  return level ? 1 + static_cast<std::size_t>(*level) : otlp::kSeverityClasses;
+}
 
 }  // namespace
 }  // namespace internal
@@ -220,7 +223,7 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     s.log_export = e;
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
-        &log_class, kUrgentLogClass);
+        &log_class, urgent_log_class(s.options.export_immediately_at_level));
   }
 }
 

@@ -445,6 +445,34 @@ TEST_F(OtlpLayerTest, ErrorLogTriggersAnExportWithoutFlush) {
   EXPECT_EQ(rx.request_count(), 1u);
 }
 
+TEST_F(OtlpLayerTest, ImmediateExportLevelIsAnOption) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_immediately_at_level.reset();  // only the (hour-long) timer or a flush exports
+  OtlpLayer* layer = install(std::move(o));
+  ET_ERROR("waits");
+  ET_FATAL("waits too");
+  // A wrong export would come within min_export_interval (1 ms); waiting longer for it can
+  // only make this test pass late, never fail wrongly.
+  EXPECT_FALSE(rx.wait_for_requests(1, 300ms));
+  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 2u);
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 1u);  // the flush's, no earlier one
+  EXPECT_EQ(layer->counters().log_batches, 1u);
+}
+
+TEST_F(OtlpLayerTest, ImmediateExportFromAChosenLevel) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_immediately_at_level = core::Level::kWarn;
+  OtlpLayer* layer = install(std::move(o));
+  ET_INFO("info waits");
+  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 1u);
+  ET_WARN("warn goes");
+  ASSERT_TRUE(rx.wait_for_requests(1, 30s));
+  EXPECT_EQ(logs_of(rx.received()).size(), 2u);
+}
+
 TEST_F(OtlpLayerTest, FullQueueDropsAndCountsWithoutBlocking) {
   FakeOtlpGrpcReceiver rx;
   ASSERT_NE(rx.port(), 0) << rx.start_error();

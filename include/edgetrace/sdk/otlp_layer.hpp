@@ -47,11 +47,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/result.hpp"
+#include "edgetrace/core/severity.hpp"
 #include "edgetrace/otlp/batch_processor.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
 #include "edgetrace/processors/options.hpp"
@@ -71,10 +73,21 @@ namespace edgetrace::sdk {
 struct OtlpLayerOptions {
   otlp::OtlpExporterOptions traces;  // endpoint, protocol, headers, timeout, compression, ...
   otlp::OtlpExporterOptions logs;
-  otlp::BatchOptions span_batch;                  // otlp::span_batch_options(): OTEL_BSP_*
-  otlp::BatchOptions log_batch = log_defaults();  // otlp::log_batch_options(): OTEL_BLRP_*
-  core::Resource resource;                        // service.name etc.
-  std::string scope_name = "edgetrace";           // the InstrumentationScope of every item
+  // Batching per signal: max_export_batch_size (records per export), schedule_delay (the
+  // export interval), max_queue_size (records held at most; beyond it the lowest severity,
+  // then the oldest, is dropped), export_timeout. Defaults and OTEL_BSP_* / OTEL_BLRP_*:
+  // otlp::span_batch_options(), otlp::log_batch_options(). A battery-minded device sets, for
+  // example, log_batch.max_export_batch_size = 256, log_batch.schedule_delay = 30s,
+  // log_batch.max_queue_size = 1024 (docs/sdk.md, "OTLP batching").
+  otlp::BatchOptions span_batch;
+  otlp::BatchOptions log_batch = log_defaults();
+  // A log record at this level or above is exported at once (not later than
+  // log_batch.min_export_interval after the previous export) together with what waits in the
+  // queue, instead of at the next schedule_delay tick. Empty: only the timer, a full batch
+  // and force_flush export. The default sends ERROR and FATAL records at once.
+  std::optional<core::Level> export_immediately_at_level = core::Level::kError;
+  core::Resource resource;               // service.name etc.
+  std::string scope_name = "edgetrace";  // the InstrumentationScope of every item
   std::string scope_version;
   bool export_spans = true;
   bool export_logs = true;
