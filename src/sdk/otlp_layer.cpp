@@ -63,15 +63,39 @@ struct LogExport {
   LogRecordOptions record_options;
   otlp::ExportLogsServiceRequest request;
   std::shared_ptr<processors::Processors> processors;  // null when inactive
-  otlp::ExportLogsServiceRequest skeleton;             // resource and scope, to rebuild `request`
+  otlp::ExportLogsServiceRequest skeleton;             // the resource, to rebuild `request`
+  std::string default_scope;                           // for call sites without a target
+  std::string scope_version;
+  // The batch's scopes: a target (static storage of its call site) and its ScopeLogs index.
+  std::vector<std::pair<std::string_view, int>> scope_of_target;
+
+  // The ScopeLogs of `target` in `scopes`, added on first use (cleared objects are reused).
+  otlp_proto::logs::v1::ScopeLogs& scope_for(
+      std::string_view target,
+      google::protobuf::RepeatedPtrField<otlp_proto::logs::v1::ScopeLogs>& scopes) {
+    for (const auto& [t, i] : scope_of_target)
+      if (t.data() == target.data() || t == target)
+        return *scopes.Mutable(i);
+    otlp_proto::logs::v1::ScopeLogs* sl = scopes.Add();
+    auto* scope = sl->mutable_scope();
+    const std::string_view name = target.empty() ? std::string_view(default_scope) : target;
+    scope->mutable_name()->assign(name.data(), name.size());
+    scope->set_version(scope_version);
+    scope_of_target.emplace_back(target, scopes.size() - 1);
+    return *sl;
+  }
 
   BatchOutcome run(std::vector<OtlpLogHandle>& batch, otlp::Deadline deadline) {
-    if (request.resource_logs_size() == 0 || request.resource_logs(0).scope_logs_size() == 0)
+    if (request.resource_logs_size() == 0)
       request = skeleton;
-    auto* records = request.mutable_resource_logs(0)->mutable_scope_logs(0)->mutable_log_records();
-    records->Clear();
-    for (const OtlpLogHandle& h : batch)
-      to_otlp_log_record(*h.get(), record_options, *records->Add());
+    // One scope per target (the logger name), as the logs bridge maps logger names.
+    auto& scopes = *request.mutable_resource_logs(0)->mutable_scope_logs();
+    scopes.Clear();
+    scope_of_target.clear();
+    for (const OtlpLogHandle& h : batch) {
+      auto& records = *scope_for(h->metadata->target, scopes).mutable_log_records();
+      to_otlp_log_record(*h.get(), record_options, *records.Add());
+    }
     std::size_t n = batch.size();
     batch.clear();  // items go back to the pool before the network is touched
     if (processors) {
@@ -84,6 +108,17 @@ struct LogExport {
     return {out.delivered, n - std::min(n, out.delivered)};
   }
 };
+
+// The version every scope carries: the option, else the resource's service.version (the
+// targets are modules of the application).
+std::string scope_version_of(const OtlpLayerOptions& o) {
+  if (!o.scope_version.empty())
+    return o.scope_version;
+  if (const core::AttributeValue* v = o.resource.attributes().get("service.version"))
+    if (const std::string* s = v->get_if<std::string>())
+      return *s;
+  return {};
+}
 
 }  // namespace
 
@@ -217,7 +252,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     auto* rl = e->request.add_resource_logs();
     otlp::to_otlp_resource(s.options.resource, *rl->mutable_resource());
     rl->set_schema_url(s.options.resource.schema_url());
-    fill_scope(s.options, *rl->add_scope_logs()->mutable_scope());
+    e->default_scope = s.options.scope_name;
+    e->scope_version = scope_version_of(s.options);
     e->skeleton = e->request;
     e->processors = s.processors;
     s.log_export = e;

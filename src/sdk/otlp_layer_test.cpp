@@ -70,6 +70,20 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept {
 }
 #pragma GCC diagnostic pop
 
+// Call sites of other targets (ET_TARGET is read where a macro expands).
+#undef ET_TARGET
+#define ET_TARGET "shop::payment"
+static void log_from_payment(int i) {
+  ET_INFO("payment", edgetrace::field<"i">(i));
+}
+#undef ET_TARGET
+#define ET_TARGET ""
+static void log_without_target() {
+  ET_WARN("no target");
+}
+#undef ET_TARGET
+#define ET_TARGET "shop::cart"
+
 namespace edgetrace::sdk {
 namespace {
 
@@ -402,7 +416,38 @@ TEST_F(OtlpLayerTest, LogRecordHasSeverityBodyFieldsAndTarget) {
   const auto& rl = logs_req->logs.resource_logs(0);
   EXPECT_EQ(attribute(rl.resource().attributes(), "service.name")->string_value(), "checkout");
   EXPECT_EQ(attribute(rl.resource().attributes(), "service.version")->string_value(), "1.2.3");
-  EXPECT_EQ(rl.scope_logs(0).scope().name(), "edgetrace");
+  ASSERT_EQ(rl.scope_logs_size(), 1);  // every record here has the same target
+  EXPECT_EQ(rl.scope_logs(0).scope().name(), "shop::cart");
+  EXPECT_EQ(rl.scope_logs(0).scope().version(), "0.1");
+}
+
+TEST_F(OtlpLayerTest, LogRecordsAreGroupedIntoOneScopePerTarget) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.scope_version.clear();  // falls back to the resource's service.version
+  OtlpLayer* layer = install(std::move(o));
+  ET_INFO("cart 1");
+  log_from_payment(1);
+  ET_INFO("cart 2");
+  log_from_payment(2);
+  log_without_target();
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  ASSERT_EQ(reqs.size(), 1u);
+  ASSERT_EQ(reqs[0].logs.resource_logs_size(), 1);
+  const auto& rl = reqs[0].logs.resource_logs(0);
+  std::map<std::string, std::vector<std::string>> bodies_by_scope;
+  for (const auto& sl : rl.scope_logs()) {
+    EXPECT_EQ(sl.scope().version(), "1.2.3") << sl.scope().name();
+    EXPECT_EQ(bodies_by_scope.count(sl.scope().name()), 0u) << "one ScopeLogs per target";
+    for (const auto& l : sl.log_records())
+      bodies_by_scope[sl.scope().name()].push_back(l.body().string_value());
+  }
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"shop::cart", {"cart 1", "cart 2"}},
+      {"shop::payment", {"payment", "payment"}},
+      {"edgetrace", {"no target"}}};  // scope_name names records without a target
+  EXPECT_EQ(bodies_by_scope, expected);
 }
 
 TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {
@@ -681,7 +726,7 @@ TEST_F(OtlpLayerTest, EveryRecordSampledOutSendsNothingAndTheNextBatchStillWorks
       EXPECT_EQ(attribute(r.logs.resource_logs(0).resource().attributes(), "service.name")
                     ->string_value(),
                 "checkout");
-      EXPECT_EQ(r.logs.resource_logs(0).scope_logs(0).scope().name(), "edgetrace");
+      EXPECT_EQ(r.logs.resource_logs(0).scope_logs(0).scope().name(), "shop::cart");
     }
   }
   EXPECT_EQ(layer->counters().logs_sampled_out, 1u);

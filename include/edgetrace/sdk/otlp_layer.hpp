@@ -23,8 +23,9 @@
 //  - every sampled span that ends (unsampled spans are counted in unsampled_skipped and not
 //    exported), with ids, parent, kind, times, attributes, span events, links, status,
 //    dropped counts and flags (W3C trace flags plus the OTLP "parent is remote" bits);
-//  - every event as a log record: time, severity number and text, the message as body, the
-//    fields as attributes, `log.target` for the call site's target. A record carries
+//  - every event as a log record in the instrumentation scope named by its call site's target
+//    (records of one batch grouped by target): time, severity number and text, the message as
+//    body, the fields as attributes, `log.target` for the target as well. A record carries
 //    trace_id, span_id and flags only when the event happened inside a sampled span, so no
 //    log record points at a span the backend will never receive.
 //
@@ -86,8 +87,12 @@ struct OtlpLayerOptions {
   // queue, instead of at the next schedule_delay tick. Empty: only the timer, a full batch
   // and force_flush export. The default sends ERROR and FATAL records at once.
   std::optional<core::Level> export_immediately_at_level = core::Level::kError;
-  core::Resource resource;               // service.name etc.
-  std::string scope_name = "edgetrace";  // the InstrumentationScope of every item
+  core::Resource resource;  // service.name etc.
+  // Instrumentation scopes. Spans: scope_name and scope_version. Log records: one scope per
+  // target (the logger name, as the logs bridge maps logger names to scope names; scope_name
+  // for a call site without a target), each with scope_version, or when that is empty the
+  // resource's service.version (targets are modules of the application).
+  std::string scope_name = "edgetrace";
   std::string scope_version;
   bool export_spans = true;
   bool export_logs = true;
@@ -98,9 +103,10 @@ struct OtlpLayerOptions {
   // Redaction, sampling and rate caps (edgetrace::processors, docs/processors.md), applied on
   // each signal's export thread to every request before it is sent: the same rules as the
   // daemon's pipelines, so secrets can be removed before they leave the process. Inactive by
-  // default (processors::is_active()). All records share one scope (scope_name), so a rate
-  // cap is one budget for the layer's logs. create() fails on invalid options (a bad
-  // pattern); the constructor then exports nothing and reports through on_error.
+  // default (processors::is_active()). Log records are grouped by target (their scope), so
+  // a rate cap is one budget per target; spans share one scope (scope_name). create() fails on
+  // invalid options (a bad pattern); the constructor then exports nothing and reports through
+  // on_error.
   processors::ProcessorsOptions processors;
 
   static otlp::BatchOptions log_defaults() { return otlp::default_log_batch_options(); }
