@@ -13,6 +13,7 @@
 
 #include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/processors/processors.hpp"
+#include "edgetrace/sdk/semconv.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_log_pool.hpp"
 
@@ -311,6 +312,15 @@ void OtlpLayer::on_event(const Event& event) {
     dst.value.assign(f.value);
     if (f.value.kind() == Value::Kind::kString)
       longest = std::max(longest, f.value.as_string().size());
+  }
+  item->stack.clear();
+  if (s.options.exception_stacktrace) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (event.fields[i].name == semconv::exception::kType) {
+        internal::capture_stack(item->stack, 1);  // leaves this function out
+        break;
+      }
+    }
   }
   item->oversized = longest > internal::OtlpLogPool::kMaxKeptCapacity;
   item->field_count = n;

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/otlp/exporter.hpp"
+#include "edgetrace/sdk/error.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/span.hpp"
@@ -83,6 +85,18 @@ static void log_without_target() {
 }
 #undef ET_TARGET
 #define ET_TARGET "shop::cart"
+
+// Not inlined, so that its frame is on the captured stack; external linkage, so that the
+// test binary (linked with -rdynamic) names it.
+namespace shop {
+__attribute__((noinline)) void fail_payment() {
+  try {
+    throw std::out_of_range("no such card");
+  } catch (const std::exception& e) {
+    ET_ERROR("payment failed", edgetrace::sdk::error(e));
+  }
+}
+}  // namespace shop
 
 namespace edgetrace::sdk {
 namespace {
@@ -448,6 +462,48 @@ TEST_F(OtlpLayerTest, LogRecordsAreGroupedIntoOneScopePerTarget) {
       {"shop::payment", {"payment", "payment"}},
       {"edgetrace", {"no target"}}};  // scope_name names records without a target
   EXPECT_EQ(bodies_by_scope, expected);
+}
+
+TEST_F(OtlpLayerTest, ExceptionFieldsAndStacktraceOnRequest) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.exception_stacktrace = true;
+  o.export_immediately_at_level.reset();
+  OtlpLayer* layer = install(std::move(o));
+  shop::fail_payment();
+  ET_WARN("no error here", field<"n">(1));
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto logs = logs_of(rx.received());
+  const auto* failed = find_log(logs, "payment failed");
+  const auto* plain = find_log(logs, "no error here");
+  ASSERT_NE(failed, nullptr);
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(attribute(failed->attributes(), "exception.type"), nullptr);
+  EXPECT_EQ(attribute(failed->attributes(), "exception.type")->string_value(), "std::out_of_range");
+  EXPECT_EQ(attribute(failed->attributes(), "exception.message")->string_value(), "no such card");
+  const auto* stack = attribute(failed->attributes(), "exception.stacktrace");
+  ASSERT_NE(stack, nullptr);
+  const std::string& text = stack->string_value();
+  // One numbered line per frame, each naming this test's binary, and more than the SDK's own.
+  EXPECT_EQ(text.rfind("#0 ", 0), 0u) << text;
+  EXPECT_NE(text.find("\n#4 "), std::string::npos) << text;
+  EXPECT_NE(text.find("otlp_layer_test"), std::string::npos) << text;
+  // Names demangled: the function that emitted the event, below the SDK's frames.
+  EXPECT_NE(text.find("(shop::fail_payment()+0x"), std::string::npos) << text;
+  // Only events that carry an error get a stack.
+  EXPECT_EQ(attribute(plain->attributes(), "exception.stacktrace"), nullptr);
+  EXPECT_EQ(attribute(plain->attributes(), "exception.type"), nullptr);
+}
+
+TEST_F(OtlpLayerTest, NoStacktraceUnlessAsked) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  shop::fail_payment();
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto logs = logs_of(rx.received());
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(attribute(logs[0].attributes(), "exception.type")->string_value(), "std::out_of_range");
+  EXPECT_EQ(attribute(logs[0].attributes(), "exception.stacktrace"), nullptr);
 }
 
 TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {

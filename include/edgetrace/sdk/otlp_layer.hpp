@@ -98,6 +98,13 @@ struct OtlpLayerOptions {
   bool export_logs = true;
   // Adds code.file.path, code.line.number and code.function.name to every log record.
   bool log_code_location = false;
+  // Adds exception.stacktrace to every log record of an event with an exception.type field
+  // (edgetrace::sdk::error(e), error.hpp): the stack of the thread that emitted the event,
+  // one frame a line, the SDK's own dispatch frames (Tracing::event, dispatch_event) first.
+  // Costs a backtrace() on that thread for such events (about a microsecond); naming the
+  // frames happens on the export thread. Function names of the executable itself need it
+  // linked with -rdynamic (docs/sdk.md, "Errors and exceptions").
+  bool exception_stacktrace = false;
   // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.
   otlp::ErrorCallback on_error;
   // Redaction, sampling and rate caps (edgetrace::processors, docs/processors.md), applied on
