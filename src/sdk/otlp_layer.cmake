@@ -4,6 +4,7 @@ add_library(edgetrace_sdk_otlp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_builder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_convert.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_stacktrace.cpp
 )
 add_library(edgetrace::sdk_otlp ALIAS edgetrace_sdk_otlp)

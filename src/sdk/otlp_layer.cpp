@@ -16,6 +16,7 @@
 #include "edgetrace/sdk/semconv.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_log_pool.hpp"
+#include "internal/otlp_self_metrics.hpp"
 
 namespace edgetrace::sdk {
 namespace internal {
@@ -36,8 +37,10 @@ struct SpanExport {
   otlp::ExportTraceServiceRequest request;             // reused: cleared spans keep their memory
   std::shared_ptr<processors::Processors> processors;  // null when inactive
   otlp::ExportTraceServiceRequest skeleton;            // resource and scope, to rebuild `request`
+  std::atomic<std::uint64_t> handed{0};  // taken from the queue for export (self-metrics)
 
   BatchOutcome run(std::vector<SpanRef>& batch, otlp::Deadline deadline) {
+    handed.fetch_add(batch.size(), std::memory_order_relaxed);
     // The processors remove a scope left empty: start again from the skeleton then.
     if (request.resource_spans_size() == 0 || request.resource_spans(0).scope_spans_size() == 0)
       request = skeleton;
@@ -69,6 +72,7 @@ struct LogExport {
   std::string scope_version;
   // The batch's scopes: a target (static storage of its call site) and its ScopeLogs index.
   std::vector<std::pair<std::string_view, int>> scope_of_target;
+  std::atomic<std::uint64_t> handed{0};  // taken from the queue for export (self-metrics)
 
   // The ScopeLogs of `target` in `scopes`, added on first use (cleared objects are reused).
   otlp_proto::logs::v1::ScopeLogs& scope_for(
@@ -87,6 +91,7 @@ struct LogExport {
   }
 
   BatchOutcome run(std::vector<OtlpLogHandle>& batch, otlp::Deadline deadline) {
+    handed.fetch_add(batch.size(), std::memory_order_relaxed);
     if (request.resource_logs_size() == 0)
       request = skeleton;
     // One scope per target (the logger name), as the logs bridge maps logger names.
@@ -128,15 +133,26 @@ struct OtlpLayerState {
 
   std::shared_ptr<SpanExport> span_export;
   std::unique_ptr<BatchProcessor<SpanRef>> spans;
-  std::atomic<std::uint64_t> unsampled_skipped{0};
+  std::atomic<std::uint64_t> spans_after_shutdown{0};  // sampled, ended after shutdown
 
   std::shared_ptr<LogExport> log_export;
   std::shared_ptr<OtlpLogPool> log_pool;
   std::unique_ptr<BatchProcessor<OtlpLogHandle>> logs;
   std::atomic<std::uint64_t> logs_no_buffer{0};
+  std::atomic<std::uint64_t> logs_after_shutdown{0};
 
   // Shared by both export threads (one set of counters); null when inactive.
   std::shared_ptr<processors::Processors> processors;
+
+  // Self-metrics: created/ended counts, component names, and the reporter (null when the
+  // self-metrics are not exported).
+  ShardedCounters counts;
+  std::string span_processor_name;
+  std::string log_processor_name;
+  std::string trace_exporter_name;
+  std::string log_exporter_name;
+  std::string metrics_exporter_name;
+  std::unique_ptr<SelfMetricsReporter> reporter;
 
   std::mutex shutdown_mu;
   bool shutdown_done = false;
@@ -181,7 +197,35 @@ std::size_t urgent_log_class(const std::optional<core::Level>& level) {
 }  // namespace
 }  // namespace internal
 
+namespace internal {
+namespace {
+
+// The self-metrics' endpoint when none is given: the traces (else logs) receiver's.
+void derive_metrics_endpoint(OtlpLayerOptions& o) {
+  if (!o.metrics.endpoint.empty())
+    return;
+  const otlp::OtlpExporterOptions& from = o.export_spans ? o.traces : o.logs;
+  if (from.endpoint.empty())
+    return;          // the exporter's default, localhost
+  o.metrics = from;  // the same receiver: same protocol, headers, TLS, timeout
+  if (from.protocol != otlp::Protocol::kGrpc) {
+    for (std::string_view suffix : {std::string_view("/v1/traces"), std::string_view("/v1/logs")}) {
+      const std::string& e = o.metrics.endpoint;
+      if (e.size() >= suffix.size() &&
+          e.compare(e.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0) {
+        o.metrics.endpoint.resize(e.size() - suffix.size());
+        o.metrics.endpoint += "/v1/metrics";
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace internal
+
 core::Result<std::unique_ptr<OtlpLayer>> OtlpLayer::create(OtlpLayerOptions options) {
+  internal::derive_metrics_endpoint(options);
   if (processors::is_active(options.processors)) {
     core::Result<std::unique_ptr<processors::Processors>> p =
         processors::Processors::create(options.processors);
@@ -202,11 +246,20 @@ core::Result<std::unique_ptr<OtlpLayer>> OtlpLayer::create(OtlpLayerOptions opti
       return e.status();
     logs = std::move(*e);
   }
-  return std::make_unique<OtlpLayer>(std::move(options), std::move(traces), std::move(logs));
+  std::unique_ptr<otlp::OtlpExporter> metrics;
+  if (options.export_self_metrics && (options.export_spans || options.export_logs)) {
+    auto e = otlp::OtlpExporter::create(options.metrics, options.on_error);
+    if (!e)
+      return e.status();
+    metrics = std::move(*e);
+  }
+  return std::make_unique<OtlpLayer>(std::move(options), std::move(traces), std::move(logs),
+                                     std::move(metrics));
 }
 
 OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporter> traces,
-                     std::unique_ptr<otlp::OtlpExporter> logs)
+                     std::unique_ptr<otlp::OtlpExporter> logs,
+                     std::unique_ptr<otlp::OtlpExporter> metrics)
     : state_(std::make_unique<internal::OtlpLayerState>()) {
   using namespace internal;
   OtlpLayerState& s = *state_;
@@ -236,6 +289,9 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     e->skeleton = e->request;
     e->processors = s.processors;
     s.span_export = e;
+    s.span_processor_name = next_component_name("batching_span_processor");
+    s.trace_exporter_name = next_component_name(
+        exporter_component_type(e->exporter->options().protocol, otlp::Signal::kTraces));
     s.spans = std::make_unique<BatchProcessor<SpanRef>>(
         s.options.span_batch,
         [e](std::vector<SpanRef>& batch, otlp::Deadline d) { return e->run(batch, d); });
@@ -258,9 +314,19 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     e->skeleton = e->request;
     e->processors = s.processors;
     s.log_export = e;
+    s.log_processor_name = next_component_name("batching_log_processor");
+    s.log_exporter_name = next_component_name(
+        exporter_component_type(e->exporter->options().protocol, otlp::Signal::kLogs));
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
         &log_class, urgent_log_class(s.options.export_immediately_at_level));
+  }
+  if (metrics && s.options.export_self_metrics && (s.spans || s.logs)) {
+    s.metrics_exporter_name = next_component_name(
+        exporter_component_type(metrics->options().protocol, otlp::Signal::kMetrics));
+    s.reporter = std::make_unique<SelfMetricsReporter>(
+        std::move(metrics), s.options.self_metrics_interval, s.options.resource,
+        s.options.scope_name, s.options.scope_version, [this] { return self_metrics(); });
   }
 }
 
@@ -270,12 +336,25 @@ OtlpLayer::~OtlpLayer() {
   (void)shutdown(otlp::Clock::now() + grace);
 }
 
+void OtlpLayer::on_new_span(const SpanRecord& span) {
+  internal::OtlpLayerState& s = *state_;
+  if (!s.spans)
+    return;
+  const std::size_t origin = !span.parent_span_id.valid() ? 0 : span.parent_remote ? 2 : 1;
+  s.counts.add(internal::ShardedCounters::kStarted + 2 * origin + (span.context.sampled() ? 0 : 1));
+}
+
 void OtlpLayer::on_close(const SpanRecord& span) {
   internal::OtlpLayerState& s = *state_;
-  if (shut_down_.load(std::memory_order_relaxed) || !s.spans)
+  if (!s.spans)
     return;
-  if (!span.context.sampled()) {
-    s.unsampled_skipped.fetch_add(1, std::memory_order_relaxed);
+  const bool sampled = span.context.sampled();
+  s.counts.add(sampled ? internal::ShardedCounters::kEndedSampled
+                       : internal::ShardedCounters::kEndedUnsampled);
+  if (!sampled)
+    return;
+  if (shut_down_.load(std::memory_order_relaxed)) {
+    s.spans_after_shutdown.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   (void)s.spans->push(SpanRef(const_cast<SpanRecord*>(&span)));
@@ -283,8 +362,13 @@ void OtlpLayer::on_close(const SpanRecord& span) {
 
 void OtlpLayer::on_event(const Event& event) {
   internal::OtlpLayerState& s = *state_;
-  if (shut_down_.load(std::memory_order_relaxed) || !s.logs)
+  if (!s.logs)
     return;
+  s.counts.add(internal::ShardedCounters::kLogsCreated);
+  if (shut_down_.load(std::memory_order_relaxed)) {
+    s.logs_after_shutdown.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   internal::OtlpLogItem* item = s.log_pool->acquire();
   if (item == nullptr) {
     s.logs_no_buffer.fetch_add(1, std::memory_order_relaxed);
@@ -339,7 +423,12 @@ void OtlpLayer::on_event(const Event& event) {
 bool OtlpLayer::force_flush(Deadline deadline) {
   if (shut_down_.load(std::memory_order_acquire))
     return true;
-  return internal::on_both(*state_, [deadline](auto& p) { return p.force_flush(deadline); });
+  const bool ok =
+      internal::on_both(*state_, [deadline](auto& p) { return p.force_flush(deadline); });
+  // The self-metrics after the flush, so that they count what it exported.
+  if (state_->reporter)
+    (void)state_->reporter->export_now(deadline);
+  return ok;
 }
 
 bool OtlpLayer::shutdown(Deadline deadline) {
@@ -349,6 +438,11 @@ bool OtlpLayer::shutdown(Deadline deadline) {
     return s.shutdown_result;
   shut_down_.store(true, std::memory_order_release);
   s.shutdown_result = internal::on_both(s, [deadline](auto& p) { return p.shutdown(deadline); });
+  // The last self-metrics: what the drained queues delivered, failed or dropped.
+  if (s.reporter) {
+    (void)s.reporter->export_now(deadline);
+    s.reporter->stop();
+  }
   // Whatever an abandoned export is still doing (backoff, retry) returns promptly now.
   if (s.span_export)
     s.span_export->exporter->shutdown();
@@ -362,14 +456,14 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
   const internal::OtlpLayerState& s = *state_;
   Counters c;
   constexpr auto r = std::memory_order_relaxed;
-  c.unsampled_skipped = s.unsampled_skipped.load(r);
+  c.unsampled_skipped = s.counts.sum(internal::ShardedCounters::kEndedUnsampled);
   if (s.spans) {
     const otlp::BatchCounters& b = s.spans->counters();
     c.spans_queued = b.accepted.load(r);
     c.spans_exported = b.delivered.load(r);
     c.spans_failed = b.export_failed.load(r);
     c.spans_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
-                      b.rejected_after_shutdown.load(r);
+                      b.rejected_after_shutdown.load(r) + s.spans_after_shutdown.load(r);
     c.span_batches = b.batches.load(r);
   }
   if (s.logs) {
@@ -378,7 +472,8 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
     c.logs_exported = b.delivered.load(r);
     c.logs_failed = b.export_failed.load(r);
     c.logs_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
-                     b.rejected_after_shutdown.load(r) + s.logs_no_buffer.load(r);
+                     b.rejected_after_shutdown.load(r) + s.logs_no_buffer.load(r) +
+                     s.logs_after_shutdown.load(r);
     c.log_batches = b.batches.load(r);
   }
   if (s.processors) {
@@ -391,6 +486,85 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
     c.values_redacted = p.values_redacted + p.attributes_masked;
   }
   return c;
+}
+
+namespace internal {
+namespace {
+
+void fill_processor(const otlp::BatchCounters& b, std::size_t capacity, std::uint64_t handed,
+                    std::uint64_t no_buffer, std::uint64_t after_shutdown,
+                    std::uint64_t sampled_out, std::uint64_t rate_capped,
+                    ProcessorSelfMetrics& out) {
+  constexpr auto r = std::memory_order_relaxed;
+  out.queue_size = b.queue_depth.load(r);
+  out.queue_capacity = capacity;
+  out.dropped_queue_full = b.dropped_queue_full_total() + no_buffer;
+  out.dropped_already_shutdown = b.rejected_after_shutdown.load(r) + after_shutdown;
+  out.dropped_shutdown_timeout = b.dropped_shutdown.load(r);
+  out.dropped_sampled_out = sampled_out;
+  out.dropped_rate_capped = rate_capped;
+  // Counted when a batch is taken for export, not when the export ends (as the conventions
+  // ask); the processors (OtlpLayerOptions::processors) removed some of those.
+  const std::uint64_t removed = sampled_out + rate_capped;
+  out.processed = handed > removed ? handed - removed : 0;
+}
+
+void fill_exporter(const otlp::OtlpExporter& e, const std::string& name, ExporterSelfMetrics& out) {
+  out.component_name = name;
+  out.component_type = name.substr(0, name.rfind('/'));
+  endpoint_address(e.options().endpoint, out.server_address, out.server_port);
+  fill_exporter_metrics(e.counters(), out);
+}
+
+}  // namespace
+}  // namespace internal
+
+SelfMetrics OtlpLayer::self_metrics() const {
+  using internal::ShardedCounters;
+  const internal::OtlpLayerState& s = *state_;
+  constexpr auto r = std::memory_order_relaxed;
+  processors::ProcessorsCounters p;
+  if (s.processors)
+    p = s.processors->counters();
+  using processors::DropReason;
+  using processors::Signal;
+  SelfMetrics m;
+  if (s.spans) {
+    SpanSelfMetrics& o = m.spans;
+    o.started_root_sampled = s.counts.sum(ShardedCounters::kStarted + 0);
+    o.started_root_unsampled = s.counts.sum(ShardedCounters::kStarted + 1);
+    o.started_local_sampled = s.counts.sum(ShardedCounters::kStarted + 2);
+    o.started_local_unsampled = s.counts.sum(ShardedCounters::kStarted + 3);
+    o.started_remote_sampled = s.counts.sum(ShardedCounters::kStarted + 4);
+    o.started_remote_unsampled = s.counts.sum(ShardedCounters::kStarted + 5);
+    o.ended_sampled = s.counts.sum(ShardedCounters::kEndedSampled);
+    o.ended_unsampled = s.counts.sum(ShardedCounters::kEndedUnsampled);
+    o.processor.component_name = s.span_processor_name;
+    internal::fill_processor(
+        s.spans->counters(), s.spans->options().max_queue_size, s.span_export->handed.load(r), 0,
+        s.spans_after_shutdown.load(r), p.dropped_count(Signal::kTraces, DropReason::kSampled),
+        p.dropped_count(Signal::kTraces, DropReason::kRateCapped), o.processor);
+    internal::fill_exporter(*s.span_export->exporter, s.trace_exporter_name, o.exporter);
+  }
+  if (s.logs) {
+    LogSelfMetrics& o = m.logs;
+    o.created = s.counts.sum(ShardedCounters::kLogsCreated);
+    o.processor.component_name = s.log_processor_name;
+    internal::fill_processor(s.logs->counters(), s.logs->options().max_queue_size,
+                             s.log_export->handed.load(r), s.logs_no_buffer.load(r),
+                             s.logs_after_shutdown.load(r),
+                             p.dropped_count(Signal::kLogs, DropReason::kSampled),
+                             p.dropped_count(Signal::kLogs, DropReason::kRateCapped), o.processor);
+    internal::fill_exporter(*s.log_export->exporter, s.log_exporter_name, o.exporter);
+  }
+  if (s.reporter) {
+    ExporterSelfMetrics& o = m.metrics_exporter;
+    o.component_name = s.metrics_exporter_name;
+    o.component_type = s.metrics_exporter_name.substr(0, s.metrics_exporter_name.rfind('/'));
+    internal::endpoint_address(s.reporter->options().endpoint, o.server_address, o.server_port);
+    internal::fill_exporter_metrics(s.reporter->counters(), o);
+  }
+  return m;
 }
 
 const otlp::BatchCounters* OtlpLayer::span_batch_counters() const noexcept {

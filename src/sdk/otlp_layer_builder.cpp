@@ -48,6 +48,7 @@ OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const config::OtelEnvir
   OtlpLayerOptions o;
   o.traces = load(otlp::Signal::kTraces);
   o.logs = load(otlp::Signal::kLogs);
+  o.metrics = load(otlp::Signal::kMetrics);  // the self-metrics
   append(warnings, env.otlp.span_batch.warnings);
   o.span_batch = otlp::span_batch_options(env.otlp, warnings);
   append(warnings, env.otlp.log_batch.warnings);

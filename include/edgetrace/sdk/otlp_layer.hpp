@@ -45,6 +45,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,6 +60,7 @@
 #include "edgetrace/otlp/exporter_options.hpp"
 #include "edgetrace/processors/options.hpp"
 #include "edgetrace/sdk/layer.hpp"
+#include "edgetrace/sdk/self_metrics.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 
 // Declared, not included: exporter.hpp includes the generated protobuf headers, which no
@@ -74,6 +76,9 @@ namespace edgetrace::sdk {
 struct OtlpLayerOptions {
   otlp::OtlpExporterOptions traces;  // endpoint, protocol, headers, timeout, compression, ...
   otlp::OtlpExporterOptions logs;
+  // Where the self-metrics go (SelfMetrics, self_metrics.hpp). An empty endpoint follows the
+  // traces endpoint (or the logs one): the same receiver, "/v1/metrics" for OTLP/HTTP.
+  otlp::OtlpExporterOptions metrics;
   // Batching per signal: max_export_batch_size (records per export), schedule_delay (the
   // export interval), max_queue_size (records held at most; beyond it the lowest severity,
   // then the oldest, is dropped), export_timeout. Defaults and OTEL_BSP_* / OTEL_BLRP_*:
@@ -105,6 +110,12 @@ struct OtlpLayerOptions {
   // frames happens on the export thread. Function names of the executable itself need it
   // linked with -rdynamic (docs/sdk.md, "Errors and exceptions").
   bool exception_stacktrace = false;
+  // Self-metrics: the counters of SelfMetrics sent as OTLP metrics (otel.sdk.* and
+  // otel.logs.dropped_count) every self_metrics_interval (OTEL_METRIC_EXPORT_INTERVAL's
+  // default), at force_flush() and once more at shutdown, so that lost records show up in
+  // the backend. Counted in any case (self_metrics()).
+  bool export_self_metrics = true;
+  std::chrono::milliseconds self_metrics_interval{60000};
   // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.
   otlp::ErrorCallback on_error;
   // Redaction, sampling and rate caps (edgetrace::processors, docs/processors.md), applied on
@@ -156,19 +167,23 @@ class OtlpLayer final : public Layer {
   static core::Result<std::unique_ptr<OtlpLayer>> create(OtlpLayerOptions options);
 
   // Over exporters built by the caller (tests, or custom transports). A null exporter
-  // disables its signal.
+  // disables its signal (a null `metrics`: self-metrics are counted, not exported).
   OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporter> traces,
-            std::unique_ptr<otlp::OtlpExporter> logs);
+            std::unique_ptr<otlp::OtlpExporter> logs,
+            std::unique_ptr<otlp::OtlpExporter> metrics = nullptr);
   ~OtlpLayer() override;
   OtlpLayer(const OtlpLayer&) = delete;
   OtlpLayer& operator=(const OtlpLayer&) = delete;
 
+  void on_new_span(const SpanRecord& span) override;
   void on_close(const SpanRecord& span) override;
   void on_event(const Event& event) override;
   bool force_flush(Deadline deadline) override;
   bool shutdown(Deadline deadline) override;
 
   Counters counters() const noexcept;
+  // Created, exported and dropped by reason, per signal (self_metrics.hpp).
+  SelfMetrics self_metrics() const;
   // The underlying counters (null when the signal is disabled).
   const otlp::BatchCounters* span_batch_counters() const noexcept;
   const otlp::BatchCounters* log_batch_counters() const noexcept;
