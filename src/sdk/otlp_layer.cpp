@@ -427,7 +427,7 @@ bool OtlpLayer::force_flush(Deadline deadline) {
       internal::on_both(*state_, [deadline](auto& p) { return p.force_flush(deadline); });
   // The self-metrics after the flush, so that they count what it exported.
   if (state_->reporter)
-    (void)state_->reporter->export_now(deadline);
+    (void)state_->reporter->export_now(deadline, true);
   return ok;
 }
 
@@ -440,7 +440,7 @@ bool OtlpLayer::shutdown(Deadline deadline) {
   s.shutdown_result = internal::on_both(s, [deadline](auto& p) { return p.shutdown(deadline); });
   // The last self-metrics: what the drained queues delivered, failed or dropped.
   if (s.reporter) {
-    (void)s.reporter->export_now(deadline);
+    (void)s.reporter->export_now(deadline, true);
     s.reporter->stop();
   }
   // Whatever an abandoned export is still doing (backoff, retry) returns promptly now.

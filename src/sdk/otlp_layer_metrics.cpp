@@ -315,12 +315,27 @@ SelfMetricsReporter::~SelfMetricsReporter() {
   stop();
 }
 
-bool SelfMetricsReporter::export_now(otlp::Deadline deadline) {
+std::uint64_t activity(const SelfMetrics& m) noexcept {
+  auto processor = [](const ProcessorSelfMetrics& p) {
+    return p.processed + p.dropped() + p.dropped_sampled_out + p.dropped_rate_capped;
+  };
+  auto exporter = [](const ExporterSelfMetrics& e) { return e.exported + e.failed(); };
+  return m.spans.started() + m.spans.ended_sampled + m.spans.ended_unsampled +
+         processor(m.spans.processor) + exporter(m.spans.exporter) + m.logs.created +
+         processor(m.logs.processor) + exporter(m.logs.exporter);
+}
+
+bool SelfMetricsReporter::export_now(otlp::Deadline deadline, bool only_if_changed) {
   std::unique_lock<std::timed_mutex> lock(export_mu_, deadline);
   if (!lock.owns_lock())
     return false;  // a periodic export still runs past the caller's deadline
-  to_otlp_metrics(snapshot_(), start_unix_nano_, core::unix_nanos(), request_);
+  const SelfMetrics m = snapshot_();
+  const std::uint64_t now_activity = activity(m);
+  if (now_activity == 0 || (only_if_changed && now_activity == exported_activity_))
+    return true;
+  to_otlp_metrics(m, start_unix_nano_, core::unix_nanos(), request_);
   const otlp::ExportOutcome out = exporter_->export_metrics(request_, deadline);
+  exported_activity_ = now_activity;
   return out.failed == 0;
 }
 
@@ -331,7 +346,7 @@ void SelfMetricsReporter::run() {
     if (cv_.wait_until(lock, wake, [this] { return stopping_; }))
       return;
     lock.unlock();
-    (void)export_now(otlp::Clock::now() + exporter_->options().timeout);
+    (void)export_now(otlp::Clock::now() + exporter_->options().timeout, false);
     lock.lock();
   }
 }

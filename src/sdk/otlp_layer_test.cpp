@@ -1095,6 +1095,24 @@ TEST_F(OtlpLayerTest, SelfMetricsReportExporterFailuresByErrorType) {
   EXPECT_EQ(got.count("otel.sdk.span.started"), 0u);
 }
 
+TEST_F(OtlpLayerTest, SelfMetricsAreNotSentWhenNothingChanged) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_self_metrics = true;
+  o.self_metrics_interval = 1h;
+  OtlpLayer* layer = install(std::move(o));
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 0u);  // an idle layer says nothing
+  ET_INFO("one");
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 2u);  // the log, then the self-metrics
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  ASSERT_TRUE(layer->shutdown(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 2u);  // nothing new to report since
+  const auto reqs = rx.received();
+  EXPECT_EQ(reqs[1].path, "/v1/metrics");
+}
+
 TEST(OtlpSelfMetricsTest, EndpointAddressAndPort) {
   std::string address;
   std::uint16_t port = 0;

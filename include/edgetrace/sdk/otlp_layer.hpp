@@ -112,8 +112,9 @@ struct OtlpLayerOptions {
   bool exception_stacktrace = false;
   // Self-metrics: the counters of SelfMetrics sent as OTLP metrics (otel.sdk.* and
   // otel.logs.dropped_count) every self_metrics_interval (OTEL_METRIC_EXPORT_INTERVAL's
-  // default), at force_flush() and once more at shutdown, so that lost records show up in
-  // the backend. Counted in any case (self_metrics()).
+  // default), at force_flush() and once more at shutdown (these two only when something was
+  // counted since the last export), so that lost records show up in the backend. Counted in
+  // any case (self_metrics()).
   bool export_self_metrics = true;
   std::chrono::milliseconds self_metrics_interval{60000};
   // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.

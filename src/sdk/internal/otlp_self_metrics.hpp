@@ -65,6 +65,9 @@ void endpoint_address(std::string_view endpoint, std::string& address, std::uint
 // A snapshot of an exporter's counters, in the self-metrics' terms.
 void fill_exporter_metrics(const otlp::ExporterCounters& c, ExporterSelfMetrics& out);
 
+// The sum of every monotonic count of the spans and logs: it changes when anything happened.
+std::uint64_t activity(const SelfMetrics& m) noexcept;
+
 // Writes `m` as OTLP metrics (cumulative sums from start_unix_nano to now_unix_nano) into
 // `out`'s only ScopeMetrics, replacing what was there.
 void to_otlp_metrics(const SelfMetrics& m, std::uint64_t start_unix_nano,
@@ -82,8 +85,11 @@ class SelfMetricsReporter {
   SelfMetricsReporter(const SelfMetricsReporter&) = delete;
   SelfMetricsReporter& operator=(const SelfMetricsReporter&) = delete;
 
-  // Exports a snapshot now; true when the receiver took it by the deadline.
-  bool export_now(otlp::Deadline deadline);
+  // Exports a snapshot now; true when the receiver took it by the deadline. Nothing is sent
+  // while nothing has been counted yet, nor, with `only_if_changed`, when nothing was
+  // counted since the last export (a flush or shutdown of an idle layer then costs nothing,
+  // even with the receiver unreachable).
+  bool export_now(otlp::Deadline deadline, bool only_if_changed);
   // Stops the thread (an export in progress returns promptly). Idempotent.
   void stop();
 
@@ -99,6 +105,7 @@ class SelfMetricsReporter {
   Snapshot snapshot_;
   std::timed_mutex export_mu_;  // one export at a time; guards request_
   otlp::ExportMetricsServiceRequest request_;
+  std::uint64_t exported_activity_ = 0;  // activity() of the last snapshot sent
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
