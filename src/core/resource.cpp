@@ -1,4 +1,5 @@
 #include "edgetrace/core/resource.hpp"
+#include "edgetrace/version.hpp"
 
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ std::string current_executable_name() {
 }
 
 std::string_view sdk_version() noexcept {
-  return EDGETRACE_VERSION;
+  return kVersion;
 }
 
 std::string_view Resource::service_name() const noexcept {

@@ -20,6 +20,10 @@ TEST(ResourceTest, DefaultsNameTheSdkAndUnknownService) {
   EXPECT_EQ(str(r, "telemetry.sdk.language"), "cpp");
   EXPECT_EQ(str(r, "telemetry.sdk.version"), std::string(sdk_version()));
   EXPECT_FALSE(sdk_version().empty());
+  // The one version (project() in CMakeLists.txt), as edgetrace/version.hpp gives it.
+  EXPECT_EQ(sdk_version(), std::to_string(EDGETRACE_VERSION_MAJOR) + "." +
+                               std::to_string(EDGETRACE_VERSION_MINOR) + "." +
+                               std::to_string(EDGETRACE_VERSION_PATCH));
 }
 
 TEST(ResourceTest, ParsesResourceAttributesWithPercentDecoding) {

@@ -39,7 +39,7 @@ foreach(proto IN LISTS ET_RPC_PROTOS)
   list(APPEND ET_RPC_PROTO_SOURCES ${outputs})
 endforeach()
 
-add_library(edgetrace_rpc_status_proto STATIC ${ET_RPC_PROTO_SOURCES})
+add_library(edgetrace_rpc_status_proto ${ET_RPC_PROTO_SOURCES})
 target_include_directories(edgetrace_rpc_status_proto SYSTEM PUBLIC ${ET_RPC_PROTO_OUT})
 target_link_libraries(edgetrace_rpc_status_proto PUBLIC protobuf::libprotobuf)
 # Generated code is not ours to fix: no project warning set, and no warnings at all.
