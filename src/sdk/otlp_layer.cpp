@@ -14,6 +14,7 @@
 #include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/processors/processors.hpp"
 #include "edgetrace/sdk/semconv.hpp"
+#include "edgetrace/version.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_log_pool.hpp"
 #include "internal/otlp_self_metrics.hpp"
@@ -25,9 +26,15 @@ namespace {
 using otlp::BatchOutcome;
 using otlp::BatchProcessor;
 
+// The spans' (and self-metrics') scope: the SDK, whose version is edgetrace's unless the
+// options name another.
+std::string sdk_scope_version(const OtlpLayerOptions& o) {
+  return o.scope_version.empty() ? std::string(edgetrace::kVersion) : o.scope_version;
+}
+
 void fill_scope(const OtlpLayerOptions& o, otlp_proto::common::v1::InstrumentationScope& out) {
   out.set_name(o.scope_name);
-  out.set_version(o.scope_version);
+  out.set_version(sdk_scope_version(o));
 }
 
 // What the span export thread uses. Shared with the processor's export function, so it
@@ -326,7 +333,7 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
         exporter_component_type(metrics->options().protocol, otlp::Signal::kMetrics));
     s.reporter = std::make_unique<SelfMetricsReporter>(
         std::move(metrics), s.options.self_metrics_interval, s.options.resource,
-        s.options.scope_name, s.options.scope_version, [this] { return self_metrics(); });
+        s.options.scope_name, sdk_scope_version(s.options), [this] { return self_metrics(); });
   }
 }
 

@@ -23,6 +23,7 @@
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/span.hpp"
+#include "edgetrace/version.hpp"
 #include "fake_http_receiver.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_self_metrics.hpp"
@@ -443,6 +444,7 @@ TEST_F(OtlpLayerTest, LogRecordsAreGroupedIntoOneScopePerTarget) {
   OtlpLayerOptions o = options_for(rx);
   o.scope_version.clear();  // falls back to the resource's service.version
   OtlpLayer* layer = install(std::move(o));
+  { auto s = ET_SPAN("span scope"); }
   ET_INFO("cart 1");
   log_from_payment(1);
   ET_INFO("cart 2");
@@ -450,9 +452,16 @@ TEST_F(OtlpLayerTest, LogRecordsAreGroupedIntoOneScopePerTarget) {
   log_without_target();
   ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
   const auto reqs = rx.received();
-  ASSERT_EQ(reqs.size(), 1u);
-  ASSERT_EQ(reqs[0].logs.resource_logs_size(), 1);
-  const auto& rl = reqs[0].logs.resource_logs(0);
+  ASSERT_EQ(reqs.size(), 2u);
+  const ReceivedRequest& logs_req = reqs[0].path == "/v1/logs" ? reqs[0] : reqs[1];
+  const ReceivedRequest& spans_req = reqs[0].path == "/v1/logs" ? reqs[1] : reqs[0];
+  // Spans keep the SDK's scope, with edgetrace's version.
+  ASSERT_EQ(spans_req.traces.resource_spans_size(), 1);
+  EXPECT_EQ(spans_req.traces.resource_spans(0).scope_spans(0).scope().name(), "edgetrace");
+  EXPECT_EQ(spans_req.traces.resource_spans(0).scope_spans(0).scope().version(),
+            edgetrace::kVersion);
+  ASSERT_EQ(logs_req.logs.resource_logs_size(), 1);
+  const auto& rl = logs_req.logs.resource_logs(0);
   std::map<std::string, std::vector<std::string>> bodies_by_scope;
   for (const auto& sl : rl.scope_logs()) {
     EXPECT_EQ(sl.scope().version(), "1.2.3") << sl.scope().name();

@@ -93,10 +93,11 @@ struct OtlpLayerOptions {
   // and force_flush export. The default sends ERROR and FATAL records at once.
   std::optional<core::Level> export_immediately_at_level = core::Level::kError;
   core::Resource resource;  // service.name etc.
-  // Instrumentation scopes. Spans: scope_name and scope_version. Log records: one scope per
-  // target (the logger name, as the logs bridge maps logger names to scope names; scope_name
-  // for a call site without a target), each with scope_version, or when that is empty the
-  // resource's service.version (targets are modules of the application).
+  // Instrumentation scopes. Spans and self-metrics: scope_name with scope_version (empty:
+  // edgetrace's version). Log records: one scope per target (the logger name, as the logs
+  // bridge maps logger names to scope names; scope_name for a call site without a target),
+  // each with scope_version, or when that is empty the resource's service.version (targets
+  // are modules of the application).
   std::string scope_name = "edgetrace";
   std::string scope_version;
   bool export_spans = true;
