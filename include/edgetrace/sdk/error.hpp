@@ -32,6 +32,7 @@
 #include <string_view>
 #include <system_error>
 #include <typeinfo>
+#include <utility>
 
 #include "edgetrace/sdk/semconv.hpp"
 #include "edgetrace/sdk/value.hpp"

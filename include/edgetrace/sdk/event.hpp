@@ -10,7 +10,10 @@
 // Field values may be any integer, floating point, bool, char, string, string_view, C string,
 // enum (recorded as its integer), core::AttributeValue (arrays), or a type T for which the
 // user defines `edgetrace::core::AttributeValue to_attribute_value(const T&)` in T's
-// namespace. Scalars and strings are passed to layers as views, without copying.
+// namespace. Scalars and strings are passed to layers as views, without copying. An error
+// is one argument that adds exception.type and exception.message (error.hpp):
+//
+//   ET_ERROR("payment failed", edgetrace::sdk::error(e), field<"order_id">(order.id));
 //
 // Cost: the field names, level, target, file, line and function are static and registered
 // once per call site. A call site disabled by the subscriber's filter costs a load and a
