@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -347,7 +348,10 @@ void OtlpLayer::on_new_span(const SpanRecord& span) {
   internal::OtlpLayerState& s = *state_;
   if (!s.spans)
     return;
-  const std::size_t origin = !span.parent_span_id.valid() ? 0 : span.parent_remote ? 2 : 1;
+  // SpanId::valid() tests byte by byte; one 8-byte load is cheaper on this hot path.
+  std::uint64_t parent = 0;
+  std::memcpy(&parent, span.parent_span_id.bytes().data(), sizeof parent);
+  const std::size_t origin = parent == 0 ? 0 : span.parent_remote ? 2 : 1;
   s.counts.add(internal::ShardedCounters::kStarted + 2 * origin + (span.context.sampled() ? 0 : 1));
 }
 
