@@ -10,6 +10,8 @@
 #   otlp       otlp, otlp_proto                                     Protobuf, gRPC, simdjson
 #   sdk_otlp   sdk_otlp, otlp_exporter (+ transports), processors   CURL, ZLIB, gRPC, re2
 #   decoder    decoder                                              libelf (pkg-config)
+#   sdk_http_beast / sdk_http_httplib / sdk_http_curl: header-only HTTP adapters (docs/http.md)
+#                                                                   Boost / cpp-httplib / CURL
 #   device     device: built by the consumer from installed sources (any toolchain)
 #
 # Layout (GNUInstallDirs; the Debian packages use prefix /usr):
@@ -34,11 +36,21 @@ set(ET_COMPONENT_sdk_otlp edgetrace_otlp_exporter_core edgetrace_otlp_http
     edgetrace_processors edgetrace_sdk_otlp)
 set(ET_COMPONENT_decoder edgetrace_decoder)
 set(ET_COMPONENTS core sdk otlp sdk_otlp decoder)
+# The header-only HTTP adapters (docs/http.md), each where its library was found.
+foreach(adapter beast httplib curl)
+  if(TARGET edgetrace_sdk_http_${adapter})
+    set(ET_COMPONENT_sdk_http_${adapter} edgetrace_sdk_http_${adapter})
+    list(APPEND ET_COMPONENTS sdk_http_${adapter})
+  endif()
+endforeach()
 
 # Include directories inside the source or build tree are build-only; installed targets
 # use <prefix>/include (and the generated headers' folder for the protobuf targets).
 function(et_install_interface_includes target)
   get_target_property(dirs ${target} INTERFACE_INCLUDE_DIRECTORIES)
+  if(NOT dirs)
+    return()
+  endif()
   set(fixed)
   foreach(dir IN LISTS dirs)
     if(dir MATCHES "^\\$<")
@@ -86,7 +98,8 @@ foreach(component IN LISTS ET_COMPONENTS)
     if(NOT target MATCHES "_proto$")
       et_install_interface_includes(${target})
     endif()
-    if(BUILD_SHARED_LIBS)
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "SHARED_LIBRARY")
       # SONAME libedgetrace_x.so.<major>.<minor>: ABI may change with each minor version
       # before 1.0. Only the edgetrace:: namespace is exported (generated protobuf code,
       # whose symbols other libraries must see, keeps default visibility).

@@ -154,7 +154,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME libedgetrace-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libfmt-dev")
 set(CPACK_DEBIAN_DEV_PACKAGE_SUGGESTS
-  "libprotobuf-dev, libgrpc++-dev, libcurl4-openssl-dev | libcurl-dev, zlib1g-dev, libre2-dev, libsimdjson-dev, libelf-dev, pkg-config, gcc-arm-none-eabi")
+  "libprotobuf-dev, libgrpc++-dev, libcurl4-openssl-dev | libcurl-dev, zlib1g-dev, libre2-dev, libsimdjson-dev, libelf-dev, pkg-config, libboost-dev, libcpp-httplib-dev, gcc-arm-none-eabi")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
   "edgetrace SDK and libraries: headers, static libraries, CMake package
 The instrumentation SDK for C++ services (spans, structured events, console,

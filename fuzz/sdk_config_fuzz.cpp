@@ -50,6 +50,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(sdk::validate_config(*set).ok());
   }
 
+  // The same text as a document read at another table path, and what the builder derives
+  // from a config: the file location and the port warnings.
+  core::Result<sdk::TracingConfig> nested = sdk::parse_config(text, "fuzz.toml", "app.tracing");
+  if (nested.ok()) {
+    check(sdk::validate_config(*nested).ok());
+    (void)sdk::resolve_file_location(nested->file, "svc",
+                                     core::map_environment({{"HOME", "/home/u"}}));
+    (void)sdk::check_otlp_ports(nested->otlp, config::OtelEnvironment{});
+  }
+
   // The same text as every variable's value.
   sdk::TracingConfig c = config.ok() ? *config : sdk::TracingConfig{};
   const std::string value(text);

@@ -21,26 +21,6 @@ using tcp = asio::ip::tcp;
 
 }  // namespace
 
-std::optional<std::string> BeastHeaders::get(std::string_view name) const {
-  auto range = read_->equal_range(beast::string_view(name.data(), name.size()));
-  if (range.first == range.second)
-    return std::nullopt;
-  std::string joined;
-  for (auto it = range.first; it != range.second; ++it) {
-    if (!joined.empty())
-      joined += ',';
-    joined.append(it->value().data(), it->value().size());
-  }
-  return joined;
-}
-
-void BeastHeaders::set(std::string_view name, std::string_view value) {
-  if (write_ == nullptr)
-    return;
-  write_->set(beast::string_view(name.data(), name.size()),
-              beast::string_view(value.data(), value.size()));
-}
-
 std::string Url::authority() const {
   const bool ipv6 = host.find(':') != std::string::npos;
   std::string out = ipv6 ? "[" + host + "]" : host;

@@ -1,6 +1,6 @@
 // The small HTTP toolkit the examples share (HTTP/1.1, plain TCP): a server (an
 // edgetrace::net::HttpServer handing Beast messages to the handler), a Beast client call with
-// a deadline, a URL splitter and a propagation carrier over Beast headers.
+// a deadline and a URL splitter. Tracing of requests is the SDK's (edgetrace/sdk/http/beast.hpp).
 //
 //   auto server = HttpServer::listen("127.0.0.1", 0, [](const Request& req, const Peer& peer) {
 //     Response res{boost::beast::http::status::ok, req.version()};
@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "edgetrace/core/result.hpp"
+#include "edgetrace/sdk/http/beast.hpp"
 #include "edgetrace/sdk/propagation.hpp"
 
 namespace edgetrace::examples {
@@ -38,29 +39,12 @@ namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 
-// Beast (Boost 1.74) takes boost::string_view.
-inline boost::beast::string_view to_beast(std::string_view s) noexcept {
-  return {s.data(), s.size()};
-}
-inline std::string_view from_beast(boost::beast::string_view s) noexcept {
-  return {s.data(), s.size()};
-}
+// Beast (Boost 1.74) takes boost::string_view; the SDK's Beast adapter converts.
+using sdk::http::beast::from_beast;
+using sdk::http::beast::to_beast;
 
-// A propagation carrier reading (and, for a mutable header set, writing) Beast headers.
-// Several fields of one name are joined with ",", as HTTP allows.
-class BeastHeaders final : public sdk::HeaderCarrier {
- public:
-  explicit BeastHeaders(beast_http::fields& fields) : read_(&fields), write_(&fields) {}
-  explicit BeastHeaders(const beast_http::fields& fields) : read_(&fields) {}
-
-  std::optional<std::string> get(std::string_view name) const override;
-  // Replaces every field of that name; ignored on a read-only carrier.
-  void set(std::string_view name, std::string_view value) override;
-
- private:
-  const beast_http::fields* read_;
-  beast_http::fields* write_ = nullptr;
-};
+// A propagation carrier over Beast headers: the SDK's Beast adapter.
+using BeastHeaders = sdk::http::beast::Headers;
 
 // An http:// URL split into what a client needs.
 struct Url {

@@ -1,14 +1,12 @@
 #define ET_TARGET "http_service"
 #include "service.hpp"
 
-#include <array>
-#include <charconv>
 #include <tuple>
 #include <utility>
 
-#include "edgetrace/core/ids.hpp"
 #include "edgetrace/core/trace_context.hpp"
 #include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/http.hpp"
 #include "edgetrace/sdk/semconv.hpp"
 #include "edgetrace/sdk/span.hpp"
 
@@ -22,19 +20,7 @@ using sdk::SpanOptions;
 using sdk::SpanStatusCode;
 
 constexpr std::string_view kRequestIdHeader = "x-request-id";
-constexpr std::string_view kRequestIdAttribute = "http.request.header.x-request-id";
 constexpr std::string_view kUserAgent = "edgetrace-example-http-service/0.1";
-
-// The method as the conventions want it: one of the known methods, else "_OTHER".
-std::string_view semconv_method(std::string_view method) {
-  static constexpr std::array<std::string_view, 9> kKnown = {
-      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  for (std::string_view known : kKnown) {
-    if (method == known)
-      return known;
-  }
-  return sc::http::kMethodOther;
-}
 
 bool is_digits(std::string_view s) {
   if (s.empty() || s.size() > 18)
@@ -54,17 +40,6 @@ bool is_simple_segment(std::string_view s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_';
     if (!ok)
-      return false;
-  }
-  return true;
-}
-
-// A request id may be echoed in headers and logs: keep only short, printable ones.
-bool is_acceptable_request_id(std::string_view s) {
-  if (s.empty() || s.size() > 128)
-    return false;
-  for (char c : s) {
-    if (c <= 0x20 || c >= 0x7f)
       return false;
   }
   return true;
@@ -103,25 +78,6 @@ Response make_response(const Request& request, beast_http::status status, std::s
   return response;
 }
 
-// Host header "name:port" or "[v6]:port" split; the port defaults to 80.
-std::pair<std::string, std::int64_t> split_host(std::string_view host) {
-  std::int64_t port = 80;
-  std::string_view name = host;
-  const std::size_t close = host.rfind(']');
-  const std::size_t colon = host.rfind(':');
-  if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
-    name = host.substr(0, colon);
-    std::string_view digits = host.substr(colon + 1);
-    std::int64_t parsed = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), parsed);
-    if (ec == std::errc() && end == digits.data() + digits.size())
-      port = parsed;
-  }
-  if (name.size() >= 2 && name.front() == '[' && name.back() == ']')
-    name = name.substr(1, name.size() - 2);
-  return {std::string(name), port};
-}
-
 }  // namespace
 
 core::Result<HttpService> HttpService::create(HttpServiceOptions options) {
@@ -142,16 +98,8 @@ void HttpService::set_self_port(std::uint16_t port) {
 }
 
 Response HttpService::handle(const Request& request, const Peer& peer) const {
-  const BeastHeaders incoming(request.base());
-  const sdk::Extracted extracted = options_.propagators.extract(incoming);
-
-  const std::string_view method = semconv_method(
-      std::string_view(request.method_string().data(), request.method_string().size()));
-  const std::string_view target(request.target().data(), request.target().size());
-  const std::size_t question = target.find('?');
-  const std::string_view path = target.substr(0, question);
-  const std::string_view query =
-      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  const std::string_view target = from_beast(request.target());
+  const std::string_view path = target.substr(0, target.find('?'));
 
   std::string_view route;
   std::string_view id;
@@ -164,53 +112,31 @@ Response HttpService::handle(const Request& request, const Peer& peer) const {
     route = "/devices/{id}/commands/{name}";
   }
 
-  std::string request_id = incoming.get(kRequestIdHeader).value_or("");
-  if (!is_acceptable_request_id(request_id))
-    request_id = core::TraceId::random().to_hex();
+  // The SERVER span "<method> <route>": the caller's context, the HTTP conventions, the
+  // request id.
+  const sdk::http::beast::Headers incoming(request.base());
+  sdk::http::beast::Peer ends;
+  ends.client_address = peer.address;
+  ends.client_port = peer.port;
+  ends.local_address = peer.local_address;
+  ends.local_port = peer.local_port;
+  sdk::http::ServerRequest in = sdk::http::beast::server_request(request, incoming, ends);
+  in.route = route;
+  sdk::http::ServerOptions server_options;
+  server_options.propagators = options_.propagators;
+  sdk::http::ServerSpan server(in, server_options);
+  const std::string& request_id = server.request_id();
 
-  SpanOptions options{.kind = SpanKind::kServer};
-  if (extracted.context)
-    options.remote_parent = *extracted.context;
-  auto span = ET_SPAN_WITH(options, "http.server.request");
-  // The conventions name a server span "<method> <route>", or "<method>" without a route.
-  span.update_name(route.empty() ? std::string(method)
-                                 : std::string(method) + " " + std::string(route));
-  span.record(sc::http::kRequestMethod, method);
-  if (method == sc::http::kMethodOther) {
-    span.record(sc::http::kRequestMethodOriginal,
-                std::string_view(request.method_string().data(), request.method_string().size()));
-  }
-  span.record(sc::url::kScheme, "http");
-  span.record(sc::url::kPath, path);
-  if (!query.empty())
-    span.record(sc::url::kQuery, query);
-  if (!route.empty())
-    span.record(sc::http::kRoute, route);
-  const auto host = request[beast_http::field::host];
-  if (!host.empty()) {
-    auto [host_name, host_port] = split_host(std::string_view(host.data(), host.size()));
-    span.record(sc::server::kAddress, host_name);
-    span.record(sc::server::kPort, host_port);
-  }
-  span.record(sc::client::kAddress, peer.address);
-  span.record(sc::client::kPort, static_cast<std::int64_t>(peer.port));
-  span.record(sc::network::kPeerAddress, peer.address);
-  span.record(sc::network::kProtocolVersion,
-              request.version() == 10 ? std::string_view("1.0") : std::string_view("1.1"));
-  const auto user_agent = request[beast_http::field::user_agent];
-  if (!user_agent.empty())
-    span.record(sc::user_agent::kOriginal, std::string_view(user_agent.data(), user_agent.size()));
-  span.record(kRequestIdAttribute, core::AttributeValue(std::vector<std::string>{request_id}));
+  ET_INFO("request received", field<"http.request.method">(sdk::http::known_method(in.method)),
+          field<"url.path">(path), field<"request.id">(request_id));
 
-  ET_INFO("request received", field<"http.request.method">(method), field<"url.path">(path),
-          field<"request.id">(request_id));
-
+  const beast_http::verb method = request.method();
   Response response;
-  if (route == "/users/{id}" && method == "GET") {
-    response = get_user(request, id, request_id, extracted.baggage);
-  } else if (route == "/profiles/{id}" && method == "GET") {
+  if (route == "/users/{id}" && method == beast_http::verb::get) {
+    response = get_user(request, id, request_id, server.baggage());
+  } else if (route == "/profiles/{id}" && method == beast_http::verb::get) {
     response = get_profile(request, id);
-  } else if (route == "/devices/{id}/commands/{name}" && method == "POST") {
+  } else if (route == "/devices/{id}/commands/{name}" && method == beast_http::verb::post) {
     response = post_command(request, id, command);
   } else if (!route.empty()) {
     response = make_response(request, beast_http::status::method_not_allowed,
@@ -220,23 +146,15 @@ Response HttpService::handle(const Request& request, const Peer& peer) const {
   }
 
   const int status = static_cast<int>(response.result_int());
-  span.record(sc::http::kResponseStatusCode, static_cast<std::int64_t>(status));
   if (status >= 500) {
-    // Server spans: only 5xx are errors (a 4xx is the client's mistake).
-    span.record(sc::error::kType, std::to_string(status));
-    span.set_status(SpanStatusCode::kError, "HTTP " + std::to_string(status));
     ET_ERROR("request failed", field<"http.response.status_code">(status),
              field<"request.id">(request_id));
   } else {
     ET_INFO("request handled", field<"http.response.status_code">(status),
             field<"request.id">(request_id));
   }
-
-  response.set(to_beast(kRequestIdHeader), request_id);
-  if (span.is_recording()) {
-    BeastHeaders outgoing(response.base());
-    options_.propagators.inject(span.context(), nullptr, outgoing);
-  }
+  // Status code and status, then x-request-id, traceparent and x-trace-id on the answer.
+  sdk::http::beast::finish(server, response);
   return response;
 }
 
@@ -251,39 +169,30 @@ Response HttpService::get_user(const Request& request, std::string_view id,
     base.pop_back();
   url.target = base + "/profiles/" + std::string(id);
 
-  auto client = ET_SPAN_WITH((SpanOptions{.kind = SpanKind::kClient}), "http.client.request");
-  client.update_name("GET");  // client spans are named after the method (no url template)
-  client.record(sc::http::kRequestMethod, "GET");
-  client.record(sc::url::kFull, url.full());
-  client.record(sc::server::kAddress, url.host);
-  client.record(sc::server::kPort, static_cast<std::int64_t>(url.port));
-  client.record(sc::network::kProtocolVersion, "1.1");
-
   Request out{beast_http::verb::get, url.target, 11};
   out.set(beast_http::field::user_agent, to_beast(kUserAgent));
   out.set(to_beast(kRequestIdHeader), request_id);
-  BeastHeaders carrier(out.base());
-  // An unrecorded (filtered out) client span has no context: pass the current one through.
-  const core::SpanContext context =
-      client.is_recording() ? client.context() : sdk::Context::current().span_context();
-  options_.propagators.inject(context, &baggage, carrier);
+  // The CLIENT span, child of the server span, injected into the outgoing request.
+  const std::string full_url = url.full();
+  sdk::http::ClientOptions client_options;
+  client_options.propagators = options_.propagators;
+  client_options.baggage = &baggage;
+  sdk::http::ClientSpan client(sdk::http::beast::client_request(out, full_url), client_options);
+  sdk::http::beast::inject(client, out);
 
-  ET_INFO("calling downstream", field<"url.full">(url.full()));
+  ET_INFO("calling downstream", field<"url.full">(full_url));
   core::Result<Response> result = send_request(std::move(out), url, options_.downstream_timeout);
   if (!result) {
     const std::string message = result.status().message();
-    client.record(sc::error::kType, core::to_string(result.status().code()));
-    client.set_status(SpanStatusCode::kError, message);
+    client.fail(core::to_string(result.status().code()), message);
     ET_ERROR("downstream call failed", field<"error.message">(message));
     return make_response(request, beast_http::status::bad_gateway,
                          R"({"error":"downstream unavailable"})");
   }
   const int status = static_cast<int>(result->result_int());
-  client.record(sc::http::kResponseStatusCode, static_cast<std::int64_t>(status));
+  // Client spans: 4xx and 5xx are both errors of the call.
+  client.set_response_status(status);
   if (status >= 400) {
-    // Client spans: 4xx and 5xx are both errors of the call.
-    client.record(sc::error::kType, std::to_string(status));
-    client.set_status(SpanStatusCode::kError, "HTTP " + std::to_string(status));
     ET_WARN("downstream answered an error", field<"http.response.status_code">(status));
     if (status == 404)
       return make_response(request, beast_http::status::not_found, R"({"error":"no such user"})");

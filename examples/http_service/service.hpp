@@ -24,8 +24,10 @@
 // Every request gets a SERVER span named "<method> <route>" whose parent is the incoming
 // traceparent (tracestate and baggage are honoured), with the HTTP semantic-convention
 // attributes; the x-request-id header is kept (or made up) and echoed; the response carries
-// the server span's traceparent. The downstream call is a CLIENT span, child of the server
-// span, whose context is injected into the outgoing request. The command publish is a
+// the server span's traceparent and the trace id (x-trace-id). The downstream call is a CLIENT
+// span, child of the server span, whose context is injected into the outgoing request. Both
+// come from the SDK's HTTP helpers (edgetrace/sdk/http.hpp and its Beast adapter,
+// docs/http.md); the service itself only routes and logs. The command publish is a
 // PRODUCER span "publish <prefix>/{device}/commands" with the messaging conventions
 // (messaging.system "mqtt", messaging.destination.name the topic, messaging.operation.*).
 // 5xx answers set status ERROR.

@@ -67,6 +67,7 @@ TEST_F(HttpServiceTest, PropagatesContextThroughServerClientAndDownstreamSpans) 
   Response res = get("/users/42?verbose=1", true, "req-123");
   ASSERT_EQ(res.result_int(), 200u);
   EXPECT_EQ(res["x-request-id"], "req-123");
+  EXPECT_EQ(from_beast(res["x-trace-id"]), kTraceId);
   EXPECT_NE(res.body().find(R"("name":"user 42")"), std::string::npos) << res.body();
 
   auto spans = layer_->spans();
@@ -168,6 +169,7 @@ TEST_F(HttpServiceTest, MakesUpARequestIdAndStartsATraceWithoutContext) {
   auto tp = core::parse_traceparent(std::string(res["traceparent"]));
   ASSERT_TRUE(tp.ok());
   EXPECT_EQ(tp->trace_id, server->context.trace_id);
+  EXPECT_EQ(res["x-trace-id"], server->context.trace_id.to_hex());
   EXPECT_NE(server->attribute("http.request.header.x-request-id").find(id), std::string::npos);
 }
 
@@ -180,6 +182,10 @@ TEST_F(HttpServiceTest, UnknownPathIs404WithoutErrorStatus) {
   EXPECT_EQ(spans[0].attribute("http.route"), "<missing>");
   EXPECT_EQ(spans[0].status, sdk::SpanStatusCode::kUnset);
   EXPECT_EQ(spans[0].attribute("http.response.status_code"), "404");
+  EXPECT_EQ(spans[0].attribute("error.type"), "<missing>");
+  // Even an unknown path answers with the request id and the trace.
+  EXPECT_EQ(res["x-request-id"], "r1");
+  EXPECT_EQ(res["x-trace-id"], spans[0].context.trace_id.to_hex());
 }
 
 TEST_F(HttpServiceTest, UnreachableDownstreamIs502WithClientError) {

@@ -42,15 +42,20 @@ OtelEnvironment read_otel_environment(const core::EnvLookup& lookup) {
     else
       warn("OTEL_TRACES_SAMPLER", s.status().message());
   }
-  if (auto v = get("OTEL_TRACES_SAMPLER_ARG")) {
+  const auto read_ratio = [&](std::string_view name, std::optional<double>& into) {
+    std::optional<std::string> v = get(name);
+    if (!v)
+      return;
     double ratio = 0;
     const char* end = v->data() + v->size();
     auto [ptr, ec] = std::from_chars(v->data(), end, ratio);
     if (ec != std::errc() || ptr != end || std::isnan(ratio) || ratio < 0.0 || ratio > 1.0)
-      warn("OTEL_TRACES_SAMPLER_ARG", "'" + *v + "' is not a ratio between 0 and 1");
+      warn(name, "'" + *v + "' is not a ratio between 0 and 1");
     else
-      out.traces_sampler_arg = ratio;
-  }
+      into = ratio;
+  };
+  read_ratio("OTEL_TRACES_SAMPLER_ARG", out.traces_sampler_arg);
+  read_ratio("OTEL_SAMPLING_RATIO", out.sampling_ratio);
   if (auto v = get("OTEL_PROPAGATORS")) {
     std::vector<std::string> names = split_list(*v);
     for (std::string& n : names)

@@ -47,6 +47,19 @@ TEST(OtelEnvironmentTest, ParsesEveryVariableIntoTypedValues) {
   EXPECT_EQ(e.otlp.span_batch.max_queue_size, 64u);
 }
 
+TEST(OtelEnvironmentTest, SamplingRatioIsReadAsARatio) {
+  // OTEL_SAMPLING_RATIO is not an OpenTelemetry variable, but deployments set it; the SDK
+  // reads it as a parent-based trace-id ratio (docs/sdk.md).
+  OtelEnvironment e =
+      read_otel_environment(core::map_environment({{"OTEL_SAMPLING_RATIO", "0.1"}}));
+  EXPECT_TRUE(e.all_warnings().empty());
+  EXPECT_DOUBLE_EQ(e.sampling_ratio.value(), 0.1);
+  e = read_otel_environment(core::map_environment({{"OTEL_SAMPLING_RATIO", "ten"}}));
+  EXPECT_FALSE(e.sampling_ratio);
+  ASSERT_EQ(e.warnings.size(), 1u);
+  EXPECT_EQ(e.warnings[0], "OTEL_SAMPLING_RATIO: 'ten' is not a ratio between 0 and 1; ignored");
+}
+
 TEST(OtelEnvironmentTest, InvalidValuesAreWarningsNamingTheVariable) {
   OtelEnvironment e = read_otel_environment(core::map_environment({
       {"OTEL_SDK_DISABLED", "maybe"},

@@ -1,4 +1,5 @@
 #include "edgetrace/core/resource.hpp"
+#include "edgetrace/version.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

@@ -8,9 +8,15 @@ et_test(sdk_builder_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/config_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tracing_builder_test.cpp
-  LIBS edgetrace::sdk_otlp edgetrace_testing_http)
+    ${CMAKE_CURRENT_LIST_DIR}/seed_config_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tracing_builder_version_test.cpp
+  LIBS edgetrace::sdk_otlp edgetrace_testing_http edgetrace::testing_support)
 if(TARGET sdk_builder_test)
-  target_include_directories(sdk_builder_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_include_directories(sdk_builder_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
+                                                     ${PROJECT_SOURCE_DIR}/src)
+  # The seed 001 configuration files, as that plan writes them (testdata/seed001/README.md).
+  target_compile_definitions(sdk_builder_test
+    PRIVATE EDGETRACE_SEED_TESTDATA="${CMAKE_CURRENT_LIST_DIR}/testdata/seed001")
 endif()
 
 if(EDGETRACE_BUILD_TESTS)

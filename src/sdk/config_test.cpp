@@ -199,7 +199,7 @@ TEST(ConfigTest, UnknownKeyNamesItAndListsTheValidKeys) {
   const std::string e = error_of("[tracing.console]\ncolour = true\n");
   EXPECT_THAT(e, HasSubstr("test.toml:2:1"));
   EXPECT_THAT(e, HasSubstr("[tracing.console] unknown key 'colour'"));
-  EXPECT_THAT(e, HasSubstr("valid keys: enabled, level, format, ansi, stderr"));
+  EXPECT_THAT(e, HasSubstr("valid keys: enabled, level, format, compact, ansi, with_ansi, stderr"));
 
   EXPECT_THAT(error_of("[tracing]\nservice = \"x\"\n"),
               HasSubstr("[tracing] unknown key 'service' (valid keys: service_name,"));
@@ -232,10 +232,12 @@ TEST(ConfigTest, WrongTypesSayWhatWasExpected) {
               HasSubstr("expected a number between 0 and 1, got a string"));
   EXPECT_THAT(error_of("[tracing.console]\nformat = 1\n"),
               HasSubstr("expected a string (full, compact, pretty or json), got an integer"));
-  EXPECT_THAT(error_of("[tracing.file]\npath = 1\n"), HasSubstr("expected a string (a directory)"));
+  EXPECT_THAT(error_of("[tracing.file]\npath = 1\n"),
+              HasSubstr("expected a string (a directory or a file)"));
   EXPECT_THAT(error_of("[tracing.otlp]\nendpoint = 4318\n"), HasSubstr("expected a string"));
-  EXPECT_THAT(error_of("[tracing.otlp]\nprotocol = true\n"),
-              HasSubstr("expected a string (grpc, http/protobuf or http/json)"));
+  EXPECT_THAT(
+      error_of("[tracing.otlp]\nprotocol = true\n"),
+      HasSubstr("expected a string (grpc, http/protobuf, http/json, HttpProtobuf or HttpJson)"));
   EXPECT_THAT(error_of("[tracing.otlp]\ncompression = 0\n"),
               HasSubstr("expected a string (gzip or none)"));
 }
@@ -250,7 +252,8 @@ TEST(ConfigTest, BadChoicesListTheAllowedValues) {
   EXPECT_THAT(error_of("[tracing.file]\nformat = \"pretty\"\n"),
               HasSubstr("'pretty' is not one of full, compact or json"));
   EXPECT_THAT(error_of("[tracing.otlp]\nprotocol = \"http\"\n"),
-              HasSubstr("protocol 'http' is not one of grpc, http/protobuf or http/json"));
+              HasSubstr("protocol 'http' is not one of grpc, http/protobuf, http/json, "
+                        "HttpProtobuf or HttpJson"));
   EXPECT_THAT(error_of("[tracing.otlp]\ncompression = \"zstd\"\n"),
               HasSubstr("compression 'zstd' is not one of gzip or none"));
   EXPECT_THAT(error_of("[tracing.otlp]\nsampler = \"jaeger_remote\"\n"),
@@ -462,8 +465,13 @@ TEST(ConfigValidateTest, ChecksConfigsBuiltInCode) {
               HasSubstr("tracing.file.format: value 'pretty' is not one of full, compact or json"));
   c = {};
   c.file.enabled = true;
-  c.file.path.clear();
-  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.file.path"));
+  c.file.path.clear();  // the user's cache directory
+  EXPECT_TRUE(validate_config(c).ok());
+  c.file.worker_prefix = "a\nb";
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("tracing.file.worker_prefix"));
+  c = {};
+  c.otlp.max_queue_size = 0;
+  EXPECT_THAT(validate_config(c).message(), HasSubstr("at least 1"));
   c = {};
   c.otlp.sampler_arg = -0.5;
   EXPECT_THAT(validate_config(c).message(), HasSubstr("sampler_arg"));

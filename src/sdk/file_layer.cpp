@@ -242,7 +242,14 @@ struct FileLayer::State {
     }
     slot->line.clear();
     try {
+      if (!options.line_prefix.empty()) {
+        slot->line += options.line_prefix;
+        slot->line += ' ';
+      }
+      const std::size_t start = slot->line.size();
       format(slot->line);
+      if (slot->line.size() == start)
+        slot->line.clear();  // nothing formatted: counted as a failed line, as before
     } catch (...) {
       slot->line.clear();  // published empty: the writer counts it as a failed line
     }
@@ -454,6 +461,8 @@ core::Result<std::unique_ptr<FileLayer>> FileLayer::create(FileLayerOptions opti
     return bad("prefix '" + options.prefix + "' must not contain '/'");
   if (options.suffix.find('/') != std::string::npos)
     return bad("suffix '" + options.suffix + "' must not contain '/'");
+  if (options.line_prefix.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+    return bad("line_prefix must not contain a line break");
   if (options.rotation == Rotation::kNever && options.prefix.empty() && options.suffix.empty())
     return bad("prefix and suffix are both empty, so the file would have no name");
   if (options.directory.empty())

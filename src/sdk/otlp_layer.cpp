@@ -197,9 +197,9 @@ std::size_t log_class(const OtlpLogHandle& h) {
   return 1 + static_cast<std::size_t>(h->metadata->level);
 }
 
-// The batch processor's class of the first urgent level; past every class when none is.
-std::size_t urgent_log_class(const std::optional<core::Level>& level) {
-  return level ? 1 + static_cast<std::size_t>(*level) : otlp::kSeverityClasses;
+// The batch processor's class of the first urgent level.
+std::size_t urgent_log_class(core::Level level) {
+  return 1 + static_cast<std::size_t>(level);
 }
 
 }  // namespace
@@ -327,7 +327,10 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
         exporter_component_type(e->exporter->options().protocol, otlp::Signal::kLogs));
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
-        &log_class, urgent_log_class(s.options.export_immediately_at_level));
+        &log_class,
+        s.options.export_immediately_on_error
+            ? urgent_log_class(s.options.export_immediately_at_level)
+            : otlp::kSeverityClasses);
   }
   if (metrics && s.options.export_self_metrics && (s.spans || s.logs)) {
     s.metrics_exporter_name = next_component_name(

@@ -1,4 +1,5 @@
 // The OTLP layer's part of TracingBuilder, compiled into edgetrace::sdk_otlp.
+#include "edgetrace/processors/config.hpp"
 #include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 
@@ -19,6 +20,24 @@ std::string signal_endpoint(const OtlpConfig& c, otlp::Signal signal) {
 void append(std::vector<std::string>* to, const std::vector<std::string>& from) {
   if (to != nullptr)
     to->insert(to->end(), from.begin(), from.end());
+}
+
+// The config's preset and batch keys over `base` (before the OTEL_BSP_* / OTEL_BLRP_* values).
+otlp::BatchOptions configured_batch(const OtlpConfig& c, otlp::BatchOptions base) {
+  if (c.preset == OtlpPreset::kMobile) {
+    base.max_export_batch_size = 256;
+    base.schedule_delay = std::chrono::seconds(30);
+    base.max_queue_size = 1024;
+  }
+  if (c.max_queue_size)
+    base.max_queue_size = *c.max_queue_size;
+  if (c.max_export_batch_size)
+    base.max_export_batch_size = *c.max_export_batch_size;
+  if (c.scheduled_delay)
+    base.schedule_delay = *c.scheduled_delay;
+  if (c.export_timeout)
+    base.export_timeout = *c.export_timeout;
+  return base;
 }
 
 }  // namespace
@@ -50,17 +69,35 @@ OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const config::OtelEnvir
   o.logs = load(otlp::Signal::kLogs);
   o.metrics = load(otlp::Signal::kMetrics);  // the self-metrics
   append(warnings, env.otlp.span_batch.warnings);
-  o.span_batch = otlp::span_batch_options(env.otlp, warnings);
+  o.span_batch = otlp::batch_options(configured_batch(c, otlp::BatchOptions{}), env.otlp.span_batch,
+                                     "OTEL_BSP_", warnings);
   append(warnings, env.otlp.log_batch.warnings);
-  o.log_batch = otlp::log_batch_options(env.otlp, warnings);
+  o.log_batch = otlp::batch_options(configured_batch(c, otlp::default_log_batch_options()),
+                                    env.otlp.log_batch, "OTEL_BLRP_", warnings);
+  o.export_immediately_on_error = c.export_immediately_on_error.value_or(true);
   o.export_spans = c.export_spans;
   o.export_logs = c.export_logs;
   return o;
 }
 
+core::Status read_otlp_processors(const OtlpConfig& c, processors::ProcessorsOptions& out) {
+  if (!c.processors)
+    return {};
+  config::TableReader r(*c.processors);
+  // Only the processors' own sub-tables belong here: an unknown key is an error.
+  r.custom("redaction", [](const config::Value&) { return core::Status(); })
+      .custom("sampling", [](const config::Value&) { return core::Status(); })
+      .custom("rate_cap", [](const config::Value&) { return core::Status(); });
+  if (core::Status s = r.finish(); !s.ok())
+    return s;
+  return processors::read_processors_options(*c.processors, out);
+}
+
 core::Result<std::unique_ptr<Layer>> make_otlp_layer(const OtlpLayerRequest& request) {
   OtlpLayerOptions options =
       otlp_layer_options(request.config, request.environment, &request.warnings);
+  if (core::Status s = read_otlp_processors(request.config, options.processors); !s.ok())
+    return s;
   options.resource = request.resource;
   core::Result<std::unique_ptr<OtlpLayer>> layer = OtlpLayer::create(std::move(options));
   if (!layer)

@@ -480,7 +480,7 @@ TEST_F(OtlpLayerTest, ExceptionFieldsAndStacktraceOnRequest) {
   FakeOtlpHttpReceiver rx;
   OtlpLayerOptions o = options_for(rx);
   o.exception_stacktrace = true;
-  o.export_immediately_at_level.reset();
+  o.export_immediately_on_error = false;
   OtlpLayer* layer = install(std::move(o));
   shop::fail_payment();
   ET_WARN("no error here", field<"n">(1));
@@ -561,7 +561,7 @@ TEST_F(OtlpLayerTest, ErrorLogTriggersAnExportWithoutFlush) {
 TEST_F(OtlpLayerTest, ImmediateExportLevelIsAnOption) {
   FakeOtlpHttpReceiver rx;
   OtlpLayerOptions o = options_for(rx);
-  o.export_immediately_at_level.reset();  // only the (hour-long) timer or a flush exports
+  o.export_immediately_on_error = false;  // only the (hour-long) timer or a flush exports
   OtlpLayer* layer = install(std::move(o));
   ET_ERROR("waits");
   ET_FATAL("waits too");
@@ -928,7 +928,7 @@ TEST_F(OtlpLayerTest, SelfMetricsCountDropsByReasonAndArriveAsOtlpMetrics) {
     b->max_queue_size = 4;
     b->max_export_batch_size = 4;
   }
-  o.export_immediately_at_level.reset();
+  o.export_immediately_on_error = false;
   o.export_self_metrics = true;
   o.metrics.endpoint = rx.url("/v1/metrics");
   o.self_metrics_interval = 20ms;

@@ -3,10 +3,12 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <utility>
 
+#include "edgetrace/core/ids.hpp"
 #include "edgetrace/core/text.hpp"
 
 namespace edgetrace::sdk {
@@ -87,6 +89,42 @@ LineOptions line_options(const TracingConfig& c, LineFormat format) {
   return o;
 }
 
+// The builder's with_span_events() / with_thread_ids() / with_thread_names() over a layer's
+// line options.
+struct LineOverrides {
+  std::optional<bool> span_events;
+  std::optional<bool> thread_ids;
+  std::optional<bool> thread_names;
+  void apply(LineOptions& o) const {
+    if (span_events)
+      o.span_events = *span_events ? SpanEvents::kNewAndClose : SpanEvents::kNone;
+    if (thread_ids)
+      o.show_thread_ids = *thread_ids;
+    if (thread_names)
+      o.show_thread_names = *thread_names;
+  }
+};
+
+// "{instance_id}" (or "{uuid}") and "{pid}" in a worker prefix.
+std::string expand_worker_prefix(std::string text, const std::string& instance_id) {
+  const auto replace_all = [&text](std::string_view from, const std::string& to) {
+    for (std::size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+  };
+  replace_all("{instance_id}", instance_id);
+  replace_all("{uuid}", instance_id);  // the netmito plan's spelling ("worker-{uuid}")
+  replace_all("{pid}", std::to_string(::getpid()));
+  return text;
+}
+
+bool usable_signal_endpoint(const otlp::ExporterSettings& s, otlp::Protocol fallback) {
+  if (!s.endpoint)
+    return false;
+  return s.endpoint->starts_with("http://") || s.endpoint->starts_with("https://") ||
+         s.protocol.value_or(fallback) == otlp::Protocol::kGrpc;
+}
+
 ConsoleLayerOptions console_options(const TracingConfig& c) {
   ConsoleLayerOptions o;
   o.line = line_options(c, c.console.format);
@@ -99,11 +137,11 @@ ConsoleLayerOptions console_options(const TracingConfig& c) {
   return o;
 }
 
-FileLayerOptions file_options(const TracingConfig& c, std::string_view service_name) {
+FileLayerOptions file_options(const TracingConfig& c, FileLocation location) {
   FileLayerOptions o;
-  o.directory = c.file.path;
-  o.prefix = c.file.prefix.empty() ? std::string(service_name) : c.file.prefix;
-  o.suffix = c.file.suffix;
+  o.directory = std::move(location.directory);
+  o.prefix = std::move(location.prefix);
+  o.suffix = std::move(location.suffix);
   o.rotation = c.file.rotation;
   o.max_files = c.file.max_files;
   o.line = line_options(c, c.file.format);
@@ -123,6 +161,36 @@ core::Result<Filter> layer_filter(std::string_view layer, const std::string& exp
 }
 
 }  // namespace
+
+std::string default_instance_id() {
+  static std::mutex mu;
+  static int pid = 0;
+  static std::string id;
+  std::lock_guard<std::mutex> lock(mu);
+  if (pid != ::getpid() || id.empty()) {
+    // RFC 9562 version 4: 122 random bits, the version nibble 4 and the variant bits 10.
+    std::array<std::uint8_t, 16> b{};
+    const std::uint64_t hi = core::internal::random_u64();
+    const std::uint64_t lo = core::internal::random_u64();
+    for (std::size_t i = 0; i < 8; ++i) {
+      b[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+      b[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+    }
+    b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string text;
+    for (std::size_t i = 0; i < 16; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        text += '-';
+      text += kHex[b[i] >> 4];
+      text += kHex[b[i] & 0x0f];
+    }
+    id = std::move(text);
+    pid = ::getpid();
+  }
+  return id;
+}
 
 // ---- TracingGuard ----
 
@@ -177,13 +245,48 @@ bool TracingGuard::shutdown() {
 
 // ---- TracingBuilder ----
 
-TracingBuilder::TracingBuilder(std::string service_name) : service_name_(std::move(service_name)) {}
+TracingBuilder::TracingBuilder(std::string service_name, std::string_view application_version)
+    : service_name_(std::move(service_name)), application_version_(application_version) {}
 
-TracingBuilder TracingBuilder::from_config_file(std::string service_name, std::string path) {
-  TracingBuilder b(std::move(service_name));
+TracingBuilder TracingBuilder::from_config_file(std::string service_name, std::string path,
+                                                std::string table_path,
+                                                std::string_view application_version) {
+  TracingBuilder b(std::move(service_name), application_version);
+  b.config_table_ = table_path;
   if (!path.empty())
-    b.with_config_file(std::move(path));
+    b.with_config_file(std::move(path), std::move(table_path));
   return b;
+}
+
+TracingBuilder& TracingBuilder::with_version(std::string version) {
+  version_ = std::move(version);
+  return *this;
+}
+
+TracingBuilder& TracingBuilder::with_instance_id(std::string id) {
+  instance_id_ = std::move(id);
+  return *this;
+}
+
+TracingBuilder& TracingBuilder::with_resource_attribute(std::string key,
+                                                        core::AttributeValue value) {
+  resource_attributes_.set(key, std::move(value));
+  return *this;
+}
+
+TracingBuilder& TracingBuilder::with_span_events(bool enabled) {
+  span_events_ = enabled;
+  return *this;
+}
+
+TracingBuilder& TracingBuilder::with_thread_ids(bool enabled) {
+  thread_ids_ = enabled;
+  return *this;
+}
+
+TracingBuilder& TracingBuilder::with_thread_names(bool enabled) {
+  thread_names_ = enabled;
+  return *this;
 }
 
 TracingBuilder& TracingBuilder::with_console(ConsoleLayerOptions options, std::string filter) {
@@ -236,8 +339,9 @@ TracingBuilder& TracingBuilder::with_config(TracingConfig config) {
   return *this;
 }
 
-TracingBuilder& TracingBuilder::with_config_file(std::string path) {
+TracingBuilder& TracingBuilder::with_config_file(std::string path, std::string table_path) {
   config_path_ = std::move(path);
+  config_table_ = std::move(table_path);
   config_.reset();
   return *this;
 }
@@ -266,7 +370,7 @@ core::Result<TracingGuard> TracingBuilder::build() {
     if (path.empty())
       path = core::env_value(env, "EDGETRACE_CONFIG").value_or("");
     if (!path.empty()) {
-      core::Result<TracingConfig> loaded = load_config_file(path);
+      core::Result<TracingConfig> loaded = load_config_file(path, config_table_);
       if (!loaded)
         return loaded.status();
       config = std::move(loaded).value();
@@ -274,13 +378,23 @@ core::Result<TracingGuard> TracingBuilder::build() {
   }
   if (core::Status s = validate_config(config); !s.ok())
     return s;
+  guard.warnings_ = std::move(config.warnings);
+  config.warnings.clear();
   // Every OTEL_* variable, parsed once; the config takes the ones it has keys for.
   const config::OtelEnvironment otel = config::read_otel_environment(env);
-  guard.warnings_ = otel.warnings;
+  guard.warnings_.insert(guard.warnings_.end(), otel.warnings.begin(), otel.warnings.end());
   guard.warnings_.insert(guard.warnings_.end(), otel.otlp.generic.warnings.begin(),
                          otel.otlp.generic.warnings.end());
+  const std::string file_service_name = config.service_name;
   for (std::string& w : apply_environment(config, otel))
     guard.warnings_.push_back(std::move(w));
+  const LineOverrides overrides{span_events_, thread_ids_, thread_names_};
+  if (span_events_)
+    config.log_spans = *span_events_;
+  if (thread_ids_)
+    config.log_thread_ids = *thread_ids_;
+  if (thread_names_)
+    config.log_thread_names = *thread_names_;
 
   // 2. OTEL_SDK_DISABLED: nothing is installed; call sites stay no-ops.
   if (config.sdk_disabled)
@@ -289,13 +403,25 @@ core::Result<TracingGuard> TracingBuilder::build() {
   // 3. The resource.
   const std::string service_name =
       config.service_name.empty() ? service_name_ : config.service_name;
-  core::Attributes from_code;
-  if (!service_name.empty())
-    from_code.set("service.name", service_name);
-  if (!config.service_version.empty())
-    from_code.set("service.version", config.service_version);
-  if (!config.service_instance_id.empty())
-    from_code.set("service.instance.id", config.service_instance_id);
+  // service_name_override names the service in what is exported, unless the environment
+  // named it (the environment beats every file value).
+  const bool env_named_service = config.service_name != file_service_name;
+  const std::string resource_service_name =
+      !config.otlp.service_name_override.empty() && !env_named_service
+          ? config.otlp.service_name_override
+          : service_name;
+  const std::string version = !version_.empty()                 ? version_
+                              : !config.service_version.empty() ? config.service_version
+                                                                : application_version_;
+  const std::string instance_id = !instance_id_.empty()                 ? instance_id_
+                                  : !config.service_instance_id.empty() ? config.service_instance_id
+                                                                        : default_instance_id();
+  core::Attributes from_code = resource_attributes_;
+  if (!resource_service_name.empty())
+    from_code.set("service.name", resource_service_name);
+  if (!version.empty())
+    from_code.set("service.version", version);
+  from_code.set("service.instance.id", instance_id);
   // Problems in OTEL_RESOURCE_ATTRIBUTES are among the warnings above.
   guard.resource_ =
       core::build_resource(from_code, otel.resource_attributes.value_or(core::Attributes{}),
@@ -314,32 +440,67 @@ core::Result<TracingGuard> TracingBuilder::build() {
         layer_filter("console layer", console_.filter, config.console.level, default_filter);
     if (!f)
       return f.status();
-    layers.push_back({make_console_layer(console_.options ? std::move(*console_.options)
-                                                          : console_options(config)),
-                      std::move(f).value()});
+    ConsoleLayerOptions options =
+        console_.options ? std::move(*console_.options) : console_options(config);
+    overrides.apply(options.line);
+    layers.push_back({make_console_layer(std::move(options)), std::move(f).value()});
   }
   if (file_.options || (config.file.enabled && !file_.disabled)) {
     core::Result<Filter> f =
         layer_filter("file layer", file_.filter, config.file.level, default_filter);
     if (!f)
       return f.status();
-    FileLayerOptions options =
-        file_.options ? std::move(*file_.options) : file_options(config, service_name);
+    FileLayerOptions options;
+    if (file_.options) {
+      options = std::move(*file_.options);
+    } else {
+      core::Result<FileLocation> location = resolve_file_location(config.file, service_name, env);
+      if (!location)
+        return location.status().with_context("file layer");
+      options = file_options(config, std::move(location).value());
+      options.line_prefix = expand_worker_prefix(config.file.worker_prefix, instance_id);
+    }
+    overrides.apply(options.line);
     core::Result<std::unique_ptr<FileLayer>> layer = FileLayer::create(std::move(options));
     if (!layer)
       return layer.status().with_context("file layer");
     layers.push_back({std::move(layer).value(), std::move(f).value()});
   }
-  if (otlp_explicit_ || otlp_from_env_ || (config.otlp.enabled && !otlp_disabled_)) {
+  // OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal endpoint) turns the OTLP layer on unless
+  // the config said enabled = false or the code without_otlp(). Only an endpoint that was
+  // applied counts: an unusable one was reported above and exports nothing (fail closed).
+  const bool generic_endpoint =
+      otel.otlp.generic.endpoint && config.otlp.endpoint == *otel.otlp.generic.endpoint;
+  const bool traces_endpoint = usable_signal_endpoint(otel.otlp.traces, config.otlp.protocol);
+  const bool logs_endpoint = usable_signal_endpoint(otel.otlp.logs, config.otlp.protocol);
+  const bool otlp_from_config = config.otlp.enabled && !otlp_disabled_;
+  const bool otlp_auto = !otlp_explicit_ && !otlp_from_env_ && !otlp_from_config &&
+                         !otlp_disabled_ && config.otlp.enable_from_environment &&
+                         (generic_endpoint || traces_endpoint || logs_endpoint);
+  if (otlp_auto && !generic_endpoint) {
+    // Only per-signal endpoints: export only those signals, never to a default address.
+    config.otlp.export_spans = config.otlp.export_spans && traces_endpoint;
+    config.otlp.export_logs = config.otlp.export_logs && logs_endpoint;
+  }
+  if (otlp_explicit_ || otlp_from_env_ || otlp_from_config || otlp_auto) {
     core::Result<Filter> f =
         layer_filter("OTLP layer", otlp_filter_, config.otlp.level, default_filter);
     if (!f)
       return f.status();
+    if (!otlp_explicit_) {
+      for (std::string& w : check_otlp_ports(config.otlp, otel))
+        guard.warnings_.push_back(std::move(w));
+    }
     core::Result<std::unique_ptr<Layer>> layer = core::internal_error("unset");
     if (otlp_explicit_) {
       layer = otlp_explicit_(guard.resource_);
     } else if (otlp_factory_ != nullptr) {
       layer = otlp_factory_(OtlpLayerRequest{config.otlp, otel, guard.resource_, guard.warnings_});
+    } else if (otlp_auto) {
+      layer = core::Status(core::StatusCode::kFailedPrecondition,
+                           "an OTEL_EXPORTER_OTLP_*ENDPOINT variable is set, but this program "
+                           "has no OTLP layer (link edgetrace::sdk_otlp and call "
+                           "with_otlp_factory(&edgetrace::sdk::make_otlp_layer))");
     } else {
       return core::Status(
           core::StatusCode::kFailedPrecondition,
@@ -348,9 +509,13 @@ core::Result<TracingGuard> TracingBuilder::build() {
           "with_otlp_factory(&edgetrace::sdk::make_otlp_layer) "
           "(edgetrace/sdk/otlp_layer.hpp)");
     }
-    if (!layer)
-      return layer.status().with_context("OTLP layer");
-    layers.push_back({std::move(layer).value(), std::move(f).value()});
+    if (layer) {
+      layers.push_back({std::move(layer).value(), std::move(f).value()});
+    } else {
+      // Fail open for logging, closed for export: one message, no OTLP layer.
+      guard.warnings_.push_back("OTLP export is off: " + layer.status().message() +
+                                " (console and file logging continue)");
+    }
   }
   for (std::size_t i = 0; i < extra_.size(); ++i) {
     core::Result<Filter> f =

@@ -116,7 +116,7 @@ if [ "$mode" = shared ]; then
   export LD_LIBRARY_PATH
   LD_LIBRARY_PATH=$(echo $libdirs | tr ' ' ':')
   "$work/shared_consumer" | grep "consumer ready"
-  ldd "$work/shared_consumer" | grep -q "libedgetrace_sdk.so.${version%.*} => $work/shared/" ||
+  ldd "$work/shared_consumer" | grep "libedgetrace_sdk.so.${version%.*} => $work/shared/" ||
     fail "the consumer did not use the shared SDK"
   echo "shared: consumer ready (SONAME $soname)"
   exit 0
@@ -146,7 +146,7 @@ done
 deps=$(dpkg-deb -f "$work/debs/edgetraced_${version}_"*.deb Depends)
 echo "edgetraced Depends: $deps"
 for lib in libc6 libstdc++6 libsqlite3-0 libcurl4 adduser; do
-  echo "$deps" | grep -q "$lib" || fail "edgetraced: Depends lacks $lib (dpkg-shlibdeps)"
+  echo "$deps" | grep "$lib" >/dev/null || fail "edgetraced: Depends lacks $lib (dpkg-shlibdeps)"
 done
 dpkg-deb -c "$work/debs/edgetraced_${version}_"*.deb > "$work/edgetraced.contents"
 grep -q ' ./lib/systemd/system/edgetraced.service$' "$work/edgetraced.contents" ||
@@ -169,13 +169,20 @@ step "dpkg -x into a throwaway root"
 root="$work/root"
 for deb in "${debs[@]}"; do dpkg -x "$deb" "$root"; done
 prefix="$root/usr"
-"$prefix/bin/edgetrace" --version | grep -Eqx "(edgetrace )?$version" || fail "edgetrace --version"
-"$prefix/bin/edgetrace" version | grep -qx "edgetrace $version" || fail "edgetrace version"
-"$prefix/bin/edgetraced" --version | grep -qx "edgetraced $version" || fail "edgetraced --version"
+"$prefix/bin/edgetrace" --version | grep -Ex "(edgetrace )?$version" || fail "edgetrace --version"
+"$prefix/bin/edgetrace" version | grep -x "edgetrace $version" || fail "edgetrace version"
+"$prefix/bin/edgetraced" --version | grep -x "edgetraced $version" || fail "edgetraced --version"
 grep -q "set(PACKAGE_VERSION \"$version\")" "$prefix"/lib/*/cmake/edgetrace/edgetrace-config-version.cmake 2>/dev/null ||
   grep -q "set(PACKAGE_VERSION \"$version\")" "$prefix"/lib/cmake/edgetrace/edgetrace-config-version.cmake ||
   fail "CMake package version is not $version"
 echo "versions: edgetrace, edgetraced, packages and the CMake package are $version"
+# The packaged config and the maintainer scripts.
+"$prefix/bin/edgetraced" --check-config "$root/etc/edgetrace/edgetraced.toml"
+tar -xf "$work/edgetraced.control.tar" -C "$work" ./postinst ./postrm
+sh -n "$work/postinst" && sh -n "$work/postrm" || fail "maintainer script syntax"
+grep -q "User=edgetrace" "$root/lib/systemd/system/edgetraced.service" || fail "unit user"
+grep -q "^ExecStart=/usr/bin/edgetraced --config /etc/edgetrace/edgetraced.toml" \
+  "$root/lib/systemd/system/edgetraced.service" || fail "unit ExecStart"
 
 step "examples/consumer (find_package, OTLP) against the packages"
 consumer_cmake -S "$src/examples/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix"
@@ -189,6 +196,11 @@ if ldd "$work/console_only/console_only" | grep -E 'grpc|protobuf|curl'; then
   fail "the console-only consumer links gRPC, protobuf or libcurl"
 fi
 "$work/console_only/console_only" | grep "consumer ready"
+
+step "HTTP adapters (COMPONENTS sdk_http_beast sdk_http_httplib sdk_http_curl)"
+consumer_cmake -S "$src/tests/install/http_adapters" -B "$work/http_adapters" -DCMAKE_PREFIX_PATH="$prefix"
+cmake --build "$work/http_adapters" -j "$jobs"
+"$work/http_adapters/http_adapters" | grep "http adapters ready"
 
 step "pkg-config consumer"
 pcdir=$(dirname "$(find "$prefix" -name edgetrace-sdk.pc)")

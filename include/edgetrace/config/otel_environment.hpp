@@ -16,6 +16,9 @@
 //                              parentbased_always_on | parentbased_always_off |
 //                              parentbased_traceidratio
 //   OTEL_TRACES_SAMPLER_ARG    a ratio in [0, 1]                            traces_sampler_arg
+//   OTEL_SAMPLING_RATIO        a ratio in [0, 1]; not an OpenTelemetry      sampling_ratio
+//                              variable, but common in deployments (the SDK reads it as a
+//                              parent-based trace-id ratio when OTEL_TRACES_SAMPLER is unset)
 //   OTEL_PROPAGATORS           comma-separated names, lower-cased           propagators
 //   OTEL_EXPORTER_OTLP_*, OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_*, OTEL_BSP_*, OTEL_BLRP_*
 //                              otlp (otlp::read_otlp_environment(), exporter_options.hpp)
@@ -72,6 +75,7 @@ struct OtelEnvironment {
   std::optional<core::Attributes> resource_attributes;  // the valid entries
   std::optional<TracesSampler> traces_sampler;
   std::optional<double> traces_sampler_arg;
+  std::optional<double> sampling_ratio;  // OTEL_SAMPLING_RATIO (non-standard)
   std::optional<std::vector<std::string>> propagators;
   otlp::OtlpEnvironment otlp;
   // Warnings about the variables above otlp's (those are in otlp.warnings()).

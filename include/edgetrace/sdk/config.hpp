@@ -8,8 +8,12 @@
 //
 // An application with its own config file reads the tracing table from any path:
 //
-//   core::Result<config::Document> doc = config::Document::load_file("worker.toml");
-//   core::Result<TracingConfig> tracing = read_tracing_config(*doc, "worker.tracing");
+//   core::Result<TracingConfig> tracing = load_config_file("mitosis.toml", "worker.tracing");
+//   // or: TracingBuilder("worker").with_config_file("mitosis.toml", "worker.tracing")
+//
+// When the table asked for is absent and the file has exactly one other tracing table
+// ("[coordinator.tracing]" when "tracing" was asked for), TracingConfig::warnings names it:
+// a table the program never reads is never ignored silently.
 //
 // The file (every key is optional; unknown keys are errors that list the valid ones):
 //
@@ -20,9 +24,15 @@
 //   sdk_disabled = false
 //   [tracing.console]   enabled, level, format, ansi, stderr, show_target,
 //                       show_source_location, show_span_list, show_trace_ids
-//   [tracing.file]      enabled, level, path, prefix, suffix, rotation, max_files, format
+//                       (other names: compact = true for format = "compact", with_target
+//                       for show_target, with_ansi = true/false for ansi = "always"/"never")
+//   [tracing.file]      enabled, level, path, prefix, suffix, rotation, max_files, format,
+//                       worker_prefix
 //   [tracing.otlp]      enabled, level, endpoint, protocol, headers, timeout, compression,
-//                       sampler, sampler_arg, export_spans, export_logs
+//   (or [tracing.       sampler, sampler_arg, export_spans, export_logs,
+//    opentelemetry])    service_name_override, preset, max_queue_size, max_export_batch_size,
+//                       scheduled_delay (or export_interval), export_timeout,
+//                       export_immediately_on_error, [tracing.otlp.processors.*]
 //
 // Precedence, lowest first: the defaults written below < the config file < environment
 // variables (apply_environment) < explicit TracingBuilder calls. docs/sdk.md has the table
@@ -33,8 +43,10 @@
 // environment only through the EnvLookup it is given, or not at all.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +91,29 @@ inline constexpr std::array<config::EnumName<Rotation>, 4> kRotationNames = {{
     {"daily", Rotation::kDaily},
 }};
 
+// The OTLP protocol names of the file: the standard ones, then the spellings of Rust's
+// OtlpProtocol enum (seed configs write protocol = "Grpc" or "HttpProtobuf"; any case).
+inline constexpr std::array<config::EnumName<otlp::Protocol>, 5> kOtlpProtocolNames = {{
+    {"grpc", otlp::Protocol::kGrpc},
+    {"http/protobuf", otlp::Protocol::kHttpProtobuf},
+    {"http/json", otlp::Protocol::kHttpJson},
+    {"HttpProtobuf", otlp::Protocol::kHttpProtobuf},
+    {"HttpJson", otlp::Protocol::kHttpJson},
+}};
+
+// Named batch settings for the OTLP layer (`preset` in [tracing.otlp]).
+enum class OtlpPreset : std::uint8_t {
+  kDefault,  // the OpenTelemetry defaults (OTEL_BSP_* / OTEL_BLRP_* defaults)
+  // A phone or battery-powered device: few radio wake-ups. Batches of 256 records, sent
+  // every 30 s, at most 1024 queued per signal (the lowest severity is dropped first when
+  // full), ERROR and FATAL records sent at once.
+  kMobile,
+};
+inline constexpr std::array<config::EnumName<OtlpPreset>, 2> kOtlpPresetNames = {{
+    {"default", OtlpPreset::kDefault},
+    {"mobile", OtlpPreset::kMobile},
+}};
+
 // [tracing.console]: human-readable lines on stdout or stderr.
 struct ConsoleConfig {
   bool enabled = true;
@@ -96,18 +131,40 @@ struct ConsoleConfig {
 // [tracing.file]: the same lines in rolling files, written by a background thread.
 struct FileConfig {
   bool enabled = false;
-  std::string level;                      // as ConsoleConfig::level
-  std::string path = "logs";              // directory; created when missing
-  std::string prefix;                     // empty: the service name
+  std::string level;  // as ConsoleConfig::level
+  // A directory (an existing one, or a path ending in '/', or a last part without a '.'),
+  // or a file ("/var/log/app/coordinator.log": directory /var/log/app, prefix
+  // "coordinator", suffix "log"; rotated files are coordinator.<date>.log). Empty: the
+  // user's cache directory, $XDG_CACHE_HOME/<service> or ~/.cache/<service>
+  // (resolve_file_location()).
+  std::string path;
+  std::string prefix;                     // empty: the service name (or the file's stem)
   std::string suffix = "log";             // file name: <prefix>.<date>.<suffix>
   Rotation rotation = Rotation::kDaily;   // never | minutely | hourly | daily
-  std::size_t max_files = 0;              // files kept per prefix; 0: all
+  std::size_t max_files = 7;              // files kept per prefix; 0: all
   LineFormat format = LineFormat::kFull;  // full | compact | json (pretty is console-only)
+  // Text written, with a space, at the start of every line, so that several processes can
+  // share one file (each line is one write(2) in O_APPEND mode, so lines never tear).
+  // "{instance_id}" (or "{uuid}") is replaced by service.instance.id, "{pid}" by the
+  // process id.
+  // Not with format = json (a prefix would break the JSON line). Empty: none.
+  std::string worker_prefix{};
 };
 
-// [tracing.otlp]: spans as OTLP traces, events as OTLP logs.
+// Where the file layer writes, as resolve_file_location() derives it from FileConfig.
+struct FileLocation {
+  std::string directory;
+  std::string prefix;
+  std::string suffix;
+};
+
+// [tracing.otlp] (or [tracing.opentelemetry]): spans as OTLP traces, events as OTLP logs.
 struct OtlpConfig {
   bool enabled = false;
+  // The layer also turns on when OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal
+  // OTEL_EXPORTER_OTLP_{TRACES,LOGS}_ENDPOINT) holds a usable endpoint. The file's
+  // `enabled = false` sets this to false: the config then says "no" whatever the environment.
+  bool enable_from_environment = true;
   std::string level;  // as ConsoleConfig::level
   // Base URL, like OTEL_EXPORTER_OTLP_ENDPOINT: for HTTP "/v1/traces" and "/v1/logs" are
   // appended. Empty: http://localhost:4318 (http/*) or http://localhost:4317 (grpc).
@@ -122,6 +179,26 @@ struct OtlpConfig {
   std::optional<double> sampler_arg;
   bool export_spans = true;
   bool export_logs = true;
+  // The resource's service.name for this layer (over service_name; OTEL_SERVICE_NAME still
+  // wins, as over every file value). Empty: service_name.
+  std::string service_name_override{};
+
+  // Batching, for both signals: the preset, then the keys below over it, then OTEL_BSP_* /
+  // OTEL_BLRP_* over those (edgetrace::sdk_otlp's otlp_layer_options()).
+  OtlpPreset preset = OtlpPreset::kDefault;
+  std::optional<std::size_t> max_queue_size;                 // records queued per signal
+  std::optional<std::size_t> max_export_batch_size;          // records per request
+  std::optional<std::chrono::milliseconds> scheduled_delay;  // export interval
+  std::optional<std::chrono::milliseconds> export_timeout;   // one batch, retries included
+  // ERROR and FATAL log records are exported at once instead of at the next interval.
+  // Unset: true (both presets).
+  std::optional<bool> export_immediately_on_error;
+
+  // [tracing.otlp.processors]: its [redaction], [sampling] and [rate_cap] tables, as
+  // docs/processors.md describes them. Kept unread here (edgetrace::sdk links no RE2); the
+  // OTLP layer factory reads it with processors::read_processors_options() and a bad table
+  // turns OTLP export off with one warning (build(), fail closed for export).
+  std::optional<config::Table> processors;
 };
 
 // [tracing]
@@ -136,22 +213,44 @@ struct TracingConfig {
   ConsoleConfig console;
   FileConfig file;
   OtlpConfig otlp;
+  // Problems found while loading that did not stop it: a tracing table at another path than
+  // the one read. build() adds them to the guard's warnings.
+  std::vector<std::string> warnings;
 };
 
-// Parses TOML text and reads its [tracing] table. `source_name` prefixes errors:
-// "<source>:<line>:<column>: <problem>". Keys outside [tracing] are ignored (the file may
-// configure other things); inside it every key is checked: an unknown key names the valid
-// ones, a wrong type or value says what was expected.
+// Parses TOML text and reads its tracing table (at `table_path`, e.g. "worker.tracing").
+// `source_name` prefixes errors: "<source>:<line>:<column>: <problem>". Keys outside the
+// table are ignored (the file may configure other things); inside it every key is checked:
+// an unknown key names the valid ones, a wrong type or value says what was expected, and a
+// key given under both of its names (format and compact) is an error.
 core::Result<TracingConfig> parse_config(std::string_view toml_text,
-                                         std::string_view source_name = "config");
+                                         std::string_view source_name = "config",
+                                         std::string_view table_path = "tracing");
 
 // Reads and parses a file (at most kMaxConfigBytes).
-core::Result<TracingConfig> load_config_file(const std::string& path);
+core::Result<TracingConfig> load_config_file(const std::string& path,
+                                             std::string_view table_path = "tracing");
 
 // Reads the tracing table at `table_path` ("tracing", "worker.tracing") of a loaded document;
-// the defaults when the table is absent.
+// the defaults when the table is absent (with a warning when exactly one other table of the
+// document is named "tracing": the one the application probably meant).
 core::Result<TracingConfig> read_tracing_config(const config::Document& document,
                                                 std::string_view table_path = "tracing");
+
+// Where the file layer of `file` writes for service `service_name`: see FileConfig::path.
+// The cache directory comes from XDG_CACHE_HOME (when absolute) or HOME, read through `env`.
+// Looks at the file system once (is `path` an existing directory). Errors: no cache
+// directory (neither variable set) or a prefix given beside a path that names a file.
+core::Result<FileLocation> resolve_file_location(const FileConfig& file,
+                                                 std::string_view service_name,
+                                                 const core::EnvLookup& env);
+
+// Warnings for an OTLP endpoint on the other protocol's well-known port: 4317 (OTLP/gRPC)
+// with an HTTP protocol, 4318 (OTLP/HTTP) with gRPC. Checks the config's endpoint and the
+// per-signal OTEL_EXPORTER_OTLP_{TRACES,LOGS}_ENDPOINT values with their protocols. Each
+// warning names the endpoint and the fix.
+std::vector<std::string> check_otlp_ports(const OtlpConfig& config,
+                                          const config::OtelEnvironment& env);
 
 // Applies the standard variables, as config::read_otel_environment() parsed them, over
 // `config`. Returns the problems found while applying (an OTLP/HTTP endpoint without a
@@ -162,6 +261,9 @@ core::Result<TracingConfig> read_tracing_config(const config::Document& document
 //                                       service.version, service.instance.id
 //   OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL, _HEADERS, _TIMEOUT, _COMPRESSION   otlp.*
 //   OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG                               otlp.sampler*
+//   OTEL_SAMPLING_RATIO (not a standard variable, but common): when OTEL_TRACES_SAMPLER is
+//     unset, otlp.sampler = parentbased_traceidratio with this ratio; ignored (a warning)
+//     when OTEL_TRACES_SAMPLER is set
 // The per-signal OTEL_EXPORTER_OTLP_TRACES_* / _LOGS_* values, the TLS ones and the batch
 // ones are applied when the OTLP layer is built (otlp_layer_options(), edgetrace::sdk_otlp).
 // EDGETRACE_LOG is read by the builder (the filter of a layer whose level is empty) and
@@ -173,8 +275,9 @@ std::vector<std::string> apply_environment(TracingConfig& config,
 // variables listed above (which is ignored; warnings never contain header values).
 std::vector<std::string> apply_environment(TracingConfig& config, const core::EnvLookup& env);
 
-// Checks a config built in code: the file format is not pretty, the file path is not empty
-// when the file layer is on, sampler_arg is in [0, 1]; the same messages as the file loader.
+// Checks a config built in code: the file format is not pretty, no worker_prefix with the
+// json format, sampler_arg is in [0, 1], batch sizes are at least 1; the same messages as
+// the file loader.
 core::Status validate_config(const TracingConfig& config);
 
 // Reads an OTLP exporter's `headers` key: a table of names and string values, or one string

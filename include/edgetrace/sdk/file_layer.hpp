@@ -67,6 +67,11 @@ struct FileLayerOptions {
   Rotation rotation = Rotation::kDaily;
   std::size_t max_files = 0;  // files of this prefix/suffix to keep; 0 = keep all
   LineOptions line{};
+  // Written, followed by one space, at the start of every line (e.g. a worker id), so that
+  // several processes can share one file. Each batch of whole lines goes out in one
+  // write(2) on an O_APPEND descriptor, so lines from different processes never tear.
+  // No line breaks.
+  std::string line_prefix{};
   std::size_t queue_capacity = 8192;  // lines; 1 .. 1048576
   bool lossy = true;                  // false: a full queue makes the caller wait
   // The time used for rotation (not for the lines' timestamps, which are the events').

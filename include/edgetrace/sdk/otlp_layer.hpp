@@ -87,11 +87,6 @@ struct OtlpLayerOptions {
   // log_batch.max_queue_size = 1024 (docs/sdk.md, "OTLP batching").
   otlp::BatchOptions span_batch;
   otlp::BatchOptions log_batch = log_defaults();
-  // A log record at this level or above is exported at once (not later than
-  // log_batch.min_export_interval after the previous export) together with what waits in the
-  // queue, instead of at the next schedule_delay tick. Empty: only the timer, a full batch
-  // and force_flush export. The default sends ERROR and FATAL records at once.
-  std::optional<core::Level> export_immediately_at_level = core::Level::kError;
   core::Resource resource;  // service.name etc.
   // Instrumentation scopes. Spans and self-metrics: scope_name with scope_version (empty:
   // edgetrace's version). Log records: one scope per target (the logger name, as the logs
@@ -104,6 +99,14 @@ struct OtlpLayerOptions {
   bool export_logs = true;
   // Adds code.file.path, code.line.number and code.function.name to every log record.
   bool log_code_location = false;
+  // ERROR and FATAL log records are exported soon after they are logged (within
+  // log_batch.min_export_interval) instead of at the next schedule_delay. false: they wait
+  // for the batch like every other record (fewer wake-ups on a battery).
+  bool export_immediately_on_error = true;
+  // With export_immediately_on_error, a log record at this level or above is exported at
+  // once (not later than log_batch.min_export_interval after the previous export) together
+  // with what waits in the queue. The default, ERROR, sends ERROR and FATAL at once.
+  core::Level export_immediately_at_level = core::Level::kError;
   // Adds exception.stacktrace to every log record of an event with an exception.type field
   // (edgetrace::sdk::error(e), error.hpp): the stack of the thread that emitted the event,
   // one frame a line, the SDK's own dispatch frames (Tracing::event, dispatch_event) first.
@@ -200,13 +203,22 @@ class OtlpLayer final : public Layer {
 // The OTLP layer options the config and environment describe: per signal, the config's
 // endpoint/protocol/headers/timeout/compression (the generic OTEL_EXPORTER_OTLP_* values are
 // already in `config`, see apply_environment()), then OTEL_EXPORTER_OTLP_{TRACES,LOGS}_* and
-// the TLS variables over them; batch options from OTEL_BSP_* and OTEL_BLRP_*. Warnings about
-// invalid per-signal and batch variables, and about applying them, are appended to `warnings`.
+// the TLS variables over them; batch options: the defaults, the config's preset and batch
+// keys, then OTEL_BSP_* and OTEL_BLRP_*. Warnings about invalid per-signal and batch
+// variables, and about applying them, are appended to `warnings`. The config's processors
+// table is not read here (make_otlp_layer() does; read_otlp_processors()).
+//
+// The "mobile" preset, for both signals: max_export_batch_size 256, schedule_delay 30 s,
+// max_queue_size 1024, export_immediately_on_error.
 OtlpLayerOptions otlp_layer_options(const OtlpConfig& config, const config::OtelEnvironment& env,
                                     std::vector<std::string>* warnings);
 
-// The factory TracingBuilder::with_otlp_factory() takes: otlp_layer_options() with the built
-// resource, then OtlpLayer::create().
+// Reads the config's [tracing.otlp.processors] table (when present) into `out`
+// (processors::read_processors_options(); errors carry the file position).
+core::Status read_otlp_processors(const OtlpConfig& config, processors::ProcessorsOptions& out);
+
+// The factory TracingBuilder::with_otlp_factory() takes: otlp_layer_options() and
+// read_otlp_processors() with the built resource, then OtlpLayer::create().
 core::Result<std::unique_ptr<Layer>> make_otlp_layer(const OtlpLayerRequest& request);
 
 }  // namespace edgetrace::sdk

@@ -18,12 +18,29 @@
 //  2. OTEL_SDK_DISABLED=true (or sdk_disabled in the file): installs nothing and returns a
 //     disabled guard; every ET_* call site stays a no-op;
 //  3. the resource: service.name (the file, OTEL_SERVICE_NAME, else the constructor's
-//     name), service.version, service.instance.id, OTEL_RESOURCE_ATTRIBUTES, SDK attributes;
+//     name), service.version (with_version(), OTEL_RESOURCE_ATTRIBUTES, the file, else the
+//     application's version, see below), service.instance.id (with_instance_id(),
+//     OTEL_RESOURCE_ATTRIBUTES, the file, else a random UUID made once per process),
+//     with_resource_attribute() values, OTEL_RESOURCE_ATTRIBUTES, SDK attributes;
 //  4. each enabled layer with its filter: the filter passed to with_*(), else the layer's
 //     `level` in the config, else $EDGETRACE_LOG, else "info". A bad directive is an error
 //     naming the layer;
 //  5. the sampler: with_sampler(), else the config's (OTEL_TRACES_SAMPLER[_ARG] included);
 //  6. installs the Tracing with set_global_subscriber(), replacing any previous one.
+//
+// Fail open for logging, closed for export: an OTLP layer that cannot be built (an unusable
+// endpoint, an unreadable certificate, a bad [tracing.otlp.processors] table) does not stop
+// build(): the console and file layers are installed, nothing is exported, and one warning
+// says why ("OTLP export is off: ..."). The OTLP layer also turns on by itself when
+// OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal endpoint) is set, unless the config says
+// `enabled = false` or without_otlp() was called; without a factory that is a warning too.
+//
+// The application's version: a program whose build defines EDGETRACE_SERVICE_VERSION (a
+// string literal) for every file that constructs a TracingBuilder gets it as the default
+// service.version:
+//   target_compile_definitions(checkout PRIVATE EDGETRACE_SERVICE_VERSION="${PROJECT_VERSION}")
+// The macro is read where the constructor is called (a default argument), so the value is the
+// application's, not the one edgetrace was built with.
 //
 // Layers: the config decides which of console (on by default), file and OTLP are built;
 // with_console()/with_file()/with_otlp() turn one on (explicit options replace that layer's
@@ -55,14 +72,15 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include <functional>
-
 #include "edgetrace/config/otel_environment.hpp"
+#include "edgetrace/core/attributes.hpp"
 #include "edgetrace/core/env.hpp"
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/result.hpp"
@@ -72,11 +90,22 @@
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/sampler.hpp"
 
+#if defined(EDGETRACE_SERVICE_VERSION)
+#define EDGETRACE_INTERNAL_APPLICATION_VERSION EDGETRACE_SERVICE_VERSION
+#else
+#define EDGETRACE_INTERNAL_APPLICATION_VERSION ""
+#endif
+
 namespace edgetrace::sdk {
 
 namespace internal {
 class ForkSafeSubscriber;
 }  // namespace internal
+
+// This process's service.instance.id when nothing sets one: a random UUID (version 4, as the
+// OpenTelemetry semantic conventions recommend), made on first use and kept for the life of
+// the process (a fork()ed child makes its own). Thread-safe.
+std::string default_instance_id();
 
 // The OTLP layer's options (otlp_layer.hpp, edgetrace::sdk_otlp).
 struct OtlpLayerOptions;
@@ -137,11 +166,30 @@ class TracingGuard {
 class TracingBuilder {
  public:
   // `service_name` is used when neither the config file nor the environment names the service.
-  explicit TracingBuilder(std::string service_name);
+  // `application_version`: the default service.version; leave it to the default argument,
+  // which is EDGETRACE_SERVICE_VERSION when the calling file is compiled with it (see above).
+  explicit TracingBuilder(std::string service_name, std::string_view application_version =
+                                                        EDGETRACE_INTERNAL_APPLICATION_VERSION);
 
   // A builder whose config comes from `path` (or $EDGETRACE_CONFIG when `path` is empty; no
-  // file at all when that is unset too). The file is read by build().
-  static TracingBuilder from_config_file(std::string service_name, std::string path = {});
+  // file at all when that is unset too), from the table at `table_path`. Read by build().
+  static TracingBuilder from_config_file(
+      std::string service_name, std::string path = {}, std::string table_path = "tracing",
+      std::string_view application_version = EDGETRACE_INTERNAL_APPLICATION_VERSION);
+
+  // Resource identity and line details; each beats the config file and the environment.
+  // service.version.
+  TracingBuilder& with_version(std::string version);
+  // service.instance.id (default: default_instance_id()).
+  TracingBuilder& with_instance_id(std::string id);
+  // Any other resource attribute ("deployment.environment.name", "mitosis.component"); the
+  // last value given for a key wins, and it wins over OTEL_RESOURCE_ATTRIBUTES.
+  TracingBuilder& with_resource_attribute(std::string key, core::AttributeValue value);
+  // Console and file lines (config-built and explicit layers alike): span new/close lines
+  // with busy and idle times (log_spans), the OS thread id, the thread name.
+  TracingBuilder& with_span_events(bool enabled);
+  TracingBuilder& with_thread_ids(bool enabled);
+  TracingBuilder& with_thread_names(bool enabled);
 
   // Console lines. `filter`: directives (filter.hpp); empty: see the header comment.
   TracingBuilder& with_console(ConsoleLayerOptions options = {}, std::string filter = {});
@@ -167,16 +215,18 @@ class TracingBuilder {
   TracingBuilder& with_sampler(Sampler sampler);
   // Use this configuration instead of reading a file (the environment still applies).
   TracingBuilder& with_config(TracingConfig config);
-  // Read this TOML file in build().
-  TracingBuilder& with_config_file(std::string path);
+  // Read this TOML file in build(), its table at `table_path` ("coordinator.tracing").
+  TracingBuilder& with_config_file(std::string path, std::string table_path = "tracing");
   // Where environment variables come from (tests); default: the process environment.
   TracingBuilder& with_env(core::EnvLookup env);
   // How long the guard's shutdown may take in total (default 5 s).
   TracingBuilder& with_shutdown_deadline(std::chrono::milliseconds timeout);
 
-  // Builds and installs. Errors: an unreadable or invalid config file, a bad filter, a layer
-  // that cannot be created (file directory not writable, bad OTLP options). Nothing is
-  // installed on error. Call once.
+  // Builds and installs. Errors: an unreadable or invalid config file, a bad filter, a file
+  // layer that cannot be created (directory not writable, no cache directory), a config that
+  // enables OTLP in a program without the OTLP factory. An OTLP layer that cannot be built
+  // is a warning, not an error (fail open for logging). Nothing is installed on error. Call
+  // once.
   core::Result<TracingGuard> build();
 
  private:
@@ -192,8 +242,16 @@ class TracingBuilder {
   };
 
   std::string service_name_;
+  std::string application_version_;
   std::optional<TracingConfig> config_;
   std::string config_path_;
+  std::string config_table_ = "tracing";
+  std::string version_;
+  std::string instance_id_;
+  core::Attributes resource_attributes_;
+  std::optional<bool> span_events_;
+  std::optional<bool> thread_ids_;
+  std::optional<bool> thread_names_;
   core::EnvLookup env_;
   Explicit<ConsoleLayerOptions> console_;
   Explicit<FileLayerOptions> file_;
