@@ -16,6 +16,7 @@
 #include "edgetrace/sdk/callsite.hpp"
 #include "edgetrace/sdk/config.hpp"
 #include "edgetrace/sdk/console_layer.hpp"
+#include "edgetrace/sdk/error.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/file_layer.hpp"
 #include "edgetrace/sdk/filter.hpp"

@@ -4,6 +4,8 @@ add_library(edgetrace_sdk_otlp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_builder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_convert.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_metrics.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_stacktrace.cpp
 )
 add_library(edgetrace::sdk_otlp ALIAS edgetrace_sdk_otlp)
 target_include_directories(edgetrace_sdk_otlp
@@ -19,5 +21,7 @@ if(EDGETRACE_BUILD_TESTS)
     LIBS edgetrace::sdk_otlp edgetrace_testing_http edgetrace::testing_grpc)
   if(TARGET otlp_layer_test)
     target_include_directories(otlp_layer_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+    # -rdynamic: backtrace_symbols() names the test's functions in exception.stacktrace.
+    set_target_properties(otlp_layer_test PROPERTIES ENABLE_EXPORTS ON)
   endif()
 endif()

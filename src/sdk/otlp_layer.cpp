@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -13,8 +14,11 @@
 
 #include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/processors/processors.hpp"
+#include "edgetrace/sdk/semconv.hpp"
+#include "edgetrace/version.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_log_pool.hpp"
+#include "internal/otlp_self_metrics.hpp"
 
 namespace edgetrace::sdk {
 namespace internal {
@@ -23,9 +27,15 @@ namespace {
 using otlp::BatchOutcome;
 using otlp::BatchProcessor;
 
+// The spans' (and self-metrics') scope: the SDK, whose version is edgetrace's unless the
+// options name another.
+std::string sdk_scope_version(const OtlpLayerOptions& o) {
+  return o.scope_version.empty() ? std::string(edgetrace::kVersion) : o.scope_version;
+}
+
 void fill_scope(const OtlpLayerOptions& o, otlp_proto::common::v1::InstrumentationScope& out) {
   out.set_name(o.scope_name);
-  out.set_version(o.scope_version);
+  out.set_version(sdk_scope_version(o));
 }
 
 // What the span export thread uses. Shared with the processor's export function, so it
@@ -35,8 +45,10 @@ struct SpanExport {
   otlp::ExportTraceServiceRequest request;             // reused: cleared spans keep their memory
   std::shared_ptr<processors::Processors> processors;  // null when inactive
   otlp::ExportTraceServiceRequest skeleton;            // resource and scope, to rebuild `request`
+  std::atomic<std::uint64_t> handed{0};  // taken from the queue for export (self-metrics)
 
   BatchOutcome run(std::vector<SpanRef>& batch, otlp::Deadline deadline) {
+    handed.fetch_add(batch.size(), std::memory_order_relaxed);
     // The processors remove a scope left empty: start again from the skeleton then.
     if (request.resource_spans_size() == 0 || request.resource_spans(0).scope_spans_size() == 0)
       request = skeleton;
@@ -63,15 +75,41 @@ struct LogExport {
   LogRecordOptions record_options;
   otlp::ExportLogsServiceRequest request;
   std::shared_ptr<processors::Processors> processors;  // null when inactive
-  otlp::ExportLogsServiceRequest skeleton;             // resource and scope, to rebuild `request`
+  otlp::ExportLogsServiceRequest skeleton;             // the resource, to rebuild `request`
+  std::string default_scope;                           // for call sites without a target
+  std::string scope_version;
+  // The batch's scopes: a target (static storage of its call site) and its ScopeLogs index.
+  std::vector<std::pair<std::string_view, int>> scope_of_target;
+  std::atomic<std::uint64_t> handed{0};  // taken from the queue for export (self-metrics)
+
+  // The ScopeLogs of `target` in `scopes`, added on first use (cleared objects are reused).
+  otlp_proto::logs::v1::ScopeLogs& scope_for(
+      std::string_view target,
+      google::protobuf::RepeatedPtrField<otlp_proto::logs::v1::ScopeLogs>& scopes) {
+    for (const auto& [t, i] : scope_of_target)
+      if (t.data() == target.data() || t == target)
+        return *scopes.Mutable(i);
+    otlp_proto::logs::v1::ScopeLogs* sl = scopes.Add();
+    auto* scope = sl->mutable_scope();
+    const std::string_view name = target.empty() ? std::string_view(default_scope) : target;
+    scope->mutable_name()->assign(name.data(), name.size());
+    scope->set_version(scope_version);
+    scope_of_target.emplace_back(target, scopes.size() - 1);
+    return *sl;
+  }
 
   BatchOutcome run(std::vector<OtlpLogHandle>& batch, otlp::Deadline deadline) {
-    if (request.resource_logs_size() == 0 || request.resource_logs(0).scope_logs_size() == 0)
+    handed.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (request.resource_logs_size() == 0)
       request = skeleton;
-    auto* records = request.mutable_resource_logs(0)->mutable_scope_logs(0)->mutable_log_records();
-    records->Clear();
-    for (const OtlpLogHandle& h : batch)
-      to_otlp_log_record(*h.get(), record_options, *records->Add());
+    // One scope per target (the logger name), as the logs bridge maps logger names.
+    auto& scopes = *request.mutable_resource_logs(0)->mutable_scope_logs();
+    scopes.Clear();
+    scope_of_target.clear();
+    for (const OtlpLogHandle& h : batch) {
+      auto& records = *scope_for(h->metadata->target, scopes).mutable_log_records();
+      to_otlp_log_record(*h.get(), record_options, *records.Add());
+    }
     std::size_t n = batch.size();
     batch.clear();  // items go back to the pool before the network is touched
     if (processors) {
@@ -85,6 +123,17 @@ struct LogExport {
   }
 };
 
+// The version every scope carries: the option, else the resource's service.version (the
+// targets are modules of the application).
+std::string scope_version_of(const OtlpLayerOptions& o) {
+  if (!o.scope_version.empty())
+    return o.scope_version;
+  if (const core::AttributeValue* v = o.resource.attributes().get("service.version"))
+    if (const std::string* s = v->get_if<std::string>())
+      return *s;
+  return {};
+}
+
 }  // namespace
 
 struct OtlpLayerState {
@@ -92,15 +141,26 @@ struct OtlpLayerState {
 
   std::shared_ptr<SpanExport> span_export;
   std::unique_ptr<BatchProcessor<SpanRef>> spans;
-  std::atomic<std::uint64_t> unsampled_skipped{0};
+  std::atomic<std::uint64_t> spans_after_shutdown{0};  // sampled, ended after shutdown
 
   std::shared_ptr<LogExport> log_export;
   std::shared_ptr<OtlpLogPool> log_pool;
   std::unique_ptr<BatchProcessor<OtlpLogHandle>> logs;
   std::atomic<std::uint64_t> logs_no_buffer{0};
+  std::atomic<std::uint64_t> logs_after_shutdown{0};
 
   // Shared by both export threads (one set of counters); null when inactive.
   std::shared_ptr<processors::Processors> processors;
+
+  // Self-metrics: created/ended counts, component names, and the reporter (null when the
+  // self-metrics are not exported).
+  ShardedCounters counts;
+  std::string span_processor_name;
+  std::string log_processor_name;
+  std::string trace_exporter_name;
+  std::string log_exporter_name;
+  std::string metrics_exporter_name;
+  std::unique_ptr<SelfMetricsReporter> reporter;
 
   std::mutex shutdown_mu;
   bool shutdown_done = false;
@@ -137,12 +197,43 @@ std::size_t log_class(const OtlpLogHandle& h) {
   return 1 + static_cast<std::size_t>(h->metadata->level);
 }
 
-constexpr std::size_t kUrgentLogClass = 1 + static_cast<std::size_t>(core::Level::kError);
+// The batch processor's class of the first urgent level.
+std::size_t urgent_log_class(core::Level level) {
+  return 1 + static_cast<std::size_t>(level);
+}
+
+}  // namespace
+}  // namespace internal
+
+namespace internal {
+namespace {
+
+// The self-metrics' endpoint when none is given: the traces (else logs) receiver's.
+void derive_metrics_endpoint(OtlpLayerOptions& o) {
+  if (!o.metrics.endpoint.empty())
+    return;
+  const otlp::OtlpExporterOptions& from = o.export_spans ? o.traces : o.logs;
+  if (from.endpoint.empty())
+    return;          // the exporter's default, localhost
+  o.metrics = from;  // the same receiver: same protocol, headers, TLS, timeout
+  if (from.protocol != otlp::Protocol::kGrpc) {
+    for (std::string_view suffix : {std::string_view("/v1/traces"), std::string_view("/v1/logs")}) {
+      const std::string& e = o.metrics.endpoint;
+      if (e.size() >= suffix.size() &&
+          e.compare(e.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0) {
+        o.metrics.endpoint.resize(e.size() - suffix.size());
+        o.metrics.endpoint += "/v1/metrics";
+        break;
+      }
+    }
+  }
+}
 
 }  // namespace
 }  // namespace internal
 
 core::Result<std::unique_ptr<OtlpLayer>> OtlpLayer::create(OtlpLayerOptions options) {
+  internal::derive_metrics_endpoint(options);
   if (processors::is_active(options.processors)) {
     core::Result<std::unique_ptr<processors::Processors>> p =
         processors::Processors::create(options.processors);
@@ -163,11 +254,20 @@ core::Result<std::unique_ptr<OtlpLayer>> OtlpLayer::create(OtlpLayerOptions opti
       return e.status();
     logs = std::move(*e);
   }
-  return std::make_unique<OtlpLayer>(std::move(options), std::move(traces), std::move(logs));
+  std::unique_ptr<otlp::OtlpExporter> metrics;
+  if (options.export_self_metrics && (options.export_spans || options.export_logs)) {
+    auto e = otlp::OtlpExporter::create(options.metrics, options.on_error);
+    if (!e)
+      return e.status();
+    metrics = std::move(*e);
+  }
+  return std::make_unique<OtlpLayer>(std::move(options), std::move(traces), std::move(logs),
+                                     std::move(metrics));
 }
 
 OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporter> traces,
-                     std::unique_ptr<otlp::OtlpExporter> logs)
+                     std::unique_ptr<otlp::OtlpExporter> logs,
+                     std::unique_ptr<otlp::OtlpExporter> metrics)
     : state_(std::make_unique<internal::OtlpLayerState>()) {
   using namespace internal;
   OtlpLayerState& s = *state_;
@@ -197,6 +297,9 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     e->skeleton = e->request;
     e->processors = s.processors;
     s.span_export = e;
+    s.span_processor_name = next_component_name("batching_span_processor");
+    s.trace_exporter_name = next_component_name(
+        exporter_component_type(e->exporter->options().protocol, otlp::Signal::kTraces));
     s.spans = std::make_unique<BatchProcessor<SpanRef>>(
         s.options.span_batch,
         [e](std::vector<SpanRef>& batch, otlp::Deadline d) { return e->run(batch, d); });
@@ -214,14 +317,27 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     auto* rl = e->request.add_resource_logs();
     otlp::to_otlp_resource(s.options.resource, *rl->mutable_resource());
     rl->set_schema_url(s.options.resource.schema_url());
-    fill_scope(s.options, *rl->add_scope_logs()->mutable_scope());
+    e->default_scope = s.options.scope_name;
+    e->scope_version = scope_version_of(s.options);
     e->skeleton = e->request;
     e->processors = s.processors;
     s.log_export = e;
+    s.log_processor_name = next_component_name("batching_log_processor");
+    s.log_exporter_name = next_component_name(
+        exporter_component_type(e->exporter->options().protocol, otlp::Signal::kLogs));
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
         &log_class,
-        s.options.export_immediately_on_error ? kUrgentLogClass : otlp::kSeverityClasses);
+        s.options.export_immediately_on_error
+            ? urgent_log_class(s.options.export_immediately_at_level)
+            : otlp::kSeverityClasses);
+  }
+  if (metrics && s.options.export_self_metrics && (s.spans || s.logs)) {
+    s.metrics_exporter_name = next_component_name(
+        exporter_component_type(metrics->options().protocol, otlp::Signal::kMetrics));
+    s.reporter = std::make_unique<SelfMetricsReporter>(
+        std::move(metrics), s.options.self_metrics_interval, s.options.resource,
+        s.options.scope_name, sdk_scope_version(s.options), [this] { return self_metrics(); });
   }
 }
 
@@ -231,12 +347,28 @@ OtlpLayer::~OtlpLayer() {
   (void)shutdown(otlp::Clock::now() + grace);
 }
 
+void OtlpLayer::on_new_span(const SpanRecord& span) {
+  internal::OtlpLayerState& s = *state_;
+  if (!s.spans)
+    return;
+  // SpanId::valid() tests byte by byte; one 8-byte load is cheaper on this hot path.
+  std::uint64_t parent = 0;
+  std::memcpy(&parent, span.parent_span_id.bytes().data(), sizeof parent);
+  const std::size_t origin = parent == 0 ? 0 : span.parent_remote ? 2 : 1;
+  s.counts.add(internal::ShardedCounters::kStarted + 2 * origin + (span.context.sampled() ? 0 : 1));
+}
+
 void OtlpLayer::on_close(const SpanRecord& span) {
   internal::OtlpLayerState& s = *state_;
-  if (shut_down_.load(std::memory_order_relaxed) || !s.spans)
+  if (!s.spans)
     return;
-  if (!span.context.sampled()) {
-    s.unsampled_skipped.fetch_add(1, std::memory_order_relaxed);
+  const bool sampled = span.context.sampled();
+  s.counts.add(sampled ? internal::ShardedCounters::kEndedSampled
+                       : internal::ShardedCounters::kEndedUnsampled);
+  if (!sampled)
+    return;
+  if (shut_down_.load(std::memory_order_relaxed)) {
+    s.spans_after_shutdown.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   (void)s.spans->push(SpanRef(const_cast<SpanRecord*>(&span)));
@@ -244,8 +376,13 @@ void OtlpLayer::on_close(const SpanRecord& span) {
 
 void OtlpLayer::on_event(const Event& event) {
   internal::OtlpLayerState& s = *state_;
-  if (shut_down_.load(std::memory_order_relaxed) || !s.logs)
+  if (!s.logs)
     return;
+  s.counts.add(internal::ShardedCounters::kLogsCreated);
+  if (shut_down_.load(std::memory_order_relaxed)) {
+    s.logs_after_shutdown.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   internal::OtlpLogItem* item = s.log_pool->acquire();
   if (item == nullptr) {
     s.logs_no_buffer.fetch_add(1, std::memory_order_relaxed);
@@ -274,6 +411,15 @@ void OtlpLayer::on_event(const Event& event) {
     if (f.value.kind() == Value::Kind::kString)
       longest = std::max(longest, f.value.as_string().size());
   }
+  item->stack.clear();
+  if (s.options.exception_stacktrace) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (event.fields[i].name == semconv::exception::kType) {
+        internal::capture_stack(item->stack, 1);  // leaves this function out
+        break;
+      }
+    }
+  }
   item->oversized = longest > internal::OtlpLogPool::kMaxKeptCapacity;
   item->field_count = n;
   const SpanRecord* span = event.span;
@@ -291,7 +437,12 @@ void OtlpLayer::on_event(const Event& event) {
 bool OtlpLayer::force_flush(Deadline deadline) {
   if (shut_down_.load(std::memory_order_acquire))
     return true;
-  return internal::on_both(*state_, [deadline](auto& p) { return p.force_flush(deadline); });
+  const bool ok =
+      internal::on_both(*state_, [deadline](auto& p) { return p.force_flush(deadline); });
+  // The self-metrics after the flush, so that they count what it exported.
+  if (state_->reporter)
+    (void)state_->reporter->export_now(deadline, true);
+  return ok;
 }
 
 bool OtlpLayer::shutdown(Deadline deadline) {
@@ -301,6 +452,11 @@ bool OtlpLayer::shutdown(Deadline deadline) {
     return s.shutdown_result;
   shut_down_.store(true, std::memory_order_release);
   s.shutdown_result = internal::on_both(s, [deadline](auto& p) { return p.shutdown(deadline); });
+  // The last self-metrics: what the drained queues delivered, failed or dropped.
+  if (s.reporter) {
+    (void)s.reporter->export_now(deadline, true);
+    s.reporter->stop();
+  }
   // Whatever an abandoned export is still doing (backoff, retry) returns promptly now.
   if (s.span_export)
     s.span_export->exporter->shutdown();
@@ -314,14 +470,14 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
   const internal::OtlpLayerState& s = *state_;
   Counters c;
   constexpr auto r = std::memory_order_relaxed;
-  c.unsampled_skipped = s.unsampled_skipped.load(r);
+  c.unsampled_skipped = s.counts.sum(internal::ShardedCounters::kEndedUnsampled);
   if (s.spans) {
     const otlp::BatchCounters& b = s.spans->counters();
     c.spans_queued = b.accepted.load(r);
     c.spans_exported = b.delivered.load(r);
     c.spans_failed = b.export_failed.load(r);
     c.spans_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
-                      b.rejected_after_shutdown.load(r);
+                      b.rejected_after_shutdown.load(r) + s.spans_after_shutdown.load(r);
     c.span_batches = b.batches.load(r);
   }
   if (s.logs) {
@@ -330,7 +486,8 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
     c.logs_exported = b.delivered.load(r);
     c.logs_failed = b.export_failed.load(r);
     c.logs_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
-                     b.rejected_after_shutdown.load(r) + s.logs_no_buffer.load(r);
+                     b.rejected_after_shutdown.load(r) + s.logs_no_buffer.load(r) +
+                     s.logs_after_shutdown.load(r);
     c.log_batches = b.batches.load(r);
   }
   if (s.processors) {
@@ -343,6 +500,85 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
     c.values_redacted = p.values_redacted + p.attributes_masked;
   }
   return c;
+}
+
+namespace internal {
+namespace {
+
+void fill_processor(const otlp::BatchCounters& b, std::size_t capacity, std::uint64_t handed,
+                    std::uint64_t no_buffer, std::uint64_t after_shutdown,
+                    std::uint64_t sampled_out, std::uint64_t rate_capped,
+                    ProcessorSelfMetrics& out) {
+  constexpr auto r = std::memory_order_relaxed;
+  out.queue_size = b.queue_depth.load(r);
+  out.queue_capacity = capacity;
+  out.dropped_queue_full = b.dropped_queue_full_total() + no_buffer;
+  out.dropped_already_shutdown = b.rejected_after_shutdown.load(r) + after_shutdown;
+  out.dropped_shutdown_timeout = b.dropped_shutdown.load(r);
+  out.dropped_sampled_out = sampled_out;
+  out.dropped_rate_capped = rate_capped;
+  // Counted when a batch is taken for export, not when the export ends (as the conventions
+  // ask); the processors (OtlpLayerOptions::processors) removed some of those.
+  const std::uint64_t removed = sampled_out + rate_capped;
+  out.processed = handed > removed ? handed - removed : 0;
+}
+
+void fill_exporter(const otlp::OtlpExporter& e, const std::string& name, ExporterSelfMetrics& out) {
+  out.component_name = name;
+  out.component_type = name.substr(0, name.rfind('/'));
+  endpoint_address(e.options().endpoint, out.server_address, out.server_port);
+  fill_exporter_metrics(e.counters(), out);
+}
+
+}  // namespace
+}  // namespace internal
+
+SelfMetrics OtlpLayer::self_metrics() const {
+  using internal::ShardedCounters;
+  const internal::OtlpLayerState& s = *state_;
+  constexpr auto r = std::memory_order_relaxed;
+  processors::ProcessorsCounters p;
+  if (s.processors)
+    p = s.processors->counters();
+  using processors::DropReason;
+  using processors::Signal;
+  SelfMetrics m;
+  if (s.spans) {
+    SpanSelfMetrics& o = m.spans;
+    o.started_root_sampled = s.counts.sum(ShardedCounters::kStarted + 0);
+    o.started_root_unsampled = s.counts.sum(ShardedCounters::kStarted + 1);
+    o.started_local_sampled = s.counts.sum(ShardedCounters::kStarted + 2);
+    o.started_local_unsampled = s.counts.sum(ShardedCounters::kStarted + 3);
+    o.started_remote_sampled = s.counts.sum(ShardedCounters::kStarted + 4);
+    o.started_remote_unsampled = s.counts.sum(ShardedCounters::kStarted + 5);
+    o.ended_sampled = s.counts.sum(ShardedCounters::kEndedSampled);
+    o.ended_unsampled = s.counts.sum(ShardedCounters::kEndedUnsampled);
+    o.processor.component_name = s.span_processor_name;
+    internal::fill_processor(
+        s.spans->counters(), s.spans->options().max_queue_size, s.span_export->handed.load(r), 0,
+        s.spans_after_shutdown.load(r), p.dropped_count(Signal::kTraces, DropReason::kSampled),
+        p.dropped_count(Signal::kTraces, DropReason::kRateCapped), o.processor);
+    internal::fill_exporter(*s.span_export->exporter, s.trace_exporter_name, o.exporter);
+  }
+  if (s.logs) {
+    LogSelfMetrics& o = m.logs;
+    o.created = s.counts.sum(ShardedCounters::kLogsCreated);
+    o.processor.component_name = s.log_processor_name;
+    internal::fill_processor(s.logs->counters(), s.logs->options().max_queue_size,
+                             s.log_export->handed.load(r), s.logs_no_buffer.load(r),
+                             s.logs_after_shutdown.load(r),
+                             p.dropped_count(Signal::kLogs, DropReason::kSampled),
+                             p.dropped_count(Signal::kLogs, DropReason::kRateCapped), o.processor);
+    internal::fill_exporter(*s.log_export->exporter, s.log_exporter_name, o.exporter);
+  }
+  if (s.reporter) {
+    ExporterSelfMetrics& o = m.metrics_exporter;
+    o.component_name = s.metrics_exporter_name;
+    o.component_type = s.metrics_exporter_name.substr(0, s.metrics_exporter_name.rfind('/'));
+    internal::endpoint_address(s.reporter->options().endpoint, o.server_address, o.server_port);
+    internal::fill_exporter_metrics(s.reporter->counters(), o);
+  }
+  return m;
 }
 
 const otlp::BatchCounters* OtlpLayer::span_batch_counters() const noexcept {

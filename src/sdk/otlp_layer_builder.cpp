@@ -67,6 +67,7 @@ OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const config::OtelEnvir
   OtlpLayerOptions o;
   o.traces = load(otlp::Signal::kTraces);
   o.logs = load(otlp::Signal::kLogs);
+  o.metrics = load(otlp::Signal::kMetrics);  // the self-metrics
   append(warnings, env.otlp.span_batch.warnings);
   o.span_batch = otlp::batch_options(configured_batch(c, otlp::BatchOptions{}), env.otlp.span_batch,
                                      "OTEL_BSP_", warnings);

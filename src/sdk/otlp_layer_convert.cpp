@@ -156,6 +156,12 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
     if (!m.function.empty())
       add_string_attribute(attributes, "code.function.name", m.function);
   }
+  if (!item.stack.empty()) {
+    thread_local std::string text;  // the export thread's, reused
+    text.clear();
+    append_stack_text(item.stack, text);
+    add_string_attribute(attributes, "exception.stacktrace", text);
+  }
   out.set_dropped_attributes_count(0);
 
   if (item.in_sampled_span) {

@@ -10,6 +10,8 @@
 #include <limits>
 #include <map>
 #include <new>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,11 +19,14 @@
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/otlp/codec.hpp"
 #include "edgetrace/otlp/exporter.hpp"
+#include "edgetrace/sdk/error.hpp"
 #include "edgetrace/sdk/event.hpp"
 #include "edgetrace/sdk/layer.hpp"
 #include "edgetrace/sdk/span.hpp"
+#include "edgetrace/version.hpp"
 #include "fake_http_receiver.hpp"
 #include "internal/otlp_convert.hpp"
+#include "internal/otlp_self_metrics.hpp"
 #include "testing/fake_grpc_receiver.hpp"
 #include "testing/silent_receiver.hpp"
 #include "testing/wait.hpp"
@@ -70,6 +75,32 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept {
 }
 #pragma GCC diagnostic pop
 
+// Call sites of other targets (ET_TARGET is read where a macro expands).
+#undef ET_TARGET
+#define ET_TARGET "shop::payment"
+static void log_from_payment(int i) {
+  ET_INFO("payment", edgetrace::field<"i">(i));
+}
+#undef ET_TARGET
+#define ET_TARGET ""
+static void log_without_target() {
+  ET_WARN("no target");
+}
+#undef ET_TARGET
+#define ET_TARGET "shop::cart"
+
+// Not inlined, so that its frame is on the captured stack; external linkage, so that the
+// test binary (linked with -rdynamic) names it.
+namespace shop {
+__attribute__((noinline)) void fail_payment() {
+  try {
+    throw std::out_of_range("no such card");
+  } catch (const std::exception& e) {
+    ET_ERROR("payment failed", edgetrace::sdk::error(e));
+  }
+}
+}  // namespace shop
+
 namespace edgetrace::sdk {
 namespace {
 
@@ -115,6 +146,7 @@ OtlpLayerOptions options_for(const FakeOtlpHttpReceiver& rx) {
       core::Resource(core::Attributes{{"service.name", "checkout"}, {"service.version", "1.2.3"}});
   o.scope_version = "0.1";
   o.on_error = [](std::string_view) {};
+  o.export_self_metrics = false;  // the self-metrics tests turn them on
   return o;
 }
 
@@ -402,7 +434,88 @@ TEST_F(OtlpLayerTest, LogRecordHasSeverityBodyFieldsAndTarget) {
   const auto& rl = logs_req->logs.resource_logs(0);
   EXPECT_EQ(attribute(rl.resource().attributes(), "service.name")->string_value(), "checkout");
   EXPECT_EQ(attribute(rl.resource().attributes(), "service.version")->string_value(), "1.2.3");
-  EXPECT_EQ(rl.scope_logs(0).scope().name(), "edgetrace");
+  ASSERT_EQ(rl.scope_logs_size(), 1);  // every record here has the same target
+  EXPECT_EQ(rl.scope_logs(0).scope().name(), "shop::cart");
+  EXPECT_EQ(rl.scope_logs(0).scope().version(), "0.1");
+}
+
+TEST_F(OtlpLayerTest, LogRecordsAreGroupedIntoOneScopePerTarget) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.scope_version.clear();  // falls back to the resource's service.version
+  OtlpLayer* layer = install(std::move(o));
+  { auto s = ET_SPAN("span scope"); }
+  ET_INFO("cart 1");
+  log_from_payment(1);
+  ET_INFO("cart 2");
+  log_from_payment(2);
+  log_without_target();
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto reqs = rx.received();
+  ASSERT_EQ(reqs.size(), 2u);
+  const ReceivedRequest& logs_req = reqs[0].path == "/v1/logs" ? reqs[0] : reqs[1];
+  const ReceivedRequest& spans_req = reqs[0].path == "/v1/logs" ? reqs[1] : reqs[0];
+  // Spans keep the SDK's scope, with edgetrace's version.
+  ASSERT_EQ(spans_req.traces.resource_spans_size(), 1);
+  EXPECT_EQ(spans_req.traces.resource_spans(0).scope_spans(0).scope().name(), "edgetrace");
+  EXPECT_EQ(spans_req.traces.resource_spans(0).scope_spans(0).scope().version(),
+            edgetrace::kVersion);
+  ASSERT_EQ(logs_req.logs.resource_logs_size(), 1);
+  const auto& rl = logs_req.logs.resource_logs(0);
+  std::map<std::string, std::vector<std::string>> bodies_by_scope;
+  for (const auto& sl : rl.scope_logs()) {
+    EXPECT_EQ(sl.scope().version(), "1.2.3") << sl.scope().name();
+    EXPECT_EQ(bodies_by_scope.count(sl.scope().name()), 0u) << "one ScopeLogs per target";
+    for (const auto& l : sl.log_records())
+      bodies_by_scope[sl.scope().name()].push_back(l.body().string_value());
+  }
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"shop::cart", {"cart 1", "cart 2"}},
+      {"shop::payment", {"payment", "payment"}},
+      {"edgetrace", {"no target"}}};  // scope_name names records without a target
+  EXPECT_EQ(bodies_by_scope, expected);
+}
+
+TEST_F(OtlpLayerTest, ExceptionFieldsAndStacktraceOnRequest) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.exception_stacktrace = true;
+  o.export_immediately_on_error = false;
+  OtlpLayer* layer = install(std::move(o));
+  shop::fail_payment();
+  ET_WARN("no error here", field<"n">(1));
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto logs = logs_of(rx.received());
+  const auto* failed = find_log(logs, "payment failed");
+  const auto* plain = find_log(logs, "no error here");
+  ASSERT_NE(failed, nullptr);
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(attribute(failed->attributes(), "exception.type"), nullptr);
+  EXPECT_EQ(attribute(failed->attributes(), "exception.type")->string_value(), "std::out_of_range");
+  EXPECT_EQ(attribute(failed->attributes(), "exception.message")->string_value(), "no such card");
+  const auto* stack = attribute(failed->attributes(), "exception.stacktrace");
+  ASSERT_NE(stack, nullptr);
+  const std::string& text = stack->string_value();
+  // One numbered line per frame, each naming this test's binary, and more than the SDK's own.
+  EXPECT_EQ(text.rfind("#0 ", 0), 0u) << text;
+  EXPECT_NE(text.find("\n#4 "), std::string::npos) << text;
+  EXPECT_NE(text.find("otlp_layer_test"), std::string::npos) << text;
+  // Names demangled: the function that emitted the event, below the SDK's frames.
+  EXPECT_NE(text.find("(shop::fail_payment()+0x"), std::string::npos) << text;
+  // Only events that carry an error get a stack.
+  EXPECT_EQ(attribute(plain->attributes(), "exception.stacktrace"), nullptr);
+  EXPECT_EQ(attribute(plain->attributes(), "exception.type"), nullptr);
+}
+
+TEST_F(OtlpLayerTest, NoStacktraceUnlessAsked) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  shop::fail_payment();
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto logs = logs_of(rx.received());
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(attribute(logs[0].attributes(), "exception.type")->string_value(), "std::out_of_range");
+  EXPECT_EQ(attribute(logs[0].attributes(), "exception.stacktrace"), nullptr);
 }
 
 TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {
@@ -443,6 +556,34 @@ TEST_F(OtlpLayerTest, ErrorLogTriggersAnExportWithoutFlush) {
   EXPECT_EQ(layer->counters().log_batches, 1u);
   EXPECT_EQ(layer->counters().logs_exported, 2u);
   EXPECT_EQ(rx.request_count(), 1u);
+}
+
+TEST_F(OtlpLayerTest, ImmediateExportLevelIsAnOption) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_immediately_on_error = false;  // only the (hour-long) timer or a flush exports
+  OtlpLayer* layer = install(std::move(o));
+  ET_ERROR("waits");
+  ET_FATAL("waits too");
+  // A wrong export would come within min_export_interval (1 ms); waiting longer for it can
+  // only make this test pass late, never fail wrongly.
+  EXPECT_FALSE(rx.wait_for_requests(1, 300ms));
+  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 2u);
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 1u);  // the flush's, no earlier one
+  EXPECT_EQ(layer->counters().log_batches, 1u);
+}
+
+TEST_F(OtlpLayerTest, ImmediateExportFromAChosenLevel) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_immediately_at_level = core::Level::kWarn;
+  OtlpLayer* layer = install(std::move(o));
+  ET_INFO("info waits");
+  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 1u);
+  ET_WARN("warn goes");
+  ASSERT_TRUE(rx.wait_for_requests(1, 30s));
+  EXPECT_EQ(logs_of(rx.received()).size(), 2u);
 }
 
 TEST_F(OtlpLayerTest, FullQueueDropsAndCountsWithoutBlocking) {
@@ -653,7 +794,7 @@ TEST_F(OtlpLayerTest, EveryRecordSampledOutSendsNothingAndTheNextBatchStillWorks
       EXPECT_EQ(attribute(r.logs.resource_logs(0).resource().attributes(), "service.name")
                     ->string_value(),
                 "checkout");
-      EXPECT_EQ(r.logs.resource_logs(0).scope_logs(0).scope().name(), "edgetrace");
+      EXPECT_EQ(r.logs.resource_logs(0).scope_logs(0).scope().name(), "shop::cart");
     }
   }
   EXPECT_EQ(layer->counters().logs_sampled_out, 1u);
@@ -730,6 +871,276 @@ TEST_F(OtlpLayerTest, CreateFailsOnABadEndpoint) {
   o.traces.endpoint = "not a url";
   auto layer = OtlpLayer::create(std::move(o));
   EXPECT_FALSE(layer.ok());
+}
+
+// The value of the data point of `metric` (a Sum) whose attributes hold every pair of `want`
+// and, unless `want` names one, no error.type. Empty when there is none.
+std::optional<std::int64_t> point(const pb::metrics::v1::Metric& metric,
+                                  const std::map<std::string, std::string>& want) {
+  for (const auto& p : metric.sum().data_points()) {
+    bool match = true;
+    for (const auto& [k, v] : want) {
+      const auto* a = attribute(p.attributes(), k);
+      if (a == nullptr ||
+          (a->has_int_value() ? std::to_string(a->int_value()) : a->string_value()) != v)
+        match = false;
+    }
+    if (want.count("error.type") == 0 && attribute(p.attributes(), "error.type") != nullptr)
+      match = false;
+    if (match)
+      return p.as_int();
+  }
+  return std::nullopt;
+}
+
+// name -> metric of the last metrics request `rx` received (empty when none).
+std::map<std::string, pb::metrics::v1::Metric> last_metrics(
+    const FakeOtlpHttpReceiver& rx, pb::resource::v1::Resource* resource = nullptr) {
+  std::map<std::string, pb::metrics::v1::Metric> out;
+  const auto reqs = rx.received();
+  for (auto it = reqs.rbegin(); it != reqs.rend(); ++it) {
+    if (it->path != "/v1/metrics")
+      continue;
+    for (const auto& rm : it->metrics.resource_metrics()) {
+      if (resource != nullptr)
+        *resource = rm.resource();
+      for (const auto& sm : rm.scope_metrics())
+        for (const auto& m : sm.metrics())
+          out[m.name()] = m;
+    }
+    break;
+  }
+  return out;
+}
+
+TEST_F(OtlpLayerTest, SelfMetricsCountDropsByReasonAndArriveAsOtlpMetrics) {
+  // Spans and logs go to a receiver that never answers: the first batch of each is held in
+  // the exporter while the queues behind it fill and overflow. The self-metrics go to `rx`.
+  testing::SilentReceiver silent;
+  ASSERT_TRUE(silent.ok());
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.traces.endpoint = silent.url() + "/v1/traces";
+  o.logs.endpoint = silent.url() + "/v1/logs";
+  o.traces.timeout = o.logs.timeout = 1h;
+  for (otlp::BatchOptions* b : {&o.span_batch, &o.log_batch}) {
+    b->export_timeout = 1h;
+    b->max_queue_size = 4;
+    b->max_export_batch_size = 4;
+  }
+  o.export_immediately_on_error = false;
+  o.export_self_metrics = true;
+  o.metrics.endpoint = rx.url("/v1/metrics");
+  o.self_metrics_interval = 20ms;
+  OtlpLayer* layer = install(std::move(o));
+
+  for (int i = 0; i < 4; ++i) {
+    auto s = ET_SPAN("held");
+    ET_INFO("held");
+  }
+  // The full batch of each signal was taken (and is held in its exporter)...
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] {
+    return layer->span_batch_counters()->queue_depth.load() == 0 &&
+           layer->log_batch_counters()->queue_depth.load() == 0 &&
+           layer->self_metrics().spans.exporter.inflight == 4 &&
+           layer->self_metrics().logs.exporter.inflight == 4;
+  }));
+  // ...so of 10 more, each queue keeps 4 and drops the 6 oldest.
+  for (int i = 0; i < 10; ++i) {
+    auto s = ET_SPAN("next");
+    ET_INFO("next");
+  }
+  const core::SpanContext unsampled_remote{
+      core::TraceId::random(), core::SpanId::random(), core::TraceFlags{0}, {}, true};
+  { auto s = ET_SPAN_WITH((SpanOptions{.remote_parent = unsampled_remote}), "not sampled"); }
+
+  // Readable in code.
+  const SelfMetrics m = layer->self_metrics();
+  EXPECT_EQ(m.spans.started_root_sampled, 14u);
+  EXPECT_EQ(m.spans.started_remote_unsampled, 1u);
+  EXPECT_EQ(m.spans.started(), 15u);
+  EXPECT_EQ(m.spans.ended_sampled, 14u);
+  EXPECT_EQ(m.spans.ended_unsampled, 1u);
+  EXPECT_EQ(m.spans.processor.queue_size, 4u);
+  EXPECT_EQ(m.spans.processor.queue_capacity, 4u);
+  EXPECT_EQ(m.spans.processor.processed, 4u);
+  EXPECT_EQ(m.spans.processor.dropped_queue_full, 6u);
+  EXPECT_EQ(m.spans.exporter.inflight, 4u);
+  EXPECT_EQ(m.spans.exporter.exported, 0u);
+  EXPECT_EQ(m.spans.exporter.component_type, "otlp_http_span_exporter");
+  EXPECT_EQ(m.spans.exporter.server_address, "127.0.0.1");
+  EXPECT_EQ(m.spans.exporter.server_port, silent.port());
+  EXPECT_EQ(m.logs.created, 14u);
+  EXPECT_EQ(m.logs.processor.processed, 4u);
+  EXPECT_EQ(m.logs.processor.dropped_queue_full, 6u);
+  EXPECT_EQ(m.logs.dropped_count(), 6u);
+
+  // And in the backend: a periodic export (every 20 ms) carries the same numbers.
+  std::map<std::string, pb::metrics::v1::Metric> got;
+  pb::resource::v1::Resource resource;
+  const std::map<std::string, std::string> span_processor = {
+      {"otel.component.type", "batching_span_processor"},
+      {"otel.component.name", m.spans.processor.component_name}};
+  const std::map<std::string, std::string> log_processor = {
+      {"otel.component.type", "batching_log_processor"},
+      {"otel.component.name", m.logs.processor.component_name}};
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] {
+    got = last_metrics(rx, &resource);
+    return got.count("otel.logs.dropped_count") &&
+           point(got["otel.sdk.span.started"], {{"otel.span.parent.origin", "remote"}}) ==
+               std::optional<std::int64_t>(1);
+  })) << "no self-metrics with the last span arrived";
+
+  const auto& started = got["otel.sdk.span.started"];
+  EXPECT_EQ(started.unit(), "{span}");
+  EXPECT_TRUE(started.sum().is_monotonic());
+  EXPECT_EQ(started.sum().aggregation_temporality(),
+            pb::metrics::v1::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  EXPECT_EQ(point(started, {{"otel.span.parent.origin", "none"},
+                            {"otel.span.sampling_result", "RECORD_AND_SAMPLE"}}),
+            14);
+  EXPECT_EQ(point(started, {{"otel.span.parent.origin", "remote"},
+                            {"otel.span.sampling_result", "RECORD_ONLY"}}),
+            1);
+  const auto& live = got["otel.sdk.span.live"];
+  EXPECT_FALSE(live.sum().is_monotonic());
+  EXPECT_EQ(point(live, {{"otel.span.sampling_result", "RECORD_AND_SAMPLE"}}), 0);
+
+  EXPECT_EQ(point(got["otel.sdk.processor.span.queue.size"], span_processor), 4);
+  EXPECT_EQ(point(got["otel.sdk.processor.span.queue.capacity"], span_processor), 4);
+  const auto& processed = got["otel.sdk.processor.span.processed"];
+  EXPECT_EQ(processed.unit(), "{span}");
+  EXPECT_EQ(point(processed, span_processor), 4);
+  auto queue_full = span_processor;
+  queue_full["error.type"] = "queue_full";
+  EXPECT_EQ(point(processed, queue_full), 6);
+
+  const std::map<std::string, std::string> span_exporter = {
+      {"otel.component.type", "otlp_http_span_exporter"},
+      {"otel.component.name", m.spans.exporter.component_name},
+      {"server.address", "127.0.0.1"},
+      {"server.port", std::to_string(silent.port())}};
+  EXPECT_EQ(point(got["otel.sdk.exporter.span.inflight"], span_exporter), 4);
+  EXPECT_EQ(point(got["otel.sdk.exporter.span.exported"], span_exporter), 0);
+
+  EXPECT_EQ(got["otel.sdk.log.created"].unit(), "{log_record}");
+  EXPECT_EQ(point(got["otel.sdk.log.created"], {}), 14);
+  EXPECT_EQ(point(got["otel.sdk.processor.log.queue.size"], log_processor), 4);
+  auto log_queue_full = log_processor;
+  log_queue_full["error.type"] = "queue_full";
+  EXPECT_EQ(point(got["otel.sdk.processor.log.processed"], log_queue_full), 6);
+  EXPECT_EQ(point(got["otel.sdk.exporter.log.inflight"],
+                  {{"otel.component.type", "otlp_http_log_exporter"}}),
+            4);
+  EXPECT_EQ(got["otel.logs.dropped_count"].unit(), "{log_record}");
+  EXPECT_TRUE(got["otel.logs.dropped_count"].sum().is_monotonic());
+  EXPECT_EQ(point(got["otel.logs.dropped_count"], {}), 6);
+  // The exporter of the self-metrics reports on itself, in data points.
+  ASSERT_EQ(got.count("otel.sdk.exporter.metric_data_point.exported"), 1u);
+  EXPECT_EQ(got["otel.sdk.exporter.metric_data_point.exported"].unit(), "{data_point}");
+  // Under the application's resource.
+  ASSERT_NE(attribute(resource.attributes(), "service.name"), nullptr);
+  EXPECT_EQ(attribute(resource.attributes(), "service.name")->string_value(), "checkout");
+
+  silent.close();  // the held exports fail now, so the shutdown below does not wait for them
+  // Before `rx` goes: the reporter exports to it until the layer stops.
+  EXPECT_TRUE(layer->shutdown(otlp::Clock::now() + 10s));
+}
+
+TEST_F(OtlpLayerTest, SelfMetricsFinalSnapshotAtShutdownAndLateRecordsCounted) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_self_metrics = true;  // endpoint from the traces one: rx's /v1/metrics
+  o.self_metrics_interval = 1h;  // only the shutdown exports them
+  OtlpLayer* layer = install(std::move(o));
+  for (int i = 0; i < 5; ++i) {
+    auto s = ET_SPAN("work");
+    if (i < 3)
+      ET_INFO("step");
+  }
+  EXPECT_EQ(layer->self_metrics().spans.processor.queue_size, 5u);
+  ASSERT_TRUE(layer->shutdown(otlp::Clock::now() + 10s));
+  const auto got = last_metrics(rx);
+  ASSERT_FALSE(got.empty()) << "no self-metrics at shutdown";
+  EXPECT_EQ(point(got.at("otel.sdk.exporter.span.exported"), {}), 5);
+  EXPECT_EQ(point(got.at("otel.sdk.exporter.log.exported"), {}), 3);
+  EXPECT_EQ(point(got.at("otel.sdk.exporter.span.inflight"), {}), 0);
+  EXPECT_EQ(point(got.at("otel.sdk.processor.span.queue.size"), {}), 0);
+  EXPECT_EQ(
+      point(got.at("otel.sdk.span.live"), {{"otel.span.sampling_result", "RECORD_AND_SAMPLE"}}), 0);
+  EXPECT_EQ(point(got.at("otel.logs.dropped_count"), {}), 0);
+  EXPECT_EQ(
+      point(got.at("otel.sdk.exporter.log.exported"), {{"server.port", std::to_string(rx.port())}}),
+      3);
+  // After shutdown, records are counted as lost (readable in code; nothing exports any more).
+  ET_INFO("late");
+  { auto s = ET_SPAN("late"); }
+  const SelfMetrics m = layer->self_metrics();
+  EXPECT_EQ(m.logs.created, 4u);
+  EXPECT_EQ(m.logs.processor.dropped_already_shutdown, 1u);
+  EXPECT_EQ(m.logs.dropped_count(), 1u);
+  EXPECT_EQ(m.spans.processor.dropped_already_shutdown, 1u);
+  EXPECT_EQ(m.spans.exporter.exported, 5u);
+}
+
+TEST_F(OtlpLayerTest, SelfMetricsReportExporterFailuresByErrorType) {
+  FakeOtlpHttpReceiver rx;
+  rx.script({testing::Reply::http(400)});  // the first request (the logs) is rejected
+  OtlpLayerOptions o = options_for(rx);
+  o.export_spans = false;
+  o.export_self_metrics = true;
+  o.self_metrics_interval = 1h;
+  OtlpLayer* layer = install(std::move(o));
+  ET_INFO("rejected 1");
+  ET_INFO("rejected 2");
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 10s));
+  const SelfMetrics m = layer->self_metrics();
+  EXPECT_EQ(m.logs.exporter.failed_rejected, 2u);
+  EXPECT_EQ(m.logs.dropped_count(), 2u);
+  EXPECT_TRUE(m.spans.processor.component_name.empty());  // spans are not exported
+  const auto got = last_metrics(rx);                      // force_flush sent them after the logs
+  EXPECT_EQ(point(got.at("otel.sdk.exporter.log.exported"), {{"error.type", "rejected"}}), 2);
+  EXPECT_EQ(point(got.at("otel.logs.dropped_count"), {}), 2);
+  EXPECT_EQ(got.count("otel.sdk.span.started"), 0u);
+}
+
+TEST_F(OtlpLayerTest, SelfMetricsAreNotSentWhenNothingChanged) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.export_self_metrics = true;
+  o.self_metrics_interval = 1h;
+  OtlpLayer* layer = install(std::move(o));
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 0u);  // an idle layer says nothing
+  ET_INFO("one");
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 2u);  // the log, then the self-metrics
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  ASSERT_TRUE(layer->shutdown(otlp::Clock::now() + 5s));
+  EXPECT_EQ(rx.request_count(), 2u);  // nothing new to report since
+  const auto reqs = rx.received();
+  EXPECT_EQ(reqs[1].path, "/v1/metrics");
+}
+
+TEST(OtlpSelfMetricsTest, EndpointAddressAndPort) {
+  std::string address;
+  std::uint16_t port = 0;
+  internal::endpoint_address("http://collector:4318/v1/traces", address, port);
+  EXPECT_EQ(address, "collector");
+  EXPECT_EQ(port, 4318);
+  internal::endpoint_address("https://user:secret@logfire.example/v1/logs", address, port);
+  EXPECT_EQ(address, "logfire.example");
+  EXPECT_EQ(port, 443);
+  internal::endpoint_address("http://[::1]:4317", address, port);
+  EXPECT_EQ(address, "::1");
+  EXPECT_EQ(port, 4317);
+  internal::endpoint_address("localhost:4317", address, port);
+  EXPECT_EQ(address, "localhost");
+  EXPECT_EQ(port, 4317);
+  EXPECT_EQ(internal::exporter_component_type(otlp::Protocol::kHttpJson, otlp::Signal::kLogs),
+            "otlp_http_json_log_exporter");
+  EXPECT_EQ(internal::exporter_component_type(otlp::Protocol::kGrpc, otlp::Signal::kMetrics),
+            "otlp_grpc_metric_exporter");
 }
 
 TEST(OtlpConvertTest, AttributeValuesOfEveryType) {

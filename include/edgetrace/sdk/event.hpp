@@ -15,7 +15,10 @@
 // Field values may be any integer, floating point, bool, char, string, string_view, C string,
 // enum (recorded as its integer), core::AttributeValue (arrays), or a type T for which the
 // user defines `edgetrace::core::AttributeValue to_attribute_value(const T&)` in T's
-// namespace. Scalars and strings are passed to layers as views, without copying.
+// namespace. Scalars and strings are passed to layers as views, without copying. An error
+// is one argument that adds exception.type and exception.message (error.hpp):
+//
+//   ET_ERROR("payment failed", edgetrace::sdk::error(e), field<"order_id">(order.id));
 //
 // Cost: the field names, level, target, file, line and function are static and registered
 // once per call site. A call site disabled by the subscriber's filter costs a load and a
@@ -33,8 +36,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
+#include <iterator>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -103,34 +110,68 @@ constexpr bool passes_min_level(core::Level level, int min_level) noexcept {
   return static_cast<int>(level) >= min_level;
 }
 
+// A field group: one ET_* argument that contributes several fields (edgetrace::sdk::error(e)
+// is one, error.hpp). The type lists its names in a static array kFieldNames and returns the
+// value of name i from field_value(i); it lives until the end of the ET_* statement.
+template <typename T>
+concept FieldGroup = requires(const T& group) {
+  T::kFieldNames[0];
+  { group.field_value(std::size_t{0}) } -> std::same_as<Value>;
+};
+
+// The names of what one ET_* argument contributes.
 template <typename T>
 struct FieldTraits;
 template <FixedString Name, typename T>
 struct FieldTraits<NamedField<Name, T>> {
   static constexpr std::string_view name = Name.view();
+  static constexpr std::size_t count = 1;
+  static constexpr const std::string_view* names = &name;
+};
+template <FieldGroup G>
+struct FieldTraits<G> {
+  static constexpr std::size_t count = std::size(G::kFieldNames);
+  static constexpr const std::string_view* names = G::kFieldNames;
 };
 template <const std::string_view& Name, typename T>
 struct FieldTraits<ConstantNamedField<Name, T>> {
   static constexpr std::string_view name = Name;  // fails unless Name is a constant
+  static constexpr std::size_t count = 1;
+  static constexpr const std::string_view* names = &name;
 };
 
+// One field with one name (spans take these only).
 template <typename F>
 concept NamedFieldType = requires {
   FieldTraits<F>::name;
 };
+// Any argument that contributes fields: one (NamedFieldType) or several (FieldGroup).
+template <typename F>
+concept FieldArgument = requires {
+  FieldTraits<F>::count;
+};
+template <typename F>
+constexpr std::size_t field_count() noexcept {
+  if constexpr (FieldArgument<F>)
+    return FieldTraits<F>::count;
+  else
+    return 0;
+}
 
 // The static names of a call site's fields. Arguments that are not fields (ET_INSTRUMENT's
 // span_name and span_level) are skipped.
 template <typename... Fs>
 struct FieldNames {
-  static constexpr std::size_t count = (std::size_t{0} + ... + (NamedFieldType<Fs> ? 1 : 0));
-  static constexpr auto names = [] {
+  static constexpr std::size_t count = (std::size_t{0} + ... + field_count<Fs>());
+  static constexpr std::array<std::string_view, count == 0 ? 1 : count> names = [] {
     std::array<std::string_view, count == 0 ? 1 : count> out{};
     [[maybe_unused]] std::size_t i = 0;
     (
         [&] {
-          if constexpr (NamedFieldType<Fs>)
-            out[i++] = FieldTraits<Fs>::name;
+          if constexpr (FieldArgument<Fs>) {
+            std::copy_n(FieldTraits<Fs>::names, FieldTraits<Fs>::count, out.begin() + i);
+            i += FieldTraits<Fs>::count;
+          }
         }(),
         ...);
     return out;
@@ -152,20 +193,55 @@ void emit_formatted(const Callsite& callsite, fmt::format_string<Args...> format
   dispatch_formatted_event(callsite, format, fmt::make_format_args(args...));
 }
 
+// Holds one ET_* argument's values for the call: converted user types are kept alive here;
+// scalars and strings are views.
+template <typename F>
+class ArgumentHolder;
+template <FixedString Name, typename T>
+class ArgumentHolder<NamedField<Name, T>> {
+ public:
+  explicit ArgumentHolder(const NamedField<Name, T>& f) : holder_(f.value) {}
+  void write(Field* out, std::size_t& i) const noexcept { out[i++].value = holder_.value(); }
+
+ private:
+  ValueHolder<std::remove_cvref_t<T>> holder_;
+};
+template <const std::string_view& Name, typename T>
+class ArgumentHolder<ConstantNamedField<Name, T>> {
+ public:
+  explicit ArgumentHolder(const ConstantNamedField<Name, T>& f) : holder_(f.value) {}
+  void write(Field* out, std::size_t& i) const noexcept { out[i++].value = holder_.value(); }
+
+ private:
+  ValueHolder<std::remove_cvref_t<T>> holder_;
+};
+template <FieldGroup G>
+class ArgumentHolder<G> {
+ public:
+  explicit ArgumentHolder(const G& group) : group_(group) {}
+  void write(Field* out, std::size_t& i) const noexcept {
+    for (std::size_t k = 0; k < FieldTraits<G>::count; ++k)
+      out[i++].value = group_.field_value(k);
+  }
+
+ private:
+  const G& group_;
+};
+
 template <typename... Fs>
 void emit(const Callsite& callsite, std::string_view message, Fs&&... fields) {
   if constexpr (sizeof...(Fs) == 0) {
     dispatch_event(callsite, message, {});
   } else {
-    // Holders keep converted user types alive for the call; scalars and strings are views.
-    const std::tuple<ValueHolder<std::remove_cvref_t<decltype(fields.value)>>...> holders{
-        fields.value...};
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      const Field values[] = {
-          Field{FieldTraits<std::decay_t<Fs>>::name, std::get<I>(holders).value()}...};
-      dispatch_event(callsite, message, values);
-    }
-    (std::index_sequence_for<Fs...>{});
+    using Names = FieldNames<std::decay_t<Fs>...>;
+    const std::tuple<ArgumentHolder<std::decay_t<Fs>>...> holders{fields...};
+    // Names are the call site's static ones, so layers may keep them without copying.
+    Field values[Names::count == 0 ? 1 : Names::count];
+    for (std::size_t k = 0; k < Names::count; ++k)
+      values[k].name = Names::names[k];
+    std::size_t i = 0;
+    std::apply([&](const auto&... h) { (h.write(values, i), ...); }, holders);
+    dispatch_event(callsite, message, std::span<const Field>(values, Names::count));
   }
 }
 

@@ -23,8 +23,9 @@
 //  - every sampled span that ends (unsampled spans are counted in unsampled_skipped and not
 //    exported), with ids, parent, kind, times, attributes, span events, links, status,
 //    dropped counts and flags (W3C trace flags plus the OTLP "parent is remote" bits);
-//  - every event as a log record: time, severity number and text, the message as body, the
-//    fields as attributes, `log.target` for the call site's target. A record carries
+//  - every event as a log record in the instrumentation scope named by its call site's target
+//    (records of one batch grouped by target): time, severity number and text, the message as
+//    body, the fields as attributes, `log.target` for the target as well. A record carries
 //    trace_id, span_id and flags only when the event happened inside a sampled span, so no
 //    log record points at a span the backend will never receive.
 //
@@ -44,18 +45,22 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "edgetrace/core/resource.hpp"
 #include "edgetrace/core/result.hpp"
+#include "edgetrace/core/severity.hpp"
 #include "edgetrace/otlp/batch_processor.hpp"
 #include "edgetrace/otlp/exporter_options.hpp"
 #include "edgetrace/processors/options.hpp"
 #include "edgetrace/sdk/layer.hpp"
+#include "edgetrace/sdk/self_metrics.hpp"
 #include "edgetrace/sdk/tracing_builder.hpp"
 
 // Declared, not included: exporter.hpp includes the generated protobuf headers, which no
@@ -71,10 +76,24 @@ namespace edgetrace::sdk {
 struct OtlpLayerOptions {
   otlp::OtlpExporterOptions traces;  // endpoint, protocol, headers, timeout, compression, ...
   otlp::OtlpExporterOptions logs;
-  otlp::BatchOptions span_batch;                  // otlp::span_batch_options(): OTEL_BSP_*
-  otlp::BatchOptions log_batch = log_defaults();  // otlp::log_batch_options(): OTEL_BLRP_*
-  core::Resource resource;                        // service.name etc.
-  std::string scope_name = "edgetrace";           // the InstrumentationScope of every item
+  // Where the self-metrics go (SelfMetrics, self_metrics.hpp). An empty endpoint follows the
+  // traces endpoint (or the logs one): the same receiver, "/v1/metrics" for OTLP/HTTP.
+  otlp::OtlpExporterOptions metrics;
+  // Batching per signal: max_export_batch_size (records per export), schedule_delay (the
+  // export interval), max_queue_size (records held at most; beyond it the lowest severity,
+  // then the oldest, is dropped), export_timeout. Defaults and OTEL_BSP_* / OTEL_BLRP_*:
+  // otlp::span_batch_options(), otlp::log_batch_options(). A battery-minded device sets, for
+  // example, log_batch.max_export_batch_size = 256, log_batch.schedule_delay = 30s,
+  // log_batch.max_queue_size = 1024 (docs/sdk.md, "OTLP batching").
+  otlp::BatchOptions span_batch;
+  otlp::BatchOptions log_batch = log_defaults();
+  core::Resource resource;  // service.name etc.
+  // Instrumentation scopes. Spans and self-metrics: scope_name with scope_version (empty:
+  // edgetrace's version). Log records: one scope per target (the logger name, as the logs
+  // bridge maps logger names to scope names; scope_name for a call site without a target),
+  // each with scope_version, or when that is empty the resource's service.version (targets
+  // are modules of the application).
+  std::string scope_name = "edgetrace";
   std::string scope_version;
   bool export_spans = true;
   bool export_logs = true;
@@ -84,14 +103,33 @@ struct OtlpLayerOptions {
   // log_batch.min_export_interval) instead of at the next schedule_delay. false: they wait
   // for the batch like every other record (fewer wake-ups on a battery).
   bool export_immediately_on_error = true;
+  // With export_immediately_on_error, a log record at this level or above is exported at
+  // once (not later than log_batch.min_export_interval after the previous export) together
+  // with what waits in the queue. The default, ERROR, sends ERROR and FATAL at once.
+  core::Level export_immediately_at_level = core::Level::kError;
+  // Adds exception.stacktrace to every log record of an event with an exception.type field
+  // (edgetrace::sdk::error(e), error.hpp): the stack of the thread that emitted the event,
+  // one frame a line, the SDK's own dispatch frames (Tracing::event, dispatch_event) first.
+  // Costs a backtrace() on that thread for such events (about a microsecond); naming the
+  // frames happens on the export thread. Function names of the executable itself need it
+  // linked with -rdynamic (docs/sdk.md, "Errors and exceptions").
+  bool exception_stacktrace = false;
+  // Self-metrics: the counters of SelfMetrics sent as OTLP metrics (otel.sdk.* and
+  // otel.logs.dropped_count) every self_metrics_interval (OTEL_METRIC_EXPORT_INTERVAL's
+  // default), at force_flush() and once more at shutdown (these two only when something was
+  // counted since the last export), so that lost records show up in the backend. Counted in
+  // any case (self_metrics()).
+  bool export_self_metrics = true;
+  std::chrono::milliseconds self_metrics_interval{60000};
   // Receives the exporters' diagnostics (never telemetry). Empty: stderr, rate-limited.
   otlp::ErrorCallback on_error;
   // Redaction, sampling and rate caps (edgetrace::processors, docs/processors.md), applied on
   // each signal's export thread to every request before it is sent: the same rules as the
   // daemon's pipelines, so secrets can be removed before they leave the process. Inactive by
-  // default (processors::is_active()). All records share one scope (scope_name), so a rate
-  // cap is one budget for the layer's logs. create() fails on invalid options (a bad
-  // pattern); the constructor then exports nothing and reports through on_error.
+  // default (processors::is_active()). Log records are grouped by target (their scope), so
+  // a rate cap is one budget per target; spans share one scope (scope_name). create() fails on
+  // invalid options (a bad pattern); the constructor then exports nothing and reports through
+  // on_error.
   processors::ProcessorsOptions processors;
 
   static otlp::BatchOptions log_defaults() { return otlp::default_log_batch_options(); }
@@ -134,19 +172,23 @@ class OtlpLayer final : public Layer {
   static core::Result<std::unique_ptr<OtlpLayer>> create(OtlpLayerOptions options);
 
   // Over exporters built by the caller (tests, or custom transports). A null exporter
-  // disables its signal.
+  // disables its signal (a null `metrics`: self-metrics are counted, not exported).
   OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporter> traces,
-            std::unique_ptr<otlp::OtlpExporter> logs);
+            std::unique_ptr<otlp::OtlpExporter> logs,
+            std::unique_ptr<otlp::OtlpExporter> metrics = nullptr);
   ~OtlpLayer() override;
   OtlpLayer(const OtlpLayer&) = delete;
   OtlpLayer& operator=(const OtlpLayer&) = delete;
 
+  void on_new_span(const SpanRecord& span) override;
   void on_close(const SpanRecord& span) override;
   void on_event(const Event& event) override;
   bool force_flush(Deadline deadline) override;
   bool shutdown(Deadline deadline) override;
 
   Counters counters() const noexcept;
+  // Created, exported and dropped by reason, per signal (self_metrics.hpp).
+  SelfMetrics self_metrics() const;
   // The underlying counters (null when the signal is disabled).
   const otlp::BatchCounters* span_batch_counters() const noexcept;
   const otlp::BatchCounters* log_batch_counters() const noexcept;

@@ -24,6 +24,7 @@
 #include "edgetrace/core/ids.hpp"
 #include "edgetrace/sdk/callsite.hpp"
 #include "edgetrace/sdk/value.hpp"
+#include "internal/otlp_stacktrace.hpp"
 
 namespace edgetrace::sdk::internal {
 
@@ -46,6 +47,7 @@ struct OtlpLogItem {
   std::uint8_t trace_flags = 0;
   core::TraceId trace_id;
   core::SpanId span_id;
+  CapturedStack stack;  // OtlpLayerOptions::exception_stacktrace, error events only
 
   OtlpLogPool* pool = nullptr;
   OtlpLogItem* next_free = nullptr;
