@@ -561,6 +561,9 @@ TEST(DaemonE2eTest, SimDeviceCommandContinuesTheSendersTrace) {
   EXPECT_EQ(apply->trace_id, kTrace);
   EXPECT_EQ(apply->parent_span_id, handle->span_id);
 
+  // The second, malformed command arrives after the first: wait until the device refused it.
+  EXPECT_TRUE(wait_until([&] { return sim.log().find("not a command") != std::string::npos; }, 20s))
+      << sim.log();
   EXPECT_EQ(sim.terminate(), 0) << sim.log();
   EXPECT_NE(sim.log().find("1 commands handled, 1 rejected"), std::string::npos) << sim.log();
   EXPECT_EQ(d->terminate(), 0) << d->log();
