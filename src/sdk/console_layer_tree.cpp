@@ -216,45 +216,33 @@ void ConsoleTree::print_subtree(std::uint64_t head, Group& group, bool late, std
   style.ascii = options_.ascii;
   render_tree(lines, style, out);
 
-  for (std::uint64_t id : ids) {
-    Node& node = nodes_.at(id);
-    if (node.state == State::kWaiting) {
-      --group.waiting;
-      --waiting_total_;
-    }
-    node.state = State::kPrinted;
-    node.record = SpanRef();
-    node.events.clear();
-    node.events.shrink_to_fit();
-    node.events_dropped = 0;
-  }
-  if (!below.empty()) {
-    std::erase_if(group.waiting_ids, [&](std::uint64_t id) {
-      return std::find(below.begin(), below.end(), id) != below.end();
-    });
-  }
-  for (std::uint64_t id : ids)
-    if (id != head)
-      forget_if_done(id);
+  settle(head, ids, below, group, State::kPrinted);
 }
 
 void ConsoleTree::drop_subtree(std::uint64_t head, Group& group) {
   std::vector<std::uint64_t> ids{head};
   const std::vector<std::uint64_t> below = waiting_descendants(head, group);
   ids.insert(ids.end(), below.begin(), below.end());
+  group.dropped += ids.size();
+  counters_.spans_not_shown.fetch_add(ids.size(), std::memory_order_relaxed);
+  settle(head, ids, below, group, State::kDropped);
+}
+
+void ConsoleTree::settle(std::uint64_t head, const std::vector<std::uint64_t>& ids,
+                         const std::vector<std::uint64_t>& below, Group& group, State state) {
   for (std::uint64_t id : ids) {
     Node& node = nodes_.at(id);
     if (node.state == State::kWaiting) {
       --group.waiting;
       --waiting_total_;
     }
-    node.state = State::kDropped;
+    node.state = state;
     node.record = SpanRef();
     node.events.clear();
     node.events.shrink_to_fit();
+    if (state == State::kPrinted)
+      node.events_dropped = 0;
   }
-  group.dropped += ids.size();
-  counters_.spans_not_shown.fetch_add(ids.size(), std::memory_order_relaxed);
   if (!below.empty()) {
     std::erase_if(group.waiting_ids, [&](std::uint64_t id) {
       return std::find(below.begin(), below.end(), id) != below.end();

@@ -68,6 +68,10 @@ class ConsoleTree {
   std::uint64_t tree_parent_of(const SpanRecord& span) const;
   void print_subtree(std::uint64_t head, Group& group, bool late, std::string& out);
   void drop_subtree(std::uint64_t head, Group& group);
+  // After printing or dropping `ids` (`head` and the waiting spans `below` it): their
+  // records and events released, waiting counts and lists updated, finished nodes forgotten.
+  void settle(std::uint64_t head, const std::vector<std::uint64_t>& ids,
+              const std::vector<std::uint64_t>& below, Group& group, State state);
   std::vector<std::uint64_t> waiting_descendants(std::uint64_t head, const Group& group) const;
   void forget_if_done(std::uint64_t id);
   void finish_group(std::uint64_t group_id, std::string& out);
