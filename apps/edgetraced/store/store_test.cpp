@@ -207,6 +207,76 @@ TEST(TraceStoreTest, StoresASpanDeliveredTwiceOnce) {
   EXPECT_EQ((*summary)[0].span_count, 1u);
 }
 
+TEST(TraceStoreTest, StoresASpanOnceWhenARequestCarriesItTwiceUnderTwoResources) {
+  testing::TempDir dir("et-store");
+  auto store = open_store(options_in(dir));
+  ASSERT_NE(store, nullptr);
+  const std::uint64_t t0 = now_ns() - kMinute;
+  // Spans 1 and 2 under "a", then span 2 again (and a new span 3) under "b".
+  otlp::TraceRequest request =
+      traces("a", {{.trace = 1, .id = 2, .parent = 1, .name = "first", .start = t0 + kMs},
+                   {.trace = 1, .id = 1, .name = "root", .start = t0}});
+  const otlp::TraceRequest more =
+      traces("b", {{.trace = 1, .id = 2, .parent = 1, .name = "again", .start = t0 + kMs},
+                   {.trace = 1, .id = 3, .parent = 1, .name = "third", .start = t0 + 2 * kMs}});
+  *request.add_resource_spans() = more.resource_spans(0);
+  ASSERT_TRUE(store->write_traces(request).ok());
+  auto trace = store->trace(trace_id(1));
+  ASSERT_TRUE(trace.ok());
+  EXPECT_THAT(names_of(*trace), ElementsAre("root", "first", "third"));
+  EXPECT_EQ((*trace)[2].resource.attributes(0).value().string_value(), "b");
+  // The same request again stores nothing (4 more duplicates), and the trace keeps its
+  // count.
+  ASSERT_TRUE(store->write_traces(request).ok());
+  EXPECT_EQ(store->trace(trace_id(1))->size(), 3u);
+  EXPECT_EQ(store->traces_after(0, 10)->front().span_count, 3u);
+  EXPECT_EQ(store->stats()->spans, 3u);
+  MetricsText metrics;
+  store->write_metrics(metrics);
+  EXPECT_THAT(metrics.text(), HasSubstr("edgetraced_store_spans_duplicate_total 5\n"));
+}
+
+TEST(TraceStoreTest, ATraceWrittenInPartsIsReadWholeInStartOrder) {
+  testing::TempDir dir("et-store");
+  auto store = open_store(options_in(dir));
+  ASSERT_NE(store, nullptr);
+  const std::uint64_t t0 = now_ns() - kMinute;
+  ASSERT_TRUE(
+      store
+          ->write_traces(traces(
+              "svc", {{.trace = 1, .id = 3, .parent = 1, .name = "late", .start = t0 + 3 * kMs},
+                      {.trace = 2, .id = 1, .name = "other", .start = t0}}))
+          .ok());
+  ASSERT_TRUE(
+      store
+          ->write_traces(
+              traces("svc", {{.trace = 1, .id = 2, .parent = 1, .name = "early", .start = t0 + kMs},
+                             {.trace = 1, .id = 1, .name = "root", .start = t0}}))
+          .ok());
+  auto trace = store->trace(trace_id(1));
+  ASSERT_TRUE(trace.ok());
+  EXPECT_THAT(names_of(*trace), ElementsAre("root", "early", "late"));
+}
+
+TEST(TraceStoreTest, OpenRefusesASchemaVersion1File) {
+  testing::TempDir dir("et-store");
+  const StoreOptions options = options_in(dir);
+  std::filesystem::create_directories(options.path.parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE spans(id INTEGER PRIMARY KEY, body BLOB);"
+                         "PRAGMA user_version = 1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto opened = TraceStore::open(options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(opened.status().message(), HasSubstr(options.path.string()));
+  EXPECT_THAT(opened.status().message(), HasSubstr("schema version 1, older"));
+}
+
 class FindTracesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -282,6 +352,69 @@ TEST_F(FindTracesTest, ByOperationAndSpanTag) {
     ASSERT_TRUE(found.ok());
     EXPECT_THAT(*found, IsEmpty()) << key << "=" << value;
   }
+}
+
+TEST_F(FindTracesTest, ByTagOfANumberWithoutAService) {
+  const std::uint64_t t = at(5);
+  otlp::TraceRequest request =
+      traces("sensor", {{.trace = 5, .id = 1, .name = "read", .start = t}});
+  otlp::add_int_attribute(*request.mutable_resource_spans(0)
+                               ->mutable_scope_spans(0)
+                               ->mutable_spans(0)
+                               ->mutable_attributes(),
+                          "db.rows", 42);
+  ASSERT_TRUE(store_->write_traces(request).ok());
+  TraceQuery q;
+  q.tags = {{"db.rows", "42"}};
+  auto found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(5));
+  q.tags = {{"db.rows", "4"}};
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  EXPECT_THAT(*found, IsEmpty());
+  // Operation and duration without a service: the trace's spans are searched.
+  q.tags.clear();
+  q.operation = "charge";
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].front().span.trace_id(), trace_bytes(2));
+  q.operation.clear();
+  q.min_duration_ns = 500 * kMs;
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(3));
+}
+
+TEST_F(FindTracesTest, LimitKeepsTheTracesWithTheLatestMatchingSpans) {
+  // Trace 6 starts first but its matching span is the latest of all; trace 7 starts last
+  // and matches early. Written in one request, so both are in one scan.
+  ASSERT_TRUE(store_
+                  ->write_traces(traces(
+                      "late", {{.trace = 6, .id = 1, .name = "root", .start = at(6)},
+                               {.trace = 6, .id = 2, .parent = 1, .name = "hit", .start = at(9)},
+                               {.trace = 7, .id = 1, .name = "hit", .start = at(7)},
+                               {.trace = 8, .id = 1, .name = "hit", .start = at(8)}}))
+                  .ok());
+  TraceQuery q;
+  q.service = "late";
+  q.operation = "hit";
+  q.limit = 2;
+  auto found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  // Traces 6 (hit at minute 9) and 8 (minute 8), newest trace start first.
+  EXPECT_EQ((*found)[0].front().span.trace_id(), trace_bytes(8));
+  EXPECT_EQ((*found)[1].front().span.trace_id(), trace_bytes(6));
+  // The time range applies to the matching span: from minute 7.5, trace 7's hit is out.
+  q.limit = 20;
+  q.start_unix_nano = at(7) + kMinute / 2;
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->size(), 2u);
 }
 
 TEST_F(FindTracesTest, ByResourceTagAndNoMatch) {
@@ -686,6 +819,39 @@ TEST(TraceStoreTest, MaxAgePrunesOldTracesAndLogs) {
           .ok());
   ASSERT_TRUE(store->prune(now).ok());
   EXPECT_THAT(*store->trace(trace_id(3)), IsEmpty());
+}
+
+TEST(TraceStoreTest, PruningRemovesOperationsWithoutSpans) {
+  testing::TempDir dir("et-store");
+  StoreOptions options = options_in(dir);
+  options.max_age = std::chrono::hours(1);
+  auto store = open_store(options);
+  ASSERT_NE(store, nullptr);
+  const std::uint64_t now = now_ns();
+  ASSERT_TRUE(
+      store
+          ->write_traces(traces(
+              "old-svc", {{.trace = 1, .id = 1, .name = "gone", .start = now - 50 * kMinute}}))
+          .ok());
+  ASSERT_TRUE(store
+                  ->write_traces(traces(
+                      "svc", {{.trace = 2, .id = 1, .name = "kept", .start = now - 40 * kMinute},
+                              {.trace = 3, .id = 1, .name = "recent", .start = now - kMinute}}))
+                  .ok());
+  EXPECT_THAT(*store->services(), ElementsAre("old-svc", "svc"));
+  // At now + 15 minutes the cut is 45 minutes ago: trace 1 goes, trace 2 stays.
+  ASSERT_TRUE(store->prune(now + 15 * kMinute).ok());
+  EXPECT_THAT(*store->services(), ElementsAre("svc"));
+  auto ops = store->operations("svc");
+  ASSERT_TRUE(ops.ok());
+  ASSERT_EQ(ops->size(), 2u);
+  EXPECT_EQ((*ops)[0].name, "kept");
+  // Trace 2 goes too; "kept" has no span left.
+  ASSERT_TRUE(store->prune(now + 30 * kMinute).ok());
+  ops = store->operations("svc");
+  ASSERT_TRUE(ops.ok());
+  ASSERT_EQ(ops->size(), 1u);
+  EXPECT_EQ((*ops)[0].name, "recent");
 }
 
 TEST(TraceStoreTest, OpenRefusesAFileThatIsNotADatabase) {
