@@ -93,7 +93,7 @@ class SpanChunkWriter {
 
 class SpanChunkReader {
  public:
-  // `bodies` may be empty when only the entries are read (body() then returns "").
+  // `bodies` may be left empty when only the entries are read (then body() is not called).
   explicit SpanChunkReader(std::string_view entries, std::string_view bodies = {})
       : entries_(entries), bodies_(bodies) {}
 
@@ -120,11 +120,9 @@ class SpanChunkReader {
     body_at_ += e.body_size;
     return true;
   }
-  // The span's encoding; empty when the bodies were not read. A body past the end of the
-  // bodies blob makes ok() false.
+  // The span's encoding. A body past the end of the bodies blob (or bodies not given)
+  // makes ok() false.
   std::string_view body(const SpanEntry& e) {
-    if (bodies_.empty())
-      return {};
     if (e.body_offset > bodies_.size() || bodies_.size() - e.body_offset < e.body_size) {
       ok_ = false;
       return {};
