@@ -51,7 +51,12 @@ constexpr std::uint32_t kParentIsRemote = 0x100 | 0x200;
 constexpr std::string_view kUnknownService = "unknown_service";
 
 // The schema. Rows reference resources and scopes by id; spans and log records keep their
-// OTLP protobuf encoding (`body`/`record`), the other columns are what queries filter on.
+// OTLP protobuf encoding, the other columns are what queries filter on. `span_chunks` holds
+// the spans of one trace that arrived under one resource in one write (span_chunk.hpp):
+// a write of whole traces costs a row and two index entries per trace rather than per span,
+// and searches read the small `entries` blob, decoding `bodies` only for tag conditions.
+// `operations.last_ns` is the start of the operation's newest span, give or take
+// kOperationRefreshNs, so pruning can drop operations without spans.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(
   key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -332,6 +337,7 @@ class SqliteTraceStore final : public TraceStore {
   Status add_operation(std::string_view service, std::string_view name, int kind,
                        std::uint64_t start);
   Status load_stored_ids(std::string_view trace_id);
+  Status migrate_spans_from_version_1();
   void forget_cached_ids();
   void after_write();
   Status prune_locked(std::uint64_t now_unix_nano);
@@ -402,12 +408,6 @@ Status SqliteTraceStore::init() {
     return Status(StatusCode::kFailedPrecondition,
                   "store: " + path_ + " has schema version " + std::to_string(*version) +
                       ", newer than this edgetraced's " + std::to_string(kSchemaVersion));
-  if (*version != 0 && *version < kSchemaVersion)
-    return Status(StatusCode::kFailedPrecondition,
-                  "store: " + path_ + " has schema version " + std::to_string(*version) +
-                      ", older than this edgetraced's " + std::to_string(kSchemaVersion) +
-                      " (spans are now stored a trace at a time); move it away or set "
-                      "store.path to another file, and a new store starts there");
   if (*version == 0) {
     auto tables = c.query_int("SELECT count(*) FROM sqlite_schema");
     if (!tables)
@@ -461,13 +461,29 @@ Status SqliteTraceStore::init() {
                         "); is another process using it in exclusive mode?");
   }
   // The schema, and a write that proves no other process holds the write lock.
+  // A version 1 file (one row per span) is converted in the same transaction: all or
+  // nothing.
   Status schema = in_transaction([&]() -> Status {
+    if (*version == 1) {
+      if (Status s = c.exec("ALTER TABLE operations ADD COLUMN last_ns INTEGER NOT NULL DEFAULT 0");
+          !s.ok())
+        return s;
+    }
     if (Status s = c.exec(kSchema); !s.ok())
       return s;
+    if (*version == 1) {
+      if (Status s = migrate_spans_from_version_1(); !s.ok())
+        return s.with_context("convert from schema version 1");
+    }
     return c.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   });
   if (!schema.ok())
     return open_error(schema, path_);
+  if (*version == 1) {
+    // Gives the pages of the dropped `spans` table back to the file system.
+    if (Status s = c.exec("PRAGMA incremental_vacuum"); !s.ok())
+      return open_error(s, path_);
+  }
   if (Status s = c.exec("CREATE TEMP TABLE IF NOT EXISTS doomed(trace_id BLOB PRIMARY KEY) "
                         "WITHOUT ROWID");
       !s.ok())
@@ -486,6 +502,102 @@ Status SqliteTraceStore::init() {
   if (auto bytes = file_bytes(c); bytes)
     counters_.file_bytes.store(*bytes, std::memory_order_relaxed);
   return Status();
+}
+
+// Schema version 1 kept one row per span in `spans` (body, service, name, start_ns,
+// duration_ns, resource_id, scope_id, ...). Its rows become span chunks, one per (trace,
+// resource), read in the order of its (trace_id, span_id) index so no sort is needed; the
+// operations get their last_ns; then `spans` is dropped. Runs inside init()'s transaction.
+Status SqliteTraceStore::migrate_spans_from_version_1() {
+  Connection& c = *writer_;
+  if (Status s = c.exec("UPDATE operations SET last_ns = coalesce((SELECT max(s.start_ns) FROM "
+                        "spans s WHERE s.service = operations.service AND s.name = "
+                        "operations.name), 0)");
+      !s.ok())
+    return s;
+  auto read = c.statement(
+      "SELECT trace_id, resource_id, service, span_id, start_ns, duration_ns, scope_id, name, "
+      "body FROM spans ORDER BY trace_id, span_id");
+  if (!read)
+    return read.status();
+  auto insert_chunk = c.statement(
+      "INSERT INTO span_chunks(trace_id, service, resource_id, start_min, start_max, "
+      "span_count, entries, bodies) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!insert_chunk)
+    return insert_chunk.status();
+  struct Row {
+    std::int64_t resource_id;
+    std::string service;
+    std::string span_id;
+    std::uint64_t start;
+    std::uint64_t duration;
+    std::int64_t scope_id;
+    std::string name;
+    std::string body;
+  };
+  std::string trace_id;
+  std::vector<Row> rows;  // the spans of one trace
+  const auto flush = [&]() -> Status {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.resource_id < b.resource_id; });
+    for (std::size_t g = 0; g < rows.size();) {
+      std::size_t group_end = g + 1;
+      while (group_end < rows.size() && rows[group_end].resource_id == rows[g].resource_id)
+        ++group_end;
+      chunk_.clear();
+      std::uint64_t start_min = UINT64_MAX;
+      std::uint64_t start_max = 0;
+      for (std::size_t k = g; k < group_end; ++k) {
+        const Row& r = rows[k];
+        chunk_.add(r.span_id, r.start, r.duration, r.scope_id, r.name,
+                   [&](std::string& out) { out += r.body; });
+        start_min = std::min(start_min, r.start);
+        start_max = std::max(start_max, r.start);
+      }
+      Statement& s = *insert_chunk;
+      s.bind_blob(1, trace_id);
+      s.bind_text(2, rows[g].service);
+      s.bind_int(3, rows[g].resource_id);
+      s.bind_int(4, as_db(start_min));
+      s.bind_int(5, as_db(start_max));
+      s.bind_int(6, static_cast<std::int64_t>(chunk_.size()));
+      s.bind_blob(7, chunk_.entries());
+      s.bind_blob(8, chunk_.bodies());
+      if (Status st = c.run(s); !st.ok())
+        return st;
+      s.reset();
+      g = group_end;
+    }
+    rows.clear();
+    return Status();
+  };
+  int rc;
+  while ((rc = read->step()) == SQLITE_ROW) {
+    const std::string_view id = read->column_blob(0);
+    const std::string_view span_id = read->column_blob(3);
+    if (span_id.size() != internal::kSpanIdSize)
+      continue;  // version 1 stored only 8-byte span ids; anything else is not a span
+    if (id != trace_id) {
+      if (Status st = flush(); !st.ok())
+        return st;
+      trace_id.assign(id);
+    }
+    Row& r = rows.emplace_back();
+    r.resource_id = read->column_int(1);
+    r.service.assign(read->column_text(2));
+    r.span_id.assign(span_id);
+    r.start = static_cast<std::uint64_t>(read->column_int(4));
+    r.duration = static_cast<std::uint64_t>(read->column_int(5));
+    r.scope_id = read->column_int(6);
+    r.name.assign(read->column_text(7));
+    r.body.assign(read->column_blob(8));
+  }
+  if (rc != SQLITE_DONE)
+    return c.error(rc, "spans");
+  if (Status st = flush(); !st.ok())
+    return st;
+  read->reset();
+  return c.exec("DROP TABLE spans");
 }
 
 // ---------------------------------------------------------------------------------------
