@@ -13,6 +13,8 @@
 //   - BM_TraceById: trace() of a random trace (16 spans decoded).
 //   - BM_FindServiceOperationMinDuration: find_traces() with service + operation +
 //     minDuration over the last hour, limit 20 (Jaeger's search page).
+//   - BM_FindNoMatch: searches that match nothing over the whole day, so they read every
+//     row of a service (or every trace): the worst case of a search.
 //   - BM_LogTextSearch: logs() with a word found in about 1 % of the records, limit 100.
 //   Each reports p50 and p95 over its iterations (counters p50_ms, p95_ms).
 //   - BM_PruneToSizeCap (last): one size prune of that store to 90 % of a cap set at 85 % of
@@ -342,6 +344,32 @@ void BM_FindServiceOperationMinDuration(benchmark::State& state) {
       static_cast<double>(std::max<std::int64_t>(state.iterations(), 1));
 }
 BENCHMARK(BM_FindServiceOperationMinDuration)->Unit(benchmark::kMillisecond)->Iterations(200);
+
+// The searches that read the most: no trace matches, so every row of the service (or
+// every trace) in the 24 hours is read. Arg 0: service + an operation no span has;
+// 1: service + a tag no span has (span bodies decoded); 2: a tag alone, no service.
+void BM_FindNoMatch(benchmark::State& state) {
+  BigStore& big = big_store();
+  if (big.store == nullptr) {
+    state.SkipWithError("no store");
+    return;
+  }
+  std::mt19937_64 random(5);
+  run_timed(state, [&] {
+    daemon::store::TraceQuery q;
+    if (state.range(0) != 2)
+      q.service = service_name(static_cast<int>(random() % kServices));
+    if (state.range(0) == 0)
+      q.operation = "operation-none";
+    else
+      q.tags = {{"user.id", "user-none"}};
+    q.start_unix_nano = big.end - 24 * kHour;
+    q.end_unix_nano = big.end;
+    auto traces = big.store->find_traces(q);
+    return traces.ok() && traces->empty();
+  });
+}
+BENCHMARK(BM_FindNoMatch)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(5);
 
 void BM_LogTextSearch(benchmark::State& state) {
   BigStore& big = big_store();

@@ -530,6 +530,32 @@ TEST_F(FindTracesTest, ByTagOfANumberWithoutAService) {
   found = store_->find_traces(q);
   ASSERT_TRUE(found.ok());
   EXPECT_THAT(*found, IsEmpty());
+  // Booleans, doubles and bytes compare as their text too.
+  auto* attributes = request.mutable_resource_spans(0)
+                         ->mutable_scope_spans(0)
+                         ->mutable_spans(0)
+                         ->mutable_attributes();
+  attributes->Clear();
+  auto* flag = attributes->Add();
+  flag->set_key("cached");
+  flag->mutable_value()->set_bool_value(true);
+  auto* ratio = attributes->Add();
+  ratio->set_key("ratio");
+  ratio->mutable_value()->set_double_value(1.5);
+  auto* raw = attributes->Add();
+  raw->set_key("raw");
+  raw->mutable_value()->set_bytes_value(std::string("\x0a\xff", 2));
+  request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_trace_id(
+      trace_bytes(6));
+  ASSERT_TRUE(store_->write_traces(request).ok());
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"cached", "true"}, {"ratio", "1.5"}, {"raw", "0aff"}}) {
+    q.tags = {{key, value}};
+    found = store_->find_traces(q);
+    ASSERT_TRUE(found.ok());
+    ASSERT_EQ(found->size(), 1u) << key;
+    EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(6)) << key;
+  }
   // Operation and duration without a service: the trace's spans are searched.
   q.tags.clear();
   q.operation = "charge";

@@ -170,6 +170,21 @@ bool has_attribute(const v1::trace::v1::Span& span, std::string_view key, std::s
   return false;
 }
 
+// Whether `value` could be the text of an attribute that is not a string (append_value_text:
+// "true"/"false", an integer, a double such as "1.5", "-1e+20" or "inf", bytes as
+// lowercase hex, an array or map as JSON). If not, only a string attribute can match it,
+// and then the value's bytes appear as they are in the span's encoding.
+bool could_be_non_string(std::string_view value) {
+  if (value == "true" || value == "false")
+    return true;
+  if (!value.empty() && (value.front() == '[' || value.front() == '{'))
+    return true;
+  const auto only = [&](std::string_view chars) {
+    return value.find_first_not_of(chars) == std::string_view::npos;
+  };
+  return only("0123456789abcdef") || only("0123456789+-.einfa");
+}
+
 // A span id as a number, for sorting and searching the ids of one trace.
 std::uint64_t span_id_number(std::string_view id) {
   std::uint64_t n = 0;
@@ -1491,6 +1506,9 @@ Result<std::vector<std::vector<StoredSpan>>> SqliteTraceStore::find_traces(
   // query (its start in the time range only when `check_time`), or nullopt.
   v1::trace::v1::Span span;
   std::string scratch;
+  std::vector<char> string_only;  // per tag: only a string attribute can match its value
+  for (const auto& [key, value] : query.tags)
+    string_only.push_back(could_be_non_string(value) ? 0 : 1);
   const auto match = [&](std::int64_t resource, std::string_view entries, std::string_view bodies,
                          bool check_time) -> Result<std::optional<std::uint64_t>> {
     const std::vector<bool>* on_resource = nullptr;
@@ -1515,7 +1533,19 @@ Result<std::vector<std::vector<StoredSpan>>> SqliteTraceStore::find_traces(
         continue;
       if (with_tags) {
         const std::string_view body = read.body(e);
-        if (!read.ok() || !span.ParseFromArray(body.data(), static_cast<int>(body.size())))
+        if (!read.ok())
+          return Status(StatusCode::kDataLoss, "a span is unreadable");
+        // A span attribute's key, and a string value, are in the encoding as they are:
+        // a span without them is passed over without decoding it.
+        bool possible = true;
+        for (std::size_t i = 0; possible && i < query.tags.size(); ++i)
+          possible =
+              (*on_resource)[i] ||
+              (body.find(query.tags[i].first) != std::string_view::npos &&
+               (string_only[i] == 0 || body.find(query.tags[i].second) != std::string_view::npos));
+        if (!possible)
+          continue;
+        if (!span.ParseFromArray(body.data(), static_cast<int>(body.size())))
           return Status(StatusCode::kDataLoss, "a span is unreadable");
         bool all = true;
         for (std::size_t i = 0; all && i < query.tags.size(); ++i)
