@@ -1805,7 +1805,8 @@ Result<StoreStats> SqliteTraceStore::stats() {
     return read_error<StoreStats>(c.status());
   StoreStats stats;
   auto bytes = file_bytes(**c);
-  auto spans = (*c)->query_int("SELECT coalesce(sum(span_count), 0) FROM span_chunks");
+  // From the summaries (small rows) rather than span_chunks (whole spans): the same sum.
+  auto spans = (*c)->query_int("SELECT coalesce(sum(span_count), 0) FROM traces");
   auto logs = (*c)->query_int("SELECT count(*) FROM logs");
   auto traces = (*c)->query_int("SELECT count(*) FROM traces");
   for (const Status& s : {bytes.status(), spans.status(), logs.status(), traces.status()})
