@@ -373,9 +373,10 @@ bool Redactor::accept(Kind kind, std::string_view text, std::size_t begin, std::
 bool Redactor::redact(std::string& text) const {
   if (!combined_ || text.size() < min_length_)
     return false;
-  const std::uint32_t possible_here = possible(text);
+  std::uint32_t possible_here = possible(text);
   if (possible_here == 0)
     return false;
+  std::size_t last_at = text.rfind('@');
   thread_local std::vector<re2::StringPiece> groups;
   thread_local std::string out;
   groups.resize(static_cast<std::size_t>(max_groups_) + 1);
@@ -389,14 +390,31 @@ bool Redactor::redact(std::string& text) const {
     const std::size_t match_begin = static_cast<std::size_t>(whole.data() - text.data());
     const std::size_t match_end = match_begin + whole.size();
     const auto first = static_cast<unsigned char>(text[match_begin]);
+    // The patterns that can match here: they start with this byte, and the text after it
+    // holds their clue (an e-mail address needs an '@' at or after its start).
+    if (last_at != std::string::npos && last_at < match_begin) {
+      possible_here &= ~static_cast<std::uint32_t>(kAt);
+      last_at = std::string::npos;
+    }
+    const auto candidate = [&](const Pattern& p) {
+      return p.first[first] && (p.clue == 0 || (p.clue & possible_here) != 0);
+    };
+    const std::size_t candidates =
+        static_cast<std::size_t>(std::count_if(patterns_.begin(), patterns_.end(), candidate));
     for (const Pattern& p : patterns_) {
-      if (!p.first[first] || (p.clue != 0 && (p.clue & possible_here) == 0))
-        continue;
-      const int n = p.re->NumberOfCapturingGroups() + 1;
-      if (!p.re->Match(input, match_begin, text.size(), re2::RE2::ANCHOR_START, groups.data(), n))
+      if (!candidate(p))
         continue;
       std::size_t begin = match_begin;
-      std::size_t end = match_begin + groups[0].size();
+      std::size_t end = match_end;
+      if (candidates == 1 && p.secret_group == 0) {
+        // Only this pattern can match here, so the combined expression's match is its
+        // (leftmost-first at the same start): no second search for its bounds.
+      } else {
+        const int n = p.re->NumberOfCapturingGroups() + 1;
+        if (!p.re->Match(input, match_begin, text.size(), re2::RE2::ANCHOR_START, groups.data(), n))
+          continue;
+        end = match_begin + groups[0].size();
+      }
       if (p.secret_group > 0 && groups[static_cast<std::size_t>(p.secret_group)].data()) {
         const re2::StringPiece& secret = groups[static_cast<std::size_t>(p.secret_group)];
         begin = static_cast<std::size_t>(secret.data() - text.data());
