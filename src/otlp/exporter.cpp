@@ -404,12 +404,18 @@ ExportOutcome OtlpExporter::send_with_retry(Signal signal, const Request& reques
            " items: " + body.status().message());
     return {0, items};
   }
-  if (options_.max_request_bytes != 0 && body->size() > options_.max_request_bytes) {
+  return send_body(signal, *body, items, deadline, split);
+}
+
+template <typename SplitFn>
+ExportOutcome OtlpExporter::send_body(Signal signal, const std::string& body, std::size_t items,
+                                      Deadline deadline, SplitFn&& split) {
+  if (options_.max_request_bytes != 0 && body.size() > options_.max_request_bytes) {
     if (items >= 2)
       return split();
     drop(DropReason::kTooLarge, 1);
     report("dropped one " + std::string(to_string(signal)) + " item of " +
-           std::to_string(body->size()) + " bytes: larger than max_request_bytes (" +
+           std::to_string(body.size()) + " bytes: larger than max_request_bytes (" +
            std::to_string(options_.max_request_bytes) + ")");
     return {0, 1};
   }
@@ -434,7 +440,7 @@ ExportOutcome OtlpExporter::send_with_retry(Signal signal, const Request& reques
     if (attempt > 0)
       counters_.retries.fetch_add(1, std::memory_order_relaxed);
     const Deadline request_deadline = std::min(deadline, Clock::now() + options_.timeout);
-    TransportResponse r = transport_->send(signal, *body, request_deadline);
+    TransportResponse r = transport_->send(signal, body, request_deadline);
     release_slot();
     counters_.bytes_sent.fetch_add(r.bytes_sent, std::memory_order_relaxed);
     const bool opened = breaker_.record(r.verdict.action);
@@ -497,6 +503,65 @@ ExportOutcome OtlpExporter::send_with_retry(Signal signal, const Request& reques
       }
     }
   }
+}
+
+bool OtlpExporter::accepts_encoded() const noexcept {
+  return options_.protocol != Protocol::kHttpJson;
+}
+
+ExportOutcome OtlpExporter::export_encoded_traces(const std::string& body, std::size_t items,
+                                                  Deadline deadline) {
+  if (!accepts_encoded()) {
+    ExportTraceServiceRequest request;
+    if (!request.ParseFromString(body)) {
+      drop(DropReason::kEncodeFailed, items);
+      return {0, items};
+    }
+    return export_traces(request, deadline);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++active_calls_;
+  }
+  struct Leave {
+    OtlpExporter* self;
+    ~Leave() {
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        --self->active_calls_;
+      }
+      self->cv_.notify_all();
+    }
+  } leave{this};
+  counters_.items_accepted.fetch_add(items, std::memory_order_relaxed);
+  if (items == 0)
+    return {};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shut_down_) {
+      drop(DropReason::kShutdown, items);
+      return {0, items};
+    }
+  }
+  if (breaker_.open()) {
+    drop(DropReason::kCircuitOpen, items);
+    return {0, items};
+  }
+  // Splitting (too large for the receiver or max_request_bytes) goes through the message.
+  auto split = [&]() -> ExportOutcome {
+    ExportTraceServiceRequest request;
+    if (!request.ParseFromString(body)) {
+      drop(DropReason::kEncodeFailed, items);
+      return {0, items};
+    }
+    counters_.splits.fetch_add(1, std::memory_order_relaxed);
+    auto halves = split_in_halves(request);
+    const std::size_t first = count_items(halves.first);
+    ExportOutcome a = send_with_retry(Signal::kTraces, halves.first, first, deadline, 1);
+    ExportOutcome b = send_with_retry(Signal::kTraces, halves.second, items - first, deadline, 1);
+    return {a.delivered + b.delivered, a.failed + b.failed};
+  };
+  return send_body(Signal::kTraces, body, items, deadline, split);
 }
 
 ExportOutcome OtlpExporter::export_traces(const ExportTraceServiceRequest& request,

@@ -145,6 +145,15 @@ class OtlpExporter {
   ExportOutcome export_traces(const ExportTraceServiceRequest& request, Deadline deadline);
   ExportOutcome export_logs(const ExportLogsServiceRequest& request, Deadline deadline);
   ExportOutcome export_metrics(const ExportMetricsServiceRequest& request, Deadline deadline);
+  // Whether the transport sends protobuf (OTLP/HTTP protobuf, OTLP/gRPC): then a request the
+  // caller encoded itself goes out as it is.
+  bool accepts_encoded() const noexcept;
+  // Exports an ExportTraceServiceRequest already encoded as protobuf, holding `items` spans
+  // (retries, back-off and counters as export_traces; a request that must be split is
+  // parsed back into its message). With an HTTP/JSON transport the body is parsed and sent
+  // as export_traces() would.
+  ExportOutcome export_encoded_traces(const std::string& body, std::size_t items,
+                                      Deadline deadline);
 
   // Makes in-progress backoff waits return and later calls fail fast (counted kShutdown).
   void shutdown();
@@ -163,6 +172,9 @@ class OtlpExporter {
   template <typename Request>
   ExportOutcome send_with_retry(Signal signal, const Request& request, std::size_t items,
                                 Deadline deadline, int depth);
+  template <typename SplitFn>
+  ExportOutcome send_body(Signal signal, const std::string& body, std::size_t items,
+                          Deadline deadline, SplitFn&& split);
   void report(std::string_view message);
   void drop(DropReason reason, std::size_t items);
   bool acquire_slot(Deadline deadline);
