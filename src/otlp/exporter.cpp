@@ -350,9 +350,8 @@ bool OtlpExporter::sleep_until(Clock::time_point until) {
   return !cv_.wait_until(lock, until, [&] { return shut_down_; });
 }
 
-template <typename Request>
-ExportOutcome OtlpExporter::export_request(Signal signal, const Request& request,
-                                           Deadline deadline) {
+template <typename Send>
+ExportOutcome OtlpExporter::admit(std::size_t items, Send&& send) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++active_calls_;
@@ -367,7 +366,6 @@ ExportOutcome OtlpExporter::export_request(Signal signal, const Request& request
       self->cv_.notify_all();
     }
   } leave{this};
-  const std::size_t items = count_items(request);
   counters_.items_accepted.fetch_add(items, std::memory_order_relaxed);
   if (items == 0)
     return {};
@@ -382,7 +380,14 @@ ExportOutcome OtlpExporter::export_request(Signal signal, const Request& request
     drop(DropReason::kCircuitOpen, items);
     return {0, items};
   }
-  return send_with_retry(signal, request, items, deadline, 0);
+  return send();
+}
+
+template <typename Request>
+ExportOutcome OtlpExporter::export_request(Signal signal, const Request& request,
+                                           Deadline deadline) {
+  const std::size_t items = count_items(request);
+  return admit(items, [&] { return send_with_retry(signal, request, items, deadline, 0); });
 }
 
 template <typename Request>
@@ -519,34 +524,6 @@ ExportOutcome OtlpExporter::export_encoded_traces(const std::string& body, std::
     }
     return export_traces(request, deadline);
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++active_calls_;
-  }
-  struct Leave {
-    OtlpExporter* self;
-    ~Leave() {
-      {
-        std::lock_guard<std::mutex> lock(self->mu_);
-        --self->active_calls_;
-      }
-      self->cv_.notify_all();
-    }
-  } leave{this};
-  counters_.items_accepted.fetch_add(items, std::memory_order_relaxed);
-  if (items == 0)
-    return {};
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (shut_down_) {
-      drop(DropReason::kShutdown, items);
-      return {0, items};
-    }
-  }
-  if (breaker_.open()) {
-    drop(DropReason::kCircuitOpen, items);
-    return {0, items};
-  }
   // Splitting (too large for the receiver or max_request_bytes) goes through the message.
   auto split = [&]() -> ExportOutcome {
     ExportTraceServiceRequest request;
@@ -561,7 +538,7 @@ ExportOutcome OtlpExporter::export_encoded_traces(const std::string& body, std::
     ExportOutcome b = send_with_retry(Signal::kTraces, halves.second, items - first, deadline, 1);
     return {a.delivered + b.delivered, a.failed + b.failed};
   };
-  return send_body(Signal::kTraces, body, items, deadline, split);
+  return admit(items, [&] { return send_body(Signal::kTraces, body, items, deadline, split); });
 }
 
 ExportOutcome OtlpExporter::export_traces(const ExportTraceServiceRequest& request,

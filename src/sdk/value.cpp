@@ -107,6 +107,30 @@ Value FieldStore::view(const Slot& slot) const noexcept {
   return Value();
 }
 
+namespace {
+
+// The slot bits of a scalar value; false for strings, attributes and empty values.
+bool scalar_bits(const Value& v, std::uint64_t& bits) noexcept {
+  switch (v.kind()) {
+    case Value::Kind::kBool:
+      bits = v.as_bool() ? 1 : 0;
+      return true;
+    case Value::Kind::kInt:
+      bits = static_cast<std::uint64_t>(v.as_int());
+      return true;
+    case Value::Kind::kUint:
+      bits = v.as_uint();
+      return true;
+    case Value::Kind::kDouble:
+      bits = std::bit_cast<std::uint64_t>(v.as_double());
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 void FieldStore::grow_text(std::size_t needed) {
   std::size_t cap = std::max<std::size_t>(text_.size() * 2, 256);
   while (cap < needed)
@@ -134,16 +158,10 @@ void FieldStore::store(Slot& slot, const Value& value) {
       slot.bits = 0;
       break;
     case Value::Kind::kBool:
-      slot.bits = value.as_bool() ? 1 : 0;
-      break;
     case Value::Kind::kInt:
-      slot.bits = static_cast<std::uint64_t>(value.as_int());
-      break;
     case Value::Kind::kUint:
-      slot.bits = value.as_uint();
-      break;
     case Value::Kind::kDouble:
-      slot.bits = std::bit_cast<std::uint64_t>(value.as_double());
+      (void)scalar_bits(value, slot.bits);
       break;
     case Value::Kind::kString: {
       const std::string_view text = value.as_string();
@@ -288,16 +306,10 @@ void FieldStore::append_fields(std::span<const Field> fields,
     const Value& v = f.value;
     switch (v.kind()) {
       case Value::Kind::kBool:
-        slot.bits = v.as_bool() ? 1 : 0;
-        break;
       case Value::Kind::kInt:
-        slot.bits = static_cast<std::uint64_t>(v.as_int());
-        break;
       case Value::Kind::kUint:
-        slot.bits = v.as_uint();
-        break;
       case Value::Kind::kDouble:
-        slot.bits = std::bit_cast<std::uint64_t>(v.as_double());
+        (void)scalar_bits(v, slot.bits);
         break;
       case Value::Kind::kString: {
         const std::string_view text = v.as_string();

@@ -172,6 +172,9 @@ class OtlpExporter {
   template <typename Request>
   ExportOutcome send_with_retry(Signal signal, const Request& request, std::size_t items,
                                 Deadline deadline, int depth);
+  // Counts `items` as accepted and calls `send` unless shut down or the circuit is open.
+  template <typename Send>
+  ExportOutcome admit(std::size_t items, Send&& send);
   template <typename SplitFn>
   ExportOutcome send_body(Signal signal, const std::string& body, std::size_t items,
                           Deadline deadline, SplitFn&& split);
