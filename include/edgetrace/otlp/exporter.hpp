@@ -145,6 +145,16 @@ class OtlpExporter {
   ExportOutcome export_traces(const ExportTraceServiceRequest& request, Deadline deadline);
   ExportOutcome export_logs(const ExportLogsServiceRequest& request, Deadline deadline);
   ExportOutcome export_metrics(const ExportMetricsServiceRequest& request, Deadline deadline);
+  // Exports a request of `signal` given as its protobuf encoding (`body`, which holds
+  // `items` items and which the decoder accepts), under the same rules as export_*. Over
+  // OTLP/HTTP protobuf and OTLP/gRPC the bytes are sent as they are (no decode, no encode);
+  // they are decoded only when the request must be split (over max_request_bytes, or
+  // refused as too large) or re-encoded (OTLP/JSON).
+  ExportOutcome export_protobuf(Signal signal, const std::string& body, std::size_t items,
+                                Deadline deadline);
+  // Whether export_protobuf() sends protobuf bytes as they are (the protocol carries
+  // protobuf).
+  bool sends_protobuf() const noexcept { return options_.protocol != Protocol::kHttpJson; }
 
   // Makes in-progress backoff waits return and later calls fail fast (counted kShutdown).
   void shutdown();
@@ -163,6 +173,16 @@ class OtlpExporter {
   template <typename Request>
   ExportOutcome send_with_retry(Signal signal, const Request& request, std::size_t items,
                                 Deadline deadline, int depth);
+  template <typename Request>
+  ExportOutcome split_and_send(Signal signal, const Request& request, std::size_t items,
+                               Deadline deadline, int depth);
+  // Sends an encoded body with retries; `split` sends it as two halves instead.
+  template <typename Split>
+  ExportOutcome send_body(Signal signal, const std::string& body, std::size_t items,
+                          Deadline deadline, Split&& split);
+  // Counts the call (active_calls_) for the destructor; false when nothing may be sent now
+  // (shut down, circuit open: the items are counted as dropped).
+  bool admit(std::size_t items, ExportOutcome& refused);
   void report(std::string_view message);
   void drop(DropReason reason, std::size_t items);
   bool acquire_slot(Deadline deadline);
