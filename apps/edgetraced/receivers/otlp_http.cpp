@@ -11,7 +11,6 @@
 
 #include "edgetrace/core/text.hpp"
 #include "edgetrace/core/utf8.hpp"
-#include "edgetrace/otlp/exporter.hpp"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -144,6 +143,33 @@ otlp::Signal otlp_signal(OtlpSignal signal) noexcept {
 // What the Intake needs to know of protobuf bytes it takes as they are, from a full decode:
 // for requests the wire scan does not vouch for (metrics, which it does not read; rare
 // encodings; malformed input, whose decode error is the answer).
+std::size_t items_of(const otlp::TraceRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rs : r.resource_spans())
+    for (const auto& ss : rs.scope_spans())
+      n += static_cast<std::size_t>(ss.spans_size());
+  return n;
+}
+std::size_t items_of(const otlp::LogsRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rl : r.resource_logs())
+    for (const auto& sl : rl.scope_logs())
+      n += static_cast<std::size_t>(sl.log_records_size());
+  return n;
+}
+// Data points, as otlp::count_items counts them.
+std::size_t items_of(const otlp::MetricsRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rm : r.resource_metrics())
+    for (const auto& sm : rm.scope_metrics())
+      for (const auto& m : sm.metrics())
+        n += static_cast<std::size_t>(m.gauge().data_points_size() + m.sum().data_points_size() +
+                                      m.histogram().data_points_size() +
+                                      m.exponential_histogram().data_points_size() +
+                                      m.summary().data_points_size());
+  return n;
+}
+
 template <typename Request>
 core::Status decode_summary(std::string_view body, const otlp::DecodeLimits& limits,
                             otlp::WireSummary& summary) {
@@ -152,7 +178,7 @@ core::Status decode_summary(std::string_view body, const otlp::DecodeLimits& lim
   core::Status decoded = otlp::decode_protobuf(body, request, limits);
   if (!decoded.ok())
     return decoded;
-  summary.items = otlp::count_items(request);
+  summary.items = items_of(request);
   if constexpr (std::is_same_v<Request, otlp::LogsRequest>) {
     for (const auto& rl : request.resource_logs())
       for (const auto& sl : rl.scope_logs())
