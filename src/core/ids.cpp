@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 
 namespace edgetrace::core::internal {
 namespace {
@@ -178,6 +179,45 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 std::string to_hex(std::string_view bytes) {
   return to_hex(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                               bytes.size()));
+}
+
+void random_span_ids(TraceId* trace, SpanId& span) noexcept {
+  internal::Generator& g = internal::t_generator;
+  if (!g.seeded || g.generation != internal::g_fork_generation.load(std::memory_order_relaxed))
+      [[unlikely]]
+    g.seed();
+  // xoshiro256** with the state in registers for the two or three words of one call.
+  std::uint64_t s0 = g.s[0], s1 = g.s[1], s2 = g.s[2], s3 = g.s[3];
+  const auto next = [&]() noexcept {
+    const std::uint64_t result = internal::rotl(s1 * 5, 7) * 9;
+    const std::uint64_t t = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = internal::rotl(s3, 45);
+    return result;
+  };
+  std::uint64_t id = 0;
+  do {
+    id = next();
+  } while (id == 0);
+  static_assert(std::is_trivially_copyable_v<SpanId> && sizeof(SpanId) == 8);
+  static_assert(std::is_trivially_copyable_v<TraceId> && sizeof(TraceId) == 16);
+  std::memcpy(static_cast<void*>(&span), &id, 8);
+  if (trace != nullptr) {
+    std::uint64_t t[2] = {0, 0};
+    do {
+      t[0] = next();
+      t[1] = next();
+    } while ((t[0] | t[1]) == 0);
+    std::memcpy(static_cast<void*>(trace), t, 16);
+  }
+  g.s[0] = s0;
+  g.s[1] = s1;
+  g.s[2] = s2;
+  g.s[3] = s3;
 }
 
 }  // namespace edgetrace::core

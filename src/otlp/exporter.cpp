@@ -424,21 +424,21 @@ ExportOutcome OtlpExporter::send_with_retry(Signal signal, const Request& reques
            " items: " + body.status().message());
     return {0, items};
   }
-  if (options_.max_request_bytes != 0 && body->size() > options_.max_request_bytes) {
+  return send_body(signal, *body, items, deadline, split);
+}
+
+template <typename SplitFn>
+ExportOutcome OtlpExporter::send_body(Signal signal, const std::string& body, std::size_t items,
+                                      Deadline deadline, SplitFn&& split) {
+  if (options_.max_request_bytes != 0 && body.size() > options_.max_request_bytes) {
     if (items >= 2)
       return split();
     drop(DropReason::kTooLarge, 1);
     report("dropped one " + std::string(to_string(signal)) + " item of " +
-           std::to_string(body->size()) + " bytes: larger than max_request_bytes (" +
+           std::to_string(body.size()) + " bytes: larger than max_request_bytes (" +
            std::to_string(options_.max_request_bytes) + ")");
     return {0, 1};
   }
-  return send_body(signal, *body, items, deadline, split);
-}
-
-template <typename Split>
-ExportOutcome OtlpExporter::send_body(Signal signal, const std::string& body, std::size_t items,
-                                      Deadline deadline, Split&& split) {
   Backoff backoff(options_.retry);
   const auto first_attempt = Clock::now();
   for (int attempt = 0;; ++attempt) {
@@ -524,6 +524,15 @@ ExportOutcome OtlpExporter::send_body(Signal signal, const std::string& body, st
   }
 }
 
+bool OtlpExporter::accepts_encoded() const noexcept {
+  return options_.protocol != Protocol::kHttpJson;
+}
+
+ExportOutcome OtlpExporter::export_encoded_traces(const std::string& body, std::size_t items,
+                                                  Deadline deadline) {
+  return export_protobuf(Signal::kTraces, body, items, deadline);
+}
+
 ExportOutcome OtlpExporter::export_traces(const ExportTraceServiceRequest& request,
                                           Deadline deadline) {
   return export_request(Signal::kTraces, request, deadline);
@@ -567,17 +576,15 @@ bool with_decoded(Signal signal, const std::string& body, Fn&& fn) {
 
 ExportOutcome OtlpExporter::export_protobuf(Signal signal, const std::string& body,
                                             std::size_t items, Deadline deadline) {
-  const bool as_is = sends_protobuf() &&
-                     (options_.max_request_bytes == 0 || body.size() <= options_.max_request_bytes);
-  if (!as_is) {
-    // Re-encoded or split: through the typed path, which counts the items itself.
+  if (!accepts_encoded()) {
+    // Re-encoded as OTLP/JSON: through the typed path, which counts the items itself.
     ExportOutcome out;
     if (!with_decoded(signal, body, [&](const auto& request) {
           out = export_request(signal, request, deadline);
         })) {
       counters_.items_accepted.fetch_add(items, std::memory_order_relaxed);
       drop(DropReason::kEncodeFailed, items);
-      report("cannot decode " + std::to_string(items) + " queued " +
+      report("cannot decode " + std::to_string(items) + " encoded " +
              std::string(to_string(signal)) + " items");
       return {0, items};
     }
@@ -606,7 +613,7 @@ ExportOutcome OtlpExporter::export_protobuf(Signal signal, const std::string& bo
           out = split_and_send(signal, request, items, deadline, 0);
         })) {
       drop(DropReason::kEncodeFailed, items);
-      report("cannot decode " + std::to_string(items) + " queued " +
+      report("cannot decode " + std::to_string(items) + " encoded " +
              std::string(to_string(signal)) + " items to split them");
     }
     return out;

@@ -288,7 +288,7 @@ TEST_F(HttpExporterTest, ProtobufBytesOverTheSizeLimitOrToAJsonEndpointAreDecode
   EXPECT_GE(rx.request_count(), 3u);
 
   auto json = make(options(Protocol::kHttpJson));
-  EXPECT_FALSE(json->sends_protobuf());
+  EXPECT_FALSE(json->accepts_encoded());
   EXPECT_EQ(json->export_protobuf(Signal::kTraces, body, 16, soon()).delivered, 16u);
   auto got = rx.received();
   EXPECT_EQ(got.back().content_type, "application/json");
@@ -310,6 +310,59 @@ TEST_F(HttpExporterTest, RequestOverTheSizeLimitIsNeverSentWhole) {
   }
   EXPECT_EQ(spans, 16u);
   EXPECT_GE(rx.request_count(), 3u);
+}
+
+// A request the caller encoded itself goes out byte for byte; one the receiver refuses as
+// too large, or over max_request_bytes, is parsed back and split like a message; with JSON
+// the body is re-encoded.
+TEST_F(HttpExporterTest, EncodedRequestsAreSentAsTheyAreAndSplitThroughTheMessage) {
+  auto full = make_traces(8, 200);
+  std::string body;
+  encode_protobuf_message(full, body);
+  {
+    auto e = make(options());
+    ASSERT_TRUE(e->accepts_encoded());
+    ExportOutcome out = e->export_encoded_traces(body, 8, soon());
+    EXPECT_EQ(out.delivered, 8u);
+    ASSERT_EQ(rx.received().size(), 1u);
+    EXPECT_TRUE(same(rx.received()[0].traces, full));
+    EXPECT_EQ(rx.received()[0].body_bytes, body.size());
+    EXPECT_EQ(e->counters().items_exported.load(), 8u);
+  }
+  {
+    FakeOtlpHttpReceiver small;
+    small.set_max_body_bytes(body.size() / 2 + 100);  // whole: 413; halves fit
+    OtlpExporterOptions o = options();
+    o.endpoint = small.url("/v1/traces");
+    auto e = make(o);
+    EXPECT_EQ(e->export_encoded_traces(body, 8, soon()).delivered, 8u);
+    EXPECT_GE(e->counters().splits.load(), 1u);
+  }
+  {
+    FakeOtlpHttpReceiver limited;
+    OtlpExporterOptions o = options();
+    o.endpoint = limited.url("/v1/traces");
+    o.max_request_bytes = body.size() / 3;
+    auto e = make(o);
+    EXPECT_EQ(e->export_encoded_traces(body, 8, soon()).delivered, 8u);
+    std::size_t spans = 0;
+    for (const auto& r : limited.received()) {
+      EXPECT_LE(r.body_bytes, o.max_request_bytes);
+      spans += count_items(r.traces);
+    }
+    EXPECT_EQ(spans, 8u);
+  }
+  {
+    FakeOtlpHttpReceiver json;
+    OtlpExporterOptions o = options(Protocol::kHttpJson);
+    o.endpoint = json.url("/v1/traces");
+    auto e = make(o);
+    EXPECT_FALSE(e->accepts_encoded());
+    EXPECT_EQ(e->export_encoded_traces(body, 8, soon()).delivered, 8u);
+    ASSERT_EQ(json.received().size(), 1u);
+    EXPECT_TRUE(same(json.received()[0].traces, full));
+    EXPECT_EQ(json.received()[0].content_type, "application/json");
+  }
 }
 
 TEST_F(HttpExporterTest, SingleItemLargerThanTheLimitIsDroppedAndCounted) {

@@ -25,7 +25,8 @@ if(EDGETRACE_BUILD_TESTS)
   et_project_target(sdk_robustness_child)
   target_link_libraries(sdk_robustness_child PRIVATE edgetrace::sdk_otlp)
 
-  et_test(sdk_robustness_test
+  # E2E: also in the release build, where the fork test runs with the parent still logging.
+  et_test(sdk_robustness_test E2E
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/robustness_test.cpp
     LIBS edgetrace::sdk_otlp edgetrace_testing_http)
   target_compile_definitions(sdk_robustness_test

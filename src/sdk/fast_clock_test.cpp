@@ -50,3 +50,28 @@ TEST(FastClockTest, MeasuresSleepsLikeTheSystemClock) {
 
 }  // namespace
 }  // namespace edgetrace::sdk::internal
+
+namespace edgetrace::sdk::internal {
+namespace {
+
+// The rule for using the TSC, from the kernel's clocksource files and the CPU's flags.
+TEST(FastClockTest, UsesTheTscWhenTheKernelDoesOrWhenItIsInvariant) {
+  const char* invariant = "flags\t\t: fpu vme tsc msr constant_tsc rep_good nopl nonstop_tsc cpuid";
+  // The kernel's own clocksource.
+  EXPECT_TRUE(tsc_usable("tsc\n", "tsc kvm-clock \n", ""));
+  // kvm-clock with an invariant TSC still listed as usable: the typical cloud VM.
+  EXPECT_TRUE(tsc_usable("kvm-clock\n", "kvm-clock tsc acpi_pm \n", invariant));
+  // The kernel marked the TSC unstable (it is gone from the list).
+  EXPECT_FALSE(tsc_usable("kvm-clock\n", "kvm-clock acpi_pm \n", invariant));
+  // Not invariant: the rate changes with frequency or stops in sleep states.
+  EXPECT_FALSE(tsc_usable("hpet\n", "hpet tsc\n", "flags\t: fpu tsc constant_tsc"));
+  EXPECT_FALSE(tsc_usable("hpet\n", "hpet tsc\n", "flags\t: fpu tsc nonstop_tsc"));
+  // Whole words only.
+  EXPECT_FALSE(tsc_usable("kvm-clock\n", "tsc_early kvm-clock\n", invariant));
+  EXPECT_FALSE(tsc_usable("kvm-clock\n", "kvm-clock tsc\n", "flags : constant_tsc_x nonstop_tsc"));
+  EXPECT_FALSE(tsc_usable("tsc_early\n", "", ""));
+  EXPECT_FALSE(tsc_usable("", "", ""));
+}
+
+}  // namespace
+}  // namespace edgetrace::sdk::internal

@@ -4,6 +4,7 @@ add_library(edgetrace_sdk_otlp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_builder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_convert.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_encode.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_stacktrace.cpp
 )
@@ -17,7 +18,7 @@ et_project_target(edgetrace_sdk_otlp)
 
 if(EDGETRACE_BUILD_TESTS)
   et_test(otlp_layer_test
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_test.cpp
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_test.cpp ${CMAKE_CURRENT_LIST_DIR}/otlp_encode_test.cpp
     LIBS edgetrace::sdk_otlp edgetrace_testing_http edgetrace::testing_grpc)
   if(TARGET otlp_layer_test)
     target_include_directories(otlp_layer_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})

@@ -17,6 +17,7 @@
 #include "edgetrace/sdk/semconv.hpp"
 #include "edgetrace/version.hpp"
 #include "internal/otlp_convert.hpp"
+#include "internal/otlp_encode.hpp"
 #include "internal/otlp_log_pool.hpp"
 #include "internal/otlp_self_metrics.hpp"
 
@@ -47,8 +48,22 @@ struct SpanExport {
   otlp::ExportTraceServiceRequest skeleton;            // resource and scope, to rebuild `request`
   std::atomic<std::uint64_t> handed{0};  // taken from the queue for export (self-metrics)
 
+  // Encodes straight to protobuf when nothing needs the request as messages (null when
+  // processors are active or the transport sends JSON).
+  std::unique_ptr<SpanRequestEncoder> encoder;
+
   BatchOutcome run(std::vector<SpanRef>& batch, otlp::Deadline deadline) {
     handed.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (encoder) {
+      encoder->clear();
+      for (const SpanRef& ref : batch)
+        encoder->add(*ref);
+      const std::size_t n = batch.size();
+      batch.clear();  // the records go back to their pool before the network is touched
+      const otlp::ExportOutcome out =
+          exporter->export_encoded_traces(encoder->finish(), n, deadline);
+      return {out.delivered, n - std::min(n, out.delivered)};
+    }
     // The processors remove a scope left empty: start again from the skeleton then.
     if (request.resource_spans_size() == 0 || request.resource_spans(0).scope_spans_size() == 0)
       request = skeleton;
@@ -296,6 +311,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     fill_scope(s.options, *rs->add_scope_spans()->mutable_scope());
     e->skeleton = e->request;
     e->processors = s.processors;
+    if (!e->processors && e->exporter->accepts_encoded())
+      e->encoder = std::make_unique<SpanRequestEncoder>(e->skeleton);
     s.span_export = e;
     s.span_processor_name = next_component_name("batching_span_processor");
     s.trace_exporter_name = next_component_name(

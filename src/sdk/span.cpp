@@ -40,12 +40,15 @@ Pool& pool() {
   return *p;
 }
 
+// The per-thread cache. Trivially destructible and constant-initialised, so the hot path
+// reads it without a guard; `limit` is 0 until the thread registered the cache's return
+// to the pool at thread exit (on its first slow path), and again after that return.
 struct ThreadCache {
   SpanRecord* items[kThreadCache];
-  std::size_t count = 0;
-  ~ThreadCache();
+  std::size_t count;
+  std::size_t limit;
 };
-thread_local bool t_cache_gone = false;  // trivially destructible: safe after ~ThreadCache
+thread_local ThreadCache t_cache{};
 
 void push_global(SpanRecord** items, std::size_t n) {
   Pool& p = pool();
@@ -57,33 +60,38 @@ void push_global(SpanRecord** items, std::size_t n) {
   p.free_count += n;
 }
 
-ThreadCache::~ThreadCache() {
-  push_global(items, count);
-  count = 0;
-  t_cache_gone = true;
+thread_local bool t_cache_returned = false;  // trivially destructible: safe after ~CacheReturn
+
+// Returns the thread's cached records to the pool when the thread exits.
+struct CacheReturn {
+  ~CacheReturn() {
+    push_global(t_cache.items, t_cache.count);
+    t_cache.count = 0;
+    t_cache.limit = 0;  // records released later in this thread's exit go to the pool
+    t_cache_returned = true;
+  }
+};
+
+// Registers CacheReturn once per thread; false once the thread is exiting.
+bool cache_usable() {
+  if (t_cache.limit != 0)
+    return true;
+  if (t_cache_returned)
+    return false;
+  static thread_local CacheReturn on_exit;
+  (void)on_exit;
+  t_cache.limit = kThreadCache;
+  return true;
 }
 
-ThreadCache* thread_cache() {
-  if (t_cache_gone)
-    return nullptr;
-  static thread_local ThreadCache cache;
-  return &cache;
-}
-
+// What a fresh span needs reset; new_span() sets every other field.
 void reset(SpanRecord& r) {
-  r.metadata = nullptr;
-  r.owner = nullptr;
-  r.context.trace_id = core::TraceId{};
-  r.context.span_id = core::SpanId{};
-  r.context.flags = core::TraceFlags{};
   if (!r.context.state.empty())
     r.context.state = core::TraceState{};
   r.context.remote = false;
   r.parent_span_id = core::SpanId{};
   r.parent_remote = false;
   r.parent = nullptr;
-  r.kind = SpanKind::kInternal;
-  r.start_unix_nano = 0;
   r.end_unix_nano = 0;
   r.busy_ns = 0;
   r.idle_ns = 0;
@@ -92,49 +100,58 @@ void reset(SpanRecord& r) {
   r.dropped_events = 0;
   r.link_count = 0;
   r.status = SpanStatusCode::kUnset;
-  r.status_message.clear();
-  r.layer_mask = 0;
-  r.thread_id = 0;
+  if (!r.status_message.empty())
+    r.status_message.clear();
   r.last_transition_ns = 0;
   r.renamed_ = false;
-  r.name_override_.clear();
   r.next_free = nullptr;
+}
+
+SpanRecord* acquire_slow() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  if (cache_usable()) {
+    // Refill half the cache from the global list.
+    while (p.free != nullptr && t_cache.count < kThreadCache / 2) {
+      t_cache.items[t_cache.count++] = p.free;
+      p.free = p.free->next_free;
+      --p.free_count;
+    }
+    if (t_cache.count > 0)
+      return t_cache.items[--t_cache.count];
+  }
+  if (p.free == nullptr) {
+    auto chunk = std::make_unique<SpanRecord[]>(kChunk);
+    for (std::size_t i = 0; i < kChunk; ++i) {
+      chunk[i].next_free = p.free;
+      p.free = &chunk[i];
+    }
+    p.free_count += kChunk;
+    p.chunks.push_back(std::move(chunk));
+    p.allocated.fetch_add(kChunk, std::memory_order_relaxed);
+  }
+  SpanRecord* r = p.free;
+  p.free = r->next_free;
+  --p.free_count;
+  return r;
+}
+
+void release_slow(SpanRecord* record) {
+  if (cache_usable()) {
+    if (t_cache.count == kThreadCache) {
+      push_global(t_cache.items + kThreadCache / 2, kThreadCache / 2);
+      t_cache.count = kThreadCache / 2;
+    }
+    t_cache.items[t_cache.count++] = record;
+  } else {
+    push_global(&record, 1);
+  }
 }
 
 }  // namespace
 
 SpanRecord* acquire_span_record() {
-  SpanRecord* r = nullptr;
-  ThreadCache* cache = thread_cache();
-  if (cache != nullptr && cache->count == 0) {
-    // Refill half the cache from the global list.
-    Pool& p = pool();
-    std::lock_guard<std::mutex> lock(p.mu);
-    while (p.free != nullptr && cache->count < kThreadCache / 2) {
-      cache->items[cache->count++] = p.free;
-      p.free = p.free->next_free;
-      --p.free_count;
-    }
-  }
-  if (cache != nullptr && cache->count > 0) {
-    r = cache->items[--cache->count];
-  } else {
-    Pool& p = pool();
-    std::lock_guard<std::mutex> lock(p.mu);
-    if (p.free == nullptr) {
-      auto chunk = std::make_unique<SpanRecord[]>(kChunk);
-      for (std::size_t i = 0; i < kChunk; ++i) {
-        chunk[i].next_free = p.free;
-        p.free = &chunk[i];
-      }
-      p.free_count += kChunk;
-      p.chunks.push_back(std::move(chunk));
-      p.allocated.fetch_add(kChunk, std::memory_order_relaxed);
-    }
-    r = p.free;
-    p.free = r->next_free;
-    --p.free_count;
-  }
+  SpanRecord* r = t_cache.count > 0 ? t_cache.items[--t_cache.count] : acquire_slow();
   reset(*r);
   r->refs.store(1, std::memory_order_relaxed);
   return r;
@@ -149,16 +166,10 @@ void release_span_record(SpanRecord* record) noexcept {
       return;
     record->refs.store(0, std::memory_order_relaxed);
     SpanRecord* parent = record->parent;
-    ThreadCache* cache = thread_cache();
-    if (cache != nullptr) {
-      if (cache->count == kThreadCache) {
-        push_global(cache->items + kThreadCache / 2, kThreadCache / 2);
-        cache->count = kThreadCache / 2;
-      }
-      cache->items[cache->count++] = record;
-    } else {
-      push_global(&record, 1);
-    }
+    if (t_cache.count < t_cache.limit)
+      t_cache.items[t_cache.count++] = record;
+    else
+      release_slow(record);
     record = parent;  // the child's reference to its parent goes with it
   }
 }

@@ -178,11 +178,11 @@ SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& optio
     if (!parent_context->state.empty())
       r->context.state = parent_context->state;
     r->context.flags.bits = parent_context->flags.bits & core::TraceFlags::kRandom;
+    core::random_span_ids(nullptr, r->context.span_id);
   } else {
-    r->context.trace_id = core::TraceId::random();
+    core::random_span_ids(&r->context.trace_id, r->context.span_id);
     r->context.flags.bits = core::TraceFlags::kRandom;
   }
-  r->context.span_id = core::SpanId::random();
   const bool sampled = options_.sampler.should_sample(parent_context, r->context.trace_id) ==
                        SamplingDecision::kRecordAndSample;
   r->context.flags = r->context.flags.with_sampled(sampled);
@@ -191,12 +191,13 @@ SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& optio
   if (timings_)
     r->last_transition_ns = r->start_unix_nano;
 
-  for (const Field& f : fields)
-    r->attributes.append(f.name, f.value);
+  // A call site's field names live in static storage with its metadata: referenced.
+  if (!fields.empty())
+    r->attributes.append_fields(fields, metadata.field_names);
   if (options.code_location) {
-    r->attributes.append("code.function.name", Value::of(metadata.function));
-    r->attributes.append("code.file.path", Value::of(metadata.file));
-    r->attributes.append("code.line.number", Value::of_int(metadata.line));
+    r->attributes.append_static("code.function.name", Value::of(metadata.function));
+    r->attributes.append_static("code.file.path", Value::of(metadata.file));
+    r->attributes.append_static("code.line.number", Value::of_int(metadata.line));
   }
   for (const SpanLinkInit& link : options.links) {
     if (!link.context.valid())

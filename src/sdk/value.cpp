@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <iterator>
 
 namespace edgetrace::sdk {
@@ -96,23 +97,38 @@ Value FieldStore::view(const Slot& slot) const noexcept {
     case Value::Kind::kDouble:
       return Value::of(std::bit_cast<double>(slot.bits));
     case Value::Kind::kString:
-      return Value::of(
-          std::string_view(arena_.data() + (slot.bits >> 32), slot.bits & 0xffffffffu));
+      if ((slot.flags & kInlineText) != 0)
+        return Value::of(
+            std::string_view(reinterpret_cast<const char*>(&slot.bits), slot.inline_size));
+      return Value::of(std::string_view(text_.data() + (slot.bits >> 32), slot.bits & 0xffffffffu));
     case Value::Kind::kAttribute:
       return Value::of(attributes_[slot.bits]);
   }
   return Value();
 }
 
+void FieldStore::grow_text(std::size_t needed) {
+  std::size_t cap = std::max<std::size_t>(text_.size() * 2, 256);
+  while (cap < needed)
+    cap *= 2;
+  text_.resize(cap);
+}
+
 std::uint64_t FieldStore::add_text(std::string_view text) {
-  const std::size_t offset = arena_.size();
-  arena_.append(text);
+  const std::size_t offset = text_size_;
+  if (offset + text.size() > text_.size())
+    grow_text(offset + text.size());
+  std::memcpy(text_.data() + offset, text.data(), text.size());
+  text_size_ = offset + text.size();
   return (static_cast<std::uint64_t>(offset) << 32) | text.size();
 }
 
 void FieldStore::store(Slot& slot, const Value& value) {
-  if (slot.kind == Value::Kind::kString)
+  if (slot.kind == Value::Kind::kString && (slot.flags & kInlineText) == 0)
     wasted_ += slot.bits & 0xffffffffu;
+  const bool was_text = slot.kind == Value::Kind::kString && (slot.flags & kInlineText) == 0;
+  const std::uint64_t old_bits = slot.bits;
+  slot.flags = static_cast<std::uint8_t>(slot.flags & ~kInlineText);
   switch (value.kind()) {
     case Value::Kind::kEmpty:
       slot.bits = 0;
@@ -131,12 +147,21 @@ void FieldStore::store(Slot& slot, const Value& value) {
       break;
     case Value::Kind::kString: {
       const std::string_view text = value.as_string();
+      if (text.size() <= sizeof slot.bits) {
+        slot.bits = 0;
+        auto* dst = reinterpret_cast<char*>(&slot.bits);
+        for (std::size_t i = 0; i < text.size(); ++i)
+          dst[i] = text[i];
+        slot.flags = static_cast<std::uint8_t>(slot.flags | kInlineText);
+        slot.inline_size = static_cast<std::uint8_t>(text.size());
+        break;
+      }
       // Field values are capped well below 4 GiB by any sane use; keep the slot compact.
       const std::string_view kept = text.substr(0, 0xffffffffu);
-      if (slot.kind == Value::Kind::kString && kept.size() <= (slot.bits & 0xffffffffu)) {
+      if (was_text && kept.size() <= (old_bits & 0xffffffffu)) {
         // Shorter or equal: overwrite in place (the tail becomes waste).
-        const std::size_t offset = slot.bits >> 32;
-        kept.copy(arena_.data() + offset, kept.size());
+        const std::size_t offset = old_bits >> 32;
+        std::memmove(text_.data() + offset, kept.data(), kept.size());
         wasted_ -= kept.size();
         slot.bits = (static_cast<std::uint64_t>(offset) << 32) | kept.size();
       } else {
@@ -157,32 +182,36 @@ void FieldStore::store(Slot& slot, const Value& value) {
     }
   }
   slot.kind = value.kind();
-  if (wasted_ > 4096 && wasted_ * 2 > arena_.size())
+  if (wasted_ > 4096 && wasted_ * 2 > text_size_)
     compact();
 }
 
 void FieldStore::compact() {
-  std::string fresh;
-  fresh.reserve(arena_.size() - wasted_);
+  std::string fresh(std::max<std::size_t>(text_size_ - wasted_, 256), '\0');
+  std::size_t used = 0;
+  const auto keep = [&](std::size_t offset, std::size_t size) {
+    std::memcpy(fresh.data() + used, text_.data() + offset, size);
+    used += size;
+    return used - size;
+  };
   for (std::size_t i = 0; i < size_; ++i) {
     Slot& slot = slots_[i];
-    const std::size_t name_offset = fresh.size();
-    fresh.append(arena_, slot.name_offset, slot.name_size);
-    slot.name_offset = static_cast<std::uint32_t>(name_offset);
-    if (slot.kind == Value::Kind::kString) {
-      const std::size_t offset = fresh.size();
-      fresh.append(arena_, slot.bits >> 32, slot.bits & 0xffffffffu);
-      slot.bits = (static_cast<std::uint64_t>(offset) << 32) | (slot.bits & 0xffffffffu);
+    if ((slot.flags & kNameInText) != 0)
+      slot.name = keep(slot.name, slot.name_size);
+    if (slot.kind == Value::Kind::kString && (slot.flags & kInlineText) == 0) {
+      const std::size_t size = slot.bits & 0xffffffffu;
+      slot.bits = (static_cast<std::uint64_t>(keep(slot.bits >> 32, size)) << 32) | size;
     }
   }
-  arena_.swap(fresh);
+  text_.swap(fresh);
+  text_size_ = used;
   wasted_ = 0;
 }
 
 bool FieldStore::set(std::string_view name, const Value& value) {
   for (std::size_t i = 0; i < size_; ++i) {
     Slot& slot = slots_[i];
-    if (std::string_view(arena_.data() + slot.name_offset, slot.name_size) == name) {
+    if (name_of(slot) == name) {
       store(slot, value);
       return true;
     }
@@ -190,37 +219,116 @@ bool FieldStore::set(std::string_view name, const Value& value) {
   return append(name, value);
 }
 
-bool FieldStore::append(std::string_view name, const Value& value) {
+FieldStore::Slot* FieldStore::new_slot() {
   if (size_ >= limit_) {
     ++dropped_;
-    return false;
+    return nullptr;
   }
   if (size_ == slots_.size())
     slots_.emplace_back();
-  Slot& slot = slots_[size_++];
+  Slot* slot = &slots_[size_++];
+  slot->kind = Value::Kind::kEmpty;
+  slot->flags = 0;
+  return slot;
+}
+
+bool FieldStore::append(std::string_view name, const Value& value) {
+  Slot* slot = new_slot();
+  if (slot == nullptr)
+    return false;
   const std::uint64_t name_ref = add_text(name.substr(0, 0xffffffffu));
-  slot.name_offset = static_cast<std::uint32_t>(name_ref >> 32);
-  slot.name_size = static_cast<std::uint32_t>(name_ref & 0xffffffffu);
-  slot.kind = Value::Kind::kEmpty;
-  store(slot, value);
+  slot->name = static_cast<std::uintptr_t>(name_ref >> 32);
+  slot->name_size = static_cast<std::uint32_t>(name_ref & 0xffffffffu);
+  slot->flags = kNameInText;
+  store(*slot, value);
   return true;
+}
+
+bool FieldStore::append_static(std::string_view name, const Value& value) {
+  Slot* slot = new_slot();
+  if (slot == nullptr)
+    return false;
+  slot->name = reinterpret_cast<std::uintptr_t>(name.data());
+  slot->name_size = static_cast<std::uint32_t>(std::min<std::size_t>(name.size(), 0xffffffffu));
+  store(*slot, value);
+  return true;
+}
+
+void FieldStore::store_rare(Slot& slot, const Value& value) {
+  slot.kind = Value::Kind::kEmpty;
+  slot.flags = static_cast<std::uint8_t>(slot.flags & kNameInText);
+  store(slot, value);
+}
+
+void FieldStore::append_fields(std::span<const Field> fields,
+                               std::span<const std::string_view> static_names) {
+  std::size_t take = fields.size();
+  if (size_ + take > limit_) {
+    const std::size_t room = limit_ > size_ ? limit_ - size_ : 0;
+    dropped_ += take - room;
+    take = room;
+  }
+  if (size_ + take > slots_.size())
+    slots_.resize(size_ + take);
+  Slot* out = slots_.data() + size_;
+  size_ += take;
+  for (std::size_t i = 0; i < take; ++i) {
+    const Field& f = fields[i];
+    Slot& slot = out[i];
+    if (i < static_names.size() && static_names[i].data() == f.name.data()) [[likely]] {
+      slot.name = reinterpret_cast<std::uintptr_t>(f.name.data());
+      slot.name_size = static_cast<std::uint32_t>(f.name.size());
+      slot.flags = 0;
+    } else {
+      const std::uint64_t ref = add_text(f.name.substr(0, 0xffffffffu));
+      slot.name = static_cast<std::uintptr_t>(ref >> 32);
+      slot.name_size = static_cast<std::uint32_t>(ref & 0xffffffffu);
+      slot.flags = kNameInText;
+    }
+    const Value& v = f.value;
+    switch (v.kind()) {
+      case Value::Kind::kBool:
+        slot.bits = v.as_bool() ? 1 : 0;
+        break;
+      case Value::Kind::kInt:
+        slot.bits = static_cast<std::uint64_t>(v.as_int());
+        break;
+      case Value::Kind::kUint:
+        slot.bits = v.as_uint();
+        break;
+      case Value::Kind::kDouble:
+        slot.bits = std::bit_cast<std::uint64_t>(v.as_double());
+        break;
+      case Value::Kind::kString: {
+        const std::string_view text = v.as_string();
+        if (text.size() <= sizeof slot.bits) {
+          std::uint64_t bits = 0;
+          for (std::size_t k = 0; k < text.size(); ++k)
+            bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(text[k])) << (8 * k);
+          slot.bits = bits;
+          slot.flags = static_cast<std::uint8_t>(slot.flags | kInlineText);
+          slot.inline_size = static_cast<std::uint8_t>(text.size());
+        } else {
+          slot.bits = add_text(text.substr(0, 0xffffffffu));
+        }
+        break;
+      }
+      case Value::Kind::kEmpty:
+      case Value::Kind::kAttribute:
+        store_rare(slot, v);
+        continue;
+    }
+    slot.kind = v.kind();
+  }
 }
 
 std::optional<Value> FieldStore::find(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < size_; ++i) {
     const Slot& slot = slots_[i];
-    if (std::string_view(arena_.data() + slot.name_offset, slot.name_size) == name)
+    if (name_of(slot) == name)
       return view(slot);
   }
   return std::nullopt;
-}
-
-void FieldStore::clear() noexcept {
-  size_ = 0;
-  dropped_ = 0;
-  arena_.clear();
-  attributes_used_ = 0;
-  wasted_ = 0;
 }
 
 }  // namespace edgetrace::sdk

@@ -54,7 +54,7 @@ ExportResult OtlpQueueExporter::export_metrics(const otlp::MetricsRequest& reque
 }
 
 bool OtlpQueueExporter::takes_protobuf(otlp::Signal signal) const {
-  return exporters_[static_cast<std::size_t>(signal)]->sends_protobuf();
+  return exporters_[static_cast<std::size_t>(signal)]->accepts_encoded();
 }
 
 ExportResult OtlpQueueExporter::export_protobuf(otlp::Signal signal, const std::string& body,

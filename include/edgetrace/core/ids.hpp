@@ -112,4 +112,8 @@ class ByteId {
 using TraceId = ByteId<16>;
 using SpanId = ByteId<8>;
 
+// A new span's ids in one call, cheaper than two random(): a random span id, and a random
+// trace id too when `trace` is not null (a root span). Both valid (non-zero).
+void random_span_ids(TraceId* trace, SpanId& span) noexcept;
+
 }  // namespace edgetrace::core

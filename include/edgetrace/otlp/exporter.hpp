@@ -145,16 +145,19 @@ class OtlpExporter {
   ExportOutcome export_traces(const ExportTraceServiceRequest& request, Deadline deadline);
   ExportOutcome export_logs(const ExportLogsServiceRequest& request, Deadline deadline);
   ExportOutcome export_metrics(const ExportMetricsServiceRequest& request, Deadline deadline);
+  // Whether the transport sends protobuf (OTLP/HTTP protobuf, OTLP/gRPC): then a request the
+  // caller encoded itself goes out as it is.
+  bool accepts_encoded() const noexcept;
   // Exports a request of `signal` given as its protobuf encoding (`body`, which holds
-  // `items` items and which the decoder accepts), under the same rules as export_*. Over
-  // OTLP/HTTP protobuf and OTLP/gRPC the bytes are sent as they are (no decode, no encode);
-  // they are decoded only when the request must be split (over max_request_bytes, or
-  // refused as too large) or re-encoded (OTLP/JSON).
+  // `items` items and which the decoder accepts), under the same rules as export_*
+  // (retries, back-off, counters). When accepts_encoded() the bytes are sent as they are
+  // (no decode, no encode); they are decoded only when the request must be split (over
+  // max_request_bytes, or refused as too large) or, with OTLP/HTTP JSON, re-encoded.
   ExportOutcome export_protobuf(Signal signal, const std::string& body, std::size_t items,
                                 Deadline deadline);
-  // Whether export_protobuf() sends protobuf bytes as they are (the protocol carries
-  // protobuf).
-  bool sends_protobuf() const noexcept { return options_.protocol != Protocol::kHttpJson; }
+  // export_protobuf() of an ExportTraceServiceRequest holding `items` spans.
+  ExportOutcome export_encoded_traces(const std::string& body, std::size_t items,
+                                      Deadline deadline);
 
   // Makes in-progress backoff waits return and later calls fail fast (counted kShutdown).
   void shutdown();
@@ -176,10 +179,11 @@ class OtlpExporter {
   template <typename Request>
   ExportOutcome split_and_send(Signal signal, const Request& request, std::size_t items,
                                Deadline deadline, int depth);
-  // Sends an encoded body with retries; `split` sends it as two halves instead.
-  template <typename Split>
+  // Sends an encoded body with retries; `split` sends it as two halves instead (over
+  // max_request_bytes, or refused as too large).
+  template <typename SplitFn>
   ExportOutcome send_body(Signal signal, const std::string& body, std::size_t items,
-                          Deadline deadline, Split&& split);
+                          Deadline deadline, SplitFn&& split);
   // Counts the call (active_calls_) for the destructor; false when nothing may be sent now
   // (shut down, circuit open: the items are counted as dropped).
   bool admit(std::size_t items, ExportOutcome& refused);

@@ -180,45 +180,70 @@ class FieldStore {
   // Adds `name` without looking for an earlier field of that name (for a call site's own
   // fields, whose names are distinct). Returns false when dropped by the limit.
   bool append(std::string_view name, const Value& value);
+  // As append(), for a name in static storage (a call site's field name): the name is
+  // referenced, not copied.
+  bool append_static(std::string_view name, const Value& value);
+  // Appends a call site's fields at once (the hot path of a span's start): a name whose
+  // data is the same as static_names[i]'s is referenced, others are copied.
+  void append_fields(std::span<const Field> fields, std::span<const std::string_view> static_names);
   // The value of `name`, valid until the next set/clear.
   std::optional<Value> find(std::string_view name) const noexcept;
   // Forgets every field but keeps the buffers.
-  void clear() noexcept;
+  void clear() noexcept {
+    size_ = 0;
+    dropped_ = 0;
+    text_size_ = 0;
+    attributes_used_ = 0;
+    wasted_ = 0;
+  }
 
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   std::size_t dropped() const noexcept { return dropped_; }
   void set_limit(std::size_t limit) noexcept { limit_ = limit; }
-  // Bytes of names and string values held, including replaced values not yet reclaimed
-  // (bounded: reclaimed once they pass 4 KiB and half of the total).
-  std::size_t text_bytes() const noexcept { return arena_.size(); }
+  // Bytes of copied names and string values held, including replaced values not yet
+  // reclaimed (bounded: reclaimed once they pass 4 KiB and half of the total).
+  std::size_t text_bytes() const noexcept { return text_size_; }
 
   // The i-th field in insertion order (i < size()); the view lives until the next set/clear.
   Field operator[](std::size_t i) const noexcept {
     const Slot& slot = slots_[i];
-    return {std::string_view(arena_.data() + slot.name_offset, slot.name_size), view(slot)};
+    return {name_of(slot), view(slot)};
   }
 
  private:
   // Compact on purpose: a span's fields are written by the application's thread and read
   // by an exporter's thread, so every cache line they occupy may cross cores. A slot is 24
-  // bytes; names and string values live in one arena string.
+  // bytes. Static names are referenced; other names and string values longer than 8 bytes
+  // live in one text buffer; shorter strings live in the slot itself.
+  enum : std::uint8_t { kNameInText = 1, kInlineText = 2 };
   struct Slot {
-    std::uint32_t name_offset = 0;
+    std::uintptr_t name = 0;  // a pointer to static storage, or an offset (kNameInText)
     std::uint32_t name_size = 0;
     Value::Kind kind = Value::Kind::kEmpty;
-    std::uint64_t bits = 0;  // the scalar, (offset << 32 | size) of a string, or an index
+    std::uint8_t flags = 0;        // kNameInText, kInlineText
+    std::uint8_t inline_size = 0;  // length of an inline string
+    std::uint64_t bits = 0;  // the scalar, the inline text, (offset << 32 | size), or an index
   };
+  std::string_view name_of(const Slot& slot) const noexcept {
+    return (slot.flags & kNameInText) != 0
+               ? std::string_view(text_.data() + slot.name, slot.name_size)
+               : std::string_view(reinterpret_cast<const char*>(slot.name), slot.name_size);
+  }
   Value view(const Slot& slot) const noexcept;
   void store(Slot& slot, const Value& value);
+  Slot* new_slot();
   std::uint64_t add_text(std::string_view text);
+  void grow_text(std::size_t needed);
   void compact();
+  void store_rare(Slot& slot, const Value& value);
 
   std::vector<Slot> slots_;  // slots_[0, size_) are live; the rest keep their capacity
-  std::string arena_;        // names and string values, capacity reused
+  std::string text_;         // text_[0, text_size_) holds copied names and strings
+  std::size_t text_size_ = 0;
   std::vector<core::AttributeValue> attributes_;  // arrays and user types (rare)
   std::size_t attributes_used_ = 0;
-  std::size_t wasted_ = 0;  // arena bytes no longer referenced (replaced strings)
+  std::size_t wasted_ = 0;  // text bytes no longer referenced (replaced strings)
   std::size_t size_ = 0;
   std::size_t dropped_ = 0;
   std::size_t limit_ = kDefaultLimit;
