@@ -46,6 +46,8 @@ struct FieldRule {
   std::int32_t message = -1;   // kMessage: index of its MessageRules
 };
 
+constexpr FieldRule kUnknownField{};
+
 struct MessageRules {
   std::vector<FieldRule> fields;  // by field number
   bool counted = false;           // a Span or a LogRecord: one item
@@ -216,7 +218,6 @@ class Scanner {
       const auto wire_type = static_cast<std::uint8_t>(tag & 7);
       if (number == 0)
         return false;
-      static const FieldRule kUnknownField;
       const FieldRule& r = number < rules.fields.size() ? rules.fields[number] : kUnknownField;
       if (r.kind != Kind::kUnknown && wire_type != r.wire_type &&
           !(r.kind == Kind::kPacked && wire_type == 2))
