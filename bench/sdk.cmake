@@ -3,7 +3,7 @@
 if(EDGETRACE_BUILD_TESTS)
   add_executable(sdk_bench sdk_bench.cpp)
   et_project_target(sdk_bench)
-  target_include_directories(sdk_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(sdk_bench PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/src/sdk)
   target_link_libraries(sdk_bench PRIVATE edgetrace::sdk_otlp edgetrace_testing_http
                                           benchmark::benchmark)
 endif()
@@ -18,4 +18,21 @@ if(EDGETRACE_BUILD_TESTS)
   et_project_target(sdk_instructions)
   target_include_directories(sdk_instructions PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(sdk_instructions PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
+endif()
+
+# Resident memory: a console-only program (edgetrace::sdk) and one with the OTLP layer.
+add_executable(sdk_footprint_console sdk_footprint.cpp)
+et_project_target(sdk_footprint_console)
+target_link_libraries(sdk_footprint_console PRIVATE edgetrace::sdk)
+add_executable(sdk_footprint_otlp sdk_footprint.cpp)
+et_project_target(sdk_footprint_otlp)
+target_compile_definitions(sdk_footprint_otlp PRIVATE EDGETRACE_FOOTPRINT_OTLP)
+target_link_libraries(sdk_footprint_otlp PRIVATE edgetrace::sdk_otlp)
+
+# A 1 ms request handler with 5 spans and 10 events: overhead of console + file + OTLP.
+if(EDGETRACE_BUILD_TESTS)
+  add_executable(sdk_handler_overhead sdk_handler_overhead.cpp)
+  et_project_target(sdk_handler_overhead)
+  target_include_directories(sdk_handler_overhead PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(sdk_handler_overhead PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
 endif()

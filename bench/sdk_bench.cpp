@@ -8,6 +8,8 @@
 #include "edgetrace/edgetrace.hpp"
 #include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/sdk/otlp_layer.hpp"
+#include "internal/otlp_convert.hpp"
+#include "internal/otlp_encode.hpp"
 #include "testing/fake_http_receiver.hpp"
 
 namespace {
@@ -185,6 +187,70 @@ void BM_SpanTenAttributesOtlp(benchmark::State& state) {
   }
   setup.report(state);
 }
+
+// The span export thread's work per span: records -> one ExportTraceServiceRequest, either
+// encoded straight to protobuf (what the OTLP layer does without processors) or through
+// message objects and SerializeToString (with processors, or before). Batches of 512 ended
+// spans, arg 0: attributes per span (0 or 10), arg 1: 1 = direct encoder, 0 = messages.
+class KeepLayer : public Layer {
+ public:
+  void on_close(const SpanRecord& s) override { kept.emplace_back(const_cast<SpanRecord*>(&s)); }
+  std::vector<SpanRef> kept;
+};
+
+void BM_ExportEncode(benchmark::State& state) {
+  const bool ten = state.range(0) != 0;
+  const bool direct = state.range(1) != 0;
+  auto keep = std::make_unique<KeepLayer>();
+  KeepLayer* k = keep.get();
+  auto t = install(std::move(keep), "info");
+  for (int i = 0; i < 512; ++i) {
+    if (ten) {
+      auto span =
+          ET_SPAN("work", field<"a0">(i), field<"a1">(1), field<"a2">(2.5), field<"a3">("GET"),
+                  field<"a4">(true), field<"a5">(5), field<"a6">("/users/{id}"), field<"a7">(7u),
+                  field<"a8">(8), field<"a9">("x"));
+    } else {
+      auto span = ET_SPAN("work");
+    }
+  }
+  set_global_subscriber(nullptr);
+  edgetrace::otlp::ExportTraceServiceRequest skeleton;
+  auto* rs = skeleton.add_resource_spans();
+  auto* a = rs->mutable_resource()->add_attributes();
+  a->set_key("service.name");
+  a->mutable_value()->set_string_value("bench");
+  rs->add_scope_spans()->mutable_scope()->set_name("edgetrace");
+  edgetrace::sdk::internal::SpanRequestEncoder encoder(skeleton);
+  edgetrace::otlp::ExportTraceServiceRequest request = skeleton;
+  std::string body;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    if (direct) {
+      encoder.clear();
+      for (const SpanRef& r : k->kept)
+        encoder.add(*r);
+      bytes = encoder.finish().size();
+    } else {
+      auto* spans = request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans();
+      spans->Clear();
+      for (const SpanRef& r : k->kept)
+        edgetrace::sdk::internal::to_otlp_span(*r, *spans->Add());
+      body.clear();
+      request.SerializeToString(&body);
+      bytes = body.size();
+    }
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 512);
+  state.counters["bytes_per_span"] = static_cast<double>(bytes) / 512.0;
+}
+BENCHMARK(BM_ExportEncode)
+    ->ArgNames({"attrs10", "direct"})
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Args({1, 1})
+    ->Args({1, 0});
 
 // Arg 0: accepting; arg 1: saturated.
 #define ET_OTLP_CASES(bm) BENCHMARK(bm)->ArgName("saturated")->Arg(0)->Arg(1)

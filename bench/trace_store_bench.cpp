@@ -1,9 +1,11 @@
 // Trace store benchmarks (apps/edgetraced/store): ingest rate, and query latency on a store
 // holding 1,000,000 spans.
 //
-// - BM_Ingest: write_traces() of batches of 512 spans (32 traces of 16 spans, 8 attributes
-//   each, one resource per batch) into a fresh store; items/s is spans per second on one
-//   core (one transaction per batch, WAL, synchronous = NORMAL).
+// - BM_Ingest/16: write_traces() of batches of 512 spans (32 traces of 16 spans, 8
+//   attributes each, one resource per batch) into a fresh store; items/s is spans per
+//   second on one core (one transaction per batch, WAL, synchronous = NORMAL).
+//   BM_Ingest/1: the same with 512 traces of one span per batch, the store's worst case
+//   (one row per span).
 // - The query cases share one store built on first use: 1,000,000 spans (62,500 traces of
 //   16 spans) spread over the last 24 hours, 10 services x 20 operations, and 200,000 log
 //   records, written in batches of 512 as the daemon would. Building it takes about as long
@@ -11,6 +13,8 @@
 //   - BM_TraceById: trace() of a random trace (16 spans decoded).
 //   - BM_FindServiceOperationMinDuration: find_traces() with service + operation +
 //     minDuration over the last hour, limit 20 (Jaeger's search page).
+//   - BM_FindNoMatch: searches that match nothing over the whole day, so they read every
+//     row of a service (or every trace): the worst case of a search.
 //   - BM_LogTextSearch: logs() with a word found in about 1 % of the records, limit 100.
 //   Each reports p50 and p95 over its iterations (counters p50_ms, p95_ms).
 //   - BM_PruneToSizeCap (last): one size prune of that store to 90 % of a cap set at 85 % of
@@ -89,11 +93,12 @@ std::string operation_name(int o) {
   return "operation-" + std::to_string(o);
 }
 
-// Traces [first, first + count) of one service, 16 spans each, the root first; trace n
+// Traces [first, first + count) of one service, 16 spans each (or `spans_per_trace`), the
+// root first; trace n
 // starts at `start_of(n)`. Durations: the root 1..1000 ms, children shorter.
 template <typename StartOf>
 otlp::TraceRequest make_batch(std::uint64_t first, int count, int service, StartOf start_of,
-                              std::mt19937_64& random) {
+                              std::mt19937_64& random, int spans_per_trace = kSpansPerTrace) {
   otlp::TraceRequest r;
   auto* rs = r.add_resource_spans();
   auto& resource = *rs->mutable_resource()->mutable_attributes();
@@ -105,7 +110,7 @@ otlp::TraceRequest make_batch(std::uint64_t first, int count, int service, Start
     const std::uint64_t trace = first + static_cast<std::uint64_t>(t);
     const std::uint64_t start = start_of(trace);
     const std::uint64_t root_duration = (1 + random() % 1000) * 1'000'000ull;
-    for (int s = 0; s < kSpansPerTrace; ++s) {
+    for (int s = 0; s < spans_per_trace; ++s) {
       auto* span = ss->add_spans();
       span->set_trace_id(id_bytes(16, trace, '\x7e'));
       span->set_span_id(id_bytes(8, static_cast<std::uint64_t>(s + 1), '\x5a'));
@@ -160,7 +165,10 @@ otlp::LogsRequest make_logs(std::uint64_t first, int count, int service, std::ui
   return r;
 }
 
+// Arg: the spans of each trace in a batch of 512 (16: whole traces; 1: each span of a
+// different trace, as when a trace's spans arrive in different requests).
 void BM_Ingest(benchmark::State& state) {
+  const int spans_per_trace = static_cast<int>(state.range(0));
   BenchDir dir;
   daemon::store::StoreOptions options;
   options.path = dir.path() / "ingest.db";
@@ -174,13 +182,13 @@ void BM_Ingest(benchmark::State& state) {
   std::mt19937_64 random(1);
   const std::uint64_t t0 = now_ns() - kHour;
   std::uint64_t next = 0;
-  constexpr int kTraces = kBatchSpans / kSpansPerTrace;
+  const int traces_per_batch = kBatchSpans / spans_per_trace;
   for (auto _ : state) {
     state.PauseTiming();
     const auto batch = make_batch(
-        next, kTraces, static_cast<int>(next % kServices),
-        [&](std::uint64_t n) { return t0 + n * 1000; }, random);
-    next += kTraces;
+        next, traces_per_batch, static_cast<int>(next % kServices),
+        [&](std::uint64_t n) { return t0 + n * 1000; }, random, spans_per_trace);
+    next += static_cast<std::uint64_t>(traces_per_batch);
     state.ResumeTiming();
     if (!store->write_traces(batch).ok()) {
       state.SkipWithError("write failed");
@@ -192,7 +200,7 @@ void BM_Ingest(benchmark::State& state) {
     state.counters["bytes_per_span"] =
         static_cast<double>(stats->file_bytes) / static_cast<double>(stats->spans);
 }
-BENCHMARK(BM_Ingest)->Unit(benchmark::kMillisecond)->MinTime(5.0);
+BENCHMARK(BM_Ingest)->Arg(16)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(5.0);
 
 // The shared 1,000,000-span store.
 struct BigStore {
@@ -336,6 +344,32 @@ void BM_FindServiceOperationMinDuration(benchmark::State& state) {
       static_cast<double>(std::max<std::int64_t>(state.iterations(), 1));
 }
 BENCHMARK(BM_FindServiceOperationMinDuration)->Unit(benchmark::kMillisecond)->Iterations(200);
+
+// The searches that read the most: no trace matches, so every row of the service (or
+// every trace) in the 24 hours is read. Arg 0: service + an operation no span has;
+// 1: service + a tag no span has (span bodies decoded); 2: a tag alone, no service.
+void BM_FindNoMatch(benchmark::State& state) {
+  BigStore& big = big_store();
+  if (big.store == nullptr) {
+    state.SkipWithError("no store");
+    return;
+  }
+  std::mt19937_64 random(5);
+  run_timed(state, [&] {
+    daemon::store::TraceQuery q;
+    if (state.range(0) != 2)
+      q.service = service_name(static_cast<int>(random() % kServices));
+    if (state.range(0) == 0)
+      q.operation = "operation-none";
+    else
+      q.tags = {{"user.id", "user-none"}};
+    q.start_unix_nano = big.end - 24 * kHour;
+    q.end_unix_nano = big.end;
+    auto traces = big.store->find_traces(q);
+    return traces.ok() && traces->empty();
+  });
+}
+BENCHMARK(BM_FindNoMatch)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(5);
 
 void BM_LogTextSearch(benchmark::State& state) {
   BigStore& big = big_store();

@@ -1094,6 +1094,10 @@ void HttpServer::stop(std::chrono::milliseconds deadline) {
   core_->stop(deadline);
 }
 
+void HttpServer::defer(std::function<void()> work) {
+  core_->post_unless_stopped(core_->io.get_executor(), std::move(work));
+}
+
 std::uint16_t HttpServer::port() const noexcept {
   return core_->port;
 }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -380,6 +381,33 @@ TEST_F(HttpServerTest, HandlerAnswersLaterFromAnotherThread) {
   // The connection is usable afterwards.
   ASSERT_TRUE(c.send(get("/hello")));
   EXPECT_EQ(c.read_response()->status, 200);
+}
+
+TEST_F(HttpServerTest, DeferredWorkRunsOnTheIoThreadAfterTheHandlerReturned) {
+  std::atomic<bool> handler_returned{false};
+  std::thread::id handler_thread;
+  add("POST", "/deferred", [&](Request&&, Responder responder) {
+    handler_thread = std::this_thread::get_id();
+    server_->defer([&, responder] {
+      const bool ok = handler_returned.load() && std::this_thread::get_id() == handler_thread;
+      responder.respond(Response::empty(ok ? 200 : 500));
+    });
+    handler_returned = true;
+  });
+  HttpServerOptions o;
+  o.io_threads = 1;
+  start(o);
+  RawClient c(port());
+  ASSERT_TRUE(c.send(post("/deferred", "x")));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+
+  // Once stopped, deferred work is dropped, never run.
+  server_->stop(std::chrono::milliseconds(1000));
+  bool ran = false;
+  server_->defer([&] { ran = true; });
+  EXPECT_FALSE(ran);
 }
 
 TEST_F(HttpServerTest, DroppedResponderAnswers500AndThrowingHandlerToo) {

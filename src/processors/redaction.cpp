@@ -21,6 +21,25 @@ enum class Redactor::Kind : unsigned char {
 
 namespace {
 
+// What a text must contain for a built-in pattern to match in it (a necessary condition,
+// never a sufficient one): one scan of the text (clues()) tells which patterns are worth
+// running, so that a clean string costs one pass over its bytes and no regular expression.
+enum Clue : std::uint32_t {
+  kAt = 1u << 0,            // '@' (e-mail)
+  kAssign = 1u << 1,        // ':' or '=' (key=value secrets)
+  kScheme = 1u << 2,        // "bearer" or "basic", any case, then a space
+  kJwtStart = 1u << 3,      // "eyJ"
+  kKeyPrefix = 1u << 4,     // "sk", "pk" or "rk", then '-' or '_'
+  kAwsPrefix = 1u << 5,     // "AKIA" or "ASIA"
+  kGithubPrefix = 1u << 6,  // "gh" + one of "pousr" + '_'
+  kSlackPrefix = 1u << 7,   // "xox" + one of "abposr" + '-'
+  kGooglePrefix = 1u << 8,  // "AIza"
+  kGitlabPrefix = 1u << 9,  // "glpat-"
+  kCardDigits = 1u << 10,   // 13 digits or more
+  kDottedQuad = 1u << 11,   // 4 digits or more and 3 dots or more
+  kColon = 1u << 12,        // ':' (IPv6)
+};
+
 struct BuiltIn {
   std::string_view name;  // the option name (several entries may share one)
   std::string_view regex;
@@ -29,6 +48,7 @@ struct BuiltIn {
   // The bytes a match can start with ("a-z" ranges; a '-' last is itself): at a match of the
   // combined expression, only the patterns that can start there are tried.
   std::string_view first;
+  std::uint32_t clue;  // the Clue a text needs for this pattern to match in it
 };
 
 std::array<bool, 256> first_bytes(std::string_view spec) {
@@ -58,7 +78,7 @@ constexpr BuiltIn kBuiltIns[] = {
     {"email",
      "[A-Za-z0-9._%+\\-]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?"
      "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,}",
-     0, 0, "A-Za-z0-9._%+-"},
+     0, 0, "A-Za-z0-9._%+-", kAt},
     // key=value / key: value / "key": "value" forms, also an Authorization header with or
     // without a scheme.
     {"api_key",
@@ -66,30 +86,31 @@ constexpr BuiltIn kBuiltIns[] = {
      "access[_\\-]?token|auth[_\\-]?token|refresh[_\\-]?token|id[_\\-]?token|client[_\\-]?secret|"
      "secret[_\\-]?key|secret|password|passwd|pwd|token)[\"']?\\s*[:=]\\s*[\"']?"
      "(?:(?:bearer|basic|digest|token)\\s+)?)([^\\s\"'&,;]{3,})",
-     1, 0, "aApPxXrRiIcCsStT"},
-    {"bearer_token", "(?i:\\b(?:bearer|basic))\\s+([A-Za-z0-9\\-._~+/]{8,}=*)", 1, 5, "bB"},
+     1, 0, "aApPxXrRiIcCsStT", kAssign},
+    {"bearer_token", "(?i:\\b(?:bearer|basic))\\s+([A-Za-z0-9\\-._~+/]{8,}=*)", 1, 5, "bB",
+     kScheme},
     // A JSON Web Token: base64url of '{"' starts every header.
     {"bearer_token", "\\beyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]*", 0, 0,
-     "e"},
+     "e", kJwtStart},
     // Stripe/OpenAI-style sk-/pk-/rk- keys.
-    {"api_key", "\\b(?:sk|pk|rk)[\\-_][A-Za-z0-9_\\-]{16,}", 0, 4, "spr"},
+    {"api_key", "\\b(?:sk|pk|rk)[\\-_][A-Za-z0-9_\\-]{16,}", 0, 4, "spr", kKeyPrefix},
     // AWS access key ids, GitHub, Slack, Google API and GitLab tokens.
-    {"api_key", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b", 0, 0, "A"},
-    {"api_key", "\\bgh[pousr]_[A-Za-z0-9]{36,}", 0, 0, "g"},
-    {"api_key", "\\bxox[abposr]-[A-Za-z0-9\\-]{10,}", 0, 0, "x"},
-    {"api_key", "\\bAIza[0-9A-Za-z_\\-]{35}", 0, 0, "A"},
-    {"api_key", "\\bglpat-[0-9A-Za-z_\\-]{20,}", 0, 0, "g"},
+    {"api_key", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b", 0, 0, "A", kAwsPrefix},
+    {"api_key", "\\bgh[pousr]_[A-Za-z0-9]{36,}", 0, 0, "g", kGithubPrefix},
+    {"api_key", "\\bxox[abposr]-[A-Za-z0-9\\-]{10,}", 0, 0, "x", kSlackPrefix},
+    {"api_key", "\\bAIza[0-9A-Za-z_\\-]{35}", 0, 0, "A", kGooglePrefix},
+    {"api_key", "\\bglpat-[0-9A-Za-z_\\-]{20,}", 0, 0, "g", kGitlabPrefix},
     // Payment card numbers start with 2-6 (Mastercard, Amex/Diners, Visa, Mastercard,
     // Discover/UnionPay); digits may be grouped by single spaces or dashes.
-    {"card", "\\b[2-6][0-9](?:[ \\-]?[0-9]){11,17}\\b", 0, 1, "2-6"},
-    {"ipv4", "\\b" ET_IPV4 "\\b", 0, 2, "0-9"},
+    {"card", "\\b[2-6][0-9](?:[ \\-]?[0-9]){11,17}\\b", 0, 1, "2-6", kCardDigits},
+    {"ipv4", "\\b" ET_IPV4 "\\b", 0, 2, "0-9", kDottedQuad},
     {"ipv6",
      "(?:(?:" ET_HEX ":){1,4}:" ET_IPV4 "|::(?:[Ff]{4}(?::0{1,4})?:)?" ET_IPV4 "|(?:" ET_HEX
      ":){7}" ET_HEX "|" ET_HEX ":(?::" ET_HEX "){1,6}|(?:" ET_HEX ":){1,2}(?::" ET_HEX
      "){1,5}|(?:" ET_HEX ":){1,3}(?::" ET_HEX "){1,4}|(?:" ET_HEX ":){1,4}(?::" ET_HEX
      "){1,3}|(?:" ET_HEX ":){1,5}(?::" ET_HEX "){1,2}|(?:" ET_HEX ":){1,6}:" ET_HEX "|(?:" ET_HEX
      ":){1,7}:|:(?:(?::" ET_HEX "){1,7}|:))",
-     0, 3, "0-9a-fA-F:"},
+     0, 3, "0-9a-fA-F:", kColon},
 };
 
 #undef ET_OCTET
@@ -121,6 +142,97 @@ bool luhn_ok(std::string_view s) noexcept {
     ++digits;
   }
   return digits >= 13 && digits <= 19 && sum % 10 == 0;
+}
+
+char lower_ascii(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Whether `text` ends, before `end`, with `word` in any case.
+bool ends_with_word(std::string_view text, std::size_t end, std::string_view word) noexcept {
+  if (end < word.size())
+    return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (lower_ascii(text[end - word.size() + i]) != word[i])
+      return false;
+  }
+  return true;
+}
+
+bool preceded_by(std::string_view text, std::size_t end, std::string_view literal) noexcept {
+  return end >= literal.size() && text.substr(end - literal.size(), literal.size()) == literal;
+}
+
+// The Clues found in `text`, in one pass over its bytes.
+std::uint32_t clues(std::string_view text) noexcept {
+  std::uint32_t found = 0;
+  std::size_t digits = 0;
+  std::size_t dots = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+      continue;
+    }
+    if (c >= 'a' && c <= 'z')
+      continue;  // the common case: every clue is found at another byte
+    switch (c) {
+      case '@':
+        found |= kAt;
+        break;
+      case '=':
+        found |= kAssign;
+        break;
+      case ':':
+        found |= kAssign | kColon;
+        break;
+      case '.':
+        ++dots;
+        break;
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\v':
+      case '\f':
+      case '\r':
+        if (ends_with_word(text, i, "bearer") || ends_with_word(text, i, "basic"))
+          found |= kScheme;
+        break;
+      case 'J':
+        if (preceded_by(text, i, "ey"))
+          found |= kJwtStart;
+        break;
+      case 'A': {
+        const std::string_view four = text.substr(i, 4);
+        if (four == "AKIA" || four == "ASIA")
+          found |= kAwsPrefix;
+        else if (four == "AIza")
+          found |= kGooglePrefix;
+        break;
+      }
+      case '_':
+      case '-':
+        if (i >= 2 && text[i - 1] == 'k' &&
+            (text[i - 2] == 's' || text[i - 2] == 'p' || text[i - 2] == 'r'))
+          found |= kKeyPrefix;
+        if (c == '_' && i >= 3 && preceded_by(text, i - 1, "gh") &&
+            std::string_view("pousr").find(text[i - 1]) != std::string_view::npos)
+          found |= kGithubPrefix;
+        if (c == '-' && i >= 4 && preceded_by(text, i - 1, "xox") &&
+            std::string_view("abposr").find(text[i - 1]) != std::string_view::npos)
+          found |= kSlackPrefix;
+        if (c == '-' && preceded_by(text, i, "glpat"))
+          found |= kGitlabPrefix;
+        break;
+      default:
+        break;
+    }
+  }
+  if (digits >= 13)
+    found |= kCardDigits;
+  if (digits >= 4 && dots >= 3)
+    found |= kDottedQuad;
+  return found;
 }
 
 re2::RE2::Options regex_options() {
@@ -163,7 +275,7 @@ core::Result<std::unique_ptr<Redactor>> Redactor::create(const RedactionOptions&
   std::string combined;
   const re2::RE2::Options ro = regex_options();
   auto add = [&](std::string_view regex, Kind kind, int secret_group,
-                 const std::array<bool, 256>& first) -> core::Status {
+                 const std::array<bool, 256>& first, std::uint32_t clue) -> core::Status {
     auto alone = std::make_unique<re2::RE2>(re2::StringPiece(regex.data(), regex.size()), ro);
     if (!alone->ok()) {
       return core::invalid_argument("redaction pattern '" + std::string(regex) +
@@ -176,7 +288,8 @@ core::Result<std::unique_ptr<Redactor>> Redactor::create(const RedactionOptions&
     combined.append(regex);
     combined += ')';
     r->max_groups_ = std::max(r->max_groups_, alone->NumberOfCapturingGroups());
-    r->patterns_.push_back({std::move(alone), kind, secret_group, first});
+    r->patterns_.push_back({std::move(alone), kind, secret_group, first, clue});
+    r->clues_ = clue == 0 ? kEveryClue : r->clues_ | clue;
     return {};
   };
   if (options.default_patterns) {
@@ -187,7 +300,7 @@ core::Result<std::unique_ptr<Redactor>> Redactor::create(const RedactionOptions&
         continue;
       }
       if (core::Status s =
-              add(b.regex, static_cast<Kind>(b.kind), b.secret_group, first_bytes(b.first));
+              add(b.regex, static_cast<Kind>(b.kind), b.secret_group, first_bytes(b.first), b.clue);
           !s.ok())
         return core::internal_error(s.message());
     }
@@ -195,7 +308,7 @@ core::Result<std::unique_ptr<Redactor>> Redactor::create(const RedactionOptions&
   for (const std::string& p : options.patterns) {
     std::array<bool, 256> any;
     any.fill(true);
-    if (core::Status s = add(p, Kind::kPlain, 0, any); !s.ok())
+    if (core::Status s = add(p, Kind::kPlain, 0, any, 0); !s.ok())
       return s;
   }
   if (!r->patterns_.empty()) {
@@ -208,8 +321,13 @@ core::Result<std::unique_ptr<Redactor>> Redactor::create(const RedactionOptions&
   return r;
 }
 
+std::uint32_t Redactor::possible(std::string_view text) const noexcept {
+  // A user's pattern has no known clue: everything is possible then.
+  return clues_ == kEveryClue ? kEveryClue : clues(text) & clues_;
+}
+
 bool Redactor::matches(std::string_view text) const {
-  if (!combined_ || text.size() < min_length_)
+  if (!combined_ || text.size() < min_length_ || possible(text) == 0)
     return false;
   return re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *combined_);
 }
@@ -255,6 +373,10 @@ bool Redactor::accept(Kind kind, std::string_view text, std::size_t begin, std::
 bool Redactor::redact(std::string& text) const {
   if (!combined_ || text.size() < min_length_)
     return false;
+  std::uint32_t possible_here = possible(text);
+  if (possible_here == 0)
+    return false;
+  std::size_t last_at = text.rfind('@');
   thread_local std::vector<re2::StringPiece> groups;
   thread_local std::string out;
   groups.resize(static_cast<std::size_t>(max_groups_) + 1);
@@ -268,14 +390,31 @@ bool Redactor::redact(std::string& text) const {
     const std::size_t match_begin = static_cast<std::size_t>(whole.data() - text.data());
     const std::size_t match_end = match_begin + whole.size();
     const auto first = static_cast<unsigned char>(text[match_begin]);
+    // The patterns that can match here: they start with this byte, and the text after it
+    // holds their clue (an e-mail address needs an '@' at or after its start).
+    if (last_at != std::string::npos && last_at < match_begin) {
+      possible_here &= ~static_cast<std::uint32_t>(kAt);
+      last_at = std::string::npos;
+    }
+    const auto candidate = [&](const Pattern& p) {
+      return p.first[first] && (p.clue == 0 || (p.clue & possible_here) != 0);
+    };
+    const std::size_t candidates =
+        static_cast<std::size_t>(std::count_if(patterns_.begin(), patterns_.end(), candidate));
     for (const Pattern& p : patterns_) {
-      if (!p.first[first])
-        continue;
-      const int n = p.re->NumberOfCapturingGroups() + 1;
-      if (!p.re->Match(input, match_begin, text.size(), re2::RE2::ANCHOR_START, groups.data(), n))
+      if (!candidate(p))
         continue;
       std::size_t begin = match_begin;
-      std::size_t end = match_begin + groups[0].size();
+      std::size_t end = match_end;
+      if (candidates == 1 && p.secret_group == 0) {
+        // Only this pattern can match here, so the combined expression's match is its
+        // (leftmost-first at the same start): no second search for its bounds.
+      } else {
+        const int n = p.re->NumberOfCapturingGroups() + 1;
+        if (!p.re->Match(input, match_begin, text.size(), re2::RE2::ANCHOR_START, groups.data(), n))
+          continue;
+        end = match_begin + groups[0].size();
+      }
       if (p.secret_group > 0 && groups[static_cast<std::size_t>(p.secret_group)].data()) {
         const re2::StringPiece& secret = groups[static_cast<std::size_t>(p.secret_group)];
         begin = static_cast<std::size_t>(secret.data() - text.data());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace edgetrace::processors {
 namespace {
@@ -122,6 +123,66 @@ TEST(RedactionTest, AllDefaultsTogetherAndCustomReplacement) {
   EXPECT_FALSE(r->matches(clean));
   EXPECT_FALSE(r->redact(clean));
   EXPECT_EQ(clean, "GET /health 200 in 3ms (v1.2.3)");
+}
+
+// The scan that lets a clean string skip the regular expressions must never skip a text
+// they would change: the defaults alone (scan on) and the defaults with a user's pattern
+// that never matches (no scan: a user's pattern has no known clue) agree on every text.
+TEST(RedactionTest, TheCleanStringScanNeverSkipsAMatch) {
+  auto scanned = make();
+  RedactionOptions o;
+  o.patterns = {"q{40}"};
+  auto unscanned = make(o);
+  const std::vector<std::string> texts = {
+      "/cart/checkout",
+      "web-shop",
+      "Linux x86_64",
+      "bench-user",
+      "GET /health 200 in 3ms",
+      "checkout step 3 done for jane.doe@example.com from 203.0.113.7",
+      "from 10.0.0.1 user a.b@c.io",
+      "a@b.io and c@d.io at 1.2.3.4 then 5.6.7.8 ok",
+      "203.0.113.7@example.com",
+      "x@y 4111111111111111 and api_key=abc123 from fe80::1",
+      "Bearer abcDEF123456.xyz",
+      "Bearer\tabcDEF123456.xyz",
+      "BASIC\ndXNlcjpwYXNzd29yZA==",
+      "x bEaReR  abcDEF123456",
+      "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.SflKxwRJSMeKK",
+      "api_key=s3cr3tvalue",
+      "password: hunter22",
+      "token:abc123",
+      "sk-proj-4bC9dE2fG7hJ1kL3mN5p",
+      "pk_live_51H8xYz2eZvKYlo2C0abcdef",
+      "rk-0123456789abcdefgh",
+      "AKIAIOSFODNN7EXAMPLE",
+      "ASIAIOSFODNN7EXAMPLE",
+      "ghp_0123456789abcdefghijklmnopqrstuvwxyz",
+      "gho_0123456789abcdefghijklmnopqrstuvwxyz",
+      "xoxb-1234567890-abcdefghij",
+      "xoxp-1234567890-abcdefghij",
+      "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+      "glpat-0123456789abcdefghij",
+      "card 4111 1111 1111 1111 ok",
+      "4111-1111-1111-1111",
+      "10.1.2.3",
+      "v1.2.3.4",
+      "1.2.3.4.5",
+      "fe80::1",
+      "::1",
+      "::ffff:10.0.0.1",
+      "2001:db8:85a3:0:0:8a2e:370:7334",
+      "a@b",
+      "x = y",
+      "no clue at all here",
+      ""};
+  for (const std::string& text : texts) {
+    std::string a = text;
+    std::string b = text;
+    EXPECT_EQ(scanned->redact(a), unscanned->redact(b)) << text;
+    EXPECT_EQ(a, b) << text;
+    EXPECT_EQ(scanned->matches(text), unscanned->matches(text)) << text;
+  }
 }
 
 TEST(RedactionTest, ExtraPatternsWithAndWithoutDefaults) {

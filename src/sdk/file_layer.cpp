@@ -26,6 +26,11 @@ constexpr std::size_t kMaxQueueCapacity = std::size_t{1} << 20;
 constexpr std::size_t kMaxBatchBytes = 256 * 1024;
 constexpr std::size_t kMaxKeptLineCapacity = 64 * 1024;
 constexpr auto kIdleWait = std::chrono::milliseconds(100);
+// Between batches the writer looks for new lines every kNap, kNapsBeforeIdle times, before
+// it sleeps until woken: lines reach the file within a few milliseconds without costing the
+// logging thread a wake-up each.
+constexpr auto kNap = std::chrono::milliseconds(2);
+constexpr int kNapsBeforeIdle = 50;
 
 std::int64_t period_seconds(Rotation rotation) noexcept {
   switch (rotation) {
@@ -254,7 +259,11 @@ struct FileLayer::State {
       slot->line.clear();  // published empty: the writer counts it as a failed line
     }
     slot->seq.store(pos + 1, std::memory_order_release);
-    if (writer_idle.load(std::memory_order_seq_cst)) {
+    // The writer naps between batches and looks again by itself: a line wakes it (a
+    // syscall on the caller's thread) only from its long idle sleep, or when the queue is
+    // half full.
+    if (writer_idle.load(std::memory_order_seq_cst) ||
+        pos - consumed.load(std::memory_order_relaxed) >= (mask + 1) / 2) {
       std::lock_guard<std::mutex> lock(mu);
       writer_cv.notify_one();
     }
@@ -420,9 +429,11 @@ struct FileLayer::State {
   void run() {
     pthread_setname_np(pthread_self(), "edgetrace-file");
     int spins = 0;
+    int naps = kNapsBeforeIdle;  // idle until the first line
     while (!abandon.load(std::memory_order_relaxed)) {
       if (drain()) {
         spins = 0;
+        naps = 0;
         continue;
       }
       if (queue_has_claims()) {
@@ -437,11 +448,17 @@ struct FileLayer::State {
       if (stopping.load(std::memory_order_seq_cst) &&
           active_producers.load(std::memory_order_seq_cst) == 0 && !queue_has_claims())
         break;
+      // Short naps while lines keep coming (producers do not wake a napping writer), then
+      // the long idle sleep, from which the next line wakes it.
+      const bool deep = naps >= kNapsBeforeIdle;
       std::unique_lock<std::mutex> lock(mu);
-      writer_idle.store(true, std::memory_order_seq_cst);
+      if (deep)
+        writer_idle.store(true, std::memory_order_seq_cst);
       if (!queue_has_claims() && !stopping.load(std::memory_order_seq_cst))
-        writer_cv.wait_for(lock, kIdleWait);
+        writer_cv.wait_for(lock, deep ? kIdleWait : kNap);
       writer_idle.store(false, std::memory_order_seq_cst);
+      if (!deep)
+        ++naps;
     }
     // Abandoned (deadline passed) or stopped: whatever is still queued is lost, counted.
     const std::size_t left = enqueue_pos.load(std::memory_order_seq_cst) - dequeue_pos;

@@ -1,5 +1,7 @@
 #include "proxy/proxy.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
@@ -7,6 +9,8 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+
+#include <google/protobuf/arena.h>
 
 #include "edgetrace/core/json.hpp"
 #include "edgetrace/core/text.hpp"
@@ -122,14 +126,51 @@ struct ResponseOf<otlp::LogsRequest> {
 // 200 with an OTLP export response (partial success when `rejected` > 0) in `encoding`.
 template <typename Request>
 net::Response success(otlp::Encoding encoding, std::int64_t rejected, const std::string& message) {
-  typename ResponseOf<Request>::type response;
-  if (rejected > 0)
-    ResponseOf<Request>::set_rejected(response, rejected, message);
   net::Response r;
   r.status = 200;
   r.content_type = std::string(otlp::content_type(encoding));
+  if (rejected <= 0) {
+    // The answer to nearly every request: encoded once.
+    static const std::array<std::string, 2> kEmpty = [] {
+      const typename ResponseOf<Request>::type empty;
+      return std::array<std::string, 2>{otlp::encode_protobuf(empty), otlp::encode_json(empty)};
+    }();
+    r.body = kEmpty[encoding == otlp::Encoding::kJson ? 1 : 0];
+    return r;
+  }
+  typename ResponseOf<Request>::type response;
+  ResponseOf<Request>::set_rejected(response, rejected, message);
   otlp::encode(response, encoding, r.body);
   return r;
+}
+
+// The arena each I/O thread decodes, stamps and processes requests in: a request's
+// messages are made in its first block (reused, never freed) and dropped at once by
+// Reset() when the request has been encoded for the upstream, instead of one malloc and
+// free per message, string and repeated field.
+google::protobuf::ArenaOptions request_arena_options(char* first_block, std::size_t bytes) {
+  google::protobuf::ArenaOptions o;
+  o.initial_block = first_block;
+  o.initial_block_size = bytes;
+  return o;
+}
+
+google::protobuf::Arena& request_arena() {
+  constexpr std::size_t kFirstBlockBytes = 256 * 1024;
+  thread_local const std::unique_ptr<char[]> first_block(new char[kFirstBlockBytes]);
+  thread_local google::protobuf::Arena arena(
+      request_arena_options(first_block.get(), kFirstBlockBytes));
+  return arena;
+}
+
+// The CPUs this process may run on (its affinity mask), between 1 and `most`.
+std::size_t usable_cpus(std::size_t most) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::size_t n = 1;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    n = static_cast<std::size_t>(CPU_COUNT(&set));
+  return std::clamp<std::size_t>(n, 1, most);
 }
 
 std::chrono::seconds whole_seconds(std::chrono::milliseconds ms) {
@@ -140,10 +181,13 @@ std::chrono::seconds whole_seconds(std::chrono::milliseconds ms) {
 
 namespace internal {
 
-// One client's request waiting for the upstream.
+// One client's request waiting for the upstream, already encoded as protobuf: the
+// upstream request of a batch is the concatenation of its clients' encodings (an export
+// request has one repeated field, so concatenated messages parse as one whose resources
+// are all of theirs, in order).
 template <typename Request>
 struct PendingForward {
-  Request request;
+  std::string encoded;
   std::size_t items = 0;
   std::size_t body_bytes = 0;
   std::int64_t rejected_here = 0;  // refused by the proxy's rate caps
@@ -152,20 +196,18 @@ struct PendingForward {
   std::optional<net::Responder> responder;  // always set once queued
 };
 
-inline auto* resources_of(otlp::TraceRequest& r) {
-  return r.mutable_resource_spans();
-}
-inline auto* resources_of(otlp::LogsRequest& r) {
-  return r.mutable_resource_logs();
-}
-
-// The forward mode's senders for one signal: whatever is waiting when a sender is free goes
-// upstream as one request (no timer: an idle proxy sends each request at once).
+// The forward mode's senders for one signal. Requests handled in one round of the I/O
+// thread (the connections whose bytes had arrived) are released together at its end
+// (HttpServer::defer); whatever is released and waiting when a sender is free goes
+// upstream as one request. No timer: an idle proxy sends each request at once, a busy one
+// sends one upstream request per round instead of one per client.
 template <typename Request>
 class ForwardBatcher {
  public:
   using Answer =
       std::function<void(std::vector<PendingForward<Request>>&, const otlp::TransportResponse&)>;
+  // Runs its argument once the requests queued on the I/O threads have been handled.
+  using Defer = std::function<void(std::function<void()>)>;
 
   ForwardBatcher(otlp::Signal signal, otlp::Transport& transport, std::chrono::milliseconds timeout,
                  const ProxyOptions& options, Answer answer)
@@ -182,8 +224,13 @@ class ForwardBatcher {
   ForwardBatcher(const ForwardBatcher&) = delete;
   ForwardBatcher& operator=(const ForwardBatcher&) = delete;
 
+  // Before the first submit(): how the end of a round is waited for (without it, each
+  // request is released at once).
+  void set_defer(Defer defer) { defer_ = std::move(defer); }
+
   // False (and `pending` untouched) when max_pending_bytes already wait, or stopping.
   bool submit(PendingForward<Request>& pending) {
+    bool schedule = false;
     {
       std::lock_guard lock(mu_);
       if (stopping_ ||
@@ -191,8 +238,17 @@ class ForwardBatcher {
         return false;
       pending_bytes_ += pending.body_bytes;
       pending_.push_back(std::move(pending));
+      if (!defer_) {
+        released_ = pending_.size();
+      } else if (!release_scheduled_) {
+        release_scheduled_ = true;
+        schedule = true;
+      }
     }
-    cv_.notify_one();
+    if (!defer_)
+      cv_.notify_one();
+    else if (schedule)
+      defer_([this] { release(); });
     return true;
   }
 
@@ -201,6 +257,7 @@ class ForwardBatcher {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
+      released_ = pending_.size();
     }
     cv_.notify_all();
     for (std::thread& t : threads_)
@@ -212,35 +269,57 @@ class ForwardBatcher {
  private:
   void run() {
     std::vector<PendingForward<Request>> batch;
+    std::string body;
     for (;;) {
       batch.clear();
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-        if (pending_.empty())
+        cv_.wait(lock, [this] { return released_ > 0 || (stopping_ && pending_.empty()); });
+        if (released_ == 0)
           return;  // stopping, nothing left
         std::size_t bytes = 0;
-        while (!pending_.empty() &&
+        while (released_ > 0 &&
                (batch.empty() || bytes + pending_.front().body_bytes <= max_batch_bytes_)) {
           bytes += pending_.front().body_bytes;
           batch.push_back(std::move(pending_.front()));
           pending_.pop_front();
+          --released_;
         }
         pending_bytes_ -= bytes;
+        if (released_ > 0)
+          cv_.notify_one();  // more than one batch's worth: another sender takes the rest
       }
-      Request merged;
       if (batch.size() == 1) {
-        merged.Swap(&batch.front().request);
-      } else {
-        for (PendingForward<Request>& p : batch)
-          for (auto& resource : *resources_of(p.request))
-            resources_of(merged)->Add()->Swap(&resource);
+        send(batch, batch.front().encoded);
+        continue;
       }
-      const std::string body = otlp::encode_protobuf(merged);
-      const otlp::TransportResponse sent =
-          transport_.send(signal_, body, otlp::Clock::now() + timeout_);
-      answer_(batch, sent);
+      std::size_t size = 0;
+      for (const PendingForward<Request>& p : batch)
+        size += p.encoded.size();
+      body.clear();
+      body.reserve(size);
+      for (const PendingForward<Request>& p : batch)
+        body += p.encoded;
+      send(batch, body);
     }
+  }
+
+  void send(std::vector<PendingForward<Request>>& batch, const std::string& body) {
+    const otlp::TransportResponse sent =
+        transport_.send(signal_, body, otlp::Clock::now() + timeout_);
+    answer_(batch, sent);
+  }
+
+  // The end of a round of the I/O thread: what it queued may go.
+  void release() {
+    {
+      std::lock_guard lock(mu_);
+      release_scheduled_ = false;
+      released_ = pending_.size();
+      if (released_ == 0)
+        return;
+    }
+    cv_.notify_one();
   }
 
   const otlp::Signal signal_;
@@ -251,9 +330,12 @@ class ForwardBatcher {
   const Answer answer_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<PendingForward<Request>> pending_;
+  std::deque<PendingForward<Request>> pending_;  // the first released_ may be sent
+  std::size_t released_ = 0;
   std::size_t pending_bytes_ = 0;
+  bool release_scheduled_ = false;
   bool stopping_ = false;
+  Defer defer_;
   std::vector<std::thread> threads_;
 };
 
@@ -304,7 +386,7 @@ core::Status TelemetryProxy::start() {
 
   net::HttpServerOptions so;
   so.listen = options_.listen;
-  so.io_threads = options_.io_threads;
+  so.io_threads = options_.io_threads != 0 ? options_.io_threads : usable_cpus(4);
   // Forward mode never blocks a handler (the senders wait for the upstream), so bodies are
   // decoded on the I/O threads: no hand-off to another thread and back per request.
   so.handler_threads = options_.mode == ProxyMode::kQueue ? options_.handler_threads : 0;
@@ -313,6 +395,14 @@ core::Status TelemetryProxy::start() {
   so.read_timeout = options_.read_timeout;
   so.server_name = "edgetraced";
   server_ = std::make_unique<net::HttpServer>(so);
+  if (options_.mode == ProxyMode::kForward) {
+    // A round of the I/O threads goes upstream together (see ForwardBatcher).
+    const auto defer = [server = server_.get()](std::function<void()> work) {
+      server->defer(std::move(work));
+    };
+    trace_batcher_->set_defer(defer);
+    logs_batcher_->set_defer(defer);
+  }
 
   net::RouteOptions route;
   route.auth = [this](const net::Request& r) { return check(r); };
@@ -404,29 +494,39 @@ void TelemetryProxy::handle(otlp::Signal signal, net::Request&& request, net::Re
     return;
   }
   const std::string& subject = std::get<VerifiedToken>(verified).subject;
-  otlp::DecodeLimits limits;
-  limits.max_message_bytes = options_.max_decompressed_bytes;
-  if (signal == otlp::Signal::kTraces) {
-    core::Result<otlp::TraceRequest> r =
-        otlp::decode<otlp::TraceRequest>(request.body, *encoding, limits);
-    if (!r) {
-      responder.respond(refuse(ProxyOutcome::kMalformed, 400, "malformed_request"));
-      return;
-    }
-    process(signal, std::move(*r), *encoding, subject, request.body.size(), std::move(responder));
-  } else {
-    core::Result<otlp::LogsRequest> r =
-        otlp::decode<otlp::LogsRequest>(request.body, *encoding, limits);
-    if (!r) {
-      responder.respond(refuse(ProxyOutcome::kMalformed, 400, "malformed_request"));
-      return;
-    }
-    process(signal, std::move(*r), *encoding, subject, request.body.size(), std::move(responder));
-  }
+  if (signal == otlp::Signal::kTraces)
+    decode_and_process<otlp::TraceRequest>(signal, request, *encoding, subject,
+                                           std::move(responder));
+  else
+    decode_and_process<otlp::LogsRequest>(signal, request, *encoding, subject,
+                                          std::move(responder));
 }
 
 template <typename Request>
-void TelemetryProxy::process(otlp::Signal signal, Request&& request, otlp::Encoding encoding,
+void TelemetryProxy::decode_and_process(otlp::Signal signal, const net::Request& request,
+                                        otlp::Encoding encoding, const std::string& subject,
+                                        net::Responder responder) {
+  google::protobuf::Arena& arena = request_arena();
+  // Everything made in the arena is gone once the request is encoded or answered.
+  struct ResetArena {
+    google::protobuf::Arena& arena;
+    ~ResetArena() { arena.Reset(); }
+  } reset{arena};
+  Request* decoded = google::protobuf::Arena::CreateMessage<Request>(&arena);
+  otlp::DecodeLimits limits;
+  limits.max_message_bytes = options_.max_decompressed_bytes;
+  const core::Status status = encoding == otlp::Encoding::kJson
+                                  ? otlp::decode_json(request.body, *decoded, limits)
+                                  : otlp::decode_protobuf(request.body, *decoded, limits);
+  if (!status.ok()) {
+    responder.respond(refuse(ProxyOutcome::kMalformed, 400, "malformed_request"));
+    return;
+  }
+  process(signal, *decoded, encoding, subject, request.body.size(), std::move(responder));
+}
+
+template <typename Request>
+void TelemetryProxy::process(otlp::Signal signal, Request& request, otlp::Encoding encoding,
                              const std::string& subject, std::size_t body_bytes,
                              net::Responder responder) {
   if (stamp_subject(request, options_.subject_attribute, subject) == 0) {
@@ -454,11 +554,11 @@ void TelemetryProxy::process(otlp::Signal signal, Request&& request, otlp::Encod
   std::uint64_t capped = 0;
   if (processors_ != nullptr)
     capped = processors_->process(request).rate_capped;
-  forward(std::move(request), encoding, capped, body_bytes, std::move(responder));
+  forward(request, encoding, capped, body_bytes, std::move(responder));
 }
 
 template <typename Request>
-void TelemetryProxy::forward(Request&& request, otlp::Encoding encoding, std::uint64_t capped,
+void TelemetryProxy::forward(const Request& request, otlp::Encoding encoding, std::uint64_t capped,
                              std::size_t body_bytes, net::Responder responder) {
   internal::PendingForward<Request> pending;
   pending.items = otlp::count_items(request);
@@ -470,7 +570,7 @@ void TelemetryProxy::forward(Request&& request, otlp::Encoding encoding, std::ui
     responder.respond(success<Request>(encoding, pending.rejected_here, pending.capped_message));
     return;
   }
-  pending.request = std::move(request);
+  otlp::encode_protobuf(request, pending.encoded);
   pending.body_bytes = body_bytes;
   pending.encoding = encoding;
   pending.responder.emplace(std::move(responder));

@@ -35,10 +35,11 @@
 // Refusals carry {"error":"<reason code>"} and never echo a token; docs/gateway.md lists
 // the codes.
 //
-// Threads: the listener's I/O threads run the checks and, in forward mode, decode, stamp
-// and process the bodies (nothing there waits); `upstream_senders` threads per signal send
-// the batches and answer the clients. In queue mode `handler_threads` do the body's work
-// and the queue append.
+// Threads: the listener's I/O threads run the checks and, in forward mode, decode (into a
+// per-thread arena), stamp, process and encode the bodies (nothing there waits); what one
+// round of the I/O thread handled is released to the senders at the round's end, and
+// `upstream_senders` threads per signal send the batches and answer the clients. In queue
+// mode `handler_threads` do the body's work and the queue append.
 // Thread-safety: start()/stop() from the controlling thread; write_metrics() from any.
 #pragma once
 
@@ -86,7 +87,9 @@ struct ProxyOptions {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_decompressed_bytes = 8 << 20;
   std::string subject_attribute = "enduser.id";
-  std::size_t io_threads = 2;
+  // 0: one per CPU the daemon may run on (its affinity mask), at most 4. More I/O threads
+  // than CPUs only add context switches: each request is short, CPU-bound work.
+  std::size_t io_threads = 0;
   std::size_t handler_threads = 16;
   std::chrono::milliseconds read_timeout{30000};
   // Forward mode: requests waiting for the upstream are sent together, several clients'
@@ -135,11 +138,15 @@ class TelemetryProxy final : public Receiver {
   void handle(otlp::Signal signal, net::Request&& request, net::Responder responder);
   net::Response refuse(ProxyOutcome outcome, int status, std::string_view code,
                        std::chrono::seconds retry_after = std::chrono::seconds(0));
+  // Decodes the body into the I/O thread's arena (see request_arena() in proxy.cpp).
   template <typename Request>
-  void process(otlp::Signal signal, Request&& request, otlp::Encoding encoding,
+  void decode_and_process(otlp::Signal signal, const net::Request& request, otlp::Encoding encoding,
+                          const std::string& subject, net::Responder responder);
+  template <typename Request>
+  void process(otlp::Signal signal, Request& request, otlp::Encoding encoding,
                const std::string& subject, std::size_t body_bytes, net::Responder responder);
   template <typename Request>
-  void forward(Request&& request, otlp::Encoding encoding, std::uint64_t capped,
+  void forward(const Request& request, otlp::Encoding encoding, std::uint64_t capped,
                std::size_t body_bytes, net::Responder responder);
   // Answers the clients whose requests went upstream together in one request.
   template <typename Request>

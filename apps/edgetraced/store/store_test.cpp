@@ -207,6 +207,232 @@ TEST(TraceStoreTest, StoresASpanDeliveredTwiceOnce) {
   EXPECT_EQ((*summary)[0].span_count, 1u);
 }
 
+TEST(TraceStoreTest, StoresASpanOnceWhenARequestCarriesItTwiceUnderTwoResources) {
+  testing::TempDir dir("et-store");
+  auto store = open_store(options_in(dir));
+  ASSERT_NE(store, nullptr);
+  const std::uint64_t t0 = now_ns() - kMinute;
+  // Spans 1 and 2 under "a", then span 2 again (and a new span 3) under "b".
+  otlp::TraceRequest request =
+      traces("a", {{.trace = 1, .id = 2, .parent = 1, .name = "first", .start = t0 + kMs},
+                   {.trace = 1, .id = 1, .name = "root", .start = t0}});
+  const otlp::TraceRequest more =
+      traces("b", {{.trace = 1, .id = 2, .parent = 1, .name = "again", .start = t0 + kMs},
+                   {.trace = 1, .id = 3, .parent = 1, .name = "third", .start = t0 + 2 * kMs}});
+  *request.add_resource_spans() = more.resource_spans(0);
+  ASSERT_TRUE(store->write_traces(request).ok());
+  auto trace = store->trace(trace_id(1));
+  ASSERT_TRUE(trace.ok());
+  EXPECT_THAT(names_of(*trace), ElementsAre("root", "first", "third"));
+  EXPECT_EQ((*trace)[2].resource.attributes(0).value().string_value(), "b");
+  // The same request again stores nothing (4 more duplicates), and the trace keeps its
+  // count.
+  ASSERT_TRUE(store->write_traces(request).ok());
+  EXPECT_EQ(store->trace(trace_id(1))->size(), 3u);
+  EXPECT_EQ(store->traces_after(0, 10)->front().span_count, 3u);
+  EXPECT_EQ(store->stats()->spans, 3u);
+  MetricsText metrics;
+  store->write_metrics(metrics);
+  EXPECT_THAT(metrics.text(), HasSubstr("edgetraced_store_spans_duplicate_total 5\n"));
+}
+
+TEST(TraceStoreTest, ATraceWrittenInPartsIsReadWholeInStartOrder) {
+  testing::TempDir dir("et-store");
+  auto store = open_store(options_in(dir));
+  ASSERT_NE(store, nullptr);
+  const std::uint64_t t0 = now_ns() - kMinute;
+  ASSERT_TRUE(
+      store
+          ->write_traces(traces(
+              "svc", {{.trace = 1, .id = 3, .parent = 1, .name = "late", .start = t0 + 3 * kMs},
+                      {.trace = 2, .id = 1, .name = "other", .start = t0}}))
+          .ok());
+  ASSERT_TRUE(
+      store
+          ->write_traces(
+              traces("svc", {{.trace = 1, .id = 2, .parent = 1, .name = "early", .start = t0 + kMs},
+                             {.trace = 1, .id = 1, .name = "root", .start = t0}}))
+          .ok());
+  auto trace = store->trace(trace_id(1));
+  ASSERT_TRUE(trace.ok());
+  EXPECT_THAT(names_of(*trace), ElementsAre("root", "early", "late"));
+}
+
+// The schema of version 1 (one row per span), as that version created it.
+constexpr const char* kSchemaVersion1 = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resources(
+  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, service TEXT NOT NULL, body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS resources_hash ON resources(hash);
+CREATE TABLE IF NOT EXISTS resource_attrs(
+  resource_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(resource_id, key, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scopes(
+  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS scopes_hash ON scopes(hash);
+CREATE TABLE IF NOT EXISTS spans(
+  id INTEGER PRIMARY KEY,
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, parent_span_id BLOB NOT NULL,
+  service TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL,
+  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL,
+  status_code INTEGER NOT NULL, resource_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL, tags TEXT NOT NULL, body BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans(trace_id, span_id);
+CREATE INDEX IF NOT EXISTS spans_service_name ON spans(service, name, start_ns, duration_ns);
+CREATE INDEX IF NOT EXISTS spans_service_start ON spans(service, start_ns);
+CREATE TABLE IF NOT EXISTS operations(
+  service TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL,
+  PRIMARY KEY(service, name, kind)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS traces(
+  trace_id BLOB PRIMARY KEY, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+  root_name TEXT NOT NULL, has_root INTEGER NOT NULL, service TEXT NOT NULL,
+  service_start_ns INTEGER NOT NULL, span_count INTEGER NOT NULL, error INTEGER NOT NULL,
+  seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS traces_start ON traces(start_ns);
+CREATE INDEX IF NOT EXISTS traces_seq ON traces(seq);
+CREATE TABLE IF NOT EXISTS logs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ns INTEGER NOT NULL, severity_number INTEGER NOT NULL, service TEXT NOT NULL,
+  trace_id BLOB, span_id BLOB, body TEXT NOT NULL,
+  resource_id INTEGER NOT NULL, scope_id INTEGER NOT NULL, record BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ns);
+CREATE INDEX IF NOT EXISTS logs_service ON logs(service);
+CREATE INDEX IF NOT EXISTS logs_trace ON logs(trace_id) WHERE trace_id IS NOT NULL;
+CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(body, content='logs', content_rowid='id');
+)sql";
+
+void exec_ok(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << (error != nullptr ? error : "") << " in " << sql;
+  sqlite3_free(error);
+}
+
+TEST(TraceStoreTest, OpenConvertsASchemaVersion1File) {
+  testing::TempDir dir("et-store");
+  const StoreOptions options = options_in(dir);
+  std::filesystem::create_directories(options.path.parent_path());
+  const std::uint64_t t0 = now_ns() - 10 * kMinute;
+  // What version 1 wrote for: trace 1, spans 1 and 2 from "checkout" (resource 1) and
+  // span 3 from "fraud" (resource 2); trace 2, span 1 from "checkout".
+  const otlp::TraceRequest checkout =
+      traces("checkout", {{.trace = 1,
+                           .id = 2,
+                           .parent = 1,
+                           .name = "charge",
+                           .start = t0 + kMs,
+                           .duration = 300 * kMs,
+                           .attributes = {{"payment.method", "card"}}},
+                          {.trace = 1, .id = 1, .name = "GET /checkout", .start = t0},
+                          {.trace = 2, .id = 1, .name = "GET /checkout", .start = t0 + kMinute}});
+  const otlp::TraceRequest fraud =
+      traces("fraud", {{.trace = 1, .id = 3, .parent = 2, .name = "score", .start = t0 + 2 * kMs}});
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+    exec_ok(db, "PRAGMA page_size = 16384; PRAGMA auto_vacuum = INCREMENTAL;");
+    exec_ok(db, kSchemaVersion1);
+    sqlite3_stmt* insert = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "INSERT INTO spans(trace_id, span_id, parent_span_id, service, "
+                                 "name, kind, start_ns, end_ns, duration_ns, status_code, "
+                                 "resource_id, scope_id, seq, tags, body) VALUES(?1, ?2, ?3, ?4, "
+                                 "?5, 2, ?6, ?7, ?8, 0, ?9, 1, 1, '', ?10)",
+                                 -1, &insert, nullptr),
+              SQLITE_OK);
+    int resource = 0;
+    for (const otlp::TraceRequest* request : {&checkout, &fraud}) {
+      const auto& rs = request->resource_spans(0);
+      ++resource;
+      const std::string service = rs.resource().attributes(0).value().string_value();
+      const std::string body = rs.resource().SerializeAsString();
+      exec_ok(db, "INSERT INTO resources(id, hash, service, body) VALUES(" +
+                      std::to_string(resource) + ", 0, '" + service + "', x'" + core::to_hex(body) +
+                      "')");
+      exec_ok(db, "INSERT INTO resource_attrs VALUES(" + std::to_string(resource) +
+                      ", 'service.name', '" + service + "')");
+      for (const auto& span : rs.scope_spans(0).spans()) {
+        const std::string encoded = span.SerializeAsString();
+        const auto start = static_cast<std::int64_t>(span.start_time_unix_nano());
+        const auto end = static_cast<std::int64_t>(span.end_time_unix_nano());
+        sqlite3_bind_blob(insert, 1, span.trace_id().data(), 16, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(insert, 2, span.span_id().data(), 8, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(insert, 3, span.parent_span_id().data(),
+                          static_cast<int>(span.parent_span_id().size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 4, service.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 5, span.name().c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(insert, 6, start);
+        sqlite3_bind_int64(insert, 7, end);
+        sqlite3_bind_int64(insert, 8, end - start);
+        sqlite3_bind_int(insert, 9, resource);
+        sqlite3_bind_blob(insert, 10, encoded.data(), static_cast<int>(encoded.size()),
+                          SQLITE_TRANSIENT);
+        ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE) << sqlite3_errmsg(db);
+        sqlite3_reset(insert);
+        exec_ok(db, "INSERT OR IGNORE INTO operations VALUES('" + service + "', '" + span.name() +
+                        "', 2)");
+      }
+    }
+    sqlite3_finalize(insert);
+    exec_ok(db, "INSERT INTO scopes(id, hash, body) VALUES(1, 0, x'" +
+                    core::to_hex(
+                        checkout.resource_spans(0).scope_spans(0).scope().SerializeAsString()) +
+                    "')");
+    exec_ok(db, "INSERT INTO traces VALUES(x'" + core::to_hex(trace_bytes(1)) + "', " +
+                    std::to_string(t0) + ", " + std::to_string(t0 + 301 * kMs) +
+                    ", 'GET /checkout', 1, 'checkout', " + std::to_string(t0) + ", 3, 0, 1)");
+    exec_ok(db, "INSERT INTO traces VALUES(x'" + core::to_hex(trace_bytes(2)) + "', " +
+                    std::to_string(t0 + kMinute) + ", " + std::to_string(t0 + kMinute + kMs) +
+                    ", 'GET /checkout', 1, 'checkout', " + std::to_string(t0 + kMinute) +
+                    ", 1, 0, 2)");
+    exec_ok(db, "INSERT INTO meta VALUES('trace_seq', 2); PRAGMA user_version = 1;");
+    sqlite3_close(db);
+  }
+
+  auto store = open_store(options);
+  ASSERT_NE(store, nullptr);
+  auto trace = store->trace(trace_id(1));
+  ASSERT_TRUE(trace.ok()) << trace.status().to_string();
+  EXPECT_THAT(names_of(*trace), ElementsAre("GET /checkout", "charge", "score"));
+  EXPECT_EQ((*trace)[1].span.SerializeAsString(),
+            checkout.resource_spans(0).scope_spans(0).spans(0).SerializeAsString());
+  EXPECT_EQ((*trace)[2].resource.attributes(0).value().string_value(), "fraud");
+  EXPECT_EQ((*trace)[0].scope.name(), "test-scope");
+
+  TraceQuery q;
+  q.service = "checkout";
+  q.operation = "charge";
+  q.min_duration_ns = 200 * kMs;
+  q.tags = {{"payment.method", "card"}};
+  auto found = store->find_traces(q);
+  ASSERT_TRUE(found.ok()) << found.status().to_string();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(1));
+  EXPECT_THAT(*store->services(), ElementsAre("checkout", "fraud"));
+  EXPECT_EQ(store->stats()->spans, 4u);
+  // The live view's cursor goes on from version 1's.
+  ASSERT_TRUE(store->write_traces(traces("svc", {{.trace = 3, .id = 1, .start = t0}})).ok());
+  EXPECT_EQ(store->traces_after(0, 10)->back().seq, 3);
+  // Span 1 of trace 2 is known: delivered again, it is not stored twice.
+  ASSERT_TRUE(store->write_traces(checkout).ok());
+  EXPECT_EQ(store->stats()->spans, 5u);
+  store.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* version = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT user_version FROM pragma_user_version), "
+                               "(SELECT count(*) FROM sqlite_schema WHERE name = 'spans')",
+                               -1, &version, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(version), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(version, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(version, 1), 0);
+  sqlite3_finalize(version);
+  sqlite3_close(db);
+}
+
 class FindTracesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -282,6 +508,95 @@ TEST_F(FindTracesTest, ByOperationAndSpanTag) {
     ASSERT_TRUE(found.ok());
     EXPECT_THAT(*found, IsEmpty()) << key << "=" << value;
   }
+}
+
+TEST_F(FindTracesTest, ByTagOfANumberWithoutAService) {
+  const std::uint64_t t = at(5);
+  otlp::TraceRequest request =
+      traces("sensor", {{.trace = 5, .id = 1, .name = "read", .start = t}});
+  otlp::add_int_attribute(*request.mutable_resource_spans(0)
+                               ->mutable_scope_spans(0)
+                               ->mutable_spans(0)
+                               ->mutable_attributes(),
+                          "db.rows", 42);
+  ASSERT_TRUE(store_->write_traces(request).ok());
+  TraceQuery q;
+  q.tags = {{"db.rows", "42"}};
+  auto found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(5));
+  q.tags = {{"db.rows", "4"}};
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  EXPECT_THAT(*found, IsEmpty());
+  // Booleans, doubles and bytes compare as their text too.
+  auto* attributes = request.mutable_resource_spans(0)
+                         ->mutable_scope_spans(0)
+                         ->mutable_spans(0)
+                         ->mutable_attributes();
+  attributes->Clear();
+  auto* flag = attributes->Add();
+  flag->set_key("cached");
+  flag->mutable_value()->set_bool_value(true);
+  auto* ratio = attributes->Add();
+  ratio->set_key("ratio");
+  ratio->mutable_value()->set_double_value(1.5);
+  auto* raw = attributes->Add();
+  raw->set_key("raw");
+  raw->mutable_value()->set_bytes_value(std::string("\x0a\xff", 2));
+  request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_trace_id(
+      trace_bytes(6));
+  ASSERT_TRUE(store_->write_traces(request).ok());
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"cached", "true"}, {"ratio", "1.5"}, {"raw", "0aff"}}) {
+    q.tags = {{key, value}};
+    found = store_->find_traces(q);
+    ASSERT_TRUE(found.ok());
+    ASSERT_EQ(found->size(), 1u) << key;
+    EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(6)) << key;
+  }
+  // Operation and duration without a service: the trace's spans are searched.
+  q.tags.clear();
+  q.operation = "charge";
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].front().span.trace_id(), trace_bytes(2));
+  q.operation.clear();
+  q.min_duration_ns = 500 * kMs;
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().front().span.trace_id(), trace_bytes(3));
+}
+
+TEST_F(FindTracesTest, LimitKeepsTheTracesWithTheLatestMatchingSpans) {
+  // Trace 6 starts first but its matching span is the latest of all; trace 7 starts last
+  // and matches early. Written in one request, so both are in one scan.
+  ASSERT_TRUE(store_
+                  ->write_traces(traces(
+                      "late", {{.trace = 6, .id = 1, .name = "root", .start = at(6)},
+                               {.trace = 6, .id = 2, .parent = 1, .name = "hit", .start = at(9)},
+                               {.trace = 7, .id = 1, .name = "hit", .start = at(7)},
+                               {.trace = 8, .id = 1, .name = "hit", .start = at(8)}}))
+                  .ok());
+  TraceQuery q;
+  q.service = "late";
+  q.operation = "hit";
+  q.limit = 2;
+  auto found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  // Traces 6 (hit at minute 9) and 8 (minute 8), newest trace start first.
+  EXPECT_EQ((*found)[0].front().span.trace_id(), trace_bytes(8));
+  EXPECT_EQ((*found)[1].front().span.trace_id(), trace_bytes(6));
+  // The time range applies to the matching span: from minute 7.5, trace 7's hit is out.
+  q.limit = 20;
+  q.start_unix_nano = at(7) + kMinute / 2;
+  found = store_->find_traces(q);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->size(), 2u);
 }
 
 TEST_F(FindTracesTest, ByResourceTagAndNoMatch) {
@@ -686,6 +1001,39 @@ TEST(TraceStoreTest, MaxAgePrunesOldTracesAndLogs) {
           .ok());
   ASSERT_TRUE(store->prune(now).ok());
   EXPECT_THAT(*store->trace(trace_id(3)), IsEmpty());
+}
+
+TEST(TraceStoreTest, PruningRemovesOperationsWithoutSpans) {
+  testing::TempDir dir("et-store");
+  StoreOptions options = options_in(dir);
+  options.max_age = std::chrono::hours(1);
+  auto store = open_store(options);
+  ASSERT_NE(store, nullptr);
+  const std::uint64_t now = now_ns();
+  ASSERT_TRUE(
+      store
+          ->write_traces(traces(
+              "old-svc", {{.trace = 1, .id = 1, .name = "gone", .start = now - 50 * kMinute}}))
+          .ok());
+  ASSERT_TRUE(store
+                  ->write_traces(traces(
+                      "svc", {{.trace = 2, .id = 1, .name = "kept", .start = now - 40 * kMinute},
+                              {.trace = 3, .id = 1, .name = "recent", .start = now - kMinute}}))
+                  .ok());
+  EXPECT_THAT(*store->services(), ElementsAre("old-svc", "svc"));
+  // At now + 15 minutes the cut is 45 minutes ago: trace 1 goes, trace 2 stays.
+  ASSERT_TRUE(store->prune(now + 15 * kMinute).ok());
+  EXPECT_THAT(*store->services(), ElementsAre("svc"));
+  auto ops = store->operations("svc");
+  ASSERT_TRUE(ops.ok());
+  ASSERT_EQ(ops->size(), 2u);
+  EXPECT_EQ((*ops)[0].name, "kept");
+  // Trace 2 goes too; "kept" has no span left.
+  ASSERT_TRUE(store->prune(now + 30 * kMinute).ok());
+  ops = store->operations("svc");
+  ASSERT_TRUE(ops.ok());
+  ASSERT_EQ(ops->size(), 1u);
+  EXPECT_EQ((*ops)[0].name, "recent");
 }
 
 TEST(TraceStoreTest, OpenRefusesAFileThatIsNotADatabase) {

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "edgetrace/core/ids.hpp"
+#include "store/span_chunk.hpp"
 #include "store/sqlite_connection.hpp"
 
 namespace edgetrace::daemon::store {
@@ -24,16 +25,22 @@ using core::Result;
 using core::Status;
 using core::StatusCode;
 using internal::Connection;
+using internal::SpanChunkReader;
+using internal::SpanChunkWriter;
+using internal::SpanEntry;
 using internal::Statement;
 
 // PRAGMA user_version of the schema below; a file with a higher one was written by a newer
 // edgetraced and is refused rather than misread.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 // Attribute values longer than this are kept in the span but not indexed for tag search:
 // tag search is for ids, names and codes, and long values would bloat the index.
 constexpr std::size_t kMaxIndexedValue = 256;
 // Writes apply max_age at most this often (prune() applies it at once).
 constexpr std::uint64_t kAgePruneIntervalNs = 60ull * 1'000'000'000ull;
+// An operation's newest span start (operations.last_ns) is rewritten when a span is this
+// much newer, not at every write; pruning allows for that lag (see prune_locked).
+constexpr std::uint64_t kOperationRefreshNs = 60ull * 1'000'000'000ull;
 // Caches of resource, scope and operation ids are cleared when they grow past this.
 constexpr std::size_t kMaxCachedIds = 4096;
 // A size prune never frees less than this fraction of the rows per round.
@@ -44,7 +51,12 @@ constexpr std::uint32_t kParentIsRemote = 0x100 | 0x200;
 constexpr std::string_view kUnknownService = "unknown_service";
 
 // The schema. Rows reference resources and scopes by id; spans and log records keep their
-// OTLP protobuf encoding (`body`/`record`), the other columns are what queries filter on.
+// OTLP protobuf encoding, the other columns are what queries filter on. `span_chunks` holds
+// the spans of one trace that arrived under one resource in one write (span_chunk.hpp):
+// a write of whole traces costs a row and two index entries per trace rather than per span,
+// and searches read the small `entries` blob, decoding `bodies` only for tag conditions.
+// `operations.last_ns` is the start of the operation's newest span, give or take
+// kOperationRefreshNs, so pruning can drop operations without spans.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(
   key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -57,18 +69,15 @@ CREATE TABLE IF NOT EXISTS resource_attrs(
 CREATE TABLE IF NOT EXISTS scopes(
   id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS scopes_hash ON scopes(hash);
-CREATE TABLE IF NOT EXISTS spans(
+CREATE TABLE IF NOT EXISTS span_chunks(
   id INTEGER PRIMARY KEY,
-  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, parent_span_id BLOB NOT NULL,
-  service TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL,
-  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL,
-  status_code INTEGER NOT NULL, resource_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
-  seq INTEGER NOT NULL, tags TEXT NOT NULL, body BLOB NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans(trace_id, span_id);
-CREATE INDEX IF NOT EXISTS spans_service_name ON spans(service, name, start_ns, duration_ns);
-CREATE INDEX IF NOT EXISTS spans_service_start ON spans(service, start_ns);
+  trace_id BLOB NOT NULL, service TEXT NOT NULL, resource_id INTEGER NOT NULL,
+  start_min INTEGER NOT NULL, start_max INTEGER NOT NULL, span_count INTEGER NOT NULL,
+  entries BLOB NOT NULL, bodies BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS span_chunks_trace ON span_chunks(trace_id);
+CREATE INDEX IF NOT EXISTS span_chunks_service ON span_chunks(service, start_max);
 CREATE TABLE IF NOT EXISTS operations(
-  service TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL,
+  service TEXT NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL, last_ns INTEGER NOT NULL,
   PRIMARY KEY(service, name, kind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS traces(
   trace_id BLOB PRIMARY KEY, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
@@ -139,41 +148,49 @@ void append_value_text(std::string& out, const v1::common::v1::AnyValue& value) 
   }
 }
 
-// A span's attributes for tag search, packed into its row (column `tags`):
-// "\x1f" key "\x1e" value "\x1f" key "\x1e" value "\x1f" ... with values as
-// append_value_text() writes them. A tag matches when "\x1f" key "\x1e" value "\x1f" is a
-// substring, so a search reads no other table and a write adds no row: one b-tree insert
-// per attribute would cost more than the span itself. Pairs holding a separator, and values
-// longer than kMaxIndexedValue, are left out (stored in the span, not searchable).
-constexpr char kTagSeparator = '\x1f';
-constexpr char kKeyValueSeparator = '\x1e';
-
-bool taggable(std::string_view text) {
-  return text.find(kTagSeparator) == std::string_view::npos &&
-         text.find(kKeyValueSeparator) == std::string_view::npos;
-}
-
-void append_tag(std::string& tags, std::string_view key, const v1::common::v1::AnyValue& value) {
-  const std::size_t mark = tags.size();
-  tags += key;
-  tags += kKeyValueSeparator;
-  const std::size_t value_at = tags.size();
-  append_value_text(tags, value);
-  if (tags.size() - value_at > kMaxIndexedValue || !taggable(key) ||
-      !taggable(std::string_view(tags).substr(value_at))) {
-    tags.resize(mark);
-    return;
+// Whether the span has attribute `key` whose value, as append_value_text() writes it, is
+// `value`. Values longer than kMaxIndexedValue are not searchable (as for resources).
+bool has_attribute(const v1::trace::v1::Span& span, std::string_view key, std::string_view value,
+                   std::string& scratch) {
+  if (value.size() > kMaxIndexedValue)
+    return false;
+  for (const auto& kv : span.attributes()) {
+    if (kv.key() != key)
+      continue;
+    if (kv.value().has_string_value()) {
+      if (kv.value().string_value() == value)
+        return true;
+      continue;
+    }
+    scratch.clear();
+    append_value_text(scratch, kv.value());
+    if (scratch == value)
+      return true;
   }
-  tags += kTagSeparator;
+  return false;
 }
 
-std::string tag_needle(std::string_view key, std::string_view value) {
-  std::string needle(1, kTagSeparator);
-  needle += key;
-  needle += kKeyValueSeparator;
-  needle += value;
-  needle += kTagSeparator;
-  return needle;
+// Whether `value` could be the text of an attribute that is not a string (append_value_text:
+// "true"/"false", an integer, a double such as "1.5", "-1e+20" or "inf", bytes as
+// lowercase hex, an array or map as JSON). If not, only a string attribute can match it,
+// and then the value's bytes appear as they are in the span's encoding.
+bool could_be_non_string(std::string_view value) {
+  if (value == "true" || value == "false")
+    return true;
+  if (!value.empty() && (value.front() == '[' || value.front() == '{'))
+    return true;
+  const auto only = [&](std::string_view chars) {
+    return value.find_first_not_of(chars) == std::string_view::npos;
+  };
+  return only("0123456789abcdef") || only("0123456789+-.einfa");
+}
+
+// A span id as a number, for sorting and searching the ids of one trace.
+std::uint64_t span_id_number(std::string_view id) {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < internal::kSpanIdSize && i < id.size(); ++i)
+    n = (n << 8) | static_cast<unsigned char>(id[i]);
+  return n;
 }
 
 std::string service_of(const v1::resource::v1::Resource& resource) {
@@ -332,7 +349,10 @@ class SqliteTraceStore final : public TraceStore {
   Result<std::int64_t> scope_id(const v1::common::v1::InstrumentationScope& scope);
   // The id of the row `find_sql` selects for (hash, encoded_), or 0 when there is none.
   Result<std::int64_t> find_encoded(const char* find_sql, std::int64_t hash, const char* what);
-  Status add_operation(const std::string& service, const std::string& name, int kind);
+  Status add_operation(std::string_view service, std::string_view name, int kind,
+                       std::uint64_t start);
+  Status load_stored_ids(std::string_view trace_id);
+  Status migrate_spans_from_version_1();
   void forget_cached_ids();
   void after_write();
   Status prune_locked(std::uint64_t now_unix_nano);
@@ -358,9 +378,22 @@ class SqliteTraceStore final : public TraceStore {
   std::uint64_t last_age_prune_ = 0;
   std::unordered_map<std::string, std::int64_t> resource_ids_;  // encoded -> id
   std::unordered_map<std::string, std::int64_t> scope_ids_;
-  std::unordered_set<std::string> operations_;  // service \0 name \0 kind
-  std::string encoded_;                         // reused encoding buffer
-  std::string text_;                            // reused text buffer
+  // service \0 name \0 kind -> the last_ns written for it
+  std::unordered_map<std::string, std::uint64_t> operations_;
+  std::string encoded_;  // reused encoding buffer
+  std::string text_;     // reused text buffer
+  // Reused by insert_traces(): the valid spans of one request, grouped by trace and
+  // resource; the span ids of the trace at hand already stored; the chunk being built.
+  struct PendingSpan {
+    const v1::trace::v1::Span* span;
+    std::int64_t resource_id;
+    std::int64_t scope_id;
+    std::size_t service;  // index into batch_services_
+  };
+  std::vector<PendingSpan> pending_;
+  std::vector<std::string> batch_services_;
+  std::vector<std::uint64_t> stored_ids_;
+  SpanChunkWriter chunk_;
 
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
@@ -443,13 +476,29 @@ Status SqliteTraceStore::init() {
                         "); is another process using it in exclusive mode?");
   }
   // The schema, and a write that proves no other process holds the write lock.
+  // A version 1 file (one row per span) is converted in the same transaction: all or
+  // nothing.
   Status schema = in_transaction([&]() -> Status {
+    if (*version == 1) {
+      if (Status s = c.exec("ALTER TABLE operations ADD COLUMN last_ns INTEGER NOT NULL DEFAULT 0");
+          !s.ok())
+        return s;
+    }
     if (Status s = c.exec(kSchema); !s.ok())
       return s;
-    return c.exec("PRAGMA user_version = 1");
+    if (*version == 1) {
+      if (Status s = migrate_spans_from_version_1(); !s.ok())
+        return s.with_context("convert from schema version 1");
+    }
+    return c.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   });
   if (!schema.ok())
     return open_error(schema, path_);
+  if (*version == 1) {
+    // Gives the pages of the dropped `spans` table back to the file system.
+    if (Status s = c.exec("PRAGMA incremental_vacuum"); !s.ok())
+      return open_error(s, path_);
+  }
   if (Status s = c.exec("CREATE TEMP TABLE IF NOT EXISTS doomed(trace_id BLOB PRIMARY KEY) "
                         "WITHOUT ROWID");
       !s.ok())
@@ -468,6 +517,102 @@ Status SqliteTraceStore::init() {
   if (auto bytes = file_bytes(c); bytes)
     counters_.file_bytes.store(*bytes, std::memory_order_relaxed);
   return Status();
+}
+
+// Schema version 1 kept one row per span in `spans` (body, service, name, start_ns,
+// duration_ns, resource_id, scope_id, ...). Its rows become span chunks, one per (trace,
+// resource), read in the order of its (trace_id, span_id) index so no sort is needed; the
+// operations get their last_ns; then `spans` is dropped. Runs inside init()'s transaction.
+Status SqliteTraceStore::migrate_spans_from_version_1() {
+  Connection& c = *writer_;
+  if (Status s = c.exec("UPDATE operations SET last_ns = coalesce((SELECT max(s.start_ns) FROM "
+                        "spans s WHERE s.service = operations.service AND s.name = "
+                        "operations.name), 0)");
+      !s.ok())
+    return s;
+  auto read = c.statement(
+      "SELECT trace_id, resource_id, service, span_id, start_ns, duration_ns, scope_id, name, "
+      "body FROM spans ORDER BY trace_id, span_id");
+  if (!read)
+    return read.status();
+  auto insert_chunk = c.statement(
+      "INSERT INTO span_chunks(trace_id, service, resource_id, start_min, start_max, "
+      "span_count, entries, bodies) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!insert_chunk)
+    return insert_chunk.status();
+  struct Row {
+    std::int64_t resource_id;
+    std::string service;
+    std::string span_id;
+    std::uint64_t start;
+    std::uint64_t duration;
+    std::int64_t scope_id;
+    std::string name;
+    std::string body;
+  };
+  std::string trace_id;
+  std::vector<Row> rows;  // the spans of one trace
+  const auto flush = [&]() -> Status {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.resource_id < b.resource_id; });
+    for (std::size_t g = 0; g < rows.size();) {
+      std::size_t group_end = g + 1;
+      while (group_end < rows.size() && rows[group_end].resource_id == rows[g].resource_id)
+        ++group_end;
+      chunk_.clear();
+      std::uint64_t start_min = UINT64_MAX;
+      std::uint64_t start_max = 0;
+      for (std::size_t k = g; k < group_end; ++k) {
+        const Row& r = rows[k];
+        chunk_.add(r.span_id, r.start, r.duration, r.scope_id, r.name,
+                   [&](std::string& out) { out += r.body; });
+        start_min = std::min(start_min, r.start);
+        start_max = std::max(start_max, r.start);
+      }
+      Statement& s = *insert_chunk;
+      s.bind_blob(1, trace_id);
+      s.bind_text(2, rows[g].service);
+      s.bind_int(3, rows[g].resource_id);
+      s.bind_int(4, as_db(start_min));
+      s.bind_int(5, as_db(start_max));
+      s.bind_int(6, static_cast<std::int64_t>(chunk_.size()));
+      s.bind_blob(7, chunk_.entries());
+      s.bind_blob(8, chunk_.bodies());
+      if (Status st = c.run(s); !st.ok())
+        return st;
+      s.reset();
+      g = group_end;
+    }
+    rows.clear();
+    return Status();
+  };
+  int rc;
+  while ((rc = read->step()) == SQLITE_ROW) {
+    const std::string_view id = read->column_blob(0);
+    const std::string_view span_id = read->column_blob(3);
+    if (span_id.size() != internal::kSpanIdSize)
+      continue;  // version 1 stored only 8-byte span ids; anything else is not a span
+    if (id != trace_id) {
+      if (Status st = flush(); !st.ok())
+        return st;
+      trace_id.assign(id);
+    }
+    Row& r = rows.emplace_back();
+    r.resource_id = read->column_int(1);
+    r.service.assign(read->column_text(2));
+    r.span_id.assign(span_id);
+    r.start = static_cast<std::uint64_t>(read->column_int(4));
+    r.duration = static_cast<std::uint64_t>(read->column_int(5));
+    r.scope_id = read->column_int(6);
+    r.name.assign(read->column_text(7));
+    r.body.assign(read->column_blob(8));
+  }
+  if (rc != SQLITE_DONE)
+    return c.error(rc, "spans");
+  if (Status st = flush(); !st.ok())
+    return st;
+  read->reset();
+  return c.exec("DROP TABLE spans");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -596,52 +741,85 @@ Result<std::int64_t> SqliteTraceStore::scope_id(const v1::common::v1::Instrument
   return id;
 }
 
-Status SqliteTraceStore::add_operation(const std::string& service, const std::string& name,
-                                       int kind) {
+Status SqliteTraceStore::add_operation(std::string_view service, std::string_view name, int kind,
+                                       std::uint64_t start) {
   text_.assign(service);
   text_ += '\0';
   text_ += name;
   text_ += '\0';
   text_ += std::to_string(kind);
-  if (operations_.contains(text_))
+  auto it = operations_.find(text_);
+  if (it != operations_.end() && start <= it->second + kOperationRefreshNs)
     return Status();
   Connection& c = *writer_;
-  auto insert =
-      c.statement("INSERT OR IGNORE INTO operations(service, name, kind) VALUES(?1, ?2, ?3)");
-  if (!insert)
-    return insert.status();
-  insert->bind_text(1, service);
-  insert->bind_text(2, name);
-  insert->bind_int(3, kind);
-  if (Status s = c.run(*insert); !s.ok())
+  auto upsert = c.statement(
+      "INSERT INTO operations(service, name, kind, last_ns) VALUES(?1, ?2, ?3, ?4) "
+      "ON CONFLICT(service, name, kind) DO UPDATE SET last_ns = max(last_ns, excluded.last_ns)");
+  if (!upsert)
+    return upsert.status();
+  upsert->bind_text(1, service);
+  upsert->bind_text(2, name);
+  upsert->bind_int(3, kind);
+  upsert->bind_int(4, as_db(start));
+  if (Status s = c.run(*upsert); !s.ok())
     return s;
+  if (it != operations_.end()) {
+    it->second = std::max(it->second, start);
+    return Status();
+  }
   if (operations_.size() >= kMaxCachedIds)
     operations_.clear();
-  operations_.insert(text_);
+  operations_.emplace(text_, start);
   return Status();
 }
 
+// stored_ids_: the span ids of `trace_id` already in the store, sorted; empty for a new
+// trace (the common case: one lookup in `traces`).
+Status SqliteTraceStore::load_stored_ids(std::string_view trace_id) {
+  stored_ids_.clear();
+  Connection& c = *writer_;
+  auto known = c.statement("SELECT 1 FROM traces WHERE trace_id = ?1");
+  if (!known)
+    return known.status();
+  known->bind_blob(1, trace_id);
+  const int rc = known->step();
+  if (rc == SQLITE_DONE)
+    return Status();
+  if (rc != SQLITE_ROW)
+    return c.error(rc, "find trace");
+  auto chunks = c.statement("SELECT entries FROM span_chunks WHERE trace_id = ?1");
+  if (!chunks)
+    return chunks.status();
+  chunks->bind_blob(1, trace_id);
+  int step;
+  while ((step = chunks->step()) == SQLITE_ROW) {
+    SpanChunkReader read(chunks->column_blob(0));
+    SpanEntry e;
+    while (read.next(e))
+      stored_ids_.push_back(span_id_number(e.span_id));
+    if (!read.ok())
+      return Status(StatusCode::kDataLoss,
+                    "the spans of trace " + core::to_hex(trace_id) + " are unreadable");
+  }
+  if (step != SQLITE_DONE)
+    return c.error(step, "spans of a trace");
+  std::sort(stored_ids_.begin(), stored_ids_.end());
+  return Status();
+}
+
+// One row of span_chunks per (trace, resource) of the request, one upsert of `traces` per
+// trace, one of `meta`: a request of 32 traces of 16 spans under one resource is 32 rows
+// (and their two index entries each) rather than 512 rows with three index entries each.
 Status SqliteTraceStore::insert_traces(const otlp::TraceRequest& request) {
   Connection& c = *writer_;
-  auto insert_span = c.statement(
-      "INSERT INTO spans(trace_id, span_id, parent_span_id, service, name, kind, start_ns, "
-      "end_ns, duration_ns, status_code, resource_id, scope_id, seq, tags, body) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
-      "ON CONFLICT(trace_id, span_id) DO NOTHING");
-  if (!insert_span)
-    return insert_span.status();
-
-  std::unordered_map<std::string, TraceUpdate> updates;
-  std::string body;
-  std::string tags;
-  std::uint64_t written = 0;
-  std::uint64_t duplicates = 0;
+  pending_.clear();
+  batch_services_.clear();
   std::uint64_t invalid = 0;
   for (const auto& rs : request.resource_spans()) {
     auto resource = resource_id(rs.resource());
     if (!resource)
       return resource.status();
-    const std::string service = service_of(rs.resource());
+    batch_services_.push_back(service_of(rs.resource()));
     for (const auto& ss : rs.scope_spans()) {
       auto scope = scope_id(ss.scope());
       if (!scope)
@@ -652,63 +830,26 @@ Status SqliteTraceStore::insert_traces(const otlp::TraceRequest& request) {
           ++invalid;
           continue;
         }
-        auto [it, fresh] = updates.try_emplace(span.trace_id());
-        TraceUpdate& update = it->second;
-        if (fresh)
-          update.seq = ++trace_seq_;
-        const std::uint64_t start = span.start_time_unix_nano();
-        const std::uint64_t end = std::max(span.end_time_unix_nano(), start);
-        body.clear();
-        span.SerializeToString(&body);
-        Statement& s = *insert_span;
-        s.bind_blob(1, span.trace_id());
-        s.bind_blob(2, span.span_id());
-        s.bind_blob(3, span.parent_span_id());
-        s.bind_text(4, service);
-        s.bind_text(5, span.name());
-        s.bind_int(6, span.kind());
-        s.bind_int(7, as_db(start));
-        s.bind_int(8, as_db(end));
-        s.bind_int(9, as_db(end - start));
-        s.bind_int(10, span.status().code());
-        s.bind_int(11, *resource);
-        s.bind_int(12, *scope);
-        s.bind_int(13, update.seq);
-        tags.assign(1, kTagSeparator);
-        for (const auto& kv : span.attributes())
-          append_tag(tags, kv.key(), kv.value());
-        s.bind_text(14, tags);
-        s.bind_blob(15, body);
-        if (Status st = c.run(s); !st.ok())
-          return st;
-        s.reset();
-        if (sqlite3_changes(c.db()) == 0) {
-          ++duplicates;  // delivered again (at-least-once): the first copy stays
-          continue;
-        }
-        ++written;
-        if (Status st = add_operation(service, span.name(), span.kind()); !st.ok())
-          return st;
-
-        const bool root =
-            span.parent_span_id().empty() || (span.flags() & kParentIsRemote) == kParentIsRemote;
-        update.start = std::min(update.start, start);
-        update.end = std::max(update.end, end);
-        ++update.span_count;
-        update.error |= span.status().code() == v1::trace::v1::Status::STATUS_CODE_ERROR;
-        if (root && !update.has_root) {
-          update.has_root = true;
-          update.root_name = span.name();
-          update.service = service;
-          update.service_start = start;
-        } else if (!update.has_root && start < update.service_start) {
-          update.service = service;
-          update.service_start = start;
-        }
+        pending_.push_back({&span, *resource, *scope, batch_services_.size() - 1});
       }
     }
   }
+  // By trace, then resource, then span id; stable, so of two copies of a span in one
+  // request the first is kept.
+  std::stable_sort(pending_.begin(), pending_.end(),
+                   [](const PendingSpan& a, const PendingSpan& b) {
+                     if (const int t = a.span->trace_id().compare(b.span->trace_id()); t != 0)
+                       return t < 0;
+                     if (a.resource_id != b.resource_id)
+                       return a.resource_id < b.resource_id;
+                     return a.span->span_id() < b.span->span_id();
+                   });
 
+  auto insert_chunk = c.statement(
+      "INSERT INTO span_chunks(trace_id, service, resource_id, start_min, start_max, "
+      "span_count, entries, bodies) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!insert_chunk)
+    return insert_chunk.status();
   auto upsert = c.statement(
       "INSERT INTO traces(trace_id, start_ns, end_ns, root_name, has_root, service, "
       "service_start_ns, span_count, error, seq) "
@@ -729,25 +870,107 @@ Status SqliteTraceStore::insert_traces(const otlp::TraceRequest& request) {
       "seq = excluded.seq");
   if (!upsert)
     return upsert.status();
-  for (const auto& [trace_id, u] : updates) {
-    if (u.span_count == 0)
+
+  std::uint64_t written = 0;
+  std::uint64_t duplicates = 0;
+  bool any_trace = false;
+  for (std::size_t i = 0; i < pending_.size();) {
+    const std::string& trace_id = pending_[i].span->trace_id();
+    std::size_t trace_end = i + 1;
+    while (trace_end < pending_.size() && pending_[trace_end].span->trace_id() == trace_id)
+      ++trace_end;
+    if (Status st = load_stored_ids(trace_id); !st.ok())
+      return st;
+    TraceUpdate update;
+    for (std::size_t g = i; g < trace_end;) {
+      const std::int64_t resource = pending_[g].resource_id;
+      std::size_t group_end = g + 1;
+      while (group_end < trace_end && pending_[group_end].resource_id == resource)
+        ++group_end;
+      const std::string& service = batch_services_[pending_[g].service];
+      const std::size_t stored_before = stored_ids_.size();
+      chunk_.clear();
+      std::uint64_t start_min = UINT64_MAX;
+      std::uint64_t start_max = 0;
+      for (std::size_t k = g; k < group_end; ++k) {
+        const v1::trace::v1::Span& span = *pending_[k].span;
+        const std::uint64_t id = span_id_number(span.span_id());
+        // Delivered again (at-least-once), or twice in one request: the first copy stays.
+        if ((k > g && pending_[k - 1].span->span_id() == span.span_id()) ||
+            std::binary_search(stored_ids_.begin(),
+                               stored_ids_.begin() + static_cast<std::ptrdiff_t>(stored_before),
+                               id)) {
+          ++duplicates;
+          continue;
+        }
+        stored_ids_.push_back(id);
+        const std::uint64_t start = span.start_time_unix_nano();
+        const std::uint64_t end = std::max(span.end_time_unix_nano(), start);
+        chunk_.add(span.span_id(), start, end - start, pending_[k].scope_id, span.name(),
+                   [&](std::string& out) { span.AppendToString(&out); });
+        start_min = std::min(start_min, start);
+        start_max = std::max(start_max, start);
+        if (Status st = add_operation(service, span.name(), span.kind(), start); !st.ok())
+          return st;
+
+        const bool root =
+            span.parent_span_id().empty() || (span.flags() & kParentIsRemote) == kParentIsRemote;
+        update.start = std::min(update.start, start);
+        update.end = std::max(update.end, end);
+        ++update.span_count;
+        update.error |= span.status().code() == v1::trace::v1::Status::STATUS_CODE_ERROR;
+        if (root && !update.has_root) {
+          update.has_root = true;
+          update.root_name = span.name();
+          update.service = service;
+          update.service_start = start;
+        } else if (!update.has_root && start < update.service_start) {
+          update.service = service;
+          update.service_start = start;
+        }
+      }
+      // Later groups of this trace (other resources) see these ids too.
+      std::inplace_merge(stored_ids_.begin(),
+                         stored_ids_.begin() + static_cast<std::ptrdiff_t>(stored_before),
+                         stored_ids_.end());
+      if (chunk_.size() > 0) {
+        Statement& s = *insert_chunk;
+        s.bind_blob(1, trace_id);
+        s.bind_text(2, service);
+        s.bind_int(3, resource);
+        s.bind_int(4, as_db(start_min));
+        s.bind_int(5, as_db(start_max));
+        s.bind_int(6, static_cast<std::int64_t>(chunk_.size()));
+        s.bind_blob(7, chunk_.entries());
+        s.bind_blob(8, chunk_.bodies());
+        if (Status st = c.run(s); !st.ok())
+          return st;
+        s.reset();
+        written += chunk_.size();
+      }
+      g = group_end;
+    }
+    i = trace_end;
+    if (update.span_count == 0)
       continue;  // every span was a duplicate: nothing new for the live view
+    update.seq = ++trace_seq_;
+    any_trace = true;
     Statement& s = *upsert;
     s.bind_blob(1, trace_id);
-    s.bind_int(2, as_db(u.start));
-    s.bind_int(3, as_db(u.end));
-    s.bind_text(4, u.root_name);
-    s.bind_int(5, u.has_root ? 1 : 0);
-    s.bind_text(6, u.service);
-    s.bind_int(7, as_db(u.service_start));
-    s.bind_int(8, u.span_count);
-    s.bind_int(9, u.error ? 1 : 0);
-    s.bind_int(10, u.seq);
+    s.bind_int(2, as_db(update.start));
+    s.bind_int(3, as_db(update.end));
+    s.bind_text(4, update.root_name);
+    s.bind_int(5, update.has_root ? 1 : 0);
+    s.bind_text(6, update.service);
+    s.bind_int(7, as_db(update.service_start));
+    s.bind_int(8, update.span_count);
+    s.bind_int(9, update.error ? 1 : 0);
+    s.bind_int(10, update.seq);
     if (Status st = c.run(s); !st.ok())
       return st;
     s.reset();
   }
-  if (!updates.empty()) {
+  if (any_trace) {
     auto seq = c.statement(
         "INSERT INTO meta(key, value) VALUES('trace_seq', ?1) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
@@ -894,9 +1117,10 @@ Result<std::uint64_t> SqliteTraceStore::delete_doomed_traces() {
   auto count = c.query_int("SELECT count(*) FROM temp.doomed");
   if (!count)
     return count.status();
-  for (const char* sql : {"DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM temp.doomed)",
-                          "DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM temp.doomed)",
-                          "DELETE FROM temp.doomed"}) {
+  for (const char* sql :
+       {"DELETE FROM span_chunks WHERE trace_id IN (SELECT trace_id FROM temp.doomed)",
+        "DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM temp.doomed)",
+        "DELETE FROM temp.doomed"}) {
     auto s = c.statement(sql);
     if (!s)
       return s.status();
@@ -1029,11 +1253,19 @@ Status SqliteTraceStore::prune_locked(std::uint64_t now) {
   }
 
   if (traces_gone > 0 || logs_gone > 0) {
-    // Operations whose spans are all gone leave services() and operations().
+    // Operations whose spans are all gone leave services() and operations(). Every span
+    // left starts at or after the earliest trace start left; an operation's newest span
+    // starts at most kOperationRefreshNs after its last_ns (add_operation), so one whose
+    // last_ns is older than that by more has no span left. (One whose newest span was in
+    // a pruned trace that started earlier stays until the cut passes that span.)
     Status s = in_transaction([&]() -> Status {
-      return c.exec(
-          "DELETE FROM operations WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE "
-          "s.service = operations.service AND s.name = operations.name)");
+      auto gone = c.statement(
+          "DELETE FROM operations WHERE last_ns < "
+          "(SELECT coalesce(min(start_ns), 9223372036854775807) FROM traces) - ?1");
+      if (!gone)
+        return gone.status();
+      gone->bind_int(1, static_cast<std::int64_t>(kOperationRefreshNs));
+      return c.run(*gone);
     });
     if (!s.ok())
       return s.with_context("store: prune " + path_);
@@ -1120,33 +1352,56 @@ Status SqliteTraceStore::load_scope(Connection& c, std::int64_t id, Decoded& dec
 
 Status SqliteTraceStore::load_spans(Connection& c, std::string_view trace_id, Decoded& decoded,
                                     std::vector<StoredSpan>& out) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> refs;  // resource, scope per span
+  struct Loaded {
+    StoredSpan stored;
+    std::int64_t resource_id;
+    std::int64_t scope_id;
+  };
+  std::vector<Loaded> loaded;
   {
-    auto s = c.statement(
-        "SELECT resource_id, scope_id, body FROM spans WHERE trace_id = ?1 "
-        "ORDER BY start_ns, span_id");
+    auto s =
+        c.statement("SELECT resource_id, entries, bodies FROM span_chunks WHERE trace_id = ?1");
     if (!s)
       return s.status();
     s->bind_blob(1, trace_id);
     int rc;
     while ((rc = s->step()) == SQLITE_ROW) {
-      StoredSpan& span = out.emplace_back();
-      const std::string_view body = s->column_blob(2);
-      if (!span.span.ParseFromArray(body.data(), static_cast<int>(body.size())))
+      const std::int64_t resource = s->column_int(0);
+      SpanChunkReader read(s->column_blob(1), s->column_blob(2));
+      SpanEntry e;
+      while (read.next(e)) {
+        const std::string_view body = read.body(e);
+        Loaded& l = loaded.emplace_back();
+        l.resource_id = resource;
+        l.scope_id = e.scope_id;
+        if (!read.ok() || !l.stored.span.ParseFromArray(body.data(), static_cast<int>(body.size())))
+          return Status(StatusCode::kDataLoss,
+                        "a span of trace " + core::to_hex(trace_id) + " is unreadable");
+      }
+      if (!read.ok())
         return Status(StatusCode::kDataLoss,
-                      "a span of trace " + core::to_hex(trace_id) + " is unreadable");
-      refs.emplace_back(s->column_int(0), s->column_int(1));
+                      "the spans of trace " + core::to_hex(trace_id) + " are unreadable");
     }
     if (rc != SQLITE_DONE)
       return c.error(rc, "spans of a trace");
   }
-  for (std::size_t i = 0; i < refs.size(); ++i) {
-    if (Status st = load_resource(c, refs[i].first, decoded); !st.ok())
+  // By start time, then span id.
+  std::sort(loaded.begin(), loaded.end(), [](const Loaded& a, const Loaded& b) {
+    const std::uint64_t sa = a.stored.span.start_time_unix_nano();
+    const std::uint64_t sb = b.stored.span.start_time_unix_nano();
+    if (sa != sb)
+      return sa < sb;
+    return a.stored.span.span_id() < b.stored.span.span_id();
+  });
+  out.reserve(out.size() + loaded.size());
+  for (Loaded& l : loaded) {
+    if (Status st = load_resource(c, l.resource_id, decoded); !st.ok())
       return st;
-    if (Status st = load_scope(c, refs[i].second, decoded); !st.ok())
+    if (Status st = load_scope(c, l.scope_id, decoded); !st.ok())
       return st;
-    out[i].resource = decoded.resources[refs[i].first];
-    out[i].scope = decoded.scopes[refs[i].second];
+    StoredSpan& span = out.emplace_back(std::move(l.stored));
+    span.resource = decoded.resources[l.resource_id];
+    span.scope = decoded.scopes[l.scope_id];
   }
   return Status();
 }
@@ -1215,49 +1470,8 @@ Result<std::vector<std::vector<StoredSpan>>> SqliteTraceStore::find_traces(
     return read_error<Found>(c.status());
   const std::size_t limit = query.limit == 0 ? 20 : query.limit;
   const std::uint64_t end = query.end_unix_nano == 0 ? unix_now_ns() : query.end_unix_nano;
-
-  // With a service: matching spans newest first (index spans_service_name or
-  // spans_service_start gives that order), and their distinct traces until `limit`, so the
-  // scan stops as soon as enough traces are found. Without: traces newest first (index
-  // traces_start), each kept when one of its spans matches.
   const bool by_span = !query.service.empty();
-  std::string sql = by_span ? "SELECT s.trace_id FROM spans s WHERE s.start_ns >= ?1 AND "
-                              "s.start_ns <= ?2"
-                            : "SELECT t.trace_id FROM traces t WHERE t.start_ns >= ?1 AND "
-                              "t.start_ns <= ?2 AND EXISTS (SELECT 1 FROM spans s WHERE "
-                              "s.trace_id = t.trace_id";
-  int next = 3;
-  int service_param = 0, name_param = 0, min_param = 0, max_param = 0;
-  if (!query.service.empty()) {
-    service_param = next++;
-    sql += " AND s.service = ?" + std::to_string(service_param);
-  }
-  if (!query.operation.empty()) {
-    name_param = next++;
-    sql += " AND s.name = ?" + std::to_string(name_param);
-  }
-  if (query.min_duration_ns) {
-    min_param = next++;
-    sql += " AND s.duration_ns >= ?" + std::to_string(min_param);
-  }
-  if (query.max_duration_ns) {
-    max_param = next++;
-    sql += " AND s.duration_ns <= ?" + std::to_string(max_param);
-  }
-  std::vector<int> tag_params;
-  for (std::size_t i = 0; i < query.tags.size(); ++i) {
-    const int needle = next;
-    next += 3;
-    tag_params.push_back(needle);
-    const std::string n = std::to_string(needle);
-    const std::string k = std::to_string(needle + 1);
-    const std::string v = std::to_string(needle + 2);
-    sql += " AND (instr(s.tags, ?" + n +
-           ") > 0 OR EXISTS (SELECT 1 FROM resource_attrs r WHERE r.resource_id = s.resource_id "
-           "AND r.key = ?" +
-           k + " AND r.value = ?" + v + "))";
-  }
-  sql += by_span ? " ORDER BY s.start_ns DESC" : ") ORDER BY t.start_ns DESC";
+  const bool with_tags = !query.tags.empty();
 
   if (Status st = (*c)->exec("BEGIN"); !st.ok())
     return read_error<Found>(st);
@@ -1266,35 +1480,170 @@ Result<std::vector<std::vector<StoredSpan>>> SqliteTraceStore::find_traces(
     ~Done() { c.exec("COMMIT").ignore(); }
   } done{**c};
 
+  // Whether the chunk's resource carries tag i, per resource, asked once per query.
+  std::unordered_map<std::int64_t, std::vector<bool>> resource_tags;
+  const auto tags_of_resource = [&](std::int64_t resource) -> Result<const std::vector<bool>*> {
+    auto [it, fresh] = resource_tags.try_emplace(resource);
+    if (!fresh)
+      return &it->second;
+    auto s = (*c)->statement(
+        "SELECT 1 FROM resource_attrs WHERE resource_id = ?1 AND key = ?2 AND value = ?3");
+    if (!s)
+      return s.status();
+    for (const auto& [key, value] : query.tags) {
+      s->bind_int(1, resource);
+      s->bind_text(2, key);
+      s->bind_text(3, value);
+      const int rc = s->step();
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return (*c)->error(rc, "resource tags");
+      it->second.push_back(rc == SQLITE_ROW);
+      s->reset();
+    }
+    return &it->second;
+  };
+  // The latest start of a span of the chunk that matches every span condition of the
+  // query (its start in the time range only when `check_time`), or nullopt.
+  v1::trace::v1::Span span;
+  std::string scratch;
+  std::vector<char> string_only;  // per tag: only a string attribute can match its value
+  for (const auto& [key, value] : query.tags)
+    string_only.push_back(could_be_non_string(value) ? 0 : 1);
+  const auto match = [&](std::int64_t resource, std::string_view entries, std::string_view bodies,
+                         bool check_time) -> Result<std::optional<std::uint64_t>> {
+    const std::vector<bool>* on_resource = nullptr;
+    if (with_tags) {
+      auto tags = tags_of_resource(resource);
+      if (!tags)
+        return tags.status();
+      on_resource = *tags;
+    }
+    std::optional<std::uint64_t> latest;
+    SpanChunkReader read(entries, bodies);
+    SpanEntry e;
+    while (read.next(e)) {
+      if (check_time && (e.start_ns < query.start_unix_nano || e.start_ns > end))
+        continue;
+      if (!query.operation.empty() && e.name != query.operation)
+        continue;
+      if ((query.min_duration_ns && e.duration_ns < *query.min_duration_ns) ||
+          (query.max_duration_ns && e.duration_ns > *query.max_duration_ns))
+        continue;
+      if (latest && e.start_ns <= *latest)
+        continue;
+      if (with_tags) {
+        const std::string_view body = read.body(e);
+        if (!read.ok())
+          return Status(StatusCode::kDataLoss, "a span is unreadable");
+        // A span attribute's key, and a string value, are in the encoding as they are:
+        // a span without them is passed over without decoding it.
+        bool possible = true;
+        for (std::size_t i = 0; possible && i < query.tags.size(); ++i)
+          possible =
+              (*on_resource)[i] ||
+              (body.find(query.tags[i].first) != std::string_view::npos &&
+               (string_only[i] == 0 || body.find(query.tags[i].second) != std::string_view::npos));
+        if (!possible)
+          continue;
+        if (!span.ParseFromArray(body.data(), static_cast<int>(body.size())))
+          return Status(StatusCode::kDataLoss, "a span is unreadable");
+        bool all = true;
+        for (std::size_t i = 0; all && i < query.tags.size(); ++i)
+          all = (*on_resource)[i] ||
+                has_attribute(span, query.tags[i].first, query.tags[i].second, scratch);
+        if (!all)
+          continue;
+      }
+      latest = e.start_ns;
+    }
+    if (!read.ok())
+      return Status(StatusCode::kDataLoss, "a row of span_chunks is unreadable");
+    return latest;
+  };
+  const std::string columns =
+      with_tags ? "resource_id, entries, bodies" : "resource_id, entries, x''";
+
   std::vector<std::string> trace_ids;
-  {
-    auto s = (*c)->statement(sql);
+  if (by_span) {
+    // Chunks of the service newest first (index span_chunks_service), each trace ranked by
+    // its latest matching span: the `limit` traces with the latest matching spans, as if
+    // the matching spans were read newest first. The scan stops once `limit` traces are
+    // found and the next chunk starts before the limit-th of them.
+    auto s = (*c)->statement("SELECT " + columns +
+                             ", trace_id, start_max FROM span_chunks WHERE service = ?1 AND "
+                             "start_max >= ?2 AND start_min <= ?3 ORDER BY start_max DESC");
+    if (!s)
+      return read_error<Found>(s.status());
+    s->bind_text(1, query.service);
+    s->bind_int(2, as_db(query.start_unix_nano));
+    s->bind_int(3, as_db(end));
+    std::unordered_map<std::string, std::uint64_t> latest;
+    std::vector<std::uint64_t> ranks;
+    std::uint64_t threshold = 0;
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) {
+      const auto start_max = static_cast<std::uint64_t>(s->column_int(4));
+      if (latest.size() >= limit && start_max < threshold)
+        break;
+      auto m = match(s->column_int(0), s->column_blob(1), s->column_blob(2), true);
+      if (!m)
+        return read_error<Found>(m.status());
+      if (!*m)
+        continue;
+      auto [it, fresh] = latest.try_emplace(std::string(s->column_blob(3)), **m);
+      if (!fresh)
+        it->second = std::max(it->second, **m);
+      if (latest.size() >= limit) {
+        ranks.clear();
+        for (const auto& [id, start] : latest)
+          ranks.push_back(start);
+        std::nth_element(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(limit - 1),
+                         ranks.end(), std::greater<>());
+        threshold = ranks[limit - 1];
+      }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return read_error<Found>((*c)->error(rc, "find traces"));
+    std::vector<std::pair<std::uint64_t, std::string>> ranked;
+    for (auto& [id, start] : latest)
+      ranked.emplace_back(start, id);
+    std::sort(ranked.begin(), ranked.end(), std::greater<>());
+    for (std::size_t i = 0; i < ranked.size() && i < limit; ++i)
+      trace_ids.push_back(std::move(ranked[i].second));
+  } else {
+    // Traces newest first (index traces_start), each kept when one of its spans matches.
+    const bool any_span =
+        query.operation.empty() && !query.min_duration_ns && !query.max_duration_ns && !with_tags;
+    auto s = (*c)->statement(
+        "SELECT trace_id FROM traces WHERE start_ns >= ?1 AND start_ns <= ?2 "
+        "ORDER BY start_ns DESC");
     if (!s)
       return read_error<Found>(s.status());
     s->bind_int(1, as_db(query.start_unix_nano));
     s->bind_int(2, as_db(end));
-    if (service_param != 0)
-      s->bind_text(service_param, query.service);
-    if (name_param != 0)
-      s->bind_text(name_param, query.operation);
-    if (min_param != 0)
-      s->bind_int(min_param, as_db(*query.min_duration_ns));
-    if (max_param != 0)
-      s->bind_int(max_param, as_db(*query.max_duration_ns));
-    std::vector<std::string> needles;
-    for (const auto& [key, value] : query.tags)
-      needles.push_back(tag_needle(key, value));
-    for (std::size_t i = 0; i < query.tags.size(); ++i) {
-      s->bind_text(tag_params[i], needles[i]);
-      s->bind_text(tag_params[i] + 1, query.tags[i].first);
-      s->bind_text(tag_params[i] + 2, query.tags[i].second);
-    }
-    std::unordered_set<std::string> seen;
+    auto chunks = (*c)->statement("SELECT " + columns + " FROM span_chunks WHERE trace_id = ?1");
+    if (!chunks)
+      return read_error<Found>(chunks.status());
     int rc;
     while (trace_ids.size() < limit && (rc = s->step()) == SQLITE_ROW) {
-      std::string id(s->column_blob(0));
-      if (seen.insert(id).second)
-        trace_ids.push_back(std::move(id));
+      const std::string_view id = s->column_blob(0);
+      bool found = any_span;
+      if (!found) {
+        chunks->bind_blob(1, id);
+        int chunk_rc;
+        while (!found && (chunk_rc = chunks->step()) == SQLITE_ROW) {
+          auto m =
+              match(chunks->column_int(0), chunks->column_blob(1), chunks->column_blob(2), false);
+          if (!m)
+            return read_error<Found>(m.status());
+          found = m->has_value();
+        }
+        if (!found && chunk_rc != SQLITE_DONE)
+          return read_error<Found>((*c)->error(chunk_rc, "find traces"));
+        chunks->reset();
+      }
+      if (found)
+        trace_ids.emplace_back(id);
     }
     if (trace_ids.size() < limit && rc != SQLITE_DONE)
       return read_error<Found>((*c)->error(rc, "find traces"));
@@ -1456,7 +1805,8 @@ Result<StoreStats> SqliteTraceStore::stats() {
     return read_error<StoreStats>(c.status());
   StoreStats stats;
   auto bytes = file_bytes(**c);
-  auto spans = (*c)->query_int("SELECT count(*) FROM spans");
+  // From the summaries (small rows) rather than span_chunks (whole spans): the same sum.
+  auto spans = (*c)->query_int("SELECT coalesce(sum(span_count), 0) FROM traces");
   auto logs = (*c)->query_int("SELECT count(*) FROM logs");
   auto traces = (*c)->query_int("SELECT count(*) FROM traces");
   for (const Status& s : {bytes.status(), spans.status(), logs.status(), traces.status()})

@@ -16,15 +16,16 @@
 // calls the reader side from its handler threads. Destroy the store after the exporter's
 // shutdown().
 //
-// What is kept. Every span as an indexed row (trace id, span id, parent, service, name,
-// kind, start, duration, status) plus its OTLP protobuf encoding, so a query returns the
-// span exactly as it arrived (attributes, events, links, flags). Resources and scopes are
-// stored once per distinct value and referenced. Span attributes (and resource attributes)
-// are searchable as (key, value text) pairs for tag search (values up to 256 bytes; span
-// pairs packed into the span's row, resource pairs in a table); log bodies are indexed
-// with FTS5. A span whose (trace id, span id) is already stored is ignored, so a request
-// delivered again (at-least-once) stores its spans once; log records have no such key.
-// docs/store.md describes the schema.
+// What is kept. Every span with its OTLP protobuf encoding, so a query returns the span
+// exactly as it arrived (attributes, events, links, flags). The spans of one trace that
+// arrive under one resource in one write are one row (a "chunk"): their encodings plus,
+// per span, what searches compare (span id, start, duration, name, scope), indexed by trace
+// id and by (service, latest start). Resources and scopes are stored once per distinct value
+// and referenced. Tag search compares span attributes (decoding the candidate spans) and
+// resource attributes (a table of (key, value text) pairs), values up to 256 bytes; log
+// bodies are indexed with FTS5. A span whose (trace id, span id) is already stored is
+// ignored, so a request delivered again (at-least-once) stores its spans once; log records
+// have no such key. docs/store.md describes the schema.
 //
 // Pruning. `max_bytes` caps the file (page_count * page_size, checked after each write
 // once it grows past the cap) and `max_age` the age of traces (by start time): the oldest

@@ -48,6 +48,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -145,6 +146,13 @@ class HttpServer {
   // and joins the threads. Idempotent.
   void stop(std::chrono::milliseconds deadline);
   void stop() { stop(drain_timeout_); }
+
+  // Runs `work` on an I/O thread after the work already queued there: the requests whose
+  // bytes have arrived are handled first. A handler running on the I/O threads uses it to
+  // act once per round of ready connections instead of once per request (the proxy sends
+  // what a round gathered as one upstream request). `work` must not block. Dropped, never
+  // run, once the server has stopped; from any thread.
+  void defer(std::function<void()> work);
 
   std::uint16_t port() const noexcept;  // the bound port, after start()
   std::string url() const;              // "http://127.0.0.1:<port>" or "https://..."

@@ -25,6 +25,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,16 +70,21 @@ class Redactor {
     Kind kind;
     int secret_group;  // the group of `re` holding the part replaced (0: the whole match)
     std::array<bool, 256> first;  // the bytes a match can start with
+    std::uint32_t clue;           // what a text needs for it to match (0: unknown)
   };
+  static constexpr std::uint32_t kEveryClue = ~std::uint32_t{0};
   Redactor() = default;
   // Whether the candidate [begin, end) of `text` (a pattern of `kind` matched) is replaced.
   bool accept(Kind kind, std::string_view text, std::size_t begin, std::size_t end) const;
+  // Which patterns' clues `text` holds (a cheap scan; kEveryClue with a user's pattern).
+  std::uint32_t possible(std::string_view text) const noexcept;
 
   RedactionOptions options_;
   std::unique_ptr<re2::RE2> combined_;  // null without patterns
   std::vector<Pattern> patterns_;
   int max_groups_ = 0;  // most capture groups of one pattern
   std::size_t min_length_ = 0;
+  std::uint32_t clues_ = 0;  // the union of the patterns' clues
 };
 
 }  // namespace edgetrace::processors

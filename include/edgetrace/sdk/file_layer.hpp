@@ -24,9 +24,11 @@
 // a slot of a bounded queue of `queue_capacity` lines (rounded up to a power of two, at
 // least 2); the slots' buffers are reused, so in steady state logging does not allocate
 // (memory: each slot keeps the capacity of the longest line it held, up to 64 KiB). A
-// background thread writes batches with write(2) as soon as lines arrive, so lines reach
-// the file within milliseconds; force_flush() waits until everything logged before the
-// call is written.
+// background thread writes batches with write(2): while lines keep coming it looks for
+// them every 2 ms (the logging threads do not wake it, which would cost each line a
+// syscall), after 100 ms without lines it sleeps until the next line wakes it; lines reach
+// the file within a few milliseconds. force_flush() waits until everything logged before
+// the call is written.
 //
 // Full queue: lossy (default) drops the line and counts it in dropped_queue_full; the
 // caller never waits. lossy = false makes the caller wait until the writer has made room:
