@@ -7,7 +7,10 @@
 // process's CPU time (getrusage) is the receiver's own; "per core" is spans divided by
 // those CPU seconds. Spans are the OpenTelemetry performance-benchmark span (10 attributes,
 // each a 20-character string), in batches of 100; two client connections keep the receiver
-// busy. The receivers run with their default thread options.
+// busy. The receivers run with their default thread options (one thread each, no hand-off),
+// and the HTTP one once more with a handler pool. The Intake takes protobuf bytes as the
+// daemon's does without processors (the receiver checks them with otlp::scan_protobuf);
+// the "(decoded)" cases ask for decoded requests, as a pipeline with processors does.
 //
 //   otlp_receivers_bench [seconds per case, default 5]
 #include <sys/resource.h>
@@ -66,9 +69,21 @@ otlp::TraceRequest make_batch(int spans) {
   return r;
 }
 
-// Counts what it is given; keeps nothing.
+// Counts what it is given; keeps nothing. Like the daemon's QueueIntake without processors
+// it takes protobuf requests as their bytes (the receiver checks them with a wire scan and
+// does not decode them) unless `decoded` asks for decoded requests, as a pipeline with
+// processors does.
 class CountingIntake final : public daemon::Intake {
  public:
+  explicit CountingIntake(bool decoded = false) : decoded_(decoded) {}
+  bool takes_protobuf(otlp::Signal) const override { return !decoded_; }
+  daemon::IntakeResult accept_protobuf(otlp::Signal, std::string_view,
+                                       const otlp::WireSummary& summary) override {
+    spans.fetch_add(summary.items, std::memory_order_relaxed);
+    daemon::IntakeResult result;
+    result.accepted = summary.items;
+    return result;
+  }
   daemon::IntakeResult accept(otlp::TraceRequest& r) override {
     std::uint64_t n = 0;
     for (const auto& rs : r.resource_spans())
@@ -82,6 +97,9 @@ class CountingIntake final : public daemon::Intake {
   daemon::IntakeResult accept(otlp::LogsRequest&) override { return {}; }
   daemon::IntakeResult accept(otlp::MetricsRequest&) override { return {}; }
   std::atomic<std::uint64_t> spans{0};
+
+ private:
+  bool decoded_;
 };
 
 double cpu_seconds() {
@@ -197,13 +215,14 @@ int main(int argc, char** argv) {
   const int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
   // Children first: no thread and no grpc state may exist when fork() runs.
   Child http_child = fork_clients(seconds);
-  Child http_inline_child = fork_clients(seconds);
+  Child http_handoff_child = fork_clients(seconds);
+  Child http_decoded_child = fork_clients(seconds);
   Child grpc_child = fork_clients(seconds);
+  Child grpc_decoded_child = fork_clients(seconds);
   std::printf("batches of %d spans (10 attributes each), %d client connections, %d s per case\n",
               kBatch, kClientThreads, seconds);
   {
-    // The defaults: decoding and Intake::accept() on the handler pool (the queue's file I/O
-    // must not stall the I/O threads), one hand-off per request each way.
+    // The defaults: the wire scan and Intake::accept_protobuf() on the I/O thread.
     CountingIntake intake;
     daemon::OtlpHttpReceiver http({.listen = "127.0.0.1:0"}, intake);
     if (!http.start().ok())
@@ -212,13 +231,22 @@ int main(int argc, char** argv) {
     http.stop();
   }
   {
-    // handler_threads = 0: the same work on the I/O threads, no hand-off (what the hand-off
-    // costs; not a setting for a daemon whose Intake writes files).
+    // handler_threads = 2: the same work on a handler pool, one hand-off per request each way
+    // (what the hand-off costs).
     CountingIntake intake;
-    daemon::OtlpHttpReceiver http({.listen = "127.0.0.1:0", .handler_threads = 0}, intake);
+    daemon::OtlpHttpReceiver http({.listen = "127.0.0.1:0", .handler_threads = 2}, intake);
     if (!http.start().ok())
       return 1;
-    report("otlp_http (no handoff)", intake, http_inline_child, {.http = http.port(), .which = 0});
+    report("otlp_http (handoff)", intake, http_handoff_child, {.http = http.port(), .which = 0});
+    http.stop();
+  }
+  {
+    // Processors configured: each request decoded into messages (on an arena).
+    CountingIntake intake(/*decoded=*/true);
+    daemon::OtlpHttpReceiver http({.listen = "127.0.0.1:0"}, intake);
+    if (!http.start().ok())
+      return 1;
+    report("otlp_http (decoded)", intake, http_decoded_child, {.http = http.port(), .which = 0});
     http.stop();
   }
   {
@@ -227,6 +255,15 @@ int main(int argc, char** argv) {
     if (!grpc_receiver.start().ok())
       return 1;
     report("otlp_grpc", intake, grpc_child, {.grpc = grpc_receiver.port(), .which = 1});
+    grpc_receiver.stop();
+  }
+  {
+    CountingIntake intake(/*decoded=*/true);
+    daemon::OtlpGrpcReceiver grpc_receiver({.listen = "127.0.0.1:0"}, intake);
+    if (!grpc_receiver.start().ok())
+      return 1;
+    report("otlp_grpc (decoded)", intake, grpc_decoded_child,
+           {.grpc = grpc_receiver.port(), .which = 1});
     grpc_receiver.stop();
   }
   return 0;

@@ -4,13 +4,18 @@
 //   - the OTLP/JSON encoding decodes again, unless an id has a length OTLP forbids
 //     (protobuf accepts any bytes there; OTLP/JSON checks the size), and gives the same
 //     JSON text back.
+// And of otlp::scan_protobuf (the receivers' pass-through check): whenever it vouches for
+// the bytes as a TraceRequest or LogsRequest, the decoder accepts them and finds the same
+// number of spans or log records.
 // A libFuzzer input is capped to small sizes, so default DecodeLimits apply, with a
 // lower depth so that deep nesting is reached.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "edgetrace/otlp/codec.hpp"
 
@@ -45,6 +50,32 @@ void fuzz_one(std::string_view bytes, const otlp::DecodeLimits& limits) {
   check(otlp::encode_json(from_json.value()) == json);
 }
 
+std::size_t items_of(const otlp::TraceRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rs : r.resource_spans())
+    for (const auto& ss : rs.scope_spans())
+      n += static_cast<std::size_t>(ss.spans_size());
+  return n;
+}
+std::size_t items_of(const otlp::LogsRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rl : r.resource_logs())
+    for (const auto& sl : rl.scope_logs())
+      n += static_cast<std::size_t>(sl.log_records_size());
+  return n;
+}
+
+template <typename M>
+void fuzz_scan(std::string_view bytes, const otlp::DecodeLimits& limits) {
+  const std::optional<otlp::WireSummary> summary =
+      otlp::scan_protobuf(bytes, std::is_same_v<M, otlp::LogsRequest>, limits);
+  if (!summary)
+    return;
+  core::Result<M> decoded = otlp::decode_protobuf<M>(bytes, limits);
+  check(decoded.ok());
+  check(summary->items == items_of(decoded.value()));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -57,5 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz_one<otlp::TraceResponse>(bytes, limits);
   fuzz_one<otlp::LogsResponse>(bytes, limits);
   fuzz_one<otlp::MetricsResponse>(bytes, limits);
+  fuzz_scan<otlp::TraceRequest>(bytes, limits);
+  fuzz_scan<otlp::LogsRequest>(bytes, limits);
   return 0;
 }

@@ -4,7 +4,8 @@
 // (otlp_protobuf_fuzz, otlp_json_fuzz); this one checks the answers.
 //
 // Input: byte 0 picks the signal, byte 1 what the Intake answers (OK, OK with items
-// refused, queue full, stopping), then a Content-Type value ended by '\n', then the body.
+// refused, queue full, stopping) and whether it takes protobuf bytes (the pass-through
+// path), then a Content-Type value ended by '\n', then the body.
 // Checks: the status is one the receiver documents (200, 400, 415, 429, 503); 415 exactly
 // when the media type is neither OTLP type; otherwise the response's Content-Type is the
 // request's media type; a 200 body is the signal's Export response, with partial_success
@@ -33,10 +34,14 @@ constexpr std::uint64_t kRefused = 2;
 
 class ScriptedIntake final : public daemon::Intake {
  public:
-  explicit ScriptedIntake(int answer) : answer_(answer) {}
+  ScriptedIntake(int answer, bool bytes) : answer_(answer), bytes_(bytes) {}
   IntakeResult accept(otlp::TraceRequest&) override { return take(); }
   IntakeResult accept(otlp::LogsRequest&) override { return take(); }
   IntakeResult accept(otlp::MetricsRequest&) override { return take(); }
+  bool takes_protobuf(otlp::Signal) const override { return bytes_; }
+  IntakeResult accept_protobuf(otlp::Signal, std::string_view, const otlp::WireSummary&) override {
+    return take();
+  }
   bool called = false;
 
  private:
@@ -54,6 +59,7 @@ class ScriptedIntake final : public daemon::Intake {
     return r;
   }
   int answer_;
+  bool bytes_;
 };
 
 template <typename Response>
@@ -116,7 +122,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view content_type = in.substr(0, nl);
   const std::string_view body = nl == std::string_view::npos ? "" : in.substr(nl + 1);
 
-  ScriptedIntake intake(answer);
+  // Bit 2 of byte 1: the Intake takes protobuf bytes (no processors: the wire scan path).
+  ScriptedIntake intake(answer, (data[1] & 4) != 0);
   daemon::OtlpReceiverCounters counters;
   daemon::OtlpHttpReceiverOptions options;
   options.max_decompressed_bytes = 1 << 20;

@@ -1,5 +1,9 @@
 #include "edgetrace/otlp/exporter.hpp"
 
+#include "edgetrace/otlp/codec.hpp"
+
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -350,8 +354,9 @@ bool OtlpExporter::sleep_until(Clock::time_point until) {
   return !cv_.wait_until(lock, until, [&] { return shut_down_; });
 }
 
-template <typename Send>
-ExportOutcome OtlpExporter::admit(std::size_t items, Send&& send) {
+template <typename Request>
+ExportOutcome OtlpExporter::export_request(Signal signal, const Request& request,
+                                           Deadline deadline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++active_calls_;
@@ -366,40 +371,50 @@ ExportOutcome OtlpExporter::admit(std::size_t items, Send&& send) {
       self->cv_.notify_all();
     }
   } leave{this};
+  const std::size_t items = count_items(request);
+  ExportOutcome refused;
+  if (!admit(items, refused))
+    return refused;
+  return send_with_retry(signal, request, items, deadline, 0);
+}
+
+bool OtlpExporter::admit(std::size_t items, ExportOutcome& refused) {
   counters_.items_accepted.fetch_add(items, std::memory_order_relaxed);
+  refused = {};
   if (items == 0)
-    return {};
+    return false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (shut_down_) {
       drop(DropReason::kShutdown, items);
-      return {0, items};
+      refused = {0, items};
+      return false;
     }
   }
   if (breaker_.open()) {
     drop(DropReason::kCircuitOpen, items);
-    return {0, items};
+    refused = {0, items};
+    return false;
   }
-  return send();
+  return true;
 }
 
 template <typename Request>
-ExportOutcome OtlpExporter::export_request(Signal signal, const Request& request,
-                                           Deadline deadline) {
-  const std::size_t items = count_items(request);
-  return admit(items, [&] { return send_with_retry(signal, request, items, deadline, 0); });
+ExportOutcome OtlpExporter::split_and_send(Signal signal, const Request& request, std::size_t items,
+                                           Deadline deadline, int depth) {
+  counters_.splits.fetch_add(1, std::memory_order_relaxed);
+  auto halves = split_in_halves(request);
+  const std::size_t first = count_items(halves.first);
+  ExportOutcome a = send_with_retry(signal, halves.first, first, deadline, depth + 1);
+  ExportOutcome b = send_with_retry(signal, halves.second, items - first, deadline, depth + 1);
+  return {a.delivered + b.delivered, a.failed + b.failed};
 }
 
 template <typename Request>
 ExportOutcome OtlpExporter::send_with_retry(Signal signal, const Request& request,
                                             std::size_t items, Deadline deadline, int depth) {
   auto split = [&]() -> ExportOutcome {
-    counters_.splits.fetch_add(1, std::memory_order_relaxed);
-    auto halves = split_in_halves(request);
-    const std::size_t first = count_items(halves.first);
-    ExportOutcome a = send_with_retry(signal, halves.first, first, deadline, depth + 1);
-    ExportOutcome b = send_with_retry(signal, halves.second, items - first, deadline, depth + 1);
-    return {a.delivered + b.delivered, a.failed + b.failed};
+    return split_and_send(signal, request, items, deadline, depth);
   };
 
   core::Result<std::string> body = transport_->encode(signal, request);
@@ -424,7 +439,6 @@ ExportOutcome OtlpExporter::send_body(Signal signal, const std::string& body, st
            std::to_string(options_.max_request_bytes) + ")");
     return {0, 1};
   }
-
   Backoff backoff(options_.retry);
   const auto first_attempt = Clock::now();
   for (int attempt = 0;; ++attempt) {
@@ -516,29 +530,7 @@ bool OtlpExporter::accepts_encoded() const noexcept {
 
 ExportOutcome OtlpExporter::export_encoded_traces(const std::string& body, std::size_t items,
                                                   Deadline deadline) {
-  if (!accepts_encoded()) {
-    ExportTraceServiceRequest request;
-    if (!request.ParseFromString(body)) {
-      drop(DropReason::kEncodeFailed, items);
-      return {0, items};
-    }
-    return export_traces(request, deadline);
-  }
-  // Splitting (too large for the receiver or max_request_bytes) goes through the message.
-  auto split = [&]() -> ExportOutcome {
-    ExportTraceServiceRequest request;
-    if (!request.ParseFromString(body)) {
-      drop(DropReason::kEncodeFailed, items);
-      return {0, items};
-    }
-    counters_.splits.fetch_add(1, std::memory_order_relaxed);
-    auto halves = split_in_halves(request);
-    const std::size_t first = count_items(halves.first);
-    ExportOutcome a = send_with_retry(Signal::kTraces, halves.first, first, deadline, 1);
-    ExportOutcome b = send_with_retry(Signal::kTraces, halves.second, items - first, deadline, 1);
-    return {a.delivered + b.delivered, a.failed + b.failed};
-  };
-  return admit(items, [&] { return send_body(Signal::kTraces, body, items, deadline, split); });
+  return export_protobuf(Signal::kTraces, body, items, deadline);
 }
 
 ExportOutcome OtlpExporter::export_traces(const ExportTraceServiceRequest& request,
@@ -552,6 +544,81 @@ ExportOutcome OtlpExporter::export_logs(const ExportLogsServiceRequest& request,
 ExportOutcome OtlpExporter::export_metrics(const ExportMetricsServiceRequest& request,
                                            Deadline deadline) {
   return export_request(Signal::kMetrics, request, deadline);
+}
+
+namespace {
+
+// Calls `fn` with the request of `signal` decoded from `body` (on an arena), or returns
+// false when it does not decode.
+template <typename Fn>
+bool with_decoded(Signal signal, const std::string& body, Fn&& fn) {
+  google::protobuf::Arena arena;
+  DecodeLimits limits;
+  limits.max_message_bytes = body.size() + 1;
+  const auto decode = [&](auto* request) {
+    if (!decode_protobuf_message(body, *request, limits).ok())
+      return false;
+    fn(*request);
+    return true;
+  };
+  switch (signal) {
+    case Signal::kTraces:
+      return decode(google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena));
+    case Signal::kLogs:
+      return decode(google::protobuf::Arena::CreateMessage<ExportLogsServiceRequest>(&arena));
+    case Signal::kMetrics:
+      break;
+  }
+  return decode(google::protobuf::Arena::CreateMessage<ExportMetricsServiceRequest>(&arena));
+}
+
+}  // namespace
+
+ExportOutcome OtlpExporter::export_protobuf(Signal signal, const std::string& body,
+                                            std::size_t items, Deadline deadline) {
+  if (!accepts_encoded()) {
+    // Re-encoded as OTLP/JSON: through the typed path, which counts the items itself.
+    ExportOutcome out;
+    if (!with_decoded(signal, body, [&](const auto& request) {
+          out = export_request(signal, request, deadline);
+        })) {
+      counters_.items_accepted.fetch_add(items, std::memory_order_relaxed);
+      drop(DropReason::kEncodeFailed, items);
+      report("cannot decode " + std::to_string(items) + " encoded " +
+             std::string(to_string(signal)) + " items");
+      return {0, items};
+    }
+    return out;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++active_calls_;
+  }
+  struct Leave {
+    OtlpExporter* self;
+    ~Leave() {
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        --self->active_calls_;
+      }
+      self->cv_.notify_all();
+    }
+  } leave{this};
+  ExportOutcome refused;
+  if (!admit(items, refused))
+    return refused;
+  auto split = [&]() -> ExportOutcome {
+    ExportOutcome out{0, items};
+    if (!with_decoded(signal, body, [&](const auto& request) {
+          out = split_and_send(signal, request, items, deadline, 0);
+        })) {
+      drop(DropReason::kEncodeFailed, items);
+      report("cannot decode " + std::to_string(items) + " encoded " +
+             std::string(to_string(signal)) + " items to split them");
+    }
+    return out;
+  };
+  return send_body(signal, body, items, deadline, split);
 }
 
 }  // namespace edgetrace::otlp

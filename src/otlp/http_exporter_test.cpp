@@ -242,6 +242,59 @@ TEST_F(HttpExporterTest, PayloadTooLargeIsSplitInHalves) {
   EXPECT_EQ(spans, 8u);
 }
 
+TEST_F(HttpExporterTest, ProtobufBytesAreSentAsTheyAre) {
+  auto e = make(options());
+  // Two requests' encodings one after the other: their merge, as the daemon's queue joins
+  // its records.
+  const std::string body = encode_protobuf(make_traces(3)) + encode_protobuf(make_traces(2));
+  ExportTraceServiceRequest merged;
+  ASSERT_TRUE(decode_protobuf(body, merged).ok());
+  ExportOutcome out = e->export_protobuf(Signal::kTraces, body, 5, soon());
+  EXPECT_EQ(out.delivered, 5u);
+  auto got = rx.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].content_type, "application/x-protobuf");
+  EXPECT_EQ(got[0].body_bytes, body.size());
+  EXPECT_TRUE(same(got[0].traces, merged));
+  EXPECT_EQ(e->counters().items_accepted.load(), 5u);
+  EXPECT_EQ(e->counters().items_exported.load(), 5u);
+}
+
+TEST_F(HttpExporterTest, ProtobufBytesRefusedAsTooLargeAreSplitInHalves) {
+  auto full = make_traces(8, 200);
+  const std::string body = encode_protobuf(full);
+  rx.set_max_body_bytes(body.size() / 2 + 100);  // whole: 413; halves fit
+  auto e = make(options());
+  ExportOutcome out = e->export_protobuf(Signal::kTraces, body, 8, soon());
+  EXPECT_EQ(out.delivered, 8u);
+  EXPECT_GE(e->counters().splits.load(), 1u);
+  std::size_t spans = 0;
+  for (const auto& r : rx.received())
+    if (r.body_bytes <= body.size() / 2 + 100)
+      spans += count_items(r.traces);
+  EXPECT_EQ(spans, 8u);
+  EXPECT_EQ(e->counters().items_exported.load(), 8u);
+}
+
+TEST_F(HttpExporterTest, ProtobufBytesOverTheSizeLimitOrToAJsonEndpointAreDecodedFirst) {
+  const auto full = make_traces(16, 200);
+  const std::string body = encode_protobuf(full);
+  OtlpExporterOptions o = options();
+  o.max_request_bytes = body.size() / 3;
+  auto limited = make(o);
+  EXPECT_EQ(limited->export_protobuf(Signal::kTraces, body, 16, soon()).delivered, 16u);
+  for (const auto& r : rx.received())
+    EXPECT_LE(r.body_bytes, o.max_request_bytes);
+  EXPECT_GE(rx.request_count(), 3u);
+
+  auto json = make(options(Protocol::kHttpJson));
+  EXPECT_FALSE(json->accepts_encoded());
+  EXPECT_EQ(json->export_protobuf(Signal::kTraces, body, 16, soon()).delivered, 16u);
+  auto got = rx.received();
+  EXPECT_EQ(got.back().content_type, "application/json");
+  EXPECT_TRUE(same(got.back().traces, full));
+}
+
 TEST_F(HttpExporterTest, RequestOverTheSizeLimitIsNeverSentWhole) {
   OtlpExporterOptions o = options();
   auto full = make_traces(16, 200);

@@ -17,9 +17,8 @@ core::Result<std::unique_ptr<OtlpQueueExporter>> OtlpQueueExporter::create(
   return e;
 }
 
-template <typename Request>
-ExportResult OtlpQueueExporter::send(otlp::Signal signal, const Request& request,
-                                     otlp::Deadline deadline) {
+template <typename Call>
+ExportResult OtlpQueueExporter::send(otlp::Signal signal, Call&& export_call) {
   otlp::OtlpExporter& e = *exporters_[static_cast<std::size_t>(signal)];
   // The queue spaces its retries out; each of them should reach the backend.
   if (e.circuit_open())
@@ -28,13 +27,7 @@ ExportResult OtlpQueueExporter::send(otlp::Signal signal, const Request& request
   using R = otlp::DropReason;
   const std::uint64_t temporary_before = c.dropped(R::kRetryExhausted) + c.dropped(R::kShutdown) +
                                          c.dropped(R::kCircuitOpen) + c.dropped(R::kUnauthorized);
-  otlp::ExportOutcome out;
-  if constexpr (std::is_same_v<Request, otlp::TraceRequest>)
-    out = e.export_traces(request, deadline);
-  else if constexpr (std::is_same_v<Request, otlp::LogsRequest>)
-    out = e.export_logs(request, deadline);
-  else
-    out = e.export_metrics(request, deadline);
+  const otlp::ExportOutcome out = export_call(e);
   if (out.failed == 0)
     return ExportResult::kDelivered;
   const std::uint64_t temporary_after = c.dropped(R::kRetryExhausted) + c.dropped(R::kShutdown) +
@@ -46,15 +39,29 @@ ExportResult OtlpQueueExporter::send(otlp::Signal signal, const Request& request
 
 ExportResult OtlpQueueExporter::export_traces(const otlp::TraceRequest& request,
                                               otlp::Deadline deadline) {
-  return send(otlp::Signal::kTraces, request, deadline);
+  return send(otlp::Signal::kTraces,
+              [&](otlp::OtlpExporter& e) { return e.export_traces(request, deadline); });
 }
 ExportResult OtlpQueueExporter::export_logs(const otlp::LogsRequest& request,
                                             otlp::Deadline deadline) {
-  return send(otlp::Signal::kLogs, request, deadline);
+  return send(otlp::Signal::kLogs,
+              [&](otlp::OtlpExporter& e) { return e.export_logs(request, deadline); });
 }
 ExportResult OtlpQueueExporter::export_metrics(const otlp::MetricsRequest& request,
                                                otlp::Deadline deadline) {
-  return send(otlp::Signal::kMetrics, request, deadline);
+  return send(otlp::Signal::kMetrics,
+              [&](otlp::OtlpExporter& e) { return e.export_metrics(request, deadline); });
+}
+
+bool OtlpQueueExporter::takes_protobuf(otlp::Signal signal) const {
+  return exporters_[static_cast<std::size_t>(signal)]->accepts_encoded();
+}
+
+ExportResult OtlpQueueExporter::export_protobuf(otlp::Signal signal, const std::string& body,
+                                                std::size_t items, otlp::Deadline deadline) {
+  return send(signal, [&](otlp::OtlpExporter& e) {
+    return e.export_protobuf(signal, body, items, deadline);
+  });
 }
 
 void OtlpQueueExporter::shutdown() {

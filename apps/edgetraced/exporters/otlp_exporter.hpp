@@ -32,14 +32,19 @@ class OtlpQueueExporter : public Exporter {
   ExportResult export_logs(const otlp::LogsRequest& request, otlp::Deadline deadline) override;
   ExportResult export_metrics(const otlp::MetricsRequest& request,
                               otlp::Deadline deadline) override;
+  // Over OTLP/HTTP protobuf and OTLP/gRPC the queue's bytes are sent as they are.
+  bool takes_protobuf(otlp::Signal signal) const override;
+  ExportResult export_protobuf(otlp::Signal signal, const std::string& body, std::size_t items,
+                               otlp::Deadline deadline) override;
   void write_metrics(MetricsText& out) const override;
   void drop_counts(DropCounts& out) const override;
   void shutdown() override;
 
  private:
   OtlpQueueExporter() = default;
-  template <typename Request>
-  ExportResult send(otlp::Signal signal, const Request& request, otlp::Deadline deadline);
+  // Runs `export_call` on the signal's exporter and turns its outcome into an ExportResult.
+  template <typename Call>
+  ExportResult send(otlp::Signal signal, Call&& export_call);
 
   std::array<std::unique_ptr<otlp::OtlpExporter>, 3> exporters_;  // by otlp::Signal
 };

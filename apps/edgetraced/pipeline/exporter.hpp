@@ -22,10 +22,13 @@
 // thread: makes a running or later export_*() return promptly (kRetryLater).
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "edgetrace/otlp/batch_processor.hpp"
 #include "edgetrace/otlp/codec.hpp"
+#include "edgetrace/otlp/exporter_options.hpp"
 #include "pipeline/drop_report.hpp"
 #include "pipeline/metrics_text.hpp"
 
@@ -51,6 +54,22 @@ class Exporter {
     (void)request;
     (void)deadline;
     return ExportResult::kDelivered;
+  }
+  // Whether export_protobuf() takes requests of `signal` as protobuf bytes: the queue then
+  // hands its records over as they are stored, without decoding them.
+  virtual bool takes_protobuf(otlp::Signal signal) const {
+    (void)signal;
+    return false;
+  }
+  // A request of `signal` as its protobuf encoding (`body`, which the decoder accepts,
+  // holding `items` items): called instead of export_*() only when takes_protobuf(signal).
+  virtual ExportResult export_protobuf(otlp::Signal signal, const std::string& body,
+                                       std::size_t items, otlp::Deadline deadline) {
+    (void)signal;
+    (void)body;
+    (void)items;
+    (void)deadline;
+    return ExportResult::kDropped;
   }
   // Its counters, in Prometheus text, each sample labelled exporter="<name()>".
   virtual void write_metrics(MetricsText& out) const = 0;

@@ -47,4 +47,20 @@ IntakeResult QueueIntake::accept(otlp::MetricsRequest& request) {
   return append(queue_, request);
 }
 
+bool QueueIntake::takes_protobuf(otlp::Signal signal) const {
+  return processors_ == nullptr || !processors_->changes(signal);
+}
+
+IntakeResult QueueIntake::accept_protobuf(otlp::Signal signal, std::string_view bytes,
+                                          const otlp::WireSummary& summary) {
+  IntakeResult result;
+  result.accepted = summary.items;
+  if (result.accepted == 0)
+    return result;
+  result.status = queue_.append_protobuf(signal, bytes, summary);
+  if (!result.status.ok())
+    result.accepted = 0;
+  return result;
+}
+
 }  // namespace edgetrace::daemon

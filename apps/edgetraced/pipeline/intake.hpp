@@ -10,14 +10,20 @@
 //   else if (r.status.code() == core::StatusCode::kResourceExhausted) ...  // 429 / RETRY
 //   else ...                                        // kUnavailable: 503 (stopping)
 //
-// Thread-safety: accept() from any number of threads at once.
+// A request that no processor would change is better kept as the bytes it arrived in: the
+// receiver checks them (otlp::scan_protobuf) instead of decoding, and accept_protobuf()
+// appends them to the queue as they are (no decode, no encode). takes_protobuf() says when.
+//
+// Thread-safety: accept() and accept_protobuf() from any number of threads at once.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "edgetrace/core/result.hpp"
 #include "edgetrace/otlp/codec.hpp"
+#include "edgetrace/otlp/exporter_options.hpp"
 
 namespace edgetrace::daemon {
 
@@ -45,6 +51,26 @@ class Intake {
   virtual IntakeResult accept(otlp::TraceRequest& request) = 0;
   virtual IntakeResult accept(otlp::LogsRequest& request) = 0;
   virtual IntakeResult accept(otlp::MetricsRequest& request) = 0;
+
+  // Whether requests of `signal` may be handed over as their protobuf bytes: true when
+  // accepting them involves no change to the request (no processor for that signal).
+  virtual bool takes_protobuf(otlp::Signal signal) const {
+    (void)signal;
+    return false;
+  }
+  // Accepts a request of `signal` given as protobuf bytes that the decoder accepts (the
+  // caller checked them: otlp::scan_protobuf or a decode), with `summary` of them (items;
+  // for logs their highest severity). Only when takes_protobuf(signal). `bytes` is
+  // borrowed for the call.
+  virtual IntakeResult accept_protobuf(otlp::Signal signal, std::string_view bytes,
+                                       const otlp::WireSummary& summary) {
+    (void)signal;
+    (void)bytes;
+    (void)summary;
+    IntakeResult result;
+    result.status = core::Status(core::StatusCode::kInternal, "intake: takes no protobuf bytes");
+    return result;
+  }
 };
 
 // The processors of one pipeline, then the daemon's queue. Both borrowed; `processors` may
@@ -56,6 +82,9 @@ class QueueIntake final : public Intake {
   IntakeResult accept(otlp::TraceRequest& request) override;
   IntakeResult accept(otlp::LogsRequest& request) override;
   IntakeResult accept(otlp::MetricsRequest& request) override;
+  bool takes_protobuf(otlp::Signal signal) const override;
+  IntakeResult accept_protobuf(otlp::Signal signal, std::string_view bytes,
+                               const otlp::WireSummary& summary) override;
 
  private:
   Processors* processors_;

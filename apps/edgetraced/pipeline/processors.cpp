@@ -71,6 +71,19 @@ ProcessResult Processors::process(otlp::LogsRequest& request) {
   return result;
 }
 
+bool Processors::changes(otlp::Signal signal) const noexcept {
+  switch (signal) {
+    case otlp::Signal::kTraces:
+      return options_.chain != nullptr || !options_.resource_attributes.empty();
+    case otlp::Signal::kLogs:
+      return options_.chain != nullptr || !options_.resource_attributes.empty() ||
+             options_.min_log_severity > 0;
+    case otlp::Signal::kMetrics:
+      break;
+  }
+  return false;
+}
+
 void Processors::drop_counts(DropCounts& out) const {
   out.push_back({"edgetraced.logs.dropped", "below_min_severity", options_.pipeline,
                  logs_dropped_.load(std::memory_order_relaxed)});

@@ -23,6 +23,7 @@
 
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/otlp/codec.hpp"
+#include "edgetrace/otlp/exporter_options.hpp"
 #include "edgetrace/processors/processors.hpp"
 #include "pipeline/drop_report.hpp"
 #include "pipeline/metrics_text.hpp"
@@ -52,6 +53,9 @@ class Processors {
   explicit Processors(ProcessorOptions options);
   ProcessResult process(otlp::TraceRequest& request);
   ProcessResult process(otlp::LogsRequest& request);
+  // Whether process() may change or drop anything of a request of `signal` (metrics: never
+  // processed). When not, receivers pass the request's bytes on without decoding them.
+  bool changes(otlp::Signal signal) const noexcept;
   void write_metrics(MetricsText& out) const;
   // What it dropped, for the drop report (by signal and reason, labelled with the pipeline).
   void drop_counts(DropCounts& out) const;

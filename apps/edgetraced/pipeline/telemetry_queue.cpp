@@ -128,9 +128,57 @@ core::Status TelemetryQueue::append(const otlp::MetricsRequest& request) {
   return s;
 }
 
+core::Status TelemetryQueue::append_protobuf(otlp::Signal signal, std::string_view bytes,
+                                             const otlp::WireSummary& summary) {
+  if (summary.items == 0)
+    return {};
+  thread_local std::string buffer;
+  buffer.clear();
+  std::uint8_t priority = kMetricsPriority;
+  switch (signal) {
+    case otlp::Signal::kTraces:
+      buffer.push_back(static_cast<char>(kSignalTraces));
+      priority = kTracePriority;
+      break;
+    case otlp::Signal::kLogs:
+      buffer.push_back(static_cast<char>(kSignalLogs));
+      priority = static_cast<std::uint8_t>(std::clamp(summary.max_severity, 0, 255));
+      break;
+    case otlp::Signal::kMetrics:
+      buffer.push_back(static_cast<char>(kSignalMetrics));
+      break;
+  }
+  buffer.append(bytes);
+  core::Status s = append_payload(buffer, priority);
+  if (s.ok()) {
+    switch (signal) {
+      case otlp::Signal::kTraces:
+        counters_.appended_traces.fetch_add(1, std::memory_order_relaxed);
+        counters_.spans_appended.fetch_add(summary.items, std::memory_order_relaxed);
+        break;
+      case otlp::Signal::kLogs:
+        counters_.appended_logs.fetch_add(1, std::memory_order_relaxed);
+        counters_.logs_appended.fetch_add(summary.items, std::memory_order_relaxed);
+        break;
+      case otlp::Signal::kMetrics:
+        counters_.appended_metrics.fetch_add(1, std::memory_order_relaxed);
+        break;
+    }
+  }
+  return s;
+}
+
 core::Status TelemetryQueue::append_encoded(std::uint8_t signal,
                                             const google::protobuf::Message& request,
                                             std::uint8_t priority) {
+  thread_local std::string buffer;
+  buffer.clear();
+  buffer.push_back(static_cast<char>(signal));
+  otlp::encode_protobuf_message(request, buffer);
+  return append_payload(buffer, priority);
+}
+
+core::Status TelemetryQueue::append_payload(const std::string& payload, std::uint8_t priority) {
   if (!queue_)
     return core::Status(core::StatusCode::kUnavailable, "queue: not open");
   {
@@ -138,11 +186,7 @@ core::Status TelemetryQueue::append_encoded(std::uint8_t signal,
     if (!accepting_)
       return core::Status(core::StatusCode::kUnavailable, "queue: the daemon is stopping");
   }
-  thread_local std::string buffer;
-  buffer.clear();
-  buffer.push_back(static_cast<char>(signal));
-  otlp::encode_protobuf_message(request, buffer);
-  core::Result<std::uint64_t> seq = queue_->append(buffer, priority);
+  core::Result<std::uint64_t> seq = queue_->append(payload, priority);
   if (!seq) {
     counters_.append_refused.fetch_add(1, std::memory_order_relaxed);
     return seq.status();
@@ -179,62 +223,101 @@ std::uint8_t signal_of(const otlp::QueuedRecord& record) {
 
 TelemetryQueue::Delivery TelemetryQueue::deliver(Group group) {
   const std::uint8_t signal = signal_of(*group.front());
+  if (signal == 0 || signal >= kSignals)
+    return Delivery::kUnreadable;
+  const otlp::Signal sig = signal == kSignalTraces ? otlp::Signal::kTraces
+                           : signal == kSignalLogs ? otlp::Signal::kLogs
+                                                   : otlp::Signal::kMetrics;
   // Serialized protobuf messages concatenated are their merge (repeated fields append): the
-  // group's bodies, one after the other, parse as one request with every record's
-  // resource spans or logs. Those an exporter already took (after a retry) are left out.
+  // group's bodies, one after the other, are one request with every record's resource
+  // spans or logs. Those an exporter already took (after a retry) are left out.
   thread_local std::string bodies;
-  const auto parse = [&](google::protobuf::Message& message, std::uint64_t after) {
+  std::optional<std::uint64_t> joined_after;  // what `bodies` holds now
+  const auto join = [&](std::uint64_t after) {
+    if (joined_after == after)
+      return;
+    joined_after = after;
     bodies.clear();
     for (const otlp::QueuedRecord* r : group)
       if (r->sequence > after)
         bodies.append(reinterpret_cast<const char*>(r->payload.data()) + 1, r->payload.size() - 1);
+  };
+  const auto parse = [&](google::protobuf::Message& message, std::uint64_t after) {
+    join(after);
     otlp::DecodeLimits limits;
     limits.max_message_bytes = bodies.size() + 1;
     return otlp::decode_protobuf_message(bodies, message, limits).ok();
   };
-  // One arena per group: the parsed request's thousands of small objects are freed at once.
-  google::protobuf::Arena arena;
-  google::protobuf::Message* message = nullptr;
-  switch (signal) {
-    case kSignalTraces:
-      message = google::protobuf::Arena::CreateMessage<otlp::TraceRequest>(&arena);
-      break;
-    case kSignalLogs:
-      message = google::protobuf::Arena::CreateMessage<otlp::LogsRequest>(&arena);
-      break;
-    case kSignalMetrics:
-      message = google::protobuf::Arena::CreateMessage<otlp::MetricsRequest>(&arena);
-      break;
-    default:
-      break;
-  }
-  if (message == nullptr || !parse(*message, 0))
-    return Delivery::kUnreadable;
   const std::uint64_t first = group.front()->sequence;
   const std::uint64_t last = group.back()->sequence;
+
+  // The whole group as stored, for exporters taking protobuf bytes: no decode, no encode.
+  // The wire scan counts its items; what it does not vouch for (a record that would not
+  // decode, a rare encoding) is decoded instead. Traces and logs only: the scan does not
+  // read metrics.
+  std::optional<otlp::WireSummary> stored;
+  bool stored_scanned = false;
+  // The whole group decoded, for the other exporters; one arena per group: the parsed
+  // request's thousands of small objects are freed at once.
+  google::protobuf::Arena arena;
+  google::protobuf::Message* message = nullptr;
+  bool parsed = false;
+
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
-    std::uint64_t& done = done_up_to_[i][signal < kSignals ? signal : 0];
+    std::uint64_t& done = done_up_to_[i][signal];
     if (done >= last)
       continue;
-    google::protobuf::Message* m = message;
-    if (done >= first) {
-      // Part of the group went to this exporter before a retry: only the rest, once.
-      m = message->New(&arena);
-      if (!parse(*m, done))
-        continue;
-    }
     const otlp::Deadline deadline = otlp::Clock::now() + options_.export_timeout;
     ExportResult r = ExportResult::kDelivered;
-    switch (signal) {
-      case kSignalTraces:
-        r = exporters_[i]->export_traces(static_cast<const otlp::TraceRequest&>(*m), deadline);
-        break;
-      case kSignalLogs:
-        r = exporters_[i]->export_logs(static_cast<const otlp::LogsRequest&>(*m), deadline);
-        break;
-      default:
-        r = exporters_[i]->export_metrics(static_cast<const otlp::MetricsRequest&>(*m), deadline);
-        break;
+    bool as_stored =
+        done < first && sig != otlp::Signal::kMetrics && exporters_[i]->takes_protobuf(sig);
+    if (as_stored && !stored_scanned) {
+      stored_scanned = true;
+      join(0);
+      otlp::DecodeLimits limits;
+      limits.max_message_bytes = bodies.size() + 1;
+      stored = otlp::scan_protobuf(bodies, sig == otlp::Signal::kLogs, limits);
+    }
+    // Bytes the scan does not vouch for are decoded: that decides whether they are readable.
+    as_stored = as_stored && stored.has_value();
+    if (as_stored) {
+      join(0);
+      r = exporters_[i]->export_protobuf(sig, bodies, stored->items, deadline);
+    } else {
+      if (!parsed) {
+        parsed = true;
+        switch (signal) {
+          case kSignalTraces:
+            message = google::protobuf::Arena::CreateMessage<otlp::TraceRequest>(&arena);
+            break;
+          case kSignalLogs:
+            message = google::protobuf::Arena::CreateMessage<otlp::LogsRequest>(&arena);
+            break;
+          default:
+            message = google::protobuf::Arena::CreateMessage<otlp::MetricsRequest>(&arena);
+            break;
+        }
+        if (!parse(*message, 0))
+          return Delivery::kUnreadable;
+      }
+      google::protobuf::Message* m = message;
+      if (done >= first) {
+        // Part of the group went to this exporter before a retry: only the rest, once.
+        m = message->New(&arena);
+        if (!parse(*m, done))
+          continue;
+      }
+      switch (signal) {
+        case kSignalTraces:
+          r = exporters_[i]->export_traces(static_cast<const otlp::TraceRequest&>(*m), deadline);
+          break;
+        case kSignalLogs:
+          r = exporters_[i]->export_logs(static_cast<const otlp::LogsRequest&>(*m), deadline);
+          break;
+        default:
+          r = exporters_[i]->export_metrics(static_cast<const otlp::MetricsRequest&>(*m), deadline);
+          break;
+      }
     }
     if (r == ExportResult::kRetryLater)
       return Delivery::kRetry;
@@ -266,6 +349,12 @@ void TelemetryQueue::run() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || appended_seq_ > read_seq_ || retry_pending_; });
+      if (!stopping_ && !retry_pending_ && options_.batch_delay.count() > 0) {
+        // Let more records join this one (see TelemetryQueueOptions::batch_delay).
+        cv_.wait_for(lock, options_.batch_delay, [this] {
+          return stopping_ || appended_seq_ - read_seq_ >= options_.batch_records;
+        });
+      }
       if (stopping_ && (std::chrono::steady_clock::now() >= stop_deadline_ ||
                         (appended_seq_ <= acked_seq_ && !retry_pending_)))
         return;

@@ -29,6 +29,28 @@ otlp::LogsRequest one_log(int severity) {
   return r;
 }
 
+// Takes the queue's records as protobuf bytes, keeps them, and records their decoded form
+// too (so the RecordingExporter's accessors still work).
+class BytesExporter : public RecordingExporter {
+ public:
+  bool takes_protobuf(otlp::Signal) const override { return true; }
+  ExportResult export_protobuf(otlp::Signal signal, const std::string& body, std::size_t items,
+                               otlp::Deadline deadline) override {
+    bodies.push_back(body);
+    item_counts.push_back(items);
+    if (signal == otlp::Signal::kTraces) {
+      otlp::TraceRequest r;
+      EXPECT_TRUE(otlp::decode_protobuf(body, r).ok());
+      return export_traces(r, deadline);
+    }
+    otlp::LogsRequest r;
+    EXPECT_TRUE(otlp::decode_protobuf(body, r).ok());
+    return export_logs(r, deadline);
+  }
+  std::vector<std::string> bodies;
+  std::vector<std::size_t> item_counts;
+};
+
 TelemetryQueueOptions options(const std::string& dir) {
   return testing::test_queue_options(dir);
 }
@@ -152,6 +174,82 @@ TEST(TelemetryQueueTest, DroppedRecordsAreAcknowledgedNotRetried) {
   ASSERT_TRUE(q.wait_idle(std::chrono::steady_clock::now() + 10s));
   EXPECT_EQ(refusing.calls(), 1);
   EXPECT_EQ(q.queue_counters().depth, 0u);
+}
+
+TEST(TelemetryQueueTest, ProtobufBytesGoFromReceiverToExporterUnchanged) {
+  edgetrace::testing::TempDir dir;
+  BytesExporter bytes;
+  TelemetryQueue q(options((dir.path() / "q").string()), {&bytes});
+  ASSERT_TRUE(q.open().ok());
+  const std::string body = otlp::encode_protobuf(one_span("as-received"));
+  otlp::WireSummary summary;
+  summary.items = 1;
+  ASSERT_TRUE(q.append_protobuf(otlp::Signal::kTraces, body, summary).ok());
+  q.start();
+  ASSERT_TRUE(q.wait_idle(std::chrono::steady_clock::now() + 10s));
+  ASSERT_EQ(bytes.bodies.size(), 1u);
+  EXPECT_EQ(bytes.bodies[0], body);  // byte for byte
+  EXPECT_EQ(bytes.item_counts[0], 1u);
+  EXPECT_EQ(q.counters().spans_appended.load(), 1u);
+  EXPECT_EQ(q.queue_counters().depth, 0u);
+}
+
+TEST(TelemetryQueueTest, ProtobufRecordsOfAGroupGoOutAsOneRequestOrDecodedToOthers) {
+  edgetrace::testing::TempDir dir;
+  BytesExporter bytes;
+  RecordingExporter decoded;                // takes no bytes: given decoded requests
+  bytes.answer(ExportResult::kRetryLater);  // a backlog builds
+  TelemetryQueue q(options((dir.path() / "q").string()), {&bytes, &decoded});
+  ASSERT_TRUE(q.open().ok());
+  q.start();
+  std::string all;
+  for (int i = 0; i < 5; ++i) {
+    const std::string body = otlp::encode_protobuf(one_span("s" + std::to_string(i)));
+    all += body;
+    otlp::WireSummary summary;
+    summary.items = 1;
+    ASSERT_TRUE(q.append_protobuf(otlp::Signal::kTraces, body, summary).ok());
+  }
+  otlp::WireSummary log_summary;
+  log_summary.items = 1;
+  log_summary.max_severity = 17;
+  ASSERT_TRUE(
+      q.append_protobuf(otlp::Signal::kLogs, otlp::encode_protobuf(one_log(17)), log_summary).ok());
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] { return bytes.calls() >= 1; }, 10s));
+  bytes.answer(ExportResult::kDelivered);
+  ASSERT_TRUE(q.wait_idle(std::chrono::steady_clock::now() + 10s));
+  EXPECT_EQ(bytes.span_count(), 5u);
+  EXPECT_EQ(decoded.span_count(), 5u);
+  EXPECT_EQ(decoded.log_count(), 1u);
+  EXPECT_EQ(bytes.log_count(), 1u);
+  // The spans' last delivery to the bytes exporter was their records concatenated (a merge
+  // in protobuf), counted by the wire scan.
+  bool whole_group = false;
+  for (std::size_t i = 0; i < bytes.bodies.size(); ++i)
+    if (bytes.bodies[i] == all && bytes.item_counts[i] == 5u)
+      whole_group = true;
+  EXPECT_TRUE(whole_group);
+  EXPECT_EQ(q.queue_counters().depth, 0u);
+}
+
+TEST(TelemetryQueueTest, AProtobufRecordThatDoesNotDecodeIsCountedAndTheOthersDelivered) {
+  edgetrace::testing::TempDir dir;
+  BytesExporter bytes;
+  TelemetryQueue q(options((dir.path() / "q").string()), {&bytes});
+  ASSERT_TRUE(q.open().ok());
+  otlp::WireSummary summary;
+  summary.items = 1;
+  ASSERT_TRUE(
+      q.append_protobuf(otlp::Signal::kTraces, otlp::encode_protobuf(one_span("a")), summary).ok());
+  // Bytes a receiver would never have passed (a truncated field), as a damaged record.
+  ASSERT_TRUE(
+      q.append_protobuf(otlp::Signal::kTraces, std::string("\x0a\x05\x12", 3), summary).ok());
+  ASSERT_TRUE(
+      q.append_protobuf(otlp::Signal::kTraces, otlp::encode_protobuf(one_span("b")), summary).ok());
+  q.start();
+  ASSERT_TRUE(q.wait_idle(std::chrono::steady_clock::now() + 10s));
+  EXPECT_EQ(bytes.span_names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(q.counters().unreadable.load(), 1u);
 }
 
 }  // namespace

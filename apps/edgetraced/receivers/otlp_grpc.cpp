@@ -22,7 +22,8 @@ namespace metrics_v1 = opentelemetry::proto::collector::metrics::v1;
 
 constexpr std::string_view kReceiver = "otlp_grpc";
 
-// What every Export method needs; owned by the receiver, outlives the server.
+// What every Export call needs (copied into each; what it refers to is the receiver's, which
+// outlives the server).
 struct ExportContext {
   Intake& intake;
   OtlpReceiverCounters& counters;
@@ -74,23 +75,61 @@ grpc::Status handle(const ExportContext& context, OtlpSignal signal,
   return grpc::Status(grpc::StatusCode::INTERNAL, "unknown outcome");
 }
 
-// One signal's Export method, taking the request as raw bytes (see the header: the
-// project's decoder, not grpc's, reads them).
-template <typename Grpc, OtlpSignal kSignal>
-class ExportService final
-    : public Grpc::template WithRawCallbackMethod_Export<typename Grpc::Service> {
+// One step of a call on the completion queue: the tag grpc hands back.
+class CallStep {
  public:
-  explicit ExportService(ExportContext context) : context_(context) {}
-  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* call,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override {
-    grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-    reactor->Finish(handle(context_, kSignal, *request, *response));
-    return reactor;
+  virtual ~CallStep() = default;
+  virtual void proceed(bool ok) = 0;
+};
+
+// One Export call of one signal, from the request for it to its answer; it deletes itself.
+// Its methods run on the queue's threads, one step at a time.
+template <typename Service, OtlpSignal kSignal>
+class ExportCall final : public CallStep {
+ public:
+  ExportCall(Service& service, grpc::ServerCompletionQueue& queue, const ExportContext& context,
+             const std::atomic<bool>& stopping)
+      : service_(service), queue_(queue), context_(context), stopping_(stopping) {
+    service_.RequestExport(&server_context_, &request_, &responder_, &queue_, &queue_, this);
+  }
+
+  void proceed(bool ok) override {
+    if (answered_ || !ok) {
+      delete this;  // answered, or the server shut down before a call came
+      return;
+    }
+    // The next call of this method can be taken by another thread while this one runs.
+    if (!stopping_.load())
+      new ExportCall(service_, queue_, context_, stopping_);
+    grpc::ByteBuffer response;
+    const grpc::Status status = handle(context_, kSignal, request_, response);
+    answered_ = true;
+    if (status.ok())
+      responder_.Finish(response, status, this);
+    else
+      responder_.FinishWithError(status, this);
   }
 
  private:
+  Service& service_;
+  grpc::ServerCompletionQueue& queue_;
   ExportContext context_;
+  const std::atomic<bool>& stopping_;
+  grpc::ServerContext server_context_;
+  grpc::ByteBuffer request_;
+  grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> responder_{&server_context_};
+  bool answered_ = false;
+};
+
+// One signal's Export method, taking the request as raw bytes (see the header: the
+// project's decoder, not grpc's, reads them).
+template <typename Grpc, OtlpSignal kSignal>
+class ExportService final : public Grpc::template WithRawMethod_Export<typename Grpc::Service> {
+ public:
+  void request_first(grpc::ServerCompletionQueue& queue, const ExportContext& context,
+                     const std::atomic<bool>& stopping) {
+    new ExportCall<ExportService, kSignal>(*this, queue, context, stopping);
+  }
 };
 
 core::Result<std::string> read_pem(const std::string& path, std::string_view key) {
@@ -139,13 +178,10 @@ core::Status OtlpGrpcReceiver::start() {
   if (options_.listen.empty() || running_.load())
     return {};
   const ExportContext context{intake_, counters_, options_};
-  std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(
-      std::make_unique<ExportService<trace_v1::TraceService, OtlpSignal::kTraces>>(context));
-  services.push_back(
-      std::make_unique<ExportService<logs_v1::LogsService, OtlpSignal::kLogs>>(context));
-  services.push_back(
-      std::make_unique<ExportService<metrics_v1::MetricsService, OtlpSignal::kMetrics>>(context));
+  auto traces = std::make_unique<ExportService<trace_v1::TraceService, OtlpSignal::kTraces>>();
+  auto logs = std::make_unique<ExportService<logs_v1::LogsService, OtlpSignal::kLogs>>();
+  auto metrics =
+      std::make_unique<ExportService<metrics_v1::MetricsService, OtlpSignal::kMetrics>>();
 
   auto creds = credentials(options_.tls);
   if (!creds)
@@ -158,30 +194,60 @@ core::Status OtlpGrpcReceiver::start() {
   // grpc sets SO_REUSEPORT by default: a second daemon would then share the port and half
   // the calls, instead of failing to start.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  for (const auto& service : services)
-    builder.RegisterService(service.get());
+  builder.RegisterService(traces.get());
+  builder.RegisterService(logs.get());
+  builder.RegisterService(metrics.get());
+  std::unique_ptr<grpc::ServerCompletionQueue> queue = builder.AddCompletionQueue();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     if (server) {
       server->Shutdown();
       server->Wait();
     }
+    queue->Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue->Next(&tag, &ok)) {
+    }
     return core::Status(core::StatusCode::kUnavailable,
                         "receivers.otlp.grpc: " + options_.listen +
                             ": cannot listen (address in use, or not an address of this host)");
   }
-  services_ = std::move(services);
+  stopping_.store(false);
+  traces->request_first(*queue, context, stopping_);
+  logs->request_first(*queue, context, stopping_);
+  metrics->request_first(*queue, context, stopping_);
+  services_.clear();
+  services_.push_back(std::move(traces));
+  services_.push_back(std::move(logs));
+  services_.push_back(std::move(metrics));
+  queue_ = std::move(queue);
   server_ = std::move(server);
   port_ = port;
+  for (std::size_t i = 0; i < std::max<std::size_t>(options_.threads, 1); ++i)
+    threads_.emplace_back([q = queue_.get()] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (q->Next(&tag, &ok))
+        static_cast<CallStep*>(tag)->proceed(ok);
+    });
   running_.store(true);
   return {};
 }
 
 void OtlpGrpcReceiver::stop() {
   if (server_) {
+    stopping_.store(true);
+    // Calls in flight are answered (their data reaches the Intake) until the deadline; the
+    // queue's threads keep running them meanwhile. Then the queue is drained and closed.
     server_->Shutdown(std::chrono::system_clock::now() + options_.drain_timeout);
+    queue_->Shutdown();
+    for (std::thread& t : threads_)
+      t.join();
+    threads_.clear();
     server_->Wait();
     server_.reset();
+    queue_.reset();
   }
   running_.store(false);
 }

@@ -31,9 +31,12 @@
 // not by grpc's generated parser, so malformed input is INVALID_ARGUMENT with a precise
 // message (grpc's own parse failure would be INTERNAL, which clients treat as permanent
 // but which says nothing). Each call is answered after Intake::accept() returned: OK only
-// for data the queue persisted. Calls run on grpc's callback threads and block them for as
-// long as accept() takes (a queue file append). grpc's SO_REUSEPORT is turned off, so a
-// second process cannot silently share the port.
+// for data the queue persisted. The server is grpc's completion-queue (async) API served by
+// `threads` threads of its own, each of which both polls the sockets and runs the calls it
+// takes, blocking for as long as accept() takes (a queue file append): no hand-off between
+// a poller and worker threads, which at low rates cost more than the calls themselves
+// (grpc's callback API ran every call on another thread than the one that read it). grpc's
+// SO_REUSEPORT is turned off, so a second process cannot silently share the port.
 //
 // Thread-safety: as Receiver; counters() from any thread.
 #pragma once
@@ -44,6 +47,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "edgetrace/net/http_server.hpp"
@@ -53,6 +57,7 @@
 
 namespace grpc {
 class Server;
+class ServerCompletionQueue;
 class Service;
 }  // namespace grpc
 
@@ -67,6 +72,12 @@ struct OtlpGrpcReceiverOptions {
   std::chrono::milliseconds retry_delay{5000};
   // How long stop() lets calls in flight finish before cancelling them.
   std::chrono::milliseconds drain_timeout{5000};
+  // Threads serving calls (each polls the sockets and runs the calls it takes). 1: the
+  // queue's appends are serialized by its lock (an fdatasync included), so a second thread
+  // would only wait for the same lock, and two threads wake each other (grpc's poller
+  // kicks): at the Collector's load-test point 2 threads cost about 1.5 times the CPU
+  // (docs/benchmarks.md). More can help with processors, whose work runs in parallel.
+  std::size_t threads = 1;
   // TLS when tls.certificate_file is set (PEM files, read by start()); with client_ca_file,
   // clients must present a certificate signed by it (mutual TLS). The same fields as the
   // OTLP/HTTP receiver's.
@@ -96,7 +107,10 @@ class OtlpGrpcReceiver : public Receiver {
   Intake& intake_;
   OtlpReceiverCounters counters_;
   std::vector<std::unique_ptr<grpc::Service>> services_;  // traces, logs, metrics
+  std::unique_ptr<grpc::ServerCompletionQueue> queue_;
   std::unique_ptr<grpc::Server> server_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
   int port_ = 0;
   std::atomic<bool> running_{false};
 };

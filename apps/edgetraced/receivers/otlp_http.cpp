@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "edgetrace/core/text.hpp"
@@ -95,10 +96,137 @@ google::protobuf::ArenaOptions decode_arena_options() {
   return options;
 }
 
+// Counts the Intake's answer and, for a success, encodes the response.
+template <typename Response>
+void finish(OtlpSignal signal, otlp::Encoding encoding, IntakeResult taken,
+            OtlpReceiverCounters& counters, OtlpExportResult& result) {
+  const std::size_t s = index(signal);
+  counters.items_accepted[s].fetch_add(taken.accepted, std::memory_order_relaxed);
+  if (taken.status.ok()) {
+    counters.items_rejected[s].fetch_add(taken.rejected, std::memory_order_relaxed);
+    Response response;
+    // OTLP specification, "Full Success": partial_success MUST be unset on full success;
+    // "Partial Success": set with the count and a message when items were refused, or
+    // with 0 and a non-empty message to convey a warning.
+    if (taken.rejected > 0 || !taken.message.empty())
+      set_partial(response, taken.rejected, taken.message);
+    result.outcome = taken.rejected > 0 ? OtlpOutcome::kPartial : OtlpOutcome::kAccepted;
+    otlp::encode(response, encoding, result.response);
+    return;
+  }
+  switch (taken.status.code()) {
+    case core::StatusCode::kResourceExhausted:
+      result.outcome = OtlpOutcome::kExhausted;
+      break;
+    case core::StatusCode::kInvalidArgument:
+      result.outcome = OtlpOutcome::kInvalid;
+      break;
+    default:
+      result.outcome = OtlpOutcome::kUnavailable;
+      break;
+  }
+  result.status = std::move(taken.status);
+}
+
+otlp::Signal otlp_signal(OtlpSignal signal) noexcept {
+  switch (signal) {
+    case OtlpSignal::kTraces:
+      return otlp::Signal::kTraces;
+    case OtlpSignal::kLogs:
+      return otlp::Signal::kLogs;
+    case OtlpSignal::kMetrics:
+      break;
+  }
+  return otlp::Signal::kMetrics;
+}
+
+// What the Intake needs to know of protobuf bytes it takes as they are, from a full decode:
+// for requests the wire scan does not vouch for (metrics, which it does not read; rare
+// encodings; malformed input, whose decode error is the answer).
+std::size_t items_of(const otlp::TraceRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rs : r.resource_spans())
+    for (const auto& ss : rs.scope_spans())
+      n += static_cast<std::size_t>(ss.spans_size());
+  return n;
+}
+std::size_t items_of(const otlp::LogsRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rl : r.resource_logs())
+    for (const auto& sl : rl.scope_logs())
+      n += static_cast<std::size_t>(sl.log_records_size());
+  return n;
+}
+// Data points, as otlp::count_items counts them.
+std::size_t items_of(const otlp::MetricsRequest& r) {
+  std::size_t n = 0;
+  for (const auto& rm : r.resource_metrics())
+    for (const auto& sm : rm.scope_metrics())
+      for (const auto& m : sm.metrics())
+        n += static_cast<std::size_t>(m.gauge().data_points_size() + m.sum().data_points_size() +
+                                      m.histogram().data_points_size() +
+                                      m.exponential_histogram().data_points_size() +
+                                      m.summary().data_points_size());
+  return n;
+}
+
+template <typename Request>
+core::Status decode_summary(std::string_view body, const otlp::DecodeLimits& limits,
+                            otlp::WireSummary& summary) {
+  google::protobuf::Arena arena(decode_arena_options());
+  Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
+  core::Status decoded = otlp::decode_protobuf(body, request, limits);
+  if (!decoded.ok())
+    return decoded;
+  summary.items = items_of(request);
+  if constexpr (std::is_same_v<Request, otlp::LogsRequest>) {
+    for (const auto& rl : request.resource_logs())
+      for (const auto& sl : rl.scope_logs())
+        for (const auto& lr : sl.log_records())
+          summary.max_severity =
+              std::max(summary.max_severity, static_cast<int>(lr.severity_number()));
+  }
+  return {};
+}
+
+template <typename Response>
+OtlpExportResult export_bytes(OtlpSignal signal, std::string_view body,
+                              const otlp::DecodeLimits& limits, Intake& intake,
+                              OtlpReceiverCounters& counters) {
+  OtlpExportResult result;
+  const std::size_t s = index(signal);
+  counters.body_bytes[s][0].fetch_add(body.size(), std::memory_order_relaxed);
+  std::optional<otlp::WireSummary> summary;
+  if (signal != OtlpSignal::kMetrics)
+    summary = otlp::scan_protobuf(body, signal == OtlpSignal::kLogs, limits);
+  if (!summary) {
+    otlp::WireSummary decoded_summary;
+    core::Status decoded =
+        signal == OtlpSignal::kTraces
+            ? decode_summary<otlp::TraceRequest>(body, limits, decoded_summary)
+        : signal == OtlpSignal::kLogs
+            ? decode_summary<otlp::LogsRequest>(body, limits, decoded_summary)
+            : decode_summary<otlp::MetricsRequest>(body, limits, decoded_summary);
+    if (decoded.ok()) {
+      summary = decoded_summary;
+    } else {
+      result.outcome = OtlpOutcome::kInvalid;
+      result.status = std::move(decoded);
+    }
+  }
+  if (summary)
+    finish<Response>(signal, otlp::Encoding::kProtobuf,
+                     intake.accept_protobuf(otlp_signal(signal), body, *summary), counters, result);
+  counters.requests[s][0][index(result.outcome)].fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
 template <typename Request, typename Response>
 OtlpExportResult export_signal(OtlpSignal signal, otlp::Encoding encoding, std::string_view body,
                                const otlp::DecodeLimits& limits, Intake& intake,
                                OtlpReceiverCounters& counters) {
+  if (encoding == otlp::Encoding::kProtobuf && intake.takes_protobuf(otlp_signal(signal)))
+    return export_bytes<Response>(signal, body, limits, intake, counters);
   OtlpExportResult result;
   const std::size_t s = index(signal);
   counters.body_bytes[s][index(encoding)].fetch_add(body.size(), std::memory_order_relaxed);
@@ -115,32 +243,7 @@ OtlpExportResult export_signal(OtlpSignal signal, otlp::Encoding encoding, std::
     result.outcome = OtlpOutcome::kInvalid;
     result.status = std::move(decoded);
   } else {
-    IntakeResult taken = intake.accept(request);
-    counters.items_accepted[s].fetch_add(taken.accepted, std::memory_order_relaxed);
-    if (taken.status.ok()) {
-      counters.items_rejected[s].fetch_add(taken.rejected, std::memory_order_relaxed);
-      Response response;
-      // OTLP specification, "Full Success": partial_success MUST be unset on full success;
-      // "Partial Success": set with the count and a message when items were refused, or
-      // with 0 and a non-empty message to convey a warning.
-      if (taken.rejected > 0 || !taken.message.empty())
-        set_partial(response, taken.rejected, taken.message);
-      result.outcome = taken.rejected > 0 ? OtlpOutcome::kPartial : OtlpOutcome::kAccepted;
-      otlp::encode(response, encoding, result.response);
-    } else {
-      switch (taken.status.code()) {
-        case core::StatusCode::kResourceExhausted:
-          result.outcome = OtlpOutcome::kExhausted;
-          break;
-        case core::StatusCode::kInvalidArgument:
-          result.outcome = OtlpOutcome::kInvalid;
-          break;
-        default:
-          result.outcome = OtlpOutcome::kUnavailable;
-          break;
-      }
-      result.status = std::move(taken.status);
-    }
+    finish<Response>(signal, encoding, intake.accept(request), counters, result);
   }
   counters.requests[s][index(encoding)][index(result.outcome)].fetch_add(1,
                                                                          std::memory_order_relaxed);

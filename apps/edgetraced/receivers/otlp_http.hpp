@@ -53,10 +53,14 @@
 //
 // Each request is decoded, handed to Intake::accept() and answered after accept() returned:
 // a 200 is sent only for data the queue persisted (the daemon's rule: accepted means
-// durable). Decoding and the queue's file I/O run on `handler_threads`, never on the I/O
-// threads. Memory per request in flight: the body (max_body_bytes), its inflated form
-// (max_decompressed_bytes) and the decoded message (up to about 25 times the inflated size
-// for a hostile protobuf body; see otlp::DecodeLimits).
+// durable). A protobuf request that no processor would change (Intake::takes_protobuf) is
+// not decoded: otlp::scan_protobuf checks and counts it on the wire, and its bytes go to
+// the queue as received (Intake::accept_protobuf); the answers are the same. Decoding and the
+// queue's file I/O run on `handler_threads`, or on the I/O thread when that is 0 (the
+// default). Memory per request in
+// flight: the body (max_body_bytes), its inflated form (max_decompressed_bytes) and the decoded
+// message (up to about 25 times the inflated size for a hostile protobuf body; see
+// otlp::DecodeLimits).
 //
 // This header also holds what the OTLP/HTTP and OTLP/gRPC receivers share (signals,
 // outcomes, counters, export_otlp()), so that both answer the same request the same way.
@@ -175,10 +179,14 @@ struct OtlpHttpReceiverOptions {
   // One I/O thread serves thousands of connections; more threads on one io_context cost
   // wake-ups (bench/otlp_receivers_bench.cpp: about a third fewer spans per core with 2).
   std::size_t io_threads = 1;
-  // Decoding + Intake::accept() (the queue's file I/O, an fsync when due) per request, off
-  // the I/O thread. 0 runs them on the I/O threads: no hand-off (about 1.5 times the spans
-  // per core in the benchmark) but a slow disk then stalls every connection.
-  std::size_t handler_threads = 2;
+  // Threads for checking or decoding + Intake::accept() (the queue's file I/O, an fsync
+  // when due) per request, off the I/O thread. 0 runs them on the I/O threads: no hand-off
+  // (about 1.35 times the spans per core in bench/otlp_receivers_bench.cpp, and a third
+  // less CPU at the Collector's load-test point), while an fdatasync of the queue stalls
+  // the connections for its duration; with threads, the appends would wait for the
+  // queue's lock just the same. Threads help when processors are configured (their work
+  // runs in parallel) or bodies are large JSON.
+  std::size_t handler_threads = 0;
   std::size_t max_connections = 1024;
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds read_timeout{30000};

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -79,11 +80,36 @@ otlp::MetricsRequest metrics(const std::string& name) {
 
 // ---- Intake test double ----------------------------------------------------------------
 
+// Like the daemon's QueueIntake without processors it takes protobuf requests as their
+// bytes (set_takes_protobuf(false): decoded, as with processors); it records them decoded
+// either way, and the bytes as given.
 class RecordingIntake final : public Intake {
  public:
   IntakeResult accept(otlp::TraceRequest& r) override { return take(traces_, r, count(r)); }
   IntakeResult accept(otlp::LogsRequest& r) override { return take(logs_, r, count(r)); }
   IntakeResult accept(otlp::MetricsRequest& r) override { return take(metrics_, r, count(r)); }
+  bool takes_protobuf(otlp::Signal) const override { return takes_protobuf_.load(); }
+  IntakeResult accept_protobuf(otlp::Signal signal, std::string_view bytes,
+                               const otlp::WireSummary& summary) override {
+    {
+      std::lock_guard lock(mu_);
+      bodies_.emplace_back(bytes);
+    }
+    switch (signal) {
+      case otlp::Signal::kTraces:
+        return take(traces_, decoded<otlp::TraceRequest>(bytes), summary.items);
+      case otlp::Signal::kLogs:
+        return take(logs_, decoded<otlp::LogsRequest>(bytes), summary.items);
+      case otlp::Signal::kMetrics:
+        break;
+    }
+    return take(metrics_, decoded<otlp::MetricsRequest>(bytes), summary.items);
+  }
+  void set_takes_protobuf(bool takes) { takes_protobuf_.store(takes); }
+  std::vector<std::string> bodies() const {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
 
   // What accept() answers from now on (accepted is filled in: the items minus `rejected`).
   void answer(core::Status status, std::uint64_t rejected = 0, std::string message = {}) {
@@ -132,6 +158,13 @@ class RecordingIntake final : public Intake {
     return n;
   }
   template <typename Request>
+  static Request decoded(std::string_view bytes) {
+    Request r;
+    EXPECT_TRUE(otlp::decode_protobuf(bytes, r).ok()) << "the receiver passed bytes on that "
+                                                         "do not decode";
+    return r;
+  }
+  template <typename Request>
   IntakeResult take(std::vector<Request>& into, const Request& r, std::uint64_t items) {
     std::lock_guard lock(mu_);
     into.push_back(r);
@@ -152,6 +185,8 @@ class RecordingIntake final : public Intake {
   std::vector<otlp::TraceRequest> traces_;
   std::vector<otlp::LogsRequest> logs_;
   std::vector<otlp::MetricsRequest> metrics_;
+  std::vector<std::string> bodies_;
+  std::atomic<bool> takes_protobuf_{true};
 };
 
 // ---- HTTP client -----------------------------------------------------------------------
@@ -255,6 +290,38 @@ TEST_F(OtlpHttpTest, ProtobufTracesAreAnswered200InProtobufWithoutPartialSuccess
       m.find("edgetraced_otlp_items_accepted_total{receiver=\"otlp_http\",signal=\"traces\"} 3"),
       std::string::npos)
       << m;
+}
+
+TEST_F(OtlpHttpTest, ProtobufBodiesReachTheIntakeAsReceivedWhenNoProcessorChangesThem) {
+  start();
+  // Two requests' encodings back to back: one valid request (their merge), whose bytes no
+  // re-encoding would reproduce.
+  const std::string body = otlp::encode_protobuf(traces(2)) + otlp::encode_protobuf(traces(3));
+  const RawResponse r = post(port(), "/v1/traces", kProtobuf, body);
+  ASSERT_EQ(r.status, 200) << r.head << r.body;
+  ASSERT_EQ(intake_.bodies().size(), 1u);
+  EXPECT_EQ(intake_.bodies()[0], body);
+  EXPECT_EQ(receiver_->counters().items_accepted[0].load(), 5u);
+
+  // With processors (the Intake wants messages) the same body is decoded.
+  intake_.set_takes_protobuf(false);
+  ASSERT_EQ(post(port(), "/v1/traces", kProtobuf, body).status, 200);
+  EXPECT_EQ(intake_.bodies().size(), 1u);
+  ASSERT_EQ(intake_.traces().size(), 2u);
+  EXPECT_EQ(otlp::encode_protobuf(intake_.traces()[1]), otlp::encode_protobuf(intake_.traces()[0]));
+  EXPECT_EQ(receiver_->counters().items_accepted[0].load(), 10u);
+}
+
+TEST_F(OtlpHttpTest, ProtobufWithInvalidUtf8Is400AndReachesNothing) {
+  start();
+  std::string body = otlp::encode_protobuf(traces(1, "name"));
+  body[body.find("name0")] = '\xc0';  // Span.name is a proto3 string: UTF-8 required
+  const RawResponse r = post(port(), "/v1/traces", kProtobuf, body);
+  EXPECT_EQ(r.status, 400) << r.body;
+  google::rpc::Status status;
+  ASSERT_TRUE(status.ParseFromString(r.body));
+  EXPECT_NE(status.message().find("UTF-8"), std::string::npos) << status.message();
+  EXPECT_EQ(intake_.calls(), 0u);
 }
 
 TEST_F(OtlpHttpTest, JsonLogsAreAnsweredInJsonWhateverTheMediaTypeParameters) {

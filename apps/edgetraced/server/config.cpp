@@ -340,7 +340,7 @@ core::Result<DaemonConfig> read_daemon_config(const config::Document& doc,
           .byte_size("grpc_max_message_bytes", max_message)
           .string_list("cors_allowed_origins", h.cors_allowed_origins)
           .duration("retry_after", retry_after)
-          .size("handler_threads", h.handler_threads, 1, 256)
+          .size("handler_threads", h.handler_threads, 0, 256)
           .duration("read_timeout", h.read_timeout);
       if (core::Status s = r.finish(); !s.ok())
         return s;

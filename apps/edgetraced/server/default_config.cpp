@@ -119,8 +119,9 @@ grpc_max_message_bytes = 4194304
 cors_allowed_origins = []
 # When the queue is full: 429 (HTTP) / RESOURCE_EXHAUSTED (gRPC) asking to retry after this.
 retry_after = "5s"
-# Threads decoding requests and appending them to the queue.
-handler_threads = 2
+# Threads checking OTLP/HTTP requests and appending them to the queue; 0: the I/O thread
+# does it (no hand-off: the queue's appends are serialized anyway). More help processors.
+handler_threads = 0
 # An OTLP/HTTP request must arrive whole within this time from its first byte.
 read_timeout = "30s"
 

@@ -36,6 +36,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -91,6 +92,24 @@ void encode_protobuf_message(const google::protobuf::Message& message, std::stri
 // Replaces `out` with the message decoded from `bytes`. On error `out` holds partial data.
 core::Status decode_protobuf_message(std::string_view bytes, google::protobuf::Message& out,
                                      const DecodeLimits& limits = {});
+// What scan_protobuf() learned of a valid request without decoding it.
+struct WireSummary {
+  std::size_t items = 0;  // spans (TraceRequest) or log records (LogsRequest)
+  int max_severity = 0;   // LogsRequest: the highest severity_number of its records
+};
+
+// Checks, without building messages, that `bytes` is a TraceRequest or LogsRequest (`logs`)
+// that decode_protobuf() would accept within `limits`, and counts its items. A fast path
+// for passing received bytes on unchanged: it walks the wire format once with tables made
+// from the descriptors (tags, varints, lengths, UTF-8 of every string field, nesting depth)
+// and builds nothing. It is never more lenient than the decoder: when it returns a summary
+// the decoder accepts the bytes; it returns nullopt for anything it does not vouch for
+// (malformed input, but also valid rarities such as groups or a field sent with another
+// wire type than declared), and the caller then decodes, which decides and explains.
+// Allocates nothing after the first call (which builds the tables).
+std::optional<WireSummary> scan_protobuf(std::string_view bytes, bool logs,
+                                         const DecodeLimits& limits = {});
+
 // Appends the OTLP/JSON form of `message` to `out` (one line, no insignificant space).
 // A string field holding invalid UTF-8 is written with U+FFFD in place of each bad byte
 // sequence, so the output is always valid JSON.

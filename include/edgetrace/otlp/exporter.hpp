@@ -148,10 +148,14 @@ class OtlpExporter {
   // Whether the transport sends protobuf (OTLP/HTTP protobuf, OTLP/gRPC): then a request the
   // caller encoded itself goes out as it is.
   bool accepts_encoded() const noexcept;
-  // Exports an ExportTraceServiceRequest already encoded as protobuf, holding `items` spans
-  // (retries, back-off and counters as export_traces; a request that must be split is
-  // parsed back into its message). With an HTTP/JSON transport the body is parsed and sent
-  // as export_traces() would.
+  // Exports a request of `signal` given as its protobuf encoding (`body`, which holds
+  // `items` items and which the decoder accepts), under the same rules as export_*
+  // (retries, back-off, counters). When accepts_encoded() the bytes are sent as they are
+  // (no decode, no encode); they are decoded only when the request must be split (over
+  // max_request_bytes, or refused as too large) or, with OTLP/HTTP JSON, re-encoded.
+  ExportOutcome export_protobuf(Signal signal, const std::string& body, std::size_t items,
+                                Deadline deadline);
+  // export_protobuf() of an ExportTraceServiceRequest holding `items` spans.
   ExportOutcome export_encoded_traces(const std::string& body, std::size_t items,
                                       Deadline deadline);
 
@@ -172,12 +176,17 @@ class OtlpExporter {
   template <typename Request>
   ExportOutcome send_with_retry(Signal signal, const Request& request, std::size_t items,
                                 Deadline deadline, int depth);
-  // Counts `items` as accepted and calls `send` unless shut down or the circuit is open.
-  template <typename Send>
-  ExportOutcome admit(std::size_t items, Send&& send);
+  template <typename Request>
+  ExportOutcome split_and_send(Signal signal, const Request& request, std::size_t items,
+                               Deadline deadline, int depth);
+  // Sends an encoded body with retries; `split` sends it as two halves instead (over
+  // max_request_bytes, or refused as too large).
   template <typename SplitFn>
   ExportOutcome send_body(Signal signal, const std::string& body, std::size_t items,
                           Deadline deadline, SplitFn&& split);
+  // Counts the call (active_calls_) for the destructor; false when nothing may be sent now
+  // (shut down, circuit open: the items are counted as dropped).
+  bool admit(std::size_t items, ExportOutcome& refused);
   void report(std::string_view message);
   void drop(DropReason reason, std::size_t items);
   bool acquire_slot(Deadline deadline);
