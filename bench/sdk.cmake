@@ -36,3 +36,11 @@ if(EDGETRACE_BUILD_TESTS)
   target_include_directories(sdk_handler_overhead PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(sdk_handler_overhead PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
 endif()
+
+# Spans/s into the OTLP layer from 1 and 2 threads: does the hand-over scale?
+if(EDGETRACE_BUILD_TESTS)
+  add_executable(sdk_threads sdk_threads.cpp)
+  et_project_target(sdk_threads)
+  target_include_directories(sdk_threads PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(sdk_threads PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
+endif()

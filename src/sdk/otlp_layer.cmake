@@ -7,6 +7,7 @@ add_library(edgetrace_sdk_otlp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_encode.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_stacktrace.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/span_handover.cpp
 )
 add_library(edgetrace::sdk_otlp ALIAS edgetrace_sdk_otlp)
 target_include_directories(edgetrace_sdk_otlp
@@ -19,6 +20,7 @@ et_project_target(edgetrace_sdk_otlp)
 if(EDGETRACE_BUILD_TESTS)
   et_test(otlp_layer_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_test.cpp ${CMAKE_CURRENT_LIST_DIR}/otlp_encode_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/span_handover_test.cpp
     LIBS edgetrace::sdk_otlp edgetrace_testing_http edgetrace::testing_grpc)
   if(TARGET otlp_layer_test)
     target_include_directories(otlp_layer_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})

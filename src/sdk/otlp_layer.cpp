@@ -20,6 +20,7 @@
 #include "internal/otlp_encode.hpp"
 #include "internal/otlp_log_pool.hpp"
 #include "internal/otlp_self_metrics.hpp"
+#include "internal/span_handover.hpp"
 
 namespace edgetrace::sdk {
 namespace internal {
@@ -156,6 +157,9 @@ struct OtlpLayerState {
 
   std::shared_ptr<SpanExport> span_export;
   std::unique_ptr<BatchProcessor<SpanRef>> spans;
+  // Per-thread staging in front of `spans` (null when batches are too small to group);
+  // declared after it, so destroyed before it.
+  std::shared_ptr<SpanHandover> handover;
   std::atomic<std::uint64_t> spans_after_shutdown{0};  // sampled, ended after shutdown
 
   std::shared_ptr<LogExport> log_export;
@@ -317,9 +321,23 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     s.span_processor_name = next_component_name("batching_span_processor");
     s.trace_exporter_name = next_component_name(
         exporter_component_type(e->exporter->options().protocol, otlp::Signal::kTraces));
+    // Threads hand their spans over in groups of half a batch (at most
+    // SpanHandover::kRingSize); batches under 32 keep the one-by-one hand-over, so that a
+    // small queue's drop policy and batch trigger act on each span as it ends.
+    const std::size_t group = s.options.span_batch.max_export_batch_size / 2;
+    std::function<void()> collect;
+    if (group >= 16) {
+      s.handover = std::make_shared<SpanHandover>(
+          [&s](SpanRef* spans, std::size_t n) { (void)s.spans->push_many(spans, n); }, group);
+      collect = [h = std::weak_ptr<SpanHandover>(s.handover)] {
+        if (std::shared_ptr<SpanHandover> handover = h.lock())
+          handover->collect();
+      };
+    }
     s.spans = std::make_unique<BatchProcessor<SpanRef>>(
         s.options.span_batch,
-        [e](std::vector<SpanRef>& batch, otlp::Deadline d) { return e->run(batch, d); });
+        [e](std::vector<SpanRef>& batch, otlp::Deadline d) { return e->run(batch, d); }, nullptr,
+        otlp::kSeverityClasses, std::move(collect));
   }
   if (s.options.export_logs && logs) {
     const otlp::BatchOptions& b = s.options.log_batch;
@@ -388,7 +406,13 @@ void OtlpLayer::on_close(const SpanRecord& span) {
     s.spans_after_shutdown.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  (void)s.spans->push(SpanRef(const_cast<SpanRecord*>(&span)));
+  SpanRecord* record = const_cast<SpanRecord*>(&span);
+  if (s.handover) {
+    record->refs.fetch_add(1, std::memory_order_relaxed);  // the hand-over's reference
+    s.handover->push(record);
+    return;
+  }
+  (void)s.spans->push(SpanRef(record));
 }
 
 void OtlpLayer::on_event(const Event& event) {
@@ -469,6 +493,9 @@ bool OtlpLayer::shutdown(Deadline deadline) {
     return s.shutdown_result;
   shut_down_.store(true, std::memory_order_release);
   s.shutdown_result = internal::on_both(s, [deadline](auto& p) { return p.shutdown(deadline); });
+  // Spans staged after the processor's last collection: too late, counted.
+  if (s.handover)
+    s.spans_after_shutdown.fetch_add(s.handover->discard(), std::memory_order_relaxed);
   // The last self-metrics: what the drained queues delivered, failed or dropped.
   if (s.reporter) {
     (void)s.reporter->export_now(deadline, true);
@@ -494,7 +521,8 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
     c.spans_exported = b.delivered.load(r);
     c.spans_failed = b.export_failed.load(r);
     c.spans_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
-                      b.rejected_after_shutdown.load(r) + s.spans_after_shutdown.load(r);
+                      b.rejected_after_shutdown.load(r) + s.spans_after_shutdown.load(r) +
+                      (s.handover ? s.handover->late() : 0);
     c.span_batches = b.batches.load(r);
   }
   if (s.logs) {
@@ -573,8 +601,12 @@ SelfMetrics OtlpLayer::self_metrics() const {
     o.processor.component_name = s.span_processor_name;
     internal::fill_processor(
         s.spans->counters(), s.spans->options().max_queue_size, s.span_export->handed.load(r), 0,
-        s.spans_after_shutdown.load(r), p.dropped_count(Signal::kTraces, DropReason::kSampled),
+        s.spans_after_shutdown.load(r) + (s.handover ? s.handover->late() : 0),
+        p.dropped_count(Signal::kTraces, DropReason::kSampled),
         p.dropped_count(Signal::kTraces, DropReason::kRateCapped), o.processor);
+    // Spans staged in the threads' rings are queued too, only not yet in the shared queue.
+    if (s.handover)
+      o.processor.queue_size += s.handover->staged();
     internal::fill_exporter(*s.span_export->exporter, s.trace_exporter_name, o.exporter);
   }
   if (s.logs) {

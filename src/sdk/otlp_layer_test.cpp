@@ -11,6 +11,7 @@
 #include <map>
 #include <new>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -525,8 +526,9 @@ TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {
     auto s = ET_SPAN("work");
     ET_INFO("step", field<"i">(i));
   }
-  // Everything is still queued, none of it taken for an export.
-  EXPECT_EQ(layer->span_batch_counters()->queue_depth.load(), 20u);
+  // Everything is still queued (spans staged per thread count as queued), none of it taken
+  // for an export.
+  EXPECT_EQ(layer->self_metrics().spans.processor.queue_size, 20u);
   EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 20u);
   EXPECT_EQ(rx.request_count(), 0u);
   ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
@@ -537,6 +539,54 @@ TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {
   EXPECT_EQ(reqs.size(), 2u);
   EXPECT_EQ(layer->counters().span_batches, 1u);
   EXPECT_EQ(layer->counters().log_batches, 1u);
+}
+
+TEST_F(OtlpLayerTest, SpansOfThreadsThatExitedBeforeTheFlushAreAllExported) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));  // batch 512: threads hand over 256 at a time
+  constexpr int kThreads = 4;
+  constexpr int kSpans = 300;  // a group of 256 each, and 44 left staged in each ring
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([] {
+      for (int i = 0; i < kSpans; ++i)
+        auto s = ET_SPAN("threaded");
+    });
+  for (std::thread& t : threads)
+    t.join();
+  // Each full batch (two groups) may have left already; the rest waits in the queue and
+  // in the exited threads' rings.
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto spans = spans_of(rx.received());
+  ASSERT_EQ(spans.size(), static_cast<std::size_t>(kThreads * kSpans));
+  std::set<std::string> ids;
+  for (const auto& s : spans)
+    ids.insert(s.span_id());
+  EXPECT_EQ(ids.size(), spans.size()) << "a span was exported twice";
+  EXPECT_EQ(layer->counters().spans_dropped, 0u);
+  EXPECT_EQ(layer->self_metrics().spans.processor.queue_size, 0u);
+}
+
+TEST_F(OtlpLayerTest, SpansStagedInALiveThreadLeaveOnTheScheduleDelay) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.span_batch.schedule_delay = 50ms;
+  install(std::move(o));
+  // Three spans, far fewer than a group: they wait in this thread's ring, and the export
+  // thread's timer takes them without a flush.
+  for (int i = 0; i < 3; ++i)
+    auto s = ET_SPAN("staged");
+  ASSERT_TRUE(edgetrace::testing::wait_until([&] { return spans_of(rx.received()).size() == 3; }));
+}
+
+TEST_F(OtlpLayerTest, SpansStagedAtShutdownAreExported) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  for (int i = 0; i < 7; ++i)
+    auto s = ET_SPAN("last");
+  ASSERT_TRUE(layer->shutdown(otlp::Clock::now() + 5s));
+  EXPECT_EQ(spans_of(rx.received()).size(), 7u);
+  EXPECT_EQ(layer->counters().spans_dropped, 0u);
 }
 
 TEST_F(OtlpLayerTest, ErrorLogTriggersAnExportWithoutFlush) {

@@ -18,7 +18,13 @@
 //    oldest first among equals; an incoming item of lower class than everything queued is
 //    itself dropped. Each drop is counted by class.
 //
-// Thread-safety: push, force_flush, shutdown and counters may be called from any thread.
+// A collector (optional) lets items reach the queue some other way than push(): the worker
+// calls it, without the lock, each time it wakes (timer, flush, shutdown, a full batch) and
+// before it exports, so that items producers staged elsewhere (per-thread rings, say) are
+// moved in with push_many() and exported on time.
+//
+// Thread-safety: push, push_many, force_flush, shutdown and counters may be called from any
+// thread.
 // push takes a short mutex and never allocates (beyond what moving the Item in does) and does
 // no I/O: the queue is one array of max_queue_size slots allocated by the constructor, threaded
 // into one FIFO list per severity class. Item must be default-constructible and
@@ -110,11 +116,13 @@ class BatchProcessor {
   using ExportFn = std::function<BatchOutcome(std::vector<Item>& batch, Deadline deadline)>;
   // Severity class of an item, 0..kSeverityClasses-1; larger is more important.
   using ClassFn = std::function<std::size_t(const Item&)>;
+  // Moves staged items into the queue (with push_many); runs on the worker thread.
+  using CollectFn = std::function<void()>;
 
   BatchProcessor(BatchOptions options, ExportFn export_fn, ClassFn class_fn = nullptr,
-                 std::size_t urgent_class = kSeverityClasses)
+                 std::size_t urgent_class = kSeverityClasses, CollectFn collect = nullptr)
       : state_(std::make_shared<State>(options, std::move(export_fn), std::move(class_fn),
-                                       urgent_class)) {
+                                       urgent_class, std::move(collect))) {
     state_->thread = std::thread([s = state_] { s->run(); });
   }
 
@@ -125,6 +133,10 @@ class BatchProcessor {
 
   // Queues an item; returns false when it (or nothing, if it displaced another) was dropped.
   bool push(Item item) { return state_->push(std::move(item)); }
+
+  // Queues items[0, n) (moved from) under one lock, as push() would one by one; returns how
+  // many were kept. For producers that hand over in groups.
+  std::size_t push_many(Item* items, std::size_t n) { return state_->push_many(items, n); }
 
   // Exports everything queued now; true when it all went out (delivered or failed) in time.
   bool force_flush(Deadline deadline) { return state_->flush(deadline); }
@@ -192,8 +204,12 @@ class BatchProcessor {
   }
 
   struct State {
-    State(BatchOptions o, ExportFn e, ClassFn c, std::size_t urgent_cls)
-        : options(o), export_fn(std::move(e)), class_fn(std::move(c)), urgent_class(urgent_cls) {
+    State(BatchOptions o, ExportFn e, ClassFn c, std::size_t urgent_cls, CollectFn collect_fn)
+        : options(o),
+          export_fn(std::move(e)),
+          class_fn(std::move(c)),
+          collect(std::move(collect_fn)),
+          urgent_class(urgent_cls) {
       options.max_queue_size = std::max<std::size_t>(1, options.max_queue_size);
       options.max_export_batch_size =
           std::clamp<std::size_t>(options.max_export_batch_size, 1, options.max_queue_size);
@@ -225,11 +241,42 @@ class BatchProcessor {
 
     bool push(Item item) {
       const std::size_t cls = class_of(item);
-      bool kept = true;
       bool wake = false;
+      bool kept = false;
       Item evicted{};  // destroyed after the lock is released
       {
         std::lock_guard<std::mutex> lock(mu);
+        kept = push_locked(item, cls, evicted, wake);
+      }
+      if (wake)
+        cv.notify_one();
+      return kept;
+    }
+
+    std::size_t push_many(Item* items, std::size_t n) {
+      if (n == 0)
+        return 0;
+      std::size_t kept = 0;
+      bool wake = false;
+      // Up to kGroup items per lock, so that what they evict is destroyed outside it.
+      constexpr std::size_t kGroup = 64;
+      for (std::size_t first = 0; first < n; first += kGroup) {
+        const std::size_t last = std::min(n, first + kGroup);
+        std::array<Item, kGroup> evicted{};
+        std::lock_guard<std::mutex> lock(mu);
+        for (std::size_t k = first; k < last; ++k)
+          kept += push_locked(items[k], class_of(items[k]), evicted[k - first], wake) ? 1 : 0;
+      }
+      if (wake)
+        cv.notify_one();
+      return kept;
+    }
+
+    // Queues `item` (moved from when kept); an evicted item is moved to `evicted`. Caller
+    // holds mu.
+    bool push_locked(Item& item, std::size_t cls, Item& evicted, bool& wake) {
+      bool kept = true;
+      {
         if (stopping) {
           bump(counters.rejected_after_shutdown);
           return false;
@@ -274,8 +321,6 @@ class BatchProcessor {
         if (size == options.max_export_batch_size)
           wake = true;
       }
-      if (wake)
-        cv.notify_one();
       return kept;
     }
 
@@ -338,6 +383,11 @@ class BatchProcessor {
             break;
           cv.wait_until(lock, wake);
         }
+        if (collect) {
+          lock.unlock();
+          collect();
+          lock.lock();
+        }
         const bool flushing = flush_requested > flush_completed || stopping;
         const std::uint64_t flush_target = flush_requested;
         bool out_of_time = false;
@@ -387,6 +437,7 @@ class BatchProcessor {
     BatchOptions options;
     ExportFn export_fn;
     ClassFn class_fn;
+    CollectFn collect;
     std::size_t urgent_class;
     BatchCounters counters;
 
