@@ -12,13 +12,6 @@ add_executable(sdk_layers_bench sdk_layers_bench.cpp)
 et_project_target(sdk_layers_bench)
 target_link_libraries(sdk_layers_bench PRIVATE edgetrace::sdk benchmark::benchmark)
 
-# Instructions per call on the caller's thread under callgrind (bench/sdk_callgrind.sh).
-if(EDGETRACE_BUILD_TESTS)
-  add_executable(sdk_instructions sdk_instructions.cpp)
-  et_project_target(sdk_instructions)
-  target_include_directories(sdk_instructions PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(sdk_instructions PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
-endif()
 
 # Resident memory: a console-only program (edgetrace::sdk) and one with the OTLP layer.
 add_executable(sdk_footprint_console sdk_footprint.cpp)
@@ -29,18 +22,17 @@ et_project_target(sdk_footprint_otlp)
 target_compile_definitions(sdk_footprint_otlp PRIVATE EDGETRACE_FOOTPRINT_OTLP)
 target_link_libraries(sdk_footprint_otlp PRIVATE edgetrace::sdk_otlp)
 
-# A 1 ms request handler with 5 spans and 10 events: overhead of console + file + OTLP.
+# Timed harnesses exporting to the fake OTLP receiver (built with the tests):
+#  - sdk_instructions: instructions per call on the caller's thread under callgrind
+#    (bench/sdk_callgrind.sh);
+#  - sdk_handler_overhead: a 1 ms request handler with 5 spans and 10 events, the overhead
+#    of console + file + OTLP;
+#  - sdk_threads: spans/s into the OTLP layer from 1 and 2 threads (does the hand-over scale?).
 if(EDGETRACE_BUILD_TESTS)
-  add_executable(sdk_handler_overhead sdk_handler_overhead.cpp)
-  et_project_target(sdk_handler_overhead)
-  target_include_directories(sdk_handler_overhead PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(sdk_handler_overhead PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
-endif()
-
-# Spans/s into the OTLP layer from 1 and 2 threads: does the hand-over scale?
-if(EDGETRACE_BUILD_TESTS)
-  add_executable(sdk_threads sdk_threads.cpp)
-  et_project_target(sdk_threads)
-  target_include_directories(sdk_threads PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(sdk_threads PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
+  foreach(harness sdk_instructions sdk_handler_overhead sdk_threads)
+    add_executable(${harness} ${harness}.cpp)
+    et_project_target(${harness})
+    target_include_directories(${harness} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${harness} PRIVATE edgetrace::sdk_otlp edgetrace_testing_http)
+  endforeach()
 endif()
