@@ -253,6 +253,31 @@ class BatchProcessor {
       return kept;
     }
 
+    // Appends items[0, n) to class 0's list; the queue has room for them. Caller holds mu.
+    void append_unclassified(Item* items, std::size_t n, bool& wake) {
+      ClassList& list = queues[0];
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t i = free_head;
+        Slot& slot = slots[i];
+        free_head = slot.next;
+        slot.seq = next_seq++;
+        slot.next = kNil;
+        slot.item = std::move(items[k]);
+        if (list.tail == kNil) {
+          list.head = i;
+        } else {
+          slots[list.tail].next = i;
+        }
+        list.tail = i;
+      }
+      const std::size_t before = size;
+      size += n;
+      counters.queue_depth.store(size, std::memory_order_relaxed);
+      bump(counters.accepted, n);
+      if (before < options.max_export_batch_size && size >= options.max_export_batch_size)
+        wake = true;
+    }
+
     std::size_t push_many(Item* items, std::size_t n) {
       if (n == 0)
         return 0;
@@ -260,6 +285,14 @@ class BatchProcessor {
       bool wake = false;
       // Up to kGroup items per lock, so that what they evict is destroyed outside it.
       constexpr std::size_t kGroup = 64;
+      if (!class_fn) {  // one class (spans): link the whole group while it fits
+        std::lock_guard<std::mutex> lock(mu);
+        if (!stopping && size + n <= options.max_queue_size) {
+          append_unclassified(items, n, wake);
+          kept = n;
+          n = 0;
+        }
+      }
       for (std::size_t first = 0; first < n; first += kGroup) {
         const std::size_t last = std::min(n, first + kGroup);
         std::array<Item, kGroup> evicted{};
