@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -16,16 +17,27 @@ namespace edgetrace::sdk {
 namespace internal {
 namespace {
 
-// The pool: a global free list behind a mutex, fronted by a small per-thread cache so that
-// a span start/end pair usually touches neither the mutex nor the allocator. Records are
-// allocated in chunks owned by the (never destroyed) pool, so none is ever freed or leaked.
-constexpr std::size_t kChunk = 64;
-constexpr std::size_t kThreadCache = 64;
+// The pool: free records in the global pool behind a mutex, fronted by a per-thread cache
+// so that a span start/end pair usually touches neither the mutex nor the allocator. The
+// global pool keeps full batches of pointers (half a thread cache each): a thread refills or
+// spills half its cache by swapping one batch under the lock and copies the pointers outside
+// it, so the lock is held for a few instructions and the records themselves are never
+// touched there (they were last written by the export thread on another core; walking them
+// with the lock held made two threads ending spans queue on it). Records are allocated in
+// chunks owned by the (never destroyed) pool, so none is ever freed or leaked.
+constexpr std::size_t kThreadCache = 256;
+constexpr std::size_t kBatch = kThreadCache / 2;
+
+struct Batch {
+  SpanRecord* items[kBatch];
+};
 
 struct Pool {
   std::mutex mu;
-  SpanRecord* free = nullptr;
-  std::size_t free_count = 0;
+  std::vector<Batch*> full;                     // batches of kBatch free records
+  std::vector<Batch*> spare;                    // empty batches, reused
+  std::vector<SpanRecord*> loose;               // free records not in a batch (thread exits)
+  std::vector<std::unique_ptr<Batch>> batches;  // owns every batch
   std::vector<std::unique_ptr<SpanRecord[]>> chunks;
   std::atomic<std::size_t> allocated{0};
 };
@@ -50,14 +62,28 @@ struct ThreadCache {
 };
 thread_local ThreadCache t_cache{};
 
+// A full batch's worth (a cache spill) goes in as a batch; anything else loose.
 void push_global(SpanRecord** items, std::size_t n) {
   Pool& p = pool();
-  std::lock_guard<std::mutex> lock(p.mu);
-  for (std::size_t i = 0; i < n; ++i) {
-    items[i]->next_free = p.free;
-    p.free = items[i];
+  if (n != kBatch) {
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.loose.insert(p.loose.end(), items, items + n);
+    return;
   }
-  p.free_count += n;
+  Batch* batch = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (p.spare.empty()) {
+      p.batches.push_back(std::make_unique<Batch>());
+      p.spare.push_back(p.batches.back().get());
+    }
+    batch = p.spare.back();
+    p.spare.pop_back();
+    p.full.reserve(p.batches.size());  // push_back below never allocates with the lock held
+  }
+  std::copy(items, items + kBatch, batch->items);
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.full.push_back(batch);
 }
 
 thread_local bool t_cache_returned = false;  // trivially destructible: safe after ~CacheReturn
@@ -107,33 +133,58 @@ void reset(SpanRecord& r) {
   r.next_free = nullptr;
 }
 
+// Called with the thread's cache empty.
 SpanRecord* acquire_slow() {
   Pool& p = pool();
-  std::lock_guard<std::mutex> lock(p.mu);
-  if (cache_usable()) {
-    // Refill half the cache from the global list.
-    while (p.free != nullptr && t_cache.count < kThreadCache / 2) {
-      t_cache.items[t_cache.count++] = p.free;
-      p.free = p.free->next_free;
-      --p.free_count;
-    }
-    if (t_cache.count > 0)
+  const bool cached = cache_usable();
+  Batch* batch = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (cached && !p.full.empty()) {
+      batch = p.full.back();
+      p.full.pop_back();
+    } else if (!p.loose.empty()) {
+      const std::size_t n = cached ? std::min(p.loose.size(), kBatch) : 1;
+      std::copy(p.loose.end() - static_cast<std::ptrdiff_t>(n), p.loose.end(), t_cache.items);
+      p.loose.resize(p.loose.size() - n);
+      if (!cached)
+        return t_cache.items[0];
+      t_cache.count = n;
       return t_cache.items[--t_cache.count];
-  }
-  if (p.free == nullptr) {
-    auto chunk = std::make_unique<SpanRecord[]>(kChunk);
-    for (std::size_t i = 0; i < kChunk; ++i) {
-      chunk[i].next_free = p.free;
-      p.free = &chunk[i];
+    } else if (!p.full.empty()) {  // exiting thread: one record out of a batch
+      Batch* b = p.full.back();
+      p.full.pop_back();
+      p.loose.insert(p.loose.end(), b->items, b->items + kBatch);
+      p.spare.push_back(b);
+      SpanRecord* r = p.loose.back();
+      p.loose.pop_back();
+      return r;
     }
-    p.free_count += kChunk;
-    p.chunks.push_back(std::move(chunk));
-    p.allocated.fetch_add(kChunk, std::memory_order_relaxed);
   }
-  SpanRecord* r = p.free;
-  p.free = r->next_free;
-  --p.free_count;
-  return r;
+  if (batch != nullptr) {
+    std::copy(batch->items, batch->items + kBatch, t_cache.items);
+    t_cache.count = kBatch;
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.spare.push_back(batch);
+    return t_cache.items[--t_cache.count];
+  }
+  // Nothing free: a new chunk of records, kept by this thread's cache where it can.
+  auto chunk = std::make_unique<SpanRecord[]>(kBatch);
+  SpanRecord* first = chunk.get();
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.chunks.push_back(std::move(chunk));
+    p.allocated.fetch_add(kBatch, std::memory_order_relaxed);
+    if (!cached) {
+      for (std::size_t i = 1; i < kBatch; ++i)
+        p.loose.push_back(first + i);
+      return first;
+    }
+  }
+  for (std::size_t i = 0; i < kBatch; ++i)
+    t_cache.items[i] = first + i;
+  t_cache.count = kBatch;
+  return t_cache.items[--t_cache.count];
 }
 
 void release_slow(SpanRecord* record) {
