@@ -130,7 +130,6 @@ void reset(SpanRecord& r) {
     r.status_message.clear();
   r.last_transition_ns = 0;
   r.renamed_ = false;
-  r.next_free = nullptr;
 }
 
 // Called with the thread's cache empty.

@@ -20,11 +20,17 @@ class SpanRing {
   SpanRing(const SpanRing&) = delete;
   SpanRing& operator=(const SpanRing&) = delete;
   // Whatever is still staged (a span that raced a discard) goes back to the pool.
-  ~SpanRing() {
+  ~SpanRing() { (void)release_staged(); }
+
+  // Any thread: takes until the ring stays empty and drops the references, unexported;
+  // returns how many.
+  std::size_t release_staged() noexcept {
     std::array<SpanRecord*, kSize> taken;
-    for (std::size_t n; (n = take(taken.data())) != 0;)
+    std::size_t total = 0;
+    for (std::size_t n; (n = take(taken.data())) != 0; total += n)
       for (std::size_t i = 0; i < n; ++i)
         release_span_record(taken[i]);
+    return total;
   }
 
   // Owner thread only: stages `span`; returns how many are staged with it, 0 when the ring
@@ -105,12 +111,6 @@ ThreadRings& thread_rings() {
   return rings;
 }
 
-// Drops the references of spans[0, n).
-void release_all(SpanRecord** spans, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i)
-    release_span_record(spans[i]);
-}
-
 }  // namespace
 
 SpanHandover::SpanHandover(Sink sink, std::size_t group)
@@ -122,16 +122,16 @@ SpanHandover::~SpanHandover() {
   (void)discard();
 }
 
+bool SpanHandover::stage(SpanRing& ring, SpanRecord* span) noexcept {
+  const std::size_t staged = ring.try_push(span);
+  if (staged >= group_)
+    drain(ring);
+  return staged != 0;
+}
+
 void SpanHandover::push(SpanRecord* span) noexcept {
-  if (t_last.id == id_) {
-    SpanRing& ring = *t_last.ring;
-    const std::size_t staged = ring.try_push(span);
-    if (staged != 0) {
-      if (staged >= group_)
-        drain(ring);
-      return;
-    }
-  }
+  if (t_last.id == id_ && stage(*t_last.ring, span))
+    return;
   push_slow(span);
 }
 
@@ -145,16 +145,11 @@ void SpanHandover::push_slow(SpanRecord* span) noexcept {
     }
   }
   if (ring != nullptr) {
-    std::size_t staged = ring->try_push(span);
-    if (staged == 0) {
-      drain(*ring);  // full (others took too little): hand the ring over, then stage
-      staged = ring->try_push(span);
-    }
-    if (staged != 0) {
-      if (staged >= group_)
-        drain(*ring);
+    if (stage(*ring, span))
       return;
-    }
+    drain(*ring);  // full (others took too little): hand the ring over, then stage
+    if (stage(*ring, span))
+      return;
   }
   if (closed_.load(std::memory_order_acquire)) {
     late_.fetch_add(1, std::memory_order_relaxed);
@@ -235,15 +230,11 @@ std::size_t SpanHandover::discard() {
     rings.swap(rings_);
   }
   std::size_t n = 0;
-  std::array<SpanRecord*, kRingSize> taken;
   for (const auto& ring : rings) {
     ring->closed.store(true, std::memory_order_release);
     // A thread that read the ring from its cache before `closed` may still stage a span or
-    // two: take until the ring stays empty.
-    for (std::size_t k; (k = ring->take(taken.data())) != 0;) {
-      release_all(taken.data(), k);
-      n += k;
-    }
+    // two: release_staged takes until the ring stays empty.
+    n += ring->release_staged();
   }
   return n;
 }

@@ -253,23 +253,28 @@ class BatchProcessor {
       return kept;
     }
 
+    // Puts `item` (moved from) into a free slot at the tail of class `cls`'s list; the queue
+    // has room. Caller holds mu.
+    void link(Item& item, std::size_t cls) {
+      const std::size_t i = free_head;
+      Slot& slot = slots[i];
+      free_head = slot.next;
+      slot.seq = next_seq++;
+      slot.next = kNil;
+      slot.item = std::move(item);
+      ClassList& list = queues[cls];
+      if (list.tail == kNil) {
+        list.head = i;
+      } else {
+        slots[list.tail].next = i;
+      }
+      list.tail = i;
+    }
+
     // Appends items[0, n) to class 0's list; the queue has room for them. Caller holds mu.
     void append_unclassified(Item* items, std::size_t n, bool& wake) {
-      ClassList& list = queues[0];
-      for (std::size_t k = 0; k < n; ++k) {
-        const std::size_t i = free_head;
-        Slot& slot = slots[i];
-        free_head = slot.next;
-        slot.seq = next_seq++;
-        slot.next = kNil;
-        slot.item = std::move(items[k]);
-        if (list.tail == kNil) {
-          list.head = i;
-        } else {
-          slots[list.tail].next = i;
-        }
-        list.tail = i;
-      }
+      for (std::size_t k = 0; k < n; ++k)
+        link(items[k], 0);
       const std::size_t before = size;
       size += n;
       counters.queue_depth.store(size, std::memory_order_relaxed);
@@ -308,53 +313,37 @@ class BatchProcessor {
     // Queues `item` (moved from when kept); an evicted item is moved to `evicted`. Caller
     // holds mu.
     bool push_locked(Item& item, std::size_t cls, Item& evicted, bool& wake) {
-      bool kept = true;
-      {
-        if (stopping) {
-          bump(counters.rejected_after_shutdown);
+      if (stopping) {
+        bump(counters.rejected_after_shutdown);
+        return false;
+      }
+      if (size >= options.max_queue_size) {
+        std::size_t lowest = 0;
+        while (lowest < kSeverityClasses && queues[lowest].empty())
+          ++lowest;
+        if (lowest > cls) {  // everything queued matters more than the newcomer
+          bump(counters.dropped_queue_full[cls]);
           return false;
         }
-        if (size >= options.max_queue_size) {
-          std::size_t lowest = 0;
-          while (lowest < kSeverityClasses && queues[lowest].empty())
-            ++lowest;
-          if (lowest > cls) {  // everything queued matters more than the newcomer
-            bump(counters.dropped_queue_full[cls]);
-            return false;
-          }
-          const std::size_t victim = pop_front(lowest);
-          evicted = std::move(slots[victim].item);
-          release_slot(victim);
-          --size;
-          bump(counters.dropped_queue_full[lowest]);
-          kept = true;
-        }
-        const std::size_t i = free_head;
-        free_head = slots[i].next;
-        Slot& slot = slots[i];
-        slot.seq = next_seq++;
-        slot.next = kNil;
-        slot.item = std::move(item);
-        ClassList& list = queues[cls];
-        if (list.tail == kNil) {
-          list.head = i;
-        } else {
-          slots[list.tail].next = i;
-        }
-        list.tail = i;
-        ++size;
-        counters.queue_depth.store(size, std::memory_order_relaxed);
-        bump(counters.accepted);
-        if (cls >= urgent_class && !urgent) {
-          urgent = true;
-          wake = true;
-        }
-        // The worker looks at the size before it sleeps, so waking it when the size reaches
-        // a batch is enough (and keeps a saturated queue from signalling on every push).
-        if (size == options.max_export_batch_size)
-          wake = true;
+        const std::size_t victim = pop_front(lowest);
+        evicted = std::move(slots[victim].item);
+        release_slot(victim);
+        --size;
+        bump(counters.dropped_queue_full[lowest]);
       }
-      return kept;
+      link(item, cls);
+      ++size;
+      counters.queue_depth.store(size, std::memory_order_relaxed);
+      bump(counters.accepted);
+      if (cls >= urgent_class && !urgent) {
+        urgent = true;
+        wake = true;
+      }
+      // The worker looks at the size before it sleeps, so waking it when the size reaches
+      // a batch is enough (and keeps a saturated queue from signalling on every push).
+      if (size == options.max_export_batch_size)
+        wake = true;
+      return true;
     }
 
     bool flush(Deadline deadline) {

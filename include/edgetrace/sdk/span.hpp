@@ -133,7 +133,6 @@ class SpanRecord {
   std::uint64_t last_transition_ns = 0;  // monotonic time of the last enter/exit
   bool renamed_ = false;
   std::string name_override_;
-  SpanRecord* next_free = nullptr;
 };
 
 // A counted reference to a SpanRecord (no allocation; the count lives in the record).

@@ -73,6 +73,9 @@ class SpanHandover {
  private:
   SpanRing* ring_for_this_thread();
   void push_slow(SpanRecord* span) noexcept;
+  // Stages `span` in `ring`, handing the ring over once `group_` are staged; false when the
+  // ring was full.
+  bool stage(SpanRing& ring, SpanRecord* span) noexcept;
   void drain(SpanRing& ring);
 
   const std::uint64_t id_;  // unique per hand-over, never reused: the thread-local cache key
