@@ -195,6 +195,8 @@ core::Result<std::vector<std::pair<std::string, std::string>>> parse_json_tags(
     return bad("expected an object of strings");
   Tags tags;
   for (auto field : obj) {
+    if (field.key.empty())  // as in logfmt: a tag needs a key
+      return bad("a tag key is empty");
     std::string value;
     switch (field.value.type()) {
       case simdjson::dom::element_type::STRING:

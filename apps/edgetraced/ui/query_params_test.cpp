@@ -53,6 +53,10 @@ TEST(QueryParamsTest, TagsAsJsonOrLogfmt) {
   EXPECT_EQ(*parse_tags(R"(http.status_code=500 msg="a \"b\" c" error)"),
             (Tags{{"http.status_code", "500"}, {"msg", "a \"b\" c"}, {"error", "true"}}));
   EXPECT_EQ(*parse_tags(""), Tags{});
+  // An empty key is refused in JSON as in logfmt (found by query_params_fuzz).
+  EXPECT_NE(parse_tags(R"({"":2})").status().message().find("a tag key is empty"),
+            std::string::npos);
+  EXPECT_FALSE(parse_tags(R"(=2)").ok());
   EXPECT_NE(parse_tags(R"({"a":)").status().message().find("cannot unmarshal JSON"),
             std::string::npos);
   EXPECT_FALSE(parse_tags(R"({"a":["x"]})").ok());
