@@ -5,6 +5,20 @@
 # edgetrace keeps them warnings, since another compiler or -O3 may warn where ours do not).
 # Generated code (protobuf, gRPC) is built in its own targets without it.
 
+# EDGETRACE_LINKER=mold (set by the presets; scripts/setup installs it): the project's own
+# builds link with a faster linker. A consumer's build leaves it empty and keeps the default.
+# A linker the compiler cannot use is reported and skipped, not an error.
+set(EDGETRACE_LINKER "" CACHE STRING "Linker for -fuse-ld= (for example mold or lld); empty: the default")
+if(EDGETRACE_LINKER)
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX "-fuse-ld=${EDGETRACE_LINKER}" ET_LINKER_USABLE)
+  if(ET_LINKER_USABLE)
+    add_link_options(-fuse-ld=${EDGETRACE_LINKER})
+  else()
+    message(STATUS "edgetrace: linker '${EDGETRACE_LINKER}' not usable; using the default")
+  endif()
+endif()
+
 if(EDGETRACE_SANITIZE)
   set(ET_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
                          -fno-omit-frame-pointer)
