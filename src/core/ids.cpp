@@ -111,6 +111,34 @@ struct Generator {
 
 thread_local Generator t_generator;
 
+// Trace and span ids: a Lehmer (multiplicative congruential) generator with 128 bits of
+// state and the 64-bit multiplier 0xda942042e4dd58b5, returning the state's high 64 bits
+// (D. Lemire, "The fastest conventional random number generator that can pass Big Crush?",
+// 2019; the multiplier is PCG's "cheap multiplier"). One multiply per 64 bits, against about
+// a dozen operations for xoshiro256**; its 128-bit state keeps a trace id's two words as
+// unlikely to repeat as 128 random bits. Seeded from the thread's xoshiro generator (itself
+// from getrandom), again in a forked child. The state is odd, as the generator needs.
+struct IdGenerator {
+  __extension__ typedef unsigned __int128 U128;
+  U128 state = 1;
+  std::uint32_t seeded_generation = 0;  // fork generation + 1; 0 before the first seed
+
+  std::uint64_t next() noexcept {
+    state *= 0xda942042e4dd58b5ULL;
+    return static_cast<std::uint64_t>(state >> 64);
+  }
+};
+
+thread_local IdGenerator t_ids;
+
+[[gnu::cold, gnu::noinline]] void seed_ids(IdGenerator& ids) noexcept {
+  Generator& g = t_generator;
+  const std::uint64_t hi = g.next();  // seeds (or re-seeds after a fork) first
+  const std::uint64_t lo = g.next();
+  ids.state = (static_cast<IdGenerator::U128>(hi) << 64) | lo | 1;
+  ids.seeded_generation = g.generation + 1;
+}
+
 }  // namespace
 
 int decode_hex(std::string_view text, std::span<std::uint8_t> out, HexCase hex_case) noexcept {
@@ -182,26 +210,13 @@ std::string to_hex(std::string_view bytes) {
 }
 
 void random_span_ids(TraceId* trace, SpanId& span) noexcept {
-  internal::Generator& g = internal::t_generator;
-  if (!g.seeded || g.generation != internal::g_fork_generation.load(std::memory_order_relaxed))
+  internal::IdGenerator& g = internal::t_ids;
+  if (g.seeded_generation != internal::g_fork_generation.load(std::memory_order_relaxed) + 1)
       [[unlikely]]
-    g.seed();
-  // xoshiro256** with the state in registers for the two or three words of one call.
-  std::uint64_t s0 = g.s[0], s1 = g.s[1], s2 = g.s[2], s3 = g.s[3];
-  const auto next = [&]() noexcept {
-    const std::uint64_t result = internal::rotl(s1 * 5, 7) * 9;
-    const std::uint64_t t = s1 << 17;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = internal::rotl(s3, 45);
-    return result;
-  };
+    internal::seed_ids(g);
   std::uint64_t id = 0;
   do {
-    id = next();
+    id = g.next();
   } while (id == 0);
   static_assert(std::is_trivially_copyable_v<SpanId> && sizeof(SpanId) == 8);
   static_assert(std::is_trivially_copyable_v<TraceId> && sizeof(TraceId) == 16);
@@ -209,15 +224,11 @@ void random_span_ids(TraceId* trace, SpanId& span) noexcept {
   if (trace != nullptr) {
     std::uint64_t t[2] = {0, 0};
     do {
-      t[0] = next();
-      t[1] = next();
+      t[0] = g.next();
+      t[1] = g.next();
     } while ((t[0] | t[1]) == 0);
     std::memcpy(static_cast<void*>(trace), t, 16);
   }
-  g.s[0] = s0;
-  g.s[1] = s1;
-  g.s[2] = s2;
-  g.s[3] = s3;
 }
 
 }  // namespace edgetrace::core

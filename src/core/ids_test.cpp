@@ -112,5 +112,94 @@ TEST(IdsTest, ForkedChildDoesNotRepeatParentIds) {
   EXPECT_NE(SpanId(child_bytes), parent);
 }
 
+// random_span_ids has its own generator (a 128-bit Lehmer generator seeded per thread).
+TEST(IdsTest, SpanIdsOfOneCallAreValidAndDistinctAcrossCalls) {
+  std::set<std::string> traces;
+  std::set<std::string> spans;
+  constexpr int kCalls = 20000;
+  for (int i = 0; i < kCalls; ++i) {
+    TraceId t;
+    SpanId s;
+    random_span_ids(&t, s);
+    ASSERT_TRUE(t.valid());
+    ASSERT_TRUE(s.valid());
+    traces.insert(t.to_hex());
+    spans.insert(s.to_hex());
+    SpanId child;
+    random_span_ids(nullptr, child);  // a child span: span id only
+    ASSERT_TRUE(child.valid());
+    spans.insert(child.to_hex());
+  }
+  EXPECT_EQ(traces.size(), static_cast<std::size_t>(kCalls));
+  EXPECT_EQ(spans.size(), static_cast<std::size_t>(2 * kCalls));
+}
+
+TEST(IdsTest, SpanIdBitsAreBalancedAtEveryPosition) {
+  // Each of the 64 + 128 bit positions is set in about half of 4096 draws (a binomial with
+  // sd 32: 1,700..2,400 is more than 10 sd wide, so this fails only for a broken generator).
+  std::array<int, 64> span_ones{};
+  std::array<int, 128> trace_ones{};
+  for (int i = 0; i < 4096; ++i) {
+    TraceId t;
+    SpanId s;
+    random_span_ids(&t, s);
+    for (int b = 0; b < 64; ++b)
+      span_ones[static_cast<std::size_t>(b)] +=
+          (s.bytes()[static_cast<std::size_t>(b / 8)] >> (b % 8)) & 1;
+    for (int b = 0; b < 128; ++b)
+      trace_ones[static_cast<std::size_t>(b)] +=
+          (t.bytes()[static_cast<std::size_t>(b / 8)] >> (b % 8)) & 1;
+  }
+  for (int n : span_ones) {
+    EXPECT_GT(n, 1700);
+    EXPECT_LT(n, 2400);
+  }
+  for (int n : trace_ones) {
+    EXPECT_GT(n, 1700);
+    EXPECT_LT(n, 2400);
+  }
+}
+
+TEST(IdsTest, SpanIdsDifferBetweenThreadsAndAfterFork) {
+  SpanId here;
+  random_span_ids(nullptr, here);  // this thread's generator is seeded before the fork
+  std::vector<std::string> other;
+  std::thread([&] {
+    for (int i = 0; i < 100; ++i) {
+      SpanId s;
+      random_span_ids(nullptr, s);
+      other.push_back(s.to_hex());
+    }
+  }).join();
+  std::set<std::string> mine;
+  for (int i = 0; i < 100; ++i) {
+    SpanId s;
+    random_span_ids(nullptr, s);
+    mine.insert(s.to_hex());
+  }
+  for (const std::string& o : other)
+    EXPECT_EQ(mine.count(o), 0u);
+
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    SpanId child;
+    random_span_ids(nullptr, child);
+    ssize_t n = write(fds[1], child.bytes().data(), 8);
+    _exit(n == 8 ? 0 : 1);
+  }
+  SpanId parent;
+  random_span_ids(nullptr, parent);
+  std::array<std::uint8_t, 8> child_bytes{};
+  ASSERT_EQ(read(fds[0], child_bytes.data(), 8), 8);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_NE(SpanId(child_bytes), parent);
+}
+
 }  // namespace
 }  // namespace edgetrace::core

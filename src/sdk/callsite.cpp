@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "edgetrace/sdk/event.hpp"
+#include "edgetrace/sdk/layer.hpp"
 #include "internal/fast_clock.hpp"
 #include "internal/thread_context.hpp"
 
@@ -37,6 +38,10 @@ SubscriberRegistry& registry() {
 std::atomic<Subscriber*> g_current{nullptr};
 
 }  // namespace
+
+namespace internal {
+std::atomic<Tracing*> g_current_tracing{nullptr};
+}  // namespace internal
 
 std::shared_ptr<Subscriber> global_subscriber() {
   SubscriberRegistry& r = registry();
@@ -83,6 +88,8 @@ void set_global_subscriber(std::shared_ptr<Subscriber> subscriber) {
     if (r.current)
       r.retired.push_back(r.current);
     r.current = std::move(subscriber);
+    internal::g_current_tracing.store(dynamic_cast<Tracing*>(r.current.get()),
+                                      std::memory_order_release);
     g_current.store(r.current.get(), std::memory_order_release);
   }
   rebuild_interest();

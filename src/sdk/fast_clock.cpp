@@ -116,6 +116,8 @@ bool enabled() noexcept {
       }
     }
     g_enabled.store(e, std::memory_order_relaxed);
+    if (e == 0)
+      g_params.realtime_only.store(true, std::memory_order_relaxed);
   }
   return e == 1;
 }

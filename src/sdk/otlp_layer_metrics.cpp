@@ -184,10 +184,9 @@ void write_logs(MetricWriter& w, const LogSelfMetrics& l) {
 
 }  // namespace
 
-std::size_t ShardedCounters::shard_index() noexcept {
+std::size_t ShardedCounters::next_shard() noexcept {
   static std::atomic<std::size_t> next{0};
-  thread_local const std::size_t index = next.fetch_add(1, std::memory_order_relaxed) % kShards;
-  return index;
+  return next.fetch_add(1, std::memory_order_relaxed) % kShards;
 }
 
 std::string next_component_name(std::string_view type) {

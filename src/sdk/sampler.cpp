@@ -29,11 +29,12 @@ Sampler Sampler::parent_based(Sampler root) {
   Sampler s(Kind::kParentBased);
   s.root_ = std::make_shared<const Sampler>(std::move(root));
   s.ratio_ = s.root_->ratio_;
+  s.roots_always_sampled_ = s.root_->kind_ == Kind::kAlwaysOn;
   return s;
 }
 
-SamplingDecision Sampler::should_sample(const core::SpanContext* parent,
-                                        const core::TraceId& trace_id) const noexcept {
+SamplingDecision Sampler::decide(const core::SpanContext* parent,
+                                 const core::TraceId& trace_id) const noexcept {
   switch (kind_) {
     case Kind::kAlwaysOn:
       return SamplingDecision::kRecordAndSample;
@@ -48,7 +49,7 @@ SamplingDecision Sampler::should_sample(const core::SpanContext* parent,
       if (parent != nullptr && parent->valid()) {
         return parent->sampled() ? SamplingDecision::kRecordAndSample : SamplingDecision::kDrop;
       }
-      return root_->should_sample(nullptr, trace_id);
+      return root_->decide(nullptr, trace_id);
   }
   return SamplingDecision::kDrop;
 }

@@ -2,6 +2,8 @@
 
 #include <cxxabi.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "edgetrace/sdk/layer.hpp"
 #include "internal/fast_clock.hpp"
 #include "internal/thread_context.hpp"
 
@@ -63,7 +66,7 @@ struct ThreadCache {
 thread_local ThreadCache t_cache{};
 
 // A full batch's worth (a cache spill) goes in as a batch; anything else loose.
-void push_global(SpanRecord** items, std::size_t n) {
+[[gnu::noinline]] void push_global(SpanRecord** items, std::size_t n) {
   Pool& p = pool();
   if (n != kBatch) {
     std::lock_guard<std::mutex> lock(p.mu);
@@ -110,7 +113,8 @@ bool cache_usable() {
   return true;
 }
 
-// What a fresh span needs reset; new_span() sets every other field.
+// What a fresh span needs reset (done when a record returns to the pool; new records are
+// constructed in this state); new_span() sets every other field.
 void reset(SpanRecord& r) {
   if (!r.context.state.empty())
     r.context.state = core::TraceState{};
@@ -132,8 +136,35 @@ void reset(SpanRecord& r) {
   r.renamed_ = false;
 }
 
+// The OS thread id, read once per thread.
+std::uint64_t os_thread_id() noexcept {
+  static thread_local std::uint64_t id = static_cast<std::uint64_t>(::syscall(SYS_gettid));
+  return id;
+}
+
+// The rarer parts of a span's start, kept out of the inlined path.
+[[gnu::noinline]] void add_location_and_links(SpanRecord& r, const Metadata& metadata,
+                                              const SpanOptions& options) {
+  if (options.code_location) {
+    r.attributes.append_static("code.function.name", Value::of(metadata.function));
+    r.attributes.append_static("code.file.path", Value::of(metadata.file));
+    r.attributes.append_static("code.line.number", Value::of_int(metadata.line));
+  }
+  for (const SpanLinkInit& link : options.links) {
+    if (!link.context.valid())
+      continue;
+    if (r.link_count == r.links.size())
+      r.links.emplace_back();
+    SpanLinkData& l = r.links[r.link_count++];
+    l.context = link.context;
+    l.fields.clear();
+    for (const Field& f : link.fields)
+      l.fields.set(f.name, f.value);
+  }
+}
+
 // Called with the thread's cache empty.
-SpanRecord* acquire_slow() {
+[[gnu::noinline]] SpanRecord* acquire_slow() {
   Pool& p = pool();
   const bool cached = cache_usable();
   Batch* batch = nullptr;
@@ -186,7 +217,7 @@ SpanRecord* acquire_slow() {
   return t_cache.items[--t_cache.count];
 }
 
-void release_slow(SpanRecord* record) {
+[[gnu::noinline]] void release_slow(SpanRecord* record) {
   if (cache_usable()) {
     if (t_cache.count == kThreadCache) {
       push_global(t_cache.items + kThreadCache / 2, kThreadCache / 2);
@@ -202,7 +233,6 @@ void release_slow(SpanRecord* record) {
 
 SpanRecord* acquire_span_record() {
   SpanRecord* r = t_cache.count > 0 ? t_cache.items[--t_cache.count] : acquire_slow();
-  reset(*r);
   r->refs.store(1, std::memory_order_relaxed);
   return r;
 }
@@ -216,6 +246,9 @@ void release_span_record(SpanRecord* record) noexcept {
       return;
     record->refs.store(0, std::memory_order_relaxed);
     SpanRecord* parent = record->parent;
+    // Reset here, not when the record is taken again: with the OTLP layer the last reference
+    // goes on the export thread, so the caller's thread does not pay for it.
+    reset(*record);
     if (t_cache.count < t_cache.limit)
       t_cache.items[t_cache.count++] = record;
     else
@@ -394,7 +427,9 @@ void Span::update_name(std::string_view name) {
   record_->renamed_ = true;
 }
 
-void Span::end() {
+// flatten: the clock, Tracing::close_span and the pool inline here (their rare paths are
+// noinline).
+[[gnu::flatten]] void Span::end() {
   if (record_ == nullptr)
     return;
   SpanRecord* r = std::exchange(record_, nullptr);
@@ -406,8 +441,14 @@ void Span::end() {
   r->end_unix_nano = internal::now_unix_nanos();
   if (r->end_unix_nano < r->start_unix_nano)
     r->end_unix_nano = r->start_unix_nano;
-  if (r->owner != nullptr)
-    r->owner->close_span(*r);
+  if (Subscriber* owner = r->owner; owner != nullptr) {
+    // The installed Tracing is called directly (its close_span is defined below and inlines).
+    Tracing* tracing = internal::g_current_tracing.load(std::memory_order_relaxed);
+    if (owner == tracing)
+      tracing->Tracing::close_span(*r);
+    else
+      owner->close_span(*r);
+  }
   if (previous_span_ != nullptr && previous_span_ != r->parent)
     internal::release_span_record(previous_span_);
   previous_span_ = nullptr;
@@ -416,15 +457,21 @@ void Span::end() {
 
 namespace internal {
 
-Span start_span(const Callsite& callsite, const SpanOptions& options,
-                std::span<const Field> fields) {
+// flatten: Tracing::new_span, the clock and the pool inline here (rare paths are noinline).
+[[gnu::flatten]] Span start_span(const Callsite& callsite, const SpanOptions& options,
+                                 std::span<const Field> fields) {
   Subscriber* s = current_subscriber();
   if (s == nullptr)
     return Span();
   std::uint32_t mask = callsite.mask();
   if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
     return Span();
-  SpanRecord* r = s->new_span(callsite.metadata(), options, fields, mask);
+  // The installed Tracing is called directly (its new_span is defined below and inlines);
+  // any other subscriber through its virtual function.
+  Tracing* tracing = g_current_tracing.load(std::memory_order_acquire);
+  SpanRecord* r = s == tracing
+                      ? tracing->Tracing::new_span(callsite.metadata(), options, fields, mask)
+                      : s->new_span(callsite.metadata(), options, fields, mask);
   if (r == nullptr)
     return Span();
   Span span;
@@ -440,4 +487,93 @@ Span start_span(const Callsite& callsite, const SpanOptions& options,
 }
 
 }  // namespace internal
+// Tracing's span path lives here, beside start_span() and Span::end() that call it directly
+// and the record pool it uses, so that the compiler inlines the whole path into those two.
+SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& options,
+                              std::span<const Field> fields, std::uint32_t mask) {
+  if (shut_down_.load(std::memory_order_relaxed) || mask == 0 ||
+      internal::g_fork_generation.load(std::memory_order_relaxed) != generation_)
+    return nullptr;
+  SpanRecord* r = internal::acquire_span_record();
+  r->owner = this;
+  r->metadata = &metadata;
+  r->kind = options.kind;
+  r->layer_mask = mask;
+  r->attributes.set_limit(options_.max_span_attributes);
+
+  // Parent: explicit remote, explicit context, or the thread's current context.
+  const internal::ThreadContext& t = internal::thread_context();
+  SpanRecord* local_parent = nullptr;
+  const core::SpanContext* remote_parent = nullptr;
+  if (!options.root) {
+    if (options.remote_parent && options.remote_parent->valid()) {
+      remote_parent = &*options.remote_parent;
+    } else if (options.parent != nullptr) {
+      local_parent = const_cast<SpanRecord*>(options.parent->span());
+      if (local_parent == nullptr)
+        remote_parent = options.parent->remote_parent();
+    } else if (t.span != nullptr) {
+      local_parent = t.span;
+    } else if (t.remote != nullptr) {
+      remote_parent = t.remote;
+    }
+  }
+  const core::SpanContext* parent_context = nullptr;
+  if (local_parent != nullptr) {
+    local_parent->refs.fetch_add(1, std::memory_order_relaxed);
+    r->parent = local_parent;
+    parent_context = &local_parent->context;
+  } else if (remote_parent != nullptr) {
+    parent_context = remote_parent;
+    r->parent_remote = true;
+  }
+  if (parent_context != nullptr) {
+    r->context.trace_id = parent_context->trace_id;
+    r->parent_span_id = parent_context->span_id;
+    if (!parent_context->state.empty())
+      r->context.state = parent_context->state;
+    r->context.flags.bits = parent_context->flags.bits & core::TraceFlags::kRandom;
+    core::random_span_ids(nullptr, r->context.span_id);
+  } else {
+    core::random_span_ids(&r->context.trace_id, r->context.span_id);
+    r->context.flags.bits = core::TraceFlags::kRandom;
+  }
+  const bool sampled = options_.sampler.should_sample(parent_context, r->context.trace_id) ==
+                       SamplingDecision::kRecordAndSample;
+  r->context.flags = r->context.flags.with_sampled(sampled);
+  r->start_unix_nano = internal::now_unix_nanos();
+  r->thread_id = internal::os_thread_id();
+  if (timings_)
+    r->last_transition_ns = r->start_unix_nano;
+
+  // A call site's field names live in static storage with its metadata: referenced.
+  if (!fields.empty())
+    r->attributes.append_fields(fields, metadata.field_names);
+  if (options.code_location || !options.links.empty()) [[unlikely]]
+    internal::add_location_and_links(*r, metadata, options);
+
+  for (std::uint32_t m = mask; m != 0; m &= m - 1) {
+    const auto i = static_cast<std::size_t>(__builtin_ctz(m));
+    if (Layer* layer = layer_at_[i]; layer != nullptr)
+      layer->on_new_span(*r);
+  }
+  return r;
+}
+
+void Tracing::close_span(SpanRecord& span) {
+  if (timings_) {
+    span.busy_ns = span.end_unix_nano - span.last_transition_ns;
+    const std::uint64_t total = span.end_unix_nano - span.start_unix_nano;
+    span.idle_ns = total > span.busy_ns ? total - span.busy_ns : 0;
+  }
+  if (shut_down_.load(std::memory_order_relaxed) ||
+      internal::g_fork_generation.load(std::memory_order_relaxed) != generation_)
+    return;
+  for (std::uint32_t m = span.layer_mask; m != 0; m &= m - 1) {
+    const auto i = static_cast<std::size_t>(__builtin_ctz(m));
+    if (Layer* layer = layer_at_[i]; layer != nullptr)
+      layer->on_close(span);
+  }
+}
+
 }  // namespace edgetrace::sdk

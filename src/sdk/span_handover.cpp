@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <new>
 #include <utility>
 
 #include "edgetrace/sdk/span.hpp"
@@ -201,10 +202,17 @@ void SpanHandover::drain(SpanRing& ring) {
   const std::size_t n = ring.take(taken.data());
   if (n == 0)
     return;
-  std::array<SpanRef, kRingSize> refs;
+  // Only the n references taken are constructed and destroyed (not the whole ring's worth).
+  union Refs {
+    Refs() {}
+    ~Refs() {}
+    SpanRef items[kRingSize];
+  } refs;
   for (std::size_t i = 0; i < n; ++i)
-    refs[i] = SpanRef::adopt(taken[i]);
-  sink_(refs.data(), n);
+    new (&refs.items[i]) SpanRef(SpanRef::adopt(taken[i]));
+  sink_(refs.items, n);
+  for (std::size_t i = 0; i < n; ++i)
+    refs.items[i].~SpanRef();
 }
 
 void SpanHandover::collect() {

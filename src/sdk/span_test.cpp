@@ -459,6 +459,43 @@ TEST_F(SpanTest, RecordsAreReusedFromThePool) {
   EXPECT_EQ(internal::span_records_allocated(), before);
 }
 
+TEST_F(SpanTest, ARecordTakenAgainFromThePoolStartsClean) {
+  install();
+  core::SpanContext other;
+  {
+    auto o = ET_SPAN("other");
+    other = o.context();
+  }
+  const SpanRecord* used = nullptr;
+  {
+    auto scope = Context::from_remote(other).attach();  // a remote parent
+    auto span = ET_SPAN("used", field<"a">(1), field<"b">("text"));
+    span.record("late", 2);
+    span.set_status(SpanStatusCode::kError, "failed");
+    span.add_event("happened");
+    span.add_link(other);
+    span.update_name("renamed");
+    ASSERT_TRUE(span.record()->parent_remote);
+    used = span.record();
+  }
+  // The pool's thread cache is last in, first out: the next span gets the same record (the
+  // test would mean nothing otherwise, so that is asserted first).
+  auto fresh = ET_SPAN("fresh");
+  const SpanRecord* r = fresh.record();
+  ASSERT_EQ(r, used);
+  EXPECT_EQ(r->name(), "fresh");
+  EXPECT_EQ(r->attributes.size(), 0u);
+  EXPECT_EQ(r->event_count, 0u);
+  EXPECT_EQ(r->link_count, 0u);
+  EXPECT_EQ(r->status, SpanStatusCode::kUnset);
+  EXPECT_TRUE(r->status_message.empty());
+  EXPECT_EQ(r->parent, nullptr);
+  EXPECT_FALSE(r->parent_span_id.valid());
+  EXPECT_FALSE(r->parent_remote);
+  EXPECT_NE(r->context.trace_id, other.trace_id);
+  EXPECT_EQ(r->end_unix_nano, 0u);
+}
+
 TEST_F(SpanTest, NoSubscriberMeansInertSpans) {
   set_global_subscriber(nullptr);
   auto span = ET_SPAN("nothing");

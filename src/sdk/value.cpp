@@ -278,6 +278,28 @@ void FieldStore::store_rare(Slot& slot, const Value& value) {
   store(slot, value);
 }
 
+namespace {
+// Up to 8 bytes of text as a little-endian word (byte k at bits 8k), without a loop: two
+// overlapping 4-byte loads from 4 bytes on, three single-byte loads below (which between them
+// cover bytes 0, n/2 and n-1, that is every byte of a 1..3-byte text).
+std::uint64_t pack_short_text(std::string_view text) noexcept {
+  const std::size_t n = text.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  if (n >= 4) {
+    std::uint32_t lo = 0;
+    std::uint32_t hi = 0;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return static_cast<std::uint64_t>(lo) | (static_cast<std::uint64_t>(hi) << (8 * (n - 4)));
+  }
+  if (n == 0)
+    return 0;
+  return static_cast<std::uint64_t>(p[0]) |
+         (static_cast<std::uint64_t>(p[n / 2]) << (8 * (n / 2))) |
+         (static_cast<std::uint64_t>(p[n - 1]) << (8 * (n - 1)));
+}
+}  // namespace
+
 void FieldStore::append_fields(std::span<const Field> fields,
                                std::span<const std::string_view> static_names) {
   std::size_t take = fields.size();
@@ -306,18 +328,21 @@ void FieldStore::append_fields(std::span<const Field> fields,
     const Value& v = f.value;
     switch (v.kind()) {
       case Value::Kind::kBool:
+        slot.bits = v.as_bool() ? 1 : 0;
+        break;
       case Value::Kind::kInt:
+        slot.bits = static_cast<std::uint64_t>(v.as_int());
+        break;
       case Value::Kind::kUint:
+        slot.bits = v.as_uint();
+        break;
       case Value::Kind::kDouble:
-        (void)scalar_bits(v, slot.bits);
+        slot.bits = std::bit_cast<std::uint64_t>(v.as_double());
         break;
       case Value::Kind::kString: {
         const std::string_view text = v.as_string();
         if (text.size() <= sizeof slot.bits) {
-          std::uint64_t bits = 0;
-          for (std::size_t k = 0; k < text.size(); ++k)
-            bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(text[k])) << (8 * k);
-          slot.bits = bits;
+          slot.bits = pack_short_text(text);
           slot.flags = static_cast<std::uint8_t>(slot.flags | kInlineText);
           slot.inline_size = static_cast<std::uint8_t>(text.size());
         } else {

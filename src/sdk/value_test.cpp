@@ -61,6 +61,25 @@ TEST(FieldStoreTest, KeepsEveryKindInInsertionOrder) {
   EXPECT_EQ(display(store, "nope"), "<missing>");
 }
 
+TEST(FieldStoreTest, AppendFieldsKeepsShortStringsOfEveryLength) {
+  // Up to 8 bytes are packed into the slot itself (two overlapping loads from 4 bytes on,
+  // three byte loads below): every length from 0 to 9, with no two bytes alike.
+  static constexpr std::string_view kNames[] = {"s0", "s1", "s2", "s3", "s4",
+                                                "s5", "s6", "s7", "s8", "s9"};
+  const std::string_view text = "abcdefghij";
+  std::vector<Field> fields;
+  for (std::size_t n = 0; n < 10; ++n)
+    fields.push_back(Field{kNames[n], Value::of(text.substr(0, n))});
+  FieldStore store;
+  store.append_fields(fields, kNames);
+  ASSERT_EQ(store.size(), 10u);
+  for (std::size_t n = 0; n < 10; ++n) {
+    EXPECT_EQ(store[n].name, kNames[n]);
+    ASSERT_EQ(store[n].value.kind(), Value::Kind::kString) << n;
+    EXPECT_EQ(store[n].value.as_string(), text.substr(0, n)) << n;
+  }
+}
+
 TEST(FieldStoreTest, ReplacingKeepsThePositionAndTheOtherValues) {
   FieldStore store;
   store.set("first", Value::of(std::string_view("a long original value")));

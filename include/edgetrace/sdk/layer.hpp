@@ -17,6 +17,7 @@
 // installed. force_flush/shutdown may be called from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -98,6 +99,9 @@ class Tracing final : public Subscriber {
 
   Options options_;
   std::vector<Slot> layers_;
+  // The layers by mask bit, for the per-span and per-event loops (null past the last one):
+  // indexed by any bit of a 32-bit mask without a bounds check.
+  std::array<Layer*, 32> layer_at_{};
   std::uint32_t dynamic_layers_ = 0;  // layers whose filter looks at the current spans
   bool timings_ = false;
   std::atomic<bool> shut_down_{false};

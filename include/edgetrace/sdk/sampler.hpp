@@ -45,7 +45,12 @@ class Sampler {
 
   // `parent` is the parent span's context, or nullptr for a root span.
   SamplingDecision should_sample(const core::SpanContext* parent,
-                                 const core::TraceId& trace_id) const noexcept;
+                                 const core::TraceId& trace_id) const noexcept {
+    // Inline for the defaults: always_on, and a root span under parentbased_always_on.
+    if (roots_always_sampled_ && (kind_ != Kind::kParentBased || parent == nullptr))
+      return SamplingDecision::kRecordAndSample;
+    return decide(parent, trace_id);
+  }
 
   Kind kind() const noexcept { return kind_; }
   double ratio() const noexcept { return ratio_; }
@@ -53,9 +58,12 @@ class Sampler {
   std::string name() const;
 
  private:
-  explicit Sampler(Kind kind) : kind_(kind) {}
+  explicit Sampler(Kind kind) : kind_(kind), roots_always_sampled_(kind == Kind::kAlwaysOn) {}
+  SamplingDecision decide(const core::SpanContext* parent,
+                          const core::TraceId& trace_id) const noexcept;
 
   Kind kind_;
+  bool roots_always_sampled_;  // always_on, or parent-based on always_on
   double ratio_ = 1.0;
   std::uint64_t threshold_ = 0;  // sample when the 56 random bits are below it
   bool sample_all_ = true;

@@ -236,6 +236,13 @@ struct SpanOptions {
   bool code_location = false;  // add code.function.name, code.file.path, code.line.number
 };
 
+namespace internal {
+// The options of ET_SPAN/ET_SPAN_AT and ET_INSTRUMENT, passed by reference: nothing is built
+// per call.
+inline constexpr SpanOptions kDefaultSpanOptions{};
+inline constexpr SpanOptions kInstrumentSpanOptions{.code_location = true};
+}  // namespace internal
+
 class Span {
  public:
   // An inert span: every method is a no-op.
@@ -404,9 +411,9 @@ Span make_instrument_span(const Callsite& callsite, const SpanOptions& options, 
     return ::edgetrace::sdk::Span();                                                              \
   }(function_)
 
-#define ET_SPAN_AT(level_, name_, ...)                               \
-  ET_SPAN_IMPL(level_, ::edgetrace::sdk::SpanOptions{},              \
-               ::edgetrace::sdk::internal::span_name_literal(name_), \
+#define ET_SPAN_AT(level_, name_, ...)                                  \
+  ET_SPAN_IMPL(level_, ::edgetrace::sdk::internal::kDefaultSpanOptions, \
+               ::edgetrace::sdk::internal::span_name_literal(name_),    \
                __func__ __VA_OPT__(, ) __VA_ARGS__)
 #define ET_SPAN(name_, ...) \
   ET_SPAN_AT(::edgetrace::core::Level::kInfo, name_ __VA_OPT__(, ) __VA_ARGS__)
@@ -439,7 +446,7 @@ Span make_instrument_span(const Callsite& callsite, const SpanOptions& options, 
       if (et_callsite_.interest() != ::edgetrace::sdk::Interest::kNever) {                        \
         return ::edgetrace::sdk::internal::make_instrument_span(                                  \
             et_callsite_,                                                                         \
-            ::edgetrace::sdk::SpanOptions{.code_location = true} __VA_OPT__(, ) __VA_ARGS__);     \
+            ::edgetrace::sdk::internal::kInstrumentSpanOptions __VA_OPT__(, ) __VA_ARGS__);       \
       }                                                                                           \
     }                                                                                             \
     return ::edgetrace::sdk::Span();                                                              \

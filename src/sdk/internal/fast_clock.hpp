@@ -12,6 +12,8 @@
 // Thread-safety: lock-free (a sequence lock around the conversion parameters).
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
 #include <cstdint>
 
@@ -27,6 +29,9 @@ struct FastClockParams {
   std::atomic<std::uint64_t> anchor_ns{0};
   std::atomic<std::uint64_t> mult{0};         // ns per tick << 32; 0 = not in use (yet)
   std::atomic<std::uint64_t> limit_ticks{0};  // re-anchor when this many ticks have passed
+  // Set once the TSC was found unusable here (or turned off): every read is then
+  // CLOCK_REALTIME straight away, without the TSC read and the checks of the fast path.
+  std::atomic<bool> realtime_only{false};
 };
 extern FastClockParams g_fast_clock;
 
@@ -36,6 +41,12 @@ std::uint64_t now_unix_nanos_slow() noexcept;
 // Nanoseconds since the Unix epoch.
 inline std::uint64_t now_unix_nanos() noexcept {
 #if defined(__x86_64__)
+  if (g_fast_clock.realtime_only.load(std::memory_order_relaxed)) {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+  }
   const std::uint32_t s1 = g_fast_clock.seq.load(std::memory_order_acquire);
   const std::uint64_t mult = g_fast_clock.mult.load(std::memory_order_relaxed);
   const std::uint64_t anchor_tsc = g_fast_clock.anchor_tsc.load(std::memory_order_relaxed);

@@ -52,7 +52,11 @@ class ShardedCounters {
   struct alignas(64) Shard {
     std::array<std::atomic<std::uint64_t>, kCount> values{};
   };
-  static std::size_t shard_index() noexcept;
+  static std::size_t shard_index() noexcept {
+    thread_local const std::size_t index = next_shard();
+    return index;
+  }
+  static std::size_t next_shard() noexcept;  // threads take shards round-robin
   std::array<Shard, kShards> shards_{};
 };
 

@@ -2,10 +2,14 @@
 // it stays usable while threads and the process are tearing down.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include "edgetrace/core/trace_context.hpp"
 
 namespace edgetrace::sdk {
 class SpanRecord;
+class Tracing;
 
 namespace internal {
 
@@ -18,6 +22,14 @@ inline ThreadContext& thread_context() noexcept {
   static thread_local ThreadContext context;
   return context;
 }
+
+// The installed subscriber when it is a Tracing, else null (set with it by
+// set_global_subscriber): the span path calls Tracing directly, not through Subscriber's
+// virtual functions, so that it inlines.
+extern std::atomic<Tracing*> g_current_tracing;
+
+// Bumped in every child after fork() (a Tracing built in another generation is inert).
+extern std::atomic<std::uint64_t> g_fork_generation;
 
 // Span record pool: acquire returns a record with refs == 1 and every field reset.
 SpanRecord* acquire_span_record();
