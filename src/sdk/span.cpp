@@ -472,6 +472,12 @@ namespace internal {
   SpanRecord* r = s == tracing
                       ? tracing->Tracing::new_span(callsite.metadata(), options, fields, mask)
                       : s->new_span(callsite.metadata(), options, fields, mask);
+  return enter_new_span(r);
+}
+
+// A started span (or none) entered on this thread: the span the thread was in is kept, to
+// be restored when this one ends.
+Span enter_new_span(SpanRecord* r) {
   if (r == nullptr)
     return Span();
   Span span;
@@ -486,11 +492,47 @@ namespace internal {
   return span;
 }
 
+// The macros' path: the installed Tracing stores the values under the call site's static
+// names directly; any other subscriber gets them as Fields, through its virtual function.
+[[gnu::flatten]] Span start_span_values(const Callsite& callsite, const SpanOptions& options,
+                                        std::span<const Value> values) {
+  Subscriber* s = current_subscriber();
+  if (s == nullptr)
+    return Span();
+  std::uint32_t mask = callsite.mask();
+  const Metadata& metadata = callsite.metadata();
+  if (callsite.interest() == Interest::kSometimes && !s->enabled(metadata, mask))
+    return Span();
+  SpanRecord* r = nullptr;
+  if (Tracing* tracing = g_current_tracing.load(std::memory_order_acquire); s == tracing) {
+    r = tracing->begin_span(metadata, options, mask, [&](FieldStore& attributes) {
+      if (!values.empty())
+        attributes.append_values(values, metadata.field_names);
+    });
+  } else {
+    std::vector<Field> fields;
+    fields.reserve(values.size());
+    for (std::size_t i = 0; i < values.size() && i < metadata.field_names.size(); ++i)
+      fields.push_back(Field{metadata.field_names[i], values[i]});
+    r = s->new_span(metadata, options, fields, mask);
+  }
+  return enter_new_span(r);
+}
+
 }  // namespace internal
 // Tracing's span path lives here, beside start_span() and Span::end() that call it directly
 // and the record pool it uses, so that the compiler inlines the whole path into those two.
 SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& options,
                               std::span<const Field> fields, std::uint32_t mask) {
+  return begin_span(metadata, options, mask, [&](FieldStore& attributes) {
+    if (!fields.empty())
+      attributes.append_fields(fields, metadata.field_names);
+  });
+}
+
+template <typename AppendFields>
+SpanRecord* Tracing::begin_span(const Metadata& metadata, const SpanOptions& options,
+                                std::uint32_t mask, const AppendFields& append_fields) {
   if (shut_down_.load(std::memory_order_relaxed) || mask == 0 ||
       internal::g_fork_generation.load(std::memory_order_relaxed) != generation_)
     return nullptr;
@@ -547,8 +589,7 @@ SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& optio
     r->last_transition_ns = r->start_unix_nano;
 
   // A call site's field names live in static storage with its metadata: referenced.
-  if (!fields.empty())
-    r->attributes.append_fields(fields, metadata.field_names);
+  append_fields(r->attributes);
   if (options.code_location || !options.links.empty()) [[unlikely]]
     internal::add_location_and_links(*r, metadata, options);
 

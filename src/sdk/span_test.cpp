@@ -496,6 +496,36 @@ TEST_F(SpanTest, ARecordTakenAgainFromThePoolStartsClean) {
   EXPECT_EQ(r->end_unix_nano, 0u);
 }
 
+// A subscriber of its own (not a Tracing) gets a span macro's fields with their names.
+class FieldsSubscriber : public Subscriber {
+ public:
+  Interest register_callsite(const Metadata&) override { return Interest::kAlways; }
+  bool enabled(const Metadata&) override { return true; }
+  void event(const Event&) override {}
+  SpanRecord* new_span(const Metadata& metadata, const SpanOptions&, std::span<const Field> fields,
+                       std::uint32_t) override {
+    name = metadata.name;
+    for (const Field& f : fields)
+      seen.emplace_back(std::string(f.name), f.value.to_display_string());
+    return nullptr;
+  }
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> seen;
+};
+
+TEST_F(SpanTest, AnotherSubscriberGetsTheMacrosFieldsByName) {
+  auto subscriber = std::make_shared<FieldsSubscriber>();
+  set_global_subscriber(subscriber);
+  {
+    auto span = ET_SPAN("custom", field<"a">(1), field<"b">("two"), field<"c">(2.5));
+    EXPECT_FALSE(span.is_recording());
+  }
+  EXPECT_EQ(subscriber->name, "custom");
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {"a", "1"}, {"b", "two"}, {"c", "2.5"}};
+  EXPECT_EQ(subscriber->seen, expected);
+}
+
 TEST_F(SpanTest, NoSubscriberMeansInertSpans) {
   set_global_subscriber(nullptr);
   auto span = ET_SPAN("nothing");

@@ -300,9 +300,8 @@ std::uint64_t pack_short_text(std::string_view text) noexcept {
 }
 }  // namespace
 
-void FieldStore::append_fields(std::span<const Field> fields,
-                               std::span<const std::string_view> static_names) {
-  std::size_t take = fields.size();
+std::span<FieldStore::Slot> FieldStore::append_slots(std::size_t n) {
+  std::size_t take = n;
   if (size_ + take > limit_) {
     const std::size_t room = limit_ > size_ ? limit_ - size_ : 0;
     dropped_ += take - room;
@@ -312,7 +311,46 @@ void FieldStore::append_fields(std::span<const Field> fields,
     slots_.resize(size_ + take);
   Slot* out = slots_.data() + size_;
   size_ += take;
-  for (std::size_t i = 0; i < take; ++i) {
+  return {out, take};
+}
+
+inline void FieldStore::store_appended(Slot& slot, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kBool:
+      slot.bits = v.as_bool() ? 1 : 0;
+      break;
+    case Value::Kind::kInt:
+      slot.bits = static_cast<std::uint64_t>(v.as_int());
+      break;
+    case Value::Kind::kUint:
+      slot.bits = v.as_uint();
+      break;
+    case Value::Kind::kDouble:
+      slot.bits = std::bit_cast<std::uint64_t>(v.as_double());
+      break;
+    case Value::Kind::kString: {
+      const std::string_view text = v.as_string();
+      if (text.size() <= sizeof slot.bits) {
+        slot.bits = pack_short_text(text);
+        slot.flags = static_cast<std::uint8_t>(slot.flags | kInlineText);
+        slot.inline_size = static_cast<std::uint8_t>(text.size());
+      } else {
+        slot.bits = add_text(text.substr(0, 0xffffffffu));
+      }
+      break;
+    }
+    case Value::Kind::kEmpty:
+    case Value::Kind::kAttribute:
+      store_rare(slot, v);
+      return;
+  }
+  slot.kind = v.kind();
+}
+
+void FieldStore::append_fields(std::span<const Field> fields,
+                               std::span<const std::string_view> static_names) {
+  const std::span<Slot> out = append_slots(fields.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
     const Field& f = fields[i];
     Slot& slot = out[i];
     if (i < static_names.size() && static_names[i].data() == f.name.data()) [[likely]] {
@@ -325,37 +363,21 @@ void FieldStore::append_fields(std::span<const Field> fields,
       slot.name_size = static_cast<std::uint32_t>(ref & 0xffffffffu);
       slot.flags = kNameInText;
     }
-    const Value& v = f.value;
-    switch (v.kind()) {
-      case Value::Kind::kBool:
-        slot.bits = v.as_bool() ? 1 : 0;
-        break;
-      case Value::Kind::kInt:
-        slot.bits = static_cast<std::uint64_t>(v.as_int());
-        break;
-      case Value::Kind::kUint:
-        slot.bits = v.as_uint();
-        break;
-      case Value::Kind::kDouble:
-        slot.bits = std::bit_cast<std::uint64_t>(v.as_double());
-        break;
-      case Value::Kind::kString: {
-        const std::string_view text = v.as_string();
-        if (text.size() <= sizeof slot.bits) {
-          slot.bits = pack_short_text(text);
-          slot.flags = static_cast<std::uint8_t>(slot.flags | kInlineText);
-          slot.inline_size = static_cast<std::uint8_t>(text.size());
-        } else {
-          slot.bits = add_text(text.substr(0, 0xffffffffu));
-        }
-        break;
-      }
-      case Value::Kind::kEmpty:
-      case Value::Kind::kAttribute:
-        store_rare(slot, v);
-        continue;
-    }
-    slot.kind = v.kind();
+    store_appended(slot, f.value);
+  }
+}
+
+void FieldStore::append_values(std::span<const Value> values,
+                               std::span<const std::string_view> static_names) {
+  if (static_names.size() < values.size()) [[unlikely]]
+    values = values.first(static_names.size());  // never from the macros: a name per value
+  const std::span<Slot> out = append_slots(values.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    Slot& slot = out[i];
+    slot.name = reinterpret_cast<std::uintptr_t>(static_names[i].data());
+    slot.name_size = static_cast<std::uint32_t>(static_names[i].size());
+    slot.flags = 0;
+    store_appended(slot, values[i]);
   }
 }
 

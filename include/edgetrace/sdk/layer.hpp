@@ -94,6 +94,13 @@ class Tracing final : public Subscriber {
     std::unique_ptr<Layer> layer;
     Filter filter;
   };
+  // new_span's body; `append_fields(FieldStore&)` stores the call site's fields (defined and
+  // used in span.cpp only).
+  template <typename AppendFields>
+  SpanRecord* begin_span(const Metadata& metadata, const SpanOptions& options, std::uint32_t mask,
+                         const AppendFields& append_fields);
+  friend Span internal::start_span_values(const Callsite&, const SpanOptions&,
+                                          std::span<const Value>);
   std::uint32_t static_mask(const Metadata& metadata) const noexcept;
   std::uint32_t dynamic_mask(const Metadata& metadata) const noexcept;
 

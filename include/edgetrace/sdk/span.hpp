@@ -69,10 +69,15 @@
 namespace edgetrace::sdk {
 
 class Span;
+class SpanRecord;
 struct SpanOptions;
 namespace internal {
 Span start_span(const Callsite& callsite, const SpanOptions& options,
                 std::span<const Field> fields);
+// The span macros' form: values[i] is the field named callsite.metadata().field_names[i].
+Span start_span_values(const Callsite& callsite, const SpanOptions& options,
+                       std::span<const Value> values);
+Span enter_new_span(SpanRecord* record);
 }  // namespace internal
 
 // OTLP numbering.
@@ -279,6 +284,9 @@ class Span {
 
  private:
   friend Span internal::start_span(const Callsite&, const SpanOptions&, std::span<const Field>);
+  friend Span internal::start_span_values(const Callsite&, const SpanOptions&,
+                                          std::span<const Value>);
+  friend Span internal::enter_new_span(SpanRecord*);
   void record_value(std::string_view name, const Value& value);
 
   SpanRecord* record_ = nullptr;                        // referenced by this handle
@@ -366,14 +374,15 @@ auto field_only(A& a) {
 template <typename... Fs>
 Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fields) {
   if constexpr (sizeof...(Fs) == 0) {
-    return start_span(callsite, options, {});
+    return start_span_values(callsite, options, {});
   } else {
+    // Values only: their names are the call site's static field names, in the same order.
+    static_assert(((FieldTraits<std::decay_t<Fs>>::count == 1) && ...));
     const std::tuple<ValueHolder<std::remove_cvref_t<decltype(fields.value)>>...> holders{
         fields.value...};
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      const Field values[] = {
-          Field{FieldTraits<std::decay_t<Fs>>::name, std::get<I>(holders).value()}...};
-      return start_span(callsite, options, values);
+      const Value values[] = {std::get<I>(holders).value()...};
+      return start_span_values(callsite, options, values);
     }
     (std::index_sequence_for<Fs...>{});
   }

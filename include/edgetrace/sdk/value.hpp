@@ -186,6 +186,8 @@ class FieldStore {
   // Appends a call site's fields at once (the hot path of a span's start): a name whose
   // data is the same as static_names[i]'s is referenced, others are copied.
   void append_fields(std::span<const Field> fields, std::span<const std::string_view> static_names);
+  // As append_fields() when every name is static: values[i] is named static_names[i].
+  void append_values(std::span<const Value> values, std::span<const std::string_view> static_names);
   // The value of `name`, valid until the next set/clear.
   std::optional<Value> find(std::string_view name) const noexcept;
   // Forgets every field but keeps the buffers.
@@ -237,6 +239,9 @@ class FieldStore {
   void grow_text(std::size_t needed);
   void compact();
   void store_rare(Slot& slot, const Value& value);
+  // append_fields/append_values: room for up to n more slots (the rest dropped by the limit).
+  std::span<Slot> append_slots(std::size_t n);
+  void store_appended(Slot& slot, const Value& value);  // slot.flags holds the name's flags
 
   std::vector<Slot> slots_;  // slots_[0, size_) are live; the rest keep their capacity
   std::string text_;         // text_[0, text_size_) holds copied names and strings
