@@ -91,25 +91,34 @@ TEST(IdsTest, ThreadsGetIndependentStreams) {
   EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
-TEST(IdsTest, ForkedChildDoesNotRepeatParentIds) {
-  (void)SpanId::random();  // make sure this thread's generator is seeded before fork
+// Forks; the child makes a span id with `make` and sends it back; then the parent makes
+// one. Both ids are returned (child first).
+template <typename Make>
+std::pair<SpanId, SpanId> ids_of_child_and_parent(Make make) {
   int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
+  EXPECT_EQ(pipe(fds), 0);
   pid_t pid = fork();
-  ASSERT_GE(pid, 0);
+  EXPECT_GE(pid, 0);
   if (pid == 0) {
-    SpanId child = SpanId::random();
+    SpanId child = make();
     ssize_t n = write(fds[1], child.bytes().data(), 8);
     _exit(n == 8 ? 0 : 1);
   }
-  SpanId parent = SpanId::random();
+  SpanId parent = make();
   std::array<std::uint8_t, 8> child_bytes{};
-  ASSERT_EQ(read(fds[0], child_bytes.data(), 8), 8);
+  EXPECT_EQ(read(fds[0], child_bytes.data(), 8), 8);
   int status = 0;
   waitpid(pid, &status, 0);
   close(fds[0]);
   close(fds[1]);
-  EXPECT_NE(SpanId(child_bytes), parent);
+  return {SpanId(child_bytes), parent};
+}
+
+TEST(IdsTest, ForkedChildDoesNotRepeatParentIds) {
+  (void)SpanId::random();  // make sure this thread's generator is seeded before fork
+  const auto [child, parent] = ids_of_child_and_parent([] { return SpanId::random(); });
+  EXPECT_TRUE(child.valid());
+  EXPECT_NE(child, parent);
 }
 
 // random_span_ids has its own generator (a 128-bit Lehmer generator seeded per thread).
@@ -180,25 +189,13 @@ TEST(IdsTest, SpanIdsDifferBetweenThreadsAndAfterFork) {
   for (const std::string& o : other)
     EXPECT_EQ(mine.count(o), 0u);
 
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    SpanId child;
-    random_span_ids(nullptr, child);
-    ssize_t n = write(fds[1], child.bytes().data(), 8);
-    _exit(n == 8 ? 0 : 1);
-  }
-  SpanId parent;
-  random_span_ids(nullptr, parent);
-  std::array<std::uint8_t, 8> child_bytes{};
-  ASSERT_EQ(read(fds[0], child_bytes.data(), 8), 8);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  close(fds[0]);
-  close(fds[1]);
-  EXPECT_NE(SpanId(child_bytes), parent);
+  const auto [child, parent] = ids_of_child_and_parent([] {
+    SpanId s;
+    random_span_ids(nullptr, s);
+    return s;
+  });
+  EXPECT_TRUE(child.valid());
+  EXPECT_NE(child, parent);
 }
 
 }  // namespace
