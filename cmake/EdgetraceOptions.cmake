@@ -68,6 +68,20 @@ function(et_test name)
   et_project_target(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
   if(registered)
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+    # Registered in units of up to 8 tests of one suite (cmake/EdgetraceGtestUnits.cmake),
+    # listed each time the executable links.
+    set(units_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_units.cmake")
+    add_custom_command(TARGET ${name} POST_BUILD
+      COMMAND ${CMAKE_COMMAND} "-DTEST_EXECUTABLE=$<TARGET_FILE:${name}>"
+              "-DCTEST_FILE=${units_file}" "-DWORKING_DIR=${CMAKE_CURRENT_BINARY_DIR}"
+              "-DUNIT_PREFIX=${name}" -P "${ET_GTEST_UNITS_SCRIPT}"
+      BYPRODUCTS "${units_file}"
+      VERBATIM)
+    set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_include.cmake")
+    file(WRITE "${include_file}"
+         "if(EXISTS \"${units_file}\")\n  include(\"${units_file}\")\n"
+         "else()\n  add_test(${name}_NOT_BUILT ${name}_NOT_BUILT)\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
   endif()
 endfunction()
+set(ET_GTEST_UNITS_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/EdgetraceGtestUnits.cmake")
