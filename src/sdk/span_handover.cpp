@@ -60,6 +60,11 @@ class SpanRing {
       if (t == h)
         return 0;
       const std::size_t n = static_cast<std::size_t>(t - h);
+      // Another taker moved the head on after it was read here and the owner has staged
+      // more since: this head is stale (and the span between it and the tail is more than a
+      // ring); read both again.
+      if (n > kSize)
+        continue;
       // Copy first, claim after: until the head moves, the owner cannot reuse these slots,
       // and if another taker moved it first the copy is thrown away.
       for (std::size_t i = 0; i < n; ++i)
