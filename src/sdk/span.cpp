@@ -457,14 +457,24 @@ void Span::update_name(std::string_view name) {
 
 namespace internal {
 
+// The subscriber a span of `callsite` goes to now, with the layers that want it in `mask`;
+// null when none does.
+inline Subscriber* subscriber_for(const Callsite& callsite, std::uint32_t& mask) {
+  Subscriber* s = current_subscriber();
+  if (s == nullptr)
+    return nullptr;
+  mask = callsite.mask();
+  if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
+    return nullptr;
+  return s;
+}
+
 // flatten: Tracing::new_span, the clock and the pool inline here (rare paths are noinline).
 [[gnu::flatten]] Span start_span(const Callsite& callsite, const SpanOptions& options,
                                  std::span<const Field> fields) {
-  Subscriber* s = current_subscriber();
+  std::uint32_t mask = 0;
+  Subscriber* s = subscriber_for(callsite, mask);
   if (s == nullptr)
-    return Span();
-  std::uint32_t mask = callsite.mask();
-  if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
     return Span();
   // The installed Tracing is called directly (its new_span is defined below and inlines);
   // any other subscriber through its virtual function.
@@ -496,13 +506,11 @@ Span enter_new_span(SpanRecord* r) {
 // names directly; any other subscriber gets them as Fields, through its virtual function.
 [[gnu::flatten]] Span start_span_values(const Callsite& callsite, const SpanOptions& options,
                                         std::span<const Value> values) {
-  Subscriber* s = current_subscriber();
+  std::uint32_t mask = 0;
+  Subscriber* s = subscriber_for(callsite, mask);
   if (s == nullptr)
     return Span();
-  std::uint32_t mask = callsite.mask();
   const Metadata& metadata = callsite.metadata();
-  if (callsite.interest() == Interest::kSometimes && !s->enabled(metadata, mask))
-    return Span();
   SpanRecord* r = nullptr;
   if (Tracing* tracing = g_current_tracing.load(std::memory_order_acquire); s == tracing) {
     r = tracing->begin_span(metadata, options, mask, [&](FieldStore& attributes) {
