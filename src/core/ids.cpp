@@ -11,6 +11,9 @@
 #include <type_traits>
 
 namespace edgetrace::core::internal {
+
+constinit thread_local SpanIdState t_span_ids{0, 0};
+
 namespace {
 
 constexpr std::int8_t kBad = -1;
@@ -50,6 +53,8 @@ std::atomic<std::uint32_t> g_fork_generation{0};
 
 void on_fork_child() {
   g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+  // The child's only thread is the one that forked: its span-id state re-seeds.
+  t_span_ids = SpanIdState{0, 0};
 }
 
 std::uint64_t splitmix64(std::uint64_t& x) noexcept {
@@ -111,35 +116,18 @@ struct Generator {
 
 thread_local Generator t_generator;
 
-// Trace and span ids: a Lehmer (multiplicative congruential) generator with 128 bits of
-// state and the 64-bit multiplier 0xda942042e4dd58b5, returning the state's high 64 bits
-// (D. Lemire, "The fastest conventional random number generator that can pass Big Crush?",
-// 2019; the multiplier is PCG's "cheap multiplier"). One multiply per 64 bits, against about
-// a dozen operations for xoshiro256**; its 128-bit state keeps a trace id's two words as
-// unlikely to repeat as 128 random bits. Seeded from the thread's xoshiro generator (itself
-// from getrandom), again in a forked child. The state is odd, as the generator needs.
-struct IdGenerator {
-  __extension__ typedef unsigned __int128 U128;
-  U128 state = 1;
-  std::uint32_t seeded_generation = 0;  // fork generation + 1; 0 before the first seed
+}  // namespace
 
-  std::uint64_t next() noexcept {
-    state *= 0xda942042e4dd58b5ULL;
-    return static_cast<std::uint64_t>(state >> 64);
-  }
-};
-
-thread_local IdGenerator t_ids;
-
-[[gnu::cold, gnu::noinline]] void seed_ids(IdGenerator& ids) noexcept {
+void seed_span_ids() noexcept {
   Generator& g = t_generator;
   const std::uint64_t hi = g.next();  // seeds (or re-seeds after a fork) first
   const std::uint64_t lo = g.next();
-  ids.state = (static_cast<IdGenerator::U128>(hi) << 64) | lo | 1;
-  ids.seeded_generation = g.generation + 1;
+  t_span_ids = SpanIdState{lo | 1, hi};  // the generator's state must be odd
 }
 
-}  // namespace
+void redraw_span_ids(TraceId* trace, SpanId& span) noexcept {
+  random_span_ids(trace, span);  // the zero draw moved the state on: the next one differs
+}
 
 int decode_hex(std::string_view text, std::span<std::uint8_t> out, HexCase hex_case) noexcept {
   const auto& table = hex_case == HexCase::kLowerOnly ? kLowerTable : kAnyTable;
@@ -207,28 +195,6 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 std::string to_hex(std::string_view bytes) {
   return to_hex(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                               bytes.size()));
-}
-
-void random_span_ids(TraceId* trace, SpanId& span) noexcept {
-  internal::IdGenerator& g = internal::t_ids;
-  if (g.seeded_generation != internal::g_fork_generation.load(std::memory_order_relaxed) + 1)
-      [[unlikely]]
-    internal::seed_ids(g);
-  std::uint64_t id = 0;
-  do {
-    id = g.next();
-  } while (id == 0);
-  static_assert(std::is_trivially_copyable_v<SpanId> && sizeof(SpanId) == 8);
-  static_assert(std::is_trivially_copyable_v<TraceId> && sizeof(TraceId) == 16);
-  std::memcpy(static_cast<void*>(&span), &id, 8);
-  if (trace != nullptr) {
-    std::uint64_t t[2] = {0, 0};
-    do {
-      t[0] = g.next();
-      t[1] = g.next();
-    } while ((t[0] | t[1]) == 0);
-    std::memcpy(static_cast<void*>(trace), t, 16);
-  }
 }
 
 }  // namespace edgetrace::core

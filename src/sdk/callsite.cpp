@@ -88,8 +88,15 @@ void set_global_subscriber(std::shared_ptr<Subscriber> subscriber) {
     if (r.current)
       r.retired.push_back(r.current);
     r.current = std::move(subscriber);
-    internal::g_current_tracing.store(dynamic_cast<Tracing*>(r.current.get()),
-                                      std::memory_order_release);
+    // Only a live Tracing: its span path then skips the shut-down and forked-child tests.
+    // A shutdown racing this store either sees it (and clears it) or is seen here.
+    Tracing* tracing = dynamic_cast<Tracing*>(r.current.get());
+    if (tracing != nullptr && tracing->in_forked_child())
+      tracing = nullptr;
+    internal::g_current_tracing.store(tracing);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (tracing != nullptr && tracing->is_shut_down())
+      (void)internal::g_current_tracing.compare_exchange_strong(tracing, nullptr);
     g_current.store(r.current.get(), std::memory_order_release);
   }
   rebuild_interest();

@@ -184,9 +184,12 @@ void write_logs(MetricWriter& w, const LogSelfMetrics& l) {
 
 }  // namespace
 
-std::size_t ShardedCounters::next_shard() noexcept {
+constinit thread_local std::size_t ShardedCounters::t_shard_ = 0;
+
+void ShardedCounters::add_first(std::size_t i) noexcept {
   static std::atomic<std::size_t> next{0};
-  return next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  t_shard_ = next.fetch_add(1, std::memory_order_relaxed) % kShards + 1;
+  add(i);
 }
 
 std::string next_component_name(std::string_view type) {

@@ -119,21 +119,22 @@ void reset(SpanRecord& r) {
   if (!r.context.state.empty())
     r.context.state = core::TraceState{};
   r.context.remote = false;
+  // Adjacent in SpanRecord, in this order: the compiler merges the stores.
   r.parent_span_id = core::SpanId{};
-  r.parent_remote = false;
   r.parent = nullptr;
   r.end_unix_nano = 0;
   r.busy_ns = 0;
   r.idle_ns = 0;
-  r.attributes.clear();
   r.event_count = 0;
   r.dropped_events = 0;
   r.link_count = 0;
+  r.last_transition_ns = 0;
+  r.parent_remote = false;
   r.status = SpanStatusCode::kUnset;
+  r.renamed_ = false;
+  r.attributes.clear();
   if (!r.status_message.empty())
     r.status_message.clear();
-  r.last_transition_ns = 0;
-  r.renamed_ = false;
 }
 
 // The OS thread id, read once per thread.
@@ -231,6 +232,13 @@ std::uint64_t os_thread_id() noexcept {
 
 }  // namespace
 
+// A closing span's busy and idle times, for layers that asked for them.
+inline void set_busy_idle(SpanRecord& span) noexcept {
+  span.busy_ns = span.end_unix_nano - span.last_transition_ns;
+  const std::uint64_t total = span.end_unix_nano - span.start_unix_nano;
+  span.idle_ns = total > span.busy_ns ? total - span.busy_ns : 0;
+}
+
 SpanRecord* acquire_span_record() {
   SpanRecord* r = t_cache.count > 0 ? t_cache.items[--t_cache.count] : acquire_slow();
   r->refs.store(1, std::memory_order_relaxed);
@@ -282,10 +290,6 @@ std::string_view span_kind_name(SpanKind kind) noexcept {
 SpanRef::SpanRef(SpanRecord* record) noexcept : record_(record) {
   if (record_ != nullptr)
     record_->refs.fetch_add(1, std::memory_order_relaxed);
-}
-
-SpanRef::~SpanRef() {
-  internal::release_span_record(record_);
 }
 
 // --- Context ---------------------------------------------------------------------------
@@ -427,62 +431,50 @@ void Span::update_name(std::string_view name) {
   record_->renamed_ = true;
 }
 
-// flatten: the clock, Tracing::close_span and the pool inline here (their rare paths are
-// noinline).
-[[gnu::flatten]] void Span::end() {
-  if (record_ == nullptr)
-    return;
-  SpanRecord* r = std::exchange(record_, nullptr);
-  internal::ThreadContext& t = internal::thread_context();
-  if (t.span == r) {
-    t.span = previous_span_;
-    t.remote = previous_remote_;
-  }
-  r->end_unix_nano = internal::now_unix_nanos();
-  if (r->end_unix_nano < r->start_unix_nano)
-    r->end_unix_nano = r->start_unix_nano;
-  if (Subscriber* owner = r->owner; owner != nullptr) {
-    // The installed Tracing is called directly (its close_span is defined below and inlines).
-    Tracing* tracing = internal::g_current_tracing.load(std::memory_order_relaxed);
-    if (owner == tracing)
-      tracing->Tracing::close_span(*r);
-    else
-      owner->close_span(*r);
-  }
-  if (previous_span_ != nullptr && previous_span_ != r->parent)
-    internal::release_span_record(previous_span_);
-  previous_span_ = nullptr;
-  internal::release_span_record(r);
-}
-
 namespace internal {
 
-// The subscriber a span of `callsite` goes to now, with the layers that want it in `mask`;
-// null when none does.
-inline Subscriber* subscriber_for(const Callsite& callsite, std::uint32_t& mask) {
-  Subscriber* s = current_subscriber();
+// Where a span of `callsite` goes now: the installed Tracing (called directly, so that its
+// span path inlines), another subscriber (through its virtual functions), or nowhere (both
+// null). `mask` gets the layers that want it.
+struct SpanRoute {
+  Tracing* tracing = nullptr;
+  Subscriber* other = nullptr;
+};
+inline SpanRoute route_span(const Callsite& callsite, std::uint32_t& mask) {
+  mask = 0;
+  std::uint32_t static_mask = 0;
+  const bool sometimes = callsite.interest_and_mask(static_mask) == Interest::kSometimes;
+  Tracing* tracing = g_current_tracing.load(std::memory_order_acquire);
+  Subscriber* s = tracing != nullptr ? tracing : current_subscriber();
   if (s == nullptr)
-    return nullptr;
-  mask = callsite.mask();
-  if (callsite.interest() == Interest::kSometimes && !s->enabled(callsite.metadata(), mask))
-    return nullptr;
-  return s;
+    return {};
+  if (sometimes) [[unlikely]] {
+    // Through a copy: the mask stays out of memory on the common path.
+    std::uint32_t dynamic_mask = static_mask;
+    const bool enabled = tracing != nullptr
+                             ? tracing->Tracing::enabled(callsite.metadata(), dynamic_mask)
+                             : s->enabled(callsite.metadata(), dynamic_mask);
+    if (!enabled)
+      return {};
+    static_mask = dynamic_mask;
+  }
+  mask = static_mask;
+  if (tracing != nullptr)
+    return {tracing, nullptr};
+  return {nullptr, s};
 }
 
 // flatten: Tracing::new_span, the clock and the pool inline here (rare paths are noinline).
 [[gnu::flatten]] Span start_span(const Callsite& callsite, const SpanOptions& options,
                                  std::span<const Field> fields) {
   std::uint32_t mask = 0;
-  Subscriber* s = subscriber_for(callsite, mask);
-  if (s == nullptr)
-    return Span();
-  // The installed Tracing is called directly (its new_span is defined below and inlines);
-  // any other subscriber through its virtual function.
-  Tracing* tracing = g_current_tracing.load(std::memory_order_acquire);
-  SpanRecord* r = s == tracing
-                      ? tracing->Tracing::new_span(callsite.metadata(), options, fields, mask)
-                      : s->new_span(callsite.metadata(), options, fields, mask);
-  return enter_new_span(r);
+  const SpanRoute route = route_span(callsite, mask);
+  if (route.tracing != nullptr)
+    return enter_new_span(
+        route.tracing->Tracing::new_span(callsite.metadata(), options, fields, mask));
+  if (route.other != nullptr)
+    return enter_new_span(route.other->new_span(callsite.metadata(), options, fields, mask));
+  return Span();
 }
 
 // A started span (or none) entered on this thread: the span the thread was in is kept, to
@@ -504,45 +496,91 @@ Span enter_new_span(SpanRecord* r) {
 
 // The macros' path: the installed Tracing stores the values under the call site's static
 // names directly; any other subscriber gets them as Fields, through its virtual function.
-[[gnu::flatten]] Span start_span_values(const Callsite& callsite, const SpanOptions& options,
-                                        std::span<const Value> values) {
-  std::uint32_t mask = 0;
-  Subscriber* s = subscriber_for(callsite, mask);
-  if (s == nullptr)
-    return Span();
-  const Metadata& metadata = callsite.metadata();
-  SpanRecord* r = nullptr;
-  if (Tracing* tracing = g_current_tracing.load(std::memory_order_acquire); s == tracing) {
-    r = tracing->begin_span(metadata, options, mask, [&](FieldStore& attributes) {
-      if (!values.empty())
-        attributes.append_values(values, metadata.field_names);
-    });
-  } else {
+struct SpanPath {
+  [[gnu::always_inline]] static inline Span start(const Callsite& callsite,
+                                                  const SpanOptions& options,
+                                                  std::span<const Value> values) {
+    std::uint32_t mask = 0;
+    const SpanRoute route = route_span(callsite, mask);
+    const Metadata& metadata = callsite.metadata();
+    if (route.tracing != nullptr) {
+      return enter_new_span(
+          route.tracing->begin_span<false>(metadata, options, mask, [&](FieldStore& attributes) {
+            if (!values.empty())
+              attributes.append_values(values, metadata.field_names);
+          }));
+    }
+    if (route.other == nullptr)
+      return Span();
     std::vector<Field> fields;
     fields.reserve(values.size());
     for (std::size_t i = 0; i < values.size() && i < metadata.field_names.size(); ++i)
       fields.push_back(Field{metadata.field_names[i], values[i]});
-    r = s->new_span(metadata, options, fields, mask);
+    return enter_new_span(route.other->new_span(metadata, options, fields, mask));
   }
-  return enter_new_span(r);
+
+  // Span::end's call into the installed (live) Tracing.
+  [[gnu::always_inline]] static inline void close(Tracing& tracing, SpanRecord& span) {
+    tracing.close_span_to_layers(span);
+  }
+};
+
+[[gnu::flatten]] Span start_span_values(const Callsite& callsite, const SpanOptions& options,
+                                        std::span<const Value> values) {
+  return SpanPath::start(callsite, options, values);
+}
+
+// The options are the constant kDefaultSpanOptions here: the compiler drops their tests.
+[[gnu::flatten]] Span start_span_default(const Callsite& callsite, std::span<const Value> values) {
+  return SpanPath::start(callsite, kDefaultSpanOptions, values);
 }
 
 }  // namespace internal
+
+// flatten: the clock, Tracing::close_span and the pool inline here (their rare paths are
+// noinline).
+[[gnu::flatten]] void Span::end() {
+  if (record_ == nullptr)
+    return;
+  SpanRecord* r = std::exchange(record_, nullptr);
+  internal::ThreadContext& t = internal::thread_context();
+  if (t.span == r) {
+    t.span = previous_span_;
+    t.remote = previous_remote_;
+  }
+  r->end_unix_nano = internal::now_unix_nanos();
+  if (r->end_unix_nano < r->start_unix_nano)
+    r->end_unix_nano = r->start_unix_nano;
+  if (Subscriber* owner = r->owner; owner != nullptr) {
+    // The installed Tracing is called directly (its close_span is defined below and inlines).
+    Tracing* tracing = internal::g_current_tracing.load(std::memory_order_relaxed);
+    if (owner == tracing)
+      internal::SpanPath::close(*tracing, *r);
+    else
+      owner->close_span(*r);
+  }
+  // previous_span_ is left as it is: with record_ null, nothing reads it again.
+  if (previous_span_ != nullptr && previous_span_ != r->parent)
+    internal::release_span_record(previous_span_);
+  internal::release_span_record(r);
+}
+
 // Tracing's span path lives here, beside start_span() and Span::end() that call it directly
 // and the record pool it uses, so that the compiler inlines the whole path into those two.
 SpanRecord* Tracing::new_span(const Metadata& metadata, const SpanOptions& options,
                               std::span<const Field> fields, std::uint32_t mask) {
-  return begin_span(metadata, options, mask, [&](FieldStore& attributes) {
+  return begin_span<true>(metadata, options, mask, [&](FieldStore& attributes) {
     if (!fields.empty())
       attributes.append_fields(fields, metadata.field_names);
   });
 }
 
-template <typename AppendFields>
+template <bool kCheckLive, typename AppendFields>
 SpanRecord* Tracing::begin_span(const Metadata& metadata, const SpanOptions& options,
                                 std::uint32_t mask, const AppendFields& append_fields) {
-  if (shut_down_.load(std::memory_order_relaxed) || mask == 0 ||
-      internal::g_fork_generation.load(std::memory_order_relaxed) != generation_)
+  if (mask == 0)
+    return nullptr;
+  if (kCheckLive && !internal::generation_live(live_generation_.load(std::memory_order_relaxed)))
     return nullptr;
   SpanRecord* r = internal::acquire_span_record();
   r->owner = this;
@@ -582,15 +620,17 @@ SpanRecord* Tracing::begin_span(const Metadata& metadata, const SpanOptions& opt
     r->parent_span_id = parent_context->span_id;
     if (!parent_context->state.empty())
       r->context.state = parent_context->state;
-    r->context.flags.bits = parent_context->flags.bits & core::TraceFlags::kRandom;
     core::random_span_ids(nullptr, r->context.span_id);
   } else {
     core::random_span_ids(&r->context.trace_id, r->context.span_id);
-    r->context.flags.bits = core::TraceFlags::kRandom;
   }
+  // The random flag: inherited from the parent, set on a new trace (its id is random).
+  core::TraceFlags flags;
+  flags.bits = parent_context != nullptr ? parent_context->flags.bits & core::TraceFlags::kRandom
+                                         : core::TraceFlags::kRandom;
   const bool sampled = options_.sampler.should_sample(parent_context, r->context.trace_id) ==
                        SamplingDecision::kRecordAndSample;
-  r->context.flags = r->context.flags.with_sampled(sampled);
+  r->context.flags = flags.with_sampled(sampled);
   r->start_unix_nano = internal::now_unix_nanos();
   r->thread_id = internal::os_thread_id();
   if (timings_)
@@ -602,7 +642,7 @@ SpanRecord* Tracing::begin_span(const Metadata& metadata, const SpanOptions& opt
     internal::add_location_and_links(*r, metadata, options);
 
   for (std::uint32_t m = mask; m != 0; m &= m - 1) {
-    const auto i = static_cast<std::size_t>(__builtin_ctz(m));
+    const auto i = static_cast<std::uint32_t>(__builtin_ctz(m));
     if (Layer* layer = layer_at_[i]; layer != nullptr)
       layer->on_new_span(*r);
   }
@@ -610,16 +650,19 @@ SpanRecord* Tracing::begin_span(const Metadata& metadata, const SpanOptions& opt
 }
 
 void Tracing::close_span(SpanRecord& span) {
-  if (timings_) {
-    span.busy_ns = span.end_unix_nano - span.last_transition_ns;
-    const std::uint64_t total = span.end_unix_nano - span.start_unix_nano;
-    span.idle_ns = total > span.busy_ns ? total - span.busy_ns : 0;
-  }
-  if (shut_down_.load(std::memory_order_relaxed) ||
-      internal::g_fork_generation.load(std::memory_order_relaxed) != generation_)
+  if (!internal::generation_live(live_generation_.load(std::memory_order_relaxed))) {
+    if (timings_)
+      internal::set_busy_idle(span);
     return;
+  }
+  close_span_to_layers(span);
+}
+
+void Tracing::close_span_to_layers(SpanRecord& span) {
+  if (timings_)
+    internal::set_busy_idle(span);
   for (std::uint32_t m = span.layer_mask; m != 0; m &= m - 1) {
-    const auto i = static_cast<std::size_t>(__builtin_ctz(m));
+    const auto i = static_cast<std::uint32_t>(__builtin_ctz(m));
     if (Layer* layer = layer_at_[i]; layer != nullptr)
       layer->on_close(span);
   }

@@ -128,7 +128,9 @@ SpanHandover::~SpanHandover() {
   (void)discard();
 }
 
-bool SpanHandover::stage(SpanRing& ring, SpanRecord* span) noexcept {
+// Inline in push(): a span's hand-over is one ring store; the group's hand-over (drain) is
+// out of line.
+[[gnu::always_inline]] inline bool SpanHandover::stage(SpanRing& ring, SpanRecord* span) noexcept {
   const std::size_t staged = ring.try_push(span);
   if (staged >= group_)
     drain(ring);
@@ -202,7 +204,7 @@ SpanRing* SpanHandover::ring_for_this_thread() {
   return ring.get();
 }
 
-void SpanHandover::drain(SpanRing& ring) {
+[[gnu::noinline]] void SpanHandover::drain(SpanRing& ring) {
   std::array<SpanRecord*, kRingSize> taken;
   const std::size_t n = ring.take(taken.data());
   if (n == 0)

@@ -542,5 +542,33 @@ TEST_F(SpanTest, SpanEndedAfterTheSubscriberWasReplacedIsSafe) {
   EXPECT_EQ(layer->closed.size(), 1u);  // closed on the subscriber that started it
 }
 
+// The installed Tracing's macros path skips the "shut down?" test: its shutdown() must take
+// it off that path (and installing a shut-down Tracing must not put it there).
+TEST_F(SpanTest, ShutDownTracingStillInstalledTakesNoSpansOrEvents) {
+  auto tracing = std::make_shared<Tracing>(Tracing::Options{});
+  auto layer = std::make_unique<RecordingLayer>();
+  RecordingLayer* recorded = layer.get();
+  tracing->add_layer(std::move(layer), Filter::parse("trace").value());
+  set_global_subscriber(tracing);
+  {
+    auto open = ET_SPAN("open across shutdown");
+    { auto before = ET_SPAN("before shutdown"); }
+    ASSERT_TRUE(tracing->shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+    auto after = ET_SPAN("after shutdown");
+    EXPECT_FALSE(after.is_recording());
+    ET_INFO("event after shutdown");
+  }
+  EXPECT_EQ(recorded->started, 2);
+  ASSERT_EQ(recorded->closed.size(), 1u);  // the span open across the shutdown is not closed
+  EXPECT_EQ(recorded->closed[0].name, "before shutdown");
+  EXPECT_TRUE(recorded->events.empty());
+
+  set_global_subscriber(nullptr);
+  set_global_subscriber(tracing);  // installed again, already shut down
+  auto again = ET_SPAN("installed after shutdown");
+  EXPECT_FALSE(again.is_recording());
+  EXPECT_EQ(recorded->started, 2);
+}
+
 }  // namespace
 }  // namespace edgetrace::sdk

@@ -22,6 +22,8 @@ constexpr std::size_t kMaxFilterSpans = 16;
 
 void on_fork_child() noexcept {
   g_fork_generation.fetch_add(1, std::memory_order_relaxed);  // async-signal-safe
+  // The installed Tracing is inert here: spans reach it through its checked entry points.
+  internal::g_current_tracing.store(nullptr, std::memory_order_relaxed);
 }
 
 std::uint64_t fork_generation() {
@@ -35,7 +37,8 @@ std::uint64_t fork_generation() {
 
 }  // namespace
 
-Tracing::Tracing(Options options) : options_(std::move(options)), generation_(fork_generation()) {}
+Tracing::Tracing(Options options)
+    : options_(std::move(options)), generation_(fork_generation()), live_generation_(generation_) {}
 
 bool Tracing::in_forked_child() const noexcept {
   return g_fork_generation.load(std::memory_order_relaxed) != generation_;
@@ -65,8 +68,12 @@ bool Tracing::force_flush(Deadline deadline) {
 }
 
 bool Tracing::shutdown(Deadline deadline) {
-  if (shut_down_.exchange(true, std::memory_order_acq_rel) || in_forked_child())
+  if (shut_down_.exchange(true) || in_forked_child())
     return true;
+  live_generation_.store(kRetired, std::memory_order_relaxed);
+  // No longer the installed live Tracing (see set_global_subscriber for the other half).
+  Tracing* self = this;
+  (void)internal::g_current_tracing.compare_exchange_strong(self, nullptr);
   bool ok = true;
   for (Slot& s : layers_)
     ok = s.layer->shutdown(deadline) && ok;
@@ -123,7 +130,7 @@ bool Tracing::enabled(const Metadata& metadata, std::uint32_t& mask) {
 }
 
 void Tracing::event(const Event& event) {
-  if (shut_down_.load(std::memory_order_relaxed) || in_forked_child())
+  if (!internal::generation_live(live_generation_.load(std::memory_order_relaxed)))
     return;
   for (std::uint32_t m = event.layer_mask; m != 0; m &= m - 1) {
     const auto i = static_cast<std::size_t>(__builtin_ctz(m));

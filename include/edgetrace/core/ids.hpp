@@ -112,8 +112,65 @@ class ByteId {
 using TraceId = ByteId<16>;
 using SpanId = ByteId<8>;
 
+namespace internal {
+// The state of this thread's span-id generator (see random_span_ids): a 128-bit Lehmer
+// generator, odd once seeded; zero before the thread's first id and in a child after fork().
+struct SpanIdState {
+  std::uint64_t lo;
+  std::uint64_t hi;
+};
+extern constinit thread_local SpanIdState t_span_ids;
+// Seeds this thread's state from its xoshiro256** generator (itself seeded from getrandom).
+[[gnu::cold]] void seed_span_ids() noexcept;
+// Draws again when a draw came out zero (about once in 2^64 ids).
+[[gnu::cold]] void redraw_span_ids(TraceId* trace, SpanId& span) noexcept;
+}  // namespace internal
+
 // A new span's ids in one call, cheaper than two random(): a random span id, and a random
 // trace id too when `trace` is not null (a root span). Both valid (non-zero).
-void random_span_ids(TraceId* trace, SpanId& span) noexcept;
+//
+// Ids come from a per-thread Lehmer (multiplicative congruential) generator with 128 bits
+// of state and the 64-bit multiplier 0xda942042e4dd58b5, returning the state's high 64 bits
+// (D. Lemire, "The fastest conventional random number generator that can pass Big Crush?",
+// 2019; the multiplier is PCG's "cheap multiplier"): one multiply per 64 bits. Inline, so
+// that a span's start pays no call for it.
+inline void random_span_ids(TraceId* trace, SpanId& span) noexcept {
+  __extension__ typedef unsigned __int128 U128;
+  constexpr std::uint64_t kMultiplier = 0xda942042e4dd58b5ULL;
+  internal::SpanIdState& s = internal::t_span_ids;
+  if ((s.lo & 1) == 0) [[unlikely]]
+    internal::seed_span_ids();
+  // One step: the state times the multiplier, modulo 2^128. The empty asm keeps the
+  // compiler from folding two or three steps into products by the multiplier's powers,
+  // which are 128-bit and cost more than the steps.
+  std::uint64_t lo = s.lo;
+  std::uint64_t hi = s.hi;
+  const auto step = [&lo, &hi]() noexcept {
+    const U128 low = static_cast<U128>(lo) * kMultiplier;
+    lo = static_cast<std::uint64_t>(low);
+    hi = hi * kMultiplier + static_cast<std::uint64_t>(low >> 64);
+    __asm__("" : "+r"(lo), "+r"(hi));
+    return hi;
+  };
+  const std::uint64_t id = step();
+  std::uint64_t t0 = 1;
+  std::uint64_t t1 = 0;
+  if (trace != nullptr) {
+    t0 = step();
+    t1 = step();
+  }
+  s.lo = lo;
+  s.hi = hi;
+  if (id == 0 || (t0 | t1) == 0) [[unlikely]] {
+    internal::redraw_span_ids(trace, span);
+    return;
+  }
+  static_assert(sizeof(SpanId) == 8 && sizeof(TraceId) == 16);
+  __builtin_memcpy(static_cast<void*>(&span), &id, 8);
+  if (trace != nullptr) {
+    __builtin_memcpy(static_cast<void*>(trace), &t0, 8);
+    __builtin_memcpy(static_cast<void*>(reinterpret_cast<std::uint8_t*>(trace) + 8), &t1, 8);
+  }
+}
 
 }  // namespace edgetrace::core

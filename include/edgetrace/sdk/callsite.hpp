@@ -105,6 +105,17 @@ class Callsite {
   std::uint32_t mask() const noexcept {
     return static_cast<std::uint32_t>(state_.load(std::memory_order_relaxed) >> 8);
   }
+  // interest() and mask() as one consistent pair, from one load on the fast path.
+  Interest interest_and_mask(std::uint32_t& mask) const noexcept {
+    const std::uint64_t state = state_.load(std::memory_order_relaxed);
+    mask = static_cast<std::uint32_t>(state >> 8);
+    const auto i = static_cast<Interest>(state & 0xff);
+    if (i != Interest::kUnknown) [[likely]]
+      return i;
+    const Interest registered = register_slow();
+    mask = this->mask();
+    return registered;
+  }
 
  private:
   friend void rebuild_interest() noexcept;

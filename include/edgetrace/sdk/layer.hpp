@@ -31,6 +31,9 @@
 #include "edgetrace/sdk/span.hpp"
 
 namespace edgetrace::sdk {
+namespace internal {
+struct SpanPath;  // the span macros' path into Tracing (span.cpp)
+}  // namespace internal
 
 using Deadline = std::chrono::steady_clock::time_point;
 
@@ -95,12 +98,14 @@ class Tracing final : public Subscriber {
     Filter filter;
   };
   // new_span's body; `append_fields(FieldStore&)` stores the call site's fields (defined and
-  // used in span.cpp only).
-  template <typename AppendFields>
+  // used in span.cpp only). kCheckLive: return null when shut down or in a forked child (the
+  // installed Tracing, internal::g_current_tracing, is known live and skips the test).
+  template <bool kCheckLive, typename AppendFields>
   SpanRecord* begin_span(const Metadata& metadata, const SpanOptions& options, std::uint32_t mask,
                          const AppendFields& append_fields);
-  friend Span internal::start_span_values(const Callsite&, const SpanOptions&,
-                                          std::span<const Value>);
+  // close_span without the live test (for the installed Tracing).
+  void close_span_to_layers(SpanRecord& span);
+  friend struct internal::SpanPath;
   std::uint32_t static_mask(const Metadata& metadata) const noexcept;
   std::uint32_t dynamic_mask(const Metadata& metadata) const noexcept;
 
@@ -113,6 +118,10 @@ class Tracing final : public Subscriber {
   bool timings_ = false;
   std::atomic<bool> shut_down_{false};
   std::uint64_t generation_;  // fork generation this Tracing was built in
+  // generation_ while this Tracing takes spans and events, kRetired once shut down: the hot
+  // paths test "not shut down and not in a forked child" with one comparison.
+  static constexpr std::uint64_t kRetired = ~std::uint64_t{0};
+  std::atomic<std::uint64_t> live_generation_;
 };
 
 }  // namespace edgetrace::sdk

@@ -77,7 +77,11 @@ Span start_span(const Callsite& callsite, const SpanOptions& options,
 // The span macros' form: values[i] is the field named callsite.metadata().field_names[i].
 Span start_span_values(const Callsite& callsite, const SpanOptions& options,
                        std::span<const Value> values);
+// The same with the default options (ET_SPAN, ET_SPAN_AT): a path that does not read them.
+Span start_span_default(const Callsite& callsite, std::span<const Value> values);
 Span enter_new_span(SpanRecord* record);
+// Drops one reference to a pooled record; the last one returns it to the pool.
+void release_span_record(SpanRecord* record) noexcept;
 }  // namespace internal
 
 // OTLP numbering.
@@ -112,31 +116,32 @@ class SpanRecord {
   }
 
   const Metadata* metadata = nullptr;
-  core::SpanContext context;     // this span's trace id, span id, flags (sampled), tracestate
-  core::SpanId parent_span_id;   // invalid for a root span
-  bool parent_remote = false;    // the parent came from another process
-  SpanRecord* parent = nullptr;  // the local parent record (referenced while this lives)
+  core::SpanContext context;  // this span's trace id, span id, flags (sampled), tracestate
   SpanKind kind = SpanKind::kInternal;
+  std::uint32_t layer_mask = 0;  // which layers record this span
   std::uint64_t start_unix_nano = 0;
+  std::uint64_t thread_id = 0;  // the OS thread id that started it
+  // The fields from here to `renamed_` are reset together when a record is reused.
+  core::SpanId parent_span_id;      // invalid for a root span
+  SpanRecord* parent = nullptr;     // the local parent record (referenced while this lives)
   std::uint64_t end_unix_nano = 0;  // 0 while the span is open
   std::uint64_t busy_ns = 0;        // time spent entered (measured when a layer asks)
   std::uint64_t idle_ns = 0;        // time between enter/exit (measured when a layer asks)
-  FieldStore attributes;
-  std::vector<SpanEventData> events;  // events[0, event_count) are live
-  std::size_t event_count = 0;
+  std::size_t event_count = 0;      // events[0, event_count) are live
   std::size_t dropped_events = 0;
-  std::vector<SpanLinkData> links;  // links[0, link_count) are live
-  std::size_t link_count = 0;
+  std::size_t link_count = 0;            // links[0, link_count) are live
+  std::uint64_t last_transition_ns = 0;  // monotonic time of the last enter/exit (internal)
+  bool parent_remote = false;            // the parent came from another process
   SpanStatusCode status = SpanStatusCode::kUnset;
+  bool renamed_ = false;  // internal: name_override_ holds the name
+  FieldStore attributes;
+  std::vector<SpanEventData> events;
+  std::vector<SpanLinkData> links;
   std::string status_message;
-  std::uint32_t layer_mask = 0;  // which layers record this span
-  std::uint64_t thread_id = 0;   // the OS thread id that started it
 
   // Internal bookkeeping.
   Subscriber* owner = nullptr;  // the subscriber that started it (kept alive until exit)
   std::atomic<std::uint32_t> refs{0};
-  std::uint64_t last_transition_ns = 0;  // monotonic time of the last enter/exit
-  bool renamed_ = false;
   std::string name_override_;
 };
 
@@ -148,11 +153,20 @@ class SpanRef {
   explicit SpanRef(SpanRecord* record) noexcept;
   SpanRef(const SpanRef& other) noexcept : SpanRef(other.record_) {}
   SpanRef(SpanRef&& other) noexcept : record_(std::exchange(other.record_, nullptr)) {}
-  SpanRef& operator=(SpanRef other) noexcept {
+  SpanRef& operator=(const SpanRef& other) noexcept {
+    SpanRef copy(other);
+    std::swap(record_, copy.record_);
+    return *this;
+  }
+  // The reference held before goes with `other` (released when it is destroyed).
+  SpanRef& operator=(SpanRef&& other) noexcept {
     std::swap(record_, other.record_);
     return *this;
   }
-  ~SpanRef();
+  ~SpanRef() {
+    if (record_ != nullptr)
+      internal::release_span_record(record_);
+  }
 
   SpanRecord* get() const noexcept { return record_; }
   SpanRecord* operator->() const noexcept { return record_; }
@@ -371,10 +385,19 @@ auto field_only(A& a) {
     return std::tuple<>();
 }
 
+// ET_SPAN and ET_SPAN_AT pass kDefaultSpanOptions itself: known at compile time here, and
+// then a path that does not test the options.
+inline Span start_span_with(const Callsite& callsite, const SpanOptions& options,
+                            std::span<const Value> values) {
+  if (&options == &kDefaultSpanOptions)
+    return start_span_default(callsite, values);
+  return start_span_values(callsite, options, values);
+}
+
 template <typename... Fs>
 Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fields) {
   if constexpr (sizeof...(Fs) == 0) {
-    return start_span_values(callsite, options, {});
+    return start_span_with(callsite, options, {});
   } else {
     // Values only: their names are the call site's static field names, in the same order.
     static_assert(((FieldTraits<std::decay_t<Fs>>::count == 1) && ...));
@@ -382,7 +405,7 @@ Span make_span(const Callsite& callsite, const SpanOptions& options, Fs&&... fie
         fields.value...};
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       const Value values[] = {std::get<I>(holders).value()...};
-      return start_span_values(callsite, options, values);
+      return start_span_with(callsite, options, values);
     }
     (std::index_sequence_for<Fs...>{});
   }

@@ -42,7 +42,7 @@ std::uint64_t now_unix_nanos_slow() noexcept;
 inline std::uint64_t now_unix_nanos() noexcept {
 #if defined(__x86_64__)
   if (g_fast_clock.realtime_only.load(std::memory_order_relaxed)) {
-    timespec ts{};
+    timespec ts;  // written by clock_gettime, which cannot fail for CLOCK_REALTIME
     ::clock_gettime(CLOCK_REALTIME, &ts);
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
            static_cast<std::uint64_t>(ts.tv_nsec);

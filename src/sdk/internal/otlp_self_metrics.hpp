@@ -37,8 +37,12 @@ class ShardedCounters {
   static constexpr std::size_t kCount = 9;
 
   void add(std::size_t i) noexcept {
-    std::atomic<std::uint64_t>& c = shards_[shard_index()].values[i];
-    c.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t shard = t_shard_;
+    if (shard == 0) [[unlikely]] {
+      add_first(i);
+      return;
+    }
+    shards_[shard - 1].values[i].fetch_add(1, std::memory_order_relaxed);
   }
   std::uint64_t sum(std::size_t i) const noexcept {
     std::uint64_t n = 0;
@@ -52,11 +56,10 @@ class ShardedCounters {
   struct alignas(64) Shard {
     std::array<std::atomic<std::uint64_t>, kCount> values{};
   };
-  static std::size_t shard_index() noexcept {
-    thread_local const std::size_t index = next_shard();
-    return index;
-  }
-  static std::size_t next_shard() noexcept;  // threads take shards round-robin
+  // This thread's shard + 1; 0 until its first add (constant-initialised: no guard).
+  static constinit thread_local std::size_t t_shard_;
+  // A thread's first add: takes the next shard, round-robin, then adds.
+  [[gnu::noinline]] void add_first(std::size_t i) noexcept;
   std::array<Shard, kShards> shards_{};
 };
 
