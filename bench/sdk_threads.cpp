@@ -111,13 +111,22 @@ int main(int argc, char** argv) {
   set_global_subscriber(tracing);
   auto flush = [&] { tracing->force_flush(Clock::now() + std::chrono::seconds(30)); };
 
+  // The machine's own ceiling: the same spans into a layer that does nothing, so that
+  // nothing is shared between the threads but the machine (cores, caches, memory).
+  class NullLayer : public Layer {};
+  auto null_tracing = std::make_shared<Tracing>(Tracing::Options{.sampler = Sampler::always_on()});
+  null_tracing->add_layer(std::make_unique<NullLayer>(), Filter::parse("info").value());
+
   struct Case {
     const char* name;
     void (*body)(int);
+    std::shared_ptr<Tracing> into;
   };
   std::printf("%-24s %14s %14s %8s\n", "case", "1 thread /s", "2 threads /s", "ratio");
-  for (const Case& c : {Case{"span start+end", plain_spans},
-                        Case{"span, 10 attributes", spans_with_10_attributes}}) {
+  for (const Case& c : {Case{"span start+end", plain_spans, tracing},
+                        Case{"span, 10 attributes", spans_with_10_attributes, tracing},
+                        Case{"span, null layer", plain_spans, null_tracing}}) {
+    set_global_subscriber(c.into);
     // Warm-up: pools and rings of both thread counts reach their steady size.
     for (int w = 0; w < 3; ++w) {
       timed_round(2, per_thread, c.body);
@@ -135,6 +144,7 @@ int main(int argc, char** argv) {
     const double m2 = median(two);
     std::printf("%-24s %14.0f %14.0f %7.2fx\n", c.name, m1, m2, m2 / m1);
   }
+  set_global_subscriber(tracing);
   const OtlpLayer::Counters counters = layer->counters();
   std::printf("exported %llu spans, dropped %llu\n",
               static_cast<unsigned long long>(counters.spans_exported),

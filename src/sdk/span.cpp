@@ -119,9 +119,15 @@ void reset(SpanRecord& r) {
   if (!r.context.state.empty())
     r.context.state = core::TraceState{};
   r.context.remote = false;
+  // A message only comes with a status: the string's cache line is read only then.
+  if (r.status != SpanStatusCode::kUnset && !r.status_message.empty())
+    r.status_message.clear();
   // Adjacent in SpanRecord, in this order: the compiler merges the stores.
-  r.parent_span_id = core::SpanId{};
+  r.parent_remote = false;
+  r.status = SpanStatusCode::kUnset;
+  r.renamed_ = false;
   r.parent = nullptr;
+  r.parent_span_id = core::SpanId{};
   r.end_unix_nano = 0;
   r.busy_ns = 0;
   r.idle_ns = 0;
@@ -129,12 +135,7 @@ void reset(SpanRecord& r) {
   r.dropped_events = 0;
   r.link_count = 0;
   r.last_transition_ns = 0;
-  r.parent_remote = false;
-  r.status = SpanStatusCode::kUnset;
-  r.renamed_ = false;
   r.attributes.clear();
-  if (!r.status_message.empty())
-    r.status_message.clear();
 }
 
 // The OS thread id, read once per thread.

@@ -115,34 +115,34 @@ class SpanRecord {
     return renamed_ ? std::string_view(name_override_) : metadata->name;
   }
 
+  // The fields a plain span writes are in the record's first four cache lines (with the OTLP
+  // layer the record travels to the export thread and back to the pool: lines count).
   const Metadata* metadata = nullptr;
-  core::SpanContext context;  // this span's trace id, span id, flags (sampled), tracestate
+  Subscriber* owner = nullptr;  // internal: the subscriber that started it (alive until exit)
+  std::atomic<std::uint32_t> refs{0};  // internal
+  std::uint32_t layer_mask = 0;        // which layers record this span
   SpanKind kind = SpanKind::kInternal;
-  std::uint32_t layer_mask = 0;  // which layers record this span
-  std::uint64_t start_unix_nano = 0;
-  std::uint64_t thread_id = 0;  // the OS thread id that started it
-  // The fields from here to `renamed_` are reset together when a record is reused.
-  core::SpanId parent_span_id;      // invalid for a root span
+  // The fields from here to `last_transition_ns` are reset together when a record is reused.
+  bool parent_remote = false;  // the parent came from another process
+  SpanStatusCode status = SpanStatusCode::kUnset;
+  bool renamed_ = false;            // internal: name_override_ holds the name
   SpanRecord* parent = nullptr;     // the local parent record (referenced while this lives)
+  core::SpanId parent_span_id;      // invalid for a root span
   std::uint64_t end_unix_nano = 0;  // 0 while the span is open
   std::uint64_t busy_ns = 0;        // time spent entered (measured when a layer asks)
   std::uint64_t idle_ns = 0;        // time between enter/exit (measured when a layer asks)
   std::size_t event_count = 0;      // events[0, event_count) are live
   std::size_t dropped_events = 0;
   std::size_t link_count = 0;            // links[0, link_count) are live
-  std::uint64_t last_transition_ns = 0;  // monotonic time of the last enter/exit (internal)
-  bool parent_remote = false;            // the parent came from another process
-  SpanStatusCode status = SpanStatusCode::kUnset;
-  bool renamed_ = false;  // internal: name_override_ holds the name
-  FieldStore attributes;
+  std::uint64_t last_transition_ns = 0;  // internal: monotonic time of the last enter/exit
+  std::uint64_t start_unix_nano = 0;
+  std::uint64_t thread_id = 0;  // the OS thread id that started it
+  core::SpanContext context;    // this span's trace id, span id, flags (sampled), tracestate
+  alignas(64) FieldStore attributes;
   std::vector<SpanEventData> events;
   std::vector<SpanLinkData> links;
   std::string status_message;
-
-  // Internal bookkeeping.
-  Subscriber* owner = nullptr;  // the subscriber that started it (kept alive until exit)
-  std::atomic<std::uint32_t> refs{0};
-  std::string name_override_;
+  std::string name_override_;  // internal
 };
 
 // A counted reference to a SpanRecord (no allocation; the count lives in the record).

@@ -243,15 +243,16 @@ class FieldStore {
   std::span<Slot> append_slots(std::size_t n);
   void store_appended(Slot& slot, const Value& value);  // slot.flags holds the name's flags
 
+  // The counts first: a span that stores nothing touches only their cache line.
+  std::size_t size_ = 0;
+  std::size_t limit_ = kDefaultLimit;
+  std::size_t dropped_ = 0;
+  std::size_t text_size_ = 0;
+  std::size_t attributes_used_ = 0;
+  std::size_t wasted_ = 0;   // text bytes no longer referenced (replaced strings)
   std::vector<Slot> slots_;  // slots_[0, size_) are live; the rest keep their capacity
   std::string text_;         // text_[0, text_size_) holds copied names and strings
-  std::size_t text_size_ = 0;
   std::vector<core::AttributeValue> attributes_;  // arrays and user types (rare)
-  std::size_t attributes_used_ = 0;
-  std::size_t wasted_ = 0;  // text bytes no longer referenced (replaced strings)
-  std::size_t size_ = 0;
-  std::size_t dropped_ = 0;
-  std::size_t limit_ = kDefaultLimit;
 };
 
 namespace internal {
