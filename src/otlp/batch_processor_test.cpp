@@ -268,6 +268,59 @@ TEST(BatchProcessorTest, PushManyKeepsTheOrderAndTheDropPolicy) {
   EXPECT_EQ(r->batches[1], (std::vector<int>{7, 8, 9, 10}));
 }
 
+// Without a class function (spans) the queue's slots are used in order, as a ring: the order
+// and the drop-oldest policy hold across many wrap-arounds of the slot array.
+TEST(BatchProcessorTest, UnclassifiedQueueKeepsOrderAndDropsOldestAcrossWrapArounds) {
+  auto r = std::make_shared<Recorder>();
+  BatchOptions o = slow_timer();
+  o.max_queue_size = 5;
+  o.max_export_batch_size = 5;
+  BatchProcessor<Item> p(o, [r](std::vector<Item>& b, Deadline) { return r->on_export(b); });
+  int next = 0;
+  std::vector<int> expected;
+  std::uint64_t dropped = 0;
+  for (int round = 0; round < 30; ++round) {
+    {
+      std::lock_guard<std::mutex> lock(r->mu);
+      r->hold = true;
+    }
+    // A full batch first: the worker takes it and is held in the export, so what follows
+    // stays queued and meets the drop policy.
+    std::vector<Item> blocker;
+    for (int k = 0; k < 5; ++k) {
+      expected.push_back(next);
+      blocker.push_back({next++, 0});
+    }
+    ASSERT_EQ(p.push_many(blocker.data(), blocker.size()), 5u);
+    ASSERT_TRUE(r->wait_for([&] { return r->in_export; }));
+    const int n = 1 + round % 9;  // 1..9 into a queue of 5
+    std::vector<Item> items;
+    for (int k = 0; k < n; ++k) {
+      if (k >= n - 5)
+        expected.push_back(next);  // the newest five survive
+      items.push_back({next++, 0});
+    }
+    dropped += static_cast<std::uint64_t>(std::max(0, n - 5));
+    if (round % 2 == 0) {
+      (void)p.push_many(items.data(), items.size());
+    } else {
+      for (Item& i : items)
+        (void)p.push(std::move(i));
+    }
+    r->release();
+    ASSERT_TRUE(p.force_flush(Clock::now() + 5s));
+    ASSERT_TRUE(r->wait_for([&] { return !r->in_export; }));
+  }
+  std::vector<int> exported;
+  {
+    std::lock_guard<std::mutex> lock(r->mu);
+    for (const auto& b : r->batches)
+      exported.insert(exported.end(), b.begin(), b.end());
+  }
+  EXPECT_EQ(exported, expected);
+  EXPECT_EQ(p.counters().dropped_queue_full[0].load(), dropped);
+}
+
 // Items staged outside the queue reach it through the collector whenever the worker wakes.
 TEST(BatchProcessorTest, TheCollectorRunsOnFlushOnTheTimerAndAtShutdown) {
   auto r = std::make_shared<Recorder>();

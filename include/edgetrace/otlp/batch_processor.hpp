@@ -228,7 +228,25 @@ class BatchProcessor {
         list.tail = kNil;
       return i;
     }
+    // With one class (no class function: spans) the queue is strictly first in, first out,
+    // so the slots in use are always one contiguous run of the array (wrapping around): the
+    // next free slot is the one after the newest, and a freed slot needs no bookkeeping.
+    // Walking a free list instead would chase a pointer per item through lines the export
+    // thread wrote last, under the lock producers share.
+    bool in_order() const noexcept { return !class_fn; }
+    std::size_t acquire_slot() noexcept {
+      if (in_order()) {
+        const std::size_t i = next_in_order;
+        next_in_order = i + 1 == slots.size() ? 0 : i + 1;
+        return i;
+      }
+      const std::size_t i = free_head;
+      free_head = slots[i].next;
+      return i;
+    }
     void release_slot(std::size_t i) noexcept {
+      if (in_order())
+        return;
       slots[i].next = free_head;
       free_head = i;
     }
@@ -256,9 +274,8 @@ class BatchProcessor {
     // Puts `item` (moved from) into a free slot at the tail of class `cls`'s list; the queue
     // has room. Caller holds mu.
     void link(Item& item, std::size_t cls) {
-      const std::size_t i = free_head;
+      const std::size_t i = acquire_slot();
       Slot& slot = slots[i];
-      free_head = slot.next;
       slot.seq = next_seq++;
       slot.next = kNil;
       slot.item = std::move(item);
@@ -291,7 +308,8 @@ class BatchProcessor {
       // Up to kGroup items per lock, so that what they evict is destroyed outside it.
       constexpr std::size_t kGroup = 64;
       if (!class_fn) {  // one class (spans): link the whole group while it fits
-        std::lock_guard<std::mutex> lock(mu);
+        lock_briefly_contended();
+        std::lock_guard<std::mutex> lock(mu, std::adopt_lock);
         if (!stopping && size + n <= options.max_queue_size) {
           append_unclassified(items, n, wake);
           kept = n;
@@ -308,6 +326,19 @@ class BatchProcessor {
       if (wake)
         cv.notify_one();
       return kept;
+    }
+
+    // Locks mu, spinning a little first: producers that hand over groups (push_many) hold it
+    // for microseconds, less than a sleeping thread takes to wake up again.
+    void lock_briefly_contended() {
+      for (int attempt = 0; attempt < 256; ++attempt) {
+        if (mu.try_lock())
+          return;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      }
+      mu.lock();
     }
 
     // Queues `item` (moved from when kept); an evicted item is moved to `evicted`. Caller
@@ -468,6 +499,7 @@ class BatchProcessor {
     std::condition_variable done_cv;  // wakes flushers and shutdown
     std::vector<Slot> slots;          // max_queue_size, allocated once
     std::size_t free_head = kNil;
+    std::size_t next_in_order = 0;  // in_order(): the slot the next item takes
     std::array<ClassList, kSeverityClasses> queues;
     std::size_t size = 0;
     std::uint64_t next_seq = 0;
