@@ -133,8 +133,12 @@ std::uint64_t resync() noexcept {
     return ns;
   const std::uint64_t dt = tsc - g_cal.origin_tsc;
   const std::uint64_t dn = ns > g_cal.origin_ns ? ns - g_cal.origin_ns : 0;
-  if (dn >= kCalibrateNs && dt > 0) {
-    const auto mult = static_cast<std::uint64_t>((static_cast<U128>(dn) << 32) / dt);
+  const auto mult = dn >= kCalibrateNs && dt > 0
+                        ? static_cast<std::uint64_t>((static_cast<U128>(dn) << 32) / dt)
+                        : 0;
+  // The inline reader's one test (dt > limit) stands for "not in use" too: mult is never
+  // published as 0 beside a non-zero limit.
+  if (mult != 0) {
     const auto limit = static_cast<std::uint64_t>((static_cast<U128>(kResyncNs) << 32) / mult);
     g_params.seq.fetch_add(1, std::memory_order_acq_rel);  // odd: writing
     g_params.anchor_tsc.store(tsc, std::memory_order_relaxed);

@@ -44,12 +44,17 @@ struct Pool {
   std::vector<std::unique_ptr<SpanRecord[]>> chunks;
   std::atomic<std::size_t> allocated{0};
 };
+void set_thread_id() noexcept;
+
 Pool& pool() {
   static Pool* p = [] {
     auto* created = new Pool();
     // Held across fork() so a child never inherits it locked by a thread that is not there.
     ::pthread_atfork([] { pool().mu.lock(); }, [] { pool().mu.unlock(); },
-                     [] { pool().mu.unlock(); });
+                     [] {
+                       pool().mu.unlock();
+                       set_thread_id();  // the child's one thread has an id of its own
+                     });
     return created;
   }();
   return *p;
@@ -62,8 +67,15 @@ struct ThreadCache {
   SpanRecord* items[kThreadCache];
   std::size_t count;
   std::size_t limit;
+  // The OS thread id, stamped on the thread's spans: set by the thread's first acquire (which
+  // takes the slow path) and again in a forked child.
+  std::uint64_t tid;
 };
 thread_local ThreadCache t_cache{};
+
+void set_thread_id() noexcept {
+  t_cache.tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
+}
 
 // A full batch's worth (a cache spill) goes in as a batch; anything else loose.
 [[gnu::noinline]] void push_global(SpanRecord** items, std::size_t n) {
@@ -136,12 +148,7 @@ void reset(SpanRecord& r) {
   r.link_count = 0;
   r.last_transition_ns = 0;
   r.attributes.clear();
-}
-
-// The OS thread id, read once per thread.
-std::uint64_t os_thread_id() noexcept {
-  static thread_local std::uint64_t id = static_cast<std::uint64_t>(::syscall(SYS_gettid));
-  return id;
+  r.attributes.set_limit(FieldStore::kDefaultLimit);  // new_span() sets any other limit
 }
 
 // The rarer parts of a span's start, kept out of the inlined path.
@@ -168,6 +175,8 @@ std::uint64_t os_thread_id() noexcept {
 // Called with the thread's cache empty.
 [[gnu::noinline]] SpanRecord* acquire_slow() {
   Pool& p = pool();
+  if (t_cache.tid == 0) [[unlikely]]
+    set_thread_id();
   const bool cached = cache_usable();
   Batch* batch = nullptr;
   {
@@ -588,7 +597,10 @@ SpanRecord* Tracing::begin_span(const Metadata& metadata, const SpanOptions& opt
   r->metadata = &metadata;
   r->kind = options.kind;
   r->layer_mask = mask;
-  r->attributes.set_limit(options_.max_span_attributes);
+  // A pooled record comes back with the default limit (reset); the attributes' cache line is
+  // left alone unless this Tracing has another one.
+  if (options_.max_span_attributes != FieldStore::kDefaultLimit) [[unlikely]]
+    r->attributes.set_limit(options_.max_span_attributes);
 
   // Parent: explicit remote, explicit context, or the thread's current context.
   const internal::ThreadContext& t = internal::thread_context();
@@ -633,7 +645,7 @@ SpanRecord* Tracing::begin_span(const Metadata& metadata, const SpanOptions& opt
                        SamplingDecision::kRecordAndSample;
   r->context.flags = flags.with_sampled(sampled);
   r->start_unix_nano = internal::now_unix_nanos();
-  r->thread_id = internal::os_thread_id();
+  r->thread_id = internal::t_cache.tid;  // set before the thread's first record
   if (timings_)
     r->last_transition_ns = r->start_unix_nano;
 

@@ -2,6 +2,9 @@
 #include "edgetrace/sdk/span.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <coroutine>
@@ -494,6 +497,72 @@ TEST_F(SpanTest, ARecordTakenAgainFromThePoolStartsClean) {
   EXPECT_FALSE(r->parent_remote);
   EXPECT_NE(r->context.trace_id, other.trace_id);
   EXPECT_EQ(r->end_unix_nano, 0u);
+}
+
+// Tracing::Options::max_span_attributes holds for every span of that Tracing, and a record
+// that served a Tracing with another limit does not carry it to the next one.
+TEST_F(SpanTest, AttributeLimitIsEachTracingsOwnAcrossReusedRecords) {
+  const auto run = [](std::size_t limit) {
+    auto tracing = std::make_shared<Tracing>(Tracing::Options{.max_span_attributes = limit});
+    auto layer = std::make_unique<RecordingLayer>();
+    RecordingLayer* raw = layer.get();
+    tracing->add_layer(std::move(layer), Filter::parse("trace").value());
+    set_global_subscriber(tracing);
+    const SpanRecord* used = nullptr;
+    {
+      auto span = ET_SPAN("limited", field<"a">(1), field<"b">(2), field<"c">(3));
+      span.record("d", 4);
+      used = span.record();
+    }
+    set_global_subscriber(nullptr);
+    EXPECT_EQ(raw->closed.size(), 1u);
+    std::vector<std::string> names;
+    for (const auto& [k, v] : raw->closed.at(0).attributes)
+      names.push_back(k);
+    return std::make_pair(names, used);
+  };
+  const auto [two, first] = run(2);
+  EXPECT_EQ(two, (std::vector<std::string>{"a", "b"}));
+  const auto [all, second] = run(FieldStore::kDefaultLimit);
+  ASSERT_EQ(second, first);  // the same pooled record, or the test proves nothing
+  EXPECT_EQ(all, (std::vector<std::string>{"a", "b", "c", "d"}));
+  const auto [three, third] = run(3);
+  ASSERT_EQ(third, first);
+  EXPECT_EQ(three, (std::vector<std::string>{"a", "b", "c"}));
+}
+
+// SpanRecord::thread_id is the OS id of the thread that started the span: per thread, and the
+// child's own after fork() (the forking thread's id would be wrong there).
+TEST_F(SpanTest, SpansCarryTheOsIdOfTheirThreadAlsoInAForkedChild) {
+  install();
+  const auto tid = [] { return static_cast<std::uint64_t>(::syscall(SYS_gettid)); };
+  {
+    auto span = ET_SPAN("main");
+    EXPECT_EQ(span.record()->thread_id, tid());
+  }
+  std::uint64_t seen = 0;
+  std::uint64_t expected = 0;
+  std::thread([&] {
+    auto span = ET_SPAN("other");
+    seen = span.record()->thread_id;
+    expected = tid();
+  }).join();
+  EXPECT_EQ(seen, expected);
+  EXPECT_NE(seen, tid());
+
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    install();  // the parent's Tracing is inert here
+    auto span = ET_SPAN("in the child");
+    if (span.record() == nullptr)
+      ::_exit(2);
+    ::_exit(span.record()->thread_id == static_cast<std::uint64_t>(::getpid()) ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no span in the child, 3: the parent's thread id";
 }
 
 // A subscriber of its own (not a Tracing) gets a span macro's fields with their names.

@@ -28,7 +28,7 @@ struct FastClockParams {
   std::atomic<std::uint64_t> anchor_tsc{0};
   std::atomic<std::uint64_t> anchor_ns{0};
   std::atomic<std::uint64_t> mult{0};         // ns per tick << 32; 0 = not in use (yet)
-  std::atomic<std::uint64_t> limit_ticks{0};  // re-anchor when this many ticks have passed
+  std::atomic<std::uint64_t> limit_ticks{0};  // re-anchor after this many ticks; 0 with mult
   // Set once the TSC was found unusable here (or turned off): every read is then
   // CLOCK_REALTIME straight away, without the TSC read and the checks of the fast path.
   std::atomic<bool> realtime_only{false};
@@ -54,10 +54,11 @@ inline std::uint64_t now_unix_nanos() noexcept {
   const std::uint64_t limit = g_fast_clock.limit_ticks.load(std::memory_order_relaxed);
   const std::uint64_t tsc = __rdtsc();
   std::atomic_thread_fence(std::memory_order_acquire);
-  // A TSC behind the anchor (another core's) wraps dt above any limit: the slow path.
+  // A TSC behind the anchor (another core's) wraps dt above any limit: the slow path. Until
+  // the first calibration limit is 0 (mult too), so that test also covers "not in use".
   const std::uint64_t dt = tsc - anchor_tsc;
-  if (mult == 0 || dt > limit || (s1 & 1) != 0 ||
-      g_fast_clock.seq.load(std::memory_order_relaxed) != s1) [[unlikely]]
+  if (dt > limit || (s1 & 1) != 0 || g_fast_clock.seq.load(std::memory_order_relaxed) != s1)
+      [[unlikely]]
     return now_unix_nanos_slow();
   __extension__ typedef unsigned __int128 U128;
   return anchor_ns + static_cast<std::uint64_t>((static_cast<U128>(dt) * mult) >> 32);
