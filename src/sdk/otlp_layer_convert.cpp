@@ -138,7 +138,7 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
   out.set_severity_number(
       static_cast<otlp_proto::logs::v1::SeverityNumber>(core::severity_number(m.level)));
   set_string(out.mutable_severity_text(), core::severity_text(m.level));
-  set_string(out.mutable_body()->mutable_string_value(), item.message);
+  set_string(out.mutable_body()->mutable_string_value(), item.message.view());
 
   auto& attributes = *out.mutable_attributes();
   attributes.Clear();

@@ -440,6 +440,30 @@ TEST_F(OtlpLayerTest, LogRecordHasSeverityBodyFieldsAndTarget) {
   EXPECT_EQ(rl.scope_logs(0).scope().version(), "0.1");
 }
 
+// Log items are pooled and their message buffers reused: bodies that grow, shrink, go empty
+// and pass the kept-capacity bound (whose buffer is freed on return) all arrive as written.
+TEST_F(OtlpLayerTest, LogBodiesOfEveryLengthSurviveBufferReuse) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayerOptions o = options_for(rx);
+  o.log_batch.max_queue_size = 4;  // a small pool: every item is reused many times
+  o.log_batch.max_export_batch_size = 4;
+  OtlpLayer* layer = install(std::move(o));
+  std::vector<std::string> sent;
+  for (const std::size_t n : {0, 5, 15, 16, 64, 65, 200, 3, 20000, 1, 0, 70000, 17, 64}) {
+    std::string body(n, 'a');
+    for (std::size_t i = 0; i < n; ++i)
+      body[i] = static_cast<char>('a' + (i * 7 + n) % 26);
+    sent.push_back(body);
+    ET_INFOF("{}", body);
+    ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  }
+  std::vector<std::string> received;
+  for (const auto& l : logs_of(rx.received()))
+    received.push_back(l.body().string_value());
+  EXPECT_EQ(received, sent);
+  EXPECT_EQ(layer->counters().logs_dropped, 0u);
+}
+
 TEST_F(OtlpLayerTest, LogRecordsAreGroupedIntoOneScopePerTarget) {
   FakeOtlpHttpReceiver rx;
   OtlpLayerOptions o = options_for(rx);

@@ -12,11 +12,14 @@
 // below its cap).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -30,6 +33,38 @@ namespace edgetrace::sdk::internal {
 
 class OtlpLogPool;
 
+// A message's bytes in a buffer that keeps its capacity: assign() is a length test and a
+// memcpy (std::string::assign goes through its general replace routine, several times that
+// for a short message).
+class OtlpLogText {
+ public:
+  void assign(std::string_view text) {
+    if (text.size() > capacity_) [[unlikely]]
+      grow(text.size());
+    if (!text.empty())
+      std::memcpy(data_.get(), text.data(), text.size());
+    size_ = text.size();
+  }
+  std::string_view view() const noexcept { return {data_.get(), size_}; }
+  std::size_t capacity() const noexcept { return capacity_; }
+  void free_memory() noexcept {
+    data_.reset();
+    size_ = 0;
+    capacity_ = 0;
+  }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t needed) {
+    const std::size_t capacity = std::max<std::size_t>({needed, 2 * capacity_, 64});
+    data_ = std::make_unique_for_overwrite<char[]>(capacity);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 struct OtlpLogField {
   std::string_view name;  // the call site's static name, or name_copy
   std::string name_copy;  // used only for names that are not the call site's
@@ -39,7 +74,7 @@ struct OtlpLogField {
 struct OtlpLogItem {
   const Metadata* metadata = nullptr;  // static storage: level, target, file, line
   std::uint64_t time_unix_nano = 0;
-  std::string message;
+  OtlpLogText message;
   std::vector<OtlpLogField> fields;  // fields[0, field_count) are live
   std::size_t field_count = 0;
   bool in_sampled_span = false;  // trace_id, span_id and flags are set only then
@@ -79,7 +114,7 @@ class OtlpLogPool {
     if (item->oversized) {
       // Only the fields of the last use can be large: earlier large ones were freed then.
       if (item->message.capacity() > kMaxKeptCapacity)
-        std::string().swap(item->message);
+        item->message.free_memory();
       for (std::size_t i = 0; i < item->field_count; ++i)
         item->fields[i].value = OwnedValue();
       item->oversized = false;
