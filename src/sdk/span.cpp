@@ -14,6 +14,7 @@
 
 #include "edgetrace/sdk/layer.hpp"
 #include "internal/fast_clock.hpp"
+#include "internal/line_text.hpp"
 #include "internal/thread_context.hpp"
 
 namespace edgetrace::sdk {
@@ -44,17 +45,13 @@ struct Pool {
   std::vector<std::unique_ptr<SpanRecord[]>> chunks;
   std::atomic<std::size_t> allocated{0};
 };
-void set_thread_id() noexcept;
 
 Pool& pool() {
   static Pool* p = [] {
     auto* created = new Pool();
     // Held across fork() so a child never inherits it locked by a thread that is not there.
     ::pthread_atfork([] { pool().mu.lock(); }, [] { pool().mu.unlock(); },
-                     [] {
-                       pool().mu.unlock();
-                       set_thread_id();  // the child's one thread has an id of its own
-                     });
+                     [] { pool().mu.unlock(); });
     return created;
   }();
   return *p;
@@ -67,13 +64,17 @@ struct ThreadCache {
   SpanRecord* items[kThreadCache];
   std::size_t count;
   std::size_t limit;
-  // The OS thread id, stamped on the thread's spans: set by the thread's first acquire (which
-  // takes the slow path) and again in a forked child.
+  // The OS thread id, stamped on the thread's spans and shown in log lines: set by the
+  // thread's first acquire (which takes the slow path) or current_thread_id(), and again in a
+  // forked child.
   std::uint64_t tid;
 };
 thread_local ThreadCache t_cache{};
 
 void set_thread_id() noexcept {
+  // A forked child's one thread has an id of its own (the forking thread's was copied).
+  [[maybe_unused]] static const bool registered =
+      ::pthread_atfork(nullptr, nullptr, [] { set_thread_id(); }) == 0;
   t_cache.tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
 }
 
@@ -273,6 +274,12 @@ void release_span_record(SpanRecord* record) noexcept {
       release_slow(record);
     record = parent;  // the child's reference to its parent goes with it
   }
+}
+
+std::uint64_t current_thread_id() noexcept {
+  if (t_cache.tid == 0) [[unlikely]]
+    set_thread_id();
+  return t_cache.tid;
 }
 
 std::size_t span_records_allocated() noexcept {

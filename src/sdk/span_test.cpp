@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "edgetrace/sdk/layer.hpp"
+#include "internal/line_text.hpp"
 #include "internal/thread_context.hpp"
 
 namespace edgetrace::sdk {
@@ -557,12 +558,15 @@ TEST_F(SpanTest, SpansCarryTheOsIdOfTheirThreadAlsoInAForkedChild) {
     auto span = ET_SPAN("in the child");
     if (span.record() == nullptr)
       ::_exit(2);
+    if (internal::current_thread_id() != static_cast<std::uint64_t>(::getpid()))
+      ::_exit(4);  // log lines' thread id
     ::_exit(span.record()->thread_id == static_cast<std::uint64_t>(::getpid()) ? 0 : 3);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no span in the child, 3: the parent's thread id";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "2: no span in the child, 3 (spans) or 4 (log lines): the parent's thread id";
 }
 
 // A subscriber of its own (not a Tracing) gets a span macro's fields with their names.

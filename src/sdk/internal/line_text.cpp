@@ -1,7 +1,6 @@
 #include "internal/line_text.hpp"
 
 #include <pthread.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -297,11 +296,6 @@ void append_attribute_text(std::string& out, const core::AttributeValue& value) 
 
 void append_attribute_json(std::string& out, const core::AttributeValue& value) {
   append_attribute<true>(out, value);
-}
-
-std::uint64_t current_thread_id() noexcept {
-  static thread_local const std::uint64_t id = static_cast<std::uint64_t>(::syscall(SYS_gettid));
-  return id;
 }
 
 std::string_view current_thread_name(char (&buffer)[16]) noexcept {
