@@ -433,36 +433,18 @@ void OtlpLayer::on_event(const Event& event) {
   item->metadata = &event.metadata;
   item->time_unix_nano = event.time_unix_nano;
   item->message.assign(event.message);
-  std::size_t longest = event.message.size();
-  const std::size_t n = event.fields.size();
-  if (item->fields.size() < n)
-    item->fields.resize(n);  // grows once per item, then reused
-  for (std::size_t i = 0; i < n; ++i) {
-    const Field& f = event.fields[i];
-    internal::OtlpLogField& dst = item->fields[i];
-    // Names of ET_* call sites live in static storage: keep the view, copy nothing.
-    if (i < event.metadata.field_names.size() &&
-        event.metadata.field_names[i].data() == f.name.data()) {
-      dst.name = f.name;
-    } else {
-      dst.name_copy.assign(f.name);
-      dst.name = dst.name_copy;
-    }
-    dst.value.assign(f.value);
-    if (f.value.kind() == Value::Kind::kString)
-      longest = std::max(longest, f.value.as_string().size());
-  }
-  item->stack.clear();
+  // A call site's field names are referenced (static storage); the pool cleared the store.
+  item->fields.append_fields(event.fields, event.metadata.field_names);
   if (s.options.exception_stacktrace) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (event.fields[i].name == semconv::exception::kType) {
+    for (const Field& f : event.fields) {
+      if (f.name == semconv::exception::kType) {
         internal::capture_stack(item->stack, 1);  // leaves this function out
         break;
       }
     }
   }
-  item->oversized = longest > internal::OtlpLogPool::kMaxKeptCapacity;
-  item->field_count = n;
+  item->oversized = std::max(event.message.size(), item->fields.text_bytes()) >
+                    internal::OtlpLogPool::kMaxKeptCapacity;
   const SpanRecord* span = event.span;
   if (span != nullptr && span->context.sampled()) {
     item->in_sampled_span = true;

@@ -141,13 +141,7 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
   set_string(out.mutable_body()->mutable_string_value(), item.message.view());
 
   auto& attributes = *out.mutable_attributes();
-  attributes.Clear();
-  for (std::size_t i = 0; i < item.field_count; ++i) {
-    const OtlpLogField& f = item.fields[i];
-    KeyValue* kv = attributes.Add();
-    set_string(kv->mutable_key(), f.name);
-    to_any_value(f.value.view(), *kv->mutable_value());
-  }
+  fill_attributes(item.fields, attributes);
   if (!m.target.empty())
     add_string_attribute(attributes, "log.target", m.target);
   if (options.code_location) {
@@ -162,7 +156,7 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
     append_stack_text(item.stack, text);
     add_string_attribute(attributes, "exception.stacktrace", text);
   }
-  out.set_dropped_attributes_count(0);
+  out.set_dropped_attributes_count(static_cast<std::uint32_t>(item.fields.dropped()));
 
   if (item.in_sampled_span) {
     set_id(out.mutable_trace_id(), item.trace_id);

@@ -464,6 +464,46 @@ TEST_F(OtlpLayerTest, LogBodiesOfEveryLengthSurviveBufferReuse) {
   EXPECT_EQ(layer->counters().logs_dropped, 0u);
 }
 
+// A log record keeps at most 128 attributes (OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT's default)
+// and counts the rest as dropped; names that are not a call site's are copied; the pooled
+// item the next event reuses starts empty.
+TEST_F(OtlpLayerTest, LogAttributesBeyondTheLimitAreDroppedAndCounted) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));
+  static const Metadata kMeta{"event",  "shop::cart",       core::Level::kInfo,   __FILE__,
+                              __LINE__, "many_fields_test", CallsiteKind::kEvent, {}};
+  const auto send = [&](std::string_view message, std::size_t n) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < n; ++i)
+      names.push_back("key." + std::to_string(i));
+    std::vector<Field> fields;
+    for (std::size_t i = 0; i < n; ++i)
+      fields.push_back(Field{names[i], i % 2 == 0 ? Value::of_int(static_cast<std::int64_t>(i))
+                                                  : Value::of("a longer string value")});
+    layer->on_event(Event{kMeta, message, fields, 1, nullptr, ~0u});
+    names.assign(n, "overwritten");  // the layer kept copies, not views of these
+    ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  };
+  send("many", 130);
+  send("two", 2);
+  const auto logs = logs_of(rx.received());
+  ASSERT_EQ(logs.size(), 2u);
+  const auto* many = find_log(logs, "many");
+  ASSERT_NE(many, nullptr);
+  EXPECT_EQ(many->attributes_size(), 128 + 1);  // and log.target
+  EXPECT_EQ(many->dropped_attributes_count(), 2u);
+  ASSERT_NE(attribute(many->attributes(), "key.127"), nullptr);
+  EXPECT_EQ(attribute(many->attributes(), "key.127")->string_value(), "a longer string value");
+  EXPECT_EQ(attribute(many->attributes(), "key.126")->int_value(), 126);
+  EXPECT_EQ(attribute(many->attributes(), "key.128"), nullptr);
+  const auto* two = find_log(logs, "two");
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->attributes_size(), 2 + 1);
+  EXPECT_EQ(two->dropped_attributes_count(), 0u);
+  EXPECT_EQ(attribute(two->attributes(), "key.0")->int_value(), 0);
+  EXPECT_EQ(attribute(two->attributes(), "key.1")->string_value(), "a longer string value");
+}
+
 TEST_F(OtlpLayerTest, LogRecordsAreGroupedIntoOneScopePerTarget) {
   FakeOtlpHttpReceiver rx;
   OtlpLayerOptions o = options_for(rx);

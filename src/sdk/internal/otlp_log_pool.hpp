@@ -65,27 +65,25 @@ class OtlpLogText {
   std::size_t capacity_ = 0;
 };
 
-struct OtlpLogField {
-  std::string_view name;  // the call site's static name, or name_copy
-  std::string name_copy;  // used only for names that are not the call site's
-  OwnedValue value;
-};
-
+// One event. The fields the application's thread writes per event come first, so that an
+// event touches few cache lines (an item was last read on the export thread's core): the
+// free-list link, the metadata, the time and the message's buffer in the first line, the
+// fields as compact slots (FieldStore: static names referenced, scalars and short strings in
+// the slot).
 struct OtlpLogItem {
+  OtlpLogItem* next_free = nullptr;
+  OtlpLogPool* pool = nullptr;
   const Metadata* metadata = nullptr;  // static storage: level, target, file, line
   std::uint64_t time_unix_nano = 0;
   OtlpLogText message;
-  std::vector<OtlpLogField> fields;  // fields[0, field_count) are live
-  std::size_t field_count = 0;
   bool in_sampled_span = false;  // trace_id, span_id and flags are set only then
   bool oversized = false;        // a buffer grew past OtlpLogPool::kMaxKeptCapacity
   std::uint8_t trace_flags = 0;
   core::TraceId trace_id;
   core::SpanId span_id;
-  CapturedStack stack;  // OtlpLayerOptions::exception_stacktrace, error events only
-
-  OtlpLogPool* pool = nullptr;
-  OtlpLogItem* next_free = nullptr;
+  FieldStore fields;
+  CapturedStack stack;  // OtlpLayerOptions::exception_stacktrace, error events only; cleared
+                        // when the item returns to the pool
 };
 
 class OtlpLogPool {
@@ -112,13 +110,15 @@ class OtlpLogPool {
 
   void release(OtlpLogItem* item) noexcept {
     if (item->oversized) {
-      // Only the fields of the last use can be large: earlier large ones were freed then.
       if (item->message.capacity() > kMaxKeptCapacity)
         item->message.free_memory();
-      for (std::size_t i = 0; i < item->field_count; ++i)
-        item->fields[i].value = OwnedValue();
+      if (item->fields.text_bytes() > kMaxKeptCapacity)
+        item->fields = FieldStore();
       item->oversized = false;
     }
+    item->fields.clear();
+    if (!item->stack.empty())
+      item->stack.clear();
     lock();
     item->next_free = free_;
     free_ = item;
