@@ -176,8 +176,7 @@ void reset(SpanRecord& r) {
 // Called with the thread's cache empty.
 [[gnu::noinline]] SpanRecord* acquire_slow() {
   Pool& p = pool();
-  if (t_cache.tid == 0) [[unlikely]]
-    set_thread_id();
+  (void)current_thread_id();  // sets the id new_span() stamps from the cache
   const bool cached = cache_usable();
   Batch* batch = nullptr;
   {

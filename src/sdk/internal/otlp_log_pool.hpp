@@ -117,8 +117,7 @@ class OtlpLogPool {
       item->oversized = false;
     }
     item->fields.clear();
-    if (!item->stack.empty())
-      item->stack.clear();
+    item->stack.clear();
     lock();
     item->next_free = free_;
     free_ = item;
