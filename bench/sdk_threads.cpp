@@ -1,5 +1,5 @@
-// Spans per second into the OTLP layer from 1 and from 2 application threads (docs/benchmarks.md,
-// "SDK hot path and export"): does the hand-over scale with the threads that end spans?
+// Spans and events per second into the OTLP layer from 1 and from 2 application threads
+// (docs/benchmarks.md, "SDK hot path and export"): do the hand-overs scale with the threads?
 //
 //   sdk_threads [rounds] [spans-per-thread-per-round]      (defaults: 30 8192)
 //
@@ -9,8 +9,8 @@
 // pool), as in sdk_bench's accepting regime. Between rounds the layer is flushed, untimed.
 // Each round starts the threads together at a barrier and takes the wall time until the last
 // one finishes; the 1-thread and 2-thread rounds alternate, so the machine's drift affects
-// both alike. Prints the median spans/s of each and their ratio, for plain spans and for
-// spans with 10 attributes.
+// both alike. Prints the median calls/s of each and their ratio, for plain spans, spans with
+// 10 attributes and events with 2 fields (log records).
 #define ET_TARGET "bench"
 #include <algorithm>
 #include <atomic>
@@ -46,6 +46,11 @@ void spans_with_10_attributes(int n) {
                 field<"a8">(8), field<"a9">("x"));
     (void)span;
   }
+}
+
+void events_with_2_fields(int n) {
+  for (int i = 0; i < n; ++i)
+    ET_INFO("request handled", field<"status">(200), field<"route">("/users/{id}"));
 }
 
 // Runs `body(per_thread)` on `threads` threads started together; returns the wall seconds
@@ -92,12 +97,13 @@ int main(int argc, char** argv) {
   receiver.set_discard(true);
   OtlpLayerOptions o;
   o.traces.endpoint = receiver.url("/v1/traces");
-  o.export_logs = false;
+  o.logs.endpoint = receiver.url("/v1/logs");
   o.export_self_metrics = false;
   // Room for two threads' round: the export thread only runs on the flush between rounds.
   o.span_batch.max_queue_size = 4 * static_cast<std::size_t>(per_thread);
   o.span_batch.max_export_batch_size = o.span_batch.max_queue_size;
   o.span_batch.schedule_delay = std::chrono::hours(1);
+  o.log_batch = o.span_batch;
   o.resource = edgetrace::core::Resource(edgetrace::core::Attributes{{"service.name", "bench"}});
   o.on_error = [](std::string_view) {};
   auto created = OtlpLayer::create(std::move(o));
@@ -125,6 +131,7 @@ int main(int argc, char** argv) {
   std::printf("%-24s %14s %14s %8s\n", "case", "1 thread /s", "2 threads /s", "ratio");
   for (const Case& c : {Case{"span start+end", plain_spans, tracing},
                         Case{"span, 10 attributes", spans_with_10_attributes, tracing},
+                        Case{"event, 2 fields", events_with_2_fields, tracing},
                         Case{"span, null layer", plain_spans, null_tracing}}) {
     set_global_subscriber(c.into);
     // Warm-up: pools and rings of both thread counts reach their steady size.
@@ -146,10 +153,12 @@ int main(int argc, char** argv) {
   }
   set_global_subscriber(tracing);
   const OtlpLayer::Counters counters = layer->counters();
-  std::printf("exported %llu spans, dropped %llu\n",
+  std::printf("exported %llu spans, dropped %llu; exported %llu log records, dropped %llu\n",
               static_cast<unsigned long long>(counters.spans_exported),
-              static_cast<unsigned long long>(counters.spans_dropped));
+              static_cast<unsigned long long>(counters.spans_dropped),
+              static_cast<unsigned long long>(counters.logs_exported),
+              static_cast<unsigned long long>(counters.logs_dropped));
   set_global_subscriber(nullptr);
   tracing->shutdown(Clock::now() + std::chrono::seconds(10));
-  return counters.spans_dropped == 0 ? 0 : 1;
+  return counters.spans_dropped == 0 && counters.logs_dropped == 0 ? 0 : 1;
 }

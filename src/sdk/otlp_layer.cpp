@@ -16,6 +16,7 @@
 #include "edgetrace/processors/processors.hpp"
 #include "edgetrace/sdk/semconv.hpp"
 #include "edgetrace/version.hpp"
+#include "internal/log_handover.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_encode.hpp"
 #include "internal/otlp_log_pool.hpp"
@@ -165,6 +166,11 @@ struct OtlpLayerState {
   std::shared_ptr<LogExport> log_export;
   std::shared_ptr<OtlpLogPool> log_pool;
   std::unique_ptr<BatchProcessor<OtlpLogHandle>> logs;
+  // Per-thread staging in front of `logs`, as for spans; destroyed before `logs`.
+  std::shared_ptr<LogHandover> log_handover;
+  // A record of this severity class or above goes to the queue at once (wakes the exporter);
+  // kSeverityClasses: none does.
+  std::size_t urgent_log_class = otlp::kSeverityClasses;
   std::atomic<std::uint64_t> logs_no_buffer{0};
   std::atomic<std::uint64_t> logs_after_shutdown{0};
 
@@ -360,12 +366,28 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     s.log_processor_name = next_component_name("batching_log_processor");
     s.log_exporter_name = next_component_name(
         exporter_component_type(e->exporter->options().protocol, otlp::Signal::kLogs));
+    s.urgent_log_class = s.options.export_immediately_on_error
+                             ? urgent_log_class(s.options.export_immediately_at_level)
+                             : otlp::kSeverityClasses;
+    // As for spans: groups of half a batch; each thread's ring gets room for its group in the
+    // item pool, so staging never makes the pool refuse a record the queue would keep.
+    const std::size_t group = b.max_export_batch_size / 2;
+    std::function<void()> collect;
+    if (group >= 16) {
+      s.log_handover = std::make_shared<LogHandover>(
+          [&s](OtlpLogHandle* items, std::size_t n) { (void)s.logs->push_many(items, n); }, group,
+          [pool = s.log_pool, group](int delta) {
+            pool->add_room(static_cast<std::ptrdiff_t>(delta) *
+                           static_cast<std::ptrdiff_t>(std::min(group, LogHandover::kRingSize)));
+          });
+      collect = [h = std::weak_ptr<LogHandover>(s.log_handover)] {
+        if (std::shared_ptr<LogHandover> handover = h.lock())
+          handover->collect();
+      };
+    }
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
-        &log_class,
-        s.options.export_immediately_on_error
-            ? urgent_log_class(s.options.export_immediately_at_level)
-            : otlp::kSeverityClasses);
+        &log_class, s.urgent_log_class, std::move(collect));
   }
   if (metrics && s.options.export_self_metrics && (s.spans || s.logs)) {
     s.metrics_exporter_name = next_component_name(
@@ -454,6 +476,13 @@ void OtlpLayer::on_event(const Event& event) {
   } else {
     item->in_sampled_span = false;
   }
+  if (s.log_handover) {
+    if (internal::log_class(handle) >= s.urgent_log_class)
+      s.log_handover->push_urgent(handle.release());
+    else
+      s.log_handover->push(handle.release());
+    return;
+  }
   (void)s.logs->push(std::move(handle));
 }
 
@@ -478,6 +507,8 @@ bool OtlpLayer::shutdown(Deadline deadline) {
   // Spans staged after the processor's last collection: too late, counted.
   if (s.handover)
     s.spans_after_shutdown.fetch_add(s.handover->discard(), std::memory_order_relaxed);
+  if (s.log_handover)
+    s.logs_after_shutdown.fetch_add(s.log_handover->discard(), std::memory_order_relaxed);
   // The last self-metrics: what the drained queues delivered, failed or dropped.
   if (s.reporter) {
     (void)s.reporter->export_now(deadline, true);
@@ -514,7 +545,7 @@ OtlpLayer::Counters OtlpLayer::counters() const noexcept {
     c.logs_failed = b.export_failed.load(r);
     c.logs_dropped = b.dropped_queue_full_total() + b.dropped_shutdown.load(r) +
                      b.rejected_after_shutdown.load(r) + s.logs_no_buffer.load(r) +
-                     s.logs_after_shutdown.load(r);
+                     s.logs_after_shutdown.load(r) + (s.log_handover ? s.log_handover->late() : 0);
     c.log_batches = b.batches.load(r);
   }
   if (s.processors) {
@@ -595,11 +626,14 @@ SelfMetrics OtlpLayer::self_metrics() const {
     LogSelfMetrics& o = m.logs;
     o.created = s.counts.sum(ShardedCounters::kLogsCreated);
     o.processor.component_name = s.log_processor_name;
-    internal::fill_processor(s.logs->counters(), s.logs->options().max_queue_size,
-                             s.log_export->handed.load(r), s.logs_no_buffer.load(r),
-                             s.logs_after_shutdown.load(r),
-                             p.dropped_count(Signal::kLogs, DropReason::kSampled),
-                             p.dropped_count(Signal::kLogs, DropReason::kRateCapped), o.processor);
+    internal::fill_processor(
+        s.logs->counters(), s.logs->options().max_queue_size, s.log_export->handed.load(r),
+        s.logs_no_buffer.load(r),
+        s.logs_after_shutdown.load(r) + (s.log_handover ? s.log_handover->late() : 0),
+        p.dropped_count(Signal::kLogs, DropReason::kSampled),
+        p.dropped_count(Signal::kLogs, DropReason::kRateCapped), o.processor);
+    if (s.log_handover)
+      o.processor.queue_size += s.log_handover->staged();
     internal::fill_exporter(*s.log_export->exporter, s.log_exporter_name, o.exporter);
   }
   if (s.reporter) {

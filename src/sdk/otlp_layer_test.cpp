@@ -590,10 +590,10 @@ TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {
     auto s = ET_SPAN("work");
     ET_INFO("step", field<"i">(i));
   }
-  // Everything is still queued (spans staged per thread count as queued), none of it taken
-  // for an export.
+  // Everything is still queued (spans and logs staged per thread count as queued), none of it
+  // taken for an export.
   EXPECT_EQ(layer->self_metrics().spans.processor.queue_size, 20u);
-  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 20u);
+  EXPECT_EQ(layer->self_metrics().logs.processor.queue_size, 20u);
   EXPECT_EQ(rx.request_count(), 0u);
   ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
   const auto reqs = rx.received();
@@ -631,6 +631,36 @@ TEST_F(OtlpLayerTest, SpansOfThreadsThatExitedBeforeTheFlushAreAllExported) {
   EXPECT_EQ(layer->self_metrics().spans.processor.queue_size, 0u);
 }
 
+TEST_F(OtlpLayerTest, LogsOfThreadsThatExitedBeforeTheFlushAreAllExportedInTheirOrder) {
+  FakeOtlpHttpReceiver rx;
+  OtlpLayer* layer = install(options_for(rx));  // batch 512: threads hand over 256 at a time
+  constexpr int kThreads = 4;
+  constexpr int kLogs = 300;  // a group of 256 each, and 44 left staged in each ring
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([t] {
+      for (int i = 0; i < kLogs; ++i)
+        ET_INFO("threaded", field<"t">(t), field<"i">(i));
+    });
+  for (std::thread& t : threads)
+    t.join();
+  ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
+  const auto logs = logs_of(rx.received());
+  ASSERT_EQ(logs.size(), static_cast<std::size_t>(kThreads * kLogs));
+  // Every record once, and each thread's in the order it logged them.
+  std::vector<std::int64_t> next(kThreads, 0);
+  for (const auto& l : logs) {
+    const std::int64_t t = attribute(l.attributes(), "t")->int_value();
+    ASSERT_GE(t, 0);
+    ASSERT_LT(t, kThreads);
+    EXPECT_EQ(attribute(l.attributes(), "i")->int_value(), next[t]++);
+  }
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(next[t], kLogs);
+  EXPECT_EQ(layer->counters().logs_dropped, 0u);
+  EXPECT_EQ(layer->self_metrics().logs.processor.queue_size, 0u);
+}
+
 TEST_F(OtlpLayerTest, SpansStagedInALiveThreadLeaveOnTheScheduleDelay) {
   FakeOtlpHttpReceiver rx;
   OtlpLayerOptions o = options_for(rx);
@@ -657,7 +687,7 @@ TEST_F(OtlpLayerTest, ErrorLogTriggersAnExportWithoutFlush) {
   FakeOtlpHttpReceiver rx;
   OtlpLayer* layer = install(options_for(rx));
   ET_INFO("before");
-  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 1u);  // an INFO log waits
+  EXPECT_EQ(layer->self_metrics().logs.processor.queue_size, 1u);  // an INFO log waits
   ET_ERROR("disk full");
   ASSERT_TRUE(rx.wait_for_requests(1, 30s));
   const auto logs = logs_of(rx.received());
@@ -682,7 +712,7 @@ TEST_F(OtlpLayerTest, ImmediateExportLevelIsAnOption) {
   // A wrong export would come within min_export_interval (1 ms); waiting longer for it can
   // only make this test pass late, never fail wrongly.
   EXPECT_FALSE(rx.wait_for_requests(1, 300ms));
-  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 2u);
+  EXPECT_EQ(layer->self_metrics().logs.processor.queue_size, 2u);
   ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
   EXPECT_EQ(rx.request_count(), 1u);  // the flush's, no earlier one
   EXPECT_EQ(layer->counters().log_batches, 1u);
@@ -694,7 +724,7 @@ TEST_F(OtlpLayerTest, ImmediateExportFromAChosenLevel) {
   o.export_immediately_at_level = core::Level::kWarn;
   OtlpLayer* layer = install(std::move(o));
   ET_INFO("info waits");
-  EXPECT_EQ(layer->log_batch_counters()->queue_depth.load(), 1u);
+  EXPECT_EQ(layer->self_metrics().logs.processor.queue_size, 1u);
   ET_WARN("warn goes");
   ASSERT_TRUE(rx.wait_for_requests(1, 30s));
   EXPECT_EQ(logs_of(rx.received()).size(), 2u);

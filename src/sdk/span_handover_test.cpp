@@ -1,17 +1,20 @@
-// SpanHandover: every staged span reaches the sink exactly once, whoever takes it (its own
-// thread when a group is full, a collector at any time, the discard at the end), and
-// records always go back to the pool.
+// Handover (spans and log records): every staged record reaches the sink exactly once,
+// whoever takes it (its own thread when a group is full or a push is urgent, a collector at
+// any time, the discard at the end), and records always go back to their pool.
 #include "internal/span_handover.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "edgetrace/sdk/span.hpp"
+#include "internal/log_handover.hpp"
 #include "internal/thread_context.hpp"
 
 namespace edgetrace::sdk::internal {
@@ -128,6 +131,80 @@ TEST(SpanHandoverTest, ARingOutlivesItsHandOverWhileItsThreadHoldsIt) {
   ASSERT_EQ(rec.serials.size(), 2u);
   EXPECT_EQ(rec.serials[0], 2u);
   EXPECT_EQ(rec.serials[1], 3u);
+}
+
+TEST(SpanHandoverTest, AnUrgentPushHandsTheRingOverAtOnceInOrder) {
+  Recorder rec;
+  SpanHandover h(rec.sink(), 64);
+  for (std::uint64_t i = 0; i < 3; ++i)
+    h.push(record_with_serial(i));
+  EXPECT_TRUE(rec.serials.empty());
+  h.push_urgent(record_with_serial(3));
+  ASSERT_EQ(rec.serials.size(), 4u) << "the urgent record and what waited before it";
+  EXPECT_EQ(rec.calls.load(), 1u);
+  for (std::uint64_t i = 0; i < 4; ++i)
+    EXPECT_EQ(rec.serials[i], i);
+  EXPECT_EQ(h.staged(), 0u);
+}
+
+// The log hand-over stages pooled items; each thread's ring makes room for its group in the
+// pool (else a pool sized for the queue would refuse records while they wait in rings), and
+// gives it back when the exited thread's ring is freed.
+TEST(LogHandoverTest, EachRingMakesRoomInThePoolUntilItIsFreed) {
+  auto pool = std::make_shared<OtlpLogPool>(4);
+  std::vector<std::string> bodies;
+  std::mutex mu;
+  constexpr std::size_t kGroup = 16;
+  LogHandover h(
+      [&](OtlpLogHandle* items, std::size_t n) {
+        std::lock_guard<std::mutex> lock(mu);
+        for (std::size_t i = 0; i < n; ++i) {
+          bodies.emplace_back(items[i]->message.view());
+          items[i] = OtlpLogHandle();  // back to the pool
+        }
+      },
+      kGroup, [&pool](int delta) { pool->add_room(delta * static_cast<std::ptrdiff_t>(kGroup)); });
+  constexpr int kThreads = 3;
+  constexpr int kEach = 10;  // fewer than a group: all stay staged
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        OtlpLogItem* item = pool->acquire();
+        if (item == nullptr) {
+          refused.fetch_add(1);
+          continue;
+        }
+        item->message.assign("t" + std::to_string(t) + "." + std::to_string(i));
+        h.push(item);
+      }
+    });
+  for (std::thread& t : threads)
+    t.join();
+  EXPECT_EQ(refused.load(), 0) << "the pool refused items while the rings held theirs";
+  EXPECT_EQ(h.staged(), static_cast<std::size_t>(kThreads * kEach));
+  EXPECT_EQ(h.rings(), static_cast<std::size_t>(kThreads));
+  EXPECT_EQ(pool->cap(), 4 + kThreads * kGroup);
+  h.collect();  // the threads exited: their rings are emptied and freed
+  EXPECT_EQ(h.rings(), 0u);
+  EXPECT_EQ(pool->cap(), 4u);
+  ASSERT_EQ(bodies.size(), static_cast<std::size_t>(kThreads * kEach));
+  // Each thread's records arrive in the order it pushed them.
+  for (int t = 0; t < kThreads; ++t) {
+    int next = 0;
+    for (const std::string& b : bodies) {
+      if (b.starts_with("t" + std::to_string(t) + ".")) {
+        EXPECT_EQ(b, "t" + std::to_string(t) + "." + std::to_string(next++));
+      }
+    }
+    EXPECT_EQ(next, kEach);
+  }
+  // A ring this thread holds is given back by the discard.
+  h.push(pool->acquire());
+  EXPECT_EQ(pool->cap(), 4 + kGroup);
+  EXPECT_EQ(h.discard(), 1u);
+  EXPECT_EQ(pool->cap(), 4u);
 }
 
 }  // namespace

@@ -61,13 +61,24 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 HeadlessChromium::HeadlessChromium(const std::string& chromedriver, const std::string& chromium,
                                    const edgetrace::testing::TempDir& dir,
-                                   HeadlessChromiumOptions options)
-    : driver_(chromedriver, {"--port=0", "--log-level=INFO"}, dir.file("chromedriver.out")) {
-  const std::string out = driver_.log();
+                                   HeadlessChromiumOptions options) {
   // "ChromeDriver was started successfully on port 41234."
   constexpr std::string_view kStarted = "started successfully on port ";
-  const std::size_t at = out.find(kStarted);
-  if (!driver_.started() || at == std::string::npos) {
+  std::string out;
+  std::size_t at = std::string::npos;
+  // With --port=0 chromedriver takes a free IPv6 port and then binds IPv4 to the same number,
+  // which another process may hold ("IPv4 port not available. Exiting..."): start it again.
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    driver_ = std::make_unique<DaemonProcess>(
+        chromedriver, std::vector<std::string>{"--port=0", "--log-level=INFO"},
+        dir.file("chromedriver." + std::to_string(attempt) + ".out"));
+    out = driver_->log();
+    at = out.find(kStarted);
+    if ((driver_->started() && at != std::string::npos) ||
+        out.find("port not available") == std::string::npos)
+      break;
+  }
+  if (!driver_->started() || at == std::string::npos) {
     error_ = "chromedriver did not start: " + out;
     return;
   }
@@ -94,8 +105,8 @@ HeadlessChromium::HeadlessChromium(const std::string& chromedriver, const std::s
 HeadlessChromium::~HeadlessChromium() {
   if (!session_.empty())
     (void)call("DELETE", session_, "", 30s);
-  if (driver_.running())
-    (void)driver_.terminate();
+  if (driver_->running())
+    (void)driver_->terminate();
 }
 
 std::pair<int, std::string> HeadlessChromium::command(std::string_view method,

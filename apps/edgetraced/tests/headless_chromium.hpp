@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,7 +48,7 @@ class HeadlessChromium {
 
   bool ready() const { return !session_.empty(); }
   // Why there is no session (or chromedriver's output).
-  std::string error() const { return error_.empty() ? driver_.log() : error_; }
+  std::string error() const { return error_.empty() ? driver_->log() : error_; }
 
   // One WebDriver command on the session: `path` after "/session/<id>" ("" for the session
   // itself). {HTTP status, body}; status 0 when chromedriver could not be reached.
@@ -92,7 +93,7 @@ class HeadlessChromium {
   // (WebDriver hands out each message once; they are kept here).
   std::string console();
   // What chromedriver printed.
-  std::string driver_output() const { return driver_.log(); }
+  std::string driver_output() const { return driver_->log(); }
   // The error of the last call that failed.
   const std::string& last_error() const { return last_error_; }
 
@@ -104,7 +105,7 @@ class HeadlessChromium {
                                       const std::pair<int, std::string>& answer);
   std::string element_id(std::string_view what, const std::pair<int, std::string>& answer);
 
-  DaemonProcess driver_;
+  std::unique_ptr<DaemonProcess> driver_;  // never null after the constructor
   std::uint16_t port_ = 0;
   std::string session_;
   std::string error_;

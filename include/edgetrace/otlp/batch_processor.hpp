@@ -288,10 +288,22 @@ class BatchProcessor {
       list.tail = i;
     }
 
-    // Appends items[0, n) to class 0's list; the queue has room for them. Caller holds mu.
-    void append_unclassified(Item* items, std::size_t n, bool& wake) {
-      for (std::size_t k = 0; k < n; ++k)
-        link(items[k], 0);
+    // Appends items[0, n) to their classes' lists; the queue has room for them. Caller holds
+    // mu.
+    void append_fitting(Item* items, std::size_t n, bool& wake) {
+      if (!class_fn) {
+        for (std::size_t k = 0; k < n; ++k)
+          link(items[k], 0);
+      } else {
+        for (std::size_t k = 0; k < n; ++k) {
+          const std::size_t cls = class_of(items[k]);
+          link(items[k], cls);
+          if (cls >= urgent_class && !urgent) {
+            urgent = true;
+            wake = true;
+          }
+        }
+      }
       const std::size_t before = size;
       size += n;
       counters.queue_depth.store(size, std::memory_order_relaxed);
@@ -305,17 +317,18 @@ class BatchProcessor {
         return 0;
       std::size_t kept = 0;
       bool wake = false;
-      // Up to kGroup items per lock, so that what they evict is destroyed outside it.
-      constexpr std::size_t kGroup = 64;
-      if (!class_fn) {  // one class (spans): link the whole group while it fits
+      // The whole group under one lock while it fits (nothing to evict)...
+      {
         lock_briefly_contended();
         std::lock_guard<std::mutex> lock(mu, std::adopt_lock);
         if (!stopping && size + n <= options.max_queue_size) {
-          append_unclassified(items, n, wake);
+          append_fitting(items, n, wake);
           kept = n;
           n = 0;
         }
       }
+      // ...else up to kGroup items per lock, so that what they evict is destroyed outside it.
+      constexpr std::size_t kGroup = 64;
       for (std::size_t first = 0; first < n; first += kGroup) {
         const std::size_t last = std::min(n, first + kGroup);
         std::array<Item, kGroup> evicted{};

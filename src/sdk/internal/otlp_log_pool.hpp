@@ -7,9 +7,9 @@
 // nothing is allocated; a buffer that grew past kMaxKeptCapacity is freed on return so one
 // huge message does not pin memory in every item.
 //
-// Thread-safety: acquire/release may be called from any thread (a short spin lock guards
-// the free list; growing the pool happens under it, a chunk at a time, only while the pool is
-// below its cap).
+// Thread-safety: acquire/release/add_room may be called from any thread (a short spin lock
+// guards the free list; growing the pool happens under it, a chunk at a time, only while the
+// pool is below its cap).
 #pragma once
 
 #include <algorithm>
@@ -93,6 +93,13 @@ class OtlpLogPool {
 
   // At most `cap` items exist at once; acquire() returns null beyond that.
   explicit OtlpLogPool(std::size_t cap) : cap_(cap) {}
+
+  // Moves the cap by `delta` items (the log hand-over makes room for what each thread's ring
+  // may stage, and gives it back when the ring is freed). Items already made stay.
+  void add_room(std::ptrdiff_t delta) noexcept {
+    cap_.fetch_add(static_cast<std::size_t>(delta), std::memory_order_relaxed);
+  }
+  std::size_t cap() const noexcept { return cap_.load(std::memory_order_relaxed); }
   OtlpLogPool(const OtlpLogPool&) = delete;
   OtlpLogPool& operator=(const OtlpLogPool&) = delete;
 
@@ -101,7 +108,7 @@ class OtlpLogPool {
     OtlpLogItem* item = free_;
     if (item != nullptr) {
       free_ = item->next_free;
-    } else if (allocated_ < cap_) {
+    } else if (allocated_.load(std::memory_order_relaxed) < cap()) {
       item = grow();
     }
     unlock();
@@ -137,7 +144,7 @@ class OtlpLogPool {
 
   // Under the lock: adds a chunk (or what is left below the cap) and returns one item.
   OtlpLogItem* grow() {
-    const std::size_t n = std::min(kChunk, cap_ - allocated_.load(std::memory_order_relaxed));
+    const std::size_t n = std::min(kChunk, cap() - allocated_.load(std::memory_order_relaxed));
     auto chunk = std::make_unique<OtlpLogItem[]>(n);
     for (std::size_t i = 0; i < n; ++i) {
       chunk[i].pool = this;
@@ -153,7 +160,7 @@ class OtlpLogPool {
   std::atomic<bool> locked_{false};
   OtlpLogItem* free_ = nullptr;
   std::atomic<std::size_t> allocated_{0};
-  const std::size_t cap_;
+  std::atomic<std::size_t> cap_;
   std::vector<std::unique_ptr<OtlpLogItem[]>> chunks_;
 };
 
@@ -175,6 +182,8 @@ class OtlpLogHandle {
   }
 
   OtlpLogItem* get() const noexcept { return item_; }
+  // Gives up the item without returning it to the pool (its new owner will).
+  OtlpLogItem* release() noexcept { return std::exchange(item_, nullptr); }
   OtlpLogItem* operator->() const noexcept { return item_; }
 
  private:
