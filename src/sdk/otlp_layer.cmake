@@ -9,6 +9,7 @@ add_library(edgetrace_sdk_otlp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_layer_stacktrace.cpp
   ${CMAKE_CURRENT_LIST_DIR}/span_handover.cpp
   ${CMAKE_CURRENT_LIST_DIR}/log_handover.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_log_pool.cpp
 )
 add_library(edgetrace::sdk_otlp ALIAS edgetrace_sdk_otlp)
 target_include_directories(edgetrace_sdk_otlp

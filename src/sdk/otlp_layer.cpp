@@ -347,7 +347,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
   }
   if (s.options.export_logs && logs) {
     const otlp::BatchOptions& b = s.options.log_batch;
-    // Items in the queue, in the batch being built, and a margin for pushes in progress.
+    // Items in the queue, in the batch being built, and a margin for pushes in progress and
+    // the export thread's cache of free items.
     const std::size_t cap = std::max<std::size_t>(1, b.max_queue_size) +
                             std::max<std::size_t>(1, b.max_export_batch_size) + 256;
     s.log_pool = std::make_shared<OtlpLogPool>(cap);
@@ -369,17 +370,17 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     s.urgent_log_class = s.options.export_immediately_on_error
                              ? urgent_log_class(s.options.export_immediately_at_level)
                              : otlp::kSeverityClasses;
-    // As for spans: groups of half a batch; each thread's ring gets room for its group in the
-    // item pool, so staging never makes the pool refuse a record the queue would keep.
+    // As for spans: groups of half a batch. Each thread's ring gets room in the item pool for
+    // its group and the thread's cache of free items, so neither makes the pool refuse a
+    // record the queue would keep.
     const std::size_t group = b.max_export_batch_size / 2;
     std::function<void()> collect;
     if (group >= 16) {
+      const auto room = static_cast<std::ptrdiff_t>(std::min(group, LogHandover::kRingSize) +
+                                                    OtlpLogPool::kThreadCacheMax);
       s.log_handover = std::make_shared<LogHandover>(
           [&s](OtlpLogHandle* items, std::size_t n) { (void)s.logs->push_many(items, n); }, group,
-          [pool = s.log_pool, group](int delta) {
-            pool->add_room(static_cast<std::ptrdiff_t>(delta) *
-                           static_cast<std::ptrdiff_t>(std::min(group, LogHandover::kRingSize)));
-          });
+          [pool = s.log_pool, room](int delta) { pool->add_room(delta * room); });
       collect = [h = std::weak_ptr<LogHandover>(s.log_handover)] {
         if (std::shared_ptr<LogHandover> handover = h.lock())
           handover->collect();

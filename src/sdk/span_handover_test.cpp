@@ -147,14 +147,17 @@ TEST(SpanHandoverTest, AnUrgentPushHandsTheRingOverAtOnceInOrder) {
   EXPECT_EQ(h.staged(), 0u);
 }
 
-// The log hand-over stages pooled items; each thread's ring makes room for its group in the
-// pool (else a pool sized for the queue would refuse records while they wait in rings), and
-// gives it back when the exited thread's ring is freed.
+// The log hand-over stages pooled items; each thread's ring makes room in the pool for its
+// group and the thread's cache of free items (else a pool sized for the queue would refuse
+// records while others wait in rings), and gives it back when the exited thread's ring is
+// freed.
 TEST(LogHandoverTest, EachRingMakesRoomInThePoolUntilItIsFreed) {
-  auto pool = std::make_shared<OtlpLogPool>(4);
+  constexpr std::size_t kBase = OtlpLogPool::kBatch;  // one chain: all the first thread gets
+  auto pool = std::make_shared<OtlpLogPool>(kBase);
   std::vector<std::string> bodies;
   std::mutex mu;
-  constexpr std::size_t kGroup = 16;
+  constexpr std::size_t kGroup = 64;
+  constexpr auto kRoom = static_cast<std::ptrdiff_t>(kGroup + OtlpLogPool::kThreadCacheMax);
   LogHandover h(
       [&](OtlpLogHandle* items, std::size_t n) {
         std::lock_guard<std::mutex> lock(mu);
@@ -163,13 +166,14 @@ TEST(LogHandoverTest, EachRingMakesRoomInThePoolUntilItIsFreed) {
           items[i] = OtlpLogHandle();  // back to the pool
         }
       },
-      kGroup, [&pool](int delta) { pool->add_room(delta * static_cast<std::ptrdiff_t>(kGroup)); });
-  constexpr int kThreads = 3;
-  constexpr int kEach = 10;  // fewer than a group: all stay staged
+      kGroup, [&pool](int delta) { pool->add_room(delta * kRoom); });
+  // One thread after the other: the first stages every item the pool could make without the
+  // rings' room; the second needs that room.
+  constexpr int kThreads = 2;
+  constexpr int kEach = static_cast<int>(kBase);  // fewer than a group: all stay staged
   std::atomic<int> refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t)
-    threads.emplace_back([&, t] {
+  for (int t = 0; t < kThreads; ++t) {
+    std::thread([&, t] {
       for (int i = 0; i < kEach; ++i) {
         OtlpLogItem* item = pool->acquire();
         if (item == nullptr) {
@@ -179,16 +183,15 @@ TEST(LogHandoverTest, EachRingMakesRoomInThePoolUntilItIsFreed) {
         item->message.assign("t" + std::to_string(t) + "." + std::to_string(i));
         h.push(item);
       }
-    });
-  for (std::thread& t : threads)
-    t.join();
+    }).join();
+  }
   EXPECT_EQ(refused.load(), 0) << "the pool refused items while the rings held theirs";
   EXPECT_EQ(h.staged(), static_cast<std::size_t>(kThreads * kEach));
   EXPECT_EQ(h.rings(), static_cast<std::size_t>(kThreads));
-  EXPECT_EQ(pool->cap(), 4 + kThreads * kGroup);
+  EXPECT_EQ(pool->cap(), kBase + kThreads * kRoom);
   h.collect();  // the threads exited: their rings are emptied and freed
   EXPECT_EQ(h.rings(), 0u);
-  EXPECT_EQ(pool->cap(), 4u);
+  EXPECT_EQ(pool->cap(), kBase);
   ASSERT_EQ(bodies.size(), static_cast<std::size_t>(kThreads * kEach));
   // Each thread's records arrive in the order it pushed them.
   for (int t = 0; t < kThreads; ++t) {
@@ -201,10 +204,54 @@ TEST(LogHandoverTest, EachRingMakesRoomInThePoolUntilItIsFreed) {
     EXPECT_EQ(next, kEach);
   }
   // A ring this thread holds is given back by the discard.
-  h.push(pool->acquire());
-  EXPECT_EQ(pool->cap(), 4 + kGroup);
+  OtlpLogItem* item = pool->acquire();
+  ASSERT_NE(item, nullptr);
+  h.push(item);
+  EXPECT_EQ(pool->cap(), kBase + kRoom);
   EXPECT_EQ(h.discard(), 1u);
-  EXPECT_EQ(pool->cap(), 4u);
+  EXPECT_EQ(pool->cap(), kBase);
+}
+
+// Free items live in per-thread caches; what a thread holds goes back to the pool when it
+// exits, so another thread can use it under the same cap.
+TEST(LogPoolTest, AThreadsCachedItemsReturnToThePoolWhenItExits) {
+  constexpr std::size_t kCap = 3 * OtlpLogPool::kBatch;
+  auto pool = std::make_shared<OtlpLogPool>(kCap);
+  std::vector<OtlpLogItem*> taken;
+  std::thread([&] {
+    for (std::size_t i = 0; i < kCap; ++i)
+      taken.push_back(pool->acquire());
+    for (OtlpLogItem* item : taken)
+      pool->release(item);  // all cached by this thread (up to kThreadCacheMax, rest spilled)
+  }).join();
+  EXPECT_EQ(pool->allocated(), kCap);
+  // Every item is free again: this thread gets all kCap without making more.
+  std::vector<OtlpLogItem*> again;
+  for (std::size_t i = 0; i < kCap; ++i) {
+    again.push_back(pool->acquire());
+    ASSERT_NE(again.back(), nullptr) << "item " << i << " stayed in the exited thread's cache";
+  }
+  EXPECT_EQ(pool->acquire(), nullptr) << "the cap holds";
+  EXPECT_EQ(pool->allocated(), kCap);
+  const std::set<OtlpLogItem*> a(taken.begin(), taken.end());
+  const std::set<OtlpLogItem*> b(again.begin(), again.end());
+  EXPECT_EQ(a, b);
+  for (OtlpLogItem* item : again)
+    pool->release(item);
+}
+
+// A thread that used a pool which is gone since does not touch it: a new pool works at once.
+TEST(LogPoolTest, ACacheOfAPoolThatIsGoneIsForgotten) {
+  auto first = std::make_shared<OtlpLogPool>(8);
+  OtlpLogItem* item = first->acquire();
+  ASSERT_NE(item, nullptr);
+  first->release(item);  // cached by this thread
+  first.reset();
+  auto second = std::make_shared<OtlpLogPool>(8);
+  OtlpLogItem* other = second->acquire();
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->pool, second.get());
+  second->release(other);
 }
 
 }  // namespace

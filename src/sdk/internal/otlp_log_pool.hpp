@@ -7,9 +7,14 @@
 // nothing is allocated; a buffer that grew past kMaxKeptCapacity is freed on return so one
 // huge message does not pin memory in every item.
 //
-// Thread-safety: acquire/release/add_room may be called from any thread (a short spin lock
-// guards the free list; growing the pool happens under it, a chunk at a time, only while the
-// pool is below its cap).
+// Each thread keeps a small cache of free items (up to kThreadCacheMax, of its most recently
+// used pool): taking an item and giving one back touch no shared line and take no lock. A
+// thread refills or spills kBatch items at once, as one chain, under a short spin lock on the
+// pool's list of free chains; the pool grows there too, a chain at a time, only while it is
+// below its cap. A thread's cached items go back to their pool when it exits (or uses another
+// pool); a pool that is gone by then is not touched.
+//
+// Thread-safety: acquire/release/add_room may be called from any thread.
 #pragma once
 
 #include <algorithm>
@@ -84,54 +89,48 @@ struct OtlpLogItem {
   FieldStore fields;
   CapturedStack stack;  // OtlpLayerOptions::exception_stacktrace, error events only; cleared
                         // when the item returns to the pool
+  // While free: the head of a chain of free items in the pool's list also links the next
+  // chain and knows its chain's length.
+  OtlpLogItem* next_chain = nullptr;
+  std::size_t chain_count = 0;
 };
 
-class OtlpLogPool {
+class OtlpLogPool : public std::enable_shared_from_this<OtlpLogPool> {
  public:
-  static constexpr std::size_t kChunk = 64;
+  static constexpr std::size_t kBatch = 32;  // items a thread takes or gives back at once
+  static constexpr std::size_t kThreadCacheMax = 2 * kBatch;  // free items a thread keeps
   static constexpr std::size_t kMaxKeptCapacity = 16 * 1024;
 
-  // At most `cap` items exist at once; acquire() returns null beyond that.
-  explicit OtlpLogPool(std::size_t cap) : cap_(cap) {}
+  // At most `cap` items exist at once; acquire() returns null beyond that. Make it with
+  // std::make_shared: threads' caches hold it weakly.
+  explicit OtlpLogPool(std::size_t cap);
+  ~OtlpLogPool();
+  OtlpLogPool(const OtlpLogPool&) = delete;
+  OtlpLogPool& operator=(const OtlpLogPool&) = delete;
+
+  // A free item (its fields and stack clear), or null when `cap` items are in use or cached.
+  OtlpLogItem* acquire();
+  // Gives an item back (from any thread).
+  void release(OtlpLogItem* item) noexcept;
 
   // Moves the cap by `delta` items (the log hand-over makes room for what each thread's ring
-  // may stage, and gives it back when the ring is freed). Items already made stay.
+  // and item cache may hold, and gives it back when the ring is freed). Items already made
+  // stay.
   void add_room(std::ptrdiff_t delta) noexcept {
     cap_.fetch_add(static_cast<std::size_t>(delta), std::memory_order_relaxed);
   }
   std::size_t cap() const noexcept { return cap_.load(std::memory_order_relaxed); }
-  OtlpLogPool(const OtlpLogPool&) = delete;
-  OtlpLogPool& operator=(const OtlpLogPool&) = delete;
-
-  OtlpLogItem* acquire() {
-    lock();
-    OtlpLogItem* item = free_;
-    if (item != nullptr) {
-      free_ = item->next_free;
-    } else if (allocated_.load(std::memory_order_relaxed) < cap()) {
-      item = grow();
-    }
-    unlock();
-    return item;
-  }
-
-  void release(OtlpLogItem* item) noexcept {
-    if (item->oversized) {
-      if (item->message.capacity() > kMaxKeptCapacity)
-        item->message.free_memory();
-      if (item->fields.text_bytes() > kMaxKeptCapacity)
-        item->fields = FieldStore();
-      item->oversized = false;
-    }
-    item->fields.clear();
-    item->stack.clear();
-    lock();
-    item->next_free = free_;
-    free_ = item;
-    unlock();
-  }
-
   std::size_t allocated() const noexcept { return allocated_.load(std::memory_order_relaxed); }
+
+  // Internal, for the thread caches (otlp_log_pool.cpp).
+  struct Chain {
+    OtlpLogItem* head;
+    std::size_t count;
+  };
+  std::uint64_t id() const noexcept { return id_; }
+  // A chain of free items (made if none is free and the cap allows); {nullptr, 0} if none.
+  Chain take_chain();
+  void put_chain(Chain chain) noexcept;
 
  private:
   void lock() noexcept {
@@ -142,23 +141,9 @@ class OtlpLogPool {
   }
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
-  // Under the lock: adds a chunk (or what is left below the cap) and returns one item.
-  OtlpLogItem* grow() {
-    const std::size_t n = std::min(kChunk, cap() - allocated_.load(std::memory_order_relaxed));
-    auto chunk = std::make_unique<OtlpLogItem[]>(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      chunk[i].pool = this;
-      chunk[i].next_free = i + 1 < n ? &chunk[i + 1] : nullptr;
-    }
-    OtlpLogItem* first = &chunk[0];
-    free_ = first->next_free;
-    chunks_.push_back(std::move(chunk));
-    allocated_.fetch_add(n, std::memory_order_relaxed);
-    return first;
-  }
-
+  const std::uint64_t id_;  // unique per pool, never reused: the thread caches' key
   std::atomic<bool> locked_{false};
-  OtlpLogItem* free_ = nullptr;
+  OtlpLogItem* chains_ = nullptr;  // free items, in chains linked by next_chain (under the lock)
   std::atomic<std::size_t> allocated_{0};
   std::atomic<std::size_t> cap_;
   std::vector<std::unique_ptr<OtlpLogItem[]>> chunks_;
