@@ -605,19 +605,24 @@ TEST_F(OtlpLayerTest, NothingIsExportedBeforeTheTimerUntilForceFlush) {
   EXPECT_EQ(layer->counters().log_batches, 1u);
 }
 
+// Runs body(0) .. body(n - 1) on n threads and waits until they have all exited.
+void run_and_join(int n, void (*body)(int)) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < n; ++t)
+    threads.emplace_back(body, t);
+  for (std::thread& t : threads)
+    t.join();
+}
+
 TEST_F(OtlpLayerTest, SpansOfThreadsThatExitedBeforeTheFlushAreAllExported) {
   FakeOtlpHttpReceiver rx;
   OtlpLayer* layer = install(options_for(rx));  // batch 512: threads hand over 256 at a time
   constexpr int kThreads = 4;
   constexpr int kSpans = 300;  // a group of 256 each, and 44 left staged in each ring
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t)
-    threads.emplace_back([] {
-      for (int i = 0; i < kSpans; ++i)
-        auto s = ET_SPAN("threaded");
-    });
-  for (std::thread& t : threads)
-    t.join();
+  run_and_join(kThreads, [](int) {
+    for (int i = 0; i < kSpans; ++i)
+      auto s = ET_SPAN("threaded");
+  });
   // Each full batch (two groups) may have left already; the rest waits in the queue and
   // in the exited threads' rings.
   ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
@@ -636,14 +641,10 @@ TEST_F(OtlpLayerTest, LogsOfThreadsThatExitedBeforeTheFlushAreAllExportedInTheir
   OtlpLayer* layer = install(options_for(rx));  // batch 512: threads hand over 256 at a time
   constexpr int kThreads = 4;
   constexpr int kLogs = 300;  // a group of 256 each, and 44 left staged in each ring
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t)
-    threads.emplace_back([t] {
-      for (int i = 0; i < kLogs; ++i)
-        ET_INFO("threaded", field<"t">(t), field<"i">(i));
-    });
-  for (std::thread& t : threads)
-    t.join();
+  run_and_join(kThreads, [](int t) {
+    for (int i = 0; i < kLogs; ++i)
+      ET_INFO("threaded", field<"t">(t), field<"i">(i));
+  });
   ASSERT_TRUE(layer->force_flush(otlp::Clock::now() + 5s));
   const auto logs = logs_of(rx.received());
   ASSERT_EQ(logs.size(), static_cast<std::size_t>(kThreads * kLogs));
