@@ -218,6 +218,28 @@ bool on_both(OtlpLayerState& s, Op op) {
   return span_ok && log_ok;
 }
 
+// Per-thread staging in front of `processor` (made later; the sink reads it when called):
+// threads hand their records over in groups of half an export batch (at most
+// Handover::kRingSize). Batches under 32 keep the one-by-one hand-over (`handover` stays
+// null), so that a small queue's drop policy and batch trigger act on each record as it is
+// made. Returns the processor's collector (empty without staging).
+template <typename H, typename Item>
+std::function<void()> stage_in_groups(std::shared_ptr<H>& handover,
+                                      std::unique_ptr<BatchProcessor<Item>>& processor,
+                                      std::size_t export_batch,
+                                      typename H::RingHook on_ring = nullptr) {
+  const std::size_t group = export_batch / 2;
+  if (group < 16)
+    return nullptr;
+  handover = std::make_shared<H>(
+      [&processor](Item* items, std::size_t n) { (void)processor->push_many(items, n); }, group,
+      std::move(on_ring));
+  return [h = std::weak_ptr<H>(handover)] {
+    if (std::shared_ptr<H> live = h.lock())
+      live->collect();
+  };
+}
+
 std::size_t log_class(const OtlpLogHandle& h) {
   return 1 + static_cast<std::size_t>(h->metadata->level);
 }
@@ -327,19 +349,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     s.span_processor_name = next_component_name("batching_span_processor");
     s.trace_exporter_name = next_component_name(
         exporter_component_type(e->exporter->options().protocol, otlp::Signal::kTraces));
-    // Threads hand their spans over in groups of half a batch (at most
-    // SpanHandover::kRingSize); batches under 32 keep the one-by-one hand-over, so that a
-    // small queue's drop policy and batch trigger act on each span as it ends.
-    const std::size_t group = s.options.span_batch.max_export_batch_size / 2;
-    std::function<void()> collect;
-    if (group >= 16) {
-      s.handover = std::make_shared<SpanHandover>(
-          [&s](SpanRef* spans, std::size_t n) { (void)s.spans->push_many(spans, n); }, group);
-      collect = [h = std::weak_ptr<SpanHandover>(s.handover)] {
-        if (std::shared_ptr<SpanHandover> handover = h.lock())
-          handover->collect();
-      };
-    }
+    std::function<void()> collect =
+        stage_in_groups(s.handover, s.spans, s.options.span_batch.max_export_batch_size);
     s.spans = std::make_unique<BatchProcessor<SpanRef>>(
         s.options.span_batch,
         [e](std::vector<SpanRef>& batch, otlp::Deadline d) { return e->run(batch, d); }, nullptr,
@@ -370,22 +381,14 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     s.urgent_log_class = s.options.export_immediately_on_error
                              ? urgent_log_class(s.options.export_immediately_at_level)
                              : otlp::kSeverityClasses;
-    // As for spans: groups of half a batch. Each thread's ring gets room in the item pool for
-    // its group and the thread's cache of free items, so neither makes the pool refuse a
-    // record the queue would keep.
-    const std::size_t group = b.max_export_batch_size / 2;
-    std::function<void()> collect;
-    if (group >= 16) {
-      const auto room = static_cast<std::ptrdiff_t>(std::min(group, LogHandover::kRingSize) +
-                                                    OtlpLogPool::kThreadCacheMax);
-      s.log_handover = std::make_shared<LogHandover>(
-          [&s](OtlpLogHandle* items, std::size_t n) { (void)s.logs->push_many(items, n); }, group,
-          [pool = s.log_pool, room](int delta) { pool->add_room(delta * room); });
-      collect = [h = std::weak_ptr<LogHandover>(s.log_handover)] {
-        if (std::shared_ptr<LogHandover> handover = h.lock())
-          handover->collect();
-      };
-    }
+    // Each thread's ring gets room in the item pool for its group and the thread's cache of
+    // free items, so neither makes the pool refuse a record the queue would keep.
+    const auto room =
+        static_cast<std::ptrdiff_t>(std::min(b.max_export_batch_size / 2, LogHandover::kRingSize) +
+                                    OtlpLogPool::kThreadCacheMax);
+    std::function<void()> collect =
+        stage_in_groups(s.log_handover, s.logs, b.max_export_batch_size,
+                        [pool = s.log_pool, room](int delta) { pool->add_room(delta * room); });
     s.logs = std::make_unique<BatchProcessor<OtlpLogHandle>>(
         b, [e](std::vector<OtlpLogHandle>& batch, otlp::Deadline d) { return e->run(batch, d); },
         &log_class, s.urgent_log_class, std::move(collect));
