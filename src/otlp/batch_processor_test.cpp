@@ -109,6 +109,21 @@ TEST(BatchProcessorTest, ForceFlushExportsEverythingInBatches) {
   EXPECT_EQ(p.counters().accepted.load(), 10u);
 }
 
+TEST(BatchProcessorTest, ExportedItemsAreDestroyedOnceTheirExportReturns) {
+  // Items that own something (pooled records, buffers) give it back when their export is
+  // done, not when the next batch is taken, even if the export function leaves them be.
+  auto token = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = token;
+  BatchOptions o = slow_timer();
+  BatchProcessor<std::shared_ptr<int>> p(o, [](std::vector<std::shared_ptr<int>>& b, Deadline) {
+    return BatchOutcome{b.size(), 0};
+  });
+  p.push(std::move(token));
+  ASSERT_TRUE(p.force_flush(Clock::now() + 10s));
+  EXPECT_EQ(p.counters().delivered.load(), 1u);
+  EXPECT_TRUE(watch.expired()) << "the exported item is still held by the processor";
+}
+
 TEST(BatchProcessorTest, FullQueueDropsLowestSeverityFirstThenOldestWithoutBlocking) {
   auto r = std::make_shared<Recorder>();
   r->hold = true;

@@ -467,6 +467,7 @@ class BatchProcessor {
           const Deadline deadline = std::min(Clock::now() + options.export_timeout, drain_deadline);
           lock.unlock();
           export_batch(batch, deadline);
+          batch.clear();  // the items go now, not when the next batch is taken
           lock.lock();
           last_export = Clock::now();
           // Keep going while full batches are waiting, or everything when flushing.
