@@ -16,6 +16,7 @@
 // null layer's ratios (the machine's ceiling), and the median ratio of the rounds whose
 // ceiling was at least 1.8x (the machine gave two whole cores), with how many they were.
 #define ET_TARGET "bench"
+#include <pthread.h>
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -68,7 +69,12 @@ class Workers {
 
   Workers() {
     for (int t = 0; t < kMax; ++t)
-      threads_.emplace_back([this, t] { loop(static_cast<std::size_t>(t)); });
+      threads_.emplace_back([this, t] {
+        // Named for profilers: perf report --comm worker1 shows the second thread alone.
+        const char* names[kMax] = {"worker0", "worker1"};
+        pthread_setname_np(pthread_self(), names[t]);
+        loop(static_cast<std::size_t>(t));
+      });
   }
   ~Workers() {
     stop_.store(true);
