@@ -1,7 +1,7 @@
 // Spans and events per second into the OTLP layer from 1 and from 2 application threads
 // (docs/benchmarks.md, "SDK hot path and export"): do the hand-overs scale with the threads?
 //
-//   sdk_threads [rounds] [spans-per-thread-per-round]      (defaults: 30 8192)
+//   sdk_threads [rounds] [spans-per-thread-per-round] [cases]   (defaults: 30 8192, all cases)
 //
 // The OTLP layer exports over loopback HTTP/protobuf to an in-process receiver that discards.
 // Its batch is larger than a round, so the export thread sleeps while a round runs: what is
@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -150,7 +151,8 @@ int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 30;
   const int per_thread = argc > 2 ? std::atoi(argv[2]) : 8192;
   if (rounds < 1 || per_thread < 1) {
-    std::fprintf(stderr, "usage: sdk_threads [rounds] [spans-per-thread-per-round]\n");
+    std::fprintf(stderr,
+                 "usage: sdk_threads [rounds] [spans-per-thread-per-round] [spans,attrs,events]\n");
     return 2;
   }
 
@@ -184,16 +186,21 @@ int main(int argc, char** argv) {
   auto null_tracing = std::make_shared<Tracing>(Tracing::Options{.sampler = Sampler::always_on()});
   null_tracing->add_layer(std::make_unique<NullLayer>(), Filter::parse("info").value());
 
+  // Which cases run: all, or those named in the third argument (for profiling one alone).
+  const std::string_view only = argc > 3 ? std::string_view(argv[3]) : std::string_view();
   struct Case {
+    const char* key;
     const char* name;
     void (*body)(int);
   };
   Workers workers;
   std::printf("%-22s %12s %12s %7s %8s %16s\n", "case", "1 thread /s", "2 threads /s", "ratio",
               "ceiling", "ratio, 2 cores");
-  for (const Case& c :
-       {Case{"span start+end", plain_spans}, Case{"span, 10 attributes", spans_with_10_attributes},
-        Case{"event, 2 fields", events_with_2_fields}}) {
+  for (const Case& c : {Case{"spans", "span start+end", plain_spans},
+                        Case{"attrs", "span, 10 attributes", spans_with_10_attributes},
+                        Case{"events", "event, 2 fields", events_with_2_fields}}) {
+    if (!only.empty() && only.find(c.key) == std::string_view::npos)
+      continue;
     // Warm-up: pools and rings of both thread counts reach their steady size.
     for (int w = 0; w < 3; ++w) {
       set_global_subscriber(tracing);
