@@ -62,6 +62,29 @@ OtelEnvironment read_otel_environment(const core::EnvLookup& lookup) {
       n = core::to_lower_ascii(n);
     out.propagators = std::move(names);
   }
+  const auto read_limit = [&](std::string_view name, std::optional<std::size_t>& into) {
+    std::optional<std::string> v = get(name);
+    if (!v)
+      return;
+    std::size_t n = 0;
+    const char* end = v->data() + v->size();
+    auto [ptr, ec] = std::from_chars(v->data(), end, n);
+    if (v->empty() || ec != std::errc() || ptr != end)
+      warn(name, "'" + *v + "' is not a non-negative integer");
+    else
+      into = n;
+  };
+  OtelEnvironment::Limits& l = out.limits;
+  read_limit("OTEL_ATTRIBUTE_COUNT_LIMIT", l.attribute_count);
+  read_limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", l.attribute_value_length);
+  read_limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", l.span_attribute_count);
+  read_limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", l.span_attribute_value_length);
+  read_limit("OTEL_SPAN_EVENT_COUNT_LIMIT", l.span_event_count);
+  read_limit("OTEL_SPAN_LINK_COUNT_LIMIT", l.span_link_count);
+  read_limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", l.event_attribute_count);
+  read_limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", l.link_attribute_count);
+  read_limit("OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", l.logrecord_attribute_count);
+  read_limit("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", l.logrecord_attribute_value_length);
   out.otlp = otlp::read_otlp_environment(lookup);
   return out;
 }

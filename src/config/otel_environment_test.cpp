@@ -47,6 +47,46 @@ TEST(OtelEnvironmentTest, ParsesEveryVariableIntoTypedValues) {
   EXPECT_EQ(e.otlp.span_batch.max_queue_size, 64u);
 }
 
+TEST(OtelEnvironmentTest, LimitsAreNonNegativeIntegers) {
+  OtelEnvironment e = read_otel_environment(core::map_environment({
+      {"OTEL_ATTRIBUTE_COUNT_LIMIT", "64"},
+      {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "0"},
+      {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", " 32 "},
+      {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4096"},
+      {"OTEL_SPAN_EVENT_COUNT_LIMIT", "16"},
+      {"OTEL_SPAN_LINK_COUNT_LIMIT", "8"},
+      {"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "4"},
+      {"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "2"},
+      {"OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "1"},
+      {"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"},
+  }));
+  EXPECT_TRUE(e.all_warnings().empty());
+  const OtelEnvironment::Limits& l = e.limits;
+  EXPECT_EQ(l.attribute_count, 64u);
+  EXPECT_EQ(l.attribute_value_length, 0u);
+  EXPECT_EQ(l.span_attribute_count, 32u);
+  EXPECT_EQ(l.span_attribute_value_length, 4096u);
+  EXPECT_EQ(l.span_event_count, 16u);
+  EXPECT_EQ(l.span_link_count, 8u);
+  EXPECT_EQ(l.event_attribute_count, 4u);
+  EXPECT_EQ(l.link_attribute_count, 2u);
+  EXPECT_EQ(l.logrecord_attribute_count, 1u);
+  EXPECT_EQ(l.logrecord_attribute_value_length, 100u);
+
+  OtelEnvironment bad = read_otel_environment(core::map_environment({
+      {"OTEL_ATTRIBUTE_COUNT_LIMIT", "-1"},
+      {"OTEL_SPAN_EVENT_COUNT_LIMIT", "12abc"},
+      {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "1e3"},
+  }));
+  EXPECT_FALSE(bad.limits.attribute_count);
+  EXPECT_FALSE(bad.limits.span_event_count);
+  EXPECT_FALSE(bad.limits.attribute_value_length);
+  EXPECT_THAT(bad.all_warnings(),
+              ElementsAre(HasSubstr("OTEL_ATTRIBUTE_COUNT_LIMIT: '-1' is not a non-negative"),
+                          HasSubstr("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '1e3'"),
+                          HasSubstr("OTEL_SPAN_EVENT_COUNT_LIMIT: '12abc'")));
+}
+
 TEST(OtelEnvironmentTest, SamplingRatioIsReadAsARatio) {
   // OTEL_SAMPLING_RATIO is not an OpenTelemetry variable, but deployments set it; the SDK
   // reads it as a parent-based trace-id ratio (docs/sdk.md).

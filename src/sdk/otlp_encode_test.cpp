@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "edgetrace/config/otel_environment.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_encode.hpp"
 
@@ -45,23 +46,27 @@ void fill_basic(SpanRecord& r, std::uint8_t seed) {
   r.end_unix_nano = r.start_unix_nano + 1234;
 }
 
-// Encodes `records` both ways and compares the parsed requests.
-void expect_same(const std::vector<const SpanRecord*>& records, bool with_schema = false) {
+// Encodes `records` both ways and compares the parsed requests; returns the expected one.
+otlp::ExportTraceServiceRequest expect_same(const std::vector<const SpanRecord*>& records,
+                                            bool with_schema = false,
+                                            const OtlpLimits& limits = {}) {
   const otlp::ExportTraceServiceRequest base = skeleton(with_schema);
   otlp::ExportTraceServiceRequest expected = base;
   for (const SpanRecord* r : records)
-    to_otlp_span(*r, *expected.mutable_resource_spans(0)->mutable_scope_spans(0)->add_spans());
+    to_otlp_span(*r, *expected.mutable_resource_spans(0)->mutable_scope_spans(0)->add_spans(),
+                 limits);
 
-  SpanRequestEncoder enc(base);
+  SpanRequestEncoder enc(base, limits);
   for (const SpanRecord* r : records)
     enc.add(*r);
   EXPECT_EQ(enc.count(), records.size());
   otlp::ExportTraceServiceRequest got;
-  ASSERT_TRUE(got.ParseFromString(enc.finish()));
+  EXPECT_TRUE(got.ParseFromString(enc.finish()));
   std::string diff;
   google::protobuf::util::MessageDifferencer d;
   d.ReportDifferencesToString(&diff);
   EXPECT_TRUE(d.Compare(expected, got)) << diff;
+  return expected;
 }
 
 TEST(OtlpEncodeTest, PlainSpanMatchesTheMessagePath) {
@@ -153,6 +158,157 @@ TEST(OtlpEncodeTest, ClearStartsANewRequestAndAnEmptyBatchIsValid) {
   otlp::ExportTraceServiceRequest one;
   ASSERT_TRUE(one.ParseFromString(enc.finish()));
   EXPECT_EQ(one.resource_spans(0).scope_spans(0).spans_size(), 1);
+}
+
+}  // namespace
+}  // namespace edgetrace::sdk::internal
+
+namespace edgetrace::sdk::internal {
+namespace {
+
+TEST(OtlpLimitsTest, TruncateCharsCountsCodePointsAndNeverSplitsASequence) {
+  EXPECT_EQ(truncate_chars("hello", 3), "hel");
+  EXPECT_EQ(truncate_chars("hello", 5), "hello");
+  EXPECT_EQ(truncate_chars("hello", 0), "");
+  EXPECT_EQ(truncate_chars("hello", OtlpLimits::kNone), "hello");
+  // "h\u00e9llo": 6 bytes, 5 characters; 2 characters are 3 bytes.
+  EXPECT_EQ(truncate_chars("h\xc3\xa9llo", 2), "h\xc3\xa9");
+  EXPECT_EQ(truncate_chars("h\xc3\xa9llo", 5), "h\xc3\xa9llo");
+  // Four-byte characters (U+1F600) count as one each.
+  EXPECT_EQ(truncate_chars("\xf0\x9f\x98\x80\xf0\x9f\x98\x80x", 1), "\xf0\x9f\x98\x80");
+  // Invalid UTF-8 is cut by the same rule: stray continuation bytes stay with what precedes.
+  EXPECT_EQ(truncate_chars("a\x80\x80"
+                           "b",
+                           1),
+            "a\x80\x80");
+}
+
+TEST(OtlpLimitsTest, SpanLimitsDropAndCutTheSameWayOnBothPaths) {
+  SpanRecord r;
+  fill_basic(r, 11);
+  const core::AttributeValue strings(
+      std::vector<std::string>{"abcdef", "x", "\xc3\xa9\xc3\xa9\xc3\xa9"});
+  const core::AttributeValue long_string(std::string("0123456789"));
+  r.attributes.set("a", Value::of("abcdef"));
+  r.attributes.set("b", Value::of(strings));
+  r.attributes.set("c", Value::of(long_string));
+  r.attributes.set("d", Value::of_int(4));
+  r.events.resize(3);
+  r.event_count = 3;
+  r.dropped_events = 1;  // dropped as the span was recorded
+  for (SpanEventData& e : r.events) {
+    e.name = "e";
+    e.fields.set("k1", Value::of("long value"));
+    e.fields.set("k2", Value::of_int(2));
+  }
+  r.links.resize(2);
+  r.link_count = 2;
+  for (SpanLinkData& l : r.links) {
+    l.context = r.context;
+    l.fields.set("l1", Value::of_int(1));
+    l.fields.set("l2", Value::of_int(2));
+    l.fields.set("l3", Value::of_int(3));
+  }
+  OtlpLimits limits;
+  limits.span_attribute_count = 3;
+  limits.span_attribute_value_length = 2;
+  limits.span_event_count = 2;
+  limits.span_link_count = 1;
+  limits.event_attribute_count = 1;
+  limits.link_attribute_count = 2;
+  const otlp::ExportTraceServiceRequest sent = expect_same({&r}, false, limits);
+  const auto& span = sent.resource_spans(0).scope_spans(0).spans(0);
+
+  ASSERT_EQ(span.attributes_size(), 3);
+  EXPECT_EQ(span.dropped_attributes_count(), 1u);
+  EXPECT_EQ(span.attributes(0).value().string_value(), "ab");
+  const auto& array = span.attributes(1).value().array_value();
+  ASSERT_EQ(array.values_size(), 3);
+  EXPECT_EQ(array.values(0).string_value(), "ab");
+  EXPECT_EQ(array.values(1).string_value(), "x");
+  EXPECT_EQ(array.values(2).string_value(), "\xc3\xa9\xc3\xa9");
+  EXPECT_EQ(span.attributes(2).value().string_value(), "01");
+
+  ASSERT_EQ(span.events_size(), 2);
+  EXPECT_EQ(span.dropped_events_count(), 2u);  // 1 at recording, 1 over the limit
+  ASSERT_EQ(span.events(0).attributes_size(), 1);
+  EXPECT_EQ(span.events(0).attributes(0).value().string_value(), "lo");
+  EXPECT_EQ(span.events(0).dropped_attributes_count(), 1u);
+
+  ASSERT_EQ(span.links_size(), 1);
+  EXPECT_EQ(span.dropped_links_count(), 1u);
+  EXPECT_EQ(span.links(0).attributes_size(), 2);
+  EXPECT_EQ(span.links(0).dropped_attributes_count(), 1u);
+
+  // Without limits (the defaults) everything goes as recorded.
+  const otlp::ExportTraceServiceRequest whole = expect_same({&r});
+  const auto& w = whole.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(w.attributes_size(), 4);
+  EXPECT_EQ(w.attributes(0).value().string_value(), "abcdef");
+  EXPECT_EQ(w.events_size(), 3);
+  EXPECT_EQ(w.dropped_events_count(), 1u);
+  EXPECT_EQ(w.links_size(), 2);
+  EXPECT_EQ(w.dropped_links_count(), 0u);
+}
+
+TEST(OtlpLimitsTest, LogRecordLimitsApplyToTheEventsFieldsAndCutTheSdksOwnStrings) {
+  static const Metadata meta{"checkout failed",
+                             "shop::cart",
+                             core::Level::kWarn,
+                             "cart.cpp",
+                             12,
+                             "void checkout(int)",
+                             CallsiteKind::kEvent,
+                             {}};
+  OtlpLogItem item;
+  item.metadata = &meta;
+  item.fields.set("user", Value::of("alice@example"));
+  item.fields.set("cart", Value::of_int(3));
+  item.fields.set("total", Value::of(9.5));
+  LogRecordOptions options;
+  options.code_location = true;
+  options.attribute_count_limit = 2;
+  options.attribute_value_length_limit = 4;
+  otlp_proto::logs::v1::LogRecord out;
+  to_otlp_log_record(item, options, out);
+  // user, cart (cut and kept), then the SDK's log.target and code.* (not counted).
+  ASSERT_GE(out.attributes_size(), 4);
+  EXPECT_EQ(out.attributes(0).key(), "user");
+  EXPECT_EQ(out.attributes(0).value().string_value(), "alic");
+  EXPECT_EQ(out.attributes(1).key(), "cart");
+  EXPECT_EQ(out.attributes(2).key(), "log.target");
+  EXPECT_EQ(out.attributes(2).value().string_value(), "shop");
+  EXPECT_EQ(out.dropped_attributes_count(), 1u);
+
+  LogRecordOptions defaults;
+  to_otlp_log_record(item, defaults, out);
+  EXPECT_EQ(out.attributes(0).value().string_value(), "alice@example");
+  EXPECT_EQ(out.attributes(2).key(), "total");
+  EXPECT_EQ(out.dropped_attributes_count(), 0u);
+}
+
+TEST(OtlpLimitsTest, ASpecificVariableWinsOverTheGeneralOneWhichWinsOverTheDefault) {
+  const OtlpLimits defaults = otlp_limits(config::read_otel_environment(core::map_environment({})));
+  EXPECT_EQ(defaults.span_attribute_count, 128u);
+  EXPECT_EQ(defaults.span_attribute_value_length, OtlpLimits::kNone);
+  EXPECT_EQ(defaults.log_attribute_value_length, OtlpLimits::kNone);
+  EXPECT_EQ(defaults.span_event_count, 128u);
+
+  const OtlpLimits l = otlp_limits(config::read_otel_environment(core::map_environment({
+      {"OTEL_ATTRIBUTE_COUNT_LIMIT", "10"},
+      {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "20"},
+      {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "30"},
+      {"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "40"},
+      {"OTEL_SPAN_LINK_COUNT_LIMIT", "5"},
+  })));
+  EXPECT_EQ(l.span_attribute_count, 30u);         // specific
+  EXPECT_EQ(l.event_attribute_count, 10u);        // general
+  EXPECT_EQ(l.link_attribute_count, 10u);         // general
+  EXPECT_EQ(l.log_attribute_count, 10u);          // general
+  EXPECT_EQ(l.span_attribute_value_length, 20u);  // general
+  EXPECT_EQ(l.log_attribute_value_length, 40u);   // specific
+  EXPECT_EQ(l.span_event_count, 128u);            // no general count of events
+  EXPECT_EQ(l.span_link_count, 5u);
 }
 
 }  // namespace

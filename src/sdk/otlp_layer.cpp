@@ -53,6 +53,7 @@ struct SpanExport {
   // Encodes straight to protobuf when nothing needs the request as messages (null when
   // processors are active or the transport sends JSON).
   std::unique_ptr<SpanRequestEncoder> encoder;
+  OtlpLimits limits;  // for the message path (the encoder has its own copy)
 
   BatchOutcome run(std::vector<SpanRef>& batch, otlp::Deadline deadline) {
     handed.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -72,7 +73,7 @@ struct SpanExport {
     auto* spans = request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans();
     spans->Clear();
     for (const SpanRef& ref : batch)
-      to_otlp_span(*ref, *spans->Add());
+      to_otlp_span(*ref, *spans->Add(), limits);
     std::size_t n = batch.size();
     batch.clear();  // the records go back to their pool before the network is touched
     if (processors) {
@@ -344,7 +345,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     e->skeleton = e->request;
     e->processors = s.processors;
     if (!e->processors && e->exporter->accepts_encoded())
-      e->encoder = std::make_unique<SpanRequestEncoder>(e->skeleton);
+      e->encoder = std::make_unique<SpanRequestEncoder>(e->skeleton, s.options.limits);
+    e->limits = s.options.limits;
     s.span_export = e;
     s.span_processor_name = next_component_name("batching_span_processor");
     s.trace_exporter_name = next_component_name(
@@ -367,6 +369,8 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     e->exporter = std::move(logs);
     e->pool = s.log_pool;
     e->record_options.code_location = s.options.log_code_location;
+    e->record_options.attribute_count_limit = s.options.limits.log_attribute_count;
+    e->record_options.attribute_value_length_limit = s.options.limits.log_attribute_value_length;
     auto* rl = e->request.add_resource_logs();
     otlp::to_otlp_resource(s.options.resource, *rl->mutable_resource());
     rl->set_schema_url(s.options.resource.schema_url());

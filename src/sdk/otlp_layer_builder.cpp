@@ -42,6 +42,30 @@ otlp::BatchOptions configured_batch(const OtlpConfig& c, otlp::BatchOptions base
 
 }  // namespace
 
+OtlpLimits otlp_limits(const config::OtelEnvironment& env) {
+  const config::OtelEnvironment::Limits& l = env.limits;
+  OtlpLimits out;
+  const auto pick = [](std::optional<std::size_t> specific, std::optional<std::size_t> general,
+                       std::size_t fallback) {
+    return specific.value_or(general.value_or(fallback));
+  };
+  out.span_attribute_count =
+      pick(l.span_attribute_count, l.attribute_count, out.span_attribute_count);
+  out.span_attribute_value_length =
+      pick(l.span_attribute_value_length, l.attribute_value_length, OtlpLimits::kNone);
+  out.span_event_count = l.span_event_count.value_or(out.span_event_count);
+  out.span_link_count = l.span_link_count.value_or(out.span_link_count);
+  out.event_attribute_count =
+      pick(l.event_attribute_count, l.attribute_count, out.event_attribute_count);
+  out.link_attribute_count =
+      pick(l.link_attribute_count, l.attribute_count, out.link_attribute_count);
+  out.log_attribute_count =
+      pick(l.logrecord_attribute_count, l.attribute_count, out.log_attribute_count);
+  out.log_attribute_value_length =
+      pick(l.logrecord_attribute_value_length, l.attribute_value_length, OtlpLimits::kNone);
+  return out;
+}
+
 OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const config::OtelEnvironment& env,
                                     std::vector<std::string>* warnings) {
   // The generic endpoint, protocol, headers, timeout and compression are in `c` already
@@ -74,6 +98,7 @@ OtlpLayerOptions otlp_layer_options(const OtlpConfig& c, const config::OtelEnvir
   append(warnings, env.otlp.log_batch.warnings);
   o.log_batch = otlp::batch_options(configured_batch(c, otlp::default_log_batch_options()),
                                     env.otlp.log_batch, "OTEL_BLRP_", warnings);
+  o.limits = otlp_limits(env);
   o.export_immediately_on_error = c.export_immediately_on_error.value_or(true);
   o.export_spans = c.export_spans;
   o.export_logs = c.export_logs;

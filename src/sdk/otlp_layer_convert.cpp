@@ -1,4 +1,5 @@
 // SDK records -> OTLP messages, on the OTLP layer's export threads.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -23,15 +24,25 @@ void set_string(std::string* out, std::string_view s) {
   out->assign(s.data(), s.size());
 }
 
-// Overwrites `out` with the fields of `store`; reuses the KeyValue objects already there.
-void fill_attributes(const FieldStore& store, KeyValues& out) {
+// Overwrites `out` with the first `count_limit` fields of `store`, their string values cut
+// to `length_limit` characters; reuses the KeyValue objects already there. Returns the
+// number of fields dropped: those the store dropped and those over the limit.
+std::size_t fill_attributes(const FieldStore& store, KeyValues& out, std::size_t count_limit,
+                            std::size_t length_limit) {
+  thread_local core::AttributeValue scratch;  // the export thread's, reused
   out.Clear();
-  for (std::size_t i = 0; i < store.size(); ++i) {
+  const std::size_t n = std::min(store.size(), count_limit);
+  for (std::size_t i = 0; i < n; ++i) {
     const Field f = store[i];
     KeyValue* kv = out.Add();
     set_string(kv->mutable_key(), f.name);
-    to_any_value(f.value, *kv->mutable_value());
+    to_any_value(limited_value(f.value, length_limit, scratch), *kv->mutable_value());
   }
+  return store.dropped() + (store.size() - n);
+}
+
+std::uint32_t as_count(std::size_t n) {
+  return static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX));
 }
 
 // Bits 0-7: W3C trace flags; bits 8-9: whether the context is known to be remote.
@@ -40,6 +51,51 @@ std::uint32_t span_flags(core::TraceFlags flags, bool remote) {
 }
 
 }  // namespace
+
+std::string_view truncate_chars(std::string_view s, std::size_t max_chars) noexcept {
+  if (s.size() <= max_chars)  // no more characters than bytes
+    return s;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0u) != 0x80u) {  // a character starts here
+      if (chars == max_chars)
+        return s.substr(0, i);
+      ++chars;
+    }
+  }
+  return s;
+}
+
+Value limited_value(const Value& value, std::size_t max_chars, core::AttributeValue& scratch) {
+  if (max_chars == OtlpLimits::kNone)
+    return value;
+  if (value.kind() == Value::Kind::kString)
+    return Value::of(truncate_chars(value.as_string(), max_chars));
+  if (value.kind() != Value::Kind::kAttribute)
+    return value;
+  const core::AttributeValue& a = value.as_attribute();
+  if (const auto* s = a.get_if<std::string>()) {
+    const std::string_view cut = truncate_chars(*s, max_chars);
+    if (cut.size() == s->size())
+      return value;
+    scratch = core::AttributeValue(cut);
+    return Value::of(scratch);
+  }
+  if (const auto* strings = a.get_if<std::vector<std::string>>()) {
+    bool long_one = false;
+    for (const std::string& e : *strings)
+      long_one = long_one || truncate_chars(e, max_chars).size() != e.size();
+    if (!long_one)
+      return value;
+    std::vector<std::string> cut;
+    cut.reserve(strings->size());
+    for (const std::string& e : *strings)
+      cut.emplace_back(truncate_chars(e, max_chars));
+    scratch = core::AttributeValue(std::move(cut));
+    return Value::of(scratch);
+  }
+  return value;
+}
 
 void to_any_value(const Value& value, AnyValue& out) {
   switch (value.kind()) {
@@ -73,7 +129,7 @@ void to_any_value(const Value& value, AnyValue& out) {
   out.Clear();
 }
 
-void to_otlp_span(const SpanRecord& r, otlp_proto::trace::v1::Span& out) {
+void to_otlp_span(const SpanRecord& r, otlp_proto::trace::v1::Span& out, const OtlpLimits& limits) {
   set_id(out.mutable_trace_id(), r.context.trace_id);
   set_id(out.mutable_span_id(), r.context.span_id);
   if (r.context.state.empty()) {
@@ -91,24 +147,27 @@ void to_otlp_span(const SpanRecord& r, otlp_proto::trace::v1::Span& out) {
   out.set_kind(static_cast<otlp_proto::trace::v1::Span_SpanKind>(r.kind));
   out.set_start_time_unix_nano(r.start_unix_nano);
   out.set_end_time_unix_nano(r.end_unix_nano);
-  fill_attributes(r.attributes, *out.mutable_attributes());
-  out.set_dropped_attributes_count(static_cast<std::uint32_t>(r.attributes.dropped()));
+  const std::size_t length = limits.span_attribute_value_length;
+  out.set_dropped_attributes_count(as_count(fill_attributes(r.attributes, *out.mutable_attributes(),
+                                                            limits.span_attribute_count, length)));
 
   auto* events = out.mutable_events();
   events->Clear();
-  for (std::size_t i = 0; i < r.event_count; ++i) {
+  const std::size_t event_count = std::min(r.event_count, limits.span_event_count);
+  for (std::size_t i = 0; i < event_count; ++i) {
     const SpanEventData& e = r.events[i];
     auto* pe = events->Add();
     pe->set_time_unix_nano(e.time_unix_nano);
     set_string(pe->mutable_name(), e.name);
-    fill_attributes(e.fields, *pe->mutable_attributes());
-    pe->set_dropped_attributes_count(static_cast<std::uint32_t>(e.fields.dropped()));
+    pe->set_dropped_attributes_count(as_count(fill_attributes(
+        e.fields, *pe->mutable_attributes(), limits.event_attribute_count, length)));
   }
-  out.set_dropped_events_count(static_cast<std::uint32_t>(r.dropped_events));
+  out.set_dropped_events_count(as_count(r.dropped_events + (r.event_count - event_count)));
 
   auto* links = out.mutable_links();
   links->Clear();
-  for (std::size_t i = 0; i < r.link_count; ++i) {
+  const std::size_t link_count = std::min(r.link_count, limits.span_link_count);
+  for (std::size_t i = 0; i < link_count; ++i) {
     const SpanLinkData& l = r.links[i];
     auto* pl = links->Add();
     set_id(pl->mutable_trace_id(), l.context.trace_id);
@@ -118,11 +177,11 @@ void to_otlp_span(const SpanRecord& r, otlp_proto::trace::v1::Span& out) {
     } else {
       pl->set_trace_state(l.context.state.to_header());
     }
-    fill_attributes(l.fields, *pl->mutable_attributes());
-    pl->set_dropped_attributes_count(static_cast<std::uint32_t>(l.fields.dropped()));
+    pl->set_dropped_attributes_count(as_count(
+        fill_attributes(l.fields, *pl->mutable_attributes(), limits.link_attribute_count, length)));
     pl->set_flags(span_flags(l.context.flags, l.context.remote));
   }
-  out.set_dropped_links_count(0);
+  out.set_dropped_links_count(as_count(r.link_count - link_count));
 
   auto* status = out.mutable_status();
   status->set_code(static_cast<otlp_proto::trace::v1::Status_StatusCode>(r.status));
@@ -141,22 +200,25 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
   set_string(out.mutable_body()->mutable_string_value(), item.message.view());
 
   auto& attributes = *out.mutable_attributes();
-  fill_attributes(item.fields, attributes);
+  const std::size_t dropped = fill_attributes(
+      item.fields, attributes, options.attribute_count_limit, options.attribute_value_length_limit);
+  // The SDK's own attributes: not counted against the limit, but cut to the length limit.
+  const std::size_t length = options.attribute_value_length_limit;
   if (!m.target.empty())
-    add_string_attribute(attributes, "log.target", m.target);
+    add_string_attribute(attributes, "log.target", truncate_chars(m.target, length));
   if (options.code_location) {
-    add_string_attribute(attributes, "code.file.path", m.file);
+    add_string_attribute(attributes, "code.file.path", truncate_chars(m.file, length));
     add_int_attribute(attributes, "code.line.number", m.line);
     if (!m.function.empty())
-      add_string_attribute(attributes, "code.function.name", m.function);
+      add_string_attribute(attributes, "code.function.name", truncate_chars(m.function, length));
   }
   if (!item.stack.empty()) {
     thread_local std::string text;  // the export thread's, reused
     text.clear();
     append_stack_text(item.stack, text);
-    add_string_attribute(attributes, "exception.stacktrace", text);
+    add_string_attribute(attributes, "exception.stacktrace", truncate_chars(text, length));
   }
-  out.set_dropped_attributes_count(static_cast<std::uint32_t>(item.fields.dropped()));
+  out.set_dropped_attributes_count(as_count(dropped));
 
   if (item.in_sampled_span) {
     set_id(out.mutable_trace_id(), item.trace_id);

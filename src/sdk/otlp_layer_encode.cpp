@@ -2,6 +2,7 @@
 // format: https://protobuf.dev/programming-guides/encoding/ (varints, tags = field << 3 |
 // wire type, length-delimited submessages); proto3 scalars equal to their default are
 // left out, as the protobuf library's own serializer does.
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -166,12 +167,17 @@ void describe(const Value& v, AnyValueBytes& a) {
   a.use_encoded = true;
 }
 
-// KeyValue: key 1, value 2 (always present, as the message path sets it).
-void put_attributes(std::string& out, std::uint32_t field, const FieldStore& fields,
-                    AnyValueBytes& scratch) {
-  for (std::size_t i = 0; i < fields.size(); ++i) {
+// KeyValue: key 1, value 2 (always present, as the message path sets it). Writes the first
+// `count_limit` fields, string values cut to `length_limit` characters; returns the number
+// of fields dropped (by the store and by the limit), as to_otlp_span() counts them.
+std::size_t put_attributes(std::string& out, std::uint32_t field, const FieldStore& fields,
+                           AnyValueBytes& scratch, std::size_t count_limit,
+                           std::size_t length_limit) {
+  thread_local core::AttributeValue cut;  // a cut string array, reused
+  const std::size_t n = std::min(fields.size(), count_limit);
+  for (std::size_t i = 0; i < n; ++i) {
     const Field f = fields[i];
-    describe(f.value, scratch);
+    describe(limited_value(f.value, length_limit, cut), scratch);
     const std::size_t value_size = scratch.size();
     const std::size_t key_part =
         f.name.empty() ? 0 : 1 + varint_size(f.name.size()) + f.name.size();
@@ -183,6 +189,7 @@ void put_attributes(std::string& out, std::uint32_t field, const FieldStore& fie
     put_varint(out, value_size);
     scratch.write(out);
   }
+  return fields.dropped() + (fields.size() - n);
 }
 
 void put_uint(std::string& out, std::uint32_t field, std::uint64_t v) {
@@ -201,7 +208,9 @@ thread_local std::string t_nested;
 
 }  // namespace
 
-SpanRequestEncoder::SpanRequestEncoder(const otlp::ExportTraceServiceRequest& skeleton) {
+SpanRequestEncoder::SpanRequestEncoder(const otlp::ExportTraceServiceRequest& skeleton,
+                                       const OtlpLimits& limits)
+    : limits_(limits) {
   if (skeleton.resource_spans_size() == 0)
     return;
   const auto& rs = skeleton.resource_spans(0);
@@ -226,6 +235,8 @@ void SpanRequestEncoder::clear() noexcept {
 // dropped_attributes_count 10, events 11, dropped_events_count 12, links 13,
 // dropped_links_count 14, status 15, flags 16.
 void SpanRequestEncoder::add(const SpanRecord& r) {
+  const OtlpLimits& limits = limits_;
+  const std::size_t length = limits.span_attribute_value_length;
   std::string& s = span_;
   s.clear();
   put_bytes(s, 1, id_bytes(r.context.trace_id));
@@ -240,24 +251,24 @@ void SpanRequestEncoder::add(const SpanRecord& r) {
     put_fixed64(s, 7, r.start_unix_nano);
   if (r.end_unix_nano != 0)
     put_fixed64(s, 8, r.end_unix_nano);
-  put_attributes(s, 9, r.attributes, t_value);
-  put_uint(s, 10, r.attributes.dropped());
+  put_uint(s, 10, put_attributes(s, 9, r.attributes, t_value, limits.span_attribute_count, length));
   // Event: time_unix_nano 1, name 2, attributes 3, dropped_attributes_count 4.
-  for (std::size_t i = 0; i < r.event_count; ++i) {
+  const std::size_t event_count = std::min(r.event_count, limits.span_event_count);
+  for (std::size_t i = 0; i < event_count; ++i) {
     const SpanEventData& e = r.events[i];
     std::string& n = t_nested;
     n.clear();
     if (e.time_unix_nano != 0)
       put_fixed64(n, 1, e.time_unix_nano);
     put_nonempty(n, 2, e.name);
-    put_attributes(n, 3, e.fields, t_value);
-    put_uint(n, 4, e.fields.dropped());
+    put_uint(n, 4, put_attributes(n, 3, e.fields, t_value, limits.event_attribute_count, length));
     put_bytes(s, 11, n);
   }
-  put_uint(s, 12, r.dropped_events);
+  put_uint(s, 12, r.dropped_events + (r.event_count - event_count));
   // Link: trace_id 1, span_id 2, trace_state 3, attributes 4, dropped_attributes_count 5,
   // flags 6.
-  for (std::size_t i = 0; i < r.link_count; ++i) {
+  const std::size_t link_count = std::min(r.link_count, limits.span_link_count);
+  for (std::size_t i = 0; i < link_count; ++i) {
     const SpanLinkData& l = r.links[i];
     std::string& n = t_nested;
     n.clear();
@@ -265,11 +276,11 @@ void SpanRequestEncoder::add(const SpanRecord& r) {
     put_bytes(n, 2, id_bytes(l.context.span_id));
     if (!l.context.state.empty())
       put_nonempty(n, 3, l.context.state.to_header());
-    put_attributes(n, 4, l.fields, t_value);
-    put_uint(n, 5, l.fields.dropped());
+    put_uint(n, 5, put_attributes(n, 4, l.fields, t_value, limits.link_attribute_count, length));
     put_fixed32(n, 6, span_flags(l.context.flags, l.context.remote));
     put_bytes(s, 13, n);
   }
+  put_uint(s, 14, r.link_count - link_count);
   // Status: message 2, code 3 (always present, as the message path sets it).
   {
     const std::string_view message = r.status_message;

@@ -522,6 +522,44 @@ TEST_F(TracingBuilderTest, OtlpEndpointFromTheEnvironmentBeatsTheFile) {
   EXPECT_EQ(count_spans(traces_rx.received()), 1u);
 }
 
+TEST_F(TracingBuilderTest, AttributeLimitsFromTheEnvironmentReachTheReceiver) {
+  FakeOtlpHttpReceiver rx;
+  {
+    auto guard = TracingBuilder("svc")
+                     .with_env(fake_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", rx.url()},
+                                         {"OTEL_ATTRIBUTE_COUNT_LIMIT", "2"},
+                                         {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "3"},
+                                         {"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5"}}))
+                     .with_config(quiet_config())
+                     .with_otlp_factory(&make_otlp_layer)
+                     .with_otlp()
+                     .build();
+    ASSERT_TRUE(guard.ok()) << guard.status().to_string();
+    auto s = ET_SPAN("s", field<"route">("/users/{id}"), field<"a">(1), field<"b">(2));
+    ET_INFO("event", field<"user">("alice@example"), field<"n">(1), field<"m">(2));
+  }
+  bool saw_span = false;
+  bool saw_log = false;
+  for (const auto& r : rx.received()) {
+    for (const auto& rs : r.traces.resource_spans()) {
+      const auto& span = rs.scope_spans(0).spans(0);
+      ASSERT_EQ(span.attributes_size(), 2);
+      EXPECT_EQ(span.attributes(0).value().string_value(), "/us");
+      EXPECT_EQ(span.dropped_attributes_count(), 1u);
+      saw_span = true;
+    }
+    for (const auto& rl : r.logs.resource_logs()) {
+      const auto& log = rl.scope_logs(0).log_records(0);
+      ASSERT_GE(log.attributes_size(), 2);
+      EXPECT_EQ(log.attributes(0).value().string_value(), "alice");
+      EXPECT_EQ(log.dropped_attributes_count(), 1u);
+      saw_log = true;
+    }
+  }
+  EXPECT_TRUE(saw_span);
+  EXPECT_TRUE(saw_log);
+}
+
 TEST_F(TracingBuilderTest, OtlpWithoutTheFactoryIsAnErrorNamingTheLibrary) {
   TracingConfig c = quiet_config();
   c.otlp.enabled = true;

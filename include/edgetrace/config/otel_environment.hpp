@@ -20,6 +20,10 @@
 //                              variable, but common in deployments (the SDK reads it as a
 //                              parent-based trace-id ratio when OTEL_TRACES_SAMPLER is unset)
 //   OTEL_PROPAGATORS           comma-separated names, lower-cased           propagators
+//   OTEL_ATTRIBUTE_COUNT_LIMIT, OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_SPAN_*_LIMIT,
+//   OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT, OTEL_LINK_ATTRIBUTE_COUNT_LIMIT,
+//   OTEL_LOGRECORD_ATTRIBUTE_{COUNT,VALUE_LENGTH}_LIMIT
+//                              a non-negative integer                       limits
 //   OTEL_EXPORTER_OTLP_*, OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_*, OTEL_BSP_*, OTEL_BLRP_*
 //                              otlp (otlp::read_otlp_environment(), exporter_options.hpp)
 //
@@ -27,6 +31,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -77,6 +82,20 @@ struct OtelEnvironment {
   std::optional<double> traces_sampler_arg;
   std::optional<double> sampling_ratio;  // OTEL_SAMPLING_RATIO (non-standard)
   std::optional<std::vector<std::string>> propagators;
+  // OTEL_*_LIMIT: attribute, event and link limits, each a non-negative integer. The
+  // general ones (attribute_*) apply where a specific one is not set (sdk::otlp_limits()).
+  struct Limits {
+    std::optional<std::size_t> attribute_count;              // OTEL_ATTRIBUTE_COUNT_LIMIT
+    std::optional<std::size_t> attribute_value_length;       // OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT
+    std::optional<std::size_t> span_attribute_count;         // OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT
+    std::optional<std::size_t> span_attribute_value_length;  // OTEL_SPAN_ATTRIBUTE_VALUE_...
+    std::optional<std::size_t> span_event_count;             // OTEL_SPAN_EVENT_COUNT_LIMIT
+    std::optional<std::size_t> span_link_count;              // OTEL_SPAN_LINK_COUNT_LIMIT
+    std::optional<std::size_t> event_attribute_count;        // OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT
+    std::optional<std::size_t> link_attribute_count;         // OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
+    std::optional<std::size_t> logrecord_attribute_count;    // OTEL_LOGRECORD_ATTRIBUTE_...
+    std::optional<std::size_t> logrecord_attribute_value_length;  // OTEL_LOGRECORD_...
+  } limits;
   otlp::OtlpEnvironment otlp;
   // Warnings about the variables above otlp's (those are in otlp.warnings()).
   std::vector<std::string> warnings;

@@ -73,6 +73,26 @@ using ErrorCallback = std::function<void(std::string_view message)>;  // as in e
 
 namespace edgetrace::sdk {
 
+// Attribute, event and link limits, applied as records are encoded for export (on the
+// export threads: the application's threads pay nothing for them). A limit drops what is
+// over it, counted in the record's dropped_*_count; a value length limit cuts string values
+// (and each string of a string array) to that many characters (Unicode code points, never
+// inside a UTF-8 sequence). The defaults are the OpenTelemetry SDK's, and the OTEL_*_LIMIT
+// variables set them (docs/sdk.md, "Limits"). Records keep at most 128 attributes (spans:
+// Tracing::Options::max_span_attributes), events and links as they are made, so a count limit
+// above that acts as it.
+struct OtlpLimits {
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);  // no limit
+  std::size_t span_attribute_count = 128;           // OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT
+  std::size_t span_attribute_value_length = kNone;  // OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT
+  std::size_t span_event_count = 128;               // OTEL_SPAN_EVENT_COUNT_LIMIT
+  std::size_t span_link_count = 128;                // OTEL_SPAN_LINK_COUNT_LIMIT
+  std::size_t event_attribute_count = 128;          // OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT
+  std::size_t link_attribute_count = 128;           // OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
+  std::size_t log_attribute_count = 128;            // OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT
+  std::size_t log_attribute_value_length = kNone;   // OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT
+};
+
 struct OtlpLayerOptions {
   otlp::OtlpExporterOptions traces;  // endpoint, protocol, headers, timeout, compression, ...
   otlp::OtlpExporterOptions logs;
@@ -131,6 +151,8 @@ struct OtlpLayerOptions {
   // invalid options (a bad pattern); the constructor then exports nothing and reports through
   // on_error.
   processors::ProcessorsOptions processors;
+  // What an exported span or log record may carry (OTEL_*_LIMIT; see OtlpLimits).
+  OtlpLimits limits;
 
   static otlp::BatchOptions log_defaults() { return otlp::default_log_batch_options(); }
 };
@@ -212,6 +234,12 @@ class OtlpLayer final : public Layer {
 // max_queue_size 1024, export_immediately_on_error.
 OtlpLayerOptions otlp_layer_options(const OtlpConfig& config, const config::OtelEnvironment& env,
                                     std::vector<std::string>* warnings);
+
+// The limits the OTEL_*_LIMIT variables set: a specific variable (OTEL_SPAN_ATTRIBUTE_COUNT_
+// LIMIT) over the general one (OTEL_ATTRIBUTE_COUNT_LIMIT) over the default. The general
+// count applies to span, span event, span link and log record attributes; the general
+// value length to span and log record attributes. otlp_layer_options() uses it.
+OtlpLimits otlp_limits(const config::OtelEnvironment& env);
 
 // Reads the config's [tracing.otlp.processors] table (when present) into `out`
 // (processors::read_processors_options(); errors carry the file position).

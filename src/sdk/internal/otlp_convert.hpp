@@ -10,6 +10,7 @@
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/core/trace_context.hpp"
 #include "edgetrace/otlp/model.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/value.hpp"
 #include "internal/otlp_log_pool.hpp"
@@ -30,11 +31,21 @@ void to_any_value(const Value& value, otlp_proto::common::v1::AnyValue& out);
 // core values: the otlp component's mapping.
 using otlp::to_any_value;
 
-// Fills `out` from an ended span record.
-void to_otlp_span(const SpanRecord& record, otlp_proto::trace::v1::Span& out);
+// `s` cut to at most `max_chars` characters (Unicode code points): never inside a UTF-8
+// sequence. OtlpLimits::kNone keeps it whole.
+std::string_view truncate_chars(std::string_view s, std::size_t max_chars) noexcept;
+// `value` as exported under a value length limit: a string cut by truncate_chars, each string
+// of a string array too (the cut array is built in `scratch`); other values as they are.
+Value limited_value(const Value& value, std::size_t max_chars, core::AttributeValue& scratch);
+
+// Fills `out` from an ended span record, within `limits`.
+void to_otlp_span(const SpanRecord& record, otlp_proto::trace::v1::Span& out,
+                  const OtlpLimits& limits = {});
 
 struct LogRecordOptions {
   bool code_location = false;
+  std::size_t attribute_count_limit = 128;  // over the event's own fields
+  std::size_t attribute_value_length_limit = OtlpLimits::kNone;
 };
 // Fills `out` from a queued event.
 void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options,

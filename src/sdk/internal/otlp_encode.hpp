@@ -20,6 +20,7 @@
 
 #include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/otlp/model.hpp"
+#include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/span.hpp"
 
 namespace edgetrace::sdk::internal {
@@ -28,7 +29,8 @@ class SpanRequestEncoder {
  public:
   // `skeleton`: a request with one ResourceSpans holding the resource, its schema URL and
   // one ScopeSpans with the scope (its spans, if any, are ignored).
-  explicit SpanRequestEncoder(const otlp::ExportTraceServiceRequest& skeleton);
+  explicit SpanRequestEncoder(const otlp::ExportTraceServiceRequest& skeleton,
+                              const OtlpLimits& limits = {});
 
   void add(const SpanRecord& record);
   std::size_t count() const noexcept { return count_; }
@@ -45,6 +47,7 @@ class SpanRequestEncoder {
   std::string span_;             // one span's body while it is encoded
   std::string out_;
   std::size_t count_ = 0;
+  OtlpLimits limits_;
 };
 
 }  // namespace edgetrace::sdk::internal
