@@ -3,6 +3,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <limits>
 #include <string>
 
@@ -309,6 +311,113 @@ TEST(OtlpLimitsTest, ASpecificVariableWinsOverTheGeneralOneWhichWinsOverTheDefau
   EXPECT_EQ(l.log_attribute_value_length, 40u);   // specific
   EXPECT_EQ(l.span_event_count, 128u);            // no general count of events
   EXPECT_EQ(l.span_link_count, 5u);
+}
+
+// Log records: the bytes LogRequestEncoder writes against the request LogExport builds from
+// the same items with to_otlp_log_record(), one ScopeLogs per target in first-seen order.
+otlp::ExportLogsServiceRequest expect_same_logs(const std::vector<const OtlpLogItem*>& items,
+                                                const LogRecordOptions& options) {
+  otlp::ExportLogsServiceRequest base;
+  auto* rl = base.add_resource_logs();
+  auto* a = rl->mutable_resource()->add_attributes();
+  a->set_key("service.name");
+  a->mutable_value()->set_string_value("shop");
+  rl->set_schema_url("https://opentelemetry.io/schemas/1.26.0");
+  otlp::ExportLogsServiceRequest expected = base;
+  std::vector<std::string_view> targets;
+  for (const OtlpLogItem* item : items) {
+    const std::string_view target = item->metadata->target;
+    auto it = std::find(targets.begin(), targets.end(), target);
+    otlp_proto::logs::v1::ScopeLogs* sl = nullptr;
+    if (it == targets.end()) {
+      targets.push_back(target);
+      sl = expected.mutable_resource_logs(0)->add_scope_logs();
+      sl->mutable_scope()->set_name(target.empty() ? "edgetrace" : std::string(target));
+      sl->mutable_scope()->set_version("1.4.2");
+    } else {
+      sl = expected.mutable_resource_logs(0)->mutable_scope_logs(
+          static_cast<int>(it - targets.begin()));
+    }
+    to_otlp_log_record(*item, options, *sl->add_log_records());
+  }
+  LogRequestEncoder enc(base, "edgetrace", "1.4.2", options);
+  for (int round = 0; round < 2; ++round) {  // the second after clear(): buffers reused
+    enc.clear();
+    for (const OtlpLogItem* item : items)
+      enc.add(*item);
+    EXPECT_EQ(enc.count(), items.size());
+    otlp::ExportLogsServiceRequest got;
+    EXPECT_TRUE(got.ParseFromString(enc.finish()));
+    std::string diff;
+    google::protobuf::util::MessageDifferencer d;
+    d.ReportDifferencesToString(&diff);
+    EXPECT_TRUE(d.Compare(expected, got)) << diff;
+  }
+  return expected;
+}
+
+TEST(OtlpEncodeTest, LogRecordsMatchTheMessagePath) {
+  static const Metadata cart{"event cart.cpp:12",
+                             "shop::cart",
+                             core::Level::kInfo,
+                             "cart.cpp",
+                             12,
+                             "void checkout(int)",
+                             CallsiteKind::kEvent,
+                             {}};
+  static const Metadata pay{
+      "event pay.cpp:40",   "shop::pay", core::Level::kError, "pay.cpp", 40, "",
+      CallsiteKind::kEvent, {}};
+  static const Metadata none{"event main.cpp:3",   "", core::Level::kTrace, "", 0, "",
+                             CallsiteKind::kEvent, {}};
+  OtlpLogItem a;
+  a.metadata = &cart;
+  a.time_unix_nano = 1'700'000'000'000'000'001ull;
+  a.message.assign("checkout done");
+  a.fields.set("order", Value::of_int(42));
+  a.fields.set("user", Value::of("alice@example"));
+  a.fields.set("total", Value::of(9.5));
+  const core::AttributeValue tags(std::vector<std::string>{"new", "vip"});
+  a.fields.set("tags", Value::of(tags));
+  OtlpLogItem b;
+  b.metadata = &pay;
+  b.time_unix_nano = 1'700'000'000'000'000'002ull;
+  b.message.assign("");
+  b.in_sampled_span = true;
+  b.trace_flags = 1;
+  std::array<std::uint8_t, 16> t{};
+  std::array<std::uint8_t, 8> sp{};
+  for (std::size_t i = 0; i < t.size(); ++i)
+    t[i] = static_cast<std::uint8_t>(0xa0 + i);
+  for (std::size_t i = 0; i < sp.size(); ++i)
+    sp[i] = static_cast<std::uint8_t>(0x10 + i);
+  b.trace_id = core::TraceId(t);
+  b.span_id = core::SpanId(sp);
+  b.fields.set("exception.type", Value::of("std::runtime_error"));
+  b.stack.text = "#0 pay()\n#1 main()";
+  OtlpLogItem c;  // no target, no time, no fields
+  c.metadata = &none;
+  c.message.assign("trace");
+  OtlpLogItem d = {};
+  d.metadata = &cart;
+  d.message.assign("again");
+  d.in_sampled_span = true;  // flags 0: not sampled-through, ids still set
+  d.trace_id = core::TraceId(t);
+  d.span_id = core::SpanId(sp);
+
+  LogRecordOptions plain;
+  const auto sent = expect_same_logs({&a, &b, &c, &d}, plain);
+  ASSERT_EQ(sent.resource_logs(0).scope_logs_size(), 3);
+  EXPECT_EQ(sent.resource_logs(0).scope_logs(0).log_records_size(), 2);  // a and d
+
+  LogRecordOptions located;
+  located.code_location = true;
+  located.attribute_count_limit = 2;
+  located.attribute_value_length_limit = 3;
+  const auto limited = expect_same_logs({&a, &b, &c, &d}, located);
+  const auto& first = limited.resource_logs(0).scope_logs(0).log_records(0);
+  EXPECT_EQ(first.dropped_attributes_count(), 2u);
+  EXPECT_EQ(first.attributes(1).value().string_value(), "ali");
 }
 
 }  // namespace

@@ -116,8 +116,22 @@ struct LogExport {
     return *sl;
   }
 
+  // Encodes straight to protobuf when nothing needs the request as messages (null when
+  // processors are active or the transport sends JSON).
+  std::unique_ptr<LogRequestEncoder> encoder;
+
   BatchOutcome run(std::vector<OtlpLogHandle>& batch, otlp::Deadline deadline) {
     handed.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (encoder) {
+      encoder->clear();
+      for (const OtlpLogHandle& h : batch)
+        encoder->add(*h.get());
+      const std::size_t n = batch.size();
+      batch.clear();  // items go back to the pool before the network is touched
+      const otlp::ExportOutcome out =
+          exporter->export_protobuf(otlp::Signal::kLogs, encoder->finish(), n, deadline);
+      return {out.delivered, n - std::min(n, out.delivered)};
+    }
     if (request.resource_logs_size() == 0)
       request = skeleton;
     // One scope per target (the logger name), as the logs bridge maps logger names.
@@ -378,6 +392,9 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     e->scope_version = scope_version_of(s.options);
     e->skeleton = e->request;
     e->processors = s.processors;
+    if (!e->processors && e->exporter->accepts_encoded())
+      e->encoder = std::make_unique<LogRequestEncoder>(e->skeleton, e->default_scope,
+                                                       e->scope_version, e->record_options);
     s.log_export = e;
     s.log_processor_name = next_component_name("batching_log_processor");
     s.log_exporter_name = next_component_name(

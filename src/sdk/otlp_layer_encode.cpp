@@ -1,5 +1,5 @@
-// SDK span records -> OTLP protobuf wire bytes (see internal/otlp_encode.hpp). The wire
-// format: https://protobuf.dev/programming-guides/encoding/ (varints, tags = field << 3 |
+// SDK span records and log items -> OTLP protobuf wire bytes (see internal/otlp_encode.hpp).
+// The wire format: https://protobuf.dev/programming-guides/encoding/ (varints, tags = field << 3 |
 // wire type, length-delimited submessages); proto3 scalars equal to their default are
 // left out, as the protobuf library's own serializer does.
 #include <algorithm>
@@ -7,9 +7,11 @@
 #include <cstring>
 #include <limits>
 
+#include "edgetrace/core/severity.hpp"
 #include "edgetrace/core/trace_context.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_encode.hpp"
+#include "internal/otlp_stacktrace.hpp"
 
 namespace edgetrace::sdk::internal {
 namespace {
@@ -206,6 +208,36 @@ std::uint32_t span_flags(core::TraceFlags flags, bool remote) {
 thread_local AnyValueBytes t_value;
 thread_local std::string t_nested;
 
+// A KeyValue whose value is a string (string_value 1, written even when empty: a oneof
+// member that is set), as otlp::add_string_attribute() makes it.
+void put_string_attribute(std::string& out, std::uint32_t field, std::string_view key,
+                          std::string_view value) {
+  const std::size_t any_size = 1 + varint_size(value.size()) + value.size();
+  const std::size_t key_part = key.empty() ? 0 : 1 + varint_size(key.size()) + key.size();
+  put_tag(out, field, kLen);
+  put_varint(out, key_part + 1 + varint_size(any_size) + any_size);
+  put_nonempty(out, 1, key);
+  put_tag(out, 2, kLen);
+  put_varint(out, any_size);
+  put_bytes(out, 1, value);
+}
+
+// A KeyValue whose value is an int (int_value 3, written even when 0), as
+// otlp::add_int_attribute() makes it.
+void put_int_attribute(std::string& out, std::uint32_t field, std::string_view key,
+                       std::int64_t value) {
+  const auto v = static_cast<std::uint64_t>(value);
+  const std::size_t any_size = 1 + varint_size(v);
+  const std::size_t key_part = key.empty() ? 0 : 1 + varint_size(key.size()) + key.size();
+  put_tag(out, field, kLen);
+  put_varint(out, key_part + 1 + varint_size(any_size) + any_size);
+  put_nonempty(out, 1, key);
+  put_tag(out, 2, kLen);
+  put_varint(out, any_size);
+  put_tag(out, 3, kVarint);
+  put_varint(out, v);
+}
+
 }  // namespace
 
 SpanRequestEncoder::SpanRequestEncoder(const otlp::ExportTraceServiceRequest& skeleton,
@@ -313,6 +345,120 @@ const std::string& SpanRequestEncoder::finish() {
   out_.append(spans_);
   out_.append(ss_schema_field_);
   out_.append(rs_schema_field_);
+  return out_;
+}
+
+LogRequestEncoder::LogRequestEncoder(const otlp::ExportLogsServiceRequest& skeleton,
+                                     std::string default_scope, std::string scope_version,
+                                     const LogRecordOptions& options)
+    : default_scope_(std::move(default_scope)),
+      scope_version_(std::move(scope_version)),
+      options_(options) {
+  if (skeleton.resource_logs_size() == 0)
+    return;
+  const auto& rl = skeleton.resource_logs(0);
+  if (rl.has_resource())
+    put_bytes(resource_field_, 1, rl.resource().SerializeAsString());
+  put_nonempty(rl_schema_field_, 3, rl.schema_url());
+}
+
+void LogRequestEncoder::clear() noexcept {
+  for (std::size_t i = 0; i < used_scopes_; ++i)
+    scopes_[i].records.clear();
+  used_scopes_ = 0;
+  count_ = 0;
+}
+
+// LogRecord (logs.proto): time_unix_nano 1, severity_number 2, severity_text 3, body 5,
+// attributes 6, dropped_attributes_count 7, flags 8, trace_id 9, span_id 10,
+// observed_time_unix_nano 11.
+void LogRequestEncoder::add(const OtlpLogItem& item) {
+  const Metadata& m = *item.metadata;
+  std::string& r = record_;
+  r.clear();
+  if (item.time_unix_nano != 0)
+    put_fixed64(r, 1, item.time_unix_nano);
+  put_uint(r, 2, static_cast<std::uint64_t>(core::severity_number(m.level)));
+  put_nonempty(r, 3, core::severity_text(m.level));
+  {
+    const std::string_view body = item.message.view();  // AnyValue.string_value, always set
+    put_tag(r, 5, kLen);
+    put_varint(r, 1 + varint_size(body.size()) + body.size());
+    put_bytes(r, 1, body);
+  }
+  const std::size_t length = options_.attribute_value_length_limit;
+  const std::size_t dropped =
+      put_attributes(r, 6, item.fields, t_value, options_.attribute_count_limit, length);
+  // The SDK's own attributes, in to_otlp_log_record()'s order.
+  if (!m.target.empty())
+    put_string_attribute(r, 6, "log.target", truncate_chars(m.target, length));
+  if (options_.code_location) {
+    put_string_attribute(r, 6, "code.file.path", truncate_chars(m.file, length));
+    put_int_attribute(r, 6, "code.line.number", m.line);
+    if (!m.function.empty())
+      put_string_attribute(r, 6, "code.function.name", truncate_chars(m.function, length));
+  }
+  if (!item.stack.empty()) {
+    std::string& text = t_nested;
+    text.clear();
+    append_stack_text(item.stack, text);
+    put_string_attribute(r, 6, "exception.stacktrace", truncate_chars(text, length));
+  }
+  put_uint(r, 7, dropped);
+  if (item.in_sampled_span) {
+    if (item.trace_flags != 0)
+      put_fixed32(r, 8, item.trace_flags);
+    put_bytes(r, 9, id_bytes(item.trace_id));
+    put_bytes(r, 10, id_bytes(item.span_id));
+  }
+  if (item.time_unix_nano != 0)
+    put_fixed64(r, 11, item.time_unix_nano);  // observed when it happened, as the message path
+
+  // Its target's scope, added on first use (the same target's call sites share storage).
+  const std::string_view target = m.target;
+  std::size_t i = 0;
+  while (i < used_scopes_ && scopes_[i].target.data() != target.data() &&
+         scopes_[i].target != target)
+    ++i;
+  if (i == used_scopes_) {
+    if (used_scopes_ == scopes_.size())
+      scopes_.emplace_back();
+    scopes_[i].target = target;
+    scopes_[i].records.clear();
+    ++used_scopes_;
+  }
+  put_bytes(scopes_[i].records, 2, r);
+  ++count_;
+}
+
+const std::string& LogRequestEncoder::finish() {
+  // Each ScopeLogs: scope 1 (InstrumentationScope: name 1, version 2), log_records 2.
+  std::size_t scopes_size = 0;
+  const auto scope_bytes = [&](const Scope& s) {
+    const std::string_view name = s.target.empty() ? std::string_view(default_scope_) : s.target;
+    scope_.clear();
+    put_nonempty(scope_, 1, name);
+    put_nonempty(scope_, 2, scope_version_);
+    return 1 + varint_size(scope_.size()) + scope_.size();
+  };
+  for (std::size_t i = 0; i < used_scopes_; ++i) {
+    const std::size_t sl_size = scope_bytes(scopes_[i]) + scopes_[i].records.size();
+    scopes_size += 1 + varint_size(sl_size) + sl_size;
+  }
+  const std::size_t rl_size = resource_field_.size() + scopes_size + rl_schema_field_.size();
+  out_.clear();
+  out_.reserve(1 + varint_size(rl_size) + rl_size);
+  put_tag(out_, 1, kLen);  // ExportLogsServiceRequest.resource_logs
+  put_varint(out_, rl_size);
+  out_.append(resource_field_);
+  for (std::size_t i = 0; i < used_scopes_; ++i) {
+    const std::size_t scope_field = scope_bytes(scopes_[i]);
+    put_tag(out_, 2, kLen);  // ResourceLogs.scope_logs
+    put_varint(out_, scope_field + scopes_[i].records.size());
+    put_bytes(out_, 1, scope_);
+    out_.append(scopes_[i].records);
+  }
+  out_.append(rl_schema_field_);
   return out_;
 }
 

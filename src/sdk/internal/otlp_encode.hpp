@@ -1,6 +1,6 @@
-// Span records straight to OTLP protobuf bytes, without building message objects: what the
-// OTLP layer's span export thread sends when no processor needs the request as messages
-// and the transport's wire format is protobuf (OTLP/HTTP protobuf, OTLP/gRPC).
+// Span records and log items straight to OTLP protobuf bytes, without building message
+// objects: what the OTLP layer's export threads send when no processor needs the request as
+// messages and the transport's wire format is protobuf (OTLP/HTTP protobuf, OTLP/gRPC).
 //
 //   SpanRequestEncoder enc(skeleton);        // resource and scope, encoded once
 //   for (...) enc.add(record);
@@ -17,11 +17,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/otlp/model.hpp"
 #include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/span.hpp"
+#include "internal/otlp_convert.hpp"
+#include "internal/otlp_log_pool.hpp"
 
 namespace edgetrace::sdk::internal {
 
@@ -48,6 +51,41 @@ class SpanRequestEncoder {
   std::string out_;
   std::size_t count_ = 0;
   OtlpLimits limits_;
+};
+
+// The same for log records: an ExportLogsServiceRequest with one ScopeLogs per target (the
+// call site's logger name; `default_scope` for a call site without one), each with
+// `scope_version`, in the order the targets first appear; the bytes parse to the message
+// LogExport builds with to_otlp_log_record() (otlp_encode_test checks it).
+class LogRequestEncoder {
+ public:
+  // `skeleton`: a request with one ResourceLogs holding the resource and its schema URL (its
+  // scopes, if any, are ignored).
+  LogRequestEncoder(const otlp::ExportLogsServiceRequest& skeleton, std::string default_scope,
+                    std::string scope_version, const LogRecordOptions& options = {});
+
+  void add(const OtlpLogItem& item);
+  std::size_t count() const noexcept { return count_; }
+  // The whole request; valid until the next add() or clear().
+  const std::string& finish();
+  void clear() noexcept;
+
+ private:
+  struct Scope {
+    std::string_view target;  // static storage of the call sites
+    std::string records;      // ScopeLogs.log_records, each with tag and length
+  };
+  std::string resource_field_;   // ResourceLogs.resource (tag, length, bytes)
+  std::string rl_schema_field_;  // ResourceLogs.schema_url
+  std::string default_scope_;
+  std::string scope_version_;
+  LogRecordOptions options_;
+  std::vector<Scope> scopes_;  // [0, used_scopes_) hold this batch's; the rest keep memory
+  std::size_t used_scopes_ = 0;
+  std::string record_;  // one record's body while it is encoded
+  std::string scope_;   // one InstrumentationScope while it is encoded
+  std::string out_;
+  std::size_t count_ = 0;
 };
 
 }  // namespace edgetrace::sdk::internal
