@@ -48,6 +48,17 @@ void fill_basic(SpanRecord& r, std::uint8_t seed) {
   r.end_unix_nano = r.start_unix_nano + 1234;
 }
 
+// `bytes` parse to a message equal to `expected`, field for field.
+template <typename Message>
+void expect_parses_to(const Message& expected, const std::string& bytes) {
+  Message got;
+  EXPECT_TRUE(got.ParseFromString(bytes));
+  std::string diff;
+  google::protobuf::util::MessageDifferencer d;
+  d.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(d.Compare(expected, got)) << diff;
+}
+
 // Encodes `records` both ways and compares the parsed requests; returns the expected one.
 otlp::ExportTraceServiceRequest expect_same(const std::vector<const SpanRecord*>& records,
                                             bool with_schema = false,
@@ -62,12 +73,7 @@ otlp::ExportTraceServiceRequest expect_same(const std::vector<const SpanRecord*>
   for (const SpanRecord* r : records)
     enc.add(*r);
   EXPECT_EQ(enc.count(), records.size());
-  otlp::ExportTraceServiceRequest got;
-  EXPECT_TRUE(got.ParseFromString(enc.finish()));
-  std::string diff;
-  google::protobuf::util::MessageDifferencer d;
-  d.ReportDifferencesToString(&diff);
-  EXPECT_TRUE(d.Compare(expected, got)) << diff;
+  expect_parses_to(expected, enc.finish());
   return expected;
 }
 
@@ -346,12 +352,7 @@ otlp::ExportLogsServiceRequest expect_same_logs(const std::vector<const OtlpLogI
     for (const OtlpLogItem* item : items)
       enc.add(*item);
     EXPECT_EQ(enc.count(), items.size());
-    otlp::ExportLogsServiceRequest got;
-    EXPECT_TRUE(got.ParseFromString(enc.finish()));
-    std::string diff;
-    google::protobuf::util::MessageDifferencer d;
-    d.ReportDifferencesToString(&diff);
-    EXPECT_TRUE(d.Compare(expected, got)) << diff;
+    expect_parses_to(expected, enc.finish());
   }
   return expected;
 }

@@ -208,17 +208,23 @@ std::uint32_t span_flags(core::TraceFlags flags, bool remote) {
 thread_local AnyValueBytes t_value;
 thread_local std::string t_nested;
 
-// A KeyValue whose value is a string (string_value 1, written even when empty: a oneof
-// member that is set), as otlp::add_string_attribute() makes it.
-void put_string_attribute(std::string& out, std::uint32_t field, std::string_view key,
-                          std::string_view value) {
-  const std::size_t any_size = 1 + varint_size(value.size()) + value.size();
+// A KeyValue's tag, length, key and the AnyValue's tag and length, for an AnyValue of
+// `any_size` bytes that the caller writes next.
+void put_key_value_head(std::string& out, std::uint32_t field, std::string_view key,
+                        std::size_t any_size) {
   const std::size_t key_part = key.empty() ? 0 : 1 + varint_size(key.size()) + key.size();
   put_tag(out, field, kLen);
   put_varint(out, key_part + 1 + varint_size(any_size) + any_size);
   put_nonempty(out, 1, key);
   put_tag(out, 2, kLen);
   put_varint(out, any_size);
+}
+
+// A KeyValue whose value is a string (string_value 1, written even when empty: a oneof
+// member that is set), as otlp::add_string_attribute() makes it.
+void put_string_attribute(std::string& out, std::uint32_t field, std::string_view key,
+                          std::string_view value) {
+  put_key_value_head(out, field, key, 1 + varint_size(value.size()) + value.size());
   put_bytes(out, 1, value);
 }
 
@@ -227,15 +233,19 @@ void put_string_attribute(std::string& out, std::uint32_t field, std::string_vie
 void put_int_attribute(std::string& out, std::uint32_t field, std::string_view key,
                        std::int64_t value) {
   const auto v = static_cast<std::uint64_t>(value);
-  const std::size_t any_size = 1 + varint_size(v);
-  const std::size_t key_part = key.empty() ? 0 : 1 + varint_size(key.size()) + key.size();
-  put_tag(out, field, kLen);
-  put_varint(out, key_part + 1 + varint_size(any_size) + any_size);
-  put_nonempty(out, 1, key);
-  put_tag(out, 2, kLen);
-  put_varint(out, any_size);
+  put_key_value_head(out, field, key, 1 + varint_size(v));
   put_tag(out, 3, kVarint);
   put_varint(out, v);
+}
+
+// A ResourceSpans' or ResourceLogs' resource (field 1) and schema URL (field 3), encoded
+// once per encoder.
+template <typename ResourceGroup>
+void put_resource_fields(const ResourceGroup& r, std::string& resource_field,
+                         std::string& schema_field) {
+  if (r.has_resource())
+    put_bytes(resource_field, 1, r.resource().SerializeAsString());
+  put_nonempty(schema_field, 3, r.schema_url());
 }
 
 }  // namespace
@@ -246,9 +256,7 @@ SpanRequestEncoder::SpanRequestEncoder(const otlp::ExportTraceServiceRequest& sk
   if (skeleton.resource_spans_size() == 0)
     return;
   const auto& rs = skeleton.resource_spans(0);
-  if (rs.has_resource())
-    put_bytes(resource_field_, 1, rs.resource().SerializeAsString());
-  put_nonempty(rs_schema_field_, 3, rs.schema_url());
+  put_resource_fields(rs, resource_field_, rs_schema_field_);
   if (rs.scope_spans_size() > 0) {
     const auto& ss = rs.scope_spans(0);
     if (ss.has_scope())
@@ -356,10 +364,7 @@ LogRequestEncoder::LogRequestEncoder(const otlp::ExportLogsServiceRequest& skele
       options_(options) {
   if (skeleton.resource_logs_size() == 0)
     return;
-  const auto& rl = skeleton.resource_logs(0);
-  if (rl.has_resource())
-    put_bytes(resource_field_, 1, rl.resource().SerializeAsString());
-  put_nonempty(rl_schema_field_, 3, rl.schema_url());
+  put_resource_fields(skeleton.resource_logs(0), resource_field_, rl_schema_field_);
 }
 
 void LogRequestEncoder::clear() noexcept {
