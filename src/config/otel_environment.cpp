@@ -66,13 +66,10 @@ OtelEnvironment read_otel_environment(const core::EnvLookup& lookup) {
     std::optional<std::string> v = get(name);
     if (!v)
       return;
-    std::size_t n = 0;
-    const char* end = v->data() + v->size();
-    auto [ptr, ec] = std::from_chars(v->data(), end, n);
-    if (v->empty() || ec != std::errc() || ptr != end)
-      warn(name, "'" + *v + "' is not a non-negative integer");
+    if (std::optional<std::size_t> n = core::parse_whole_number<std::size_t>(*v))
+      into = *n;
     else
-      into = n;
+      warn(name, "'" + *v + "' is not a non-negative integer");
   };
   OtelEnvironment::Limits& l = out.limits;
   read_limit("OTEL_ATTRIBUTE_COUNT_LIMIT", l.attribute_count);

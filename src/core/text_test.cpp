@@ -45,5 +45,20 @@ TEST(TextTest, ConstantTimeEqualComparesWholeStrings) {
   EXPECT_FALSE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
 }
 
+TEST(TextTest, ParseWholeNumberTakesOnlyAWholeNonNegativeNumberInRange) {
+  EXPECT_EQ(parse_whole_number<std::size_t>("128"), 128u);
+  EXPECT_EQ(parse_whole_number<std::size_t>("0"), 0u);
+  EXPECT_EQ(parse_whole_number<long long>("1500"), 1500);
+  EXPECT_EQ(parse_whole_number<long long>("-1"), std::nullopt);  // negative
+  EXPECT_EQ(parse_whole_number<std::size_t>("-1"), std::nullopt);
+  EXPECT_EQ(parse_whole_number<std::size_t>("+1"), std::nullopt);
+  EXPECT_EQ(parse_whole_number<std::size_t>(""), std::nullopt);
+  EXPECT_EQ(parse_whole_number<std::size_t>(" 1"), std::nullopt);
+  EXPECT_EQ(parse_whole_number<std::size_t>("12abc"), std::nullopt);
+  EXPECT_EQ(parse_whole_number<std::size_t>("1e3"), std::nullopt);
+  EXPECT_EQ(parse_whole_number<std::uint8_t>("256"), std::nullopt);  // out of range
+  EXPECT_EQ(parse_whole_number<long long>("9223372036854775808"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace edgetrace::core

@@ -1,6 +1,5 @@
-#include <charconv>
-
 #include "edgetrace/core/env.hpp"
+#include "edgetrace/core/text.hpp"
 #include "edgetrace/otlp/batch_processor.hpp"
 #include "internal/batch_settings.hpp"
 
@@ -12,12 +11,9 @@ std::optional<long long> read_number(const EnvLookup& env, const std::string& na
   std::optional<std::string> v = env(name);
   if (!v || v->empty())
     return std::nullopt;
-  long long n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size() || n < 0) {
+  std::optional<long long> n = core::parse_whole_number<long long>(*v);
+  if (!n)
     warnings.push_back(name + ": expected a non-negative whole number, got '" + *v + "'; ignored");
-    return std::nullopt;
-  }
   return n;
 }
 

@@ -1,8 +1,5 @@
 #include "edgetrace/otlp/exporter_options.hpp"
 
-#include <cerrno>
-#include <charconv>
-
 #include "edgetrace/core/percent_encoding.hpp"
 #include "edgetrace/core/text.hpp"
 #include "internal/batch_settings.hpp"
@@ -176,12 +173,10 @@ ExporterSettings read_settings(const EnvLookup& env, std::optional<Signal> signa
       warn(v->first, h.status().message());
   }
   if (auto v = get("TIMEOUT")) {
-    long long ms = 0;
-    auto [ptr, ec] = std::from_chars(v->second.data(), v->second.data() + v->second.size(), ms);
-    if (ec != std::errc() || ptr != v->second.data() + v->second.size() || ms < 0)
-      warn(v->first, "timeout must be a whole number of milliseconds, got '" + v->second + "'");
+    if (std::optional<long long> ms = core::parse_whole_number<long long>(v->second))
+      out.timeout = std::chrono::milliseconds(*ms);
     else
-      out.timeout = std::chrono::milliseconds(ms);
+      warn(v->first, "timeout must be a whole number of milliseconds, got '" + v->second + "'");
   }
   if (auto v = get("COMPRESSION")) {
     if (auto c = parse_compression(core::to_lower_ascii(v->second)))

@@ -6,16 +6,37 @@
 //   bearer_token("Bearer abc")     == "abc"     (nullopt without the scheme or a token)
 //   constant_time_equal(token, expected)       (time depends on the lengths only)
 //   hex_digit_value('b')             == 11      (either case; -1 for a non-hex character)
+//   parse_whole_number<std::size_t>("128") == 128  (nullopt: empty, a sign, other characters,
+//                                                   out of range, or negative)
 //
 // Only ASCII letters change case; other bytes (UTF-8 included) are left as they are.
 // Thread-safety: pure functions. Allocation: to_lower_ascii/to_upper_ascii return a string.
 #pragma once
 
+#include <charconv>
+#include <concepts>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace edgetrace::core {
+
+// The whole of `text` as a non-negative decimal number of type T: no spaces, no sign, no
+// other characters, within T's range.
+template <std::integral T>
+std::optional<T> parse_whole_number(std::string_view text) noexcept {
+  T n = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, n);
+  if (text.empty() || ec != std::errc() || ptr != end)
+    return std::nullopt;
+  if constexpr (std::is_signed_v<T>) {
+    if (n < 0)
+      return std::nullopt;
+  }
+  return n;
+}
 
 constexpr bool is_ows(char c) noexcept {
   return c == ' ' || c == '\t';
