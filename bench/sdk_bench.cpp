@@ -3,7 +3,6 @@
 #define ET_TARGET "bench"
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <memory>
 
 #include "edgetrace/edgetrace.hpp"
@@ -278,7 +277,7 @@ void BM_LogExportEncode(benchmark::State& state) {
   a->mutable_value()->set_string_value("bench");
   edgetrace::sdk::internal::LogRecordOptions options;
   edgetrace::sdk::internal::LogRequestEncoder encoder(skeleton, "edgetrace", "1.0", options);
-  edgetrace::otlp::ExportLogsServiceRequest request = skeleton;
+  edgetrace::sdk::internal::LogRequestBuilder builder(skeleton, "edgetrace", "1.0", options);
   std::string body;
   std::size_t bytes = 0;
   for (auto _ : state) {
@@ -288,25 +287,11 @@ void BM_LogExportEncode(benchmark::State& state) {
         encoder.add(item);
       bytes = encoder.finish().size();
     } else {
-      // As LogExport builds it: one ScopeLogs per target, in first-seen order.
-      auto& scopes = *request.mutable_resource_logs(0)->mutable_scope_logs();
-      scopes.Clear();
-      std::vector<std::string_view> targets;
-      for (const auto& item : items) {
-        const std::string_view target = item.metadata->target;
-        auto it = std::find(targets.begin(), targets.end(), target);
-        if (it == targets.end()) {
-          auto* scope = scopes.Add()->mutable_scope();
-          scope->set_name(std::string(target));
-          scope->set_version("1.0");
-          targets.push_back(target);
-          it = targets.end() - 1;
-        }
-        auto* record = scopes.Mutable(static_cast<int>(it - targets.begin()))->add_log_records();
-        edgetrace::sdk::internal::to_otlp_log_record(item, options, *record);
-      }
+      builder.clear();
+      for (const auto& item : items)
+        builder.add(item);
       body.clear();
-      request.SerializeToString(&body);
+      builder.request().SerializeToString(&body);
       bytes = body.size();
     }
     benchmark::DoNotOptimize(bytes);

@@ -3,7 +3,6 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <array>
 #include <limits>
 #include <string>
@@ -319,8 +318,8 @@ TEST(OtlpLimitsTest, ASpecificVariableWinsOverTheGeneralOneWhichWinsOverTheDefau
   EXPECT_EQ(l.span_link_count, 5u);
 }
 
-// Log records: the bytes LogRequestEncoder writes against the request LogExport builds from
-// the same items with to_otlp_log_record(), one ScopeLogs per target in first-seen order.
+// Log records: the bytes LogRequestEncoder writes against the request LogRequestBuilder
+// (the message path) builds from the same items.
 otlp::ExportLogsServiceRequest expect_same_logs(const std::vector<const OtlpLogItem*>& items,
                                                 const LogRecordOptions& options) {
   otlp::ExportLogsServiceRequest base;
@@ -329,23 +328,11 @@ otlp::ExportLogsServiceRequest expect_same_logs(const std::vector<const OtlpLogI
   a->set_key("service.name");
   a->mutable_value()->set_string_value("shop");
   rl->set_schema_url("https://opentelemetry.io/schemas/1.26.0");
-  otlp::ExportLogsServiceRequest expected = base;
-  std::vector<std::string_view> targets;
-  for (const OtlpLogItem* item : items) {
-    const std::string_view target = item->metadata->target;
-    auto it = std::find(targets.begin(), targets.end(), target);
-    otlp_proto::logs::v1::ScopeLogs* sl = nullptr;
-    if (it == targets.end()) {
-      targets.push_back(target);
-      sl = expected.mutable_resource_logs(0)->add_scope_logs();
-      sl->mutable_scope()->set_name(target.empty() ? "edgetrace" : std::string(target));
-      sl->mutable_scope()->set_version("1.4.2");
-    } else {
-      sl = expected.mutable_resource_logs(0)->mutable_scope_logs(
-          static_cast<int>(it - targets.begin()));
-    }
-    to_otlp_log_record(*item, options, *sl->add_log_records());
-  }
+  LogRequestBuilder builder(base, "edgetrace", "1.4.2", options);
+  builder.clear();
+  for (const OtlpLogItem* item : items)
+    builder.add(*item);
+  const otlp::ExportLogsServiceRequest expected = builder.request();
   LogRequestEncoder enc(base, "edgetrace", "1.4.2", options);
   for (int round = 0; round < 2; ++round) {  // the second after clear(): buffers reused
     enc.clear();
@@ -408,8 +395,17 @@ TEST(OtlpEncodeTest, LogRecordsMatchTheMessagePath) {
 
   LogRecordOptions plain;
   const auto sent = expect_same_logs({&a, &b, &c, &d}, plain);
-  ASSERT_EQ(sent.resource_logs(0).scope_logs_size(), 3);
-  EXPECT_EQ(sent.resource_logs(0).scope_logs(0).log_records_size(), 2);  // a and d
+  // One scope per target, in first-seen order; no target: the default scope.
+  const auto& scopes = sent.resource_logs(0).scope_logs();
+  ASSERT_EQ(scopes.size(), 3);
+  EXPECT_EQ(scopes[0].scope().name(), "shop::cart");
+  EXPECT_EQ(scopes[1].scope().name(), "shop::pay");
+  EXPECT_EQ(scopes[2].scope().name(), "edgetrace");
+  for (const auto& scope : scopes)
+    EXPECT_EQ(scope.scope().version(), "1.4.2");
+  ASSERT_EQ(scopes[0].log_records_size(), 2);  // a and d
+  EXPECT_EQ(scopes[0].log_records(0).body().string_value(), "checkout done");
+  EXPECT_EQ(scopes[0].log_records(1).body().string_value(), "again");
 
   LogRecordOptions located;
   located.code_location = true;

@@ -90,35 +90,12 @@ struct SpanExport {
 struct LogExport {
   std::unique_ptr<otlp::OtlpExporter> exporter;
   std::shared_ptr<OtlpLogPool> pool;  // kept alive while queued handles may point into it
-  LogRecordOptions record_options;
-  otlp::ExportLogsServiceRequest request;
   std::shared_ptr<processors::Processors> processors;  // null when inactive
-  otlp::ExportLogsServiceRequest skeleton;             // the resource, to rebuild `request`
-  std::string default_scope;                           // for call sites without a target
-  std::string scope_version;
-  // The batch's scopes: a target (static storage of its call site) and its ScopeLogs index.
-  std::vector<std::pair<std::string_view, int>> scope_of_target;
   std::atomic<std::uint64_t> handed{0};  // taken from the queue for export (self-metrics)
-
-  // The ScopeLogs of `target` in `scopes`, added on first use (cleared objects are reused).
-  otlp_proto::logs::v1::ScopeLogs& scope_for(
-      std::string_view target,
-      google::protobuf::RepeatedPtrField<otlp_proto::logs::v1::ScopeLogs>& scopes) {
-    for (const auto& [t, i] : scope_of_target)
-      if (t.data() == target.data() || t == target)
-        return *scopes.Mutable(i);
-    otlp_proto::logs::v1::ScopeLogs* sl = scopes.Add();
-    auto* scope = sl->mutable_scope();
-    const std::string_view name = target.empty() ? std::string_view(default_scope) : target;
-    scope->mutable_name()->assign(name.data(), name.size());
-    scope->set_version(scope_version);
-    scope_of_target.emplace_back(target, scopes.size() - 1);
-    return *sl;
-  }
-
-  // Encodes straight to protobuf when nothing needs the request as messages (null when
-  // processors are active or the transport sends JSON).
+  // Exactly one of them: straight to protobuf when nothing needs the request as messages
+  // (no processors, a protobuf transport), else through message objects.
   std::unique_ptr<LogRequestEncoder> encoder;
+  std::unique_ptr<LogRequestBuilder> builder;
 
   BatchOutcome run(std::vector<OtlpLogHandle>& batch, otlp::Deadline deadline) {
     handed.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -132,16 +109,10 @@ struct LogExport {
           exporter->export_protobuf(otlp::Signal::kLogs, encoder->finish(), n, deadline);
       return {out.delivered, n - std::min(n, out.delivered)};
     }
-    if (request.resource_logs_size() == 0)
-      request = skeleton;
-    // One scope per target (the logger name), as the logs bridge maps logger names.
-    auto& scopes = *request.mutable_resource_logs(0)->mutable_scope_logs();
-    scopes.Clear();
-    scope_of_target.clear();
-    for (const OtlpLogHandle& h : batch) {
-      auto& records = *scope_for(h->metadata->target, scopes).mutable_log_records();
-      to_otlp_log_record(*h.get(), record_options, *records.Add());
-    }
+    builder->clear();
+    for (const OtlpLogHandle& h : batch)
+      builder->add(*h.get());
+    otlp::ExportLogsServiceRequest& request = builder->request();
     std::size_t n = batch.size();
     batch.clear();  // items go back to the pool before the network is touched
     if (processors) {
@@ -382,19 +353,22 @@ OtlpLayer::OtlpLayer(OtlpLayerOptions options, std::unique_ptr<otlp::OtlpExporte
     auto e = std::make_shared<LogExport>();
     e->exporter = std::move(logs);
     e->pool = s.log_pool;
-    e->record_options.code_location = s.options.log_code_location;
-    e->record_options.attribute_count_limit = s.options.limits.log_attribute_count;
-    e->record_options.attribute_value_length_limit = s.options.limits.log_attribute_value_length;
-    auto* rl = e->request.add_resource_logs();
+    LogRecordOptions record_options;
+    record_options.code_location = s.options.log_code_location;
+    record_options.attribute_count_limit = s.options.limits.log_attribute_count;
+    record_options.attribute_value_length_limit = s.options.limits.log_attribute_value_length;
+    otlp::ExportLogsServiceRequest skeleton;  // the resource; one scope per target is added
+    auto* rl = skeleton.add_resource_logs();
     otlp::to_otlp_resource(s.options.resource, *rl->mutable_resource());
     rl->set_schema_url(s.options.resource.schema_url());
-    e->default_scope = s.options.scope_name;
-    e->scope_version = scope_version_of(s.options);
-    e->skeleton = e->request;
     e->processors = s.processors;
-    if (!e->processors && e->exporter->accepts_encoded())
-      e->encoder = std::make_unique<LogRequestEncoder>(e->skeleton, e->default_scope,
-                                                       e->scope_version, e->record_options);
+    if (!e->processors && e->exporter->accepts_encoded()) {
+      e->encoder = std::make_unique<LogRequestEncoder>(skeleton, s.options.scope_name,
+                                                       scope_version_of(s.options), record_options);
+    } else {
+      e->builder = std::make_unique<LogRequestBuilder>(skeleton, s.options.scope_name,
+                                                       scope_version_of(s.options), record_options);
+    }
     s.log_export = e;
     s.log_processor_name = next_component_name("batching_log_processor");
     s.log_exporter_name = next_component_name(

@@ -231,4 +231,41 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
   }
 }
 
+LogRequestBuilder::LogRequestBuilder(const otlp::ExportLogsServiceRequest& skeleton,
+                                     std::string default_scope, std::string scope_version,
+                                     const LogRecordOptions& options)
+    : skeleton_(skeleton),
+      request_(skeleton),
+      default_scope_(std::move(default_scope)),
+      scope_version_(std::move(scope_version)),
+      options_(options) {}
+
+void LogRequestBuilder::clear() {
+  if (request_.resource_logs_size() == 0)  // the processors removed everything
+    request_ = skeleton_;
+  request_.mutable_resource_logs(0)->mutable_scope_logs()->Clear();
+  scope_of_target_.clear();
+}
+
+void LogRequestBuilder::add(const OtlpLogItem& item) {
+  const std::string_view target = item.metadata->target;
+  auto& scopes = *request_.mutable_resource_logs(0)->mutable_scope_logs();
+  otlp_proto::logs::v1::ScopeLogs* sl = nullptr;
+  for (const auto& [t, i] : scope_of_target_) {
+    if (same_target(t, target)) {
+      sl = scopes.Mutable(i);
+      break;
+    }
+  }
+  if (sl == nullptr) {  // the target's first record of the batch: its scope
+    sl = scopes.Add();
+    auto* scope = sl->mutable_scope();
+    const std::string_view name = target.empty() ? std::string_view(default_scope_) : target;
+    scope->mutable_name()->assign(name.data(), name.size());
+    scope->set_version(scope_version_);
+    scope_of_target_.emplace_back(target, scopes.size() - 1);
+  }
+  to_otlp_log_record(item, options_, *sl->add_log_records());
+}
+
 }  // namespace edgetrace::sdk::internal

@@ -422,8 +422,7 @@ void LogRequestEncoder::add(const OtlpLogItem& item) {
   // Its target's scope, added on first use (the same target's call sites share storage).
   const std::string_view target = m.target;
   std::size_t i = 0;
-  while (i < used_scopes_ && scopes_[i].target.data() != target.data() &&
-         scopes_[i].target != target)
+  while (i < used_scopes_ && !same_target(scopes_[i].target, target))
     ++i;
   if (i == used_scopes_) {
     if (used_scopes_ == scopes_.size())

@@ -5,10 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "edgetrace/core/attributes.hpp"
 #include "edgetrace/core/trace_context.hpp"
+#include "edgetrace/otlp/exporter.hpp"
 #include "edgetrace/otlp/model.hpp"
 #include "edgetrace/sdk/otlp_layer.hpp"
 #include "edgetrace/sdk/span.hpp"
@@ -50,5 +54,39 @@ struct LogRecordOptions {
 // Fills `out` from a queued event.
 void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options,
                         otlp_proto::logs::v1::LogRecord& out);
+
+// Whether two call sites' targets are the same logger (the call sites of one target usually
+// share its storage, so the pointers are compared first).
+inline bool same_target(std::string_view a, std::string_view b) noexcept {
+  return a.data() == b.data() || a == b;
+}
+
+// Log records into an ExportLogsServiceRequest as message objects: one ScopeLogs per target
+// (the logger name, as the logs bridge maps logger names; `default_scope` for a call site
+// without one), each with `scope_version`, in the order the targets first appear. The
+// request's objects are reused from batch to batch. The OTLP layer's log export thread uses
+// it when processors need the request as messages or the transport sends JSON (else
+// LogRequestEncoder, which groups the same way).
+class LogRequestBuilder {
+ public:
+  // `skeleton`: a request with one ResourceLogs holding the resource and its schema URL.
+  LogRequestBuilder(const otlp::ExportLogsServiceRequest& skeleton, std::string default_scope,
+                    std::string scope_version, const LogRecordOptions& options = {});
+
+  // Starts a new batch.
+  void clear();
+  void add(const OtlpLogItem& item);
+  // The batch's request (the processors may edit it; clear() repairs what they removed).
+  otlp::ExportLogsServiceRequest& request() noexcept { return request_; }
+
+ private:
+  otlp::ExportLogsServiceRequest skeleton_;
+  otlp::ExportLogsServiceRequest request_;
+  std::string default_scope_;
+  std::string scope_version_;
+  LogRecordOptions options_;
+  // The batch's scopes: a target and its ScopeLogs index.
+  std::vector<std::pair<std::string_view, int>> scope_of_target_;
+};
 
 }  // namespace edgetrace::sdk::internal
