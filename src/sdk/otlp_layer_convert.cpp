@@ -202,22 +202,12 @@ void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options
   auto& attributes = *out.mutable_attributes();
   const std::size_t dropped = fill_attributes(
       item.fields, attributes, options.attribute_count_limit, options.attribute_value_length_limit);
-  // The SDK's own attributes: not counted against the limit, but cut to the length limit.
-  const std::size_t length = options.attribute_value_length_limit;
-  if (!m.target.empty())
-    add_string_attribute(attributes, "log.target", truncate_chars(m.target, length));
-  if (options.code_location) {
-    add_string_attribute(attributes, "code.file.path", truncate_chars(m.file, length));
-    add_int_attribute(attributes, "code.line.number", m.line);
-    if (!m.function.empty())
-      add_string_attribute(attributes, "code.function.name", truncate_chars(m.function, length));
-  }
-  if (!item.stack.empty()) {
-    thread_local std::string text;  // the export thread's, reused
-    text.clear();
-    append_stack_text(item.stack, text);
-    add_string_attribute(attributes, "exception.stacktrace", truncate_chars(text, length));
-  }
+  for_each_sdk_log_attribute(
+      item, options,
+      [&](std::string_view key, std::string_view value) {
+        add_string_attribute(attributes, key, value);
+      },
+      [&](std::string_view key, std::int64_t value) { add_int_attribute(attributes, key, value); });
   out.set_dropped_attributes_count(as_count(dropped));
 
   if (item.in_sampled_span) {

@@ -11,7 +11,6 @@
 #include "edgetrace/core/trace_context.hpp"
 #include "internal/otlp_convert.hpp"
 #include "internal/otlp_encode.hpp"
-#include "internal/otlp_stacktrace.hpp"
 
 namespace edgetrace::sdk::internal {
 namespace {
@@ -391,24 +390,13 @@ void LogRequestEncoder::add(const OtlpLogItem& item) {
     put_varint(r, 1 + varint_size(body.size()) + body.size());
     put_bytes(r, 1, body);
   }
-  const std::size_t length = options_.attribute_value_length_limit;
   const std::size_t dropped =
-      put_attributes(r, 6, item.fields, t_value, options_.attribute_count_limit, length);
-  // The SDK's own attributes, in to_otlp_log_record()'s order.
-  if (!m.target.empty())
-    put_string_attribute(r, 6, "log.target", truncate_chars(m.target, length));
-  if (options_.code_location) {
-    put_string_attribute(r, 6, "code.file.path", truncate_chars(m.file, length));
-    put_int_attribute(r, 6, "code.line.number", m.line);
-    if (!m.function.empty())
-      put_string_attribute(r, 6, "code.function.name", truncate_chars(m.function, length));
-  }
-  if (!item.stack.empty()) {
-    std::string& text = t_nested;
-    text.clear();
-    append_stack_text(item.stack, text);
-    put_string_attribute(r, 6, "exception.stacktrace", truncate_chars(text, length));
-  }
+      put_attributes(r, 6, item.fields, t_value, options_.attribute_count_limit,
+                     options_.attribute_value_length_limit);
+  for_each_sdk_log_attribute(
+      item, options_,
+      [&](std::string_view key, std::string_view value) { put_string_attribute(r, 6, key, value); },
+      [&](std::string_view key, std::int64_t value) { put_int_attribute(r, 6, key, value); });
   put_uint(r, 7, dropped);
   if (item.in_sampled_span) {
     if (item.trace_flags != 0)

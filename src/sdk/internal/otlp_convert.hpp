@@ -18,6 +18,7 @@
 #include "edgetrace/sdk/span.hpp"
 #include "edgetrace/sdk/value.hpp"
 #include "internal/otlp_log_pool.hpp"
+#include "internal/otlp_stacktrace.hpp"
 #include "opentelemetry/proto/common/v1/common.pb.h"
 #include "opentelemetry/proto/logs/v1/logs.pb.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
@@ -54,6 +55,33 @@ struct LogRecordOptions {
 // Fills `out` from a queued event.
 void to_otlp_log_record(const OtlpLogItem& item, const LogRecordOptions& options,
                         otlp_proto::logs::v1::LogRecord& out);
+
+// The attributes the SDK adds to a log record after the event's fields, in this order, each
+// cut to the value length limit and not counted against the count limit: log.target (when
+// the call site has a target), with LogRecordOptions::code_location code.file.path,
+// code.line.number and code.function.name (when known), and exception.stacktrace (when a
+// stack was captured). Calls string(key, value) or integer(key, value) for each; both
+// encodings of a log record use it, so they cannot disagree.
+template <typename StringFn, typename IntFn>
+void for_each_sdk_log_attribute(const OtlpLogItem& item, const LogRecordOptions& options,
+                                StringFn&& string, IntFn&& integer) {
+  const Metadata& m = *item.metadata;
+  const std::size_t length = options.attribute_value_length_limit;
+  if (!m.target.empty())
+    string("log.target", truncate_chars(m.target, length));
+  if (options.code_location) {
+    string("code.file.path", truncate_chars(m.file, length));
+    integer("code.line.number", static_cast<std::int64_t>(m.line));
+    if (!m.function.empty())
+      string("code.function.name", truncate_chars(m.function, length));
+  }
+  if (!item.stack.empty()) {
+    thread_local std::string text;  // the export thread's, reused
+    text.clear();
+    append_stack_text(item.stack, text);
+    string("exception.stacktrace", truncate_chars(text, length));
+  }
+}
 
 // Whether two call sites' targets are the same logger (the call sites of one target usually
 // share its storage, so the pointers are compared first).
