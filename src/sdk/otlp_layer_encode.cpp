@@ -415,8 +415,15 @@ void LogRequestEncoder::add(const OtlpLogItem& item) {
   if (i == used_scopes_) {
     if (used_scopes_ == scopes_.size())
       scopes_.emplace_back();
-    scopes_[i].target = target;
-    scopes_[i].records.clear();
+    Scope& scope = scopes_[i];
+    scope.target = target;
+    scope.records.clear();
+    // ScopeLogs.scope (InstrumentationScope: name 1, version 2), encoded once per batch.
+    scope_.clear();
+    put_nonempty(scope_, 1, target.empty() ? std::string_view(default_scope_) : target);
+    put_nonempty(scope_, 2, scope_version_);
+    scope.scope_field.clear();
+    put_bytes(scope.scope_field, 1, scope_);
     ++used_scopes_;
   }
   put_bytes(scopes_[i].records, 2, r);
@@ -424,17 +431,10 @@ void LogRequestEncoder::add(const OtlpLogItem& item) {
 }
 
 const std::string& LogRequestEncoder::finish() {
-  // Each ScopeLogs: scope 1 (InstrumentationScope: name 1, version 2), log_records 2.
+  // Each ResourceLogs.scope_logs: the ScopeLogs' scope field, then its log records.
   std::size_t scopes_size = 0;
-  const auto scope_bytes = [&](const Scope& s) {
-    const std::string_view name = s.target.empty() ? std::string_view(default_scope_) : s.target;
-    scope_.clear();
-    put_nonempty(scope_, 1, name);
-    put_nonempty(scope_, 2, scope_version_);
-    return 1 + varint_size(scope_.size()) + scope_.size();
-  };
   for (std::size_t i = 0; i < used_scopes_; ++i) {
-    const std::size_t sl_size = scope_bytes(scopes_[i]) + scopes_[i].records.size();
+    const std::size_t sl_size = scopes_[i].scope_field.size() + scopes_[i].records.size();
     scopes_size += 1 + varint_size(sl_size) + sl_size;
   }
   const std::size_t rl_size = resource_field_.size() + scopes_size + rl_schema_field_.size();
@@ -444,10 +444,9 @@ const std::string& LogRequestEncoder::finish() {
   put_varint(out_, rl_size);
   out_.append(resource_field_);
   for (std::size_t i = 0; i < used_scopes_; ++i) {
-    const std::size_t scope_field = scope_bytes(scopes_[i]);
     put_tag(out_, 2, kLen);  // ResourceLogs.scope_logs
-    put_varint(out_, scope_field + scopes_[i].records.size());
-    put_bytes(out_, 1, scope_);
+    put_varint(out_, scopes_[i].scope_field.size() + scopes_[i].records.size());
+    out_.append(scopes_[i].scope_field);
     out_.append(scopes_[i].records);
   }
   out_.append(rl_schema_field_);

@@ -73,6 +73,7 @@ class LogRequestEncoder {
  private:
   struct Scope {
     std::string_view target;  // static storage of the call sites
+    std::string scope_field;  // ScopeLogs.scope (tag, length, InstrumentationScope)
     std::string records;      // ScopeLogs.log_records, each with tag and length
   };
   std::string resource_field_;   // ResourceLogs.resource (tag, length, bytes)
@@ -83,7 +84,7 @@ class LogRequestEncoder {
   std::vector<Scope> scopes_;  // [0, used_scopes_) hold this batch's; the rest keep memory
   std::size_t used_scopes_ = 0;
   std::string record_;  // one record's body while it is encoded
-  std::string scope_;   // one InstrumentationScope while it is encoded
+  std::string scope_;   // a new scope's InstrumentationScope while it is encoded
   std::string out_;
   std::size_t count_ = 0;
 };
